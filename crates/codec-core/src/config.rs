@@ -1,0 +1,278 @@
+//! Codec configurations and their validity checks. Validity (a `TypeError`) is separate from
+//! support (`NotSupportedError`, decided by the backend), as the spec requires
+//! (<https://w3c.github.io/webcodecs/#valid-videoencoderconfig>).
+
+use crate::color::VideoColorSpace;
+use crate::error::CodecError;
+
+macro_rules! idl_enum {
+    ($(#[$m:meta])* $name:ident default $def:ident { $($variant:ident = $s:expr),* $(,)? }) => {
+        $(#[$m])*
+        #[allow(missing_docs)]
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+        pub enum $name { #[default] $def, $($variant),* }
+        impl $name {
+            /// Parses the IDL enum string.
+            pub fn parse(s: &str) -> Option<Self> {
+                if s == Self::$def.as_str() { return Some(Self::$def); }
+                match s { $($s => Some(Self::$variant),)* _ => None }
+            }
+        }
+    };
+}
+
+idl_enum!(
+    /// `HardwareAcceleration`.
+    HardwareAcceleration default NoPreference { PreferHardware = "prefer-hardware", PreferSoftware = "prefer-software" }
+);
+idl_enum!(
+    /// `AlphaOption`.
+    AlphaOption default Discard { Keep = "keep" }
+);
+idl_enum!(
+    /// `VideoEncoderBitrateMode`.
+    BitrateMode default Variable { Constant = "constant", Quantizer = "quantizer" }
+);
+idl_enum!(
+    /// `LatencyMode`.
+    LatencyMode default Quality { Realtime = "realtime" }
+);
+idl_enum!(
+    /// `AvcBitstreamFormat` (`avc` is the default).
+    AvcBitstreamFormat default Avc { Annexb = "annexb" }
+);
+
+impl HardwareAcceleration {
+    /// The IDL enum string.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::NoPreference => "no-preference",
+            Self::PreferHardware => "prefer-hardware",
+            Self::PreferSoftware => "prefer-software",
+        }
+    }
+}
+impl AlphaOption {
+    /// The IDL enum string.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Discard => "discard",
+            Self::Keep => "keep",
+        }
+    }
+}
+impl BitrateMode {
+    /// The IDL enum string.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Variable => "variable",
+            Self::Constant => "constant",
+            Self::Quantizer => "quantizer",
+        }
+    }
+}
+impl LatencyMode {
+    /// The IDL enum string.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Quality => "quality",
+            Self::Realtime => "realtime",
+        }
+    }
+}
+impl AvcBitstreamFormat {
+    /// The IDL enum string.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Avc => "avc",
+            Self::Annexb => "annexb",
+        }
+    }
+}
+
+fn check_codec(codec: &str) -> Result<(), CodecError> {
+    if codec.trim_matches(|c: char| c.is_ascii_whitespace()).is_empty() {
+        return Err(CodecError::type_error("codec is empty"));
+    }
+    Ok(())
+}
+
+/// `VideoEncoderConfig` after WebIDL conversion (<https://w3c.github.io/webcodecs/#video-encoder-config>).
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct VideoEncoderConfig {
+    /// Codec string.
+    pub codec: String,
+    /// Encoded width.
+    pub width: u32,
+    /// Encoded height.
+    pub height: u32,
+    /// Intended display width (defaults to `width`).
+    pub display_width: Option<u32>,
+    /// Intended display height (defaults to `height`).
+    pub display_height: Option<u32>,
+    /// Target bitrate in bits per second.
+    pub bitrate: Option<u64>,
+    /// Expected frame rate.
+    pub framerate: Option<f64>,
+    /// Hardware preference.
+    pub hardware_acceleration: HardwareAcceleration,
+    /// Keep or drop alpha.
+    pub alpha: AlphaOption,
+    /// Scalability mode such as `L1T2`.
+    pub scalability_mode: Option<String>,
+    /// Rate control.
+    pub bitrate_mode: BitrateMode,
+    /// Latency versus quality trade-off.
+    pub latency_mode: LatencyMode,
+    /// Content hint (never a reason to reject).
+    pub content_hint: Option<String>,
+    /// `avc.format`.
+    pub avc_format: AvcBitstreamFormat,
+}
+
+impl VideoEncoderConfig {
+    /// "Check if a VideoEncoderConfig is a valid VideoEncoderConfig".
+    ///
+    /// # Errors
+    /// `TypeError` for an empty codec, a zero width/height or a zero display dimension.
+    pub fn validate(&self) -> Result<(), CodecError> {
+        check_codec(&self.codec)?;
+        if self.width == 0 || self.height == 0 {
+            return Err(CodecError::type_error("width and height must be non-zero"));
+        }
+        if self.display_width == Some(0) || self.display_height == Some(0) {
+            return Err(CodecError::type_error("displayWidth and displayHeight must be non-zero"));
+        }
+        Ok(())
+    }
+}
+
+/// `VideoDecoderConfig` after WebIDL conversion (<https://w3c.github.io/webcodecs/#video-decoder-config>).
+/// Also the `decoderConfig` an encoder reports in its output metadata.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct VideoDecoderConfig {
+    /// Codec string.
+    pub codec: String,
+    /// Codec-specific extradata (avcC for `avc` format H.264).
+    pub description: Option<Vec<u8>>,
+    /// Coded width.
+    pub coded_width: Option<u32>,
+    /// Coded height.
+    pub coded_height: Option<u32>,
+    /// Display aspect width.
+    pub display_aspect_width: Option<u32>,
+    /// Display aspect height.
+    pub display_aspect_height: Option<u32>,
+    /// Colour space override.
+    pub color_space: Option<VideoColorSpace>,
+    /// Hardware preference.
+    pub hardware_acceleration: HardwareAcceleration,
+    /// Minimise decoder delay.
+    pub optimize_for_latency: Option<bool>,
+    /// Rotation in degrees (0, 90, 180, 270).
+    pub rotation: u32,
+    /// Horizontal flip.
+    pub flip: bool,
+}
+
+impl VideoDecoderConfig {
+    /// "Check if a VideoDecoderConfig is a valid VideoDecoderConfig".
+    ///
+    /// # Errors
+    /// `TypeError` for an empty codec, a lone or zero coded dimension, or a lone or zero display
+    /// aspect dimension.
+    pub fn validate(&self) -> Result<(), CodecError> {
+        check_codec(&self.codec)?;
+        match (self.coded_width, self.coded_height) {
+            (Some(0), _) | (_, Some(0)) => {
+                return Err(CodecError::type_error("codedWidth and codedHeight must be non-zero"))
+            }
+            (Some(_), None) | (None, Some(_)) => {
+                return Err(CodecError::type_error("codedWidth and codedHeight go together"))
+            }
+            _ => {}
+        }
+        match (self.display_aspect_width, self.display_aspect_height) {
+            (Some(0), _) | (_, Some(0)) => Err(CodecError::type_error(
+                "displayAspectWidth and displayAspectHeight must be non-zero",
+            )),
+            (Some(_), None) | (None, Some(_)) => Err(CodecError::type_error(
+                "displayAspectWidth and displayAspectHeight go together",
+            )),
+            _ => Ok(()),
+        }
+    }
+}
+
+/// `[[active output config]]`: decides when output metadata carries `decoderConfig`
+/// (only when the output config differs from the last one reported; after configure or reset
+/// the first output always carries it).
+#[derive(Debug, Clone, Default)]
+pub struct OutputConfigTracker<T> {
+    active: Option<T>,
+}
+
+impl<T: PartialEq + Clone> OutputConfigTracker<T> {
+    /// A tracker with no active output config.
+    pub fn new() -> Self {
+        Self { active: None }
+    }
+
+    /// Returns `Some(config)` if `config` differs from the active one (and makes it active).
+    pub fn update(&mut self, config: &T) -> Option<T> {
+        if self.active.as_ref() == Some(config) {
+            None
+        } else {
+            self.active = Some(config.clone());
+            Some(config.clone())
+        }
+    }
+
+    /// Forgets the active config (configure, reset).
+    pub fn clear(&mut self) {
+        self.active = None;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn encoder_validity() {
+        let ok = VideoEncoderConfig { codec: "vp8".into(), width: 2, height: 2, ..Default::default() };
+        ok.validate().expect("valid");
+        let e = VideoEncoderConfig { codec: "  ".into(), ..ok.clone() };
+        assert!(e.validate().is_err());
+        let e = VideoEncoderConfig { width: 0, ..ok.clone() };
+        assert!(e.validate().is_err());
+        let e = VideoEncoderConfig { display_width: Some(0), ..ok.clone() };
+        assert!(e.validate().is_err());
+        // Unknown codecs are valid (merely unsupported).
+        let u = VideoEncoderConfig { codec: "bogus".into(), ..ok };
+        u.validate().expect("valid but unsupported");
+    }
+
+    #[test]
+    fn decoder_validity() {
+        let ok = VideoDecoderConfig { codec: "vp8".into(), ..Default::default() };
+        ok.validate().expect("valid");
+        assert!(VideoDecoderConfig { coded_width: Some(4), ..ok.clone() }.validate().is_err());
+        assert!(VideoDecoderConfig { coded_width: Some(0), coded_height: Some(4), ..ok.clone() }
+            .validate()
+            .is_err());
+        assert!(VideoDecoderConfig { display_aspect_height: Some(3), ..ok.clone() }
+            .validate()
+            .is_err());
+    }
+
+    #[test]
+    fn tracker_reports_changes_only() {
+        let mut t = OutputConfigTracker::new();
+        assert_eq!(t.update(&1), Some(1));
+        assert_eq!(t.update(&1), None);
+        assert_eq!(t.update(&2), Some(2));
+        t.clear();
+        assert_eq!(t.update(&2), Some(2));
+    }
+}

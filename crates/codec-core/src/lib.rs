@@ -1,0 +1,34 @@
+//! The WebCodecs processing model as a pure, sans-IO state machine.
+//!
+//! This crate holds every rule of the [WebCodecs specification](https://w3c.github.io/webcodecs/)
+//! that does not need a codec library or a JavaScript engine: codec states, the control message
+//! queue with its blocking and saturation rules, queue sizes and the coalesced `dequeue` event,
+//! pending flush promises, reset/close semantics, config validity checks, codec-string parsing and
+//! the pixel-format layout arithmetic of `VideoFrame`.
+//!
+//! It must never depend on Neon or FFmpeg, spawn threads, read clocks or call callbacks: inputs come
+//! in through method calls and `handle_*`, outputs leave through `poll_*` (see [`Model`]).
+#![forbid(unsafe_code)]
+#![warn(missing_docs, unreachable_pub)]
+
+mod codec_string;
+mod color;
+mod config;
+mod error;
+mod frame;
+mod model;
+mod pixel;
+
+pub use codec_string::{AvcCodecString, CodecString};
+pub use color::{ColorMatrix, ColorPrimaries, ColorTransfer, VideoColorSpace};
+pub use config::{
+    AlphaOption, AvcBitstreamFormat, BitrateMode, HardwareAcceleration, LatencyMode,
+    OutputConfigTracker, VideoDecoderConfig, VideoEncoderConfig,
+};
+pub use error::{CodecError, ErrorName};
+pub use frame::{EncodedChunkType, FrameBuffer, Rect};
+pub use model::{CodecKind, CodecState, Epoch, FlushId, JsEvent, Model, Msg, Report, Tagged};
+pub use pixel::{compute_layout, PlaneLayout, VideoPixelFormat};
+
+#[cfg(test)]
+mod tests;

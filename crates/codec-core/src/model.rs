@@ -1,0 +1,411 @@
+//! The codec processing model (<https://w3c.github.io/webcodecs/#codec-processing-model-section>).
+//!
+//! One [`Model`] serves all four codec interfaces (`VideoEncoder`, `VideoDecoder`, `AudioEncoder`,
+//! `AudioDecoder`); they differ only in the payload types and in the decoder's key-chunk rule.
+
+use std::collections::VecDeque;
+
+use crate::error::{CodecError, ErrorName};
+
+/// A configuration generation. Reset and close start a new one; work and reports of older
+/// epochs are stale and dropped ("cease producing output for the previous configuration").
+pub type Epoch = u64;
+
+/// Identifies one pending flush promise.
+pub type FlushId = u64;
+
+/// `CodecState` (<https://w3c.github.io/webcodecs/#enumdef-codecstate>).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CodecState {
+    /// Not configured: only `configure()`, `reset()` and `close()` are legal.
+    Unconfigured,
+    /// Configured: `encode()`/`decode()` and `flush()` are legal.
+    Configured,
+    /// Permanently closed: every method throws `InvalidStateError` (flush rejects with it).
+    Closed,
+}
+
+impl CodecState {
+    /// The JS string value of the state.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Unconfigured => "unconfigured",
+            Self::Configured => "configured",
+            Self::Closed => "closed",
+        }
+    }
+}
+
+/// Whether the model runs an encoder or a decoder (decoders have `[[key chunk required]]`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CodecKind {
+    /// `VideoEncoder` / `AudioEncoder`.
+    Encoder,
+    /// `VideoDecoder` / `AudioDecoder`.
+    Decoder,
+}
+
+/// A value stamped with the epoch it belongs to.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Tagged<T> {
+    /// Epoch of the configuration the value belongs to.
+    pub epoch: Epoch,
+    /// The value.
+    pub body: T,
+}
+
+/// A control message for the codec worker, in the order the worker must run them.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Msg<C, I> {
+    /// Open (or reopen) the codec with this configuration; report [`Report::Configured`] or
+    /// [`Report::Failed`].
+    Configure(C),
+    /// Encode or decode one input; report [`Report::Dequeued`] when taken and [`Report::Done`]
+    /// when finished.
+    Process(I),
+    /// Drain every pending output, report [`Report::FlushDone`], then re-arm the codec.
+    Flush(FlushId),
+    /// Forget all pending work of previous epochs; the codec may stay allocated.
+    Reset,
+    /// Free the codec and stop the worker.
+    Close,
+}
+
+/// What the worker reports back, each stamped with the epoch of the message that caused it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Report<O> {
+    /// A `Configure` succeeded; unblocks the control message queue.
+    Configured,
+    /// The worker took a `Process` message: the queue size goes down by one.
+    Dequeued,
+    /// The worker finished a `Process` message: one less unit of in-flight work.
+    Done,
+    /// One output (encoded chunk or decoded frame/data).
+    Output(O),
+    /// A flush finished after all its outputs were reported.
+    FlushDone(FlushId),
+    /// The codec failed (unsupported config or codec error): the model closes with this error.
+    Failed(CodecError),
+}
+
+/// What the JS side must do, in order, drained through [`Model::poll_event`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum JsEvent<O> {
+    /// Call the `output` callback. Never emitted after close or for a stale epoch.
+    Output(O),
+    /// Call the `error` callback (the codec is already closed). Never emitted for `AbortError`.
+    Error(CodecError),
+    /// Resolve this flush promise.
+    FlushResolved(FlushId),
+    /// Reject this flush promise with the error.
+    FlushRejected(FlushId, CodecError),
+    /// Queue a task that fires `dequeue` and then calls [`Model::dequeue_event_fired`].
+    /// At most one is outstanding at a time (`[[dequeue event scheduled]]`).
+    ScheduleDequeue,
+}
+
+enum Queued<C, I> {
+    Configure(C),
+    Process(I),
+    Flush(FlushId),
+}
+
+/// Default cap on `Process` messages handed to the worker and not yet finished.
+pub const DEFAULT_MAX_IN_FLIGHT: u32 = 16;
+
+/// The per-codec processing model.
+///
+/// Call order: a spec method (`configure`, `submit`, `flush`, `reset`, `close`) or
+/// [`Model::handle_report`], then drain [`Model::poll_action`] (messages for the worker, in order)
+/// and [`Model::poll_event`] (JS-visible effects, in order). All of this happens on the JS thread;
+/// the model never blocks and never touches a codec.
+pub struct Model<C, I, O> {
+    kind: CodecKind,
+    state: CodecState,
+    epoch: Epoch,
+    next_flush_id: FlushId,
+    /// `[[control message queue]]`
+    control_message_queue: VecDeque<Queued<C, I>>,
+    /// `[[message queue blocked]]`
+    message_queue_blocked: bool,
+    /// Process messages handed to the worker and not yet `Done`.
+    in_flight: u32,
+    max_in_flight: u32,
+    /// `[[encodeQueueSize]]` / `[[decodeQueueSize]]`
+    queue_size: u32,
+    /// `[[dequeue event scheduled]]`
+    dequeue_event_scheduled: bool,
+    /// `[[pending flush promises]]`
+    pending_flush_promises: Vec<FlushId>,
+    /// `[[key chunk required]]` (decoders only)
+    key_chunk_required: bool,
+    actions: VecDeque<Tagged<Msg<C, I>>>,
+    events: VecDeque<JsEvent<O>>,
+}
+
+impl<C, I, O> Model<C, I, O> {
+    /// A new codec in state `unconfigured` with the default saturation cap.
+    pub fn new(kind: CodecKind) -> Self {
+        Self::with_max_in_flight(kind, DEFAULT_MAX_IN_FLIGHT)
+    }
+
+    /// A new codec whose worker holds at most `max_in_flight` (at least 1) unfinished inputs;
+    /// beyond that `[[codec saturated]]` is true and inputs wait in the control message queue.
+    pub fn with_max_in_flight(kind: CodecKind, max_in_flight: u32) -> Self {
+        Self {
+            kind,
+            state: CodecState::Unconfigured,
+            epoch: 0,
+            next_flush_id: 1,
+            control_message_queue: VecDeque::new(),
+            message_queue_blocked: false,
+            in_flight: 0,
+            max_in_flight: max_in_flight.max(1),
+            queue_size: 0,
+            dequeue_event_scheduled: false,
+            pending_flush_promises: Vec::new(),
+            key_chunk_required: kind == CodecKind::Decoder,
+            actions: VecDeque::new(),
+            events: VecDeque::new(),
+        }
+    }
+
+    /// `state` attribute.
+    pub fn state(&self) -> CodecState {
+        self.state
+    }
+
+    /// `encodeQueueSize` / `decodeQueueSize` attribute.
+    pub fn queue_size(&self) -> u32 {
+        self.queue_size
+    }
+
+    /// The current epoch; messages sent to the worker carry it.
+    pub fn epoch(&self) -> Epoch {
+        self.epoch
+    }
+
+    /// `[[codec saturated]]`
+    pub fn codec_saturated(&self) -> bool {
+        self.in_flight >= self.max_in_flight
+    }
+
+    /// Number of flush promises not yet settled.
+    pub fn pending_flushes(&self) -> usize {
+        self.pending_flush_promises.len()
+    }
+
+    /// Whether work is outstanding that will surely produce a JS-visible result (queued or
+    /// unfinished inputs, a configure in progress, pending flushes). While busy the host keeps
+    /// the process alive; an idle configured codec must not.
+    pub fn is_busy(&self) -> bool {
+        self.state != CodecState::Closed
+            && (self.queue_size > 0
+                || self.in_flight > 0
+                || self.message_queue_blocked
+                || !self.control_message_queue.is_empty()
+                || !self.pending_flush_promises.is_empty())
+    }
+
+    /// Next message for the worker, in FIFO order.
+    #[must_use]
+    pub fn poll_action(&mut self) -> Option<Tagged<Msg<C, I>>> {
+        self.actions.pop_front()
+    }
+
+    /// Next JS-visible effect, in order.
+    #[must_use]
+    pub fn poll_event(&mut self) -> Option<JsEvent<O>> {
+        self.events.pop_front()
+    }
+
+    /// `configure(config)` after the validity check passed
+    /// (<https://w3c.github.io/webcodecs/#dom-videodecoder-configure>).
+    ///
+    /// # Errors
+    /// `InvalidStateError` if closed; the codec is unchanged.
+    pub fn configure(&mut self, config: C) -> Result<(), CodecError> {
+        self.ensure_not_closed()?;
+        self.state = CodecState::Configured;
+        if self.kind == CodecKind::Decoder {
+            self.key_chunk_required = true;
+        }
+        self.control_message_queue.push_back(Queued::Configure(config));
+        self.process_control_message_queue();
+        Ok(())
+    }
+
+    /// `encode()` / `decode()`: `is_key` is the chunk type for decoders (ignored for encoders).
+    ///
+    /// # Errors
+    /// `InvalidStateError` if not configured; `DataError` if a decoder needs a key chunk and
+    /// `is_key` is false. The codec is unchanged and `input` is dropped.
+    pub fn submit(&mut self, input: I, is_key: bool) -> Result<(), CodecError> {
+        if self.state != CodecState::Configured {
+            return Err(CodecError::invalid_state(format!("codec is {}", self.state.as_str())));
+        }
+        if self.kind == CodecKind::Decoder && self.key_chunk_required {
+            if !is_key {
+                return Err(CodecError::data("a key chunk is required after configure() or flush()"));
+            }
+            self.key_chunk_required = false;
+        }
+        self.queue_size = self.queue_size.checked_add(1).unwrap_or(u32::MAX);
+        self.control_message_queue.push_back(Queued::Process(input));
+        self.process_control_message_queue();
+        Ok(())
+    }
+
+    /// `flush()`. Returns the id of the new pending flush promise.
+    ///
+    /// # Errors
+    /// `InvalidStateError` if not configured (the caller returns a rejected promise).
+    pub fn flush(&mut self) -> Result<FlushId, CodecError> {
+        if self.state != CodecState::Configured {
+            return Err(CodecError::invalid_state(format!("codec is {}", self.state.as_str())));
+        }
+        if self.kind == CodecKind::Decoder {
+            self.key_chunk_required = true;
+        }
+        let id = self.next_flush_id;
+        self.next_flush_id += 1;
+        self.pending_flush_promises.push(id);
+        self.control_message_queue.push_back(Queued::Flush(id));
+        self.process_control_message_queue();
+        Ok(id)
+    }
+
+    /// `reset()`: Reset with `AbortError`.
+    ///
+    /// # Errors
+    /// `InvalidStateError` if closed.
+    pub fn reset(&mut self) -> Result<(), CodecError> {
+        self.ensure_not_closed()?;
+        self.reset_with(CodecError::abort("reset() was called"));
+        Ok(())
+    }
+
+    /// `close()`: Close with `AbortError`.
+    ///
+    /// # Errors
+    /// `InvalidStateError` if already closed.
+    pub fn close(&mut self) -> Result<(), CodecError> {
+        self.ensure_not_closed()?;
+        self.close_with(CodecError::abort("close() was called"));
+        Ok(())
+    }
+
+    /// Close the codec because the host is going away (garbage collection, environment
+    /// teardown): like `close()` but never fails and never reports an error.
+    pub fn shut_down(&mut self) {
+        if self.state != CodecState::Closed {
+            self.close_with(CodecError::abort("codec was garbage-collected"));
+        }
+    }
+
+    /// A report from the worker. Reports of a stale epoch, or arriving after close, are dropped.
+    pub fn handle_report(&mut self, report: Tagged<Report<O>>) {
+        if report.epoch != self.epoch || self.state == CodecState::Closed {
+            return;
+        }
+        match report.body {
+            Report::Configured => {
+                self.message_queue_blocked = false;
+                self.process_control_message_queue();
+            }
+            Report::Dequeued => {
+                self.queue_size = self.queue_size.saturating_sub(1);
+                self.schedule_dequeue_event();
+            }
+            Report::Done => {
+                self.in_flight = self.in_flight.saturating_sub(1);
+                self.process_control_message_queue();
+            }
+            Report::Output(o) => self.events.push_back(JsEvent::Output(o)),
+            Report::FlushDone(id) => {
+                if let Some(pos) = self.pending_flush_promises.iter().position(|&p| p == id) {
+                    self.pending_flush_promises.remove(pos);
+                    self.events.push_back(JsEvent::FlushResolved(id));
+                }
+            }
+            Report::Failed(e) => self.close_with(e),
+        }
+    }
+
+    /// The scheduled `dequeue` task ran: clears `[[dequeue event scheduled]]`. Returns whether
+    /// the event should actually be fired (not after close).
+    pub fn dequeue_event_fired(&mut self) -> bool {
+        self.dequeue_event_scheduled = false;
+        self.state != CodecState::Closed
+    }
+
+    fn ensure_not_closed(&self) -> Result<(), CodecError> {
+        if self.state == CodecState::Closed {
+            Err(CodecError::invalid_state("codec is closed"))
+        } else {
+            Ok(())
+        }
+    }
+
+    fn send(&mut self, body: Msg<C, I>) {
+        self.actions.push_back(Tagged { epoch: self.epoch, body });
+    }
+
+    /// "Process the control message queue".
+    fn process_control_message_queue(&mut self) {
+        while !self.message_queue_blocked {
+            let Some(head) = self.control_message_queue.front() else { break };
+            if matches!(head, Queued::Process(_)) && self.codec_saturated() {
+                break; // "not processed": stays at the head until work completes
+            }
+            let Some(head) = self.control_message_queue.pop_front() else { break };
+            match head {
+                Queued::Configure(c) => {
+                    self.message_queue_blocked = true;
+                    self.send(Msg::Configure(c));
+                }
+                Queued::Process(i) => {
+                    self.in_flight += 1;
+                    self.send(Msg::Process(i));
+                }
+                Queued::Flush(id) => self.send(Msg::Flush(id)),
+            }
+        }
+    }
+
+    /// "Schedule Dequeue Event".
+    fn schedule_dequeue_event(&mut self) {
+        if self.dequeue_event_scheduled {
+            return;
+        }
+        self.dequeue_event_scheduled = true;
+        self.events.push_back(JsEvent::ScheduleDequeue);
+    }
+
+    /// "Reset VideoDecoder/VideoEncoder/..." with `exception` (state already checked).
+    fn reset_with(&mut self, exception: CodecError) {
+        self.state = CodecState::Unconfigured;
+        self.epoch += 1;
+        self.control_message_queue.clear();
+        self.message_queue_blocked = false;
+        self.in_flight = 0;
+        self.send(Msg::Reset);
+        if self.queue_size > 0 {
+            self.queue_size = 0;
+            self.schedule_dequeue_event();
+        }
+        for id in self.pending_flush_promises.drain(..) {
+            self.events.push_back(JsEvent::FlushRejected(id, exception.clone()));
+        }
+    }
+
+    /// "Close VideoDecoder/..." with `exception`.
+    fn close_with(&mut self, exception: CodecError) {
+        self.reset_with(exception.clone());
+        self.state = CodecState::Closed;
+        self.send(Msg::Close);
+        if exception.name != ErrorName::AbortError {
+            self.events.push_back(JsEvent::Error(exception));
+        }
+    }
+}

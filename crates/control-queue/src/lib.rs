@@ -1,1 +1,265 @@
-//! placeholder
+//! Typed FIFO control messages and the [`CodecWorker`] that owns a codec backend on its own
+//! thread.
+//!
+//! The JS thread sends [`Msg`]s through a [`ControlTx`] (never blocks); the worker runs them in
+//! order against a [`Backend`] and reports back through a [`Sink`] (one FIFO channel per codec,
+//! so outputs, flush completions and errors arrive in the order they happened). Messages of a
+//! stale epoch are skipped and their payloads dropped on the worker thread. The backend — and
+//! with it every FFmpeg context — is created, used and dropped on the worker thread only.
+//!
+//! This crate never depends on Neon or FFmpeg.
+#![forbid(unsafe_code)]
+#![warn(missing_docs, unreachable_pub)]
+
+use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Condvar, Mutex};
+use std::thread::JoinHandle;
+use std::time::Duration;
+
+pub use codec_core::{CodecError, Epoch, FlushId, Msg, Report, Tagged};
+
+/// Errors of this crate.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    /// The worker has exited; the message was not sent.
+    #[error("codec worker has stopped")]
+    WorkerStopped,
+    /// The OS refused to start a thread.
+    #[error("could not start codec worker thread: {0}")]
+    Spawn(#[from] std::io::Error),
+}
+
+/// Lets long-running backend work notice that its epoch was abandoned (reset/close).
+#[derive(Debug, Clone)]
+pub struct Cancel {
+    live: Arc<AtomicU64>,
+    epoch: Epoch,
+}
+
+impl Cancel {
+    /// Whether the work belongs to an epoch older than the live one.
+    pub fn is_stale(&self) -> bool {
+        self.live.load(Ordering::Acquire) > self.epoch
+    }
+}
+
+/// A codec implementation run by a [`CodecWorker`]. All methods run on the worker thread.
+///
+/// Every fallible method returns a `CodecError` whose name the JS side reports
+/// (`NotSupportedError` for a configuration the backend cannot run, `EncodingError` for codec
+/// failures); after an error the worker skips the rest of that epoch until the next configure.
+pub trait Backend: Send + 'static {
+    /// Configuration carried by `Msg::Configure`.
+    type Config: Send + 'static;
+    /// Input carried by `Msg::Process` (a frame to encode or a chunk to decode).
+    type Input: Send + 'static;
+    /// One output (an encoded chunk or a decoded frame).
+    type Output: Send + 'static;
+
+    /// Opens (or reopens) the codec. A configure while configured first drains the previous
+    /// configuration's pending outputs through `out`.
+    ///
+    /// # Errors
+    /// `NotSupportedError` if the configuration cannot run, `EncodingError` if opening failed.
+    fn configure(
+        &mut self,
+        config: Self::Config,
+        out: &mut dyn FnMut(Self::Output),
+    ) -> Result<(), CodecError>;
+
+    /// Encodes or decodes one input, emitting every output that became ready.
+    ///
+    /// # Errors
+    /// `EncodingError` (or `DataError`) when the codec fails; the codec is then closed.
+    fn process(
+        &mut self,
+        input: Self::Input,
+        cancel: &Cancel,
+        out: &mut dyn FnMut(Self::Output),
+    ) -> Result<(), CodecError>;
+
+    /// Drains every pending output, then leaves the codec ready for more input.
+    ///
+    /// # Errors
+    /// `EncodingError` when draining fails.
+    fn flush(&mut self, cancel: &Cancel, out: &mut dyn FnMut(Self::Output)) -> Result<(), CodecError>;
+
+    /// Forgets pending work (the JS side reset or closed the codec). Must not fail.
+    fn reset(&mut self);
+}
+
+/// Where the worker sends its reports (the codec's single event channel).
+pub trait Sink<O>: Send + 'static {
+    /// Sends one report.
+    ///
+    /// # Errors
+    /// Hands the report back when the receiver is gone; the worker then drops it.
+    fn report(&self, report: Tagged<Report<O>>) -> Result<(), Tagged<Report<O>>>;
+}
+
+impl<O: Send + 'static> Sink<O> for flume::Sender<Tagged<Report<O>>> {
+    fn report(&self, report: Tagged<Report<O>>) -> Result<(), Tagged<Report<O>>> {
+        self.send(report).map_err(|e| e.into_inner())
+    }
+}
+
+/// The sending half of a codec's control queue. Sending never blocks.
+pub struct ControlTx<C, I> {
+    tx: flume::Sender<Tagged<Msg<C, I>>>,
+    live: Arc<AtomicU64>,
+}
+
+impl<C, I> ControlTx<C, I> {
+    /// Publishes `msg.epoch` as the live epoch (earlier epochs become stale at once) and
+    /// enqueues the message.
+    ///
+    /// # Errors
+    /// [`Error::WorkerStopped`] if the worker has exited; the message is dropped.
+    pub fn send(&self, msg: Tagged<Msg<C, I>>) -> Result<(), Error> {
+        self.live.fetch_max(msg.epoch, Ordering::AcqRel);
+        self.tx.send(msg).map_err(|_| Error::WorkerStopped)
+    }
+
+    /// Messages waiting for the worker.
+    pub fn len(&self) -> usize {
+        self.tx.len()
+    }
+
+    /// Whether no message is waiting.
+    pub fn is_empty(&self) -> bool {
+        self.tx.is_empty()
+    }
+}
+
+/// Owns a codec worker thread. Dropping it detaches the thread, which exits by itself after a
+/// `Close` message or when its [`ControlTx`] is dropped; nothing ever joins on the JS thread.
+pub struct CodecWorker {
+    handle: Option<JoinHandle<()>>,
+    exited: Arc<(Mutex<bool>, Condvar)>,
+}
+
+impl CodecWorker {
+    /// Starts a named worker thread running `backend`, reporting to `sink`.
+    ///
+    /// # Errors
+    /// [`Error::Spawn`] if the thread cannot be created.
+    pub fn spawn<B: Backend, S: Sink<B::Output>>(
+        name: &str,
+        backend: B,
+        sink: S,
+    ) -> Result<(ControlTx<B::Config, B::Input>, Self), Error> {
+        let (tx, rx) = flume::unbounded();
+        let live = Arc::new(AtomicU64::new(0));
+        let exited = Arc::new((Mutex::new(false), Condvar::new()));
+        let worker_live = live.clone();
+        let worker_exited = exited.clone();
+        let handle = std::thread::Builder::new().name(name.to_string()).spawn(move || {
+            run(backend, rx, worker_live, sink);
+            let (lock, cv) = &*worker_exited;
+            if let Ok(mut done) = lock.lock() {
+                *done = true;
+            }
+            cv.notify_all();
+        })?;
+        Ok((ControlTx { tx, live }, Self { handle: Some(handle), exited }))
+    }
+
+    /// Lets the thread finish on its own (the close and GC path).
+    pub fn detach(mut self) {
+        self.handle.take();
+    }
+
+    /// Waits up to `limit` for the thread to exit and joins it. For tests and shutdown code,
+    /// never the JS thread. Returns whether it exited.
+    pub fn join_timeout(mut self, limit: Duration) -> bool {
+        let (lock, cv) = &*self.exited;
+        let Ok(guard) = lock.lock() else { return false };
+        let Ok((done, _)) = cv.wait_timeout_while(guard, limit, |done| !*done) else {
+            return false;
+        };
+        if !*done {
+            return false;
+        }
+        drop(done);
+        self.handle.take().map(|h| h.join().is_ok()).unwrap_or(true)
+    }
+}
+
+fn guarded<T>(f: impl FnOnce() -> Result<T, CodecError>) -> Result<T, CodecError> {
+    match catch_unwind(AssertUnwindSafe(f)) {
+        Ok(r) => r,
+        Err(p) => {
+            let what = p
+                .downcast_ref::<&str>()
+                .map(|s| s.to_string())
+                .or_else(|| p.downcast_ref::<String>().cloned())
+                .unwrap_or_else(|| "unknown panic".into());
+            Err(CodecError::encoding(format!("internal error in codec worker: {what}")))
+        }
+    }
+}
+
+fn run<B: Backend, S: Sink<B::Output>>(
+    mut backend: B,
+    rx: flume::Receiver<Tagged<Msg<B::Config, B::Input>>>,
+    live: Arc<AtomicU64>,
+    sink: S,
+) {
+    let mut failed_epoch: Option<Epoch> = None;
+    while let Ok(Tagged { epoch, body }) = rx.recv() {
+        let stale = live.load(Ordering::Acquire) > epoch;
+        let cancel = Cancel { live: live.clone(), epoch };
+        let report = |body: Report<B::Output>| {
+            let _ = sink.report(Tagged { epoch, body });
+        };
+        let mut out = |o: B::Output| {
+            if !cancel.is_stale() {
+                let _ = sink.report(Tagged { epoch, body: Report::Output(o) });
+            }
+        };
+        match body {
+            Msg::Close => break,
+            Msg::Reset => {
+                let _ = guarded(|| {
+                    backend.reset();
+                    Ok(())
+                });
+            }
+            // Payloads of stale or failed epochs are dropped here, on the worker thread.
+            _ if stale || failed_epoch == Some(epoch) => {}
+            Msg::Configure(c) => match guarded(|| backend.configure(c, &mut out)) {
+                Ok(()) => {
+                    failed_epoch = None;
+                    report(Report::Configured);
+                }
+                Err(e) => {
+                    failed_epoch = Some(epoch);
+                    report(Report::Failed(e));
+                }
+            },
+            Msg::Process(input) => {
+                report(Report::Dequeued);
+                let r = guarded(|| backend.process(input, &cancel, &mut out));
+                if let Err(e) = r {
+                    failed_epoch = Some(epoch);
+                    report(Report::Failed(e));
+                }
+                report(Report::Done);
+            }
+            Msg::Flush(id) => match guarded(|| backend.flush(&cancel, &mut out)) {
+                Ok(()) => report(Report::FlushDone(id)),
+                Err(e) => {
+                    failed_epoch = Some(epoch);
+                    report(Report::Failed(e));
+                }
+            },
+        }
+    }
+    // `backend` (and every codec context it owns) is dropped here, on this thread.
+    drop(backend);
+}
+
+#[cfg(test)]
+mod tests;

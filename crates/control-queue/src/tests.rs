@@ -1,0 +1,150 @@
+use std::sync::atomic::AtomicUsize;
+
+use super::*;
+
+/// Echoes inputs; holds back `delay` inputs like an encoder with lookahead; panics on 666,
+/// fails on 13.
+struct Echo {
+    delay: usize,
+    held: Vec<u32>,
+}
+
+struct Payload(u32, Arc<AtomicUsize>);
+impl Drop for Payload {
+    fn drop(&mut self) {
+        self.1.fetch_add(1, Ordering::SeqCst);
+    }
+}
+
+impl Backend for Echo {
+    type Config = usize;
+    type Input = Payload;
+    type Output = u32;
+    fn configure(&mut self, delay: usize, out: &mut dyn FnMut(u32)) -> Result<(), CodecError> {
+        if delay > 100 {
+            return Err(CodecError::not_supported("too slow"));
+        }
+        self.held.drain(..).for_each(&mut *out);
+        self.delay = delay;
+        Ok(())
+    }
+    fn process(&mut self, i: Payload, _: &Cancel, out: &mut dyn FnMut(u32)) -> Result<(), CodecError> {
+        match i.0 {
+            666 => panic!("boom"),
+            13 => return Err(CodecError::encoding("unlucky")),
+            _ => {}
+        }
+        self.held.push(i.0);
+        while self.held.len() > self.delay {
+            out(self.held.remove(0));
+        }
+        Ok(())
+    }
+    fn flush(&mut self, _: &Cancel, out: &mut dyn FnMut(u32)) -> Result<(), CodecError> {
+        self.held.drain(..).for_each(out);
+        Ok(())
+    }
+    fn reset(&mut self) {
+        self.held.clear();
+    }
+}
+
+type Rx = flume::Receiver<Tagged<Report<u32>>>;
+
+fn start() -> (ControlTx<usize, Payload>, CodecWorker, Rx, Arc<AtomicUsize>) {
+    let dropped = Arc::new(AtomicUsize::new(0));
+    let (stx, srx) = flume::unbounded();
+    let (tx, w) = CodecWorker::spawn(
+        "test-codec",
+        Echo { delay: 0, held: vec![] },
+        stx,
+    )
+    .expect("spawn");
+    (tx, w, srx, dropped)
+}
+
+fn m(epoch: Epoch, body: Msg<usize, Payload>) -> Tagged<Msg<usize, Payload>> {
+    Tagged { epoch, body }
+}
+
+fn collect_until_flush(rx: &Rx, id: FlushId) -> Vec<Report<u32>> {
+    let mut v = vec![];
+    loop {
+        let r = rx.recv_timeout(Duration::from_secs(5)).expect("report");
+        let done = matches!(r.body, Report::FlushDone(i) if i == id);
+        v.push(r.body);
+        if done {
+            return v;
+        }
+    }
+}
+
+#[test]
+fn runs_messages_in_order_and_flush_follows_outputs() {
+    let (tx, w, rx, d) = start();
+    tx.send(m(0, Msg::Configure(3))).expect("send");
+    for i in 0..10 {
+        tx.send(m(0, Msg::Process(Payload(i, d.clone())))).expect("send");
+    }
+    tx.send(m(0, Msg::Flush(1))).expect("send");
+    let reports = collect_until_flush(&rx, 1);
+    let outputs: Vec<u32> = reports
+        .iter()
+        .filter_map(|r| if let Report::Output(o) = r { Some(*o) } else { None })
+        .collect();
+    assert_eq!(outputs, (0..10).collect::<Vec<_>>());
+    assert_eq!(reports.iter().filter(|r| matches!(r, Report::Dequeued)).count(), 10);
+    assert_eq!(reports.iter().filter(|r| matches!(r, Report::Done)).count(), 10);
+    assert_eq!(reports[0], Report::Configured);
+    tx.send(m(0, Msg::Close)).expect("send");
+    assert!(w.join_timeout(Duration::from_secs(5)));
+    assert_eq!(d.load(Ordering::SeqCst), 10);
+}
+
+#[test]
+fn stale_messages_are_skipped_and_freed() {
+    let (tx, w, rx, d) = start();
+    tx.send(m(0, Msg::Configure(0))).expect("send");
+    // Publish epoch 1 before the worker sees the epoch-0 inputs.
+    tx.live.store(1, Ordering::SeqCst);
+    for i in 0..5 {
+        tx.send(m(0, Msg::Process(Payload(i, d.clone())))).expect("send");
+    }
+    tx.send(m(1, Msg::Reset)).expect("send");
+    tx.send(m(1, Msg::Configure(0))).expect("send");
+    tx.send(m(1, Msg::Process(Payload(100, d.clone())))).expect("send");
+    tx.send(m(1, Msg::Flush(7))).expect("send");
+    let reports = collect_until_flush(&rx, 7);
+    assert!(reports.contains(&Report::Output(100)));
+    assert!(!reports.iter().any(|r| matches!(r, Report::Output(o) if *o < 100)));
+    drop(tx);
+    assert!(w.join_timeout(Duration::from_secs(5)), "worker exits when the sender is dropped");
+    assert_eq!(d.load(Ordering::SeqCst), 6);
+}
+
+#[test]
+fn panics_and_errors_become_failed_reports() {
+    use codec_core::ErrorName::*;
+    let (tx, w, rx, d) = start();
+    let next_failure = |rx: &Rx| loop {
+        let r = rx.recv_timeout(Duration::from_secs(5)).expect("report");
+        assert!(!matches!(r.body, Report::Output(_) | Report::FlushDone(_)));
+        if let Report::Failed(e) = r.body {
+            return (r.epoch, e.name);
+        }
+    };
+    tx.send(m(0, Msg::Configure(0))).expect("send");
+    tx.send(m(0, Msg::Process(Payload(666, d.clone())))).expect("send");
+    tx.send(m(0, Msg::Process(Payload(1, d.clone())))).expect("send");
+    assert_eq!(next_failure(&rx), (0, EncodingError));
+    tx.send(m(1, Msg::Configure(0))).expect("send");
+    tx.send(m(1, Msg::Process(Payload(13, d.clone())))).expect("send");
+    assert_eq!(next_failure(&rx), (1, EncodingError));
+    tx.send(m(2, Msg::Configure(1000))).expect("send");
+    tx.send(m(2, Msg::Flush(3))).expect("send");
+    assert_eq!(next_failure(&rx), (2, NotSupportedError));
+    tx.send(m(2, Msg::Close)).expect("send");
+    assert!(w.join_timeout(Duration::from_secs(5)));
+    assert!(!rx.drain().any(|r| matches!(r.body, Report::Output(_) | Report::FlushDone(_))));
+    assert_eq!(d.load(Ordering::SeqCst), 3);
+}

@@ -39,6 +39,11 @@ pub struct Cancel {
 }
 
 impl Cancel {
+    /// A token that never becomes stale (for driving a backend directly, in tests and tools).
+    pub fn never() -> Self {
+        Self { live: Arc::new(AtomicU64::new(0)), epoch: 0 }
+    }
+
     /// Whether the work belongs to an epoch older than the live one.
     pub fn is_stale(&self) -> bool {
         self.live.load(Ordering::Acquire) > self.epoch

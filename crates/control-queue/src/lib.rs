@@ -138,6 +138,14 @@ impl<C, I> ControlTx<C, I> {
     }
 }
 
+impl<C, I> Drop for ControlTx<C, I> {
+    /// Nobody can send or listen any more: every queued message becomes stale, so the worker
+    /// frees the payloads without running them and exits.
+    fn drop(&mut self) {
+        self.live.store(Epoch::MAX, Ordering::Release);
+    }
+}
+
 /// Owns a codec worker thread. Dropping it detaches the thread, which exits by itself after a
 /// `Close` message or when its [`ControlTx`] is dropped; nothing ever joins on the JS thread.
 pub struct CodecWorker {

@@ -1,1 +1,15 @@
-//! placeholder
+//! Neon glue: exposes the WebCodecs classes' native halves to `lib/*.js`. Thin by design: it
+//! converts values, calls codec-core for the rules and the worker for the work, and maps errors
+//! (in `error.rs`, the only file that creates JS errors).
+#![deny(unsafe_code)]
+
+mod codec;
+mod error;
+mod video;
+
+#[neon::main]
+fn main(mut cx: neon::context::ModuleContext) -> neon::result::NeonResult<()> {
+    codec_ffmpeg::init();
+    video::register(&mut cx)?;
+    Ok(())
+}

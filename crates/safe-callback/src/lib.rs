@@ -1,1 +1,192 @@
-//! placeholder
+//! The callback-safety layer over Neon's [`Channel`]: the only code in the project that
+//! schedules work on the JavaScript thread.
+//!
+//! [`SafeCallback::new`] creates one unbounded channel (one FIFO queue) and returns the JS-side
+//! owner plus a cloneable [`CallbackSender`] for other threads. Guarantees:
+//! - a call after [`SafeCallback::release`] (or after the environment is gone) fails and hands
+//!   its payload back, so the caller can free it;
+//! - nothing reaches JavaScript after `release` returns on the JS thread: queued closures check
+//!   the released flag when they run and drop their payload instead;
+//! - the channel starts unreferenced: an idle codec never keeps Node alive, and
+//!   [`SafeCallback::set_keep_alive`] holds the loop open only while work is pending;
+//! - [`CallbackSender::blocking_call`] refuses to run on the JS thread instead of deadlocking.
+#![deny(unsafe_code)]
+#![warn(missing_docs, unreachable_pub)]
+
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
+use std::thread::ThreadId;
+
+use neon::context::{Context, Cx};
+use neon::event::Channel;
+use neon::result::NeonResult;
+
+/// Why a call did not run; carries the payload back to the caller.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error<T> {
+    /// The callback was released (codec closed or collected).
+    #[error("callback released")]
+    Released(T),
+    /// Node is shutting down; the closure could not be queued.
+    #[error("javascript environment is shutting down")]
+    EnvironmentGone(T),
+    /// `blocking_call` was made on the JS thread, where it would deadlock.
+    #[error("blocking call on the javascript thread")]
+    WouldDeadlock(T),
+}
+
+impl<T> Error<T> {
+    /// The payload that was not delivered.
+    pub fn into_payload(self) -> T {
+        match self {
+            Self::Released(t) | Self::EnvironmentGone(t) | Self::WouldDeadlock(t) => t,
+        }
+    }
+}
+
+type Handler<T> = dyn Fn(&mut Cx, T) -> NeonResult<()> + Send + Sync;
+
+struct Inner<T> {
+    released: AtomicBool,
+    handler: Box<Handler<T>>,
+    js_thread: ThreadId,
+}
+
+/// JS-thread owner of a callback channel. Dropping it releases the callback.
+pub struct SafeCallback<T: Send + 'static> {
+    channel: Channel,
+    sender: CallbackSender<T>,
+}
+
+/// A cloneable, thread-safe handle that schedules the callback on the JS thread.
+pub struct CallbackSender<T: Send + 'static> {
+    channel: Channel,
+    inner: Arc<Inner<T>>,
+}
+
+impl<T: Send + 'static> Clone for CallbackSender<T> {
+    fn clone(&self) -> Self {
+        Self { channel: self.channel.clone(), inner: self.inner.clone() }
+    }
+}
+
+impl<T: Send + 'static> SafeCallback<T> {
+    /// Creates the channel (unreferenced) and its sender. `handler` runs on the JS thread for
+    /// every delivered payload, in call order.
+    pub fn new<'a, C: Context<'a>>(
+        cx: &mut C,
+        handler: impl Fn(&mut Cx, T) -> NeonResult<()> + Send + Sync + 'static,
+    ) -> Self {
+        let mut channel = Channel::new(cx);
+        channel.unref(cx);
+        // Cloned while unreferenced: the sender never holds the event loop open.
+        let sender = CallbackSender {
+            channel: channel.clone(),
+            inner: Arc::new(Inner {
+                released: AtomicBool::new(false),
+                handler: Box::new(handler),
+                js_thread: std::thread::current().id(),
+            }),
+        };
+        Self { channel, sender }
+    }
+
+    /// A sender for other threads (or for self-posting from the JS thread).
+    pub fn sender(&self) -> CallbackSender<T> {
+        self.sender.clone()
+    }
+
+    /// Schedules the handler with `value` (non-blocking).
+    ///
+    /// # Errors
+    /// See [`CallbackSender::call`].
+    pub fn call(&self, value: T) -> Result<(), Error<T>> {
+        self.sender.call(value)
+    }
+
+    /// Stops all delivery; idempotent. Closures already queued drop their payloads when they run.
+    pub fn release(&self) {
+        self.sender.inner.released.store(true, Ordering::Release);
+    }
+
+    /// Whether [`SafeCallback::release`] was called.
+    pub fn is_released(&self) -> bool {
+        self.sender.inner.released.load(Ordering::Acquire)
+    }
+
+    /// Holds the Node event loop open (`true`) or lets it exit (`false`); idempotent.
+    pub fn set_keep_alive<'a, C: Context<'a>>(&mut self, cx: &mut C, on: bool) {
+        if on && !self.is_released() {
+            self.channel.reference(cx);
+        } else {
+            self.channel.unref(cx);
+        }
+    }
+
+    /// Releases and lets the event loop exit (the close path).
+    pub fn release_and_unref<'a, C: Context<'a>>(&mut self, cx: &mut C) {
+        self.release();
+        self.channel.unref(cx);
+    }
+}
+
+impl<T: Send + 'static> Drop for SafeCallback<T> {
+    fn drop(&mut self) {
+        // A referenced channel dropped here unrefs itself through its own queue.
+        self.release();
+    }
+}
+
+impl<T: Send + 'static> CallbackSender<T> {
+    fn schedule(&self, value: T) -> Result<neon::event::JoinHandle<()>, Error<T>> {
+        if self.inner.released.load(Ordering::Acquire) {
+            return Err(Error::Released(value));
+        }
+        // The slot lets us take the payload back if the closure is never queued.
+        let slot = Arc::new(Mutex::new(Some(value)));
+        let queued = slot.clone();
+        let inner = self.inner.clone();
+        let sent = self.channel.try_send(move |mut cx| {
+            let Some(v) = queued.lock().ok().and_then(|mut s| s.take()) else { return Ok(()) };
+            if inner.released.load(Ordering::Acquire) {
+                drop(v);
+                return Ok(());
+            }
+            (inner.handler)(&mut cx, v)
+        });
+        sent.map_err(|_| {
+            // The closure was dropped unrun, so the payload is still in the slot.
+            let v = slot.lock().ok().and_then(|mut s| s.take());
+            Error::EnvironmentGone(v.expect("an unqueued closure never takes its payload"))
+        })
+    }
+
+    /// Schedules the handler with `value` without waiting.
+    ///
+    /// # Errors
+    /// [`Error::Released`] after release, [`Error::EnvironmentGone`] when Node is shutting down;
+    /// both return the payload.
+    pub fn call(&self, value: T) -> Result<(), Error<T>> {
+        self.schedule(value).map(|_| ())
+    }
+
+    /// Schedules the handler and waits until it ran (or was dropped).
+    ///
+    /// # Errors
+    /// As [`CallbackSender::call`], plus [`Error::WouldDeadlock`] on the JS thread.
+    pub fn blocking_call(&self, value: T) -> Result<(), Error<T>> {
+        if std::thread::current().id() == self.inner.js_thread {
+            return Err(Error::WouldDeadlock(value));
+        }
+        let handle = self.schedule(value)?;
+        // Err means the closure threw or the environment went away; either way it is done.
+        let _ = handle.join();
+        Ok(())
+    }
+
+    /// Whether the owner released the callback.
+    pub fn is_released(&self) -> bool {
+        self.inner.released.load(Ordering::Acquire)
+    }
+}

@@ -1,0 +1,83 @@
+//! The per-codec table: which FFmpeg encoder/decoder runs which WebCodecs codec string, and
+//! the support checks. Adding VP9/AV1/HEVC means adding a [`Family`] variant, a row in
+//! [`TABLE`] and its option mapping in `encoder.rs`.
+
+use codec_core::{AvcCodecString, CodecError, CodecString, HardwareAcceleration};
+use ffmpeg_next as ffmpeg;
+
+/// A codec family we know how to drive.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Family {
+    H264,
+    Vp8,
+}
+
+/// One row of the codec table.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Entry {
+    pub(crate) family: Family,
+    /// FFmpeg encoder name.
+    pub(crate) encoder: &'static str,
+    /// FFmpeg decoder name.
+    pub(crate) decoder: &'static str,
+}
+
+const TABLE: &[Entry] = &[
+    Entry { family: Family::H264, encoder: "libx264", decoder: "h264" },
+    Entry { family: Family::Vp8, encoder: "libvpx", decoder: "vp8" },
+];
+
+/// The largest dimension we accept (VP8 stores 14 bits; x264 has no lower limit of its own).
+pub(crate) const MAX_DIMENSION: u32 = 16_383;
+
+/// A parsed, known codec string.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Resolved {
+    pub(crate) entry: Entry,
+    /// The avc parameters for H.264.
+    pub(crate) avc: Option<AvcCodecString>,
+}
+
+fn entry(family: Family) -> Entry {
+    // Every `Family` has exactly one row.
+    TABLE.iter().copied().find(|e| e.family == family).unwrap_or(TABLE[0])
+}
+
+/// Resolves a codec string to its table row.
+///
+/// # Errors
+/// `NotSupportedError` for unknown or malformed strings and for families without a row yet.
+pub(crate) fn resolve(codec: &str) -> Result<Resolved, CodecError> {
+    let unsupported = || CodecError::not_supported(format!("codec '{codec}' is not supported"));
+    match CodecString::parse(codec).ok_or_else(unsupported)? {
+        CodecString::Avc(a) => Ok(Resolved { entry: entry(Family::H264), avc: Some(a) }),
+        CodecString::Vp8 => Ok(Resolved { entry: entry(Family::Vp8), avc: None }),
+        _ => Err(unsupported()),
+    }
+}
+
+/// H.264 level_idc values of the standard (9 = level 1b).
+pub(crate) const AVC_LEVELS: [u8; 20] =
+    [9, 10, 11, 12, 13, 20, 21, 22, 30, 31, 32, 40, 41, 42, 50, 51, 52, 60, 61, 62];
+
+/// Rejects `prefer-hardware`: every codec here is a software implementation.
+pub(crate) fn check_hardware(hw: HardwareAcceleration) -> Result<(), CodecError> {
+    if hw == HardwareAcceleration::PreferHardware {
+        return Err(CodecError::not_supported("no hardware codec is available"));
+    }
+    Ok(())
+}
+
+/// Whether FFmpeg has the named encoder (a table lookup; nothing is opened).
+pub(crate) fn has_encoder(name: &str) -> Result<ffmpeg::Codec, CodecError> {
+    crate::init();
+    ffmpeg::encoder::find_by_name(name)
+        .ok_or_else(|| CodecError::not_supported(format!("FFmpeg has no encoder '{name}'")))
+}
+
+/// Whether FFmpeg has the named decoder.
+pub(crate) fn has_decoder(name: &str) -> Result<ffmpeg::Codec, CodecError> {
+    crate::init();
+    ffmpeg::decoder::find_by_name(name)
+        .ok_or_else(|| CodecError::not_supported(format!("FFmpeg has no decoder '{name}'")))
+}

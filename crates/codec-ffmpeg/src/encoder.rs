@@ -1,0 +1,455 @@
+//! `VideoEncoderBackend`: libx264 (H.264) and libvpx (VP8) through FFmpeg.
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use codec_core::{
+    AlphaOption, AvcBitstreamFormat, BitrateMode, CodecError, FrameBuffer, LatencyMode,
+    OutputConfigTracker, Rect, VideoColorSpace, VideoDecoderConfig, VideoEncoderConfig,
+};
+use control_queue::{Backend, Cancel};
+use ffmpeg_next as ffmpeg;
+use ffmpeg::{codec, color, format::Pixel, frame, picture, Dictionary, Packet, Rational};
+
+use crate::codecs::{self, Family, Resolved};
+use crate::convert::{self, ScalerCache};
+use crate::{av_error, avc, is_eagain, raw};
+
+/// One frame to encode.
+#[derive(Debug, Clone)]
+pub struct VideoEncodeInput {
+    /// The frame's pixels (shared with the JS `VideoFrame`).
+    pub frame: Arc<FrameBuffer>,
+    /// The visible rect; this is what gets encoded (scaled to the configured size if needed).
+    pub visible: Rect,
+    /// Presentation timestamp in microseconds.
+    pub timestamp: i64,
+    /// Duration in microseconds.
+    pub duration: Option<u64>,
+    /// `encode(frame, { keyFrame: true })`: the chunk of this frame must be a key chunk.
+    pub key_frame: bool,
+    /// Per-frame quantizer (`bitrateMode: "quantizer"`): 0–51 for H.264, 0–63 for VP8.
+    pub quantizer: Option<u32>,
+}
+
+/// One encoded chunk with its metadata.
+#[derive(Debug, Clone, PartialEq)]
+pub struct EncodedVideoOutput {
+    /// The chunk bytes (length-prefixed NAL units for H.264 `avc`, Annex B for `annexb`).
+    pub data: Vec<u8>,
+    /// Whether this is a key chunk.
+    pub key: bool,
+    /// The input frame's timestamp (microseconds).
+    pub timestamp: i64,
+    /// The input frame's duration (microseconds).
+    pub duration: Option<u64>,
+    /// `metadata.decoderConfig`: present on the first chunk and whenever it changed.
+    pub decoder_config: Option<VideoDecoderConfig>,
+}
+
+/// Default frame rate when the config has none.
+const DEFAULT_FPS: f64 = 30.0;
+/// Initial constant QP for quantizer mode until a frame brings its own.
+const DEFAULT_QP_H264: u32 = 26;
+const DEFAULT_Q_VP8: u32 = 32;
+/// Constant rate factor for x264 when no bitrate is given.
+const DEFAULT_CRF: &str = "23";
+
+/// Checks whether `cfg` can be encoded; returns the resolved codec.
+fn check(cfg: &VideoEncoderConfig) -> Result<Resolved, CodecError> {
+    cfg.validate()?;
+    let r = codecs::resolve(&cfg.codec)?;
+    codecs::check_hardware(cfg.hardware_acceleration)?;
+    if cfg.alpha == AlphaOption::Keep {
+        return Err(CodecError::not_supported("encoding alpha is not supported"));
+    }
+    match cfg.scalability_mode.as_deref() {
+        None | Some("L1T1") => {}
+        Some(m) => return Err(CodecError::not_supported(format!("scalabilityMode {m} is not supported"))),
+    }
+    if cfg.width > codecs::MAX_DIMENSION || cfg.height > codecs::MAX_DIMENSION {
+        return Err(CodecError::not_supported("frame size too large"));
+    }
+    if let Some(a) = r.avc {
+        if a.profile_name().is_none() {
+            return Err(CodecError::not_supported(format!(
+                "H.264 profile_idc {} cannot be encoded (baseline, main and high can)",
+                a.profile_idc
+            )));
+        }
+        if !codecs::AVC_LEVELS.contains(&a.level_idc) {
+            return Err(CodecError::not_supported(format!("unknown H.264 level_idc {}", a.level_idc)));
+        }
+        if cfg.width % 2 != 0 || cfg.height % 2 != 0 {
+            return Err(CodecError::not_supported("H.264 4:2:0 encoding needs even width and height"));
+        }
+    }
+    codecs::has_encoder(r.entry.encoder)?;
+    Ok(r)
+}
+
+/// Whether `cfg` can be encoded (`VideoEncoder.isConfigSupported` and `configure`). Opens
+/// nothing; callable from any thread.
+///
+/// # Errors
+/// `TypeError` for an invalid config, `NotSupportedError` for one we cannot encode.
+pub fn video_encoder_support(cfg: &VideoEncoderConfig) -> Result<(), CodecError> {
+    check(cfg).map(|_| ())
+}
+
+fn framerate(cfg: &VideoEncoderConfig) -> Rational {
+    let fps = cfg.framerate.filter(|f| f.is_finite() && *f > 0.0 && *f <= 1000.0).unwrap_or(DEFAULT_FPS);
+    let num = (fps * 1000.0).round().max(1.0) as i32;
+    Rational::new(num, 1000).reduce()
+}
+
+fn default_bitrate(cfg: &VideoEncoderConfig, fps: f64) -> u64 {
+    // ~0.1 bit per pixel, within [100 kbit/s, 20 Mbit/s].
+    let bps = f64::from(cfg.width) * f64::from(cfg.height) * fps * 0.1;
+    (bps as u64).clamp(100_000, 20_000_000)
+}
+
+fn available_threads() -> usize {
+    std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1)
+}
+
+fn gcd(a: u32, b: u32) -> u32 {
+    if b == 0 { a.max(1) } else { gcd(b, a % b) }
+}
+
+/// One opened encoder.
+struct Session {
+    enc: ffmpeg::encoder::video::Encoder,
+    cfg: VideoEncoderConfig,
+    resolved: Resolved,
+    decoder_config: VideoDecoderConfig,
+    /// Next frame counter used as pts (time base 1/framerate).
+    next_pts: i64,
+    /// pts → (timestamp, duration) of frames not yet returned.
+    pending: BTreeMap<i64, (i64, Option<u64>)>,
+    /// The quantizer in effect (quantizer mode).
+    qp: u32,
+}
+
+impl Session {
+    fn open(cfg: &VideoEncoderConfig, resolved: Resolved, qp: Option<u32>) -> Result<Self, CodecError> {
+        let family = resolved.entry.family;
+        let codec = codecs::has_encoder(resolved.entry.encoder)?;
+        let mut v = codec::Context::new_with_codec(codec)
+            .encoder()
+            .video()
+            .map_err(|e| av_error("cannot create encoder", e))?;
+        let (w, h) = (cfg.width, cfg.height);
+        let rate = framerate(cfg);
+        let fps = f64::from(rate);
+        v.set_width(w);
+        v.set_height(h);
+        v.set_format(Pixel::YUV420P);
+        v.set_frame_rate(Some(rate));
+        v.set_time_base(rate.invert());
+        v.set_max_b_frames(0);
+        // A key frame at least every 10 s (and never within the first 300 frames) unless asked.
+        v.set_gop(((fps * 10.0).round() as u32).max(300));
+        v.set_colorspace(color::Space::BT709);
+        v.set_color_range(color::Range::MPEG);
+        v.set_color_primaries(color::Primaries::BT709);
+        v.set_color_transfer_characteristic(color::TransferCharacteristic::BT709);
+        let (dw, dh) = (cfg.display_width.unwrap_or(w), cfg.display_height.unwrap_or(h));
+        if (dw, dh) != (w, h) {
+            // sample aspect ratio = (dw / dh) / (w / h)
+            let (n, d) = (dw.saturating_mul(h), dh.saturating_mul(w));
+            let g = gcd(n, d);
+            v.set_aspect_ratio(Rational::new((n / g) as i32, (d / g) as i32));
+        }
+        let threads = match family {
+            Family::H264 => 0, // x264 picks its own thread count
+            Family::Vp8 => available_threads().min(4),
+        };
+        v.set_threading(codec::threading::Config { count: threads, ..Default::default() });
+
+        let realtime = cfg.latency_mode == LatencyMode::Realtime;
+        let mut opts = Dictionary::new();
+        let bitrate = cfg.bitrate.filter(|b| *b > 0);
+        let qp = match family {
+            Family::H264 => qp.unwrap_or(DEFAULT_QP_H264).min(51),
+            Family::Vp8 => qp.unwrap_or(DEFAULT_Q_VP8).min(63),
+        };
+        match family {
+            Family::H264 => {
+                let avc = resolved.avc.ok_or_else(|| CodecError::encoding("missing avc parameters"))?;
+                opts.set("preset", if realtime { "ultrafast" } else { "veryfast" });
+                if realtime {
+                    opts.set("tune", "zerolatency");
+                }
+                opts.set("profile", avc.profile_name().unwrap_or("high"));
+                opts.set("level", &avc.level_name());
+                opts.set("forced-idr", "1");
+                opts.set("x264-params", "scenecut=0");
+                match cfg.bitrate_mode {
+                    BitrateMode::Quantizer => opts.set("qp", &qp.to_string()),
+                    BitrateMode::Constant => {
+                        let b = bitrate.unwrap_or_else(|| default_bitrate(cfg, fps));
+                        v.set_bit_rate(b as usize);
+                        v.set_max_bit_rate(b as usize);
+                        opts.set("bufsize", &b.to_string());
+                    }
+                    BitrateMode::Variable => match bitrate {
+                        Some(b) => v.set_bit_rate(b as usize),
+                        None => opts.set("crf", DEFAULT_CRF),
+                    },
+                }
+                if cfg.avc_format == AvcBitstreamFormat::Avc {
+                    v.set_flags(codec::Flags::GLOBAL_HEADER);
+                }
+            }
+            Family::Vp8 => {
+                opts.set("deadline", if realtime { "realtime" } else { "good" });
+                opts.set("cpu-used", if realtime { "8" } else { "4" });
+                opts.set("lag-in-frames", "0");
+                opts.set("auto-alt-ref", "0");
+                let b = bitrate.unwrap_or_else(|| default_bitrate(cfg, fps));
+                v.set_bit_rate(b as usize);
+                match cfg.bitrate_mode {
+                    BitrateMode::Quantizer => {
+                        opts.set("qmin", &qp.to_string());
+                        opts.set("qmax", &qp.to_string());
+                    }
+                    BitrateMode::Constant => {
+                        v.set_max_bit_rate(b as usize);
+                        opts.set("minrate", &b.to_string());
+                        opts.set("bufsize", &b.to_string());
+                    }
+                    BitrateMode::Variable => {}
+                }
+            }
+        }
+        let enc = v.open_with(opts).map_err(|e| av_error("cannot open encoder", e))?;
+
+        let description = if family == Family::H264 && cfg.avc_format == AvcBitstreamFormat::Avc {
+            let extra = raw::extradata(&enc);
+            Some(avc::avcc_from_annexb(&extra).ok_or_else(|| {
+                CodecError::encoding("libx264 produced no SPS/PPS for the avcC record")
+            })?)
+        } else {
+            None
+        };
+        let decoder_config = VideoDecoderConfig {
+            codec: cfg.codec.clone(),
+            description,
+            coded_width: Some(w),
+            coded_height: Some(h),
+            display_aspect_width: Some(dw),
+            display_aspect_height: Some(dh),
+            color_space: Some(VideoColorSpace::REC709),
+            ..Default::default()
+        };
+        Ok(Self {
+            enc,
+            cfg: cfg.clone(),
+            resolved,
+            decoder_config,
+            next_pts: 0,
+            pending: BTreeMap::new(),
+            qp,
+        })
+    }
+
+    /// Sends one frame (or EOF with `None`), then emits every ready packet.
+    fn send(
+        &mut self,
+        frame: Option<&frame::Video>,
+        tracker: &mut OutputConfigTracker<VideoDecoderConfig>,
+        out: &mut dyn FnMut(EncodedVideoOutput),
+    ) -> Result<(), CodecError> {
+        loop {
+            let r = match frame {
+                Some(f) => self.enc.send_frame(f),
+                None => self.enc.send_eof(),
+            };
+            match r {
+                Ok(()) => break,
+                Err(e) if is_eagain(&e) => {
+                    // The encoder is full: take its packets, then resend the same frame.
+                    if self.drain(tracker, out)? == 0 {
+                        return Err(av_error("encoder refuses input and has no output", e));
+                    }
+                }
+                Err(ffmpeg::Error::Eof) if frame.is_none() => break,
+                Err(e) => return Err(av_error("encoding failed", e)),
+            }
+        }
+        self.drain(tracker, out)?;
+        Ok(())
+    }
+
+    /// Emits every packet the encoder has ready; returns how many.
+    fn drain(
+        &mut self,
+        tracker: &mut OutputConfigTracker<VideoDecoderConfig>,
+        out: &mut dyn FnMut(EncodedVideoOutput),
+    ) -> Result<usize, CodecError> {
+        let mut n = 0;
+        loop {
+            let mut pkt = Packet::empty();
+            match self.enc.receive_packet(&mut pkt) {
+                Ok(()) => {}
+                Err(e) if is_eagain(&e) => return Ok(n),
+                Err(ffmpeg::Error::Eof) => return Ok(n),
+                Err(e) => return Err(av_error("encoding failed", e)),
+            }
+            n += 1;
+            let (timestamp, duration) = match pkt.pts().and_then(|p| self.pending.remove(&p)) {
+                Some(t) => t,
+                // Never expected (no reordering, one packet per frame); keep order anyway.
+                None => self.pending.pop_first().map(|(_, t)| t).unwrap_or((0, None)),
+            };
+            let bytes = pkt.data().unwrap_or(&[]);
+            let data = if self.decoder_config.description.is_some() {
+                avc::annexb_to_avc(bytes)
+            } else {
+                bytes.to_vec()
+            };
+            out(EncodedVideoOutput {
+                data,
+                key: pkt.is_key(),
+                timestamp,
+                duration,
+                decoder_config: tracker.update(&self.decoder_config),
+            });
+        }
+    }
+
+    fn encode(
+        &mut self,
+        input: &VideoEncodeInput,
+        scaler: &mut ScalerCache,
+        tracker: &mut OutputConfigTracker<VideoDecoderConfig>,
+        out: &mut dyn FnMut(EncodedVideoOutput),
+    ) -> Result<(), CodecError> {
+        let mut f = convert::to_encoder_frame(
+            &input.frame,
+            input.visible,
+            self.cfg.width,
+            self.cfg.height,
+            scaler,
+        )?;
+        if self.cfg.bitrate_mode == BitrateMode::Quantizer && self.resolved.entry.family == Family::H264 {
+            if let Some(q) = input.quantizer.map(|q| q.min(51)) {
+                if q != self.qp {
+                    // libx264 reconfigures its constant QP when the option changes.
+                    raw::set_int_option(&mut self.enc, "qp", i64::from(q))
+                        .map_err(|e| av_error("cannot set qp", e))?;
+                    self.qp = q;
+                }
+            }
+        }
+        let pts = self.next_pts;
+        self.next_pts += 1;
+        f.set_pts(Some(pts));
+        f.set_kind(if input.key_frame { picture::Type::I } else { picture::Type::None });
+        self.pending.insert(pts, (input.timestamp, input.duration));
+        self.send(Some(&f), tracker, out)
+    }
+}
+
+/// The video encoder backend run by a `CodecWorker`.
+#[derive(Default)]
+pub struct VideoEncoderBackend {
+    session: Option<Session>,
+    tracker: OutputConfigTracker<VideoDecoderConfig>,
+    scaler: ScalerCache,
+}
+
+impl VideoEncoderBackend {
+    /// Drains the open session (if any) through `out` and closes it.
+    fn finish(&mut self, out: &mut dyn FnMut(EncodedVideoOutput)) -> Result<Option<Session>, CodecError> {
+        match self.session.take() {
+            Some(mut s) => {
+                s.send(None, &mut self.tracker, out)?;
+                Ok(Some(s))
+            }
+            None => Ok(None),
+        }
+    }
+
+    fn process_inner(
+        &mut self,
+        input: VideoEncodeInput,
+        out: &mut dyn FnMut(EncodedVideoOutput),
+    ) -> Result<(), CodecError> {
+        let Some(s) = self.session.as_mut() else {
+            return Err(CodecError::invalid_state("encoder is not configured"));
+        };
+        if s.cfg.bitrate_mode == BitrateMode::Quantizer && s.resolved.entry.family == Family::Vp8 {
+            // libvpx cannot change its quantizer range while open: reopen with the new one.
+            if let Some(q) = input.quantizer.map(|q| q.min(63)) {
+                if q != s.qp {
+                    let old = self.finish(out)?;
+                    if let Some(old) = old {
+                        self.session = Some(Session::open(&old.cfg, old.resolved, Some(q))?);
+                    }
+                }
+            }
+        }
+        let Some(s) = self.session.as_mut() else {
+            return Err(CodecError::invalid_state("encoder is not configured"));
+        };
+        s.encode(&input, &mut self.scaler, &mut self.tracker, out)
+    }
+}
+
+impl Backend for VideoEncoderBackend {
+    type Config = VideoEncoderConfig;
+    type Input = VideoEncodeInput;
+    type Output = EncodedVideoOutput;
+
+    fn configure(
+        &mut self,
+        config: VideoEncoderConfig,
+        out: &mut dyn FnMut(EncodedVideoOutput),
+    ) -> Result<(), CodecError> {
+        crate::init();
+        // Pending chunks of the previous configuration come first.
+        let drained = self.finish(out);
+        self.tracker.clear();
+        drained?;
+        let resolved = check(&config)?;
+        self.session = Some(Session::open(&config, resolved, None)?);
+        Ok(())
+    }
+
+    fn process(
+        &mut self,
+        input: VideoEncodeInput,
+        cancel: &Cancel,
+        out: &mut dyn FnMut(EncodedVideoOutput),
+    ) -> Result<(), CodecError> {
+        if cancel.is_stale() {
+            return Ok(());
+        }
+        let r = self.process_inner(input, out);
+        if r.is_err() {
+            self.session = None;
+        }
+        r
+    }
+
+    fn flush(&mut self, cancel: &Cancel, out: &mut dyn FnMut(EncodedVideoOutput)) -> Result<(), CodecError> {
+        if cancel.is_stale() {
+            return Ok(());
+        }
+        // x264 and libvpx cannot leave the draining state: drain, then reopen the same config.
+        match self.finish(out)? {
+            Some(old) => {
+                self.session = Some(Session::open(&old.cfg, old.resolved, Some(old.qp))?);
+                Ok(())
+            }
+            None => Ok(()),
+        }
+    }
+
+    fn reset(&mut self) {
+        self.session = None;
+        self.tracker.clear();
+    }
+}

@@ -1,0 +1,106 @@
+//! The only module with raw FFmpeg calls: the few things `ffmpeg-next` has no safe API for.
+
+use std::ffi::CString;
+
+use ffmpeg_next as ffmpeg;
+use ffmpeg::ffi;
+
+/// A copy of the codec context's `extradata` (empty when there is none).
+pub(crate) fn extradata(ctx: &ffmpeg::codec::Context) -> Vec<u8> {
+    // SAFETY: `ctx` wraps a live AVCodecContext for the duration of the borrow. `extradata` is
+    // either null or points to `extradata_size` readable bytes owned by the context; we copy
+    // them out before the borrow ends.
+    unsafe {
+        let p = ctx.as_ptr();
+        let data = (*p).extradata;
+        let size = (*p).extradata_size;
+        if data.is_null() || size <= 0 {
+            return Vec::new();
+        }
+        std::slice::from_raw_parts(data, size as usize).to_vec()
+    }
+}
+
+/// Replaces the (not yet opened) codec context's `extradata` with a padded copy of `data`.
+pub(crate) fn set_extradata(
+    ctx: &mut ffmpeg::codec::Context,
+    data: &[u8],
+) -> Result<(), ffmpeg::Error> {
+    let size = i32::try_from(data.len()).map_err(|_| ffmpeg::Error::InvalidData)?;
+    let padded = data.len() + ffi::AV_INPUT_BUFFER_PADDING_SIZE as usize;
+    // SAFETY: `ctx` wraps a live AVCodecContext that is not opened yet and that we borrow
+    // mutably. The buffer comes from `av_mallocz` (what `avcodec_free_context` releases with
+    // `av_freep`), is `padded` >= `data.len()` bytes long and zeroed, so the copy stays in
+    // bounds and the padding FFmpeg requires is zero. Any previous extradata is freed first.
+    unsafe {
+        let p = ctx.as_mut_ptr();
+        let buf = ffi::av_mallocz(padded) as *mut u8;
+        if buf.is_null() {
+            return Err(ffmpeg::Error::Other { errno: ffmpeg::util::error::ENOMEM });
+        }
+        std::ptr::copy_nonoverlapping(data.as_ptr(), buf, data.len());
+        ffi::av_freep(&mut (*p).extradata as *mut *mut u8 as *mut std::ffi::c_void);
+        (*p).extradata = buf;
+        (*p).extradata_size = size;
+    }
+    Ok(())
+}
+
+/// Sets an integer AVOption on the codec context or its private (codec-specific) context, e.g.
+/// libx264's `qp` between frames.
+pub(crate) fn set_int_option(
+    ctx: &mut ffmpeg::codec::Context,
+    name: &str,
+    value: i64,
+) -> Result<(), ffmpeg::Error> {
+    let cname = CString::new(name).map_err(|_| ffmpeg::Error::InvalidData)?;
+    // SAFETY: `ctx` wraps a live AVCodecContext (an AVClass-enabled object, as av_opt_* needs)
+    // borrowed mutably; `cname` is a NUL-terminated string that outlives the call.
+    let r = unsafe {
+        ffi::av_opt_set_int(
+            ctx.as_mut_ptr() as *mut std::ffi::c_void,
+            cname.as_ptr(),
+            value,
+            ffi::AV_OPT_SEARCH_CHILDREN as i32,
+        )
+    };
+    if r < 0 {
+        Err(ffmpeg::Error::from(r))
+    } else {
+        Ok(())
+    }
+}
+
+/// Sets the YUV matrix used by a scaler (`SWS_CS_*` constants) and the source/destination
+/// ranges (`true` = full range).
+pub(crate) fn set_scaler_colorspace(
+    sws: &mut ffmpeg::software::scaling::Context,
+    matrix: i32,
+    src_full: bool,
+    dst_full: bool,
+) {
+    // SAFETY: `sws` wraps a live SwsContext borrowed mutably. `sws_getCoefficients` returns a
+    // pointer to a static table (valid for any input). The table pointers are only read.
+    unsafe {
+        let table = ffi::sws_getCoefficients(matrix);
+        ffi::sws_setColorspaceDetails(
+            sws.as_mut_ptr(),
+            table,
+            i32::from(src_full),
+            table,
+            i32::from(dst_full),
+            0,
+            1 << 16,
+            1 << 16,
+        );
+    }
+}
+
+/// A swscale context that may move between threads.
+pub(crate) struct SendScaler(pub(crate) ffmpeg::software::scaling::Context);
+
+// SAFETY: an SwsContext has no thread affinity (no thread-local state, no callbacks); it only
+// must not be used from two threads at once. `SendScaler` owns its context exclusively and
+// every use goes through `&mut self`, so moving it to the worker thread is sound. (It is not
+// `Sync`.)
+unsafe impl Send for SendScaler {}

@@ -1,0 +1,153 @@
+//! Shared helpers for the codec-ffmpeg integration tests.
+#![allow(dead_code, clippy::unwrap_used)]
+
+use std::sync::Arc;
+
+use codec_core::{FrameBuffer, Rect, VideoDecoderConfig, VideoEncoderConfig, VideoPixelFormat};
+use codec_ffmpeg::{
+    DecodedVideoOutput, EncodedVideoOutput, VideoDecodeInput, VideoDecoderBackend,
+    VideoEncodeInput, VideoEncoderBackend,
+};
+use control_queue::{Backend, Cancel};
+
+pub const W: u32 = 320;
+pub const H: u32 = 240;
+/// 30 fps in microseconds.
+pub const FRAME_US: i64 = 33_333;
+
+/// A moving, smooth I420 test pattern (diagonal gradient plus a bright moving square).
+pub fn i420_pattern(w: u32, h: u32, t: u32) -> FrameBuffer {
+    let mut f = FrameBuffer::new_zeroed(VideoPixelFormat::I420, w, h).unwrap();
+    {
+        let (y, stride) = f.plane_mut(0);
+        for r in 0..h {
+            for c in 0..w {
+                let mut v = 32 + ((c + r / 2 + 3 * t) % 160) as u8;
+                let (bx, by) = ((20 + 4 * t) % w.max(1), (30 + 2 * t) % h.max(1));
+                if c >= bx && c < bx + w / 8 && r >= by && r < by + h / 8 {
+                    v = 220;
+                }
+                y[r as usize * stride + c as usize] = v;
+            }
+        }
+    }
+    for p in 1..3 {
+        let (cw, ch) = (w.div_ceil(2), h.div_ceil(2));
+        let (d, stride) = f.plane_mut(p);
+        for r in 0..ch {
+            for c in 0..cw {
+                let v = if p == 1 { 100 + (c * 60 / cw) } else { 150 - (r * 60 / ch) };
+                d[r as usize * stride + c as usize] = v as u8;
+            }
+        }
+    }
+    f
+}
+
+/// A moving RGBA pattern (smooth colour gradients).
+pub fn rgba_pattern(w: u32, h: u32, t: u32) -> FrameBuffer {
+    let mut f = FrameBuffer::new_zeroed(VideoPixelFormat::RGBA, w, h).unwrap();
+    let (d, stride) = f.plane_mut(0);
+    for r in 0..h {
+        for c in 0..w {
+            let o = r as usize * stride + c as usize * 4;
+            d[o] = ((c + 2 * t) * 255 / (w + 200)) as u8;
+            d[o + 1] = (r * 255 / h) as u8;
+            d[o + 2] = 128;
+            d[o + 3] = 255;
+        }
+    }
+    f
+}
+
+pub fn input(frame: FrameBuffer, i: u32, key: bool) -> VideoEncodeInput {
+    let visible = Rect::new(0, 0, frame.coded_width(), frame.coded_height());
+    VideoEncodeInput {
+        frame: Arc::new(frame),
+        visible,
+        timestamp: i64::from(i) * FRAME_US,
+        duration: Some(FRAME_US as u64),
+        key_frame: key,
+        quantizer: None,
+    }
+}
+
+pub fn enc_config(codec: &str) -> VideoEncoderConfig {
+    VideoEncoderConfig {
+        codec: codec.into(),
+        width: W,
+        height: H,
+        bitrate: Some(1_000_000),
+        framerate: Some(30.0),
+        ..Default::default()
+    }
+}
+
+/// Configures a fresh encoder, encodes `inputs`, flushes; returns every chunk.
+pub fn encode_all(cfg: VideoEncoderConfig, inputs: Vec<VideoEncodeInput>) -> Vec<EncodedVideoOutput> {
+    let mut enc = VideoEncoderBackend::default();
+    let mut chunks = Vec::new();
+    let cancel = Cancel::never();
+    enc.configure(cfg, &mut |c| chunks.push(c)).unwrap();
+    for i in inputs {
+        enc.process(i, &cancel, &mut |c| chunks.push(c)).unwrap();
+    }
+    enc.flush(&cancel, &mut |c| chunks.push(c)).unwrap();
+    chunks
+}
+
+/// Configures a fresh decoder with `cfg`, decodes `chunks`, flushes; returns every frame.
+pub fn decode_all(cfg: VideoDecoderConfig, chunks: &[EncodedVideoOutput]) -> Vec<DecodedVideoOutput> {
+    let mut dec = VideoDecoderBackend::default();
+    let mut frames = Vec::new();
+    let cancel = Cancel::never();
+    dec.configure(cfg, &mut |f| frames.push(f)).unwrap();
+    for c in chunks {
+        let input = VideoDecodeInput {
+            data: c.data.clone(),
+            key: c.key,
+            timestamp: c.timestamp,
+            duration: c.duration,
+        };
+        dec.process(input, &cancel, &mut |f| frames.push(f)).unwrap();
+    }
+    dec.flush(&cancel, &mut |f| frames.push(f)).unwrap();
+    frames
+}
+
+/// PSNR of the luma planes of two same-sized 8-bit frames.
+pub fn psnr_y(a: &FrameBuffer, b: &FrameBuffer) -> f64 {
+    assert_eq!((a.coded_width(), a.coded_height()), (b.coded_width(), b.coded_height()));
+    let (pa, sa) = a.plane(0);
+    let (pb, sb) = b.plane(0);
+    let mut se = 0f64;
+    for r in 0..a.coded_height() as usize {
+        for c in 0..a.coded_width() as usize {
+            let d = f64::from(pa[r * sa + c]) - f64::from(pb[r * sb + c]);
+            se += d * d;
+        }
+    }
+    let mse = se / f64::from(a.coded_width() * a.coded_height());
+    if mse == 0.0 {
+        99.0
+    } else {
+        10.0 * (255.0f64 * 255.0 / mse).log10()
+    }
+}
+
+/// BT.709 limited-range luma of an RGBA pattern, for comparing RGBA input with decoded I420.
+pub fn rgba_to_y709(f: &FrameBuffer) -> FrameBuffer {
+    let (w, h) = (f.coded_width(), f.coded_height());
+    let mut out = FrameBuffer::new_zeroed(VideoPixelFormat::I420, w, h).unwrap();
+    let (s, ss) = f.plane(0);
+    let (d, ds) = out.plane_mut(0);
+    for r in 0..h as usize {
+        for c in 0..w as usize {
+            let o = r * ss + c * 4;
+            let (rr, gg, bb) = (f64::from(s[o]), f64::from(s[o + 1]), f64::from(s[o + 2]));
+            let y = 16.0 + (0.2126 * rr + 0.7152 * gg + 0.0722 * bb) * 219.0 / 255.0;
+            d[r * ds + c] = y.round().clamp(0.0, 255.0) as u8;
+        }
+    }
+    out
+}

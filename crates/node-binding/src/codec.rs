@@ -1,0 +1,328 @@
+//! Generic glue between a JS codec object, its codec-core [`Model`] and its [`CodecWorker`].
+//!
+//! The model lives behind an `Arc<Mutex<_>>` that is only ever locked on the JS thread (the
+//! mutex exists to satisfy `Send` for the channel handler); the worker holds no reference to it.
+//! Worker reports arrive through one [`SafeCallback`] per codec, so outputs, flush results,
+//! errors and dequeue ticks reach JS in the order they happened.
+
+use std::sync::{Arc, Mutex, MutexGuard, Weak};
+
+use codec_core::{CodecKind, JsEvent, Model, Report, Tagged};
+use control_queue::{Backend, CodecWorker, ControlTx, Sink};
+use neon::prelude::*;
+use safe_callback::{CallbackSender, SafeCallback};
+
+use crate::error::IntoJsError;
+
+/// Converts one backend output into the JS values passed to the dispatcher.
+pub(crate) trait OutputToJs: Send + Sized + 'static {
+    /// Appends the event's JS arguments after the event code.
+    fn to_js<'a, C: Context<'a>>(self, cx: &mut C, event: Handle<'a, JsArray>) -> NeonResult<()>;
+}
+
+/// What the codec's channel carries to the JS thread.
+pub(crate) enum Incoming<O> {
+    Report(Tagged<Report<O>>),
+    DequeueTick,
+}
+
+struct WorkerSink<O: Send + 'static>(CallbackSender<Incoming<O>>);
+
+impl<O: Send + 'static> Sink<O> for WorkerSink<O> {
+    fn report(&self, r: Tagged<Report<O>>) -> Result<(), Tagged<Report<O>>> {
+        self.0.call(Incoming::Report(r)).map_err(|e| match e.into_payload() {
+            Incoming::Report(r) => r,
+            Incoming::DequeueTick => unreachable!("only reports are sent by the worker"),
+        })
+    }
+}
+
+pub(crate) struct Core<B: Backend> {
+    model: Model<B::Config, B::Input, B::Output>,
+    tx: ControlTx<B::Config, B::Input>,
+    callback: SafeCallback<Incoming<B::Output>>,
+    /// The JS object, held only while the codec is busy (keeps it from being collected while
+    /// results are due).
+    owner: Option<Root<JsObject>>,
+    dispatch: Root<JsFunction>,
+    worker: Option<CodecWorker>,
+}
+
+/// The boxed native half of a codec object.
+pub(crate) struct CodecBox<B: Backend> {
+    core: Arc<Mutex<Core<B>>>,
+}
+
+impl<B: Backend> Finalize for CodecBox<B> {
+    fn finalize<'a, C: Context<'a>>(self, cx: &mut C) {
+        if let Ok(mut c) = self.core.lock() {
+            c.model.shut_down();
+            c.send_actions();
+            c.callback.release_and_unref(cx);
+            if let Some(w) = c.worker.take() {
+                w.detach();
+            }
+        }
+    }
+}
+
+// Event codes shared with lib/codec.js.
+const EV_OUTPUT: f64 = 0.0;
+const EV_ERROR: f64 = 1.0;
+const EV_FLUSH_RESOLVED: f64 = 2.0;
+const EV_FLUSH_REJECTED: f64 = 3.0;
+const EV_DEQUEUE: f64 = 4.0;
+
+impl<B: Backend> Core<B>
+where
+    B::Output: OutputToJs,
+{
+    /// Sends worker messages and turns model events into a JS array of events.
+    fn pump<'a, C: Context<'a>>(&mut self, cx: &mut C) -> JsResult<'a, JsArray> {
+        self.send_actions();
+        let out = cx.empty_array();
+        let mut n = 0;
+        while let Some(ev) = self.model.poll_event() {
+            let item = cx.empty_array();
+            match ev {
+                JsEvent::Output(o) => {
+                    push(cx, item, EV_OUTPUT)?;
+                    o.to_js(cx, item)?;
+                }
+                JsEvent::Error(e) => {
+                    push(cx, item, EV_ERROR)?;
+                    let v = e.to_js_error(cx)?;
+                    item.set(cx, 1, v)?;
+                }
+                JsEvent::FlushResolved(id) => {
+                    push(cx, item, EV_FLUSH_RESOLVED)?;
+                    push(cx, item, id as f64)?;
+                }
+                JsEvent::FlushRejected(id, e) => {
+                    push(cx, item, EV_FLUSH_REJECTED)?;
+                    push(cx, item, id as f64)?;
+                    let v = e.to_js_error(cx)?;
+                    item.set(cx, 2, v)?;
+                }
+                JsEvent::ScheduleDequeue => {
+                    // Self-post on the codec's own queue: fires after what is already queued.
+                    let _ = self.callback.call(Incoming::DequeueTick);
+                    continue;
+                }
+            }
+            out.set(cx, n, item)?;
+            n += 1;
+        }
+        self.send_actions();
+        Ok(out)
+    }
+
+    /// Holds the JS object and the event loop while busy; lets both go when idle.
+    fn update_keep_alive<'a, C: Context<'a>>(
+        &mut self,
+        cx: &mut C,
+        this: Option<Handle<'a, JsObject>>,
+    ) {
+        let busy = self.model.is_busy();
+        if busy {
+            if self.owner.is_none() {
+                if let Some(t) = this {
+                    self.owner = Some(t.root(cx));
+                }
+            }
+        } else if let Some(o) = self.owner.take() {
+            o.drop(cx);
+        }
+        self.callback.set_keep_alive(cx, busy);
+    }
+}
+
+pub(crate) fn push<'a, C: Context<'a>>(cx: &mut C, arr: Handle<'a, JsArray>, v: f64) -> NeonResult<()> {
+    let len = arr.len(cx);
+    let n = cx.number(v);
+    arr.set(cx, len, n)?;
+    Ok(())
+}
+
+fn lock<B: Backend>(core: &Mutex<Core<B>>) -> MutexGuard<'_, Core<B>> {
+    // Only the JS thread locks it and nothing panics while holding it; recover if it did.
+    core.lock().unwrap_or_else(|p| p.into_inner())
+}
+
+/// Creates the native codec: model, worker thread and event channel.
+/// `dispatch(owner, events)` is a module-level JS function (it must not capture the codec).
+pub(crate) fn create<'a, B>(
+    cx: &mut FunctionContext<'a>,
+    kind: CodecKind,
+    name: &str,
+    backend: B,
+    dispatch: Handle<'a, JsFunction>,
+) -> JsResult<'a, JsBox<CodecBox<B>>>
+where
+    B: Backend,
+    B::Output: OutputToJs,
+{
+    let core_slot: Arc<Mutex<Option<Weak<Mutex<Core<B>>>>>> = Arc::new(Mutex::new(None));
+    let handler_slot = core_slot.clone();
+    let callback = SafeCallback::new(cx, move |cx: &mut Cx, incoming: Incoming<B::Output>| {
+        let weak = handler_slot.lock().ok().and_then(|s| s.clone());
+        let Some(core) = weak.and_then(|w| w.upgrade()) else { return Ok(()) };
+        handle_incoming(cx, &core, incoming)
+    });
+    let sink = WorkerSink(callback.sender());
+    let (tx, worker) = match CodecWorker::spawn(name, backend, sink) {
+        Ok(v) => v,
+        Err(e) => return cx.throw_error(format!("{e}")),
+    };
+    let dispatch = dispatch.root(cx);
+    let core = Arc::new(Mutex::new(Core {
+        model: Model::new(kind),
+        tx,
+        callback,
+        owner: None,
+        dispatch,
+        worker: Some(worker),
+    }));
+    if let Ok(mut s) = core_slot.lock() {
+        *s = Some(Arc::downgrade(&core));
+    }
+    Ok(cx.boxed(CodecBox { core }))
+}
+
+fn handle_incoming<B>(
+    cx: &mut Cx,
+    core: &Arc<Mutex<Core<B>>>,
+    incoming: Incoming<B::Output>,
+) -> NeonResult<()>
+where
+    B: Backend,
+    B::Output: OutputToJs,
+{
+    let (owner, dispatch, events) = {
+        let mut c = lock(core);
+        let mut fire_dequeue = false;
+        match incoming {
+            Incoming::Report(r) => c.model.handle_report(r),
+            Incoming::DequeueTick => fire_dequeue = c.model.dequeue_event_fired(),
+        }
+        let events = c.pump(cx)?;
+        if fire_dequeue {
+            let item = cx.empty_array();
+            push(cx, item, EV_DEQUEUE)?;
+            let len = events.len(cx);
+            events.set(cx, len, item)?;
+        }
+        let owner = c.owner.as_ref().map(|o| o.to_inner(cx));
+        let dispatch = c.dispatch.to_inner(cx);
+        (owner, dispatch, events)
+    };
+    let result = match owner {
+        Some(o) if events.len(cx) > 0 => {
+            let undefined = cx.undefined();
+            dispatch.call(cx, undefined, [o.upcast(), events.upcast()]).map(|_| ())
+        }
+        _ => Ok(()),
+    };
+    let mut c = lock(core);
+    c.update_keep_alive(cx, None);
+    if c.model.state() == codec_core::CodecState::Closed {
+        c.callback.release_and_unref(cx);
+        if let Some(w) = c.worker.take() {
+            w.detach();
+        }
+    }
+    result
+}
+
+/// Runs a spec method on the model, then returns the resulting JS events (already-settled
+/// flushes etc.) for the JS object to apply.
+pub(crate) fn with_core<'a, B, T>(
+    cx: &mut FunctionContext<'a>,
+    f: impl FnOnce(&mut Core<B>) -> Result<T, codec_core::CodecError>,
+) -> NeonResult<(T, Handle<'a, JsArray>)>
+where
+    B: Backend,
+    B::Output: OutputToJs,
+{
+    let boxed = cx.argument::<JsBox<CodecBox<B>>>(0)?;
+    let this = cx.argument::<JsObject>(1)?;
+    let core = boxed.core.clone();
+    let mut c = lock(&core);
+    let r = f(&mut c);
+    let events = c.pump(cx)?;
+    c.update_keep_alive(cx, Some(this));
+    if c.model.state() == codec_core::CodecState::Closed {
+        c.callback.release_and_unref(cx);
+        if let Some(w) = c.worker.take() {
+            w.detach();
+        }
+    }
+    drop(c);
+    match r {
+        Ok(v) => Ok((v, events)),
+        Err(e) => e.throw(cx),
+    }
+}
+
+impl<B: Backend> Core<B> {
+    fn send_actions(&mut self) {
+        while let Some(a) = self.model.poll_action() {
+            // A stopped worker only happens after close; the payload is dropped here.
+            let _ = self.tx.send(a);
+        }
+    }
+
+    pub(crate) fn model(&mut self) -> &mut Model<B::Config, B::Input, B::Output> {
+        &mut self.model
+    }
+}
+
+/// Exports `state`, `queueSize`, `configure`-independent methods shared by every codec.
+pub(crate) fn state<B>(mut cx: FunctionContext) -> JsResult<JsValue>
+where
+    B: Backend,
+    B::Output: OutputToJs,
+{
+    let boxed = cx.argument::<JsBox<CodecBox<B>>>(0)?;
+    let c = lock(&boxed.core);
+    let s = c.model.state().as_str();
+    let q = c.model.queue_size();
+    drop(c);
+    let arr = cx.empty_array();
+    let s = cx.string(s);
+    arr.set(&mut cx, 0, s)?;
+    let q = cx.number(q);
+    arr.set(&mut cx, 1, q)?;
+    Ok(arr.upcast())
+}
+
+pub(crate) fn flush<B>(mut cx: FunctionContext) -> JsResult<JsValue>
+where
+    B: Backend,
+    B::Output: OutputToJs,
+{
+    let (id, events) = with_core::<B, _>(&mut cx, |c| c.model().flush())?;
+    let arr = cx.empty_array();
+    let id = cx.number(id as f64);
+    arr.set(&mut cx, 0, id)?;
+    arr.set(&mut cx, 1, events)?;
+    Ok(arr.upcast())
+}
+
+pub(crate) fn reset<B>(mut cx: FunctionContext) -> JsResult<JsValue>
+where
+    B: Backend,
+    B::Output: OutputToJs,
+{
+    let ((), events) = with_core::<B, _>(&mut cx, |c| c.model().reset())?;
+    Ok(events.upcast())
+}
+
+pub(crate) fn close<B>(mut cx: FunctionContext) -> JsResult<JsValue>
+where
+    B: Backend,
+    B::Output: OutputToJs,
+{
+    let ((), events) = with_core::<B, _>(&mut cx, |c| c.model().close())?;
+    Ok(events.upcast())
+}

@@ -1,0 +1,421 @@
+//! `VideoEncoder`, `VideoDecoder` and `VideoFrame` natives. Arguments arrive already converted
+//! the WebIDL way by lib/*.js; this file only extracts them and calls into the crates below.
+
+use std::cell::RefCell;
+use std::sync::Arc;
+
+use codec_core::{
+    AlphaOption, AvcBitstreamFormat, BitrateMode, CodecError, CodecKind, ColorMatrix,
+    ColorPrimaries, ColorTransfer, FrameBuffer, HardwareAcceleration, LatencyMode, PlaneLayout,
+    Rect, VideoColorSpace, VideoDecoderConfig, VideoEncoderConfig, VideoPixelFormat,
+};
+use codec_ffmpeg::{
+    DecodedVideoOutput, EncodedVideoOutput, VideoDecodeInput, VideoDecoderBackend,
+    VideoEncodeInput, VideoEncoderBackend,
+};
+use neon::prelude::*;
+use neon::types::buffer::TypedArray;
+
+use crate::codec::{self, with_core, CodecBox, OutputToJs};
+use crate::error::{IntoJsError, OrThrow};
+
+type EncBox = JsBox<CodecBox<VideoEncoderBackend>>;
+type DecBox = JsBox<CodecBox<VideoDecoderBackend>>;
+
+// ---- small readers for normalized dictionaries ----
+
+fn opt_f64<'a, C: Context<'a>>(cx: &mut C, o: Handle<'a, JsObject>, k: &str) -> NeonResult<Option<f64>> {
+    Ok(o.get_opt::<JsNumber, _, _>(cx, k)?.map(|n| n.value(cx)))
+}
+
+fn opt_u32<'a, C: Context<'a>>(cx: &mut C, o: Handle<'a, JsObject>, k: &str) -> NeonResult<Option<u32>> {
+    Ok(opt_f64(cx, o, k)?.map(|v| v as u32))
+}
+
+fn opt_str<'a, C: Context<'a>>(cx: &mut C, o: Handle<'a, JsObject>, k: &str) -> NeonResult<Option<String>> {
+    Ok(o.get_opt::<JsString, _, _>(cx, k)?.map(|s| s.value(cx)))
+}
+
+fn opt_bool<'a, C: Context<'a>>(cx: &mut C, o: Handle<'a, JsObject>, k: &str) -> NeonResult<Option<bool>> {
+    Ok(o.get_opt::<JsBoolean, _, _>(cx, k)?.map(|b| b.value(cx)))
+}
+
+fn enum_or_default<'a, C: Context<'a>, T: Default>(
+    cx: &mut C,
+    o: Handle<'a, JsObject>,
+    k: &str,
+    parse: fn(&str) -> Option<T>,
+) -> NeonResult<T> {
+    match opt_str(cx, o, k)? {
+        None => Ok(T::default()),
+        Some(s) => match parse(&s) {
+            Some(v) => Ok(v),
+            None => CodecError::type_error(format!("'{s}' is not a valid value for {k}")).throw(cx),
+        },
+    }
+}
+
+fn encoder_config<'a, C: Context<'a>>(cx: &mut C, o: Handle<'a, JsObject>) -> NeonResult<VideoEncoderConfig> {
+    let avc_format = match o.get_opt::<JsObject, _, _>(cx, "avc")? {
+        Some(avc) => enum_or_default(cx, avc, "format", AvcBitstreamFormat::parse)?,
+        None => AvcBitstreamFormat::default(),
+    };
+    Ok(VideoEncoderConfig {
+        codec: opt_str(cx, o, "codec")?.unwrap_or_default(),
+        width: opt_u32(cx, o, "width")?.unwrap_or(0),
+        height: opt_u32(cx, o, "height")?.unwrap_or(0),
+        display_width: opt_u32(cx, o, "displayWidth")?,
+        display_height: opt_u32(cx, o, "displayHeight")?,
+        bitrate: opt_f64(cx, o, "bitrate")?.map(|v| v as u64),
+        framerate: opt_f64(cx, o, "framerate")?,
+        hardware_acceleration: enum_or_default(cx, o, "hardwareAcceleration", HardwareAcceleration::parse)?,
+        alpha: enum_or_default(cx, o, "alpha", AlphaOption::parse)?,
+        scalability_mode: opt_str(cx, o, "scalabilityMode")?,
+        bitrate_mode: enum_or_default(cx, o, "bitrateMode", BitrateMode::parse)?,
+        latency_mode: enum_or_default(cx, o, "latencyMode", LatencyMode::parse)?,
+        content_hint: opt_str(cx, o, "contentHint")?,
+        avc_format,
+    })
+}
+
+fn bytes<'a, C: Context<'a>>(cx: &mut C, v: Handle<'a, JsTypedArray<u8>>) -> Vec<u8> {
+    v.as_slice(cx).to_vec()
+}
+
+fn color_space_from_js<'a, C: Context<'a>>(cx: &mut C, o: Handle<'a, JsObject>) -> NeonResult<VideoColorSpace> {
+    Ok(VideoColorSpace {
+        primaries: opt_str(cx, o, "primaries")?.as_deref().and_then(ColorPrimaries::parse),
+        transfer: opt_str(cx, o, "transfer")?.as_deref().and_then(ColorTransfer::parse),
+        matrix: opt_str(cx, o, "matrix")?.as_deref().and_then(ColorMatrix::parse),
+        full_range: opt_bool(cx, o, "fullRange")?,
+    })
+}
+
+fn decoder_config<'a, C: Context<'a>>(cx: &mut C, o: Handle<'a, JsObject>) -> NeonResult<VideoDecoderConfig> {
+    let description = match o.get_opt::<JsTypedArray<u8>, _, _>(cx, "description")? {
+        Some(d) => Some(bytes(cx, d)),
+        None => None,
+    };
+    let color_space = match o.get_opt::<JsObject, _, _>(cx, "colorSpace")? {
+        Some(c) => Some(color_space_from_js(cx, c)?),
+        None => None,
+    };
+    Ok(VideoDecoderConfig {
+        codec: opt_str(cx, o, "codec")?.unwrap_or_default(),
+        description,
+        coded_width: opt_u32(cx, o, "codedWidth")?,
+        coded_height: opt_u32(cx, o, "codedHeight")?,
+        display_aspect_width: opt_u32(cx, o, "displayAspectWidth")?,
+        display_aspect_height: opt_u32(cx, o, "displayAspectHeight")?,
+        color_space,
+        hardware_acceleration: enum_or_default(cx, o, "hardwareAcceleration", HardwareAcceleration::parse)?,
+        optimize_for_latency: opt_bool(cx, o, "optimizeForLatency")?,
+        rotation: opt_u32(cx, o, "rotation")?.unwrap_or(0),
+        flip: opt_bool(cx, o, "flip")?.unwrap_or(false),
+    })
+}
+
+// ---- JS values for outputs ----
+
+fn set_num<'a, C: Context<'a>>(cx: &mut C, o: Handle<'a, JsObject>, k: &str, v: f64) -> NeonResult<()> {
+    let n = cx.number(v);
+    o.set(cx, k, n)?;
+    Ok(())
+}
+
+fn set_str<'a, C: Context<'a>>(cx: &mut C, o: Handle<'a, JsObject>, k: &str, v: &str) -> NeonResult<()> {
+    let s = cx.string(v);
+    o.set(cx, k, s)?;
+    Ok(())
+}
+
+fn color_space_to_js<'a, C: Context<'a>>(cx: &mut C, c: &VideoColorSpace) -> JsResult<'a, JsObject> {
+    let o = cx.empty_object();
+    let null = cx.null();
+    let v: Handle<JsValue> = match c.primaries { Some(p) => cx.string(p.as_str()).upcast(), None => null.upcast() };
+    o.set(cx, "primaries", v)?;
+    let v: Handle<JsValue> = match c.transfer { Some(p) => cx.string(p.as_str()).upcast(), None => null.upcast() };
+    o.set(cx, "transfer", v)?;
+    let v: Handle<JsValue> = match c.matrix { Some(p) => cx.string(p.as_str()).upcast(), None => null.upcast() };
+    o.set(cx, "matrix", v)?;
+    let v: Handle<JsValue> = match c.full_range { Some(p) => cx.boolean(p).upcast(), None => null.upcast() };
+    o.set(cx, "fullRange", v)?;
+    Ok(o)
+}
+
+fn decoder_config_to_js<'a, C: Context<'a>>(cx: &mut C, d: &VideoDecoderConfig) -> JsResult<'a, JsObject> {
+    let o = cx.empty_object();
+    set_str(cx, o, "codec", &d.codec)?;
+    if let Some(desc) = &d.description {
+        let b = JsArrayBuffer::from_slice(cx, desc)?;
+        o.set(cx, "description", b)?;
+    }
+    for (k, v) in [
+        ("codedWidth", d.coded_width),
+        ("codedHeight", d.coded_height),
+        ("displayAspectWidth", d.display_aspect_width),
+        ("displayAspectHeight", d.display_aspect_height),
+    ] {
+        if let Some(v) = v {
+            set_num(cx, o, k, f64::from(v))?;
+        }
+    }
+    if let Some(c) = &d.color_space {
+        let c = color_space_to_js(cx, c)?;
+        o.set(cx, "colorSpace", c)?;
+    }
+    Ok(o)
+}
+
+impl OutputToJs for EncodedVideoOutput {
+    fn to_js<'a, C: Context<'a>>(self, cx: &mut C, event: Handle<'a, JsArray>) -> NeonResult<()> {
+        let chunk = cx.empty_object();
+        set_str(cx, chunk, "type", if self.key { "key" } else { "delta" })?;
+        set_num(cx, chunk, "timestamp", self.timestamp as f64)?;
+        if let Some(d) = self.duration {
+            set_num(cx, chunk, "duration", d as f64)?;
+        }
+        let data = JsArrayBuffer::from_slice(cx, &self.data)?;
+        chunk.set(cx, "data", data)?;
+        event.set(cx, 1, chunk)?;
+        let meta = cx.empty_object();
+        if let Some(dc) = &self.decoder_config {
+            let d = decoder_config_to_js(cx, dc)?;
+            meta.set(cx, "decoderConfig", d)?;
+        }
+        event.set(cx, 2, meta)?;
+        Ok(())
+    }
+}
+
+impl OutputToJs for DecodedVideoOutput {
+    fn to_js<'a, C: Context<'a>>(self, cx: &mut C, event: Handle<'a, JsArray>) -> NeonResult<()> {
+        let init = cx.empty_object();
+        set_str(cx, init, "format", self.frame.format().as_str())?;
+        set_num(cx, init, "codedWidth", f64::from(self.frame.coded_width()))?;
+        set_num(cx, init, "codedHeight", f64::from(self.frame.coded_height()))?;
+        set_num(cx, init, "timestamp", self.timestamp as f64)?;
+        if let Some(d) = self.duration {
+            set_num(cx, init, "duration", d as f64)?;
+        }
+        let cs = color_space_to_js(cx, &self.color_space)?;
+        init.set(cx, "colorSpace", cs)?;
+        let frame = cx.boxed(FrameBox::new(self.frame));
+        event.set(cx, 1, frame)?;
+        event.set(cx, 2, init)?;
+        Ok(())
+    }
+}
+
+// ---- VideoEncoder ----
+
+fn video_encoder_new(mut cx: FunctionContext) -> JsResult<EncBox> {
+    let dispatch = cx.argument::<JsFunction>(0)?;
+    codec::create(&mut cx, CodecKind::Encoder, "webcodecs-venc", VideoEncoderBackend::default(), dispatch)
+}
+
+fn check_encoder_config(mut cx: FunctionContext) -> JsResult<JsBoolean> {
+    let o = cx.argument::<JsObject>(0)?;
+    let cfg = encoder_config(&mut cx, o)?;
+    cfg.validate().or_throw(&mut cx)?;
+    let ok = codec_ffmpeg::video_encoder_support(&cfg).is_ok();
+    Ok(cx.boolean(ok))
+}
+
+fn video_encoder_configure(mut cx: FunctionContext) -> JsResult<JsValue> {
+    let o = cx.argument::<JsObject>(2)?;
+    let cfg = encoder_config(&mut cx, o)?;
+    cfg.validate().or_throw(&mut cx)?;
+    let ((), ev) = with_core::<VideoEncoderBackend, _>(&mut cx, |c| c.model().configure(cfg))?;
+    Ok(ev.upcast())
+}
+
+fn video_encoder_encode(mut cx: FunctionContext) -> JsResult<JsValue> {
+    let frame = cx.argument::<JsBox<FrameBox>>(2)?;
+    let Some(buf) = frame.buffer() else {
+        return CodecError::type_error("the VideoFrame is closed").throw(&mut cx);
+    };
+    let timestamp = cx.argument::<JsNumber>(3)?.value(&mut cx) as i64;
+    let duration = cx.argument_opt(4).and_then(|v| v.downcast::<JsNumber, _>(&mut cx).ok()).map(|n| n.value(&mut cx) as u64);
+    let mut r = [0u32; 4];
+    for (i, slot) in r.iter_mut().enumerate() {
+        *slot = cx.argument::<JsNumber>(5 + i)?.value(&mut cx) as u32;
+    }
+    let key_frame = cx.argument::<JsBoolean>(9)?.value(&mut cx);
+    let quantizer = cx.argument_opt(10).and_then(|v| v.downcast::<JsNumber, _>(&mut cx).ok()).map(|n| n.value(&mut cx) as u32);
+    let input = VideoEncodeInput {
+        frame: buf,
+        visible: Rect::new(r[0], r[1], r[2], r[3]),
+        timestamp,
+        duration,
+        key_frame,
+        quantizer,
+    };
+    let ((), ev) = with_core::<VideoEncoderBackend, _>(&mut cx, |c| c.model().submit(input, true))?;
+    Ok(ev.upcast())
+}
+
+// ---- VideoDecoder ----
+
+fn video_decoder_new(mut cx: FunctionContext) -> JsResult<DecBox> {
+    let dispatch = cx.argument::<JsFunction>(0)?;
+    codec::create(&mut cx, CodecKind::Decoder, "webcodecs-vdec", VideoDecoderBackend::default(), dispatch)
+}
+
+fn check_decoder_config(mut cx: FunctionContext) -> JsResult<JsBoolean> {
+    let o = cx.argument::<JsObject>(0)?;
+    let cfg = decoder_config(&mut cx, o)?;
+    cfg.validate().or_throw(&mut cx)?;
+    let ok = codec_ffmpeg::video_decoder_support(&cfg).is_ok();
+    Ok(cx.boolean(ok))
+}
+
+fn video_decoder_configure(mut cx: FunctionContext) -> JsResult<JsValue> {
+    let o = cx.argument::<JsObject>(2)?;
+    let cfg = decoder_config(&mut cx, o)?;
+    cfg.validate().or_throw(&mut cx)?;
+    let ((), ev) = with_core::<VideoDecoderBackend, _>(&mut cx, |c| c.model().configure(cfg))?;
+    Ok(ev.upcast())
+}
+
+fn video_decoder_decode(mut cx: FunctionContext) -> JsResult<JsValue> {
+    let key = cx.argument::<JsBoolean>(2)?.value(&mut cx);
+    let timestamp = cx.argument::<JsNumber>(3)?.value(&mut cx) as i64;
+    let duration = cx.argument_opt(4).and_then(|v| v.downcast::<JsNumber, _>(&mut cx).ok()).map(|n| n.value(&mut cx) as u64);
+    let data = cx.argument::<JsTypedArray<u8>>(5)?;
+    let data = bytes(&mut cx, data);
+    let input = VideoDecodeInput { data, key, timestamp, duration };
+    let ((), ev) = with_core::<VideoDecoderBackend, _>(&mut cx, |c| c.model().submit(input, key))?;
+    Ok(ev.upcast())
+}
+
+// ---- VideoFrame ----
+
+/// The native half of a `VideoFrame`: a shared, immutable pixel buffer; `close()` drops this
+/// reference at once.
+pub(crate) struct FrameBox {
+    buf: RefCell<Option<Arc<FrameBuffer>>>,
+}
+
+impl Finalize for FrameBox {}
+
+impl FrameBox {
+    fn new(f: FrameBuffer) -> Self {
+        Self { buf: RefCell::new(Some(Arc::new(f))) }
+    }
+    fn buffer(&self) -> Option<Arc<FrameBuffer>> {
+        self.buf.borrow().clone()
+    }
+}
+
+fn layout_arg<'a>(cx: &mut FunctionContext<'a>, i: usize) -> NeonResult<Option<Vec<PlaneLayout>>> {
+    let Some(v) = cx.argument_opt(i) else { return Ok(None) };
+    let Ok(arr) = v.downcast::<JsArray, _>(cx) else { return Ok(None) };
+    let items = arr.to_vec(cx)?;
+    let mut out = Vec::with_capacity(items.len());
+    for it in items {
+        let o = it.downcast_or_throw::<JsObject, _>(cx)?;
+        let offset = opt_u32(cx, o, "offset")?.unwrap_or(0);
+        let stride = opt_u32(cx, o, "stride")?.unwrap_or(0);
+        out.push(PlaneLayout { offset, stride });
+    }
+    Ok(Some(out))
+}
+
+fn format_arg(cx: &mut FunctionContext, i: usize) -> NeonResult<VideoPixelFormat> {
+    let s = cx.argument::<JsString>(i)?.value(cx);
+    match VideoPixelFormat::parse(&s) {
+        Some(f) => Ok(f),
+        None => CodecError::type_error(format!("'{s}' is not a VideoPixelFormat")).throw(cx),
+    }
+}
+
+fn rect_args(cx: &mut FunctionContext, first: usize) -> NeonResult<Rect> {
+    let mut r = [0u32; 4];
+    for (i, slot) in r.iter_mut().enumerate() {
+        *slot = cx.argument::<JsNumber>(first + i)?.value(cx) as u32;
+    }
+    Ok(Rect::new(r[0], r[1], r[2], r[3]))
+}
+
+fn layout_to_js<'a>(cx: &mut FunctionContext<'a>, l: &[PlaneLayout]) -> JsResult<'a, JsArray> {
+    let arr = cx.empty_array();
+    for (i, p) in l.iter().enumerate() {
+        let o = cx.empty_object();
+        set_num(cx, o, "offset", f64::from(p.offset))?;
+        set_num(cx, o, "stride", f64::from(p.stride))?;
+        arr.set(cx, i as u32, o)?;
+    }
+    Ok(arr)
+}
+
+/// `frameFromBuffer(format, codedWidth, codedHeight, data: Uint8Array, layout?)`
+fn frame_from_buffer(mut cx: FunctionContext) -> JsResult<JsBox<FrameBox>> {
+    let format = format_arg(&mut cx, 0)?;
+    let w = cx.argument::<JsNumber>(1)?.value(&mut cx) as u32;
+    let h = cx.argument::<JsNumber>(2)?.value(&mut cx) as u32;
+    let data = cx.argument::<JsTypedArray<u8>>(3)?;
+    let layout = layout_arg(&mut cx, 4)?;
+    let f = FrameBuffer::from_bytes(format, w, h, data.as_slice(&cx), layout.as_deref());
+    let f = f.or_throw(&mut cx)?;
+    Ok(cx.boxed(FrameBox::new(f)))
+}
+
+fn frame_clone(mut cx: FunctionContext) -> JsResult<JsBox<FrameBox>> {
+    let b = cx.argument::<JsBox<FrameBox>>(0)?;
+    let buf = b.buffer();
+    let Some(buf) = buf else { return CodecError::invalid_state("VideoFrame is closed").throw(&mut cx) };
+    Ok(cx.boxed(FrameBox { buf: RefCell::new(Some(buf)) }))
+}
+
+fn frame_close(mut cx: FunctionContext) -> JsResult<JsUndefined> {
+    let b = cx.argument::<JsBox<FrameBox>>(0)?;
+    b.buf.borrow_mut().take();
+    Ok(cx.undefined())
+}
+
+/// `frameCopyTo(frame, dest: Uint8Array, x, y, w, h, layout?)` → PlaneLayout[]
+fn frame_copy_to(mut cx: FunctionContext) -> JsResult<JsArray> {
+    let b = cx.argument::<JsBox<FrameBox>>(0)?;
+    let Some(buf) = b.buffer() else { return CodecError::invalid_state("VideoFrame is closed").throw(&mut cx) };
+    let mut dest = cx.argument::<JsTypedArray<u8>>(1)?;
+    let rect = rect_args(&mut cx, 2)?;
+    let layout = layout_arg(&mut cx, 6)?;
+    let r = buf.copy_to(rect, dest.as_mut_slice(&mut cx), layout.as_deref());
+    let l = r.or_throw(&mut cx)?;
+    layout_to_js(&mut cx, &l)
+}
+
+/// `frameAllocationSize(format, x, y, w, h, layout?)` → number
+fn frame_allocation_size(mut cx: FunctionContext) -> JsResult<JsNumber> {
+    let format = format_arg(&mut cx, 0)?;
+    let rect = rect_args(&mut cx, 1)?;
+    let layout = layout_arg(&mut cx, 5)?;
+    let (_, size) = codec_core::compute_layout(format, rect, layout.as_deref()).or_throw(&mut cx)?;
+    Ok(cx.number(size))
+}
+
+pub(crate) fn register(cx: &mut ModuleContext) -> NeonResult<()> {
+    cx.export_function("videoEncoderNew", video_encoder_new)?;
+    cx.export_function("videoEncoderCheckConfig", check_encoder_config)?;
+    cx.export_function("videoEncoderConfigure", video_encoder_configure)?;
+    cx.export_function("videoEncoderEncode", video_encoder_encode)?;
+    cx.export_function("videoEncoderState", codec::state::<VideoEncoderBackend>)?;
+    cx.export_function("videoEncoderFlush", codec::flush::<VideoEncoderBackend>)?;
+    cx.export_function("videoEncoderReset", codec::reset::<VideoEncoderBackend>)?;
+    cx.export_function("videoEncoderClose", codec::close::<VideoEncoderBackend>)?;
+    cx.export_function("videoDecoderNew", video_decoder_new)?;
+    cx.export_function("videoDecoderCheckConfig", check_decoder_config)?;
+    cx.export_function("videoDecoderConfigure", video_decoder_configure)?;
+    cx.export_function("videoDecoderDecode", video_decoder_decode)?;
+    cx.export_function("videoDecoderState", codec::state::<VideoDecoderBackend>)?;
+    cx.export_function("videoDecoderFlush", codec::flush::<VideoDecoderBackend>)?;
+    cx.export_function("videoDecoderReset", codec::reset::<VideoDecoderBackend>)?;
+    cx.export_function("videoDecoderClose", codec::close::<VideoDecoderBackend>)?;
+    cx.export_function("frameFromBuffer", frame_from_buffer)?;
+    cx.export_function("frameClone", frame_clone)?;
+    cx.export_function("frameClose", frame_close)?;
+    cx.export_function("frameCopyTo", frame_copy_to)?;
+    cx.export_function("frameAllocationSize", frame_allocation_size)?;
+    Ok(())
+}

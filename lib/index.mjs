@@ -1,0 +1,14 @@
+import { createRequire } from 'node:module';
+
+const require = createRequire(import.meta.url);
+const api = require('./index.js');
+
+export const {
+  VideoEncoder,
+  VideoDecoder,
+  VideoFrame,
+  VideoColorSpace,
+  EncodedVideoChunk,
+  DOMRectReadOnly,
+} = api;
+export default api;

@@ -1,0 +1,223 @@
+'use strict';
+const native = require('./native');
+const idl = require('./webidl');
+const { CodecBase, dispatch, kApply, kOutput, kTrackFlush } = require('./codec');
+const { VideoFrame, VideoColorSpace, kNative, kCreate } = require('./video-frame');
+const { EncodedVideoChunk, kAdopt } = require('./chunks');
+
+const HW = ['no-preference', 'prefer-hardware', 'prefer-software'];
+
+function convertColorSpaceInit(v) {
+  if (v === undefined) return undefined;
+  const cs = new VideoColorSpace(v);
+  return cs.toJSON();
+}
+
+// WebIDL conversion of VideoEncoderConfig (members in lexicographic order). The result has only
+// recognised members, with defaults filled in: it is also what isConfigSupported echoes.
+function convertVideoEncoderConfig(config) {
+  const c = idl.requireObject(config, 'VideoEncoderConfig');
+  const out = {};
+  out.alpha = c.alpha === undefined ? 'discard' : idl.enumValue(c.alpha, ['keep', 'discard'], 'alpha');
+  if (c.avc !== undefined) {
+    const avc = idl.dictionary(c.avc, 'AvcEncoderConfig');
+    out.avc = { format: avc.format === undefined ? 'avc' : idl.enumValue(avc.format, ['annexb', 'avc'], 'avc.format') };
+  }
+  if (c.bitrate !== undefined) out.bitrate = idl.u64(c.bitrate, 'bitrate');
+  out.bitrateMode = c.bitrateMode === undefined ? 'variable'
+    : idl.enumValue(c.bitrateMode, ['constant', 'variable', 'quantizer'], 'bitrateMode');
+  out.codec = idl.string(idl.required(c, 'codec', 'VideoEncoderConfig'));
+  if (c.contentHint !== undefined) out.contentHint = idl.string(c.contentHint);
+  if (c.displayHeight !== undefined) out.displayHeight = idl.u32(c.displayHeight, 'displayHeight');
+  if (c.displayWidth !== undefined) out.displayWidth = idl.u32(c.displayWidth, 'displayWidth');
+  if (c.framerate !== undefined) out.framerate = idl.double(c.framerate, 'framerate');
+  out.hardwareAcceleration = c.hardwareAcceleration === undefined ? 'no-preference'
+    : idl.enumValue(c.hardwareAcceleration, HW, 'hardwareAcceleration');
+  out.height = idl.u32(idl.required(c, 'height', 'VideoEncoderConfig'), 'height');
+  out.latencyMode = c.latencyMode === undefined ? 'quality'
+    : idl.enumValue(c.latencyMode, ['quality', 'realtime'], 'latencyMode');
+  if (c.scalabilityMode !== undefined) out.scalabilityMode = idl.string(c.scalabilityMode);
+  out.width = idl.u32(idl.required(c, 'width', 'VideoEncoderConfig'), 'width');
+  return out;
+}
+
+function convertVideoDecoderConfig(config) {
+  const c = idl.requireObject(config, 'VideoDecoderConfig');
+  const out = {};
+  out.codec = idl.string(idl.required(c, 'codec', 'VideoDecoderConfig'));
+  if (c.codedHeight !== undefined) out.codedHeight = idl.u32(c.codedHeight, 'codedHeight');
+  if (c.codedWidth !== undefined) out.codedWidth = idl.u32(c.codedWidth, 'codedWidth');
+  if (c.colorSpace !== undefined) out.colorSpace = convertColorSpaceInit(c.colorSpace);
+  if (c.description !== undefined) {
+    const d = idl.bytesOf(c.description, 'description');
+    if (d.buffer instanceof ArrayBuffer && idl.isDetached(d.buffer)) throw new TypeError('description is detached');
+    out.description = d.slice();
+  }
+  if (c.displayAspectHeight !== undefined) out.displayAspectHeight = idl.u32(c.displayAspectHeight, 'displayAspectHeight');
+  if (c.displayAspectWidth !== undefined) out.displayAspectWidth = idl.u32(c.displayAspectWidth, 'displayAspectWidth');
+  out.flip = c.flip === undefined ? false : idl.bool(c.flip);
+  out.hardwareAcceleration = c.hardwareAcceleration === undefined ? 'no-preference'
+    : idl.enumValue(c.hardwareAcceleration, HW, 'hardwareAcceleration');
+  if (c.optimizeForLatency !== undefined) out.optimizeForLatency = idl.bool(c.optimizeForLatency);
+  out.rotation = c.rotation === undefined ? 0 : idl.u32(c.rotation, 'rotation');
+  return out;
+}
+
+function convertInit(init, what) {
+  init = idl.requireObject(init, what);
+  const error = idl.callback(idl.required(init, 'error', what), 'error');
+  const output = idl.callback(idl.required(init, 'output', what), 'output');
+  return { output, error };
+}
+
+class VideoEncoder extends CodecBase {
+  #h;
+  constructor(init) {
+    const { output, error } = convertInit(init, 'VideoEncoderInit');
+    super(output, error);
+    this.#h = native.videoEncoderNew(dispatch);
+  }
+
+  get state() { return native.videoEncoderState(this.#h)[0]; }
+  get encodeQueueSize() { return native.videoEncoderState(this.#h)[1]; }
+
+  configure(config) {
+    const c = convertVideoEncoderConfig(config);
+    this[kApply](native.videoEncoderConfigure(this.#h, this, c));
+  }
+
+  encode(frame, options) {
+    if (!(frame instanceof VideoFrame)) throw new TypeError('encode() needs a VideoFrame');
+    const o = idl.dictionary(options, 'VideoEncoderEncodeOptions');
+    let quantizer;
+    for (const k of ['av1', 'avc', 'hevc', 'vp9']) {
+      if (o[k] !== undefined) {
+        const q = idl.dictionary(o[k], `${k} options`).quantizer;
+        if (q !== undefined && q !== null) quantizer = idl.u32(q, `${k}.quantizer`);
+      }
+    }
+    const keyFrame = idl.bool(o.keyFrame);
+    const f = VideoFrame[kNative](frame);
+    if (f === null) throw new TypeError('the VideoFrame is closed');
+    const v = f.visible;
+    this[kApply](native.videoEncoderEncode(this.#h, this, f.handle, f.timestamp, f.duration ?? undefined,
+      v.x, v.y, v.width, v.height, keyFrame, quantizer));
+  }
+
+  flush() {
+    let r;
+    try {
+      r = native.videoEncoderFlush(this.#h, this);
+    } catch (e) {
+      return Promise.reject(e);
+    }
+    const p = this[kTrackFlush](r[0]);
+    this[kApply](r[1]);
+    return p;
+  }
+
+  reset() { this[kApply](native.videoEncoderReset(this.#h, this)); }
+  close() { this[kApply](native.videoEncoderClose(this.#h, this)); }
+
+  [kOutput](chunk, metadata) {
+    const c = EncodedVideoChunk[kAdopt](chunk);
+    if (metadata.decoderConfig && metadata.decoderConfig.colorSpace) {
+      metadata.decoderConfig.colorSpace = new VideoColorSpace(metadata.decoderConfig.colorSpace).toJSON();
+    }
+    return [c, metadata];
+  }
+
+  static isConfigSupported(config) {
+    try {
+      const c = convertVideoEncoderConfig(config);
+      const supported = native.videoEncoderCheckConfig(c);
+      return Promise.resolve({ supported, config: c });
+    } catch (e) {
+      return Promise.reject(e);
+    }
+  }
+
+  get [Symbol.toStringTag]() { return 'VideoEncoder'; }
+}
+
+class VideoDecoder extends CodecBase {
+  #h;
+  #config = null;
+  constructor(init) {
+    const { output, error } = convertInit(init, 'VideoDecoderInit');
+    super(output, error);
+    this.#h = native.videoDecoderNew(dispatch);
+  }
+
+  get state() { return native.videoDecoderState(this.#h)[0]; }
+  get decodeQueueSize() { return native.videoDecoderState(this.#h)[1]; }
+
+  configure(config) {
+    const c = convertVideoDecoderConfig(config);
+    this[kApply](native.videoDecoderConfigure(this.#h, this, c));
+    this.#config = c;
+  }
+
+  decode(chunk) {
+    if (!(chunk instanceof EncodedVideoChunk)) throw new TypeError('decode() needs an EncodedVideoChunk');
+    this[kApply](native.videoDecoderDecode(this.#h, this, chunk.type === 'key', chunk.timestamp,
+      chunk.duration ?? undefined, EncodedVideoChunk.bytes(chunk)));
+  }
+
+  flush() {
+    let r;
+    try {
+      r = native.videoDecoderFlush(this.#h, this);
+    } catch (e) {
+      return Promise.reject(e);
+    }
+    const p = this[kTrackFlush](r[0]);
+    this[kApply](r[1]);
+    return p;
+  }
+
+  reset() { this[kApply](native.videoDecoderReset(this.#h, this)); }
+  close() { this[kApply](native.videoDecoderClose(this.#h, this)); }
+
+  [kOutput](handle, init) {
+    const c = this.#config ?? {};
+    const overrides = {};
+    if (c.colorSpace) {
+      const cs = { ...init.colorSpace };
+      for (const k of ['primaries', 'transfer', 'matrix', 'fullRange']) {
+        if (c.colorSpace[k] !== null && c.colorSpace[k] !== undefined) cs[k] = c.colorSpace[k];
+      }
+      overrides.colorSpace = cs;
+    }
+    if (c.displayAspectWidth && c.displayAspectHeight) {
+      // Grow one display dimension (never shrink) until the aspect ratio matches.
+      const w = init.codedWidth;
+      const h = init.codedHeight;
+      const ratio = c.displayAspectWidth / c.displayAspectHeight;
+      if (w / h > ratio) {
+        overrides.displayWidth = w;
+        overrides.displayHeight = Math.round(w / ratio);
+      } else {
+        overrides.displayWidth = Math.round(h * ratio);
+        overrides.displayHeight = h;
+      }
+    }
+    if (c.rotation) overrides.rotation = ((Math.floor(c.rotation / 90 + 0.5) * 90) % 360 + 360) % 360;
+    if (c.flip) overrides.flip = true;
+    return [VideoFrame[kCreate](handle, { ...init, ...overrides })];
+  }
+
+  static isConfigSupported(config) {
+    try {
+      const c = convertVideoDecoderConfig(config);
+      const supported = native.videoDecoderCheckConfig(c);
+      return Promise.resolve({ supported, config: c });
+    } catch (e) {
+      return Promise.reject(e);
+    }
+  }
+
+  get [Symbol.toStringTag]() { return 'VideoDecoder'; }
+}
+
+module.exports = { VideoEncoder, VideoDecoder };

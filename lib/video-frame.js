@@ -1,0 +1,308 @@
+'use strict';
+const native = require('./native');
+const idl = require('./webidl');
+const { DOMRectReadOnly } = require('./geometry');
+
+const PIXEL_FORMATS = [
+  'I420', 'I420P10', 'I420P12', 'I420A', 'I420AP10', 'I420AP12', 'I422', 'I422P10', 'I422P12',
+  'I422A', 'I422AP10', 'I422AP12', 'I444', 'I444P10', 'I444P12', 'I444A', 'I444AP10', 'I444AP12',
+  'NV12', 'RGBA', 'RGBX', 'BGRA', 'BGRX',
+];
+const RGB = new Set(['RGBA', 'RGBX', 'BGRA', 'BGRX']);
+const PRIMARIES = ['bt709', 'bt470bg', 'smpte170m', 'bt2020', 'smpte432'];
+const TRANSFERS = ['bt709', 'smpte170m', 'iec61966-2-1', 'linear', 'pq', 'hlg'];
+const MATRICES = ['rgb', 'bt709', 'bt470bg', 'smpte170m', 'bt2020-ncl'];
+
+// Horizontal/vertical subsampling of the chroma planes, for rect alignment checks.
+function chromaSubsampling(format) {
+  if (format.startsWith('I420') || format === 'NV12') return [2, 2];
+  if (format.startsWith('I422')) return [2, 1];
+  return [1, 1];
+}
+
+class VideoColorSpace {
+  #primaries; #transfer; #matrix; #fullRange;
+  constructor(init = {}) {
+    init = idl.dictionary(init, 'VideoColorSpaceInit');
+    const opt = (v, values, what) => (v === undefined || v === null ? null : idl.enumValue(v, values, what));
+    this.#fullRange = init.fullRange === undefined || init.fullRange === null ? null : Boolean(init.fullRange);
+    this.#matrix = opt(init.matrix, MATRICES, 'matrix');
+    this.#primaries = opt(init.primaries, PRIMARIES, 'primaries');
+    this.#transfer = opt(init.transfer, TRANSFERS, 'transfer');
+  }
+  get primaries() { return this.#primaries; }
+  get transfer() { return this.#transfer; }
+  get matrix() { return this.#matrix; }
+  get fullRange() { return this.#fullRange; }
+  toJSON() {
+    return { primaries: this.#primaries, transfer: this.#transfer, matrix: this.#matrix, fullRange: this.#fullRange };
+  }
+  get [Symbol.toStringTag]() { return 'VideoColorSpace'; }
+}
+
+const REC709 = { primaries: 'bt709', transfer: 'bt709', matrix: 'bt709', fullRange: false };
+const SRGB = { primaries: 'bt709', transfer: 'iec61966-2-1', matrix: 'rgb', fullRange: true };
+
+function pickColorSpace(override, format) {
+  if (override !== undefined && override !== null) return new VideoColorSpace(override);
+  return new VideoColorSpace(RGB.has(format) ? SRGB : REC709);
+}
+
+function parseRotation(r) {
+  const n = idl.double(r ?? 0, 'rotation');
+  const snapped = Math.floor(n / 90 + 0.5) * 90;
+  return ((snapped % 360) + 360) % 360;
+}
+
+function parseRect(r, what) {
+  r = idl.requireObject(r, what);
+  const vals = ['x', 'y', 'width', 'height'].map((k) => Number(r[k] ?? 0));
+  if (vals.some((v) => !Number.isFinite(v) || v < 0)) throw new TypeError(`${what} must be finite and non-negative`);
+  const [x, y, width, height] = vals.map(Math.trunc);
+  return { x, y, width, height };
+}
+
+function checkRect(rect, codedWidth, codedHeight, format, what) {
+  if (rect.width === 0 || rect.height === 0) throw new TypeError(`${what} must have a non-zero size`);
+  if (rect.x + rect.width > codedWidth || rect.y + rect.height > codedHeight) {
+    throw new TypeError(`${what} is outside the coded size`);
+  }
+  const [sx, sy] = chromaSubsampling(format);
+  if (rect.x % sx !== 0 || rect.y % sy !== 0) throw new TypeError(`${what} offset is not aligned`);
+}
+
+function parseLayout(layout, what) {
+  if (layout === undefined) return undefined;
+  if (layout === null || typeof layout[Symbol.iterator] !== 'function') throw new TypeError(`${what} must be a sequence`);
+  return [...layout].map((p) => {
+    p = idl.requireObject(p, 'PlaneLayout');
+    return {
+      offset: idl.u32(idl.required(p, 'offset', 'PlaneLayout'), 'offset'),
+      stride: idl.u32(idl.required(p, 'stride', 'PlaneLayout'), 'stride'),
+    };
+  });
+}
+
+const kNative = Symbol('kNative');
+const kCreate = Symbol('kCreate');
+
+class VideoFrame {
+  #h = null;
+  #format = null;
+  #codedWidth = 0;
+  #codedHeight = 0;
+  #visible = null;
+  #displayWidth = 0;
+  #displayHeight = 0;
+  #rotation = 0;
+  #flip = false;
+  #timestamp = 0;
+  #duration = null;
+  #colorSpace;
+  #metadata = {};
+
+  constructor(source, init) {
+    if (source === kCreate) {
+      this.#adopt(init.handle, init);
+      return;
+    }
+    if (source instanceof VideoFrame) {
+      this.#fromFrame(source, idl.dictionary(init, 'VideoFrameInit'));
+      return;
+    }
+    if (source instanceof ArrayBuffer || ArrayBuffer.isView(source) ||
+        (typeof SharedArrayBuffer !== 'undefined' && source instanceof SharedArrayBuffer)) {
+      this.#fromBuffer(source, idl.requireObject(init, 'VideoFrameBufferInit'));
+      return;
+    }
+    throw new TypeError('VideoFrame source must be a VideoFrame or a BufferSource');
+  }
+
+  static [kCreate](handle, init) {
+    return new VideoFrame(kCreate, { handle, ...init });
+  }
+
+  #adopt(handle, init) {
+    this.#h = handle;
+    this.#format = init.format;
+    this.#codedWidth = init.codedWidth;
+    this.#codedHeight = init.codedHeight;
+    this.#visible = init.visibleRect ?? { x: 0, y: 0, width: init.codedWidth, height: init.codedHeight };
+    this.#rotation = init.rotation ?? 0;
+    this.#flip = init.flip ?? false;
+    const swap = this.#rotation === 90 || this.#rotation === 270;
+    this.#displayWidth = init.displayWidth ?? (swap ? this.#visible.height : this.#visible.width);
+    this.#displayHeight = init.displayHeight ?? (swap ? this.#visible.width : this.#visible.height);
+    this.#timestamp = init.timestamp;
+    this.#duration = init.duration ?? null;
+    this.#colorSpace = init.colorSpace instanceof VideoColorSpace ? init.colorSpace : pickColorSpace(init.colorSpace, init.format);
+    this.#metadata = init.metadata ?? {};
+  }
+
+  #fromBuffer(data, init) {
+    // WebIDL dictionary members in lexicographic order.
+    const codedHeight = idl.u32(idl.required(init, 'codedHeight', 'VideoFrameBufferInit'), 'codedHeight');
+    const codedWidth = idl.u32(idl.required(init, 'codedWidth', 'VideoFrameBufferInit'), 'codedWidth');
+    const colorSpace = init.colorSpace;
+    const displayHeight = init.displayHeight === undefined ? undefined : idl.u32(init.displayHeight, 'displayHeight');
+    const displayWidth = init.displayWidth === undefined ? undefined : idl.u32(init.displayWidth, 'displayWidth');
+    const duration = init.duration === undefined ? null : idl.u64(init.duration, 'duration');
+    const flip = idl.bool(init.flip);
+    const format = idl.enumValue(idl.required(init, 'format', 'VideoFrameBufferInit'), PIXEL_FORMATS, 'format');
+    const layout = parseLayout(init.layout, 'layout');
+    const metadata = init.metadata === undefined ? {} : structuredClone(init.metadata);
+    const rotation = parseRotation(init.rotation);
+    const timestamp = idl.i64(idl.required(init, 'timestamp', 'VideoFrameBufferInit'), 'timestamp');
+    const transfer = idl.validateTransfer(init.transfer);
+    const visibleRect = init.visibleRect === undefined ? undefined : parseRect(init.visibleRect, 'visibleRect');
+
+    if (codedWidth === 0 || codedHeight === 0) throw new TypeError('codedWidth and codedHeight must be non-zero');
+    if ((displayWidth === undefined) !== (displayHeight === undefined)) {
+      throw new TypeError('displayWidth and displayHeight must be given together');
+    }
+    if (displayWidth === 0 || displayHeight === 0) throw new TypeError('display size must be non-zero');
+    const visible = visibleRect ?? { x: 0, y: 0, width: codedWidth, height: codedHeight };
+    checkRect(visible, codedWidth, codedHeight, format, 'visibleRect');
+
+    const bytes = idl.bytesOf(data, 'data');
+    // Copies the planes (TypeError if the data is too short for the format and size).
+    const handle = native.frameFromBuffer(format, codedWidth, codedHeight, bytes, layout);
+    idl.detachAll(transfer);
+    this.#adopt(handle, {
+      format, codedWidth, codedHeight, visibleRect: visible, rotation, flip, displayWidth, displayHeight,
+      timestamp, duration, colorSpace, metadata,
+    });
+  }
+
+  #fromFrame(other, init) {
+    if (other.#h === null) throw idl.dom('InvalidStateError', 'source VideoFrame is closed');
+    let format = other.#format;
+    if (init.alpha === 'discard') {
+      const opaque = { I420A: 'I420', I420AP10: 'I420P10', I420AP12: 'I420P12', I422A: 'I422', I422AP10: 'I422P10',
+        I422AP12: 'I422P12', I444A: 'I444', I444AP10: 'I444P10', I444AP12: 'I444P12', RGBA: 'RGBX', BGRA: 'BGRX' };
+      format = opaque[format] ?? format;
+    }
+    const visibleRect = init.visibleRect === undefined ? { ...other.#visible } : parseRect(init.visibleRect, 'visibleRect');
+    checkRect(visibleRect, other.#codedWidth, other.#codedHeight, format, 'visibleRect');
+    if ((init.displayWidth === undefined) !== (init.displayHeight === undefined)) {
+      throw new TypeError('displayWidth and displayHeight must be given together');
+    }
+    const displayWidth = init.displayWidth === undefined ? undefined : idl.u32(init.displayWidth, 'displayWidth');
+    const displayHeight = init.displayHeight === undefined ? undefined : idl.u32(init.displayHeight, 'displayHeight');
+    if (displayWidth === 0 || displayHeight === 0) throw new TypeError('display size must be non-zero');
+    const r = parseRotation(init.rotation);
+    const rotation = ((other.#flip ? other.#rotation - r : other.#rotation + r) % 360 + 360) % 360;
+    this.#adopt(native.frameClone(other.#h), {
+      format,
+      codedWidth: other.#codedWidth,
+      codedHeight: other.#codedHeight,
+      visibleRect,
+      rotation,
+      flip: other.#flip !== idl.bool(init.flip),
+      displayWidth: displayWidth ?? (init.visibleRect === undefined && r === 0 ? other.#displayWidth : undefined),
+      displayHeight: displayHeight ?? (init.visibleRect === undefined && r === 0 ? other.#displayHeight : undefined),
+      timestamp: init.timestamp === undefined ? other.#timestamp : idl.i64(init.timestamp, 'timestamp'),
+      duration: init.duration === undefined ? other.#duration : idl.u64(init.duration, 'duration'),
+      colorSpace: other.#colorSpace,
+      metadata: init.metadata === undefined ? {} : structuredClone(init.metadata),
+    });
+  }
+
+  #check() {
+    if (this.#h === null) throw idl.dom('InvalidStateError', 'VideoFrame is closed');
+  }
+
+  get format() { return this.#format; }
+  get codedWidth() { return this.#codedWidth; }
+  get codedHeight() { return this.#codedHeight; }
+  get codedRect() {
+    return this.#h === null ? null : new DOMRectReadOnly(0, 0, this.#codedWidth, this.#codedHeight);
+  }
+  get visibleRect() {
+    if (this.#h === null) return null;
+    const v = this.#visible;
+    return new DOMRectReadOnly(v.x, v.y, v.width, v.height);
+  }
+  get rotation() { return this.#rotation; }
+  get flip() { return this.#flip; }
+  get displayWidth() { return this.#displayWidth; }
+  get displayHeight() { return this.#displayHeight; }
+  get timestamp() { return this.#timestamp; }
+  get duration() { return this.#duration; }
+  get colorSpace() { return this.#colorSpace; }
+
+  metadata() {
+    this.#check();
+    return structuredClone(this.#metadata);
+  }
+
+  #copyOptions(options) {
+    options = idl.dictionary(options, 'VideoFrameCopyToOptions');
+    const layout = parseLayout(options.layout, 'layout');
+    const rect = options.rect === undefined ? { ...this.#visible } : parseRect(options.rect, 'rect');
+    if (options.format !== undefined && options.format !== this.#format) {
+      // Conversions to RGB arrive with the video issue; other formats are never supported.
+      throw idl.dom('NotSupportedError', `copyTo() to ${String(options.format)} is not supported`);
+    }
+    checkRect(rect, this.#codedWidth, this.#codedHeight, this.#format, 'rect');
+    return { rect, layout };
+  }
+
+  allocationSize(options = {}) {
+    this.#check();
+    const { rect, layout } = this.#copyOptions(options);
+    return native.frameAllocationSize(this.#format, rect.x, rect.y, rect.width, rect.height, layout);
+  }
+
+  copyTo(destination, options = {}) {
+    try {
+      this.#check();
+      const { rect, layout } = this.#copyOptions(options);
+      const dest = idl.bytesOf(destination, 'destination');
+      const planes = native.frameCopyTo(this.#h, dest, rect.x, rect.y, rect.width, rect.height, layout);
+      return Promise.resolve(planes);
+    } catch (e) {
+      return Promise.reject(e);
+    }
+  }
+
+  clone() {
+    this.#check();
+    return VideoFrame[kCreate](native.frameClone(this.#h), {
+      format: this.#format,
+      codedWidth: this.#codedWidth,
+      codedHeight: this.#codedHeight,
+      visibleRect: { ...this.#visible },
+      rotation: this.#rotation,
+      flip: this.#flip,
+      displayWidth: this.#displayWidth,
+      displayHeight: this.#displayHeight,
+      timestamp: this.#timestamp,
+      duration: this.#duration,
+      colorSpace: this.#colorSpace,
+      metadata: this.#metadata,
+    });
+  }
+
+  close() {
+    if (this.#h === null) return;
+    native.frameClose(this.#h);
+    this.#h = null;
+    this.#format = null;
+    this.#codedWidth = this.#codedHeight = 0;
+    this.#displayWidth = this.#displayHeight = 0;
+    this.#rotation = 0;
+    this.#flip = false;
+    this.#metadata = {};
+  }
+
+  get [Symbol.toStringTag]() { return 'VideoFrame'; }
+
+  // Internal: what the encoder needs (null when closed).
+  static [kNative](frame) {
+    if (frame.#h === null) return null;
+    return { handle: frame.#h, visible: frame.#visible, timestamp: frame.#timestamp, duration: frame.#duration };
+  }
+}
+
+module.exports = { VideoFrame, VideoColorSpace, kNative, kCreate, PIXEL_FORMATS };

@@ -1,0 +1,118 @@
+'use strict';
+// Shared test helpers: synthetic frames, PSNR, encode/decode drivers.
+const { VideoEncoder, VideoDecoder, VideoFrame, EncodedVideoChunk } = require('..');
+
+// A moving I420 test pattern: gradients plus a box that moves with `t`.
+function i420Pattern(width, height, t) {
+  const cw = Math.ceil(width / 2);
+  const ch = Math.ceil(height / 2);
+  const buf = new Uint8Array(width * height + 2 * cw * ch);
+  const bx = (t * 7) % Math.max(1, width - 32);
+  const by = (t * 3) % Math.max(1, height - 32);
+  for (let y = 0; y < height; y++) {
+    const row = y * width;
+    for (let x = 0; x < width; x++) {
+      const inBox = x >= bx && x < bx + 32 && y >= by && y < by + 32;
+      buf[row + x] = inBox ? 235 : 16 + ((x + y + t * 2) % 200);
+    }
+  }
+  const u = width * height;
+  const v = u + cw * ch;
+  for (let y = 0; y < ch; y++) {
+    for (let x = 0; x < cw; x++) {
+      buf[u + y * cw + x] = 64 + ((x * 2 + t) % 128);
+      buf[v + y * cw + x] = 192 - ((y * 2 + t) % 128);
+    }
+  }
+  return buf;
+}
+
+function rgbaPattern(width, height, t) {
+  const buf = new Uint8Array(width * height * 4);
+  for (let y = 0; y < height; y++) {
+    for (let x = 0; x < width; x++) {
+      const i = (y * width + x) * 4;
+      buf[i] = (x * 255 / width + t) & 255;
+      buf[i + 1] = (y * 255 / height) & 255;
+      buf[i + 2] = ((x + y) * 2) & 255;
+      buf[i + 3] = 255;
+    }
+  }
+  return buf;
+}
+
+function makeFrame(width, height, t, opts = {}) {
+  const fps = opts.fps ?? 30;
+  return new VideoFrame(i420Pattern(width, height, t), {
+    format: 'I420', codedWidth: width, codedHeight: height,
+    timestamp: opts.timestamp ?? Math.round((t * 1e6) / fps),
+    duration: opts.duration ?? Math.round(1e6 / fps),
+  });
+}
+
+function psnr(a, b, n = Math.min(a.length, b.length)) {
+  let se = 0;
+  for (let i = 0; i < n; i++) {
+    const d = a[i] - b[i];
+    se += d * d;
+  }
+  if (se === 0) return 99;
+  return 10 * Math.log10((255 * 255) / (se / n));
+}
+
+// Encodes `count` frames; returns { chunks, metas }.
+async function encodeFrames(config, count, opts = {}) {
+  const chunks = [];
+  const metas = [];
+  let error = null;
+  const enc = new VideoEncoder({
+    output: (c, m) => { chunks.push(c); metas.push(m); },
+    error: (e) => { error = e; },
+  });
+  enc.configure(config);
+  for (let i = 0; i < count; i++) {
+    const f = makeFrame(config.width, config.height, i);
+    enc.encode(f, { keyFrame: opts.keyFrameAt ? opts.keyFrameAt(i) : false });
+    f.close();
+  }
+  await enc.flush();
+  enc.close();
+  if (error) throw error;
+  return { chunks, metas };
+}
+
+async function decodeChunks(config, chunks) {
+  const frames = [];
+  let error = null;
+  const dec = new VideoDecoder({ output: (f) => frames.push(f), error: (e) => { error = e; } });
+  dec.configure(config);
+  for (const c of chunks) dec.decode(c);
+  await dec.flush();
+  dec.close();
+  if (error) throw error;
+  return frames;
+}
+
+async function frameY(frame) {
+  const buf = new Uint8Array(frame.allocationSize());
+  await frame.copyTo(buf);
+  return buf.subarray(0, frame.codedWidth * frame.codedHeight);
+}
+
+function chunkBytes(c) {
+  const b = new Uint8Array(c.byteLength);
+  c.copyTo(b);
+  return b;
+}
+
+function recordErrors() {
+  const errors = [];
+  return { errors, error: (e) => errors.push(e) };
+}
+
+const tick = (ms = 0) => new Promise((r) => setTimeout(r, ms));
+
+module.exports = {
+  i420Pattern, rgbaPattern, makeFrame, psnr, encodeFrames, decodeChunks, frameY, chunkBytes,
+  recordErrors, tick, EncodedVideoChunk,
+};

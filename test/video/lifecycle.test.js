@@ -1,0 +1,221 @@
+'use strict';
+// The processing model end to end: flush/reset/close ordering, queue sizes, dequeue events,
+// errors and their types.
+const test = require('node:test');
+const assert = require('node:assert/strict');
+const { VideoEncoder, VideoDecoder, VideoFrame, EncodedVideoChunk } = require('../..');
+const { makeFrame, encodeFrames, tick } = require('../helpers');
+
+const CFG = { codec: 'avc1.42001f', width: 160, height: 120 };
+
+function encoder() {
+  const out = [];
+  const errors = [];
+  const enc = new VideoEncoder({ output: (c, m) => out.push([c, m]), error: (e) => errors.push(e) });
+  return { enc, out, errors };
+}
+
+test('reset() while a flush is pending rejects it with AbortError; no error callback', async () => {
+  const { enc, out, errors } = encoder();
+  enc.configure(CFG);
+  for (let i = 0; i < 20; i++) { const f = makeFrame(160, 120, i); enc.encode(f); f.close(); }
+  const p = enc.flush();
+  enc.reset();
+  assert.equal(enc.state, 'unconfigured');
+  assert.equal(enc.encodeQueueSize, 0);
+  await assert.rejects(p, (e) => e instanceof DOMException && e.name === 'AbortError');
+  const seen = out.length;
+  await tick(100);
+  assert.equal(out.length, seen, 'no outputs after reset');
+  assert.deepEqual(errors, []);
+  enc.close();
+});
+
+test('close() with a pending flush and queued frames: AbortError, then silence', async () => {
+  const { enc, out, errors } = encoder();
+  let dequeues = 0;
+  enc.ondequeue = () => { dequeues++; };
+  enc.configure(CFG);
+  for (let i = 0; i < 30; i++) { const f = makeFrame(160, 120, i); enc.encode(f); f.close(); }
+  const p = enc.flush();
+  enc.close();
+  assert.equal(enc.state, 'closed');
+  const after = [out.length, errors.length, dequeues];
+  await assert.rejects(p, { name: 'AbortError' });
+  await tick(200);
+  assert.deepEqual([out.length, errors.length, dequeues], after, 'no callbacks after close()');
+  assert.throws(() => enc.reset(), { name: 'InvalidStateError' });
+  assert.throws(() => enc.close(), { name: 'InvalidStateError' });
+  assert.throws(() => enc.configure(CFG), { name: 'InvalidStateError' });
+  await assert.rejects(enc.flush(), { name: 'InvalidStateError' });
+});
+
+test('no output of the previous configuration after reset()', async () => {
+  const { enc, out } = encoder();
+  enc.configure(CFG);
+  for (let i = 0; i < 15; i++) { const f = makeFrame(160, 120, i, { timestamp: i }); enc.encode(f); f.close(); }
+  await tick(5);
+  enc.reset();
+  const before = out.length;
+  enc.configure(CFG);
+  for (let i = 0; i < 10; i++) { const f = makeFrame(160, 120, i, { timestamp: 1e9 + i }); enc.encode(f); f.close(); }
+  await enc.flush();
+  const after = out.slice(before).map(([c]) => c.timestamp);
+  assert.equal(after.length, 10);
+  assert.ok(after.every((t) => t >= 1e9), `old timestamps leaked: ${after}`);
+  assert.ok(out[before][1].decoderConfig, 'first chunk after reconfigure carries decoderConfig');
+  enc.close();
+});
+
+test('outputs of flushed work are all delivered before the flush resolves (1500 frames)', async () => {
+  const { enc, out } = encoder();
+  enc.configure({ codec: 'vp8', width: 16, height: 16, latencyMode: 'realtime' });
+  const f = makeFrame(16, 16, 0);
+  for (let i = 0; i < 1500; i++) enc.encode(f);
+  f.close();
+  await enc.flush();
+  assert.equal(out.length, 1500);
+  enc.close();
+});
+
+test('encodeQueueSize and dequeue events', async () => {
+  const { enc } = encoder();
+  const events = [];
+  enc.addEventListener('dequeue', () => events.push(['listener', enc.encodeQueueSize]));
+  enc.ondequeue = () => events.push(['handler', enc.encodeQueueSize]);
+  enc.configure(CFG);
+  assert.equal(enc.encodeQueueSize, 0);
+  const frame = makeFrame(160, 120, 0);
+  for (let i = 1; i <= 5; i++) {
+    enc.encode(frame);
+    assert.equal(enc.encodeQueueSize, i, 'incremented synchronously');
+  }
+  assert.equal(events.length, 0, 'no dequeue event inside the calling task');
+  await enc.flush();
+  assert.equal(enc.encodeQueueSize, 0);
+  await tick(10);
+  assert.ok(events.length >= 2, 'dequeue fired');
+  assert.ok(events.length <= 10, 'coalesced: never more events than decrements');
+  // Both listener kinds fire for each event, listener first (registered first).
+  assert.equal(events.filter(([k]) => k === 'listener').length, events.filter(([k]) => k === 'handler').length);
+  // Reset with a non-empty queue fires exactly one more dequeue event.
+  for (let i = 0; i < 5; i++) enc.encode(frame);
+  events.length = 0;
+  enc.reset();
+  assert.equal(enc.encodeQueueSize, 0);
+  await tick(20);
+  assert.ok(events.length >= 1 && events.length <= 2 * 2, `events after reset: ${events.length}`);
+  frame.close();
+  enc.close();
+});
+
+test('encode → flush → encode → flush keeps working (codec re-armed)', async () => {
+  const { enc, out, errors } = encoder();
+  enc.configure(CFG);
+  for (let round = 0; round < 3; round++) {
+    for (let i = 0; i < 5; i++) { const f = makeFrame(160, 120, round * 5 + i); enc.encode(f); f.close(); }
+    await enc.flush();
+    assert.equal(out.length, (round + 1) * 5);
+  }
+  assert.deepEqual(errors, []);
+  enc.close();
+});
+
+test('decoder: key chunk required after configure and flush (DataError); decode after flush works', async () => {
+  const { chunks, metas } = await encodeFrames({ ...CFG, latencyMode: 'realtime' }, 10, { keyFrameAt: (i) => i === 5 });
+  const frames = [];
+  const dec = new VideoDecoder({ output: (f) => frames.push(f), error: assert.fail });
+  assert.throws(() => dec.decode(chunks[0]), { name: 'InvalidStateError' });
+  dec.configure(metas[0].decoderConfig);
+  assert.throws(() => dec.decode(chunks[1]), (e) => e instanceof DOMException && e.name === 'DataError');
+  for (const c of chunks.slice(0, 5)) dec.decode(c);
+  await dec.flush();
+  assert.throws(() => dec.decode(chunks[6]), { name: 'DataError' });
+  for (const c of chunks.slice(5)) dec.decode(c);
+  await dec.flush();
+  assert.equal(frames.length, 10);
+  assert.deepEqual(frames.map((f) => f.timestamp), chunks.map((c) => c.timestamp));
+  frames.forEach((f) => f.close());
+  dec.close();
+});
+
+test('decoder: corrupt data → error callback with EncodingError, closed, flush rejected with it', async () => {
+  const errors = [];
+  const dec = new VideoDecoder({ output: () => {}, error: (e) => errors.push(e) });
+  dec.configure({ codec: 'vp8' });
+  const junk = new Uint8Array(2000).map((_, i) => (i * 7919) & 255);
+  dec.decode(new EncodedVideoChunk({ type: 'key', timestamp: 0, data: junk }));
+  const p = dec.flush();
+  await assert.rejects(p, (e) => e instanceof DOMException && e.name === 'EncodingError');
+  assert.equal(errors.length, 1);
+  assert.equal(errors[0].name, 'EncodingError');
+  assert.equal(dec.state, 'closed');
+});
+
+test('unsupported but valid config: configure() does not throw; NotSupportedError arrives async', async () => {
+  for (const Ctor of [VideoEncoder, VideoDecoder]) {
+    const errors = [];
+    const c = new Ctor({ output: () => {}, error: (e) => errors.push(e) });
+    const cfg = Ctor === VideoEncoder ? { codec: 'bogus', width: 64, height: 64 } : { codec: 'bogus' };
+    c.configure(cfg);
+    assert.equal(c.state, 'configured');
+    const p = c.flush();
+    await assert.rejects(p, { name: 'NotSupportedError' });
+    assert.equal(errors.length, 1);
+    assert.ok(errors[0] instanceof DOMException);
+    assert.equal(errors[0].name, 'NotSupportedError');
+    assert.equal(c.state, 'closed');
+  }
+});
+
+test('invalid configs are TypeErrors thrown synchronously, before the state check', () => {
+  const { enc } = encoder();
+  assert.throws(() => enc.configure({ codec: '', width: 64, height: 64 }), TypeError);
+  assert.throws(() => enc.configure({ codec: 'vp8', width: 0, height: 64 }), TypeError);
+  assert.throws(() => enc.configure({ codec: 'vp8', height: 64 }), TypeError);
+  assert.throws(() => enc.configure({ codec: 'vp8', width: 64, height: 64, latencyMode: 'fast' }), TypeError);
+  assert.throws(() => enc.configure({ codec: 'vp8', width: -1, height: 64 }), TypeError);
+  assert.equal(enc.state, 'unconfigured');
+  enc.close();
+  assert.throws(() => enc.configure({ codec: '', width: 64, height: 64 }), TypeError);
+  const dec = new VideoDecoder({ output: () => {}, error: () => {} });
+  assert.throws(() => dec.configure({ codec: 'vp8', codedWidth: 64 }), TypeError);
+  assert.throws(() => dec.configure({ codec: ' ' }), TypeError);
+  assert.throws(() => new VideoEncoder({ output: () => {} }), TypeError);
+  assert.throws(() => new VideoDecoder({ output: 1, error: () => {} }), TypeError);
+  dec.close();
+});
+
+test('isConfigSupported resolves {supported, config} and rejects invalid configs', async () => {
+  const r = await VideoEncoder.isConfigSupported({ codec: 'avc1.42001f', width: 640, height: 480, futureKey: 1 });
+  assert.equal(r.supported, true);
+  assert.equal(r.config.codec, 'avc1.42001f');
+  assert.equal('futureKey' in r.config, false);
+  assert.equal(r.config.latencyMode, 'quality');
+  assert.equal((await VideoEncoder.isConfigSupported({ codec: 'vp8', width: 64, height: 64 })).supported, true);
+  assert.equal((await VideoEncoder.isConfigSupported({ codec: 'avc1.42001', width: 64, height: 64 })).supported, false);
+  assert.equal((await VideoDecoder.isConfigSupported({ codec: 'vp8' })).supported, true);
+  assert.equal((await VideoDecoder.isConfigSupported({ codec: ' vp8' })).supported, false);
+  await assert.rejects(VideoEncoder.isConfigSupported({ codec: 'vp8', width: 0, height: 1 }), TypeError);
+  await assert.rejects(VideoDecoder.isConfigSupported({ codec: '' }), TypeError);
+});
+
+test('errors thrown by the output callback do not break bookkeeping', async () => {
+  const seen = [];
+  const enc = new VideoEncoder({ output: (c) => { seen.push(c); throw new Error('user bug'); }, error: assert.fail });
+  const uncaught = [];
+  const onUncaught = (e) => uncaught.push(e);
+  process.on('uncaughtException', onUncaught);
+  try {
+    enc.configure(CFG);
+    for (let i = 0; i < 3; i++) { const f = makeFrame(160, 120, i); enc.encode(f); f.close(); }
+    await enc.flush();
+    await tick(10);
+  } finally {
+    process.off('uncaughtException', onUncaught);
+  }
+  assert.equal(seen.length, 3);
+  assert.equal(uncaught.length, 3);
+  assert.equal(enc.encodeQueueSize, 0);
+  enc.close();
+});

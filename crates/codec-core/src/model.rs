@@ -196,13 +196,15 @@ impl<C, I, O> Model<C, I, O> {
     }
 
     /// Whether work is outstanding that will surely produce a JS-visible result (queued or
-    /// unfinished inputs, a configure in progress, pending flushes). While busy the host keeps
+    /// unfinished inputs, a configure in progress, pending flushes, a scheduled `dequeue` event).
+    /// While busy the host keeps
     /// the process alive; an idle configured codec must not.
     pub fn is_busy(&self) -> bool {
         self.state != CodecState::Closed
             && (self.queue_size > 0
                 || self.in_flight > 0
                 || self.message_queue_blocked
+                || self.dequeue_event_scheduled
                 || !self.control_message_queue.is_empty()
                 || !self.pending_flush_promises.is_empty())
     }

@@ -333,16 +333,6 @@ impl Session {
             self.cfg.height,
             scaler,
         )?;
-        if self.cfg.bitrate_mode == BitrateMode::Quantizer && self.resolved.entry.family == Family::H264 {
-            if let Some(q) = input.quantizer.map(|q| q.min(51)) {
-                if q != self.qp {
-                    // libx264 reconfigures its constant QP when the option changes.
-                    raw::set_int_option(&mut self.enc, "qp", i64::from(q))
-                        .map_err(|e| av_error("cannot set qp", e))?;
-                    self.qp = q;
-                }
-            }
-        }
         let pts = self.next_pts;
         self.next_pts += 1;
         f.set_pts(Some(pts));
@@ -380,9 +370,12 @@ impl VideoEncoderBackend {
         let Some(s) = self.session.as_mut() else {
             return Err(CodecError::invalid_state("encoder is not configured"));
         };
-        if s.cfg.bitrate_mode == BitrateMode::Quantizer && s.resolved.entry.family == Family::Vp8 {
-            // libvpx cannot change its quantizer range while open: reopen with the new one.
-            if let Some(q) = input.quantizer.map(|q| q.min(63)) {
+        if s.cfg.bitrate_mode == BitrateMode::Quantizer {
+            // Neither libvpx nor FFmpeg's libx264 wrapper can change the constant quantizer of
+            // an open encoder (x264_encoder_reconfig ignores rc.i_qp_constant), so a new
+            // quantizer reopens the encoder: free before the first frame, a key frame later.
+            let max = if s.resolved.entry.family == Family::H264 { 51 } else { 63 };
+            if let Some(q) = input.quantizer.map(|q| q.min(max)) {
                 if q != s.qp {
                     let old = self.finish(out)?;
                     if let Some(old) = old {

@@ -1,7 +1,5 @@
 //! The only module with raw FFmpeg calls: the few things `ffmpeg-next` has no safe API for.
 
-use std::ffi::CString;
-
 use ffmpeg_next as ffmpeg;
 use ffmpeg::ffi;
 
@@ -44,31 +42,6 @@ pub(crate) fn set_extradata(
         (*p).extradata_size = size;
     }
     Ok(())
-}
-
-/// Sets an integer AVOption on the codec context or its private (codec-specific) context, e.g.
-/// libx264's `qp` between frames.
-pub(crate) fn set_int_option(
-    ctx: &mut ffmpeg::codec::Context,
-    name: &str,
-    value: i64,
-) -> Result<(), ffmpeg::Error> {
-    let cname = CString::new(name).map_err(|_| ffmpeg::Error::InvalidData)?;
-    // SAFETY: `ctx` wraps a live AVCodecContext (an AVClass-enabled object, as av_opt_* needs)
-    // borrowed mutably; `cname` is a NUL-terminated string that outlives the call.
-    let r = unsafe {
-        ffi::av_opt_set_int(
-            ctx.as_mut_ptr() as *mut std::ffi::c_void,
-            cname.as_ptr(),
-            value,
-            ffi::AV_OPT_SEARCH_CHILDREN as i32,
-        )
-    };
-    if r < 0 {
-        Err(ffmpeg::Error::from(r))
-    } else {
-        Ok(())
-    }
 }
 
 /// Sets the YUV matrix used by a scaler (`SWS_CS_*` constants) and the source/destination

@@ -80,7 +80,7 @@ fn check(cfg: &VideoEncoderConfig) -> Result<Resolved, CodecError> {
         if !codecs::AVC_LEVELS.contains(&a.level_idc) {
             return Err(CodecError::not_supported(format!("unknown H.264 level_idc {}", a.level_idc)));
         }
-        if cfg.width % 2 != 0 || cfg.height % 2 != 0 {
+        if cfg.width & 1 != 0 || cfg.height & 1 != 0 {
             return Err(CodecError::not_supported("H.264 4:2:0 encoding needs even width and height"));
         }
     }

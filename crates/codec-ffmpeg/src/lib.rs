@@ -18,7 +18,20 @@
 //! * The encoder never produces B-frames, so chunks come out in input order.
 //! * H.264 needs even dimensions (4:2:0); odd ones are `NotSupportedError`.
 //! * `flush()` reopens the encoder (x264 and libvpx cannot leave the draining state), so the
-//!   first chunk after a flush is a key chunk.
+//!   first chunk after a flush is a key chunk. The `decoderConfig` is not re-reported when the
+//!   reopened encoder's config is identical.
+//! * `bitrateMode: "quantizer"`: the encoder runs at a constant QP (x264 `qp`, 0–51) or
+//!   quantizer (libvpx `qmin = qmax`, 0–63). Neither can change it while open, so a frame whose
+//!   `quantizer` differs from the current one drains and reopens the encoder (free before the
+//!   first frame; a key chunk, and a new `decoderConfig` for H.264, later).
+//! * `avc3.*` is encoded like `avc1.*`: with `avc` format the parameter sets travel only in the
+//!   avcC `description`.
+//! * `prefer-hardware`, `alpha: "keep"` and any `scalabilityMode` other than `L1T1` are
+//!   `NotSupportedError` (software codecs only, no alpha, no SVC yet).
+//! * Rate control: `variable` with a bitrate → average bitrate; without one → x264 CRF 23, libvpx
+//!   ~0.1 bit/pixel. `constant` → maxrate = bitrate with a one-second buffer (libvpx CBR).
+//! * Key frames come only on request (`keyFrame: true`), at the start and after at least
+//!   max(300 frames, 10 s); x264 scene-cut detection is off.
 #![deny(unsafe_code)]
 #![warn(missing_docs)]
 
@@ -40,8 +53,9 @@ pub use encoder::{
 use codec_core::CodecError;
 use ffmpeg_next as ffmpeg;
 
-/// Initialises FFmpeg once (idempotent, thread-safe) and silences its logging below `error`...
-/// in fact to `quiet`, since every failure is reported through a [`CodecError`].
+/// Initialises FFmpeg once (idempotent, thread-safe) and sets its log level to `quiet`: every
+/// failure is reported through a [`CodecError`] instead of stderr noise. The backends call it
+/// themselves; calling it early (at addon load) is harmless.
 pub fn init() {
     static INIT: Once = Once::new();
     INIT.call_once(|| {

@@ -1,0 +1,272 @@
+//! Decoder behaviour: corrupt input never crashes, real fixtures decode, the worker path works.
+#![allow(clippy::unwrap_used)]
+
+mod common;
+
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use codec_core::{ErrorName, Msg, Report, Tagged, VideoDecoderConfig};
+use codec_ffmpeg::{
+    video_decoder_support, DecodedVideoOutput, VideoDecodeInput, VideoDecoderBackend,
+};
+use common::*;
+use control_queue::{Backend, Cancel, CodecWorker};
+use ffmpeg_next as ffmpeg;
+
+/// Tiny deterministic PRNG (xorshift) so the corruption tests are reproducible.
+struct Rng(u64);
+impl Rng {
+    fn next(&mut self) -> u64 {
+        self.0 ^= self.0 << 13;
+        self.0 ^= self.0 >> 7;
+        self.0 ^= self.0 << 17;
+        self.0
+    }
+}
+
+fn dec_config(codec: &str, description: Option<Vec<u8>>) -> VideoDecoderConfig {
+    VideoDecoderConfig { codec: codec.into(), description, ..Default::default() }
+}
+
+/// Feeds `chunks` and a flush; every call must return Ok or an EncodingError (never panic).
+/// After an error the decoder is reconfigured, as the JS side would do.
+fn feed_garbage(cfg: &VideoDecoderConfig, chunks: Vec<VideoDecodeInput>) -> (usize, usize) {
+    let mut dec = VideoDecoderBackend::default();
+    let cancel = Cancel::never();
+    let (mut frames, mut errors) = (0, 0);
+    dec.configure(cfg.clone(), &mut |_| frames += 1).unwrap();
+    for c in chunks {
+        match dec.process(c, &cancel, &mut |_| frames += 1) {
+            Ok(()) => {}
+            Err(e) => {
+                assert_eq!(e.name, ErrorName::EncodingError, "{e}");
+                errors += 1;
+                dec.configure(cfg.clone(), &mut |_| frames += 1).unwrap();
+            }
+        }
+    }
+    if let Err(e) = dec.flush(&cancel, &mut |_| frames += 1) {
+        assert_eq!(e.name, ErrorName::EncodingError);
+        errors += 1;
+    }
+    (frames, errors)
+}
+
+#[test]
+fn corrupt_input_never_crashes() {
+    for codec in ["avc1.42001f", "vp8"] {
+        let good = encode_all(enc_config(codec), (0..10).map(|i| input(i420_pattern(W, H, i), i, i == 5)).collect());
+        let dc = good[0].decoder_config.clone().unwrap();
+        let mut rng = Rng(0x9E37_79B9_7F4A_7C15);
+        let mk = |data: Vec<u8>, i: usize| VideoDecodeInput {
+            data,
+            key: i == 0,
+            timestamp: i as i64 * FRAME_US,
+            duration: None,
+        };
+        // Random bytes.
+        let random: Vec<_> = (0..20)
+            .map(|i| mk((0..(rng.next() % 3000 + 1)).map(|_| rng.next() as u8).collect(), i))
+            .collect();
+        let r = feed_garbage(&dc, random);
+        println!("{codec} random: {r:?} (frames, errors)");
+        // Truncated packets.
+        let truncated: Vec<_> = good
+            .iter()
+            .enumerate()
+            .map(|(i, c)| mk(c.data[..(c.data.len() * (i % 4 + 1) / 5).max(1)].to_vec(), i))
+            .collect();
+        let r = feed_garbage(&dc, truncated);
+        println!("{codec} truncated: {r:?}");
+        // Bit flips.
+        let flipped: Vec<_> = good
+            .iter()
+            .enumerate()
+            .map(|(i, c)| {
+                let mut d = c.data.clone();
+                for _ in 0..8 {
+                    let k = (rng.next() as usize) % d.len();
+                    d[k] ^= 1 << (rng.next() % 8);
+                }
+                mk(d, i)
+            })
+            .collect();
+        let r = feed_garbage(&dc, flipped);
+        println!("{codec} bit flips: {r:?}");
+        // A garbage description.
+        let bad_desc = dec_config(codec, Some(vec![1, 2, 3, 0xff, 0xff, 0xff, 0xff]));
+        let mut dec = VideoDecoderBackend::default();
+        if dec.configure(bad_desc, &mut |_| {}).is_ok() {
+            let _ = dec.process(mk(good[0].data.clone(), 0), &Cancel::never(), &mut |_| {});
+        }
+        // Empty chunk.
+        let mut dec = VideoDecoderBackend::default();
+        dec.configure(dc.clone(), &mut |_| {}).unwrap();
+        let e = dec.process(mk(Vec::new(), 0), &Cancel::never(), &mut |_| {}).unwrap_err();
+        assert_eq!(e.name, ErrorName::EncodingError);
+    }
+}
+
+#[test]
+fn decoder_support_checks() {
+    video_decoder_support(&dec_config("avc1.42001f", None)).unwrap();
+    video_decoder_support(&dec_config("avc1.64002a", None)).unwrap();
+    video_decoder_support(&dec_config("avc3.4d0028", None)).unwrap();
+    video_decoder_support(&dec_config("vp8", None)).unwrap();
+    for bad in ["avc1.ff001f", "vp09.00.10.08", "av01.0.04M.08", "hev1.1.6.L93.B0", "mp4a.40.2", ""] {
+        let e = video_decoder_support(&dec_config(bad, None)).unwrap_err();
+        let want = if bad.is_empty() { ErrorName::TypeError } else { ErrorName::NotSupportedError };
+        assert_eq!(e.name, want, "{bad}");
+    }
+}
+
+#[test]
+fn flush_then_decode_again() {
+    let chunks = encode_all(enc_config("avc1.42001f"), (0..6).map(|i| input(i420_pattern(W, H, i), i, i == 3)).collect());
+    let mut dec = VideoDecoderBackend::default();
+    let cancel = Cancel::never();
+    let mut frames: Vec<DecodedVideoOutput> = Vec::new();
+    dec.configure(chunks[0].decoder_config.clone().unwrap(), &mut |f| frames.push(f)).unwrap();
+    for c in &chunks[..3] {
+        let i = VideoDecodeInput { data: c.data.clone(), key: c.key, timestamp: c.timestamp, duration: c.duration };
+        dec.process(i, &cancel, &mut |f| frames.push(f)).unwrap();
+    }
+    dec.flush(&cancel, &mut |f| frames.push(f)).unwrap();
+    assert_eq!(frames.len(), 3);
+    for c in &chunks[3..] {
+        let i = VideoDecodeInput { data: c.data.clone(), key: c.key, timestamp: c.timestamp, duration: c.duration };
+        dec.process(i, &cancel, &mut |f| frames.push(f)).unwrap();
+    }
+    dec.flush(&cancel, &mut |f| frames.push(f)).unwrap();
+    let ts: Vec<i64> = frames.iter().map(|f| f.timestamp).collect();
+    assert_eq!(ts, (0..6).map(|i| i * FRAME_US).collect::<Vec<_>>());
+    // Colour space signalled by x264's VUI.
+    assert_eq!(frames[0].color_space, codec_core::VideoColorSpace::REC709);
+}
+
+fn fixtures() -> Option<PathBuf> {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/fixtures/wpt-media");
+    if dir.is_dir() {
+        Some(dir)
+    } else {
+        println!("skipping: fixture folder {} not found", dir.display());
+        None
+    }
+}
+
+/// Demuxes the first video stream of `path` into chunks with microsecond timestamps.
+fn demux(path: &Path) -> Vec<VideoDecodeInput> {
+    codec_ffmpeg::init();
+    let mut ictx = ffmpeg::format::input(path).unwrap();
+    let stream = ictx.streams().best(ffmpeg::media::Type::Video).unwrap();
+    let (index, tb) = (stream.index(), stream.time_base());
+    let mut out = Vec::new();
+    for (s, p) in ictx.packets() {
+        if s.index() != index {
+            continue;
+        }
+        let us = |v: i64| v * 1_000_000 * i64::from(tb.numerator()) / i64::from(tb.denominator());
+        out.push(VideoDecodeInput {
+            data: p.data().unwrap().to_vec(),
+            key: p.is_key(),
+            timestamp: us(p.pts().unwrap_or(0)),
+            duration: Some(us(p.duration()) as u64).filter(|d| *d > 0),
+        });
+    }
+    out
+}
+
+/// The payload of the first `avcC` box in an MP4 file (enough for the WPT fixture).
+fn avcc_box(mp4: &[u8]) -> Vec<u8> {
+    let at = mp4.windows(4).position(|w| w == b"avcC").unwrap();
+    let size = u32::from_be_bytes(mp4[at - 4..at].try_into().unwrap()) as usize;
+    mp4[at + 4..at - 4 + size].to_vec()
+}
+
+fn decode_inputs(cfg: VideoDecoderConfig, inputs: Vec<VideoDecodeInput>) -> Vec<DecodedVideoOutput> {
+    let mut dec = VideoDecoderBackend::default();
+    let cancel = Cancel::never();
+    let mut frames = Vec::new();
+    dec.configure(cfg, &mut |f| frames.push(f)).unwrap();
+    for i in inputs {
+        dec.process(i, &cancel, &mut |f| frames.push(f)).unwrap();
+    }
+    dec.flush(&cancel, &mut |f| frames.push(f)).unwrap();
+    frames
+}
+
+// Expected values obtained once with
+// `ffprobe -v error -count_frames -select_streams v:0 -show_entries stream=nb_read_frames,width,height`
+// on each fixture: 10 frames of 320x240 for h264.mp4, h264.annexb and vp8.webm.
+const FIXTURE_FRAMES: usize = 10;
+const FIXTURE_SIZE: (u32, u32) = (320, 240);
+
+fn check_fixture(frames: &[DecodedVideoOutput], chunks: &[VideoDecodeInput], what: &str) {
+    assert_eq!(frames.len(), FIXTURE_FRAMES, "{what}");
+    for f in frames {
+        assert_eq!((f.frame.coded_width(), f.frame.coded_height()), FIXTURE_SIZE, "{what}");
+    }
+    // Every output timestamp is one of the chunks', in increasing (presentation) order.
+    let mut ts: Vec<i64> = chunks.iter().map(|c| c.timestamp).collect();
+    ts.sort_unstable();
+    assert_eq!(frames.iter().map(|f| f.timestamp).collect::<Vec<_>>(), ts, "{what}");
+}
+
+#[test]
+fn decodes_wpt_h264_mp4() {
+    let Some(dir) = fixtures() else { return };
+    let path = dir.join("h264.mp4");
+    let desc = avcc_box(&std::fs::read(&path).unwrap());
+    let chunks = demux(&path);
+    let frames = decode_inputs(dec_config("avc1.64000b", Some(desc)), chunks.clone());
+    check_fixture(&frames, &chunks, "h264.mp4");
+}
+
+#[test]
+fn decodes_wpt_h264_annexb() {
+    let Some(dir) = fixtures() else { return };
+    let chunks = demux(&dir.join("h264.annexb"));
+    // The raw H.264 demuxer has no timestamps; number the chunks like a player would.
+    let chunks: Vec<_> = chunks
+        .into_iter()
+        .enumerate()
+        .map(|(i, c)| VideoDecodeInput { timestamp: i as i64 * FRAME_US, ..c })
+        .collect();
+    let frames = decode_inputs(dec_config("avc1.64000b", None), chunks.clone());
+    check_fixture(&frames, &chunks, "h264.annexb");
+}
+
+#[test]
+fn decodes_wpt_vp8_webm() {
+    let Some(dir) = fixtures() else { return };
+    let chunks = demux(&dir.join("vp8.webm"));
+    let frames = decode_inputs(dec_config("vp8", None), chunks.clone());
+    check_fixture(&frames, &chunks, "vp8.webm");
+}
+
+#[test]
+fn runs_on_a_codec_worker() {
+    let chunks = encode_all(enc_config("vp8"), (0..5).map(|i| input(i420_pattern(W, H, i), i, false)).collect());
+    let (sink, events) = flume::unbounded();
+    let (tx, worker) = CodecWorker::spawn("vp8-dec", VideoDecoderBackend::default(), sink).unwrap();
+    tx.send(Tagged { epoch: 1, body: Msg::Configure(chunks[0].decoder_config.clone().unwrap()) }).unwrap();
+    for c in &chunks {
+        let i = VideoDecodeInput { data: c.data.clone(), key: c.key, timestamp: c.timestamp, duration: c.duration };
+        tx.send(Tagged { epoch: 1, body: Msg::Process(i) }).unwrap();
+    }
+    tx.send(Tagged { epoch: 1, body: Msg::Flush(7) }).unwrap();
+    let mut outputs = 0;
+    loop {
+        let ev = events.recv_timeout(Duration::from_secs(20)).unwrap();
+        match ev.body {
+            Report::Output(_) => outputs += 1,
+            Report::FlushDone(7) => break,
+            Report::Failed(e) => panic!("{e}"),
+            _ => {}
+        }
+    }
+    assert_eq!(outputs, 5);
+    tx.send(Tagged { epoch: 1, body: Msg::Close }).unwrap();
+    assert!(worker.join_timeout(Duration::from_secs(10)));
+}

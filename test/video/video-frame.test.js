@@ -1,0 +1,124 @@
+'use strict';
+const test = require('node:test');
+const assert = require('node:assert/strict');
+const { VideoFrame, VideoColorSpace, DOMRectReadOnly } = require('../..');
+
+function i420(w, h) {
+  const size = w * h + 2 * Math.ceil(w / 2) * Math.ceil(h / 2);
+  return Uint8Array.from({ length: size }, (_, i) => i & 255);
+}
+
+test('construction from an I420 buffer and its attributes', () => {
+  const f = new VideoFrame(i420(4, 2), { format: 'I420', codedWidth: 4, codedHeight: 2, timestamp: 1234, duration: 10 });
+  assert.equal(f.format, 'I420');
+  assert.equal(f.codedWidth, 4);
+  assert.equal(f.codedHeight, 2);
+  assert.equal(f.timestamp, 1234);
+  assert.equal(f.duration, 10);
+  assert.equal(f.displayWidth, 4);
+  assert.equal(f.displayHeight, 2);
+  assert.ok(f.visibleRect instanceof DOMRectReadOnly);
+  assert.deepEqual(f.visibleRect.toJSON(), { x: 0, y: 0, width: 4, height: 2, top: 0, right: 4, bottom: 2, left: 0 });
+  assert.ok(f.colorSpace instanceof VideoColorSpace);
+  assert.deepEqual(f.colorSpace.toJSON(), { primaries: 'bt709', transfer: 'bt709', matrix: 'bt709', fullRange: false });
+  assert.equal(f.allocationSize(), 12);
+  f.close();
+});
+
+test('copyTo copies the planes and returns the layout; rect and layout options', async () => {
+  const data = i420(4, 2);
+  const f = new VideoFrame(data, { format: 'I420', codedWidth: 4, codedHeight: 2, timestamp: 0 });
+  const dest = new Uint8Array(12);
+  const layout = await f.copyTo(dest);
+  assert.deepEqual(layout, [{ offset: 0, stride: 4 }, { offset: 8, stride: 2 }, { offset: 10, stride: 2 }]);
+  assert.deepEqual([...dest], [...data]);
+  // A right-half rect.
+  const half = new Uint8Array(f.allocationSize({ rect: { x: 2, y: 0, width: 2, height: 2 } }));
+  assert.equal(half.length, 6);
+  await f.copyTo(half, { rect: { x: 2, y: 0, width: 2, height: 2 } });
+  assert.deepEqual([...half], [2, 3, 6, 7, 9, 11]);
+  // An explicit padded layout.
+  const padded = new Uint8Array(40);
+  const l = [{ offset: 0, stride: 8 }, { offset: 20, stride: 4 }, { offset: 30, stride: 4 }];
+  assert.deepEqual(await f.copyTo(padded, { layout: l }), l);
+  assert.deepEqual([...padded.subarray(8, 12)], [4, 5, 6, 7]);
+  assert.deepEqual([...padded.subarray(20, 22)], [8, 9]);
+  // Too-small destinations and bad rects reject with TypeError, never throw.
+  await assert.rejects(f.copyTo(new Uint8Array(11)), TypeError);
+  await assert.rejects(f.copyTo(dest, { rect: { x: 1, y: 0, width: 2, height: 2 } }), TypeError);
+  await assert.rejects(f.copyTo(dest, { rect: { x: 0, y: 0, width: 8, height: 2 } }), TypeError);
+  f.close();
+});
+
+test('RGBA frames, the layout option at construction, and data offsets', async () => {
+  const px = Uint8Array.from({ length: 2 * 2 * 4 }, (_, i) => i);
+  // The pixels inside a larger buffer with a stride of 12 bytes and an offset.
+  const big = new Uint8Array(64);
+  big.set(px.subarray(0, 8), 4);
+  big.set(px.subarray(8, 16), 16);
+  const view = new DataView(big.buffer, 0, 64);
+  const f = new VideoFrame(view, { format: 'RGBA', codedWidth: 2, codedHeight: 2, timestamp: 0, layout: [{ offset: 4, stride: 12 }] });
+  const out = new Uint8Array(16);
+  await f.copyTo(out);
+  assert.deepEqual([...out], [...px]);
+  assert.deepEqual(f.colorSpace.toJSON(), { primaries: 'bt709', transfer: 'iec61966-2-1', matrix: 'rgb', fullRange: true });
+  f.close();
+});
+
+test('clone shares pixels and survives closing the original; close releases', async () => {
+  const f = new VideoFrame(i420(4, 2), { format: 'I420', codedWidth: 4, codedHeight: 2, timestamp: 5 });
+  const c = f.clone();
+  f.close();
+  assert.equal(f.format, null);
+  assert.equal(f.codedWidth, 0);
+  assert.equal(f.visibleRect, null);
+  assert.equal(f.timestamp, 5, 'timestamp survives close');
+  assert.throws(() => f.clone(), (e) => e instanceof DOMException && e.name === 'InvalidStateError');
+  assert.throws(() => f.allocationSize(), { name: 'InvalidStateError' });
+  assert.throws(() => f.metadata(), { name: 'InvalidStateError' });
+  await assert.rejects(f.copyTo(new Uint8Array(12)), { name: 'InvalidStateError' });
+  f.close(); // idempotent
+  const out = new Uint8Array(12);
+  await c.copyTo(out);
+  assert.deepEqual([...out], [...i420(4, 2)]);
+  const g = new VideoFrame(c, { timestamp: 99 });
+  assert.equal(g.timestamp, 99);
+  assert.equal(g.codedWidth, 4);
+  c.close();
+  g.close();
+  assert.throws(() => new VideoFrame(c), { name: 'InvalidStateError' });
+});
+
+test('visibleRect, rotation and display size', () => {
+  const f = new VideoFrame(i420(8, 4), {
+    format: 'I420', codedWidth: 8, codedHeight: 4, timestamp: 0,
+    visibleRect: { x: 2, y: 2, width: 4, height: 2 }, rotation: 90,
+  });
+  assert.equal(f.visibleRect.x, 2);
+  assert.equal(f.rotation, 90);
+  assert.equal(f.displayWidth, 2);
+  assert.equal(f.displayHeight, 4);
+  assert.equal(f.allocationSize(), 4 * 2 + 2 * 2 * 1);
+  f.close();
+  assert.throws(() => new VideoFrame(i420(8, 4), { format: 'I420', codedWidth: 8, codedHeight: 4, timestamp: 0, visibleRect: { x: 1, y: 0, width: 4, height: 2 } }), TypeError);
+  assert.throws(() => new VideoFrame(i420(8, 4), { format: 'I420', codedWidth: 8, codedHeight: 4, timestamp: 0, displayWidth: 4 }), TypeError);
+  assert.throws(() => new VideoFrame(i420(8, 4), { format: 'I420', codedWidth: 8, codedHeight: 4 }), TypeError);
+  assert.throws(() => new VideoFrame({}, { format: 'I420', codedWidth: 8, codedHeight: 4, timestamp: 0 }), TypeError);
+});
+
+test('transfer detaches the buffer', () => {
+  const data = i420(4, 2);
+  const f = new VideoFrame(data, { format: 'I420', codedWidth: 4, codedHeight: 2, timestamp: 0, transfer: [data.buffer] });
+  assert.equal(data.buffer.byteLength, 0);
+  assert.equal(f.allocationSize(), 12);
+  f.close();
+  const d2 = i420(4, 2);
+  assert.throws(() => new VideoFrame(d2, { format: 'I420', codedWidth: 4, codedHeight: 2, timestamp: 0, transfer: [d2.buffer, d2.buffer] }), { name: 'DataCloneError' });
+});
+
+test('VideoColorSpace', () => {
+  const c = new VideoColorSpace({ primaries: 'bt2020', fullRange: true });
+  assert.deepEqual(c.toJSON(), { primaries: 'bt2020', transfer: null, matrix: null, fullRange: true });
+  assert.deepEqual(new VideoColorSpace().toJSON(), { primaries: null, transfer: null, matrix: null, fullRange: null });
+  assert.throws(() => new VideoColorSpace({ primaries: 'nope' }), TypeError);
+});

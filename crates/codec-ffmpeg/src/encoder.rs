@@ -177,7 +177,14 @@ impl Session {
         match family {
             Family::H264 => {
                 let avc = resolved.avc.ok_or_else(|| CodecError::encoding("missing avc parameters"))?;
-                opts.set("preset", if realtime { "ultrafast" } else { "veryfast" });
+                // x264 treats `profile` as a ceiling: ultrafast turns CABAC off, which turns a
+                // Main/High request into Constrained Baseline. Realtime Main/High use superfast.
+                let preset = match (realtime, avc.profile_idc) {
+                    (true, 66) => "ultrafast",
+                    (true, _) => "superfast",
+                    (false, _) => "veryfast",
+                };
+                opts.set("preset", preset);
                 if realtime {
                     opts.set("tune", "zerolatency");
                 }
@@ -204,7 +211,11 @@ impl Session {
             }
             Family::Vp8 => {
                 opts.set("deadline", if realtime { "realtime" } else { "good" });
-                opts.set("cpu-used", if realtime { "8" } else { "4" });
+                // A negative cpu-used is a fixed speed; a positive one in realtime mode lets
+                // libvpx trade speed against wall-clock time (unpredictable). -6 is WebRTC's
+                // desktop VP8 setting. In "good" mode cpu-used 8 is a fixed speed, about twice as fast
+                // as 4 at 720p.
+                opts.set("cpu-used", if realtime { "-6" } else { "8" });
                 opts.set("lag-in-frames", "0");
                 opts.set("auto-alt-ref", "0");
                 let b = bitrate.unwrap_or_else(|| default_bitrate(cfg, fps));

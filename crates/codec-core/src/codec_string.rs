@@ -93,7 +93,11 @@ impl CodecString {
             if f.len() == 8 && !f[3..].iter().all(|x| dec2(x).is_some()) {
                 return None;
             }
-            return Some(Self::Vp9 { profile, level, bit_depth });
+            return Some(Self::Vp9 {
+                profile,
+                level,
+                bit_depth,
+            });
         }
         if let Some(rest) = s.strip_prefix("av01.") {
             let f: Vec<&str> = rest.split('.').collect();
@@ -114,7 +118,12 @@ impl CodecString {
                 _ => return None,
             };
             let bit_depth = dec2(f[2]).filter(|d| [8, 10, 12].contains(d))?;
-            return Some(Self::Av1 { profile, level, high_tier, bit_depth });
+            return Some(Self::Av1 {
+                profile,
+                level,
+                high_tier,
+                bit_depth,
+            });
         }
         None
     }
@@ -152,8 +161,13 @@ mod tests {
 
     #[test]
     fn parses_avc() {
-        let Some(CodecString::Avc(a)) = CodecString::parse("avc1.42001f") else { panic!() };
-        assert_eq!((a.profile_idc, a.constraint_flags, a.level_idc), (0x42, 0, 0x1f));
+        let Some(CodecString::Avc(a)) = CodecString::parse("avc1.42001f") else {
+            panic!()
+        };
+        assert_eq!(
+            (a.profile_idc, a.constraint_flags, a.level_idc),
+            (0x42, 0, 0x1f)
+        );
         assert_eq!(a.profile_name(), Some("baseline"));
         assert_eq!(a.level_name(), "3.1");
         assert!(CodecString::parse("avc1.64002A").is_some());
@@ -166,11 +180,17 @@ mod tests {
 
     #[test]
     fn parses_vp9_and_av1() {
-        assert!(matches!(CodecString::parse("vp09.00.10.08"), Some(CodecString::Vp9 { .. })));
+        assert!(matches!(
+            CodecString::parse("vp09.00.10.08"),
+            Some(CodecString::Vp9 { .. })
+        ));
         assert!(CodecString::parse("vp09.00.10.08.01.01.01.01.00").is_some());
         assert!(CodecString::parse("vp09.00.99.08").is_none());
         assert!(CodecString::parse("vp9").is_none());
-        assert!(matches!(CodecString::parse("av01.0.04M.08"), Some(CodecString::Av1 { .. })));
+        assert!(matches!(
+            CodecString::parse("av01.0.04M.08"),
+            Some(CodecString::Av1 { .. })
+        ));
         assert!(CodecString::parse("av01.0.04X.08").is_none());
     }
 

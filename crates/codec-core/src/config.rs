@@ -91,7 +91,10 @@ impl AvcBitstreamFormat {
 }
 
 fn check_codec(codec: &str) -> Result<(), CodecError> {
-    if codec.trim_matches(|c: char| c.is_ascii_whitespace()).is_empty() {
+    if codec
+        .trim_matches(|c: char| c.is_ascii_whitespace())
+        .is_empty()
+    {
         return Err(CodecError::type_error("codec is empty"));
     }
     Ok(())
@@ -141,7 +144,9 @@ impl VideoEncoderConfig {
             return Err(CodecError::type_error("width and height must be non-zero"));
         }
         if self.display_width == Some(0) || self.display_height == Some(0) {
-            return Err(CodecError::type_error("displayWidth and displayHeight must be non-zero"));
+            return Err(CodecError::type_error(
+                "displayWidth and displayHeight must be non-zero",
+            ));
         }
         Ok(())
     }
@@ -185,10 +190,14 @@ impl VideoDecoderConfig {
         check_codec(&self.codec)?;
         match (self.coded_width, self.coded_height) {
             (Some(0), _) | (_, Some(0)) => {
-                return Err(CodecError::type_error("codedWidth and codedHeight must be non-zero"))
+                return Err(CodecError::type_error(
+                    "codedWidth and codedHeight must be non-zero",
+                ))
             }
             (Some(_), None) | (None, Some(_)) => {
-                return Err(CodecError::type_error("codedWidth and codedHeight go together"))
+                return Err(CodecError::type_error(
+                    "codedWidth and codedHeight go together",
+                ))
             }
             _ => {}
         }
@@ -240,30 +249,62 @@ mod tests {
 
     #[test]
     fn encoder_validity() {
-        let ok = VideoEncoderConfig { codec: "vp8".into(), width: 2, height: 2, ..Default::default() };
+        let ok = VideoEncoderConfig {
+            codec: "vp8".into(),
+            width: 2,
+            height: 2,
+            ..Default::default()
+        };
         ok.validate().expect("valid");
-        let e = VideoEncoderConfig { codec: "  ".into(), ..ok.clone() };
+        let e = VideoEncoderConfig {
+            codec: "  ".into(),
+            ..ok.clone()
+        };
         assert!(e.validate().is_err());
-        let e = VideoEncoderConfig { width: 0, ..ok.clone() };
+        let e = VideoEncoderConfig {
+            width: 0,
+            ..ok.clone()
+        };
         assert!(e.validate().is_err());
-        let e = VideoEncoderConfig { display_width: Some(0), ..ok.clone() };
+        let e = VideoEncoderConfig {
+            display_width: Some(0),
+            ..ok.clone()
+        };
         assert!(e.validate().is_err());
         // Unknown codecs are valid (merely unsupported).
-        let u = VideoEncoderConfig { codec: "bogus".into(), ..ok };
+        let u = VideoEncoderConfig {
+            codec: "bogus".into(),
+            ..ok
+        };
         u.validate().expect("valid but unsupported");
     }
 
     #[test]
     fn decoder_validity() {
-        let ok = VideoDecoderConfig { codec: "vp8".into(), ..Default::default() };
+        let ok = VideoDecoderConfig {
+            codec: "vp8".into(),
+            ..Default::default()
+        };
         ok.validate().expect("valid");
-        assert!(VideoDecoderConfig { coded_width: Some(4), ..ok.clone() }.validate().is_err());
-        assert!(VideoDecoderConfig { coded_width: Some(0), coded_height: Some(4), ..ok.clone() }
-            .validate()
-            .is_err());
-        assert!(VideoDecoderConfig { display_aspect_height: Some(3), ..ok.clone() }
-            .validate()
-            .is_err());
+        assert!(VideoDecoderConfig {
+            coded_width: Some(4),
+            ..ok.clone()
+        }
+        .validate()
+        .is_err());
+        assert!(VideoDecoderConfig {
+            coded_width: Some(0),
+            coded_height: Some(4),
+            ..ok.clone()
+        }
+        .validate()
+        .is_err());
+        assert!(VideoDecoderConfig {
+            display_aspect_height: Some(3),
+            ..ok.clone()
+        }
+        .validate()
+        .is_err());
     }
 
     #[test]

@@ -69,7 +69,10 @@ macro_rules! ctor {
     ($fn:ident, $name:ident) => {
         #[doc = concat!("A `", stringify!($name), "` with `message`.")]
         pub fn $fn(message: impl Into<String>) -> Self {
-            Self { name: ErrorName::$name, message: message.into() }
+            Self {
+                name: ErrorName::$name,
+                message: message.into(),
+            }
         }
     };
 }
@@ -77,7 +80,10 @@ macro_rules! ctor {
 impl CodecError {
     /// An error of category `name`.
     pub fn new(name: ErrorName, message: impl Into<String>) -> Self {
-        Self { name, message: message.into() }
+        Self {
+            name,
+            message: message.into(),
+        }
     }
     ctor!(type_error, TypeError);
     ctor!(range_error, RangeError);

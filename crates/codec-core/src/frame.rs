@@ -19,7 +19,12 @@ pub struct Rect {
 impl Rect {
     /// A rect from its four members.
     pub fn new(x: u32, y: u32, width: u32, height: u32) -> Self {
-        Self { x, y, width, height }
+        Self {
+            x,
+            y,
+            width,
+            height,
+        }
     }
 }
 
@@ -153,9 +158,15 @@ impl FrameBuffer {
 
     fn plane_bounds(&self, i: usize) -> (usize, usize, usize) {
         let l = self.planes[i];
-        let (_, rows) = self.format.plane_size(i, self.coded_width, self.coded_height);
+        let (_, rows) = self
+            .format
+            .plane_size(i, self.coded_width, self.coded_height);
         let start = l.offset as usize;
-        (start, start + l.stride as usize * rows as usize, l.stride as usize)
+        (
+            start,
+            start + l.stride as usize * rows as usize,
+            l.stride as usize,
+        )
     }
 
     /// Copies `rect` of this frame into `dest` placed by `layout`, as `VideoFrame.copyTo` does
@@ -214,7 +225,9 @@ impl FrameBuffer {
             return Err(CodecError::type_error("rect is outside the coded size"));
         }
         if !self.format.offset_aligned(rect.x, rect.y) {
-            return Err(CodecError::type_error("rect offset is not aligned to the subsampling"));
+            return Err(CodecError::type_error(
+                "rect offset is not aligned to the subsampling",
+            ));
         }
         Ok(())
     }
@@ -237,7 +250,9 @@ mod tests {
         let src: Vec<u8> = (0..24).collect();
         let f = FrameBuffer::from_bytes(VideoPixelFormat::I420, 4, 4, &src, None).expect("frame");
         let mut dest = vec![0u8; 6];
-        let layout = f.copy_to(Rect::new(2, 2, 2, 2), &mut dest, None).expect("copy");
+        let layout = f
+            .copy_to(Rect::new(2, 2, 2, 2), &mut dest, None)
+            .expect("copy");
         assert_eq!(layout.len(), 3);
         assert_eq!(dest, vec![10, 11, 14, 15, 16 + 3, 20 + 3]);
     }

@@ -28,7 +28,8 @@ pub use config::{
 pub use error::{CodecError, ErrorName};
 pub use frame::{EncodedChunkType, FrameBuffer, Rect};
 pub use model::{
-    CodecKind, CodecState, Epoch, FlushId, JsEvent, Model, Msg, Report, Tagged, DEFAULT_MAX_IN_FLIGHT,
+    CodecKind, CodecState, Epoch, FlushId, JsEvent, Model, Msg, Report, Tagged,
+    DEFAULT_MAX_IN_FLIGHT,
 };
 pub use pixel::{compute_layout, PlaneLayout, VideoPixelFormat};
 

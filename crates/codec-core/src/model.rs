@@ -232,7 +232,8 @@ impl<C, I, O> Model<C, I, O> {
         if self.kind == CodecKind::Decoder {
             self.key_chunk_required = true;
         }
-        self.control_message_queue.push_back(Queued::Configure(config));
+        self.control_message_queue
+            .push_back(Queued::Configure(config));
         self.process_control_message_queue();
         Ok(())
     }
@@ -244,15 +245,20 @@ impl<C, I, O> Model<C, I, O> {
     /// `is_key` is false. The codec is unchanged and `input` is dropped.
     pub fn submit(&mut self, input: I, is_key: bool) -> Result<(), CodecError> {
         if self.state != CodecState::Configured {
-            return Err(CodecError::invalid_state(format!("codec is {}", self.state.as_str())));
+            return Err(CodecError::invalid_state(format!(
+                "codec is {}",
+                self.state.as_str()
+            )));
         }
         if self.kind == CodecKind::Decoder && self.key_chunk_required {
             if !is_key {
-                return Err(CodecError::data("a key chunk is required after configure() or flush()"));
+                return Err(CodecError::data(
+                    "a key chunk is required after configure() or flush()",
+                ));
             }
             self.key_chunk_required = false;
         }
-        self.queue_size = self.queue_size.checked_add(1).unwrap_or(u32::MAX);
+        self.queue_size = self.queue_size.saturating_add(1);
         self.control_message_queue.push_back(Queued::Process(input));
         self.process_control_message_queue();
         Ok(())
@@ -264,7 +270,10 @@ impl<C, I, O> Model<C, I, O> {
     /// `InvalidStateError` if not configured (the caller returns a rejected promise).
     pub fn flush(&mut self) -> Result<FlushId, CodecError> {
         if self.state != CodecState::Configured {
-            return Err(CodecError::invalid_state(format!("codec is {}", self.state.as_str())));
+            return Err(CodecError::invalid_state(format!(
+                "codec is {}",
+                self.state.as_str()
+            )));
         }
         if self.kind == CodecKind::Decoder {
             self.key_chunk_required = true;
@@ -350,17 +359,24 @@ impl<C, I, O> Model<C, I, O> {
     }
 
     fn send(&mut self, body: Msg<C, I>) {
-        self.actions.push_back(Tagged { epoch: self.epoch, body });
+        self.actions.push_back(Tagged {
+            epoch: self.epoch,
+            body,
+        });
     }
 
     /// "Process the control message queue".
     fn process_control_message_queue(&mut self) {
         while !self.message_queue_blocked {
-            let Some(head) = self.control_message_queue.front() else { break };
+            let Some(head) = self.control_message_queue.front() else {
+                break;
+            };
             if matches!(head, Queued::Process(_)) && self.codec_saturated() {
                 break; // "not processed": stays at the head until work completes
             }
-            let Some(head) = self.control_message_queue.pop_front() else { break };
+            let Some(head) = self.control_message_queue.pop_front() else {
+                break;
+            };
             match head {
                 Queued::Configure(c) => {
                     self.message_queue_blocked = true;
@@ -397,7 +413,8 @@ impl<C, I, O> Model<C, I, O> {
             self.schedule_dequeue_event();
         }
         for id in self.pending_flush_promises.drain(..) {
-            self.events.push_back(JsEvent::FlushRejected(id, exception.clone()));
+            self.events
+                .push_back(JsEvent::FlushRejected(id, exception.clone()));
         }
     }
 

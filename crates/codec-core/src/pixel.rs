@@ -60,9 +60,8 @@ pub struct PlaneRegion {
 const ALL: [VideoPixelFormat; 23] = {
     use VideoPixelFormat::*;
     [
-        I420, I420P10, I420P12, I420A, I420AP10, I420AP12, I422, I422P10, I422P12, I422A,
-        I422AP10, I422AP12, I444, I444P10, I444P12, I444A, I444AP10, I444AP12, NV12, RGBA,
-        RGBX, BGRA, BGRX,
+        I420, I420P10, I420P12, I420A, I420AP10, I420AP12, I422, I422P10, I422P12, I422A, I422AP10,
+        I422AP12, I444, I444P10, I444P12, I444A, I444AP10, I444AP12, NV12, RGBA, RGBX, BGRA, BGRX,
     ]
 };
 
@@ -130,7 +129,15 @@ impl VideoPixelFormat {
         use VideoPixelFormat::*;
         matches!(
             self,
-            I420A | I420AP10 | I420AP12 | I422A | I422AP10 | I422AP12 | I444A | I444AP10 | I444AP12
+            I420A
+                | I420AP10
+                | I420AP12
+                | I422A
+                | I422AP10
+                | I422AP12
+                | I444A
+                | I444AP10
+                | I444AP12
                 | RGBA
                 | BGRA
         )
@@ -183,9 +190,7 @@ impl VideoPixelFormat {
     pub fn bytes_per_element(self, plane: usize) -> u32 {
         if self.is_rgb() {
             4
-        } else if self == Self::NV12 && plane == 1 {
-            2
-        } else if self.bit_depth() > 8 {
+        } else if (self == Self::NV12 && plane == 1) || self.bit_depth() > 8 {
             2
         } else {
             1
@@ -195,7 +200,10 @@ impl VideoPixelFormat {
     /// Width in bytes and height in rows of plane `i` of a `width`×`height` picture.
     pub fn plane_size(self, plane: usize, width: u32, height: u32) -> (u32, u32) {
         let (sx, sy) = self.subsampling(plane);
-        (width.div_ceil(sx) * self.bytes_per_element(plane), height.div_ceil(sy))
+        (
+            width.div_ceil(sx) * self.bytes_per_element(plane),
+            height.div_ceil(sy),
+        )
     }
 
     /// Whether `(x, y)` is aligned to every plane's subsampling ("Verify Rect Offset Alignment").
@@ -252,17 +260,24 @@ pub fn compute_layout(
             None => {
                 let offset = u32::try_from(min_allocation)
                     .map_err(|_| CodecError::type_error("frame too large"))?;
-                PlaneLayout { offset, stride: source_width_bytes }
+                PlaneLayout {
+                    offset,
+                    stride: source_width_bytes,
+                }
             }
         };
         let plane_size = u64::from(pl.stride) * u64::from(source_height);
         let plane_end = plane_size + u64::from(pl.offset);
         if plane_size > u64::from(u32::MAX) || plane_end > u64::from(u32::MAX) {
-            return Err(CodecError::type_error(format!("plane {p} ends past 2^32-1 bytes")));
+            return Err(CodecError::type_error(format!(
+                "plane {p} ends past 2^32-1 bytes"
+            )));
         }
         for &(start, end) in &ends {
             if u64::from(pl.offset) < end && start < plane_end {
-                return Err(CodecError::type_error(format!("plane {p} overlaps another plane")));
+                return Err(CodecError::type_error(format!(
+                    "plane {p} overlaps another plane"
+                )));
             }
         }
         ends.push((u64::from(pl.offset), plane_end));
@@ -287,16 +302,46 @@ mod tests {
     fn i420_tight_layout_rounds_odd_sizes_up() {
         let (r, size) =
             compute_layout(VideoPixelFormat::I420, Rect::new(0, 0, 5, 3), None).expect("layout");
-        assert_eq!(r[0].layout, PlaneLayout { offset: 0, stride: 5 });
-        assert_eq!(r[1].layout, PlaneLayout { offset: 15, stride: 3 });
-        assert_eq!(r[2].layout, PlaneLayout { offset: 21, stride: 3 });
+        assert_eq!(
+            r[0].layout,
+            PlaneLayout {
+                offset: 0,
+                stride: 5
+            }
+        );
+        assert_eq!(
+            r[1].layout,
+            PlaneLayout {
+                offset: 15,
+                stride: 3
+            }
+        );
+        assert_eq!(
+            r[2].layout,
+            PlaneLayout {
+                offset: 21,
+                stride: 3
+            }
+        );
         assert_eq!(size, 27);
     }
 
     #[test]
     fn overlapping_planes_are_a_type_error() {
-        let l = [PlaneLayout { offset: 0, stride: 4 }, PlaneLayout { offset: 4, stride: 2 },
-                 PlaneLayout { offset: 100, stride: 2 }];
+        let l = [
+            PlaneLayout {
+                offset: 0,
+                stride: 4,
+            },
+            PlaneLayout {
+                offset: 4,
+                stride: 2,
+            },
+            PlaneLayout {
+                offset: 100,
+                stride: 2,
+            },
+        ];
         let e = compute_layout(VideoPixelFormat::I420, Rect::new(0, 0, 4, 4), Some(&l))
             .expect_err("overlap");
         assert_eq!(e.name, crate::ErrorName::TypeError);
@@ -304,7 +349,10 @@ mod tests {
 
     #[test]
     fn small_stride_is_a_type_error() {
-        let l = [PlaneLayout { offset: 0, stride: 15 }];
+        let l = [PlaneLayout {
+            offset: 0,
+            stride: 15,
+        }];
         let e = compute_layout(VideoPixelFormat::RGBA, Rect::new(0, 0, 4, 4), Some(&l))
             .expect_err("stride");
         assert_eq!(e.name, crate::ErrorName::TypeError);
@@ -314,7 +362,13 @@ mod tests {
     fn nv12_uv_plane_is_two_bytes_per_element() {
         let (r, size) =
             compute_layout(VideoPixelFormat::NV12, Rect::new(0, 0, 4, 4), None).expect("layout");
-        assert_eq!(r[1].layout, PlaneLayout { offset: 16, stride: 4 });
+        assert_eq!(
+            r[1].layout,
+            PlaneLayout {
+                offset: 16,
+                stride: 4
+            }
+        );
         assert_eq!(size, 24);
     }
 

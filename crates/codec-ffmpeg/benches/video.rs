@@ -57,7 +57,8 @@ fn bench_codec(c: &mut Criterion, name: &str, codec: &str) {
             };
             i += 1;
             let mut bytes = 0;
-            enc.process(input, &cancel, &mut |c| bytes += c.data.len()).unwrap();
+            enc.process(input, &cancel, &mut |c| bytes += c.data.len())
+                .unwrap();
             black_box(bytes)
         })
     });

@@ -86,7 +86,10 @@ fn unescape(nal: &[u8]) -> Vec<u8> {
 fn sps_chroma_info(sps: &[u8]) -> Option<(u32, u32, u32)> {
     let rbsp = unescape(sps);
     // Skip NAL header (1), profile_idc, constraint flags, level_idc.
-    let mut r = BitReader { data: rbsp.get(4..)?, pos: 0 };
+    let mut r = BitReader {
+        data: rbsp.get(4..)?,
+        pos: 0,
+    };
     let _sps_id = r.ue()?;
     let chroma = r.ue()?;
     if chroma == 3 {
@@ -107,7 +110,14 @@ pub(crate) fn avcc_from_annexb(extradata: &[u8]) -> Option<Vec<u8>> {
     if pps.is_empty() || first.len() < 4 || sps.len() > 31 || pps.len() > 255 {
         return None;
     }
-    let mut out = vec![1, first[1], first[2], first[3], 0xFF, 0xE0 | sps.len() as u8];
+    let mut out = vec![
+        1,
+        first[1],
+        first[2],
+        first[3],
+        0xFF,
+        0xE0 | sps.len() as u8,
+    ];
     for s in &sps {
         out.extend_from_slice(&u16::try_from(s.len()).ok()?.to_be_bytes());
         out.extend_from_slice(s);
@@ -134,9 +144,14 @@ mod tests {
 
     #[test]
     fn splits_three_and_four_byte_start_codes() {
-        let d = [0, 0, 0, 1, 0x67, 1, 2, 0, 0, 1, 0x68, 3, 0, 0, 0, 1, 0x65, 4, 5];
+        let d = [
+            0, 0, 0, 1, 0x67, 1, 2, 0, 0, 1, 0x68, 3, 0, 0, 0, 1, 0x65, 4, 5,
+        ];
         let n = split_annexb(&d);
-        assert_eq!(n, vec![&[0x67, 1, 2][..], &[0x68, 3][..], &[0x65, 4, 5][..]]);
+        assert_eq!(
+            n,
+            vec![&[0x67, 1, 2][..], &[0x68, 3][..], &[0x65, 4, 5][..]]
+        );
         assert_eq!(
             annexb_to_avc(&d),
             vec![0, 0, 0, 3, 0x67, 1, 2, 0, 0, 0, 2, 0x68, 3, 0, 0, 0, 3, 0x65, 4, 5]
@@ -148,7 +163,22 @@ mod tests {
     #[test]
     fn builds_avcc() {
         // High profile SPS: profile 100, level 31, sps_id 0 (1), chroma 1 (010), depths 0,0 (1 1).
-        let d = [0, 0, 0, 1, 0x67, 100, 0, 31, 0b1010_1100, 0, 0, 1, 0x68, 0xEE];
+        let d = [
+            0,
+            0,
+            0,
+            1,
+            0x67,
+            100,
+            0,
+            31,
+            0b1010_1100,
+            0,
+            0,
+            1,
+            0x68,
+            0xEE,
+        ];
         let c = avcc_from_annexb(&d).expect("avcC");
         assert_eq!(&c[..6], &[1, 100, 0, 31, 0xFF, 0xE1]);
         assert_eq!(&c[c.len() - 4..], &[0xFD, 0xF8, 0xF8, 0]);

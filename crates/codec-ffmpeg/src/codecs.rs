@@ -23,8 +23,16 @@ pub(crate) struct Entry {
 }
 
 const TABLE: &[Entry] = &[
-    Entry { family: Family::H264, encoder: "libx264", decoder: "h264" },
-    Entry { family: Family::Vp8, encoder: "libvpx", decoder: "vp8" },
+    Entry {
+        family: Family::H264,
+        encoder: "libx264",
+        decoder: "h264",
+    },
+    Entry {
+        family: Family::Vp8,
+        encoder: "libvpx",
+        decoder: "vp8",
+    },
 ];
 
 /// The largest dimension we accept (VP8 stores 14 bits; x264 has no lower limit of its own).
@@ -40,7 +48,11 @@ pub(crate) struct Resolved {
 
 fn entry(family: Family) -> Entry {
     // Every `Family` has exactly one row.
-    TABLE.iter().copied().find(|e| e.family == family).unwrap_or(TABLE[0])
+    TABLE
+        .iter()
+        .copied()
+        .find(|e| e.family == family)
+        .unwrap_or(TABLE[0])
 }
 
 /// Resolves a codec string to its table row.
@@ -50,15 +62,22 @@ fn entry(family: Family) -> Entry {
 pub(crate) fn resolve(codec: &str) -> Result<Resolved, CodecError> {
     let unsupported = || CodecError::not_supported(format!("codec '{codec}' is not supported"));
     match CodecString::parse(codec).ok_or_else(unsupported)? {
-        CodecString::Avc(a) => Ok(Resolved { entry: entry(Family::H264), avc: Some(a) }),
-        CodecString::Vp8 => Ok(Resolved { entry: entry(Family::Vp8), avc: None }),
+        CodecString::Avc(a) => Ok(Resolved {
+            entry: entry(Family::H264),
+            avc: Some(a),
+        }),
+        CodecString::Vp8 => Ok(Resolved {
+            entry: entry(Family::Vp8),
+            avc: None,
+        }),
         _ => Err(unsupported()),
     }
 }
 
 /// H.264 level_idc values of the standard (9 = level 1b).
-pub(crate) const AVC_LEVELS: [u8; 20] =
-    [9, 10, 11, 12, 13, 20, 21, 22, 30, 31, 32, 40, 41, 42, 50, 51, 52, 60, 61, 62];
+pub(crate) const AVC_LEVELS: [u8; 20] = [
+    9, 10, 11, 12, 13, 20, 21, 22, 30, 31, 32, 40, 41, 42, 50, 51, 52, 60, 61, 62,
+];
 
 /// Rejects `prefer-hardware`: every codec here is a software implementation.
 pub(crate) fn check_hardware(hw: HardwareAcceleration) -> Result<(), CodecError> {

@@ -1,10 +1,10 @@
 //! Pixel conversions between [`FrameBuffer`] and FFmpeg frames.
 
 use codec_core::{compute_layout, CodecError, FrameBuffer, Rect, VideoPixelFormat};
-use ffmpeg_next as ffmpeg;
 use ffmpeg::format::Pixel;
 use ffmpeg::frame;
 use ffmpeg::software::scaling;
+use ffmpeg_next as ffmpeg;
 
 use crate::raw;
 
@@ -58,7 +58,11 @@ pub(crate) fn webcodecs_pixel(p: Pixel) -> Option<(VideoPixelFormat, bool)> {
 }
 
 /// Allocates a writable frame, failing cleanly when FFmpeg could not allocate it.
-pub(crate) fn alloc_frame(format: Pixel, width: u32, height: u32) -> Result<frame::Video, CodecError> {
+pub(crate) fn alloc_frame(
+    format: Pixel,
+    width: u32,
+    height: u32,
+) -> Result<frame::Video, CodecError> {
     let f = frame::Video::new(format, width, height);
     if f.planes() == 0 || f.width() != width || f.height() != height {
         return Err(CodecError::encoding(format!(
@@ -89,7 +93,9 @@ fn copy_rect_into(
             let so = (r.source_top as usize + y) * s_stride + r.source_left_bytes as usize;
             let dof = y * d_stride;
             let from = s.get(so..so + row).ok_or_else(oob)?;
-            d.get_mut(dof..dof + row).ok_or_else(oob)?.copy_from_slice(from);
+            d.get_mut(dof..dof + row)
+                .ok_or_else(oob)?
+                .copy_from_slice(from);
         }
     }
     Ok(())
@@ -122,12 +128,21 @@ impl ScalerCache {
             )
             .map_err(|e| crate::av_error("cannot create scaler", e))?;
             let src_rgb = matches!(src.0, Pixel::RGBA | Pixel::BGRA | Pixel::RGBZ | Pixel::BGRZ);
-            let src_full = src_rgb || matches!(src.0, Pixel::YUVJ420P | Pixel::YUVJ422P | Pixel::YUVJ444P);
-            raw::set_scaler_colorspace(&mut ctx, ffmpeg::ffi::SWS_CS_ITU709, src_full, src_full && !src_rgb);
+            let src_full =
+                src_rgb || matches!(src.0, Pixel::YUVJ420P | Pixel::YUVJ422P | Pixel::YUVJ444P);
+            raw::set_scaler_colorspace(
+                &mut ctx,
+                ffmpeg::ffi::SWS_CS_ITU709,
+                src_full,
+                src_full && !src_rgb,
+            );
             self.key = Some(key);
             self.ctx = Some(raw::SendScaler(ctx));
         }
-        self.ctx.as_mut().map(|s| &mut s.0).ok_or_else(|| CodecError::encoding("scaler missing"))
+        self.ctx
+            .as_mut()
+            .map(|s| &mut s.0)
+            .ok_or_else(|| CodecError::encoding("scaler missing"))
     }
 }
 
@@ -154,7 +169,10 @@ pub(crate) fn to_encoder_frame(
     copy_rect_into(buf, visible, planes, &mut src)?;
     let mut dst = alloc_frame(Pixel::YUV420P, width, height)?;
     scaler
-        .get((src_pix, visible.width, visible.height), (Pixel::YUV420P, width, height))?
+        .get(
+            (src_pix, visible.width, visible.height),
+            (Pixel::YUV420P, width, height),
+        )?
         .run(&src, &mut dst)
         .map_err(|e| crate::av_error("scaling failed", e))?;
     Ok(dst)
@@ -196,7 +214,9 @@ pub(crate) fn from_decoded_frame(
         let (d, d_stride) = out.plane_mut(p);
         for y in 0..rows {
             let from = s.get(y * s_stride..y * s_stride + row).ok_or_else(oob)?;
-            d.get_mut(y * d_stride..y * d_stride + row).ok_or_else(oob)?.copy_from_slice(from);
+            d.get_mut(y * d_stride..y * d_stride + row)
+                .ok_or_else(oob)?
+                .copy_from_slice(from);
         }
     }
     Ok((out, full))

@@ -7,8 +7,8 @@ use codec_core::{
     VideoDecoderConfig,
 };
 use control_queue::{Backend, Cancel};
-use ffmpeg_next as ffmpeg;
 use ffmpeg::{codec, color, ffi, frame, Packet};
+use ffmpeg_next as ffmpeg;
 
 use crate::codecs::{self, Family};
 use crate::convert::{self, ScalerCache};
@@ -106,7 +106,8 @@ impl Session {
         let mut ctx = codec::Context::new_with_codec(codec);
         if r.entry.family == Family::H264 {
             if let Some(d) = cfg.description.as_deref().filter(|d| !d.is_empty()) {
-                raw::set_extradata(&mut ctx, d).map_err(|e| av_error("cannot set description", e))?;
+                raw::set_extradata(&mut ctx, d)
+                    .map_err(|e| av_error("cannot set description", e))?;
             }
         }
         let low_latency = cfg.optimize_for_latency == Some(true);
@@ -130,7 +131,11 @@ impl Session {
             .open()
             .and_then(|o| o.video())
             .map_err(|e| av_error("cannot open decoder", e))?;
-        Ok(Self { dec, next_pts: 0, pending: BTreeMap::new() })
+        Ok(Self {
+            dec,
+            next_pts: 0,
+            pending: BTreeMap::new(),
+        })
     }
 
     fn send(
@@ -179,12 +184,20 @@ impl Session {
             let pts = f.pts().or_else(|| f.timestamp());
             let (timestamp, duration) = match pts.and_then(|p| self.pending.remove(&p)) {
                 Some(t) => t,
-                None => self.pending.pop_first().map(|(_, t)| t).unwrap_or((0, None)),
+                None => self
+                    .pending
+                    .pop_first()
+                    .map(|(_, t)| t)
+                    .unwrap_or((0, None)),
             };
             // Chunks older than this picture never produce one now (no reordering past it).
             if let Some(p) = pts {
                 let floor = p - MAX_PENDING;
-                while self.pending.first_key_value().is_some_and(|(k, _)| *k < floor) {
+                while self
+                    .pending
+                    .first_key_value()
+                    .is_some_and(|(k, _)| *k < floor)
+                {
                     self.pending.pop_first();
                 }
             }
@@ -192,7 +205,12 @@ impl Session {
                 continue;
             }
             let (frame, full) = convert::from_decoded_frame(&f, scaler)?;
-            out(DecodedVideoOutput { frame, timestamp, duration, color_space: color_space(&f, full) });
+            out(DecodedVideoOutput {
+                frame,
+                timestamp,
+                duration,
+                color_space: color_space(&f, full),
+            });
         }
     }
 
@@ -268,8 +286,14 @@ impl Backend for VideoDecoderBackend {
         r
     }
 
-    fn flush(&mut self, cancel: &Cancel, out: &mut dyn FnMut(DecodedVideoOutput)) -> Result<(), CodecError> {
-        let Some(s) = self.session.as_mut() else { return Ok(()) };
+    fn flush(
+        &mut self,
+        cancel: &Cancel,
+        out: &mut dyn FnMut(DecodedVideoOutput),
+    ) -> Result<(), CodecError> {
+        let Some(s) = self.session.as_mut() else {
+            return Ok(());
+        };
         let r = s.send(None, &mut self.scaler, cancel, out);
         if r.is_err() {
             self.session = None;

@@ -8,8 +8,8 @@ use codec_core::{
     OutputConfigTracker, Rect, VideoColorSpace, VideoDecoderConfig, VideoEncoderConfig,
 };
 use control_queue::{Backend, Cancel};
-use ffmpeg_next as ffmpeg;
 use ffmpeg::{codec, color, format::Pixel, frame, picture, Dictionary, Packet, Rational};
+use ffmpeg_next as ffmpeg;
 
 use crate::codecs::{self, Family, Resolved};
 use crate::convert::{self, ScalerCache};
@@ -65,7 +65,11 @@ fn check(cfg: &VideoEncoderConfig) -> Result<Resolved, CodecError> {
     }
     match cfg.scalability_mode.as_deref() {
         None | Some("L1T1") => {}
-        Some(m) => return Err(CodecError::not_supported(format!("scalabilityMode {m} is not supported"))),
+        Some(m) => {
+            return Err(CodecError::not_supported(format!(
+                "scalabilityMode {m} is not supported"
+            )))
+        }
     }
     if cfg.width > codecs::MAX_DIMENSION || cfg.height > codecs::MAX_DIMENSION {
         return Err(CodecError::not_supported("frame size too large"));
@@ -78,10 +82,15 @@ fn check(cfg: &VideoEncoderConfig) -> Result<Resolved, CodecError> {
             )));
         }
         if !codecs::AVC_LEVELS.contains(&a.level_idc) {
-            return Err(CodecError::not_supported(format!("unknown H.264 level_idc {}", a.level_idc)));
+            return Err(CodecError::not_supported(format!(
+                "unknown H.264 level_idc {}",
+                a.level_idc
+            )));
         }
         if cfg.width & 1 != 0 || cfg.height & 1 != 0 {
-            return Err(CodecError::not_supported("H.264 4:2:0 encoding needs even width and height"));
+            return Err(CodecError::not_supported(
+                "H.264 4:2:0 encoding needs even width and height",
+            ));
         }
     }
     codecs::has_encoder(r.entry.encoder)?;
@@ -98,7 +107,10 @@ pub fn video_encoder_support(cfg: &VideoEncoderConfig) -> Result<(), CodecError>
 }
 
 fn framerate(cfg: &VideoEncoderConfig) -> Rational {
-    let fps = cfg.framerate.filter(|f| f.is_finite() && *f > 0.0 && *f <= 1000.0).unwrap_or(DEFAULT_FPS);
+    let fps = cfg
+        .framerate
+        .filter(|f| f.is_finite() && *f > 0.0 && *f <= 1000.0)
+        .unwrap_or(DEFAULT_FPS);
     let num = (fps * 1000.0).round().max(1.0) as i32;
     Rational::new(num, 1000).reduce()
 }
@@ -110,11 +122,17 @@ fn default_bitrate(cfg: &VideoEncoderConfig, fps: f64) -> u64 {
 }
 
 fn available_threads() -> usize {
-    std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1)
+    std::thread::available_parallelism()
+        .map(|n| n.get())
+        .unwrap_or(1)
 }
 
 fn gcd(a: u32, b: u32) -> u32 {
-    if b == 0 { a.max(1) } else { gcd(b, a % b) }
+    if b == 0 {
+        a.max(1)
+    } else {
+        gcd(b, a % b)
+    }
 }
 
 /// One opened encoder.
@@ -132,7 +150,11 @@ struct Session {
 }
 
 impl Session {
-    fn open(cfg: &VideoEncoderConfig, resolved: Resolved, qp: Option<u32>) -> Result<Self, CodecError> {
+    fn open(
+        cfg: &VideoEncoderConfig,
+        resolved: Resolved,
+        qp: Option<u32>,
+    ) -> Result<Self, CodecError> {
         let family = resolved.entry.family;
         let codec = codecs::has_encoder(resolved.entry.encoder)?;
         let mut v = codec::Context::new_with_codec(codec)
@@ -154,7 +176,10 @@ impl Session {
         v.set_color_range(color::Range::MPEG);
         v.set_color_primaries(color::Primaries::BT709);
         v.set_color_transfer_characteristic(color::TransferCharacteristic::BT709);
-        let (dw, dh) = (cfg.display_width.unwrap_or(w), cfg.display_height.unwrap_or(h));
+        let (dw, dh) = (
+            cfg.display_width.unwrap_or(w),
+            cfg.display_height.unwrap_or(h),
+        );
         if (dw, dh) != (w, h) {
             // sample aspect ratio = (dw / dh) / (w / h)
             let (n, d) = (dw.saturating_mul(h), dh.saturating_mul(w));
@@ -165,7 +190,10 @@ impl Session {
             Family::H264 => 0, // x264 picks its own thread count
             Family::Vp8 => available_threads().min(4),
         };
-        v.set_threading(codec::threading::Config { count: threads, ..Default::default() });
+        v.set_threading(codec::threading::Config {
+            count: threads,
+            ..Default::default()
+        });
 
         let realtime = cfg.latency_mode == LatencyMode::Realtime;
         let mut opts = Dictionary::new();
@@ -176,7 +204,9 @@ impl Session {
         };
         match family {
             Family::H264 => {
-                let avc = resolved.avc.ok_or_else(|| CodecError::encoding("missing avc parameters"))?;
+                let avc = resolved
+                    .avc
+                    .ok_or_else(|| CodecError::encoding("missing avc parameters"))?;
                 // x264 treats `profile` as a ceiling: ultrafast turns CABAC off, which turns a
                 // Main/High request into Constrained Baseline. Realtime Main/High use superfast.
                 let preset = match (realtime, avc.profile_idc) {
@@ -234,7 +264,9 @@ impl Session {
                 }
             }
         }
-        let enc = v.open_with(opts).map_err(|e| av_error("cannot open encoder", e))?;
+        let enc = v
+            .open_with(opts)
+            .map_err(|e| av_error("cannot open encoder", e))?;
 
         let description = if family == Family::H264 && cfg.avc_format == AvcBitstreamFormat::Avc {
             let extra = raw::extradata(&enc);
@@ -312,7 +344,11 @@ impl Session {
             let (timestamp, duration) = match pkt.pts().and_then(|p| self.pending.remove(&p)) {
                 Some(t) => t,
                 // Never expected (no reordering, one packet per frame); keep order anyway.
-                None => self.pending.pop_first().map(|(_, t)| t).unwrap_or((0, None)),
+                None => self
+                    .pending
+                    .pop_first()
+                    .map(|(_, t)| t)
+                    .unwrap_or((0, None)),
             };
             let bytes = pkt.data().unwrap_or(&[]);
             let data = if self.decoder_config.description.is_some() {
@@ -347,7 +383,11 @@ impl Session {
         let pts = self.next_pts;
         self.next_pts += 1;
         f.set_pts(Some(pts));
-        f.set_kind(if input.key_frame { picture::Type::I } else { picture::Type::None });
+        f.set_kind(if input.key_frame {
+            picture::Type::I
+        } else {
+            picture::Type::None
+        });
         self.pending.insert(pts, (input.timestamp, input.duration));
         self.send(Some(&f), tracker, out)
     }
@@ -363,7 +403,10 @@ pub struct VideoEncoderBackend {
 
 impl VideoEncoderBackend {
     /// Drains the open session (if any) through `out` and closes it.
-    fn finish(&mut self, out: &mut dyn FnMut(EncodedVideoOutput)) -> Result<Option<Session>, CodecError> {
+    fn finish(
+        &mut self,
+        out: &mut dyn FnMut(EncodedVideoOutput),
+    ) -> Result<Option<Session>, CodecError> {
         match self.session.take() {
             Some(mut s) => {
                 s.send(None, &mut self.tracker, out)?;
@@ -385,7 +428,11 @@ impl VideoEncoderBackend {
             // Neither libvpx nor FFmpeg's libx264 wrapper can change the constant quantizer of
             // an open encoder (x264_encoder_reconfig ignores rc.i_qp_constant), so a new
             // quantizer reopens the encoder: free before the first frame, a key frame later.
-            let max = if s.resolved.entry.family == Family::H264 { 51 } else { 63 };
+            let max = if s.resolved.entry.family == Family::H264 {
+                51
+            } else {
+                63
+            };
             if let Some(q) = input.quantizer.map(|q| q.min(max)) {
                 if q != s.qp {
                     let old = self.finish(out)?;
@@ -438,7 +485,11 @@ impl Backend for VideoEncoderBackend {
         r
     }
 
-    fn flush(&mut self, cancel: &Cancel, out: &mut dyn FnMut(EncodedVideoOutput)) -> Result<(), CodecError> {
+    fn flush(
+        &mut self,
+        cancel: &Cancel,
+        out: &mut dyn FnMut(EncodedVideoOutput),
+    ) -> Result<(), CodecError> {
         if cancel.is_stale() {
             return Ok(());
         }

@@ -45,7 +45,9 @@ mod raw;
 
 use std::sync::Once;
 
-pub use decoder::{video_decoder_support, DecodedVideoOutput, VideoDecodeInput, VideoDecoderBackend};
+pub use decoder::{
+    video_decoder_support, DecodedVideoOutput, VideoDecodeInput, VideoDecoderBackend,
+};
 pub use encoder::{
     video_encoder_support, EncodedVideoOutput, VideoEncodeInput, VideoEncoderBackend,
 };

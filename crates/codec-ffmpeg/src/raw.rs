@@ -1,7 +1,7 @@
 //! The only module with raw FFmpeg calls: the few things `ffmpeg-next` has no safe API for.
 
-use ffmpeg_next as ffmpeg;
 use ffmpeg::ffi;
+use ffmpeg_next as ffmpeg;
 
 /// A copy of the codec context's `extradata` (empty when there is none).
 pub(crate) fn extradata(ctx: &ffmpeg::codec::Context) -> Vec<u8> {
@@ -34,7 +34,9 @@ pub(crate) fn set_extradata(
         let p = ctx.as_mut_ptr();
         let buf = ffi::av_mallocz(padded) as *mut u8;
         if buf.is_null() {
-            return Err(ffmpeg::Error::Other { errno: ffmpeg::util::error::ENOMEM });
+            return Err(ffmpeg::Error::Other {
+                errno: ffmpeg::util::error::ENOMEM,
+            });
         }
         std::ptr::copy_nonoverlapping(data.as_ptr(), buf, data.len());
         ffi::av_freep(&mut (*p).extradata as *mut *mut u8 as *mut std::ffi::c_void);

@@ -26,7 +26,11 @@ impl Rng {
 }
 
 fn dec_config(codec: &str, description: Option<Vec<u8>>) -> VideoDecoderConfig {
-    VideoDecoderConfig { codec: codec.into(), description, ..Default::default() }
+    VideoDecoderConfig {
+        codec: codec.into(),
+        description,
+        ..Default::default()
+    }
 }
 
 /// Feeds `chunks` and a flush; every call must return Ok or an EncodingError (never panic).
@@ -56,7 +60,12 @@ fn feed_garbage(cfg: &VideoDecoderConfig, chunks: Vec<VideoDecodeInput>) -> (usi
 #[test]
 fn corrupt_input_never_crashes() {
     for codec in ["avc1.42001f", "vp8"] {
-        let good = encode_all(enc_config(codec), (0..10).map(|i| input(i420_pattern(W, H, i), i, i == 5)).collect());
+        let good = encode_all(
+            enc_config(codec),
+            (0..10)
+                .map(|i| input(i420_pattern(W, H, i), i, i == 5))
+                .collect(),
+        );
         let dc = good[0].decoder_config.clone().unwrap();
         let mut rng = Rng(0x9E37_79B9_7F4A_7C15);
         let mk = |data: Vec<u8>, i: usize| VideoDecodeInput {
@@ -67,7 +76,14 @@ fn corrupt_input_never_crashes() {
         };
         // Random bytes.
         let random: Vec<_> = (0..20)
-            .map(|i| mk((0..(rng.next() % 3000 + 1)).map(|_| rng.next() as u8).collect(), i))
+            .map(|i| {
+                mk(
+                    (0..(rng.next() % 3000 + 1))
+                        .map(|_| rng.next() as u8)
+                        .collect(),
+                    i,
+                )
+            })
             .collect();
         let r = feed_garbage(&dc, random);
         println!("{codec} random: {r:?} (frames, errors)");
@@ -75,7 +91,12 @@ fn corrupt_input_never_crashes() {
         let truncated: Vec<_> = good
             .iter()
             .enumerate()
-            .map(|(i, c)| mk(c.data[..(c.data.len() * (i % 4 + 1) / 5).max(1)].to_vec(), i))
+            .map(|(i, c)| {
+                mk(
+                    c.data[..(c.data.len() * (i % 4 + 1) / 5).max(1)].to_vec(),
+                    i,
+                )
+            })
             .collect();
         let r = feed_garbage(&dc, truncated);
         println!("{codec} truncated: {r:?}");
@@ -103,7 +124,9 @@ fn corrupt_input_never_crashes() {
         // Empty chunk.
         let mut dec = VideoDecoderBackend::default();
         dec.configure(dc.clone(), &mut |_| {}).unwrap();
-        let e = dec.process(mk(Vec::new(), 0), &Cancel::never(), &mut |_| {}).unwrap_err();
+        let e = dec
+            .process(mk(Vec::new(), 0), &Cancel::never(), &mut |_| {})
+            .unwrap_err();
         assert_eq!(e.name, ErrorName::EncodingError);
     }
 }
@@ -114,28 +137,57 @@ fn decoder_support_checks() {
     video_decoder_support(&dec_config("avc1.64002a", None)).unwrap();
     video_decoder_support(&dec_config("avc3.4d0028", None)).unwrap();
     video_decoder_support(&dec_config("vp8", None)).unwrap();
-    for bad in ["avc1.ff001f", "vp09.00.10.08", "av01.0.04M.08", "hev1.1.6.L93.B0", "mp4a.40.2", ""] {
+    for bad in [
+        "avc1.ff001f",
+        "vp09.00.10.08",
+        "av01.0.04M.08",
+        "hev1.1.6.L93.B0",
+        "mp4a.40.2",
+        "",
+    ] {
         let e = video_decoder_support(&dec_config(bad, None)).unwrap_err();
-        let want = if bad.is_empty() { ErrorName::TypeError } else { ErrorName::NotSupportedError };
+        let want = if bad.is_empty() {
+            ErrorName::TypeError
+        } else {
+            ErrorName::NotSupportedError
+        };
         assert_eq!(e.name, want, "{bad}");
     }
 }
 
 #[test]
 fn flush_then_decode_again() {
-    let chunks = encode_all(enc_config("avc1.42001f"), (0..6).map(|i| input(i420_pattern(W, H, i), i, i == 3)).collect());
+    let chunks = encode_all(
+        enc_config("avc1.42001f"),
+        (0..6)
+            .map(|i| input(i420_pattern(W, H, i), i, i == 3))
+            .collect(),
+    );
     let mut dec = VideoDecoderBackend::default();
     let cancel = Cancel::never();
     let mut frames: Vec<DecodedVideoOutput> = Vec::new();
-    dec.configure(chunks[0].decoder_config.clone().unwrap(), &mut |f| frames.push(f)).unwrap();
+    dec.configure(chunks[0].decoder_config.clone().unwrap(), &mut |f| {
+        frames.push(f)
+    })
+    .unwrap();
     for c in &chunks[..3] {
-        let i = VideoDecodeInput { data: c.data.clone(), key: c.key, timestamp: c.timestamp, duration: c.duration };
+        let i = VideoDecodeInput {
+            data: c.data.clone(),
+            key: c.key,
+            timestamp: c.timestamp,
+            duration: c.duration,
+        };
         dec.process(i, &cancel, &mut |f| frames.push(f)).unwrap();
     }
     dec.flush(&cancel, &mut |f| frames.push(f)).unwrap();
     assert_eq!(frames.len(), 3);
     for c in &chunks[3..] {
-        let i = VideoDecodeInput { data: c.data.clone(), key: c.key, timestamp: c.timestamp, duration: c.duration };
+        let i = VideoDecodeInput {
+            data: c.data.clone(),
+            key: c.key,
+            timestamp: c.timestamp,
+            duration: c.duration,
+        };
         dec.process(i, &cancel, &mut |f| frames.push(f)).unwrap();
     }
     dec.flush(&cancel, &mut |f| frames.push(f)).unwrap();
@@ -184,7 +236,10 @@ fn avcc_box(mp4: &[u8]) -> Vec<u8> {
     mp4[at + 4..at - 4 + size].to_vec()
 }
 
-fn decode_inputs(cfg: VideoDecoderConfig, inputs: Vec<VideoDecodeInput>) -> Vec<DecodedVideoOutput> {
+fn decode_inputs(
+    cfg: VideoDecoderConfig,
+    inputs: Vec<VideoDecodeInput>,
+) -> Vec<DecodedVideoOutput> {
     let mut dec = VideoDecoderBackend::default();
     let cancel = Cancel::never();
     let mut frames = Vec::new();
@@ -205,12 +260,20 @@ const FIXTURE_SIZE: (u32, u32) = (320, 240);
 fn check_fixture(frames: &[DecodedVideoOutput], chunks: &[VideoDecodeInput], what: &str) {
     assert_eq!(frames.len(), FIXTURE_FRAMES, "{what}");
     for f in frames {
-        assert_eq!((f.frame.coded_width(), f.frame.coded_height()), FIXTURE_SIZE, "{what}");
+        assert_eq!(
+            (f.frame.coded_width(), f.frame.coded_height()),
+            FIXTURE_SIZE,
+            "{what}"
+        );
     }
     // Every output timestamp is one of the chunks', in increasing (presentation) order.
     let mut ts: Vec<i64> = chunks.iter().map(|c| c.timestamp).collect();
     ts.sort_unstable();
-    assert_eq!(frames.iter().map(|f| f.timestamp).collect::<Vec<_>>(), ts, "{what}");
+    assert_eq!(
+        frames.iter().map(|f| f.timestamp).collect::<Vec<_>>(),
+        ts,
+        "{what}"
+    );
 }
 
 #[test]
@@ -231,7 +294,10 @@ fn decodes_wpt_h264_annexb() {
     let chunks: Vec<_> = chunks
         .into_iter()
         .enumerate()
-        .map(|(i, c)| VideoDecodeInput { timestamp: i as i64 * FRAME_US, ..c })
+        .map(|(i, c)| VideoDecodeInput {
+            timestamp: i as i64 * FRAME_US,
+            ..c
+        })
         .collect();
     let frames = decode_inputs(dec_config("avc1.64000b", None), chunks.clone());
     check_fixture(&frames, &chunks, "h264.annexb");
@@ -247,15 +313,37 @@ fn decodes_wpt_vp8_webm() {
 
 #[test]
 fn runs_on_a_codec_worker() {
-    let chunks = encode_all(enc_config("vp8"), (0..5).map(|i| input(i420_pattern(W, H, i), i, false)).collect());
+    let chunks = encode_all(
+        enc_config("vp8"),
+        (0..5)
+            .map(|i| input(i420_pattern(W, H, i), i, false))
+            .collect(),
+    );
     let (sink, events) = flume::unbounded();
     let (tx, worker) = CodecWorker::spawn("vp8-dec", VideoDecoderBackend::default(), sink).unwrap();
-    tx.send(Tagged { epoch: 1, body: Msg::Configure(chunks[0].decoder_config.clone().unwrap()) }).unwrap();
+    tx.send(Tagged {
+        epoch: 1,
+        body: Msg::Configure(chunks[0].decoder_config.clone().unwrap()),
+    })
+    .unwrap();
     for c in &chunks {
-        let i = VideoDecodeInput { data: c.data.clone(), key: c.key, timestamp: c.timestamp, duration: c.duration };
-        tx.send(Tagged { epoch: 1, body: Msg::Process(i) }).unwrap();
+        let i = VideoDecodeInput {
+            data: c.data.clone(),
+            key: c.key,
+            timestamp: c.timestamp,
+            duration: c.duration,
+        };
+        tx.send(Tagged {
+            epoch: 1,
+            body: Msg::Process(i),
+        })
+        .unwrap();
     }
-    tx.send(Tagged { epoch: 1, body: Msg::Flush(7) }).unwrap();
+    tx.send(Tagged {
+        epoch: 1,
+        body: Msg::Flush(7),
+    })
+    .unwrap();
     let mut outputs = 0;
     loop {
         let ev = events.recv_timeout(Duration::from_secs(20)).unwrap();
@@ -267,6 +355,10 @@ fn runs_on_a_codec_worker() {
         }
     }
     assert_eq!(outputs, 5);
-    tx.send(Tagged { epoch: 1, body: Msg::Close }).unwrap();
+    tx.send(Tagged {
+        epoch: 1,
+        body: Msg::Close,
+    })
+    .unwrap();
     assert!(worker.join_timeout(Duration::from_secs(10)));
 }

@@ -16,19 +16,30 @@ use control_queue::{Backend, Cancel};
 fn round_trip(cfg: VideoEncoderConfig) -> f64 {
     let n = 30;
     let originals: Vec<_> = (0..n).map(|t| i420_pattern(W, H, t)).collect();
-    let inputs = originals.iter().enumerate().map(|(i, f)| input(f.clone(), i as u32, false)).collect();
+    let inputs = originals
+        .iter()
+        .enumerate()
+        .map(|(i, f)| input(f.clone(), i as u32, false))
+        .collect();
     let chunks = encode_all(cfg.clone(), inputs);
     assert_eq!(chunks.len(), n as usize, "one chunk per frame");
     for (i, c) in chunks.iter().enumerate() {
         assert_eq!(c.timestamp, i as i64 * FRAME_US, "chunk {i} timestamp");
         assert_eq!(c.duration, Some(FRAME_US as u64), "chunk {i} duration");
-        assert_eq!(c.decoder_config.is_some(), i == 0, "decoderConfig only on the first chunk");
+        assert_eq!(
+            c.decoder_config.is_some(),
+            i == 0,
+            "decoderConfig only on the first chunk"
+        );
     }
     assert!(chunks[0].key, "first chunk is key");
     let dc = chunks[0].decoder_config.clone().unwrap();
     assert_eq!(dc.codec, cfg.codec);
     assert_eq!((dc.coded_width, dc.coded_height), (Some(W), Some(H)));
-    assert_eq!((dc.display_aspect_width, dc.display_aspect_height), (Some(W), Some(H)));
+    assert_eq!(
+        (dc.display_aspect_width, dc.display_aspect_height),
+        (Some(W), Some(H))
+    );
     assert_eq!(dc.color_space, Some(VideoColorSpace::REC709));
     let frames = decode_all(dc, &chunks);
     assert_eq!(frames.len(), n as usize, "one frame per chunk");
@@ -39,8 +50,12 @@ fn round_trip(cfg: VideoEncoderConfig) -> f64 {
         assert_eq!((f.frame.coded_width(), f.frame.coded_height()), (W, H));
         min_psnr = min_psnr.min(psnr_y(&originals[i], &f.frame));
     }
-    println!("{} {:?}: min Y PSNR {min_psnr:.2} dB, {} bytes", cfg.codec, cfg.avc_format,
-        chunks.iter().map(|c| c.data.len()).sum::<usize>());
+    println!(
+        "{} {:?}: min Y PSNR {min_psnr:.2} dB, {} bytes",
+        cfg.codec,
+        cfg.avc_format,
+        chunks.iter().map(|c| c.data.len()).sum::<usize>()
+    );
     assert!(min_psnr > 30.0, "PSNR {min_psnr} too low");
     min_psnr
 }
@@ -49,7 +64,13 @@ fn round_trip(cfg: VideoEncoderConfig) -> f64 {
 fn h264_avc_round_trip() {
     let cfg = enc_config("avc1.42001f");
     let chunks = encode_all(cfg.clone(), vec![input(i420_pattern(W, H, 0), 0, false)]);
-    let desc = chunks[0].decoder_config.as_ref().unwrap().description.clone().expect("avcC");
+    let desc = chunks[0]
+        .decoder_config
+        .as_ref()
+        .unwrap()
+        .description
+        .clone()
+        .expect("avcC");
     assert_eq!(desc[0], 1, "avcC version");
     assert_eq!(desc[1], 0x42, "avcC profile matches the codec string");
     assert_eq!(desc[3], 0x1f, "avcC level matches the codec string");
@@ -69,16 +90,30 @@ fn h264_avc_round_trip() {
 fn h264_high_profile_avcc() {
     let cfg = enc_config("avc1.640028");
     let chunks = encode_all(cfg.clone(), vec![input(i420_pattern(W, H, 0), 0, false)]);
-    let desc = chunks[0].decoder_config.as_ref().unwrap().description.clone().expect("avcC");
+    let desc = chunks[0]
+        .decoder_config
+        .as_ref()
+        .unwrap()
+        .description
+        .clone()
+        .expect("avcC");
     assert_eq!((desc[0], desc[1], desc[3]), (1, 0x64, 0x28));
     round_trip(cfg);
 }
 
 #[test]
 fn h264_annexb_round_trip() {
-    let cfg = VideoEncoderConfig { avc_format: AvcBitstreamFormat::Annexb, ..enc_config("avc1.4d001f") };
+    let cfg = VideoEncoderConfig {
+        avc_format: AvcBitstreamFormat::Annexb,
+        ..enc_config("avc1.4d001f")
+    };
     let chunks = encode_all(cfg.clone(), vec![input(i420_pattern(W, H, 0), 0, false)]);
-    assert!(chunks[0].decoder_config.as_ref().unwrap().description.is_none());
+    assert!(chunks[0]
+        .decoder_config
+        .as_ref()
+        .unwrap()
+        .description
+        .is_none());
     assert!(chunks[0].data.starts_with(&[0, 0, 0, 1]) || chunks[0].data.starts_with(&[0, 0, 1]));
     round_trip(cfg);
 }
@@ -87,16 +122,34 @@ fn h264_annexb_round_trip() {
 fn vp8_round_trip() {
     let cfg = enc_config("vp8");
     let chunks = encode_all(cfg.clone(), vec![input(i420_pattern(W, H, 0), 0, false)]);
-    assert!(chunks[0].decoder_config.as_ref().unwrap().description.is_none());
+    assert!(chunks[0]
+        .decoder_config
+        .as_ref()
+        .unwrap()
+        .description
+        .is_none());
     round_trip(cfg);
 }
 
 fn cadence(cfg: VideoEncoderConfig) {
-    let inputs = (0..60).map(|i| input(i420_pattern(W, H, i), i, i % 10 == 0)).collect();
+    let inputs = (0..60)
+        .map(|i| input(i420_pattern(W, H, i), i, i % 10 == 0))
+        .collect();
     let chunks = encode_all(cfg.clone(), inputs);
     assert_eq!(chunks.len(), 60);
-    let keys: Vec<usize> = chunks.iter().enumerate().filter(|(_, c)| c.key).map(|(i, _)| i).collect();
-    assert_eq!(keys, vec![0, 10, 20, 30, 40, 50], "{} {:?}", cfg.codec, cfg.latency_mode);
+    let keys: Vec<usize> = chunks
+        .iter()
+        .enumerate()
+        .filter(|(_, c)| c.key)
+        .map(|(i, _)| i)
+        .collect();
+    assert_eq!(
+        keys,
+        vec![0, 10, 20, 30, 40, 50],
+        "{} {:?}",
+        cfg.codec,
+        cfg.latency_mode
+    );
 }
 
 #[test]
@@ -106,19 +159,29 @@ fn h264_keyframe_cadence_quality() {
 
 #[test]
 fn h264_keyframe_cadence_realtime() {
-    cadence(VideoEncoderConfig { latency_mode: LatencyMode::Realtime, ..enc_config("avc1.42001f") });
+    cadence(VideoEncoderConfig {
+        latency_mode: LatencyMode::Realtime,
+        ..enc_config("avc1.42001f")
+    });
 }
 
 #[test]
 fn h264_annexb_keyframes_repeat_parameter_sets() {
-    let cfg = VideoEncoderConfig { avc_format: AvcBitstreamFormat::Annexb, ..enc_config("avc1.42001f") };
-    let inputs = (0..12).map(|i| input(i420_pattern(W, H, i), i, i % 10 == 0)).collect();
+    let cfg = VideoEncoderConfig {
+        avc_format: AvcBitstreamFormat::Annexb,
+        ..enc_config("avc1.42001f")
+    };
+    let inputs = (0..12)
+        .map(|i| input(i420_pattern(W, H, i), i, i % 10 == 0))
+        .collect();
     let chunks = encode_all(cfg, inputs);
     for i in [0, 10] {
         assert!(chunks[i].key);
         // NAL type 7 (SPS) right after the start code.
         let d = &chunks[i].data;
-        let has_sps = d.windows(4).any(|w| w[..3] == [0, 0, 1] && w[3] & 0x1f == 7);
+        let has_sps = d
+            .windows(4)
+            .any(|w| w[..3] == [0, 0, 1] && w[3] & 0x1f == 7);
         assert!(has_sps, "key chunk {i} carries an SPS");
     }
 }
@@ -126,12 +189,18 @@ fn h264_annexb_keyframes_repeat_parameter_sets() {
 #[test]
 fn vp8_keyframe_cadence() {
     cadence(enc_config("vp8"));
-    cadence(VideoEncoderConfig { latency_mode: LatencyMode::Realtime, ..enc_config("vp8") });
+    cadence(VideoEncoderConfig {
+        latency_mode: LatencyMode::Realtime,
+        ..enc_config("vp8")
+    });
 }
 
 #[test]
 fn h264_realtime_is_one_in_one_out() {
-    let cfg = VideoEncoderConfig { latency_mode: LatencyMode::Realtime, ..enc_config("avc1.42001f") };
+    let cfg = VideoEncoderConfig {
+        latency_mode: LatencyMode::Realtime,
+        ..enc_config("avc1.42001f")
+    };
     let mut enc = VideoEncoderBackend::default();
     let cancel = Cancel::never();
     let mut n = 0;
@@ -139,7 +208,10 @@ fn h264_realtime_is_one_in_one_out() {
     assert_eq!(n, 0);
     for i in 0..20 {
         let mut got = Vec::new();
-        enc.process(input(i420_pattern(W, H, i), i, false), &cancel, &mut |c| got.push(c)).unwrap();
+        enc.process(input(i420_pattern(W, H, i), i, false), &cancel, &mut |c| {
+            got.push(c)
+        })
+        .unwrap();
         assert_eq!(got.len(), 1, "frame {i} produced exactly one chunk");
         assert_eq!(got[0].timestamp, i64::from(i) * FRAME_US);
     }
@@ -150,13 +222,19 @@ fn h264_realtime_is_one_in_one_out() {
 
 #[test]
 fn vp8_realtime_is_one_in_one_out() {
-    let cfg = VideoEncoderConfig { latency_mode: LatencyMode::Realtime, ..enc_config("vp8") };
+    let cfg = VideoEncoderConfig {
+        latency_mode: LatencyMode::Realtime,
+        ..enc_config("vp8")
+    };
     let mut enc = VideoEncoderBackend::default();
     let cancel = Cancel::never();
     enc.configure(cfg, &mut |_| {}).unwrap();
     for i in 0..10 {
         let mut got = 0;
-        enc.process(input(i420_pattern(W, H, i), i, false), &cancel, &mut |_| got += 1).unwrap();
+        enc.process(input(i420_pattern(W, H, i), i, false), &cancel, &mut |_| {
+            got += 1
+        })
+        .unwrap();
         assert_eq!(got, 1, "frame {i}");
     }
 }
@@ -194,7 +272,8 @@ fn other_sizes_and_formats_are_scaled_and_converted() {
         let (s, ss) = src.plane(0);
         let (d, ds) = crop.plane_mut(0);
         for r in 0..H as usize {
-            d[r * ds..r * ds + W as usize].copy_from_slice(&s[(r + 30) * ss + 40..(r + 30) * ss + 40 + W as usize]);
+            d[r * ds..r * ds + W as usize]
+                .copy_from_slice(&s[(r + 30) * ss + 40..(r + 30) * ss + 40 + W as usize]);
         }
         let p = psnr_y(&crop, &frames[1].frame);
         println!("{codec}: cropped visible rect Y PSNR {p:.2} dB");
@@ -207,7 +286,10 @@ fn other_pixel_formats_encode() {
     use codec_core::VideoPixelFormat::*;
     let cfg = enc_config("vp8");
     let mut inputs = Vec::new();
-    for (i, fmt) in [NV12, I422, I444, I420A, BGRA, RGBX, BGRX, I420P10].into_iter().enumerate() {
+    for (i, fmt) in [NV12, I422, I444, I420A, BGRA, RGBX, BGRX, I420P10]
+        .into_iter()
+        .enumerate()
+    {
         let f = FrameBuffer::new_zeroed(fmt, W, H).unwrap();
         inputs.push(input(f, i as u32, false));
     }
@@ -224,12 +306,18 @@ fn flush_then_continue() {
         let mut chunks = Vec::new();
         enc.configure(cfg, &mut |c| chunks.push(c)).unwrap();
         for i in 0..10 {
-            enc.process(input(i420_pattern(W, H, i), i, false), &cancel, &mut |c| chunks.push(c)).unwrap();
+            enc.process(input(i420_pattern(W, H, i), i, false), &cancel, &mut |c| {
+                chunks.push(c)
+            })
+            .unwrap();
         }
         enc.flush(&cancel, &mut |c| chunks.push(c)).unwrap();
         assert_eq!(chunks.len(), 10);
         for i in 10..20 {
-            enc.process(input(i420_pattern(W, H, i), i, false), &cancel, &mut |c| chunks.push(c)).unwrap();
+            enc.process(input(i420_pattern(W, H, i), i, false), &cancel, &mut |c| {
+                chunks.push(c)
+            })
+            .unwrap();
         }
         enc.flush(&cancel, &mut |c| chunks.push(c)).unwrap();
         assert_eq!(chunks.len(), 20, "{codec}");
@@ -242,7 +330,10 @@ fn flush_then_continue() {
         let frames = decode_all(chunks[0].decoder_config.clone().unwrap(), &chunks);
         assert_eq!(frames.len(), 20, "{codec}");
         for (i, f) in frames.iter().enumerate() {
-            assert!(psnr_y(&i420_pattern(W, H, i as u32), &f.frame) > 30.0, "{codec} frame {i}");
+            assert!(
+                psnr_y(&i420_pattern(W, H, i as u32), &f.frame) > 30.0,
+                "{codec} frame {i}"
+            );
         }
     }
 }
@@ -252,22 +343,47 @@ fn reconfigure_drains_and_reports_config_again() {
     let mut enc = VideoEncoderBackend::default();
     let cancel = Cancel::never();
     let mut chunks = Vec::new();
-    enc.configure(enc_config("avc1.42001f"), &mut |c| chunks.push(c)).unwrap();
+    enc.configure(enc_config("avc1.42001f"), &mut |c| chunks.push(c))
+        .unwrap();
     for i in 0..5 {
-        enc.process(input(i420_pattern(W, H, i), i, false), &cancel, &mut |c| chunks.push(c)).unwrap();
+        enc.process(input(i420_pattern(W, H, i), i, false), &cancel, &mut |c| {
+            chunks.push(c)
+        })
+        .unwrap();
     }
-    let cfg2 = VideoEncoderConfig { width: 160, height: 120, ..enc_config("vp8") };
+    let cfg2 = VideoEncoderConfig {
+        width: 160,
+        height: 120,
+        ..enc_config("vp8")
+    };
     enc.configure(cfg2, &mut |c| chunks.push(c)).unwrap();
     assert_eq!(chunks.len(), 5, "old configuration drained by configure");
-    enc.process(input(i420_pattern(W, H, 5), 5, false), &cancel, &mut |c| chunks.push(c)).unwrap();
+    enc.process(input(i420_pattern(W, H, 5), 5, false), &cancel, &mut |c| {
+        chunks.push(c)
+    })
+    .unwrap();
     enc.flush(&cancel, &mut |c| chunks.push(c)).unwrap();
     assert_eq!(chunks.len(), 6);
-    let dc = chunks[5].decoder_config.as_ref().expect("new config reported");
+    let dc = chunks[5]
+        .decoder_config
+        .as_ref()
+        .expect("new config reported");
     assert_eq!((dc.codec.as_str(), dc.coded_width), ("vp8", Some(160)));
     // Reset, then configure the same thing again: reported again.
     enc.reset();
-    enc.configure(VideoEncoderConfig { width: 160, height: 120, ..enc_config("vp8") }, &mut |c| chunks.push(c)).unwrap();
-    enc.process(input(i420_pattern(W, H, 6), 6, false), &cancel, &mut |c| chunks.push(c)).unwrap();
+    enc.configure(
+        VideoEncoderConfig {
+            width: 160,
+            height: 120,
+            ..enc_config("vp8")
+        },
+        &mut |c| chunks.push(c),
+    )
+    .unwrap();
+    enc.process(input(i420_pattern(W, H, 6), 6, false), &cancel, &mut |c| {
+        chunks.push(c)
+    })
+    .unwrap();
     enc.flush(&cancel, &mut |c| chunks.push(c)).unwrap();
     assert!(chunks[6].decoder_config.is_some());
 }
@@ -275,7 +391,11 @@ fn reconfigure_drains_and_reports_config_again() {
 #[test]
 fn quantizer_mode_follows_per_frame_quantizer() {
     for (codec, lo, hi) in [("avc1.42001f", 10, 45), ("vp8", 4, 60)] {
-        let cfg = VideoEncoderConfig { bitrate_mode: BitrateMode::Quantizer, bitrate: None, ..enc_config(codec) };
+        let cfg = VideoEncoderConfig {
+            bitrate_mode: BitrateMode::Quantizer,
+            bitrate: None,
+            ..enc_config(codec)
+        };
         let mut inputs = Vec::new();
         for i in 0..6u32 {
             let mut inp = input(i420_pattern(W, H, i), i, i == 0 || i == 3);
@@ -286,7 +406,10 @@ fn quantizer_mode_follows_per_frame_quantizer() {
         assert_eq!(chunks.len(), 6);
         let (a, b) = (chunks[0].data.len(), chunks[3].data.len());
         println!("{codec}: key chunk at q={lo}: {a} bytes, at q={hi}: {b} bytes");
-        assert!(a > 2 * b, "{codec}: low quantizer must give a much bigger key chunk ({a} vs {b})");
+        assert!(
+            a > 2 * b,
+            "{codec}: low quantizer must give a much bigger key chunk ({a} vs {b})"
+        );
     }
 }
 
@@ -298,10 +421,26 @@ fn constant_bitrate_and_display_size() {
         display_height: Some(240),
         ..enc_config("avc1.4d001f")
     };
-    let chunks = encode_all(cfg.clone(), (0..5).map(|i| input(i420_pattern(W, H, i), i, false)).collect());
+    let chunks = encode_all(
+        cfg.clone(),
+        (0..5)
+            .map(|i| input(i420_pattern(W, H, i), i, false))
+            .collect(),
+    );
     let dc = chunks[0].decoder_config.clone().unwrap();
-    assert_eq!((dc.display_aspect_width, dc.display_aspect_height), (Some(640), Some(240)));
-    let chunks = encode_all(VideoEncoderConfig { codec: "vp8".into(), ..cfg }, (0..5).map(|i| input(i420_pattern(W, H, i), i, false)).collect());
+    assert_eq!(
+        (dc.display_aspect_width, dc.display_aspect_height),
+        (Some(640), Some(240))
+    );
+    let chunks = encode_all(
+        VideoEncoderConfig {
+            codec: "vp8".into(),
+            ..cfg
+        },
+        (0..5)
+            .map(|i| input(i420_pattern(W, H, i), i, false))
+            .collect(),
+    );
     assert_eq!(chunks.len(), 5);
 }
 
@@ -313,29 +452,77 @@ fn support_checks() {
     ok("avc1.4d0028").unwrap();
     ok("avc1.640033").unwrap();
     ok("vp8").unwrap();
-    for bad in ["avc1.58001f", "avc1.6e001f", "avc1.4200ff", "vp09.00.10.08", "av01.0.04M.08", "hvc1.1.6.L93.B0", "bogus", "VP8"] {
-        assert_eq!(ok(bad).unwrap_err().name, ErrorName::NotSupportedError, "{bad}");
+    for bad in [
+        "avc1.58001f",
+        "avc1.6e001f",
+        "avc1.4200ff",
+        "vp09.00.10.08",
+        "av01.0.04M.08",
+        "hvc1.1.6.L93.B0",
+        "bogus",
+        "VP8",
+    ] {
+        assert_eq!(
+            ok(bad).unwrap_err().name,
+            ErrorName::NotSupportedError,
+            "{bad}"
+        );
     }
-    let odd = VideoEncoderConfig { width: 321, ..enc_config("avc1.42001f") };
-    assert_eq!(video_encoder_support(&odd).unwrap_err().name, ErrorName::NotSupportedError);
-    let odd_vp8 = VideoEncoderConfig { width: 321, height: 241, ..enc_config("vp8") };
+    let odd = VideoEncoderConfig {
+        width: 321,
+        ..enc_config("avc1.42001f")
+    };
+    assert_eq!(
+        video_encoder_support(&odd).unwrap_err().name,
+        ErrorName::NotSupportedError
+    );
+    let odd_vp8 = VideoEncoderConfig {
+        width: 321,
+        height: 241,
+        ..enc_config("vp8")
+    };
     video_encoder_support(&odd_vp8).unwrap();
-    let invalid = VideoEncoderConfig { width: 0, ..enc_config("vp8") };
-    assert_eq!(video_encoder_support(&invalid).unwrap_err().name, ErrorName::TypeError);
-    let alpha = VideoEncoderConfig { alpha: codec_core::AlphaOption::Keep, ..enc_config("vp8") };
-    assert_eq!(video_encoder_support(&alpha).unwrap_err().name, ErrorName::NotSupportedError);
+    let invalid = VideoEncoderConfig {
+        width: 0,
+        ..enc_config("vp8")
+    };
+    assert_eq!(
+        video_encoder_support(&invalid).unwrap_err().name,
+        ErrorName::TypeError
+    );
+    let alpha = VideoEncoderConfig {
+        alpha: codec_core::AlphaOption::Keep,
+        ..enc_config("vp8")
+    };
+    assert_eq!(
+        video_encoder_support(&alpha).unwrap_err().name,
+        ErrorName::NotSupportedError
+    );
     // configure reports the same error.
     let mut enc = VideoEncoderBackend::default();
-    let e = enc.configure(enc_config("vp09.00.10.08"), &mut |_| {}).unwrap_err();
+    let e = enc
+        .configure(enc_config("vp09.00.10.08"), &mut |_| {})
+        .unwrap_err();
     assert_eq!(e.name, ErrorName::NotSupportedError);
 }
 
 #[test]
 fn odd_size_vp8_round_trip() {
     let (w, h) = (161, 121);
-    let cfg = VideoEncoderConfig { width: w, height: h, ..enc_config("vp8") };
+    let cfg = VideoEncoderConfig {
+        width: w,
+        height: h,
+        ..enc_config("vp8")
+    };
     let originals: Vec<_> = (0..5).map(|t| i420_pattern(w, h, t)).collect();
-    let chunks = encode_all(cfg, originals.iter().enumerate().map(|(i, f)| input(f.clone(), i as u32, false)).collect());
+    let chunks = encode_all(
+        cfg,
+        originals
+            .iter()
+            .enumerate()
+            .map(|(i, f)| input(f.clone(), i as u32, false))
+            .collect(),
+    );
     let frames = decode_all(chunks[0].decoder_config.clone().unwrap(), &chunks);
     assert_eq!(frames.len(), 5);
     for (o, f) in originals.iter().zip(&frames) {

@@ -16,7 +16,12 @@ impl Backend for Noop {
     fn configure(&mut self, _: (), _: &mut dyn FnMut(usize)) -> Result<(), CodecError> {
         Ok(())
     }
-    fn process(&mut self, i: Vec<u8>, _: &Cancel, out: &mut dyn FnMut(usize)) -> Result<(), CodecError> {
+    fn process(
+        &mut self,
+        i: Vec<u8>,
+        _: &Cancel,
+        out: &mut dyn FnMut(usize),
+    ) -> Result<(), CodecError> {
         out(i.len());
         Ok(())
     }
@@ -29,7 +34,11 @@ impl Backend for Noop {
 fn round_trip(c: &mut Criterion) {
     let (stx, srx) = flume::unbounded::<Tagged<Report<usize>>>();
     let (tx, worker) = CodecWorker::spawn("bench", Noop, stx).expect("spawn");
-    tx.send(Tagged { epoch: 0, body: Msg::Configure(()) }).expect("send");
+    tx.send(Tagged {
+        epoch: 0,
+        body: Msg::Configure(()),
+    })
+    .expect("send");
     let _ = srx.recv();
     let mut g = c.benchmark_group("control_queue");
     const N: u64 = 1000;
@@ -38,10 +47,18 @@ fn round_trip(c: &mut Criterion) {
         let mut id = 0;
         b.iter(|| {
             for _ in 0..N {
-                tx.send(Tagged { epoch: 0, body: Msg::Process(vec![0u8; 16]) }).expect("send");
+                tx.send(Tagged {
+                    epoch: 0,
+                    body: Msg::Process(vec![0u8; 16]),
+                })
+                .expect("send");
             }
             id += 1;
-            tx.send(Tagged { epoch: 0, body: Msg::Flush(id) }).expect("send");
+            tx.send(Tagged {
+                epoch: 0,
+                body: Msg::Flush(id),
+            })
+            .expect("send");
             loop {
                 let r = srx.recv().expect("report");
                 if matches!(r.body, Report::FlushDone(i) if i == id) {
@@ -52,7 +69,11 @@ fn round_trip(c: &mut Criterion) {
         });
     });
     g.finish();
-    tx.send(Tagged { epoch: 0, body: Msg::Close }).expect("send");
+    tx.send(Tagged {
+        epoch: 0,
+        body: Msg::Close,
+    })
+    .expect("send");
     assert!(worker.join_timeout(Duration::from_secs(5)));
 }
 
@@ -60,7 +81,13 @@ fn send_cost(c: &mut Criterion) {
     let (stx, _srx) = flume::unbounded::<Tagged<Report<usize>>>();
     let (tx, _worker) = CodecWorker::spawn("bench-send", Noop, stx).expect("spawn");
     c.bench_function("control_queue/send one message (caller side)", |b| {
-        b.iter(|| tx.send(Tagged { epoch: 1, body: Msg::Reset }).expect("send"));
+        b.iter(|| {
+            tx.send(Tagged {
+                epoch: 1,
+                body: Msg::Reset,
+            })
+            .expect("send")
+        });
     });
 }
 

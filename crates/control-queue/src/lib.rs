@@ -41,7 +41,10 @@ pub struct Cancel {
 impl Cancel {
     /// A token that never becomes stale (for driving a backend directly, in tests and tools).
     pub fn never() -> Self {
-        Self { live: Arc::new(AtomicU64::new(0)), epoch: 0 }
+        Self {
+            live: Arc::new(AtomicU64::new(0)),
+            epoch: 0,
+        }
     }
 
     /// Whether the work belongs to an epoch older than the live one.
@@ -89,7 +92,11 @@ pub trait Backend: Send + 'static {
     ///
     /// # Errors
     /// `EncodingError` when draining fails.
-    fn flush(&mut self, cancel: &Cancel, out: &mut dyn FnMut(Self::Output)) -> Result<(), CodecError>;
+    fn flush(
+        &mut self,
+        cancel: &Cancel,
+        out: &mut dyn FnMut(Self::Output),
+    ) -> Result<(), CodecError>;
 
     /// Forgets pending work (the JS side reset or closed the codec). Must not fail.
     fn reset(&mut self);
@@ -146,6 +153,12 @@ impl<C, I> Drop for ControlTx<C, I> {
     }
 }
 
+/// What [`CodecWorker::spawn`] returns: the sending half and the thread's owner.
+pub type Spawned<B> = (
+    ControlTx<<B as Backend>::Config, <B as Backend>::Input>,
+    CodecWorker,
+);
+
 /// Owns a codec worker thread. Dropping it detaches the thread, which exits by itself after a
 /// `Close` message or when its [`ControlTx`] is dropped; nothing ever joins on the JS thread.
 pub struct CodecWorker {
@@ -162,21 +175,29 @@ impl CodecWorker {
         name: &str,
         backend: B,
         sink: S,
-    ) -> Result<(ControlTx<B::Config, B::Input>, Self), Error> {
+    ) -> Result<Spawned<B>, Error> {
         let (tx, rx) = flume::unbounded();
         let live = Arc::new(AtomicU64::new(0));
         let exited = Arc::new((Mutex::new(false), Condvar::new()));
         let worker_live = live.clone();
         let worker_exited = exited.clone();
-        let handle = std::thread::Builder::new().name(name.to_string()).spawn(move || {
-            run(backend, rx, worker_live, sink);
-            let (lock, cv) = &*worker_exited;
-            if let Ok(mut done) = lock.lock() {
-                *done = true;
-            }
-            cv.notify_all();
-        })?;
-        Ok((ControlTx { tx, live }, Self { handle: Some(handle), exited }))
+        let handle = std::thread::Builder::new()
+            .name(name.to_string())
+            .spawn(move || {
+                run(backend, rx, worker_live, sink);
+                let (lock, cv) = &*worker_exited;
+                if let Ok(mut done) = lock.lock() {
+                    *done = true;
+                }
+                cv.notify_all();
+            })?;
+        Ok((
+            ControlTx { tx, live },
+            Self {
+                handle: Some(handle),
+                exited,
+            },
+        ))
     }
 
     /// Lets the thread finish on its own (the close and GC path).
@@ -209,7 +230,9 @@ fn guarded<T>(f: impl FnOnce() -> Result<T, CodecError>) -> Result<T, CodecError
                 .map(|s| s.to_string())
                 .or_else(|| p.downcast_ref::<String>().cloned())
                 .unwrap_or_else(|| "unknown panic".into());
-            Err(CodecError::encoding(format!("internal error in codec worker: {what}")))
+            Err(CodecError::encoding(format!(
+                "internal error in codec worker: {what}"
+            )))
         }
     }
 }
@@ -223,13 +246,19 @@ fn run<B: Backend, S: Sink<B::Output>>(
     let mut failed_epoch: Option<Epoch> = None;
     while let Ok(Tagged { epoch, body }) = rx.recv() {
         let stale = live.load(Ordering::Acquire) > epoch;
-        let cancel = Cancel { live: live.clone(), epoch };
+        let cancel = Cancel {
+            live: live.clone(),
+            epoch,
+        };
         let report = |body: Report<B::Output>| {
             let _ = sink.report(Tagged { epoch, body });
         };
         let mut out = |o: B::Output| {
             if !cancel.is_stale() {
-                let _ = sink.report(Tagged { epoch, body: Report::Output(o) });
+                let _ = sink.report(Tagged {
+                    epoch,
+                    body: Report::Output(o),
+                });
             }
         };
         match body {

@@ -28,7 +28,12 @@ impl Backend for Echo {
         self.delay = delay;
         Ok(())
     }
-    fn process(&mut self, i: Payload, _: &Cancel, out: &mut dyn FnMut(u32)) -> Result<(), CodecError> {
+    fn process(
+        &mut self,
+        i: Payload,
+        _: &Cancel,
+        out: &mut dyn FnMut(u32),
+    ) -> Result<(), CodecError> {
         match i.0 {
             666 => panic!("boom"),
             13 => return Err(CodecError::encoding("unlucky")),
@@ -56,7 +61,10 @@ fn start() -> (ControlTx<usize, Payload>, CodecWorker, Rx, Arc<AtomicUsize>) {
     let (stx, srx) = flume::unbounded();
     let (tx, w) = CodecWorker::spawn(
         "test-codec",
-        Echo { delay: 0, held: vec![] },
+        Echo {
+            delay: 0,
+            held: vec![],
+        },
         stx,
     )
     .expect("spawn");
@@ -84,17 +92,33 @@ fn runs_messages_in_order_and_flush_follows_outputs() {
     let (tx, w, rx, d) = start();
     tx.send(m(0, Msg::Configure(3))).expect("send");
     for i in 0..10 {
-        tx.send(m(0, Msg::Process(Payload(i, d.clone())))).expect("send");
+        tx.send(m(0, Msg::Process(Payload(i, d.clone()))))
+            .expect("send");
     }
     tx.send(m(0, Msg::Flush(1))).expect("send");
     let reports = collect_until_flush(&rx, 1);
     let outputs: Vec<u32> = reports
         .iter()
-        .filter_map(|r| if let Report::Output(o) = r { Some(*o) } else { None })
+        .filter_map(|r| {
+            if let Report::Output(o) = r {
+                Some(*o)
+            } else {
+                None
+            }
+        })
         .collect();
     assert_eq!(outputs, (0..10).collect::<Vec<_>>());
-    assert_eq!(reports.iter().filter(|r| matches!(r, Report::Dequeued)).count(), 10);
-    assert_eq!(reports.iter().filter(|r| matches!(r, Report::Done)).count(), 10);
+    assert_eq!(
+        reports
+            .iter()
+            .filter(|r| matches!(r, Report::Dequeued))
+            .count(),
+        10
+    );
+    assert_eq!(
+        reports.iter().filter(|r| matches!(r, Report::Done)).count(),
+        10
+    );
     assert_eq!(reports[0], Report::Configured);
     tx.send(m(0, Msg::Close)).expect("send");
     assert!(w.join_timeout(Duration::from_secs(5)));
@@ -108,17 +132,24 @@ fn stale_messages_are_skipped_and_freed() {
     // Publish epoch 1 before the worker sees the epoch-0 inputs.
     tx.live.store(1, Ordering::SeqCst);
     for i in 0..5 {
-        tx.send(m(0, Msg::Process(Payload(i, d.clone())))).expect("send");
+        tx.send(m(0, Msg::Process(Payload(i, d.clone()))))
+            .expect("send");
     }
     tx.send(m(1, Msg::Reset)).expect("send");
     tx.send(m(1, Msg::Configure(0))).expect("send");
-    tx.send(m(1, Msg::Process(Payload(100, d.clone())))).expect("send");
+    tx.send(m(1, Msg::Process(Payload(100, d.clone()))))
+        .expect("send");
     tx.send(m(1, Msg::Flush(7))).expect("send");
     let reports = collect_until_flush(&rx, 7);
     assert!(reports.contains(&Report::Output(100)));
-    assert!(!reports.iter().any(|r| matches!(r, Report::Output(o) if *o < 100)));
+    assert!(!reports
+        .iter()
+        .any(|r| matches!(r, Report::Output(o) if *o < 100)));
     drop(tx);
-    assert!(w.join_timeout(Duration::from_secs(5)), "worker exits when the sender is dropped");
+    assert!(
+        w.join_timeout(Duration::from_secs(5)),
+        "worker exits when the sender is dropped"
+    );
     assert_eq!(d.load(Ordering::SeqCst), 6);
 }
 
@@ -134,17 +165,22 @@ fn panics_and_errors_become_failed_reports() {
         }
     };
     tx.send(m(0, Msg::Configure(0))).expect("send");
-    tx.send(m(0, Msg::Process(Payload(666, d.clone())))).expect("send");
-    tx.send(m(0, Msg::Process(Payload(1, d.clone())))).expect("send");
+    tx.send(m(0, Msg::Process(Payload(666, d.clone()))))
+        .expect("send");
+    tx.send(m(0, Msg::Process(Payload(1, d.clone()))))
+        .expect("send");
     assert_eq!(next_failure(&rx), (0, EncodingError));
     tx.send(m(1, Msg::Configure(0))).expect("send");
-    tx.send(m(1, Msg::Process(Payload(13, d.clone())))).expect("send");
+    tx.send(m(1, Msg::Process(Payload(13, d.clone()))))
+        .expect("send");
     assert_eq!(next_failure(&rx), (1, EncodingError));
     tx.send(m(2, Msg::Configure(1000))).expect("send");
     tx.send(m(2, Msg::Flush(3))).expect("send");
     assert_eq!(next_failure(&rx), (2, NotSupportedError));
     tx.send(m(2, Msg::Close)).expect("send");
     assert!(w.join_timeout(Duration::from_secs(5)));
-    assert!(!rx.drain().any(|r| matches!(r.body, Report::Output(_) | Report::FlushDone(_))));
+    assert!(!rx
+        .drain()
+        .any(|r| matches!(r.body, Report::Output(_) | Report::FlushDone(_))));
     assert_eq!(d.load(Ordering::SeqCst), 3);
 }

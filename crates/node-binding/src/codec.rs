@@ -5,7 +5,7 @@
 //! Worker reports arrive through one [`SafeCallback`] per codec, so outputs, flush results,
 //! errors and dequeue ticks reach JS in the order they happened.
 
-use std::sync::{Arc, Mutex, MutexGuard, Weak};
+use std::sync::{Arc, Mutex, MutexGuard, OnceLock, Weak};
 
 use codec_core::{CodecKind, JsEvent, Model, Report, Tagged};
 use control_queue::{Backend, CodecWorker, ControlTx, Sink};
@@ -30,10 +30,12 @@ struct WorkerSink<O: Send + 'static>(CallbackSender<Incoming<O>>);
 
 impl<O: Send + 'static> Sink<O> for WorkerSink<O> {
     fn report(&self, r: Tagged<Report<O>>) -> Result<(), Tagged<Report<O>>> {
-        self.0.call(Incoming::Report(r)).map_err(|e| match e.into_payload() {
-            Incoming::Report(r) => r,
-            Incoming::DequeueTick => unreachable!("only reports are sent by the worker"),
-        })
+        self.0
+            .call(Incoming::Report(r))
+            .map_err(|e| match e.into_payload() {
+                Incoming::Report(r) => r,
+                Incoming::DequeueTick => unreachable!("only reports are sent by the worker"),
+            })
     }
 }
 
@@ -137,7 +139,11 @@ where
     }
 }
 
-pub(crate) fn push<'a, C: Context<'a>>(cx: &mut C, arr: Handle<'a, JsArray>, v: f64) -> NeonResult<()> {
+pub(crate) fn push<'a, C: Context<'a>>(
+    cx: &mut C,
+    arr: Handle<'a, JsArray>,
+    v: f64,
+) -> NeonResult<()> {
     let len = arr.len(cx);
     let n = cx.number(v);
     arr.set(cx, len, n)?;
@@ -162,11 +168,14 @@ where
     B: Backend,
     B::Output: OutputToJs,
 {
-    let core_slot: Arc<Mutex<Option<Weak<Mutex<Core<B>>>>>> = Arc::new(Mutex::new(None));
+    // The handler reaches the core through a weak reference set once the core exists, so the
+    // channel never keeps the codec alive.
+    let core_slot: Arc<OnceLock<Weak<Mutex<Core<B>>>>> = Arc::new(OnceLock::new());
     let handler_slot = core_slot.clone();
     let callback = SafeCallback::new(cx, move |cx: &mut Cx, incoming: Incoming<B::Output>| {
-        let weak = handler_slot.lock().ok().and_then(|s| s.clone());
-        let Some(core) = weak.and_then(|w| w.upgrade()) else { return Ok(()) };
+        let Some(core) = handler_slot.get().and_then(Weak::upgrade) else {
+            return Ok(());
+        };
         handle_incoming(cx, &core, incoming)
     });
     let sink = WorkerSink(callback.sender());
@@ -183,9 +192,7 @@ where
         dispatch,
         worker: Some(worker),
     }));
-    if let Ok(mut s) = core_slot.lock() {
-        *s = Some(Arc::downgrade(&core));
-    }
+    let _ = core_slot.set(Arc::downgrade(&core));
     Ok(cx.boxed(CodecBox { core }))
 }
 
@@ -219,7 +226,9 @@ where
     let result = match owner {
         Some(o) if events.len(cx) > 0 => {
             let undefined = cx.undefined();
-            dispatch.call(cx, undefined, [o.upcast(), events.upcast()]).map(|_| ())
+            dispatch
+                .call(cx, undefined, [o.upcast(), events.upcast()])
+                .map(|_| ())
         }
         _ => Ok(()),
     };

@@ -21,13 +21,11 @@ impl IntoJsError for CodecError {
             ErrorName::TypeError => Ok(cx.type_error(&self.message)?.upcast()),
             ErrorName::RangeError => Ok(cx.range_error(&self.message)?.upcast()),
             name => {
-                let dom = cx
-                    .global::<JsFunction>("DOMException")
-                    .and_then(|ctor| {
-                        let msg = cx.string(&self.message).upcast();
-                        let n = cx.string(name.as_str()).upcast();
-                        ctor.construct(cx, [msg, n])
-                    });
+                let dom = cx.global::<JsFunction>("DOMException").and_then(|ctor| {
+                    let msg = cx.string(&self.message).upcast();
+                    let n = cx.string(name.as_str()).upcast();
+                    ctor.construct(cx, [msg, n])
+                });
                 match dom {
                     Ok(o) => Ok(o.upcast()),
                     // Something must still be thrown.

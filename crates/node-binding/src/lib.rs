@@ -5,11 +5,13 @@
 
 mod codec;
 mod error;
+mod testing;
 mod video;
 
 #[neon::main]
 fn main(mut cx: neon::context::ModuleContext) -> neon::result::NeonResult<()> {
     codec_ffmpeg::init();
     video::register(&mut cx)?;
+    testing::register(&mut cx)?;
     Ok(())
 }

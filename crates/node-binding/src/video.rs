@@ -24,19 +24,35 @@ type DecBox = JsBox<CodecBox<VideoDecoderBackend>>;
 
 // ---- small readers for normalized dictionaries ----
 
-fn opt_f64<'a, C: Context<'a>>(cx: &mut C, o: Handle<'a, JsObject>, k: &str) -> NeonResult<Option<f64>> {
+fn opt_f64<'a, C: Context<'a>>(
+    cx: &mut C,
+    o: Handle<'a, JsObject>,
+    k: &str,
+) -> NeonResult<Option<f64>> {
     Ok(o.get_opt::<JsNumber, _, _>(cx, k)?.map(|n| n.value(cx)))
 }
 
-fn opt_u32<'a, C: Context<'a>>(cx: &mut C, o: Handle<'a, JsObject>, k: &str) -> NeonResult<Option<u32>> {
+fn opt_u32<'a, C: Context<'a>>(
+    cx: &mut C,
+    o: Handle<'a, JsObject>,
+    k: &str,
+) -> NeonResult<Option<u32>> {
     Ok(opt_f64(cx, o, k)?.map(|v| v as u32))
 }
 
-fn opt_str<'a, C: Context<'a>>(cx: &mut C, o: Handle<'a, JsObject>, k: &str) -> NeonResult<Option<String>> {
+fn opt_str<'a, C: Context<'a>>(
+    cx: &mut C,
+    o: Handle<'a, JsObject>,
+    k: &str,
+) -> NeonResult<Option<String>> {
     Ok(o.get_opt::<JsString, _, _>(cx, k)?.map(|s| s.value(cx)))
 }
 
-fn opt_bool<'a, C: Context<'a>>(cx: &mut C, o: Handle<'a, JsObject>, k: &str) -> NeonResult<Option<bool>> {
+fn opt_bool<'a, C: Context<'a>>(
+    cx: &mut C,
+    o: Handle<'a, JsObject>,
+    k: &str,
+) -> NeonResult<Option<bool>> {
     Ok(o.get_opt::<JsBoolean, _, _>(cx, k)?.map(|b| b.value(cx)))
 }
 
@@ -55,7 +71,10 @@ fn enum_or_default<'a, C: Context<'a>, T: Default>(
     }
 }
 
-fn encoder_config<'a, C: Context<'a>>(cx: &mut C, o: Handle<'a, JsObject>) -> NeonResult<VideoEncoderConfig> {
+fn encoder_config<'a, C: Context<'a>>(
+    cx: &mut C,
+    o: Handle<'a, JsObject>,
+) -> NeonResult<VideoEncoderConfig> {
     let avc_format = match o.get_opt::<JsObject, _, _>(cx, "avc")? {
         Some(avc) => enum_or_default(cx, avc, "format", AvcBitstreamFormat::parse)?,
         None => AvcBitstreamFormat::default(),
@@ -68,7 +87,12 @@ fn encoder_config<'a, C: Context<'a>>(cx: &mut C, o: Handle<'a, JsObject>) -> Ne
         display_height: opt_u32(cx, o, "displayHeight")?,
         bitrate: opt_f64(cx, o, "bitrate")?.map(|v| v as u64),
         framerate: opt_f64(cx, o, "framerate")?,
-        hardware_acceleration: enum_or_default(cx, o, "hardwareAcceleration", HardwareAcceleration::parse)?,
+        hardware_acceleration: enum_or_default(
+            cx,
+            o,
+            "hardwareAcceleration",
+            HardwareAcceleration::parse,
+        )?,
         alpha: enum_or_default(cx, o, "alpha", AlphaOption::parse)?,
         scalability_mode: opt_str(cx, o, "scalabilityMode")?,
         bitrate_mode: enum_or_default(cx, o, "bitrateMode", BitrateMode::parse)?,
@@ -82,20 +106,31 @@ fn bytes<'a, C: Context<'a>>(cx: &mut C, v: Handle<'a, JsTypedArray<u8>>) -> Vec
     v.as_slice(cx).to_vec()
 }
 
-fn color_space_from_js<'a, C: Context<'a>>(cx: &mut C, o: Handle<'a, JsObject>) -> NeonResult<VideoColorSpace> {
+fn color_space_from_js<'a, C: Context<'a>>(
+    cx: &mut C,
+    o: Handle<'a, JsObject>,
+) -> NeonResult<VideoColorSpace> {
     Ok(VideoColorSpace {
-        primaries: opt_str(cx, o, "primaries")?.as_deref().and_then(ColorPrimaries::parse),
-        transfer: opt_str(cx, o, "transfer")?.as_deref().and_then(ColorTransfer::parse),
-        matrix: opt_str(cx, o, "matrix")?.as_deref().and_then(ColorMatrix::parse),
+        primaries: opt_str(cx, o, "primaries")?
+            .as_deref()
+            .and_then(ColorPrimaries::parse),
+        transfer: opt_str(cx, o, "transfer")?
+            .as_deref()
+            .and_then(ColorTransfer::parse),
+        matrix: opt_str(cx, o, "matrix")?
+            .as_deref()
+            .and_then(ColorMatrix::parse),
         full_range: opt_bool(cx, o, "fullRange")?,
     })
 }
 
-fn decoder_config<'a, C: Context<'a>>(cx: &mut C, o: Handle<'a, JsObject>) -> NeonResult<VideoDecoderConfig> {
-    let description = match o.get_opt::<JsTypedArray<u8>, _, _>(cx, "description")? {
-        Some(d) => Some(bytes(cx, d)),
-        None => None,
-    };
+fn decoder_config<'a, C: Context<'a>>(
+    cx: &mut C,
+    o: Handle<'a, JsObject>,
+) -> NeonResult<VideoDecoderConfig> {
+    let description = o
+        .get_opt::<JsTypedArray<u8>, _, _>(cx, "description")?
+        .map(|d| bytes(cx, d));
     let color_space = match o.get_opt::<JsObject, _, _>(cx, "colorSpace")? {
         Some(c) => Some(color_space_from_js(cx, c)?),
         None => None,
@@ -108,7 +143,12 @@ fn decoder_config<'a, C: Context<'a>>(cx: &mut C, o: Handle<'a, JsObject>) -> Ne
         display_aspect_width: opt_u32(cx, o, "displayAspectWidth")?,
         display_aspect_height: opt_u32(cx, o, "displayAspectHeight")?,
         color_space,
-        hardware_acceleration: enum_or_default(cx, o, "hardwareAcceleration", HardwareAcceleration::parse)?,
+        hardware_acceleration: enum_or_default(
+            cx,
+            o,
+            "hardwareAcceleration",
+            HardwareAcceleration::parse,
+        )?,
         optimize_for_latency: opt_bool(cx, o, "optimizeForLatency")?,
         rotation: opt_u32(cx, o, "rotation")?.unwrap_or(0),
         flip: opt_bool(cx, o, "flip")?.unwrap_or(false),
@@ -117,33 +157,61 @@ fn decoder_config<'a, C: Context<'a>>(cx: &mut C, o: Handle<'a, JsObject>) -> Ne
 
 // ---- JS values for outputs ----
 
-fn set_num<'a, C: Context<'a>>(cx: &mut C, o: Handle<'a, JsObject>, k: &str, v: f64) -> NeonResult<()> {
+fn set_num<'a, C: Context<'a>>(
+    cx: &mut C,
+    o: Handle<'a, JsObject>,
+    k: &str,
+    v: f64,
+) -> NeonResult<()> {
     let n = cx.number(v);
     o.set(cx, k, n)?;
     Ok(())
 }
 
-fn set_str<'a, C: Context<'a>>(cx: &mut C, o: Handle<'a, JsObject>, k: &str, v: &str) -> NeonResult<()> {
+fn set_str<'a, C: Context<'a>>(
+    cx: &mut C,
+    o: Handle<'a, JsObject>,
+    k: &str,
+    v: &str,
+) -> NeonResult<()> {
     let s = cx.string(v);
     o.set(cx, k, s)?;
     Ok(())
 }
 
-fn color_space_to_js<'a, C: Context<'a>>(cx: &mut C, c: &VideoColorSpace) -> JsResult<'a, JsObject> {
+fn color_space_to_js<'a, C: Context<'a>>(
+    cx: &mut C,
+    c: &VideoColorSpace,
+) -> JsResult<'a, JsObject> {
     let o = cx.empty_object();
     let null = cx.null();
-    let v: Handle<JsValue> = match c.primaries { Some(p) => cx.string(p.as_str()).upcast(), None => null.upcast() };
+    let v: Handle<JsValue> = match c.primaries {
+        Some(p) => cx.string(p.as_str()).upcast(),
+        None => null.upcast(),
+    };
     o.set(cx, "primaries", v)?;
-    let v: Handle<JsValue> = match c.transfer { Some(p) => cx.string(p.as_str()).upcast(), None => null.upcast() };
+    let v: Handle<JsValue> = match c.transfer {
+        Some(p) => cx.string(p.as_str()).upcast(),
+        None => null.upcast(),
+    };
     o.set(cx, "transfer", v)?;
-    let v: Handle<JsValue> = match c.matrix { Some(p) => cx.string(p.as_str()).upcast(), None => null.upcast() };
+    let v: Handle<JsValue> = match c.matrix {
+        Some(p) => cx.string(p.as_str()).upcast(),
+        None => null.upcast(),
+    };
     o.set(cx, "matrix", v)?;
-    let v: Handle<JsValue> = match c.full_range { Some(p) => cx.boolean(p).upcast(), None => null.upcast() };
+    let v: Handle<JsValue> = match c.full_range {
+        Some(p) => cx.boolean(p).upcast(),
+        None => null.upcast(),
+    };
     o.set(cx, "fullRange", v)?;
     Ok(o)
 }
 
-fn decoder_config_to_js<'a, C: Context<'a>>(cx: &mut C, d: &VideoDecoderConfig) -> JsResult<'a, JsObject> {
+fn decoder_config_to_js<'a, C: Context<'a>>(
+    cx: &mut C,
+    d: &VideoDecoderConfig,
+) -> JsResult<'a, JsObject> {
     let o = cx.empty_object();
     set_str(cx, o, "codec", &d.codec)?;
     if let Some(desc) = &d.description {
@@ -193,7 +261,12 @@ impl OutputToJs for DecodedVideoOutput {
         let init = cx.empty_object();
         set_str(cx, init, "format", self.frame.format().as_str())?;
         set_num(cx, init, "codedWidth", f64::from(self.frame.coded_width()))?;
-        set_num(cx, init, "codedHeight", f64::from(self.frame.coded_height()))?;
+        set_num(
+            cx,
+            init,
+            "codedHeight",
+            f64::from(self.frame.coded_height()),
+        )?;
         set_num(cx, init, "timestamp", self.timestamp as f64)?;
         if let Some(d) = self.duration {
             set_num(cx, init, "duration", d as f64)?;
@@ -211,7 +284,13 @@ impl OutputToJs for DecodedVideoOutput {
 
 fn video_encoder_new(mut cx: FunctionContext) -> JsResult<EncBox> {
     let dispatch = cx.argument::<JsFunction>(0)?;
-    codec::create(&mut cx, CodecKind::Encoder, "webcodecs-venc", VideoEncoderBackend::default(), dispatch)
+    codec::create(
+        &mut cx,
+        CodecKind::Encoder,
+        "webcodecs-venc",
+        VideoEncoderBackend::default(),
+        dispatch,
+    )
 }
 
 fn check_encoder_config(mut cx: FunctionContext) -> JsResult<JsBoolean> {
@@ -236,13 +315,19 @@ fn video_encoder_encode(mut cx: FunctionContext) -> JsResult<JsValue> {
         return CodecError::type_error("the VideoFrame is closed").throw(&mut cx);
     };
     let timestamp = cx.argument::<JsNumber>(3)?.value(&mut cx) as i64;
-    let duration = cx.argument_opt(4).and_then(|v| v.downcast::<JsNumber, _>(&mut cx).ok()).map(|n| n.value(&mut cx) as u64);
+    let duration = cx
+        .argument_opt(4)
+        .and_then(|v| v.downcast::<JsNumber, _>(&mut cx).ok())
+        .map(|n| n.value(&mut cx) as u64);
     let mut r = [0u32; 4];
     for (i, slot) in r.iter_mut().enumerate() {
         *slot = cx.argument::<JsNumber>(5 + i)?.value(&mut cx) as u32;
     }
     let key_frame = cx.argument::<JsBoolean>(9)?.value(&mut cx);
-    let quantizer = cx.argument_opt(10).and_then(|v| v.downcast::<JsNumber, _>(&mut cx).ok()).map(|n| n.value(&mut cx) as u32);
+    let quantizer = cx
+        .argument_opt(10)
+        .and_then(|v| v.downcast::<JsNumber, _>(&mut cx).ok())
+        .map(|n| n.value(&mut cx) as u32);
     let input = VideoEncodeInput {
         frame: buf,
         visible: Rect::new(r[0], r[1], r[2], r[3]),
@@ -259,7 +344,13 @@ fn video_encoder_encode(mut cx: FunctionContext) -> JsResult<JsValue> {
 
 fn video_decoder_new(mut cx: FunctionContext) -> JsResult<DecBox> {
     let dispatch = cx.argument::<JsFunction>(0)?;
-    codec::create(&mut cx, CodecKind::Decoder, "webcodecs-vdec", VideoDecoderBackend::default(), dispatch)
+    codec::create(
+        &mut cx,
+        CodecKind::Decoder,
+        "webcodecs-vdec",
+        VideoDecoderBackend::default(),
+        dispatch,
+    )
 }
 
 fn check_decoder_config(mut cx: FunctionContext) -> JsResult<JsBoolean> {
@@ -281,10 +372,18 @@ fn video_decoder_configure(mut cx: FunctionContext) -> JsResult<JsValue> {
 fn video_decoder_decode(mut cx: FunctionContext) -> JsResult<JsValue> {
     let key = cx.argument::<JsBoolean>(2)?.value(&mut cx);
     let timestamp = cx.argument::<JsNumber>(3)?.value(&mut cx) as i64;
-    let duration = cx.argument_opt(4).and_then(|v| v.downcast::<JsNumber, _>(&mut cx).ok()).map(|n| n.value(&mut cx) as u64);
+    let duration = cx
+        .argument_opt(4)
+        .and_then(|v| v.downcast::<JsNumber, _>(&mut cx).ok())
+        .map(|n| n.value(&mut cx) as u64);
     let data = cx.argument::<JsTypedArray<u8>>(5)?;
     let data = bytes(&mut cx, data);
-    let input = VideoDecodeInput { data, key, timestamp, duration };
+    let input = VideoDecodeInput {
+        data,
+        key,
+        timestamp,
+        duration,
+    };
     let ((), ev) = with_core::<VideoDecoderBackend, _>(&mut cx, |c| c.model().submit(input, key))?;
     Ok(ev.upcast())
 }
@@ -301,7 +400,9 @@ impl Finalize for FrameBox {}
 
 impl FrameBox {
     fn new(f: FrameBuffer) -> Self {
-        Self { buf: RefCell::new(Some(Arc::new(f))) }
+        Self {
+            buf: RefCell::new(Some(Arc::new(f))),
+        }
     }
     fn buffer(&self) -> Option<Arc<FrameBuffer>> {
         self.buf.borrow().clone()
@@ -309,8 +410,12 @@ impl FrameBox {
 }
 
 fn layout_arg<'a>(cx: &mut FunctionContext<'a>, i: usize) -> NeonResult<Option<Vec<PlaneLayout>>> {
-    let Some(v) = cx.argument_opt(i) else { return Ok(None) };
-    let Ok(arr) = v.downcast::<JsArray, _>(cx) else { return Ok(None) };
+    let Some(v) = cx.argument_opt(i) else {
+        return Ok(None);
+    };
+    let Ok(arr) = v.downcast::<JsArray, _>(cx) else {
+        return Ok(None);
+    };
     let items = arr.to_vec(cx)?;
     let mut out = Vec::with_capacity(items.len());
     for it in items {
@@ -364,8 +469,12 @@ fn frame_from_buffer(mut cx: FunctionContext) -> JsResult<JsBox<FrameBox>> {
 fn frame_clone(mut cx: FunctionContext) -> JsResult<JsBox<FrameBox>> {
     let b = cx.argument::<JsBox<FrameBox>>(0)?;
     let buf = b.buffer();
-    let Some(buf) = buf else { return CodecError::invalid_state("VideoFrame is closed").throw(&mut cx) };
-    Ok(cx.boxed(FrameBox { buf: RefCell::new(Some(buf)) }))
+    let Some(buf) = buf else {
+        return CodecError::invalid_state("VideoFrame is closed").throw(&mut cx);
+    };
+    Ok(cx.boxed(FrameBox {
+        buf: RefCell::new(Some(buf)),
+    }))
 }
 
 fn frame_close(mut cx: FunctionContext) -> JsResult<JsUndefined> {
@@ -377,7 +486,9 @@ fn frame_close(mut cx: FunctionContext) -> JsResult<JsUndefined> {
 /// `frameCopyTo(frame, dest: Uint8Array, x, y, w, h, layout?)` → PlaneLayout[]
 fn frame_copy_to(mut cx: FunctionContext) -> JsResult<JsArray> {
     let b = cx.argument::<JsBox<FrameBox>>(0)?;
-    let Some(buf) = b.buffer() else { return CodecError::invalid_state("VideoFrame is closed").throw(&mut cx) };
+    let Some(buf) = b.buffer() else {
+        return CodecError::invalid_state("VideoFrame is closed").throw(&mut cx);
+    };
     let mut dest = cx.argument::<JsTypedArray<u8>>(1)?;
     let rect = rect_args(&mut cx, 2)?;
     let layout = layout_arg(&mut cx, 6)?;
@@ -391,7 +502,8 @@ fn frame_allocation_size(mut cx: FunctionContext) -> JsResult<JsNumber> {
     let format = format_arg(&mut cx, 0)?;
     let rect = rect_args(&mut cx, 1)?;
     let layout = layout_arg(&mut cx, 5)?;
-    let (_, size) = codec_core::compute_layout(format, rect, layout.as_deref()).or_throw(&mut cx)?;
+    let (_, size) =
+        codec_core::compute_layout(format, rect, layout.as_deref()).or_throw(&mut cx)?;
     Ok(cx.number(size))
 }
 

@@ -67,7 +67,10 @@ pub struct CallbackSender<T: Send + 'static> {
 
 impl<T: Send + 'static> Clone for CallbackSender<T> {
     fn clone(&self) -> Self {
-        Self { channel: self.channel.clone(), inner: self.inner.clone() }
+        Self {
+            channel: self.channel.clone(),
+            inner: self.inner.clone(),
+        }
     }
 }
 
@@ -148,7 +151,9 @@ impl<T: Send + 'static> CallbackSender<T> {
         let queued = slot.clone();
         let inner = self.inner.clone();
         let sent = self.channel.try_send(move |mut cx| {
-            let Some(v) = queued.lock().ok().and_then(|mut s| s.take()) else { return Ok(()) };
+            let Some(v) = queued.lock().ok().and_then(|mut s| s.take()) else {
+                return Ok(());
+            };
             if inner.released.load(Ordering::Acquire) {
                 drop(v);
                 return Ok(());

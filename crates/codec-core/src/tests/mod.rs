@@ -22,7 +22,9 @@ struct FakeWorker {
 
 impl FakeWorker {
     fn step(&mut self, live_epoch: u64, fail_process: bool) {
-        let Some(m) = self.inbox.pop_front() else { return };
+        let Some(m) = self.inbox.pop_front() else {
+            return;
+        };
         if self.closed {
             return;
         }
@@ -194,8 +196,8 @@ impl Harness {
             Op::WorkerStep(fail) => self.worker.step(self.model.epoch(), fail),
             Op::Deliver => {
                 if let Some(r) = self.worker.reports.pop_front() {
-                    let counts = r.epoch == self.model.epoch()
-                        && self.model.state() != CodecState::Closed;
+                    let counts =
+                        r.epoch == self.model.epoch() && self.model.state() != CodecState::Closed;
                     let is_dequeued = matches!(r.body, Report::Dequeued);
                     let fails = matches!(r.body, Report::Failed(_));
                     self.model.handle_report(r);
@@ -282,7 +284,9 @@ fn reset_rejects_pending_flush_with_abort_and_zeroes_queue() {
     h.model.reset().expect("reset");
     let evs: Vec<_> = std::iter::from_fn(|| h.model.poll_event()).collect();
     assert!(evs.contains(&JsEvent::ScheduleDequeue));
-    assert!(evs.iter().any(|e| matches!(e, JsEvent::FlushRejected(i, err)
+    assert!(evs
+        .iter()
+        .any(|e| matches!(e, JsEvent::FlushRejected(i, err)
         if *i == id && err.name == ErrorName::AbortError)));
     assert!(!evs.iter().any(|e| matches!(e, JsEvent::Error(_))));
     assert_eq!(h.model.queue_size(), 0);
@@ -295,12 +299,29 @@ fn configure_blocks_queue_until_configured() {
     m.configure(true).expect("configure");
     m.submit(1, false).expect("submit");
     let first: Vec<_> = std::iter::from_fn(|| m.poll_action()).collect();
-    assert_eq!(first.len(), 1, "only the configure is handed over while blocked");
+    assert_eq!(
+        first.len(),
+        1,
+        "only the configure is handed over while blocked"
+    );
     assert!(matches!(first[0].body, Msg::Configure(true)));
-    m.handle_report(Tagged { epoch: m.epoch(), body: Report::Configured });
+    m.handle_report(Tagged {
+        epoch: m.epoch(),
+        body: Report::Configured,
+    });
     let next: Vec<_> = std::iter::from_fn(|| m.poll_action()).collect();
-    assert!(matches!(next[..], [Tagged { body: Msg::Process(1), .. }]));
-    assert_eq!(m.queue_size(), 1, "decremented only when the worker takes it");
+    assert!(matches!(
+        next[..],
+        [Tagged {
+            body: Msg::Process(1),
+            ..
+        }]
+    ));
+    assert_eq!(
+        m.queue_size(),
+        1,
+        "decremented only when the worker takes it"
+    );
 }
 
 #[test]
@@ -308,15 +329,24 @@ fn saturation_holds_inputs_in_the_queue() {
     let mut m: M = Model::with_max_in_flight(CodecKind::Encoder, 2);
     m.configure(true).expect("configure");
     let _ = m.poll_action();
-    m.handle_report(Tagged { epoch: 0, body: Report::Configured });
+    m.handle_report(Tagged {
+        epoch: 0,
+        body: Report::Configured,
+    });
     for i in 0..5 {
         m.submit(i, false).expect("submit");
     }
     assert!(m.codec_saturated());
     let sent: Vec<_> = std::iter::from_fn(|| m.poll_action()).collect();
     assert_eq!(sent.len(), 2);
-    m.handle_report(Tagged { epoch: 0, body: Report::Dequeued });
-    m.handle_report(Tagged { epoch: 0, body: Report::Done });
+    m.handle_report(Tagged {
+        epoch: 0,
+        body: Report::Dequeued,
+    });
+    m.handle_report(Tagged {
+        epoch: 0,
+        body: Report::Done,
+    });
     let sent: Vec<_> = std::iter::from_fn(|| m.poll_action()).collect();
     assert_eq!(sent.len(), 1);
     assert_eq!(m.queue_size(), 4);
@@ -326,11 +356,17 @@ fn saturation_holds_inputs_in_the_queue() {
 fn decoder_requires_key_chunk_after_configure_and_flush() {
     let mut m: M = Model::new(CodecKind::Decoder);
     m.configure(true).expect("configure");
-    assert_eq!(m.submit(1, false).expect_err("delta").name, ErrorName::DataError);
+    assert_eq!(
+        m.submit(1, false).expect_err("delta").name,
+        ErrorName::DataError
+    );
     m.submit(2, true).expect("key");
     m.submit(3, false).expect("delta after key");
     m.flush().expect("flush");
-    assert_eq!(m.submit(4, false).expect_err("delta").name, ErrorName::DataError);
+    assert_eq!(
+        m.submit(4, false).expect_err("delta").name,
+        ErrorName::DataError
+    );
 }
 
 #[test]
@@ -344,12 +380,20 @@ fn codec_error_closes_and_rejects_flush_with_that_error() {
     });
     let evs: Vec<_> = std::iter::from_fn(|| m.poll_event()).collect();
     assert_eq!(m.state(), CodecState::Closed);
-    assert!(matches!(&evs[..], [JsEvent::FlushRejected(i, e), JsEvent::Error(e2)]
-        if *i == id && e.name == ErrorName::NotSupportedError && e2 == e));
+    assert!(
+        matches!(&evs[..], [JsEvent::FlushRejected(i, e), JsEvent::Error(e2)]
+        if *i == id && e.name == ErrorName::NotSupportedError && e2 == e)
+    );
     // Later reports are ignored.
-    m.handle_report(Tagged { epoch: 0, body: Report::Output((0, 1)) });
+    m.handle_report(Tagged {
+        epoch: 0,
+        body: Report::Output((0, 1)),
+    });
     assert_eq!(m.poll_event(), None);
-    assert_eq!(m.close().expect_err("closed").name, ErrorName::InvalidStateError);
+    assert_eq!(
+        m.close().expect_err("closed").name,
+        ErrorName::InvalidStateError
+    );
 }
 
 #[test]
@@ -358,6 +402,9 @@ fn stale_reports_are_dropped_after_reset() {
     m.configure(true).expect("configure");
     m.reset().expect("reset");
     while m.poll_event().is_some() {}
-    m.handle_report(Tagged { epoch: 0, body: Report::Output((0, 1)) });
+    m.handle_report(Tagged {
+        epoch: 0,
+        body: Report::Output((0, 1)),
+    });
     assert_eq!(m.poll_event(), None);
 }

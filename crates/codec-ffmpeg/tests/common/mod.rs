@@ -36,7 +36,11 @@ pub fn i420_pattern(w: u32, h: u32, t: u32) -> FrameBuffer {
         let (d, stride) = f.plane_mut(p);
         for r in 0..ch {
             for c in 0..cw {
-                let v = if p == 1 { 100 + (c * 60 / cw) } else { 150 - (r * 60 / ch) };
+                let v = if p == 1 {
+                    100 + (c * 60 / cw)
+                } else {
+                    150 - (r * 60 / ch)
+                };
                 d[r as usize * stride + c as usize] = v as u8;
             }
         }
@@ -84,7 +88,10 @@ pub fn enc_config(codec: &str) -> VideoEncoderConfig {
 }
 
 /// Configures a fresh encoder, encodes `inputs`, flushes; returns every chunk.
-pub fn encode_all(cfg: VideoEncoderConfig, inputs: Vec<VideoEncodeInput>) -> Vec<EncodedVideoOutput> {
+pub fn encode_all(
+    cfg: VideoEncoderConfig,
+    inputs: Vec<VideoEncodeInput>,
+) -> Vec<EncodedVideoOutput> {
     let mut enc = VideoEncoderBackend::default();
     let mut chunks = Vec::new();
     let cancel = Cancel::never();
@@ -97,7 +104,10 @@ pub fn encode_all(cfg: VideoEncoderConfig, inputs: Vec<VideoEncodeInput>) -> Vec
 }
 
 /// Configures a fresh decoder with `cfg`, decodes `chunks`, flushes; returns every frame.
-pub fn decode_all(cfg: VideoDecoderConfig, chunks: &[EncodedVideoOutput]) -> Vec<DecodedVideoOutput> {
+pub fn decode_all(
+    cfg: VideoDecoderConfig,
+    chunks: &[EncodedVideoOutput],
+) -> Vec<DecodedVideoOutput> {
     let mut dec = VideoDecoderBackend::default();
     let mut frames = Vec::new();
     let cancel = Cancel::never();
@@ -109,7 +119,8 @@ pub fn decode_all(cfg: VideoDecoderConfig, chunks: &[EncodedVideoOutput]) -> Vec
             timestamp: c.timestamp,
             duration: c.duration,
         };
-        dec.process(input, &cancel, &mut |f| frames.push(f)).unwrap();
+        dec.process(input, &cancel, &mut |f| frames.push(f))
+            .unwrap();
     }
     dec.flush(&cancel, &mut |f| frames.push(f)).unwrap();
     frames
@@ -117,7 +128,10 @@ pub fn decode_all(cfg: VideoDecoderConfig, chunks: &[EncodedVideoOutput]) -> Vec
 
 /// PSNR of the luma planes of two same-sized 8-bit frames.
 pub fn psnr_y(a: &FrameBuffer, b: &FrameBuffer) -> f64 {
-    assert_eq!((a.coded_width(), a.coded_height()), (b.coded_width(), b.coded_height()));
+    assert_eq!(
+        (a.coded_width(), a.coded_height()),
+        (b.coded_width(), b.coded_height())
+    );
     let (pa, sa) = a.plane(0);
     let (pb, sb) = b.plane(0);
     let mut se = 0f64;

@@ -2,6 +2,7 @@
 const idl = require('./webidl');
 
 const kAdopt = Symbol('kAdopt');
+const kBytes = Symbol('kBytes');
 
 class EncodedVideoChunk {
   #type; #timestamp; #duration; #data;
@@ -37,7 +38,7 @@ class EncodedVideoChunk {
   }
   get [Symbol.toStringTag]() { return 'EncodedVideoChunk'; }
   // Internal: the bytes, for decoders.
-  static bytes(chunk) { return chunk.#data; }
+  static [kBytes](chunk) { return chunk.#data; }
 }
 
-module.exports = { EncodedVideoChunk, kAdopt };
+module.exports = { EncodedVideoChunk, kAdopt, kBytes };

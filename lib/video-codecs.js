@@ -3,7 +3,7 @@ const native = require('./native');
 const idl = require('./webidl');
 const { CodecBase, dispatch, kApply, kOutput, kTrackFlush } = require('./codec');
 const { VideoFrame, VideoColorSpace, kNative, kCreate } = require('./video-frame');
-const { EncodedVideoChunk, kAdopt } = require('./chunks');
+const { EncodedVideoChunk, kAdopt, kBytes } = require('./chunks');
 
 const HW = ['no-preference', 'prefer-hardware', 'prefer-software'];
 
@@ -161,7 +161,7 @@ class VideoDecoder extends CodecBase {
   decode(chunk) {
     if (!(chunk instanceof EncodedVideoChunk)) throw new TypeError('decode() needs an EncodedVideoChunk');
     this[kApply](native.videoDecoderDecode(this.#h, this, chunk.type === 'key', chunk.timestamp,
-      chunk.duration ?? undefined, EncodedVideoChunk.bytes(chunk)));
+      chunk.duration ?? undefined, EncodedVideoChunk[kBytes](chunk)));
   }
 
   flush() {

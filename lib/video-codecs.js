@@ -72,6 +72,8 @@ function convertInit(init, what) {
 
 class VideoEncoder extends CodecBase {
   #h;
+  // [[active orientation]]: the (rotation, flip) of the first frame after configure().
+  #orientation = null;
   constructor(init) {
     const { output, error } = convertInit(init, 'VideoEncoderInit');
     super(output, error);
@@ -84,6 +86,7 @@ class VideoEncoder extends CodecBase {
   configure(config) {
     const c = convertVideoEncoderConfig(config);
     this[kApply](native.videoEncoderConfigure(this.#h, this, c));
+    this.#orientation = null;
   }
 
   encode(frame, options) {
@@ -99,9 +102,14 @@ class VideoEncoder extends CodecBase {
     const keyFrame = idl.bool(o.keyFrame);
     const f = VideoFrame[kNative](frame);
     if (f === null) throw new TypeError('the VideoFrame is closed');
+    const active = this.#orientation;
+    if (active !== null && this.state === 'configured' && (active.rotation !== f.rotation || active.flip !== f.flip)) {
+      throw idl.dom('DataError', 'frame orientation differs from the first frame after configure()');
+    }
     const v = f.visible;
     this[kApply](native.videoEncoderEncode(this.#h, this, f.handle, f.timestamp, f.duration ?? undefined,
       v.x, v.y, v.width, v.height, keyFrame, quantizer));
+    if (active === null) this.#orientation = { rotation: f.rotation, flip: f.flip };
   }
 
   flush() {

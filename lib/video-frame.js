@@ -301,7 +301,10 @@ class VideoFrame {
   // Internal: what the encoder needs (null when closed).
   static [kNative](frame) {
     if (frame.#h === null) return null;
-    return { handle: frame.#h, visible: frame.#visible, timestamp: frame.#timestamp, duration: frame.#duration };
+    return {
+      handle: frame.#h, visible: frame.#visible, timestamp: frame.#timestamp, duration: frame.#duration,
+      rotation: frame.#rotation, flip: frame.#flip,
+    };
   }
 }
 

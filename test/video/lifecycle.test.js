@@ -220,3 +220,23 @@ test('errors thrown by the output callback are reported and do not break bookkee
   const out = JSON.parse(execFileSync(process.execPath, ['-e', script], { encoding: 'utf8' }));
   assert.deepEqual(out, { seen: 3, uncaught: ['user bug', 'user bug', 'user bug'], queue: 0 });
 });
+
+test('encode(): a frame whose orientation differs from the first one is a DataError', async () => {
+  const { enc, out } = encoder();
+  enc.configure(CFG);
+  const a = makeFrame(160, 120, 0);
+  const rotated = new VideoFrame(a, { rotation: 90 });
+  enc.encode(a);
+  assert.throws(() => enc.encode(rotated), (e) => e instanceof DOMException && e.name === 'DataError');
+  enc.encode(a);
+  await enc.flush();
+  assert.equal(out.length, 2);
+  // configure() forgets the orientation.
+  enc.configure(CFG);
+  enc.encode(rotated);
+  await enc.flush();
+  assert.equal(out.length, 3);
+  a.close();
+  rotated.close();
+  enc.close();
+});

@@ -236,30 +236,38 @@ class VideoFrame {
     return structuredClone(this.#metadata);
   }
 
+  // Parses VideoFrameCopyToOptions. `format` is the frame's own format (a plain copy) or an
+  // RGB format (a conversion of `rect` to that format, in sRGB); anything else is
+  // NotSupportedError. The rect of a converted copy starts at (0, 0) in the destination.
   #copyOptions(options) {
     options = idl.dictionary(options, 'VideoFrameCopyToOptions');
+    if (options.colorSpace !== undefined) idl.enumValue(options.colorSpace, ['srgb', 'display-p3'], 'colorSpace');
+    const format = options.format === undefined ? this.#format : idl.enumValue(options.format, PIXEL_FORMATS, 'format');
     const layout = parseLayout(options.layout, 'layout');
     const rect = options.rect === undefined ? { ...this.#visible } : parseRect(options.rect, 'rect');
-    if (options.format !== undefined && options.format !== this.#format) {
-      // Conversions to RGB arrive with the video issue; other formats are never supported.
-      throw idl.dom('NotSupportedError', `copyTo() to ${String(options.format)} is not supported`);
+    if (format !== this.#format && !RGB.has(format)) {
+      throw idl.dom('NotSupportedError', `copyTo() from ${this.#format} to ${format} is not supported`);
     }
     checkRect(rect, this.#codedWidth, this.#codedHeight, this.#format, 'rect');
-    return { rect, layout };
+    return { rect, layout, format };
   }
 
   allocationSize(options = {}) {
     this.#check();
-    const { rect, layout } = this.#copyOptions(options);
+    const { rect, layout, format } = this.#copyOptions(options);
+    if (format !== this.#format) return native.frameAllocationSize(format, 0, 0, rect.width, rect.height, layout);
     return native.frameAllocationSize(this.#format, rect.x, rect.y, rect.width, rect.height, layout);
   }
 
   copyTo(destination, options = {}) {
     try {
       this.#check();
-      const { rect, layout } = this.#copyOptions(options);
+      const { rect, layout, format } = this.#copyOptions(options);
       const dest = idl.bytesOf(destination, 'destination');
-      const planes = native.frameCopyTo(this.#h, dest, rect.x, rect.y, rect.width, rect.height, layout);
+      const planes = format === this.#format
+        ? native.frameCopyTo(this.#h, dest, rect.x, rect.y, rect.width, rect.height, layout)
+        : native.frameCopyToRgb(this.#h, dest, rect.x, rect.y, rect.width, rect.height, format,
+          this.#colorSpace.toJSON(), layout);
       return Promise.resolve(planes);
     } catch (e) {
       return Promise.reject(e);

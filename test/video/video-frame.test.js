@@ -122,3 +122,25 @@ test('VideoColorSpace', () => {
   assert.deepEqual(new VideoColorSpace().toJSON(), { primaries: null, transfer: null, matrix: null, fullRange: null });
   assert.throws(() => new VideoColorSpace({ primaries: 'nope' }), TypeError);
 });
+
+test('copyTo converts to RGBA/BGRA/RGBX/BGRX (BT.709 limited → sRGB)', async () => {
+  // A 4x2 I420 frame: left half pure red, right half pure blue (BT.709 limited-range codes).
+  const y = [63, 63, 32, 32, 63, 63, 32, 32];
+  const u = [102, 240];
+  const v = [240, 118];
+  const f = new VideoFrame(new Uint8Array([...y, ...u, ...v]), { format: 'I420', codedWidth: 4, codedHeight: 2, timestamp: 0 });
+  assert.equal(f.allocationSize({ format: 'RGBA' }), 32);
+  const rgba = new Uint8Array(32);
+  const layout = await f.copyTo(rgba, { format: 'RGBA' });
+  assert.deepEqual(layout, [{ offset: 0, stride: 16 }]);
+  const near = (a, b) => a.every((x, i) => Math.abs(x - b[i]) <= 3);
+  assert.ok(near([...rgba.subarray(0, 4)], [255, 0, 0, 255]), `red: ${rgba.subarray(0, 4)}`);
+  assert.ok(near([...rgba.subarray(8, 12)], [0, 0, 255, 255]), `blue: ${rgba.subarray(8, 12)}`);
+  const bgrx = new Uint8Array(16);
+  await f.copyTo(bgrx, { format: 'BGRX', rect: { x: 2, y: 0, width: 2, height: 2 } });
+  assert.ok(near([...bgrx.subarray(0, 4)], [255, 0, 0, 255]), `blue as BGRX: ${bgrx.subarray(0, 4)}`);
+  await assert.rejects(f.copyTo(new Uint8Array(64), { format: 'NV12' }), { name: 'NotSupportedError' });
+  await assert.rejects(f.copyTo(new Uint8Array(31), { format: 'RGBA' }), TypeError);
+  await assert.rejects(f.copyTo(new Uint8Array(32), { format: 'rgba' }), TypeError);
+  f.close();
+});

@@ -14,6 +14,7 @@
 mod codec_string;
 mod color;
 mod config;
+mod convert;
 mod error;
 mod frame;
 mod model;
@@ -21,6 +22,7 @@ mod pixel;
 
 pub use codec_string::{AvcCodecString, CodecString};
 pub use color::{ColorMatrix, ColorPrimaries, ColorTransfer, VideoColorSpace};
+pub use convert::convert_to_rgb;
 pub use config::{
     AlphaOption, AvcBitstreamFormat, BitrateMode, HardwareAcceleration, LatencyMode,
     OutputConfigTracker, VideoDecoderConfig, VideoEncoderConfig,

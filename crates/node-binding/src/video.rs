@@ -497,6 +497,24 @@ fn frame_copy_to(mut cx: FunctionContext) -> JsResult<JsArray> {
     layout_to_js(&mut cx, &l)
 }
 
+/// `frameCopyToRgb(frame, dest, x, y, w, h, format, colorSpace, layout?)` → PlaneLayout[]:
+/// converts `rect` to an RGB format, then copies it into `dest`.
+fn frame_copy_to_rgb(mut cx: FunctionContext) -> JsResult<JsArray> {
+    let b = cx.argument::<JsBox<FrameBox>>(0)?;
+    let Some(buf) = b.buffer() else { return CodecError::invalid_state("VideoFrame is closed").throw(&mut cx) };
+    let mut dest = cx.argument::<JsTypedArray<u8>>(1)?;
+    let rect = rect_args(&mut cx, 2)?;
+    let format = format_arg(&mut cx, 6)?;
+    let cs = cx.argument::<JsObject>(7)?;
+    let cs = color_space_from_js(&mut cx, cs)?;
+    let layout = layout_arg(&mut cx, 8)?;
+    let rgb = codec_core::convert_to_rgb(&buf, rect, format, &cs).or_throw(&mut cx)?;
+    let full = Rect::new(0, 0, rect.width, rect.height);
+    let r = rgb.copy_to(full, dest.as_mut_slice(&mut cx), layout.as_deref());
+    let l = r.or_throw(&mut cx)?;
+    layout_to_js(&mut cx, &l)
+}
+
 /// `frameAllocationSize(format, x, y, w, h, layout?)` → number
 fn frame_allocation_size(mut cx: FunctionContext) -> JsResult<JsNumber> {
     let format = format_arg(&mut cx, 0)?;
@@ -529,5 +547,6 @@ pub(crate) fn register(cx: &mut ModuleContext) -> NeonResult<()> {
     cx.export_function("frameClose", frame_close)?;
     cx.export_function("frameCopyTo", frame_copy_to)?;
     cx.export_function("frameAllocationSize", frame_allocation_size)?;
+    cx.export_function("frameCopyToRgb", frame_copy_to_rgb)?;
     Ok(())
 }

@@ -11,6 +11,7 @@
 #![forbid(unsafe_code)]
 #![warn(missing_docs, unreachable_pub)]
 
+mod audio;
 mod codec_string;
 mod color;
 mod config;
@@ -20,6 +21,9 @@ mod frame;
 mod model;
 mod pixel;
 
+pub use audio::{
+    AudioBuffer, AudioCopy, AudioDecoderConfig, AudioEncoderConfig, AudioSampleFormat, OpusEncoderConfig,
+};
 pub use codec_string::{AvcCodecString, CodecString};
 pub use color::{ColorMatrix, ColorPrimaries, ColorTransfer, VideoColorSpace};
 pub use convert::convert_to_rgb;

@@ -1,0 +1,427 @@
+//! Audio sample formats, `AudioData` storage and copy/convert arithmetic, and the audio codec
+//! configurations (<https://w3c.github.io/webcodecs/#audiodata-interface>).
+
+use crate::config::BitrateMode;
+use crate::error::CodecError;
+
+/// `AudioSampleFormat`.
+#[allow(missing_docs)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum AudioSampleFormat {
+    U8,
+    S16,
+    S32,
+    F32,
+    U8Planar,
+    S16Planar,
+    S32Planar,
+    F32Planar,
+}
+
+const ALL_AUDIO: [AudioSampleFormat; 8] = {
+    use AudioSampleFormat::*;
+    [U8, S16, S32, F32, U8Planar, S16Planar, S32Planar, F32Planar]
+};
+
+impl AudioSampleFormat {
+    /// Every format, in IDL order.
+    pub fn all() -> &'static [Self] {
+        &ALL_AUDIO
+    }
+
+    /// The IDL enum string.
+    pub fn as_str(self) -> &'static str {
+        use AudioSampleFormat::*;
+        match self {
+            U8 => "u8",
+            S16 => "s16",
+            S32 => "s32",
+            F32 => "f32",
+            U8Planar => "u8-planar",
+            S16Planar => "s16-planar",
+            S32Planar => "s32-planar",
+            F32Planar => "f32-planar",
+        }
+    }
+
+    /// Parses the IDL enum string.
+    pub fn parse(s: &str) -> Option<Self> {
+        ALL_AUDIO.iter().copied().find(|f| f.as_str() == s)
+    }
+
+    /// Bytes per sample.
+    pub fn bytes_per_sample(self) -> usize {
+        use AudioSampleFormat::*;
+        match self {
+            U8 | U8Planar => 1,
+            S16 | S16Planar => 2,
+            _ => 4,
+        }
+    }
+
+    /// Whether each channel has its own plane.
+    pub fn is_planar(self) -> bool {
+        use AudioSampleFormat::*;
+        matches!(self, U8Planar | S16Planar | S32Planar | F32Planar)
+    }
+
+    /// The planar (or interleaved) variant with the same sample type.
+    pub fn with_planar(self, planar: bool) -> Self {
+        use AudioSampleFormat::*;
+        match (self, planar) {
+            (U8 | U8Planar, false) => U8,
+            (U8 | U8Planar, true) => U8Planar,
+            (S16 | S16Planar, false) => S16,
+            (S16 | S16Planar, true) => S16Planar,
+            (S32 | S32Planar, false) => S32,
+            (S32 | S32Planar, true) => S32Planar,
+            (F32 | F32Planar, false) => F32,
+            (F32 | F32Planar, true) => F32Planar,
+        }
+    }
+
+    fn read(self, b: &[u8]) -> f32 {
+        use AudioSampleFormat::*;
+        match self {
+            U8 | U8Planar => (f32::from(b[0]) - 128.0) / 128.0,
+            S16 | S16Planar => f32::from(i16::from_le_bytes([b[0], b[1]])) / 32768.0,
+            S32 | S32Planar => i32::from_le_bytes([b[0], b[1], b[2], b[3]]) as f32 / 2_147_483_648.0,
+            F32 | F32Planar => f32::from_le_bytes([b[0], b[1], b[2], b[3]]),
+        }
+    }
+
+    fn write(self, v: f32, out: &mut [u8]) {
+        use AudioSampleFormat::*;
+        match self {
+            U8 | U8Planar => out[0] = (v * 128.0 + 128.0).round().clamp(0.0, 255.0) as u8,
+            S16 | S16Planar => out[..2]
+                .copy_from_slice(&((v * 32768.0).round().clamp(-32768.0, 32767.0) as i16).to_le_bytes()),
+            S32 | S32Planar => out[..4].copy_from_slice(
+                &((f64::from(v) * 2_147_483_648.0).round().clamp(-2_147_483_648.0, 2_147_483_647.0) as i32)
+                    .to_le_bytes(),
+            ),
+            F32 | F32Planar => out[..4].copy_from_slice(&v.to_le_bytes()),
+        }
+    }
+}
+
+/// The samples of an `AudioData`: immutable once built, shared with `Arc`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct AudioBuffer {
+    format: AudioSampleFormat,
+    sample_rate: f32,
+    frames: u32,
+    channels: u32,
+    data: Vec<u8>,
+}
+
+/// `AudioDataCopyToOptions` after conversion.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct AudioCopy {
+    /// Plane to copy (0 for interleaved destinations).
+    pub plane_index: u32,
+    /// First frame to copy.
+    pub frame_offset: u32,
+    /// Frames to copy (all remaining when `None`).
+    pub frame_count: Option<u32>,
+    /// Destination format (the buffer's own when `None`).
+    pub format: Option<AudioSampleFormat>,
+}
+
+impl AudioBuffer {
+    /// Copies `frames × channels` samples of `format` out of `src` (planes tightly packed).
+    ///
+    /// # Errors
+    /// `TypeError` for a zero rate, frame or channel count, or `src` too short.
+    pub fn from_bytes(
+        format: AudioSampleFormat,
+        sample_rate: f32,
+        frames: u32,
+        channels: u32,
+        src: &[u8],
+    ) -> Result<Self, CodecError> {
+        if !(sample_rate > 0.0 && sample_rate.is_finite()) || frames == 0 || channels == 0 {
+            return Err(CodecError::type_error("sampleRate, numberOfFrames and numberOfChannels must be non-zero"));
+        }
+        let need = frames as u64 * channels as u64 * format.bytes_per_sample() as u64;
+        if (src.len() as u64) < need {
+            return Err(CodecError::type_error(format!("data is {} bytes, {need} are needed", src.len())));
+        }
+        Ok(Self { format, sample_rate, frames, channels, data: src[..need as usize].to_vec() })
+    }
+
+    /// Format.
+    pub fn format(&self) -> AudioSampleFormat {
+        self.format
+    }
+    /// Sample rate in Hz.
+    pub fn sample_rate(&self) -> f32 {
+        self.sample_rate
+    }
+    /// Frames (samples per channel).
+    pub fn frames(&self) -> u32 {
+        self.frames
+    }
+    /// Channels.
+    pub fn channels(&self) -> u32 {
+        self.channels
+    }
+    /// Raw bytes (planes tightly packed, or interleaved).
+    pub fn bytes(&self) -> &[u8] {
+        &self.data
+    }
+
+    /// `duration` in microseconds, truncated.
+    pub fn duration_us(&self) -> u64 {
+        (f64::from(self.frames) * 1_000_000.0 / f64::from(self.sample_rate)) as u64
+    }
+
+    fn sample(&self, ch: u32, frame: u32) -> f32 {
+        let bps = self.format.bytes_per_sample();
+        let idx = if self.format.is_planar() {
+            ch as usize * self.frames as usize + frame as usize
+        } else {
+            frame as usize * self.channels as usize + ch as usize
+        };
+        self.format.read(&self.data[idx * bps..idx * bps + bps])
+    }
+
+    /// "Compute Copy Element Count": elements the copy would write.
+    ///
+    /// # Errors
+    /// `RangeError` for a bad plane index, frame offset or frame count.
+    pub fn copy_element_count(&self, o: &AudioCopy) -> Result<usize, CodecError> {
+        let dest = o.format.unwrap_or(self.format);
+        if !dest.is_planar() && o.plane_index > 0 {
+            return Err(CodecError::range_error("planeIndex must be 0 for interleaved formats"));
+        }
+        if dest.is_planar() && o.plane_index >= self.channels {
+            return Err(CodecError::range_error("planeIndex is out of range"));
+        }
+        if o.frame_offset >= self.frames {
+            return Err(CodecError::range_error("frameOffset is out of range"));
+        }
+        let copy_frames = self.frames - o.frame_offset;
+        let count = match o.frame_count {
+            Some(c) if c > copy_frames => {
+                return Err(CodecError::range_error("frameCount is out of range"));
+            }
+            Some(c) => c,
+            None => copy_frames,
+        };
+        Ok(if dest.is_planar() { count as usize } else { count as usize * self.channels as usize })
+    }
+
+    /// `allocationSize(options)`.
+    ///
+    /// # Errors
+    /// As [`AudioBuffer::copy_element_count`].
+    pub fn allocation_size(&self, o: &AudioCopy) -> Result<usize, CodecError> {
+        let dest = o.format.unwrap_or(self.format);
+        Ok(self.copy_element_count(o)? * dest.bytes_per_sample())
+    }
+
+    /// `copyTo(dest, options)` with any format conversion.
+    ///
+    /// # Errors
+    /// `RangeError` for bad options or a destination that is too small.
+    pub fn copy_to(&self, dest: &mut [u8], o: &AudioCopy) -> Result<(), CodecError> {
+        let size = self.allocation_size(o)?;
+        if dest.len() < size {
+            return Err(CodecError::range_error(format!("destination is {} bytes, {size} are needed", dest.len())));
+        }
+        let df = o.format.unwrap_or(self.format);
+        let bps = df.bytes_per_sample();
+        let frames = self.copy_element_count(o)? / if df.is_planar() { 1 } else { self.channels as usize };
+        if df == self.format {
+            // Same layout: a straight byte copy.
+            let start = if df.is_planar() {
+                (o.plane_index as usize * self.frames as usize + o.frame_offset as usize) * bps
+            } else {
+                o.frame_offset as usize * self.channels as usize * bps
+            };
+            dest[..size].copy_from_slice(&self.data[start..start + size]);
+            return Ok(());
+        }
+        for f in 0..frames {
+            let src_frame = o.frame_offset + f as u32;
+            if df.is_planar() {
+                let v = self.sample(o.plane_index, src_frame);
+                df.write(v, &mut dest[f * bps..f * bps + bps]);
+            } else {
+                for ch in 0..self.channels as usize {
+                    let v = self.sample(ch as u32, src_frame);
+                    let i = (f * self.channels as usize + ch) * bps;
+                    df.write(v, &mut dest[i..i + bps]);
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
+/// `OpusEncoderConfig`.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct OpusEncoderConfig {
+    /// `"ogg"` emits an OpusHead description (default `"opus"`: none).
+    pub format_ogg: bool,
+    /// Frame duration in µs (default 20000).
+    pub frame_duration: Option<u64>,
+    /// 0–10.
+    pub complexity: Option<u32>,
+    /// 0–100.
+    pub packetlossperc: Option<u32>,
+    /// In-band FEC.
+    pub useinbandfec: bool,
+    /// Discontinuous transmission.
+    pub usedtx: bool,
+}
+
+/// `AudioEncoderConfig` after WebIDL conversion.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct AudioEncoderConfig {
+    /// Codec string.
+    pub codec: String,
+    /// Sample rate in Hz.
+    pub sample_rate: u32,
+    /// Channels.
+    pub number_of_channels: u32,
+    /// Target bitrate.
+    pub bitrate: Option<u64>,
+    /// Rate control (default variable).
+    pub bitrate_mode: BitrateMode,
+    /// `opus` member.
+    pub opus: Option<OpusEncoderConfig>,
+    /// `aac.format == "adts"` (default `"aac"` with an AudioSpecificConfig description).
+    pub aac_adts: bool,
+    /// `flac.blockSize` (0 = auto).
+    pub flac_block_size: Option<u32>,
+    /// `flac.compressLevel` (0–8, default 5).
+    pub flac_compress_level: Option<u32>,
+}
+
+impl AudioEncoderConfig {
+    /// "Check if an AudioEncoderConfig is valid".
+    ///
+    /// # Errors
+    /// `TypeError` for an empty codec, a zero rate or channel count, or an invalid Opus/FLAC
+    /// extension.
+    pub fn validate(&self) -> Result<(), CodecError> {
+        if self.codec.trim_matches(|c: char| c.is_ascii_whitespace()).is_empty() {
+            return Err(CodecError::type_error("codec is empty"));
+        }
+        if self.sample_rate == 0 || self.number_of_channels == 0 {
+            return Err(CodecError::type_error("sampleRate and numberOfChannels must be non-zero"));
+        }
+        if let Some(o) = &self.opus {
+            if let Some(d) = o.frame_duration {
+                if ![2500, 5000, 10000, 20000, 40000, 60000, 80000, 100000, 120000].contains(&d) {
+                    return Err(CodecError::type_error("opus.frameDuration is not a valid Opus frame duration"));
+                }
+            }
+            if o.complexity.is_some_and(|c| c > 10) {
+                return Err(CodecError::type_error("opus.complexity must be 0-10"));
+            }
+            if o.packetlossperc.is_some_and(|c| c > 100) {
+                return Err(CodecError::type_error("opus.packetlossperc must be 0-100"));
+            }
+        }
+        if self.flac_compress_level.is_some_and(|c| c > 8) {
+            return Err(CodecError::type_error("flac.compressLevel must be 0-8"));
+        }
+        if let Some(b) = self.flac_block_size {
+            if b != 0 && !(16..=65535).contains(&b) {
+                return Err(CodecError::type_error("flac.blockSize is invalid"));
+            }
+        }
+        Ok(())
+    }
+}
+
+/// `AudioDecoderConfig` after WebIDL conversion; also the `decoderConfig` of encoder output.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct AudioDecoderConfig {
+    /// Codec string.
+    pub codec: String,
+    /// Sample rate in Hz.
+    pub sample_rate: u32,
+    /// Channels.
+    pub number_of_channels: u32,
+    /// Codec-specific setup data (AudioSpecificConfig, OpusHead, FLAC STREAMINFO, Vorbis headers).
+    pub description: Option<Vec<u8>>,
+}
+
+impl AudioDecoderConfig {
+    /// "Check if an AudioDecoderConfig is valid".
+    ///
+    /// # Errors
+    /// `TypeError` for an empty codec or a zero rate or channel count.
+    pub fn validate(&self) -> Result<(), CodecError> {
+        if self.codec.trim_matches(|c: char| c.is_ascii_whitespace()).is_empty() {
+            return Err(CodecError::type_error("codec is empty"));
+        }
+        if self.sample_rate == 0 || self.number_of_channels == 0 {
+            return Err(CodecError::type_error("sampleRate and numberOfChannels must be non-zero"));
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use AudioSampleFormat::*;
+
+    #[test]
+    fn s16_interleaved_to_f32_planar() {
+        let s: Vec<i16> = vec![0, 16384, -16384, 32767];
+        let bytes: Vec<u8> = s.iter().flat_map(|v| v.to_le_bytes()).collect();
+        let a = AudioBuffer::from_bytes(S16, 48000.0, 2, 2, &bytes).expect("audio");
+        let mut out = vec![0u8; 8];
+        let o = AudioCopy { plane_index: 1, frame_offset: 0, frame_count: None, format: Some(F32Planar) };
+        a.copy_to(&mut out, &o).expect("copy");
+        let f: Vec<f32> = out.chunks(4).map(|c| f32::from_le_bytes([c[0], c[1], c[2], c[3]])).collect();
+        assert_eq!(f, vec![0.5, 32767.0 / 32768.0]);
+    }
+
+    #[test]
+    fn copy_checks_ranges() {
+        let a = AudioBuffer::from_bytes(F32Planar, 8000.0, 4, 2, &[0; 32]).expect("audio");
+        let base = AudioCopy { plane_index: 0, frame_offset: 0, frame_count: None, format: None };
+        assert_eq!(a.allocation_size(&base).expect("size"), 16);
+        for bad in [
+            AudioCopy { plane_index: 2, ..base },
+            AudioCopy { frame_offset: 4, ..base },
+            AudioCopy { frame_count: Some(5), ..base },
+            AudioCopy { plane_index: 1, format: Some(F32), ..base },
+        ] {
+            assert_eq!(a.allocation_size(&bad).expect_err("range").name, crate::ErrorName::RangeError);
+        }
+        let mut small = vec![0u8; 15];
+        assert_eq!(a.copy_to(&mut small, &base).expect_err("small").name, crate::ErrorName::RangeError);
+        assert_eq!(a.duration_us(), 500);
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn round_trip_through_f32_is_close(samples in proptest::collection::vec(-32768i32..32768, 2..64),
+                                           fmt in 0usize..8) {
+            let n = samples.len() / 2 * 2;
+            let bytes: Vec<u8> = samples[..n].iter().flat_map(|v| (*v as i16).to_le_bytes()).collect();
+            let a = AudioBuffer::from_bytes(S16, 44100.0, (n / 2) as u32, 2, &bytes).expect("audio");
+            let target = AudioSampleFormat::all()[fmt];
+            let o = AudioCopy { plane_index: 0, frame_offset: 0, frame_count: None, format: Some(target.with_planar(false)) };
+            let mut out = vec![0u8; a.allocation_size(&o).expect("size")];
+            a.copy_to(&mut out, &o).expect("copy");
+            let b = AudioBuffer::from_bytes(target.with_planar(false), 44100.0, (n / 2) as u32, 2, &out).expect("b");
+            let back = AudioCopy { plane_index: 0, frame_offset: 0, frame_count: None, format: Some(S16) };
+            let mut s16 = vec![0u8; n * 2];
+            b.copy_to(&mut s16, &back).expect("back");
+            let tol = if target.bytes_per_sample() == 1 { 256 } else { 1 };
+            for (i, c) in s16.chunks(2).enumerate() {
+                let v = i32::from(i16::from_le_bytes([c[0], c[1]]));
+                proptest::prop_assert!((v - samples[i]).abs() <= tol, "{} vs {}", v, samples[i]);
+            }
+        }
+    }
+}

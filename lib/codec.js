@@ -1,10 +1,10 @@
 'use strict';
+const idl = require('./webidl');
 // The part every codec class shares: delivering worker events in order, flush promises and the
 // `dequeue` event. Spec state (state, queue sizes, pending flushes) lives in the native model.
 const kApply = Symbol('kApply');
 const kOutput = Symbol('kOutput');
 const kHandle = Symbol('kHandle');
-const kSettleFlush = Symbol('kSettleFlush');
 const kTrackFlush = Symbol('kTrackFlush');
 
 const EV_OUTPUT = 0;
@@ -89,4 +89,37 @@ class CodecBase extends EventTarget {
   }
 }
 
-module.exports = { CodecBase, dispatch, kApply, kOutput, kHandle, kTrackFlush, kSettleFlush };
+// flush(): a rejected promise (never a throw) when the codec is not configured.
+function flushVia(codec, nativeFlush, handle) {
+  let r;
+  try {
+    r = nativeFlush(handle, codec);
+  } catch (e) {
+    return Promise.reject(e);
+  }
+  const p = codec[kTrackFlush](r[0]);
+  codec[kApply](r[1]);
+  return p;
+}
+
+// The output/error pair of a codec init dictionary.
+function convertInit(init, what) {
+  init = idl.requireObject(init, what);
+  const error = idl.callback(idl.required(init, 'error', what), 'error');
+  const output = idl.callback(idl.required(init, 'output', what), 'output');
+  return { output, error };
+}
+
+// isConfigSupported(): convert (TypeError → rejection), then ask the native support check.
+function isConfigSupportedVia(convert, nativeCheck, config) {
+  try {
+    const c = convert(config);
+    return Promise.resolve({ supported: nativeCheck(c), config: c });
+  } catch (e) {
+    return Promise.reject(e);
+  }
+}
+
+module.exports = {
+  CodecBase, dispatch, flushVia, convertInit, isConfigSupportedVia, kApply, kOutput, kHandle, kTrackFlush,
+};

@@ -1,7 +1,7 @@
 'use strict';
 const native = require('./native');
 const idl = require('./webidl');
-const { CodecBase, dispatch, kApply, kOutput, kTrackFlush } = require('./codec');
+const { CodecBase, dispatch, flushVia, convertInit, isConfigSupportedVia, kApply, kOutput } = require('./codec');
 const { VideoFrame, VideoColorSpace, kNative, kCreate } = require('./video-frame');
 const { EncodedVideoChunk, kAdopt, kBytes } = require('./chunks');
 
@@ -63,13 +63,6 @@ function convertVideoDecoderConfig(config) {
   return out;
 }
 
-function convertInit(init, what) {
-  init = idl.requireObject(init, what);
-  const error = idl.callback(idl.required(init, 'error', what), 'error');
-  const output = idl.callback(idl.required(init, 'output', what), 'output');
-  return { output, error };
-}
-
 class VideoEncoder extends CodecBase {
   #h;
   // [[active orientation]]: the (rotation, flip) of the first frame after configure().
@@ -112,17 +105,7 @@ class VideoEncoder extends CodecBase {
     if (active === null) this.#orientation = { rotation: f.rotation, flip: f.flip };
   }
 
-  flush() {
-    let r;
-    try {
-      r = native.videoEncoderFlush(this.#h, this);
-    } catch (e) {
-      return Promise.reject(e);
-    }
-    const p = this[kTrackFlush](r[0]);
-    this[kApply](r[1]);
-    return p;
-  }
+  flush() { return flushVia(this, native.videoEncoderFlush, this.#h); }
 
   reset() { this[kApply](native.videoEncoderReset(this.#h, this)); }
   close() { this[kApply](native.videoEncoderClose(this.#h, this)); }
@@ -136,13 +119,7 @@ class VideoEncoder extends CodecBase {
   }
 
   static isConfigSupported(config) {
-    try {
-      const c = convertVideoEncoderConfig(config);
-      const supported = native.videoEncoderCheckConfig(c);
-      return Promise.resolve({ supported, config: c });
-    } catch (e) {
-      return Promise.reject(e);
-    }
+    return isConfigSupportedVia(convertVideoEncoderConfig, native.videoEncoderCheckConfig, config);
   }
 
   get [Symbol.toStringTag]() { return 'VideoEncoder'; }
@@ -172,17 +149,7 @@ class VideoDecoder extends CodecBase {
       chunk.duration ?? undefined, EncodedVideoChunk[kBytes](chunk)));
   }
 
-  flush() {
-    let r;
-    try {
-      r = native.videoDecoderFlush(this.#h, this);
-    } catch (e) {
-      return Promise.reject(e);
-    }
-    const p = this[kTrackFlush](r[0]);
-    this[kApply](r[1]);
-    return p;
-  }
+  flush() { return flushVia(this, native.videoDecoderFlush, this.#h); }
 
   reset() { this[kApply](native.videoDecoderReset(this.#h, this)); }
   close() { this[kApply](native.videoDecoderClose(this.#h, this)); }
@@ -216,13 +183,7 @@ class VideoDecoder extends CodecBase {
   }
 
   static isConfigSupported(config) {
-    try {
-      const c = convertVideoDecoderConfig(config);
-      const supported = native.videoDecoderCheckConfig(c);
-      return Promise.resolve({ supported, config: c });
-    } catch (e) {
-      return Promise.reject(e);
-    }
+    return isConfigSupportedVia(convertVideoDecoderConfig, native.videoDecoderCheckConfig, config);
   }
 
   get [Symbol.toStringTag]() { return 'VideoDecoder'; }

@@ -5,6 +5,7 @@
 
 mod codec;
 mod error;
+mod js;
 mod testing;
 mod video;
 

@@ -17,59 +17,13 @@ use neon::prelude::*;
 use neon::types::buffer::TypedArray;
 
 use crate::codec::{self, with_core, CodecBox, OutputToJs};
+use crate::js::{
+    bytes, enum_or_default, opt_arg_f64, opt_bool, opt_f64, opt_str, opt_u32, set_num, set_str,
+};
 use crate::error::{IntoJsError, OrThrow};
 
 type EncBox = JsBox<CodecBox<VideoEncoderBackend>>;
 type DecBox = JsBox<CodecBox<VideoDecoderBackend>>;
-
-// ---- small readers for normalized dictionaries ----
-
-fn opt_f64<'a, C: Context<'a>>(
-    cx: &mut C,
-    o: Handle<'a, JsObject>,
-    k: &str,
-) -> NeonResult<Option<f64>> {
-    Ok(o.get_opt::<JsNumber, _, _>(cx, k)?.map(|n| n.value(cx)))
-}
-
-fn opt_u32<'a, C: Context<'a>>(
-    cx: &mut C,
-    o: Handle<'a, JsObject>,
-    k: &str,
-) -> NeonResult<Option<u32>> {
-    Ok(opt_f64(cx, o, k)?.map(|v| v as u32))
-}
-
-fn opt_str<'a, C: Context<'a>>(
-    cx: &mut C,
-    o: Handle<'a, JsObject>,
-    k: &str,
-) -> NeonResult<Option<String>> {
-    Ok(o.get_opt::<JsString, _, _>(cx, k)?.map(|s| s.value(cx)))
-}
-
-fn opt_bool<'a, C: Context<'a>>(
-    cx: &mut C,
-    o: Handle<'a, JsObject>,
-    k: &str,
-) -> NeonResult<Option<bool>> {
-    Ok(o.get_opt::<JsBoolean, _, _>(cx, k)?.map(|b| b.value(cx)))
-}
-
-fn enum_or_default<'a, C: Context<'a>, T: Default>(
-    cx: &mut C,
-    o: Handle<'a, JsObject>,
-    k: &str,
-    parse: fn(&str) -> Option<T>,
-) -> NeonResult<T> {
-    match opt_str(cx, o, k)? {
-        None => Ok(T::default()),
-        Some(s) => match parse(&s) {
-            Some(v) => Ok(v),
-            None => CodecError::type_error(format!("'{s}' is not a valid value for {k}")).throw(cx),
-        },
-    }
-}
 
 fn encoder_config<'a, C: Context<'a>>(
     cx: &mut C,
@@ -100,10 +54,6 @@ fn encoder_config<'a, C: Context<'a>>(
         content_hint: opt_str(cx, o, "contentHint")?,
         avc_format,
     })
-}
-
-fn bytes<'a, C: Context<'a>>(cx: &mut C, v: Handle<'a, JsTypedArray<u8>>) -> Vec<u8> {
-    v.as_slice(cx).to_vec()
 }
 
 fn color_space_from_js<'a, C: Context<'a>>(
@@ -156,28 +106,6 @@ fn decoder_config<'a, C: Context<'a>>(
 }
 
 // ---- JS values for outputs ----
-
-fn set_num<'a, C: Context<'a>>(
-    cx: &mut C,
-    o: Handle<'a, JsObject>,
-    k: &str,
-    v: f64,
-) -> NeonResult<()> {
-    let n = cx.number(v);
-    o.set(cx, k, n)?;
-    Ok(())
-}
-
-fn set_str<'a, C: Context<'a>>(
-    cx: &mut C,
-    o: Handle<'a, JsObject>,
-    k: &str,
-    v: &str,
-) -> NeonResult<()> {
-    let s = cx.string(v);
-    o.set(cx, k, s)?;
-    Ok(())
-}
 
 fn color_space_to_js<'a, C: Context<'a>>(
     cx: &mut C,
@@ -315,19 +243,13 @@ fn video_encoder_encode(mut cx: FunctionContext) -> JsResult<JsValue> {
         return CodecError::type_error("the VideoFrame is closed").throw(&mut cx);
     };
     let timestamp = cx.argument::<JsNumber>(3)?.value(&mut cx) as i64;
-    let duration = cx
-        .argument_opt(4)
-        .and_then(|v| v.downcast::<JsNumber, _>(&mut cx).ok())
-        .map(|n| n.value(&mut cx) as u64);
+    let duration = opt_arg_f64(&mut cx, 4).map(|n| n as u64);
     let mut r = [0u32; 4];
     for (i, slot) in r.iter_mut().enumerate() {
         *slot = cx.argument::<JsNumber>(5 + i)?.value(&mut cx) as u32;
     }
     let key_frame = cx.argument::<JsBoolean>(9)?.value(&mut cx);
-    let quantizer = cx
-        .argument_opt(10)
-        .and_then(|v| v.downcast::<JsNumber, _>(&mut cx).ok())
-        .map(|n| n.value(&mut cx) as u32);
+    let quantizer = opt_arg_f64(&mut cx, 10).map(|n| n as u32);
     let input = VideoEncodeInput {
         frame: buf,
         visible: Rect::new(r[0], r[1], r[2], r[3]),
@@ -372,10 +294,7 @@ fn video_decoder_configure(mut cx: FunctionContext) -> JsResult<JsValue> {
 fn video_decoder_decode(mut cx: FunctionContext) -> JsResult<JsValue> {
     let key = cx.argument::<JsBoolean>(2)?.value(&mut cx);
     let timestamp = cx.argument::<JsNumber>(3)?.value(&mut cx) as i64;
-    let duration = cx
-        .argument_opt(4)
-        .and_then(|v| v.downcast::<JsNumber, _>(&mut cx).ok())
-        .map(|n| n.value(&mut cx) as u64);
+    let duration = opt_arg_f64(&mut cx, 4).map(|n| n as u64);
     let data = cx.argument::<JsTypedArray<u8>>(5)?;
     let data = bytes(&mut cx, data);
     let input = VideoDecodeInput {

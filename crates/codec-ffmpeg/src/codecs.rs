@@ -1,5 +1,5 @@
 //! The per-codec table: which FFmpeg encoder/decoder runs which WebCodecs codec string, and
-//! the support checks. Adding VP9/AV1/HEVC means adding a [`Family`] variant, a row in
+//! the support checks. Adding HEVC means adding a [`Family`] variant, a row in
 //! [`TABLE`] and its option mapping in `encoder.rs`.
 
 use codec_core::{AvcCodecString, CodecError, CodecString, HardwareAcceleration};
@@ -10,6 +10,8 @@ use ffmpeg_next as ffmpeg;
 pub(crate) enum Family {
     H264,
     Vp8,
+    Vp9,
+    Av1,
 }
 
 /// One row of the codec table.
@@ -18,20 +20,31 @@ pub(crate) struct Entry {
     pub(crate) family: Family,
     /// FFmpeg encoder name.
     pub(crate) encoder: &'static str,
-    /// FFmpeg decoder name.
-    pub(crate) decoder: &'static str,
+    /// FFmpeg decoder names, most preferred first (the first one FFmpeg has is used).
+    pub(crate) decoders: &'static [&'static str],
 }
 
 const TABLE: &[Entry] = &[
     Entry {
         family: Family::H264,
         encoder: "libx264",
-        decoder: "h264",
+        decoders: &["h264"],
     },
     Entry {
         family: Family::Vp8,
         encoder: "libvpx",
-        decoder: "vp8",
+        decoders: &["vp8"],
+    },
+    Entry {
+        family: Family::Vp9,
+        encoder: "libvpx-vp9",
+        decoders: &["vp9"],
+    },
+    Entry {
+        family: Family::Av1,
+        // libaom honours forced key frames (libsvtav1 and librav1e do not).
+        encoder: "libaom-av1",
+        decoders: &["libdav1d", "libaom-av1"],
     },
 ];
 
@@ -44,6 +57,10 @@ pub(crate) struct Resolved {
     pub(crate) entry: Entry,
     /// The avc parameters for H.264.
     pub(crate) avc: Option<AvcCodecString>,
+    /// VP9/AV1 profile from the codec string (0 otherwise).
+    pub(crate) profile: u8,
+    /// Bit depth from the codec string (8 for H.264 and VP8).
+    pub(crate) bit_depth: u8,
 }
 
 fn entry(family: Family) -> Entry {
@@ -65,10 +82,30 @@ pub(crate) fn resolve(codec: &str) -> Result<Resolved, CodecError> {
         CodecString::Avc(a) => Ok(Resolved {
             entry: entry(Family::H264),
             avc: Some(a),
+            profile: 0,
+            bit_depth: 8,
         }),
         CodecString::Vp8 => Ok(Resolved {
             entry: entry(Family::Vp8),
             avc: None,
+            profile: 0,
+            bit_depth: 8,
+        }),
+        CodecString::Vp9 {
+            profile, bit_depth, ..
+        } => Ok(Resolved {
+            entry: entry(Family::Vp9),
+            avc: None,
+            profile,
+            bit_depth,
+        }),
+        CodecString::Av1 {
+            profile, bit_depth, ..
+        } => Ok(Resolved {
+            entry: entry(Family::Av1),
+            avc: None,
+            profile,
+            bit_depth,
         }),
         _ => Err(unsupported()),
     }
@@ -94,9 +131,13 @@ pub(crate) fn has_encoder(name: &str) -> Result<ffmpeg::Codec, CodecError> {
         .ok_or_else(|| CodecError::not_supported(format!("FFmpeg has no encoder '{name}'")))
 }
 
-/// Whether FFmpeg has the named decoder.
-pub(crate) fn has_decoder(name: &str) -> Result<ffmpeg::Codec, CodecError> {
+/// The first of the named decoders FFmpeg has.
+pub(crate) fn has_decoder(names: &[&str]) -> Result<ffmpeg::Codec, CodecError> {
     crate::init();
-    ffmpeg::decoder::find_by_name(name)
-        .ok_or_else(|| CodecError::not_supported(format!("FFmpeg has no decoder '{name}'")))
+    names
+        .iter()
+        .find_map(|n| ffmpeg::decoder::find_by_name(n))
+        .ok_or_else(|| {
+            CodecError::not_supported(format!("FFmpeg has none of the decoders {names:?}"))
+        })
 }

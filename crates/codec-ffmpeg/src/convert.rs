@@ -146,32 +146,35 @@ impl ScalerCache {
     }
 }
 
-/// Builds a fresh yuv420p `width`×`height` encoder input from the `visible` rect of `buf`:
-/// a plain row copy for I420 of the right size, otherwise a swscale conversion/scale.
+/// Builds a fresh `target` (yuv420p or yuv420p10le) `width`×`height` encoder input from the
+/// `visible` rect of `buf`: a plain row copy when the format and size already match, otherwise
+/// a swscale conversion/scale.
 pub(crate) fn to_encoder_frame(
     buf: &FrameBuffer,
     visible: Rect,
     width: u32,
     height: u32,
+    target: Pixel,
     scaler: &mut ScalerCache,
 ) -> Result<frame::Video, CodecError> {
     buf.check_rect(visible)
         .map_err(|e| CodecError::encoding(format!("bad visible rect: {}", e.message)))?;
     let fmt = buf.format().opaque();
     let planes = fmt.plane_count();
-    if fmt == VideoPixelFormat::I420 && visible.width == width && visible.height == height {
-        let mut f = alloc_frame(Pixel::YUV420P, width, height)?;
+    let src_pix = av_pixel(fmt);
+    let planar_420 = matches!(fmt, VideoPixelFormat::I420 | VideoPixelFormat::I420P10);
+    if planar_420 && src_pix == target && visible.width == width && visible.height == height {
+        let mut f = alloc_frame(target, width, height)?;
         copy_rect_into(buf, visible, planes, &mut f)?;
         return Ok(f);
     }
-    let src_pix = av_pixel(fmt);
     let mut src = alloc_frame(src_pix, visible.width, visible.height)?;
     copy_rect_into(buf, visible, planes, &mut src)?;
-    let mut dst = alloc_frame(Pixel::YUV420P, width, height)?;
+    let mut dst = alloc_frame(target, width, height)?;
     scaler
         .get(
             (src_pix, visible.width, visible.height),
-            (Pixel::YUV420P, width, height),
+            (target, width, height),
         )?
         .run(&src, &mut dst)
         .map_err(|e| crate::av_error("scaling failed", e))?;

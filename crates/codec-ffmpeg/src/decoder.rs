@@ -1,4 +1,5 @@
-//! `VideoDecoderBackend`: FFmpeg's native H.264 and VP8 decoders.
+//! `VideoDecoderBackend`: FFmpeg's native H.264, VP8 and VP9 decoders, and libdav1d (or
+//! libaom) for AV1.
 
 use std::collections::BTreeMap;
 
@@ -69,7 +70,7 @@ fn check(cfg: &VideoDecoderConfig) -> Result<codecs::Resolved, CodecError> {
     {
         return Err(CodecError::not_supported("coded size too large"));
     }
-    codecs::has_decoder(r.entry.decoder)?;
+    codecs::has_decoder(r.entry.decoders)?;
     Ok(r)
 }
 
@@ -102,7 +103,7 @@ struct Session {
 
 impl Session {
     fn open(cfg: &VideoDecoderConfig, r: codecs::Resolved) -> Result<Self, CodecError> {
-        let codec = codecs::has_decoder(r.entry.decoder)?;
+        let codec = codecs::has_decoder(r.entry.decoders)?;
         let mut ctx = codec::Context::new_with_codec(codec);
         if r.entry.family == Family::H264 {
             if let Some(d) = cfg.description.as_deref().filter(|d| !d.is_empty()) {

@@ -1,4 +1,4 @@
-//! `VideoEncoderBackend`: libx264 (H.264) and libvpx (VP8) through FFmpeg.
+//! `VideoEncoderBackend`: libx264 (H.264), libvpx (VP8, VP9) and libaom (AV1) through FFmpeg.
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -28,7 +28,8 @@ pub struct VideoEncodeInput {
     pub duration: Option<u64>,
     /// `encode(frame, { keyFrame: true })`: the chunk of this frame must be a key chunk.
     pub key_frame: bool,
-    /// Per-frame quantizer (`bitrateMode: "quantizer"`): 0–51 for H.264, 0–63 for VP8.
+    /// Per-frame quantizer (`bitrateMode: "quantizer"`): 0–51 for H.264, 0–63 for VP8, VP9
+    /// and AV1.
     pub quantizer: Option<u32>,
 }
 
@@ -93,6 +94,16 @@ fn check(cfg: &VideoEncoderConfig) -> Result<Resolved, CodecError> {
             ));
         }
     }
+    match (r.entry.family, r.profile, r.bit_depth) {
+        (Family::Vp9, 0, 8) | (Family::Vp9, 2, 10) | (Family::Av1, 0, 8) => {}
+        (Family::Vp9 | Family::Av1, p, d) => {
+            return Err(CodecError::not_supported(format!(
+                "{} profile {p} at {d} bits cannot be encoded",
+                cfg.codec
+            )))
+        }
+        (Family::H264 | Family::Vp8, _, _) => {}
+    }
     codecs::has_encoder(r.entry.encoder)?;
     Ok(r)
 }
@@ -135,6 +146,33 @@ fn gcd(a: u32, b: u32) -> u32 {
     }
 }
 
+/// Rate control shared by libvpx (VP8, VP9) and libaom (AV1), whose FFmpeg wrappers map
+/// the same options: `qmin = qmax` for a constant quantizer, `minrate = maxrate = bitrate`
+/// for CBR.
+fn vpx_rate_control(
+    v: &mut ffmpeg::encoder::video::Video,
+    opts: &mut Dictionary,
+    cfg: &VideoEncoderConfig,
+    bitrate: Option<u64>,
+    fps: f64,
+    qp: u32,
+) {
+    let b = bitrate.unwrap_or_else(|| default_bitrate(cfg, fps));
+    v.set_bit_rate(b as usize);
+    match cfg.bitrate_mode {
+        BitrateMode::Quantizer => {
+            opts.set("qmin", &qp.to_string());
+            opts.set("qmax", &qp.to_string());
+        }
+        BitrateMode::Constant => {
+            v.set_max_bit_rate(b as usize);
+            opts.set("minrate", &b.to_string());
+            opts.set("bufsize", &b.to_string());
+        }
+        BitrateMode::Variable => {}
+    }
+}
+
 /// One opened encoder.
 struct Session {
     enc: ffmpeg::encoder::video::Encoder,
@@ -147,6 +185,8 @@ struct Session {
     pending: BTreeMap<i64, (i64, Option<u64>)>,
     /// The quantizer in effect (quantizer mode).
     qp: u32,
+    /// The encoder's input pixel format (yuv420p, or yuv420p10le for VP9 profile 2).
+    pix: Pixel,
 }
 
 impl Session {
@@ -166,7 +206,12 @@ impl Session {
         let fps = f64::from(rate);
         v.set_width(w);
         v.set_height(h);
-        v.set_format(Pixel::YUV420P);
+        let pix = if resolved.bit_depth == 10 {
+            Pixel::YUV420P10LE
+        } else {
+            Pixel::YUV420P
+        };
+        v.set_format(pix);
         v.set_frame_rate(Some(rate));
         v.set_time_base(rate.invert());
         v.set_max_b_frames(0);
@@ -188,7 +233,7 @@ impl Session {
         }
         let threads = match family {
             Family::H264 => 0, // x264 picks its own thread count
-            Family::Vp8 => available_threads().min(4),
+            Family::Vp8 | Family::Vp9 | Family::Av1 => available_threads().min(4),
         };
         v.set_threading(codec::threading::Config {
             count: threads,
@@ -200,7 +245,7 @@ impl Session {
         let bitrate = cfg.bitrate.filter(|b| *b > 0);
         let qp = match family {
             Family::H264 => qp.unwrap_or(DEFAULT_QP_H264).min(51),
-            Family::Vp8 => qp.unwrap_or(DEFAULT_Q_VP8).min(63),
+            Family::Vp8 | Family::Vp9 | Family::Av1 => qp.unwrap_or(DEFAULT_Q_VP8).min(63),
         };
         match family {
             Family::H264 => {
@@ -248,20 +293,34 @@ impl Session {
                 opts.set("cpu-used", if realtime { "-6" } else { "8" });
                 opts.set("lag-in-frames", "0");
                 opts.set("auto-alt-ref", "0");
-                let b = bitrate.unwrap_or_else(|| default_bitrate(cfg, fps));
-                v.set_bit_rate(b as usize);
-                match cfg.bitrate_mode {
-                    BitrateMode::Quantizer => {
-                        opts.set("qmin", &qp.to_string());
-                        opts.set("qmax", &qp.to_string());
-                    }
-                    BitrateMode::Constant => {
-                        v.set_max_bit_rate(b as usize);
-                        opts.set("minrate", &b.to_string());
-                        opts.set("bufsize", &b.to_string());
-                    }
-                    BitrateMode::Variable => {}
-                }
+                vpx_rate_control(&mut v, &mut opts, cfg, bitrate, fps, qp);
+            }
+            Family::Vp9 => {
+                opts.set("deadline", if realtime { "realtime" } else { "good" });
+                // VP9 uses |cpu-used| as a fixed speed in every mode (no wall-clock adaptation
+                // as in VP8 realtime). 8 is libvpx's fastest realtime speed; in "good" mode
+                // speeds above 5 behave like 5.
+                opts.set("cpu-used", if realtime { "8" } else { "5" });
+                opts.set("row-mt", "1");
+                // No look-ahead and no alt-ref: one chunk per frame, no hidden frames
+                // (superframes).
+                opts.set("lag-in-frames", "0");
+                opts.set("auto-alt-ref", "0");
+                vpx_rate_control(&mut v, &mut opts, cfg, bitrate, fps, qp);
+            }
+            Family::Av1 => {
+                // Always libaom's realtime usage: in "good" usage with lag-in-frames 0, libaom
+                // 3.6 turns a forced key frame into two consecutive key frames (n and n+1), which
+                // breaks exact key-frame placement. Quality mode uses a slower realtime speed.
+                // FFmpeg 5.1 caps cpu-used at 8.
+                opts.set("usage", "realtime");
+                opts.set("cpu-used", if realtime { "8" } else { "6" });
+                opts.set("row-mt", "1");
+                opts.set("lag-in-frames", "0");
+                // Low-overhead OBUs with the sequence header in-band on key frames: no
+                // GLOBAL_HEADER flag, so FFmpeg produces no av1C extradata (WebCodecs AV1 has
+                // no description).
+                vpx_rate_control(&mut v, &mut opts, cfg, bitrate, fps, qp);
             }
         }
         let enc = v
@@ -294,6 +353,7 @@ impl Session {
             next_pts: 0,
             pending: BTreeMap::new(),
             qp,
+            pix,
         })
     }
 
@@ -378,6 +438,7 @@ impl Session {
             input.visible,
             self.cfg.width,
             self.cfg.height,
+            self.pix,
             scaler,
         )?;
         let pts = self.next_pts;

@@ -59,7 +59,7 @@ fn feed_garbage(cfg: &VideoDecoderConfig, chunks: Vec<VideoDecodeInput>) -> (usi
 
 #[test]
 fn corrupt_input_never_crashes() {
-    for codec in ["avc1.42001f", "vp8"] {
+    for codec in ["avc1.42001f", "vp8", "vp09.00.10.08", "av01.0.04M.08"] {
         let good = encode_all(
             enc_config(codec),
             (0..10)
@@ -137,10 +137,13 @@ fn decoder_support_checks() {
     video_decoder_support(&dec_config("avc1.64002a", None)).unwrap();
     video_decoder_support(&dec_config("avc3.4d0028", None)).unwrap();
     video_decoder_support(&dec_config("vp8", None)).unwrap();
+    video_decoder_support(&dec_config("vp09.00.10.08", None)).unwrap();
+    video_decoder_support(&dec_config("vp09.02.10.10", None)).unwrap();
+    video_decoder_support(&dec_config("av01.0.04M.08", None)).unwrap();
     for bad in [
         "avc1.ff001f",
-        "vp09.00.10.08",
-        "av01.0.04M.08",
+        "vp09.00.99.08",
+        "av01.0.04X.08",
         "hev1.1.6.L93.B0",
         "mp4a.40.2",
         "",
@@ -253,7 +256,8 @@ fn decode_inputs(
 
 // Expected values obtained once with
 // `ffprobe -v error -count_frames -select_streams v:0 -show_entries stream=nb_read_frames,width,height`
-// on each fixture: 10 frames of 320x240 for h264.mp4, h264.annexb and vp8.webm.
+// on each fixture: 10 frames of 320x240 for h264.mp4, h264.annexb, vp8.webm, vp9.mp4
+// (profile 0, yuv420p) and av1.mp4 (Main, yuv420p).
 const FIXTURE_FRAMES: usize = 10;
 const FIXTURE_SIZE: (u32, u32) = (320, 240);
 
@@ -309,6 +313,23 @@ fn decodes_wpt_vp8_webm() {
     let chunks = demux(&dir.join("vp8.webm"));
     let frames = decode_inputs(dec_config("vp8", None), chunks.clone());
     check_fixture(&frames, &chunks, "vp8.webm");
+}
+
+#[test]
+fn decodes_wpt_vp9_mp4() {
+    let Some(dir) = fixtures() else { return };
+    let chunks = demux(&dir.join("vp9.mp4"));
+    let frames = decode_inputs(dec_config("vp09.00.10.08", None), chunks.clone());
+    check_fixture(&frames, &chunks, "vp9.mp4");
+}
+
+#[test]
+fn decodes_wpt_av1_mp4() {
+    let Some(dir) = fixtures() else { return };
+    let chunks = demux(&dir.join("av1.mp4"));
+    // No description: the sequence header travels in-band in the key chunk.
+    let frames = decode_inputs(dec_config("av01.0.04M.08", None), chunks.clone());
+    check_fixture(&frames, &chunks, "av1.mp4");
 }
 
 #[test]

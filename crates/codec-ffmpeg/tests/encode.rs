@@ -48,7 +48,7 @@ fn round_trip(cfg: VideoEncoderConfig) -> f64 {
         assert_eq!(f.timestamp, i as i64 * FRAME_US, "frame {i} timestamp");
         assert_eq!(f.duration, Some(FRAME_US as u64), "frame {i} duration");
         assert_eq!((f.frame.coded_width(), f.frame.coded_height()), (W, H));
-        min_psnr = min_psnr.min(psnr_y(&originals[i], &f.frame));
+        min_psnr = min_psnr.min(psnr_y(&originals[i], &to_8bit(&f.frame)));
     }
     println!(
         "{} {:?}: min Y PSNR {min_psnr:.2} dB, {} bytes",
@@ -131,6 +131,109 @@ fn vp8_round_trip() {
     round_trip(cfg);
 }
 
+#[test]
+fn vp9_round_trip() {
+    let cfg = enc_config("vp09.00.10.08");
+    let chunks = encode_all(cfg.clone(), vec![input(i420_pattern(W, H, 0), 0, false)]);
+    assert!(chunks[0]
+        .decoder_config
+        .as_ref()
+        .unwrap()
+        .description
+        .is_none());
+    round_trip(cfg.clone());
+    round_trip(VideoEncoderConfig {
+        latency_mode: LatencyMode::Realtime,
+        ..cfg
+    });
+}
+
+#[test]
+fn vp9_profile2_10bit_round_trip() {
+    let cfg = enc_config("vp09.02.10.10");
+    let chunks = encode_all(cfg.clone(), vec![input(i420_pattern(W, H, 0), 0, false)]);
+    let frames = decode_all(chunks[0].decoder_config.clone().unwrap(), &chunks);
+    assert_eq!(
+        frames[0].frame.format(),
+        codec_core::VideoPixelFormat::I420P10,
+        "profile 2 decodes to 10-bit"
+    );
+    round_trip(VideoEncoderConfig {
+        latency_mode: LatencyMode::Realtime,
+        ..cfg.clone()
+    });
+    // 10-bit input is copied as is (no 8-bit detour).
+    let p10: Vec<FrameBuffer> = (0..5).map(|t| to_10bit(&i420_pattern(W, H, t))).collect();
+    let chunks = encode_all(
+        cfg,
+        p10.iter()
+            .enumerate()
+            .map(|(i, f)| input(f.clone(), i as u32, false))
+            .collect(),
+    );
+    let frames = decode_all(chunks[0].decoder_config.clone().unwrap(), &chunks);
+    assert_eq!(frames.len(), 5);
+    for (t, f) in frames.iter().enumerate() {
+        let p = psnr_y(&i420_pattern(W, H, t as u32), &to_8bit(&f.frame));
+        assert!(p > 30.0, "10-bit input frame {t}: PSNR {p}");
+    }
+}
+
+/// An 8-bit I420 frame widened to I420P10 (v << 2).
+fn to_10bit(f: &FrameBuffer) -> FrameBuffer {
+    use codec_core::VideoPixelFormat::{I420, I420P10};
+    let (w, h) = (f.coded_width(), f.coded_height());
+    let mut out = FrameBuffer::new_zeroed(I420P10, w, h).unwrap();
+    for p in 0..3 {
+        let (pw, ph) = I420.plane_size(p, w, h);
+        let (s, ss) = f.plane(p);
+        let s = s.to_vec();
+        let (d, ds) = out.plane_mut(p);
+        for r in 0..ph as usize {
+            for c in 0..pw as usize {
+                let v = u16::from(s[r * ss + c]) << 2;
+                d[r * ds + 2 * c..r * ds + 2 * c + 2].copy_from_slice(&v.to_le_bytes());
+            }
+        }
+    }
+    out
+}
+
+#[test]
+fn av1_round_trip() {
+    let cfg = VideoEncoderConfig {
+        latency_mode: LatencyMode::Realtime,
+        ..enc_config("av01.0.04M.08")
+    };
+    round_trip(cfg.clone());
+    round_trip(VideoEncoderConfig {
+        latency_mode: LatencyMode::Quality,
+        ..cfg
+    });
+}
+
+#[test]
+fn av1_key_chunks_carry_the_sequence_header() {
+    let cfg = VideoEncoderConfig {
+        latency_mode: LatencyMode::Realtime,
+        ..enc_config("av01.0.04M.08")
+    };
+    let inputs = (0..12)
+        .map(|i| input(i420_pattern(W, H, i), i, i % 10 == 0))
+        .collect();
+    let chunks = encode_all(cfg, inputs);
+    let dc = chunks[0].decoder_config.clone().unwrap();
+    assert!(dc.description.is_none(), "AV1 has no description");
+    assert_eq!(dc.codec, "av01.0.04M.08");
+    // A fresh decoder without a description decodes each key chunk alone.
+    for i in [0, 10] {
+        assert!(chunks[i].key);
+        let frames = decode_all(dc.clone(), &chunks[i..=i]);
+        assert_eq!(frames.len(), 1, "key chunk {i} decodes on its own");
+        assert!(psnr_y(&i420_pattern(W, H, i as u32), &frames[0].frame) > 30.0);
+    }
+}
+
 fn cadence(cfg: VideoEncoderConfig) {
     let inputs = (0..60)
         .map(|i| input(i420_pattern(W, H, i), i, i % 10 == 0))
@@ -196,6 +299,24 @@ fn vp8_keyframe_cadence() {
 }
 
 #[test]
+fn vp9_keyframe_cadence() {
+    cadence(enc_config("vp09.00.10.08"));
+    cadence(VideoEncoderConfig {
+        latency_mode: LatencyMode::Realtime,
+        ..enc_config("vp09.00.10.08")
+    });
+}
+
+#[test]
+fn av1_keyframe_cadence() {
+    cadence(enc_config("av01.0.04M.08"));
+    cadence(VideoEncoderConfig {
+        latency_mode: LatencyMode::Realtime,
+        ..enc_config("av01.0.04M.08")
+    });
+}
+
+#[test]
 fn h264_realtime_is_one_in_one_out() {
     let cfg = VideoEncoderConfig {
         latency_mode: LatencyMode::Realtime,
@@ -221,21 +342,23 @@ fn h264_realtime_is_one_in_one_out() {
 }
 
 #[test]
-fn vp8_realtime_is_one_in_one_out() {
-    let cfg = VideoEncoderConfig {
-        latency_mode: LatencyMode::Realtime,
-        ..enc_config("vp8")
-    };
-    let mut enc = VideoEncoderBackend::default();
-    let cancel = Cancel::never();
-    enc.configure(cfg, &mut |_| {}).unwrap();
-    for i in 0..10 {
-        let mut got = 0;
-        enc.process(input(i420_pattern(W, H, i), i, false), &cancel, &mut |_| {
-            got += 1
-        })
-        .unwrap();
-        assert_eq!(got, 1, "frame {i}");
+fn vpx_and_av1_realtime_are_one_in_one_out() {
+    for codec in ["vp8", "vp09.00.10.08", "av01.0.04M.08"] {
+        let cfg = VideoEncoderConfig {
+            latency_mode: LatencyMode::Realtime,
+            ..enc_config(codec)
+        };
+        let mut enc = VideoEncoderBackend::default();
+        let cancel = Cancel::never();
+        enc.configure(cfg, &mut |_| {}).unwrap();
+        for i in 0..10 {
+            let mut got = 0;
+            enc.process(input(i420_pattern(W, H, i), i, false), &cancel, &mut |_| {
+                got += 1
+            })
+            .unwrap();
+            assert_eq!(got, 1, "{codec} frame {i}");
+        }
     }
 }
 
@@ -299,7 +422,7 @@ fn other_pixel_formats_encode() {
 
 #[test]
 fn flush_then_continue() {
-    for codec in ["avc1.42001f", "vp8"] {
+    for codec in ["avc1.42001f", "vp8", "vp09.00.10.08", "av01.0.04M.08"] {
         let cfg = enc_config(codec);
         let mut enc = VideoEncoderBackend::default();
         let cancel = Cancel::never();
@@ -390,7 +513,12 @@ fn reconfigure_drains_and_reports_config_again() {
 
 #[test]
 fn quantizer_mode_follows_per_frame_quantizer() {
-    for (codec, lo, hi) in [("avc1.42001f", 10, 45), ("vp8", 4, 60)] {
+    for (codec, lo, hi) in [
+        ("avc1.42001f", 10, 45),
+        ("vp8", 4, 60),
+        ("vp09.00.10.08", 4, 60),
+        ("av01.0.04M.08", 4, 60),
+    ] {
         let cfg = VideoEncoderConfig {
             bitrate_mode: BitrateMode::Quantizer,
             bitrate: None,
@@ -452,12 +580,21 @@ fn support_checks() {
     ok("avc1.4d0028").unwrap();
     ok("avc1.640033").unwrap();
     ok("vp8").unwrap();
+    ok("vp09.00.10.08").unwrap();
+    ok("vp09.00.41.08.01.01.01.01.00").unwrap();
+    ok("vp09.02.10.10").unwrap();
+    ok("av01.0.04M.08").unwrap();
+    ok("av01.0.08M.08").unwrap();
     for bad in [
         "avc1.58001f",
         "avc1.6e001f",
         "avc1.4200ff",
-        "vp09.00.10.08",
-        "av01.0.04M.08",
+        "vp09.01.10.08",
+        "vp09.02.10.12",
+        "vp09.03.10.10",
+        "av01.0.04M.10",
+        "av01.1.04M.08",
+        "av01.2.04M.12",
         "hvc1.1.6.L93.B0",
         "bogus",
         "VP8",
@@ -501,7 +638,7 @@ fn support_checks() {
     // configure reports the same error.
     let mut enc = VideoEncoderBackend::default();
     let e = enc
-        .configure(enc_config("vp09.00.10.08"), &mut |_| {})
+        .configure(enc_config("vp09.01.10.08"), &mut |_| {})
         .unwrap_err();
     assert_eq!(e.name, ErrorName::NotSupportedError);
 }

@@ -126,6 +126,26 @@ pub fn decode_all(
     frames
 }
 
+/// `f` as 8-bit: unchanged for 8-bit formats, the luma plane rounded to 8 bits (in an I420
+/// frame with grey chroma) for I420P10.
+pub fn to_8bit(f: &FrameBuffer) -> FrameBuffer {
+    if f.format() != VideoPixelFormat::I420P10 {
+        return f.clone();
+    }
+    let (w, h) = (f.coded_width(), f.coded_height());
+    let mut out = FrameBuffer::new_zeroed(VideoPixelFormat::I420, w, h).unwrap();
+    let (s, ss) = f.plane(0);
+    let (d, ds) = out.plane_mut(0);
+    for r in 0..h as usize {
+        for c in 0..w as usize {
+            let o = r * ss + c * 2;
+            let v = u16::from_le_bytes([s[o], s[o + 1]]);
+            d[r * ds + c] = ((v + 2) / 4).min(255) as u8;
+        }
+    }
+    out
+}
+
 /// PSNR of the luma planes of two same-sized 8-bit frames.
 pub fn psnr_y(a: &FrameBuffer, b: &FrameBuffer) -> f64 {
     assert_eq!(

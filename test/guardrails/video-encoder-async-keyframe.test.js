@@ -10,6 +10,8 @@ const configs = [
   { name: 'H.264 annexb realtime', config: { codec: 'avc1.4d001f', width: 320, height: 240, bitrate: 500_000, latencyMode: 'realtime', avc: { format: 'annexb' } } },
   { name: 'VP8 quality', config: { codec: 'vp8', width: 320, height: 240, bitrate: 500_000 } },
   { name: 'VP8 realtime', config: { codec: 'vp8', width: 320, height: 240, bitrate: 500_000, latencyMode: 'realtime' } },
+  { name: 'VP9 quality', config: { codec: 'vp09.00.10.08', width: 320, height: 240, bitrate: 500_000 } },
+  { name: 'AV1 realtime', config: { codec: 'av01.0.04M.08', width: 320, height: 240, bitrate: 500_000, latencyMode: 'realtime' } },
 ];
 
 for (const { name, config } of configs) {

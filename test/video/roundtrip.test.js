@@ -15,6 +15,8 @@ const cases = [
   ['H.264 realtime', { codec: 'avc1.4d001f', width: W, height: H, bitrate: 1_000_000, latencyMode: 'realtime' }],
   ['VP8', { codec: 'vp8', width: W, height: H, bitrate: 1_000_000 }],
   ['VP8 realtime', { codec: 'vp8', width: W, height: H, bitrate: 1_000_000, latencyMode: 'realtime' }],
+  ['VP9', { codec: 'vp09.00.10.08', width: W, height: H, bitrate: 1_000_000 }],
+  ['AV1', { codec: 'av01.0.04M.08', width: W, height: H, bitrate: 1_000_000 }],
 ];
 
 for (const [name, config] of cases) {

@@ -2,7 +2,9 @@
 // WebCodecs for Node.js: the classes as named exports.
 const { VideoEncoder, VideoDecoder } = require('./video-codecs');
 const { VideoFrame, VideoColorSpace } = require('./video-frame');
-const { EncodedVideoChunk } = require('./chunks');
+const { AudioEncoder, AudioDecoder } = require('./audio-codecs');
+const { AudioData } = require('./audio-data');
+const { EncodedVideoChunk, EncodedAudioChunk } = require('./chunks');
 const { DOMRectReadOnly } = require('./geometry');
 
 module.exports = {
@@ -11,5 +13,9 @@ module.exports = {
   VideoFrame,
   VideoColorSpace,
   EncodedVideoChunk,
+  AudioEncoder,
+  AudioDecoder,
+  AudioData,
+  EncodedAudioChunk,
   DOMRectReadOnly,
 };

@@ -9,6 +9,10 @@ export const {
   VideoFrame,
   VideoColorSpace,
   EncodedVideoChunk,
+  AudioEncoder,
+  AudioDecoder,
+  AudioData,
+  EncodedAudioChunk,
   DOMRectReadOnly,
 } = api;
 export default api;

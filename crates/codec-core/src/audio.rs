@@ -85,7 +85,9 @@ impl AudioSampleFormat {
         match self {
             U8 | U8Planar => (f32::from(b[0]) - 128.0) / 128.0,
             S16 | S16Planar => f32::from(i16::from_le_bytes([b[0], b[1]])) / 32768.0,
-            S32 | S32Planar => i32::from_le_bytes([b[0], b[1], b[2], b[3]]) as f32 / 2_147_483_648.0,
+            S32 | S32Planar => {
+                i32::from_le_bytes([b[0], b[1], b[2], b[3]]) as f32 / 2_147_483_648.0
+            }
             F32 | F32Planar => f32::from_le_bytes([b[0], b[1], b[2], b[3]]),
         }
     }
@@ -94,10 +96,13 @@ impl AudioSampleFormat {
         use AudioSampleFormat::*;
         match self {
             U8 | U8Planar => out[0] = (v * 128.0 + 128.0).round().clamp(0.0, 255.0) as u8,
-            S16 | S16Planar => out[..2]
-                .copy_from_slice(&((v * 32768.0).round().clamp(-32768.0, 32767.0) as i16).to_le_bytes()),
+            S16 | S16Planar => out[..2].copy_from_slice(
+                &((v * 32768.0).round().clamp(-32768.0, 32767.0) as i16).to_le_bytes(),
+            ),
             S32 | S32Planar => out[..4].copy_from_slice(
-                &((f64::from(v) * 2_147_483_648.0).round().clamp(-2_147_483_648.0, 2_147_483_647.0) as i32)
+                &((f64::from(v) * 2_147_483_648.0)
+                    .round()
+                    .clamp(-2_147_483_648.0, 2_147_483_647.0) as i32)
                     .to_le_bytes(),
             ),
             F32 | F32Planar => out[..4].copy_from_slice(&v.to_le_bytes()),
@@ -141,13 +146,24 @@ impl AudioBuffer {
         src: &[u8],
     ) -> Result<Self, CodecError> {
         if !(sample_rate > 0.0 && sample_rate.is_finite()) || frames == 0 || channels == 0 {
-            return Err(CodecError::type_error("sampleRate, numberOfFrames and numberOfChannels must be non-zero"));
+            return Err(CodecError::type_error(
+                "sampleRate, numberOfFrames and numberOfChannels must be non-zero",
+            ));
         }
         let need = frames as u64 * channels as u64 * format.bytes_per_sample() as u64;
         if (src.len() as u64) < need {
-            return Err(CodecError::type_error(format!("data is {} bytes, {need} are needed", src.len())));
+            return Err(CodecError::type_error(format!(
+                "data is {} bytes, {need} are needed",
+                src.len()
+            )));
         }
-        Ok(Self { format, sample_rate, frames, channels, data: src[..need as usize].to_vec() })
+        Ok(Self {
+            format,
+            sample_rate,
+            frames,
+            channels,
+            data: src[..need as usize].to_vec(),
+        })
     }
 
     /// Format.
@@ -193,7 +209,9 @@ impl AudioBuffer {
     pub fn copy_element_count(&self, o: &AudioCopy) -> Result<usize, CodecError> {
         let dest = o.format.unwrap_or(self.format);
         if !dest.is_planar() && o.plane_index > 0 {
-            return Err(CodecError::range_error("planeIndex must be 0 for interleaved formats"));
+            return Err(CodecError::range_error(
+                "planeIndex must be 0 for interleaved formats",
+            ));
         }
         if dest.is_planar() && o.plane_index >= self.channels {
             return Err(CodecError::range_error("planeIndex is out of range"));
@@ -209,7 +227,11 @@ impl AudioBuffer {
             Some(c) => c,
             None => copy_frames,
         };
-        Ok(if dest.is_planar() { count as usize } else { count as usize * self.channels as usize })
+        Ok(if dest.is_planar() {
+            count as usize
+        } else {
+            count as usize * self.channels as usize
+        })
     }
 
     /// `allocationSize(options)`.
@@ -228,11 +250,19 @@ impl AudioBuffer {
     pub fn copy_to(&self, dest: &mut [u8], o: &AudioCopy) -> Result<(), CodecError> {
         let size = self.allocation_size(o)?;
         if dest.len() < size {
-            return Err(CodecError::range_error(format!("destination is {} bytes, {size} are needed", dest.len())));
+            return Err(CodecError::range_error(format!(
+                "destination is {} bytes, {size} are needed",
+                dest.len()
+            )));
         }
         let df = o.format.unwrap_or(self.format);
         let bps = df.bytes_per_sample();
-        let frames = self.copy_element_count(o)? / if df.is_planar() { 1 } else { self.channels as usize };
+        let frames = self.copy_element_count(o)?
+            / if df.is_planar() {
+                1
+            } else {
+                self.channels as usize
+            };
         if df == self.format {
             // Same layout: a straight byte copy.
             let start = if df.is_planar() {
@@ -307,16 +337,28 @@ impl AudioEncoderConfig {
     /// `TypeError` for an empty codec, a zero rate or channel count, or an invalid Opus/FLAC
     /// extension.
     pub fn validate(&self) -> Result<(), CodecError> {
-        if self.codec.trim_matches(|c: char| c.is_ascii_whitespace()).is_empty() {
+        if self
+            .codec
+            .trim_matches(|c: char| c.is_ascii_whitespace())
+            .is_empty()
+        {
             return Err(CodecError::type_error("codec is empty"));
         }
         if self.sample_rate == 0 || self.number_of_channels == 0 {
-            return Err(CodecError::type_error("sampleRate and numberOfChannels must be non-zero"));
+            return Err(CodecError::type_error(
+                "sampleRate and numberOfChannels must be non-zero",
+            ));
         }
         if let Some(o) = &self.opus {
             if let Some(d) = o.frame_duration {
-                if ![2500, 5000, 10000, 20000, 40000, 60000, 80000, 100000, 120000].contains(&d) {
-                    return Err(CodecError::type_error("opus.frameDuration is not a valid Opus frame duration"));
+                if ![
+                    2500, 5000, 10000, 20000, 40000, 60000, 80000, 100000, 120000,
+                ]
+                .contains(&d)
+                {
+                    return Err(CodecError::type_error(
+                        "opus.frameDuration is not a valid Opus frame duration",
+                    ));
                 }
             }
             if o.complexity.is_some_and(|c| c > 10) {
@@ -357,11 +399,17 @@ impl AudioDecoderConfig {
     /// # Errors
     /// `TypeError` for an empty codec or a zero rate or channel count.
     pub fn validate(&self) -> Result<(), CodecError> {
-        if self.codec.trim_matches(|c: char| c.is_ascii_whitespace()).is_empty() {
+        if self
+            .codec
+            .trim_matches(|c: char| c.is_ascii_whitespace())
+            .is_empty()
+        {
             return Err(CodecError::type_error("codec is empty"));
         }
         if self.sample_rate == 0 || self.number_of_channels == 0 {
-            return Err(CodecError::type_error("sampleRate and numberOfChannels must be non-zero"));
+            return Err(CodecError::type_error(
+                "sampleRate and numberOfChannels must be non-zero",
+            ));
         }
         Ok(())
     }
@@ -378,27 +426,59 @@ mod tests {
         let bytes: Vec<u8> = s.iter().flat_map(|v| v.to_le_bytes()).collect();
         let a = AudioBuffer::from_bytes(S16, 48000.0, 2, 2, &bytes).expect("audio");
         let mut out = vec![0u8; 8];
-        let o = AudioCopy { plane_index: 1, frame_offset: 0, frame_count: None, format: Some(F32Planar) };
+        let o = AudioCopy {
+            plane_index: 1,
+            frame_offset: 0,
+            frame_count: None,
+            format: Some(F32Planar),
+        };
         a.copy_to(&mut out, &o).expect("copy");
-        let f: Vec<f32> = out.chunks(4).map(|c| f32::from_le_bytes([c[0], c[1], c[2], c[3]])).collect();
+        let f: Vec<f32> = out
+            .chunks(4)
+            .map(|c| f32::from_le_bytes([c[0], c[1], c[2], c[3]]))
+            .collect();
         assert_eq!(f, vec![0.5, 32767.0 / 32768.0]);
     }
 
     #[test]
     fn copy_checks_ranges() {
         let a = AudioBuffer::from_bytes(F32Planar, 8000.0, 4, 2, &[0; 32]).expect("audio");
-        let base = AudioCopy { plane_index: 0, frame_offset: 0, frame_count: None, format: None };
+        let base = AudioCopy {
+            plane_index: 0,
+            frame_offset: 0,
+            frame_count: None,
+            format: None,
+        };
         assert_eq!(a.allocation_size(&base).expect("size"), 16);
         for bad in [
-            AudioCopy { plane_index: 2, ..base },
-            AudioCopy { frame_offset: 4, ..base },
-            AudioCopy { frame_count: Some(5), ..base },
-            AudioCopy { plane_index: 1, format: Some(F32), ..base },
+            AudioCopy {
+                plane_index: 2,
+                ..base
+            },
+            AudioCopy {
+                frame_offset: 4,
+                ..base
+            },
+            AudioCopy {
+                frame_count: Some(5),
+                ..base
+            },
+            AudioCopy {
+                plane_index: 1,
+                format: Some(F32),
+                ..base
+            },
         ] {
-            assert_eq!(a.allocation_size(&bad).expect_err("range").name, crate::ErrorName::RangeError);
+            assert_eq!(
+                a.allocation_size(&bad).expect_err("range").name,
+                crate::ErrorName::RangeError
+            );
         }
         let mut small = vec![0u8; 15];
-        assert_eq!(a.copy_to(&mut small, &base).expect_err("small").name, crate::ErrorName::RangeError);
+        assert_eq!(
+            a.copy_to(&mut small, &base).expect_err("small").name,
+            crate::ErrorName::RangeError
+        );
         assert_eq!(a.duration_us(), 500);
     }
 

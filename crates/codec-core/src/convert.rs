@@ -21,7 +21,10 @@ pub fn convert_to_rgb(
     color_space: &VideoColorSpace,
 ) -> Result<FrameBuffer, CodecError> {
     if !format.is_rgb() {
-        return Err(CodecError::not_supported(format!("cannot convert to {}", format.as_str())));
+        return Err(CodecError::not_supported(format!(
+            "cannot convert to {}",
+            format.as_str()
+        )));
     }
     src.check_rect(rect)?;
     let mut out = FrameBuffer::new_zeroed(format, rect.width, rect.height)?;
@@ -36,7 +39,11 @@ pub fn convert_to_rgb(
             for x in 0..rect.width as usize {
                 let s = (rect.y as usize + y) * stride + (rect.x as usize + x) * 4;
                 let d = y * dst_stride + x * 4;
-                let (r, g, b) = if src_bgr { (p[s + 2], p[s + 1], p[s]) } else { (p[s], p[s + 1], p[s + 2]) };
+                let (r, g, b) = if src_bgr {
+                    (p[s + 2], p[s + 1], p[s])
+                } else {
+                    (p[s], p[s + 1], p[s + 2])
+                };
                 let a = if opaque { 255 } else { p[s + 3] };
                 write(&mut dst[d..d + 4], bgr, r, g, b, a);
             }
@@ -72,7 +79,10 @@ pub fn convert_to_rgb(
             let (cx, cy) = (sx / cx_sub as usize, sy / cy_sub as usize);
             let (cb, cr) = if sf == VideoPixelFormat::NV12 {
                 let (uv, s) = src.plane(1);
-                (f32::from(uv[cy * s + cx * 2]), f32::from(uv[cy * s + cx * 2 + 1]))
+                (
+                    f32::from(uv[cy * s + cx * 2]),
+                    f32::from(uv[cy * s + cx * 2 + 1]),
+                )
             } else {
                 let (u, us) = src.plane(1);
                 let (v, vs) = src.plane(2);
@@ -81,7 +91,11 @@ pub fn convert_to_rgb(
             let (yn, pb, pr) = if full {
                 (luma / 255.0, (cb - 128.0) / 255.0, (cr - 128.0) / 255.0)
             } else {
-                ((luma - 16.0) / 219.0, (cb - 128.0) / 224.0, (cr - 128.0) / 224.0)
+                (
+                    (luma - 16.0) / 219.0,
+                    (cb - 128.0) / 224.0,
+                    (cr - 128.0) / 224.0,
+                )
             };
             let r = yn + 2.0 * (1.0 - kr) * pr;
             let b = yn + 2.0 * (1.0 - kb) * pb;
@@ -134,8 +148,13 @@ mod tests {
             ((16, 128, 128), [0, 0, 0]),
         ] {
             let f = i420_solid(4, 4, y, u, v);
-            let out = convert_to_rgb(&f, Rect::new(0, 0, 4, 4), VideoPixelFormat::RGBA, &VideoColorSpace::REC709)
-                .expect("convert");
+            let out = convert_to_rgb(
+                &f,
+                Rect::new(0, 0, 4, 4),
+                VideoPixelFormat::RGBA,
+                &VideoColorSpace::REC709,
+            )
+            .expect("convert");
             let px = &out.plane(0).0[0..4];
             for c in 0..3 {
                 assert!((i32::from(px[c]) - rgb[c]).abs() <= 3, "{px:?} vs {rgb:?}");
@@ -146,12 +165,23 @@ mod tests {
 
     #[test]
     fn rgb_swizzles_and_rejects_non_rgb_targets() {
-        let src = FrameBuffer::from_bytes(VideoPixelFormat::RGBA, 1, 1, &[1, 2, 3, 4], None).expect("f");
-        let out = convert_to_rgb(&src, Rect::new(0, 0, 1, 1), VideoPixelFormat::BGRA, &VideoColorSpace::SRGB)
-            .expect("convert");
+        let src =
+            FrameBuffer::from_bytes(VideoPixelFormat::RGBA, 1, 1, &[1, 2, 3, 4], None).expect("f");
+        let out = convert_to_rgb(
+            &src,
+            Rect::new(0, 0, 1, 1),
+            VideoPixelFormat::BGRA,
+            &VideoColorSpace::SRGB,
+        )
+        .expect("convert");
         assert_eq!(out.plane(0).0, &[3, 2, 1, 4]);
-        let e = convert_to_rgb(&src, Rect::new(0, 0, 1, 1), VideoPixelFormat::I420, &VideoColorSpace::SRGB)
-            .expect_err("not rgb");
+        let e = convert_to_rgb(
+            &src,
+            Rect::new(0, 0, 1, 1),
+            VideoPixelFormat::I420,
+            &VideoColorSpace::SRGB,
+        )
+        .expect_err("not rgb");
         assert_eq!(e.name, crate::ErrorName::NotSupportedError);
     }
 }

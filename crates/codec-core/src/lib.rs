@@ -22,15 +22,16 @@ mod model;
 mod pixel;
 
 pub use audio::{
-    AudioBuffer, AudioCopy, AudioDecoderConfig, AudioEncoderConfig, AudioSampleFormat, OpusEncoderConfig,
+    AudioBuffer, AudioCopy, AudioDecoderConfig, AudioEncoderConfig, AudioSampleFormat,
+    OpusEncoderConfig,
 };
 pub use codec_string::{AvcCodecString, CodecString};
 pub use color::{ColorMatrix, ColorPrimaries, ColorTransfer, VideoColorSpace};
-pub use convert::convert_to_rgb;
 pub use config::{
     AlphaOption, AvcBitstreamFormat, BitrateMode, HardwareAcceleration, LatencyMode,
     OutputConfigTracker, VideoDecoderConfig, VideoEncoderConfig,
 };
+pub use convert::convert_to_rgb;
 pub use error::{CodecError, ErrorName};
 pub use frame::{EncodedChunkType, FrameBuffer, Rect};
 pub use model::{

@@ -43,6 +43,7 @@
 #![deny(unsafe_code)]
 #![warn(missing_docs)]
 
+mod audio;
 mod avc;
 mod codecs;
 mod convert;
@@ -53,6 +54,10 @@ mod raw;
 
 use std::sync::Once;
 
+pub use audio::{
+    audio_decoder_support, audio_encoder_support, AudioDecodeInput, AudioDecoderBackend,
+    AudioEncodeInput, AudioEncoderBackend, DecodedAudioOutput, EncodedAudioOutput,
+};
 
 pub use decoder::{
     video_decoder_support, DecodedVideoOutput, VideoDecodeInput, VideoDecoderBackend,

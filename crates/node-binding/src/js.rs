@@ -80,7 +80,6 @@ pub(crate) fn set_str<'a, C: Context<'a>>(
     Ok(())
 }
 
-
 /// Optional numeric argument `i` (`undefined` → `None`).
 pub(crate) fn opt_arg_f64(cx: &mut FunctionContext, i: usize) -> Option<f64> {
     let v = cx.argument_opt(i)?;

@@ -3,6 +3,7 @@
 //! (in `error.rs`, the only file that creates JS errors).
 #![deny(unsafe_code)]
 
+mod audio;
 mod codec;
 mod error;
 mod js;
@@ -13,6 +14,7 @@ mod video;
 fn main(mut cx: neon::context::ModuleContext) -> neon::result::NeonResult<()> {
     codec_ffmpeg::init();
     video::register(&mut cx)?;
+    audio::register(&mut cx)?;
     testing::register(&mut cx)?;
     Ok(())
 }

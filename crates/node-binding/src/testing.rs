@@ -42,16 +42,26 @@ fn stress_new(mut cx: FunctionContext) -> JsResult<JsBox<Stress>> {
 fn stress_start(mut cx: FunctionContext) -> JsResult<JsUndefined> {
     let b = cx.argument::<JsBox<Stress>>(0)?;
     let n = cx.argument::<JsNumber>(1)?.value(&mut cx) as usize;
-    let Some(sender) = b.cb.borrow().as_ref().map(|c| c.sender()) else { return Ok(cx.undefined()) };
+    let Some(sender) = b.cb.borrow().as_ref().map(|c| c.sender()) else {
+        return Ok(cx.undefined());
+    };
     for t in 0..n {
         let s = sender.clone();
-        let (stop, sent, rejected, finished) =
-            (b.stop.clone(), b.sent.clone(), b.rejected.clone(), b.finished.clone());
+        let (stop, sent, rejected, finished) = (
+            b.stop.clone(),
+            b.sent.clone(),
+            b.rejected.clone(),
+            b.finished.clone(),
+        );
         std::thread::spawn(move || {
             let mut i = 0u64;
             while !stop.load(Ordering::Acquire) {
                 let v = (t as u64) << 32 | i;
-                let r = if i % 16 == 0 { s.blocking_call(v) } else { s.call(v) };
+                let r = if i % 16 == 0 {
+                    s.blocking_call(v)
+                } else {
+                    s.call(v)
+                };
                 match r {
                     Ok(()) => sent.fetch_add(1, Ordering::Relaxed),
                     Err(e) => {

@@ -17,10 +17,10 @@ use neon::prelude::*;
 use neon::types::buffer::TypedArray;
 
 use crate::codec::{self, with_core, CodecBox, OutputToJs};
+use crate::error::{IntoJsError, OrThrow};
 use crate::js::{
     bytes, enum_or_default, opt_arg_f64, opt_bool, opt_f64, opt_str, opt_u32, set_num, set_str,
 };
-use crate::error::{IntoJsError, OrThrow};
 
 type EncBox = JsBox<CodecBox<VideoEncoderBackend>>;
 type DecBox = JsBox<CodecBox<VideoDecoderBackend>>;
@@ -420,7 +420,9 @@ fn frame_copy_to(mut cx: FunctionContext) -> JsResult<JsArray> {
 /// converts `rect` to an RGB format, then copies it into `dest`.
 fn frame_copy_to_rgb(mut cx: FunctionContext) -> JsResult<JsArray> {
     let b = cx.argument::<JsBox<FrameBox>>(0)?;
-    let Some(buf) = b.buffer() else { return CodecError::invalid_state("VideoFrame is closed").throw(&mut cx) };
+    let Some(buf) = b.buffer() else {
+        return CodecError::invalid_state("VideoFrame is closed").throw(&mut cx);
+    };
     let mut dest = cx.argument::<JsTypedArray<u8>>(1)?;
     let rect = rect_args(&mut cx, 2)?;
     let format = format_arg(&mut cx, 6)?;

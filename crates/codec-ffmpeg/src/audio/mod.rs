@@ -1,0 +1,67 @@
+//! Audio encoder and decoder backends.
+//!
+//! | codec string                    | encoder      | decoder              |
+//! |---------------------------------|--------------|----------------------|
+//! | `opus`                          | libopus      | FFmpeg `opus`/libopus|
+//! | `mp4a.40.2` / `mp4a.40.02`      | FFmpeg `aac` | FFmpeg `aac`         |
+//! | `flac`                          | FFmpeg `flac`| FFmpeg `flac`        |
+//! | `pcm-u8/s16/s24/s32/f32`, `ulaw`, `alaw` | FFmpeg `pcm_*` | FFmpeg `pcm_*` |
+//! | `mp3`, `mp4a.6B`, `mp4a.69`     | libmp3lame   | FFmpeg `mp3float`    |
+//! | `vorbis`                        | libvorbis    | FFmpeg `vorbis`      |
+
+mod decoder;
+mod encoder;
+
+pub use decoder::{
+    audio_decoder_support, AudioDecodeInput, AudioDecoderBackend, DecodedAudioOutput,
+};
+pub use encoder::{
+    audio_encoder_support, AudioEncodeInput, AudioEncoderBackend, EncodedAudioOutput,
+};
+
+use codec_core::CodecError;
+
+/// The audio codec families.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Kind {
+    Opus,
+    Aac,
+    Flac,
+    Mp3,
+    Vorbis,
+    /// PCM variants, with the FFmpeg codec name.
+    Pcm(&'static str),
+}
+
+/// Maps a WebCodecs audio codec string to its family.
+pub(crate) fn kind_of(codec: &str) -> Result<Kind, CodecError> {
+    Ok(match codec {
+        "opus" => Kind::Opus,
+        "mp4a.40.2" | "mp4a.40.02" => Kind::Aac,
+        "flac" => Kind::Flac,
+        "mp3" | "mp4a.6B" | "mp4a.69" => Kind::Mp3,
+        "vorbis" => Kind::Vorbis,
+        "pcm-u8" => Kind::Pcm("pcm_u8"),
+        "pcm-s16" => Kind::Pcm("pcm_s16le"),
+        "pcm-s24" => Kind::Pcm("pcm_s24le"),
+        "pcm-s32" => Kind::Pcm("pcm_s32le"),
+        "pcm-f32" => Kind::Pcm("pcm_f32le"),
+        "ulaw" => Kind::Pcm("pcm_mulaw"),
+        "alaw" => Kind::Pcm("pcm_alaw"),
+        _ => {
+            return Err(CodecError::not_supported(format!(
+                "unsupported audio codec '{codec}'"
+            )))
+        }
+    })
+}
+
+/// MPEG-4 sampling frequency index table (ADTS / AudioSpecificConfig).
+pub(crate) const AAC_RATES: [u32; 13] = [
+    96000, 88200, 64000, 48000, 44100, 32000, 24000, 22050, 16000, 12000, 11025, 8000, 7350,
+];
+
+/// `samples * 1e6 / rate` in integer math (truncated).
+pub(crate) fn samples_to_us(samples: i64, rate: u32) -> i64 {
+    (i128::from(samples) * 1_000_000 / i128::from(rate.max(1))) as i64
+}

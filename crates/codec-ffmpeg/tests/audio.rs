@@ -1,0 +1,593 @@
+//! Audio encode → decode round trips, real fixtures and corrupt input.
+
+use std::path::Path;
+use std::sync::Arc;
+
+use codec_core::{
+    AudioBuffer, AudioCopy, AudioDecoderConfig, AudioEncoderConfig, AudioSampleFormat, ErrorName,
+    OpusEncoderConfig,
+};
+use codec_ffmpeg::{
+    audio_decoder_support, audio_encoder_support, AudioDecodeInput, AudioDecoderBackend,
+    AudioEncodeInput, AudioEncoderBackend, DecodedAudioOutput, EncodedAudioOutput,
+};
+use control_queue::{Backend, Cancel};
+use ffmpeg_next as ffmpeg;
+
+const FIXTURES: &str = "/work/shared/fixtures/wpt-media";
+
+/// A two-channel chirp (quantised to the s16 grid so 16-bit lossless codecs are exact).
+fn signal(rate: u32, frames: usize, channels: usize) -> Vec<Vec<f32>> {
+    (0..channels)
+        .map(|c| {
+            (0..frames)
+                .map(|i| {
+                    let t = i as f64 / f64::from(rate);
+                    let f0 = 200.0 + 150.0 * c as f64;
+                    let phase = 2.0 * std::f64::consts::PI * (f0 * t + 1500.0 * t * t);
+                    let v = 0.5 * phase.sin();
+                    ((v * 32768.0).round() / 32768.0) as f32
+                })
+                .collect()
+        })
+        .collect()
+}
+
+fn planar_bytes(planes: &[Vec<f32>], start: usize, n: usize) -> Vec<u8> {
+    planes
+        .iter()
+        .flat_map(|p| p[start..start + n].iter().flat_map(|v| v.to_le_bytes()))
+        .collect()
+}
+
+fn encode(cfg: &AudioEncoderConfig, sig: &[Vec<f32>], piece: usize) -> Vec<EncodedAudioOutput> {
+    let mut enc = AudioEncoderBackend::default();
+    let mut chunks = Vec::new();
+    enc.configure(cfg.clone(), &mut |o| chunks.push(o))
+        .expect("configure");
+    let rate = cfg.sample_rate;
+    let total = sig[0].len();
+    let mut at = 0;
+    while at < total {
+        let n = piece.min(total - at);
+        let buf = AudioBuffer::from_bytes(
+            AudioSampleFormat::F32Planar,
+            rate as f32,
+            n as u32,
+            sig.len() as u32,
+            &planar_bytes(sig, at, n),
+        )
+        .expect("buffer");
+        let timestamp = 1_000 + (at as i64 * 1_000_000 / i64::from(rate));
+        enc.process(
+            AudioEncodeInput {
+                data: Arc::new(buf),
+                timestamp,
+            },
+            &Cancel::never(),
+            &mut |o| chunks.push(o),
+        )
+        .expect("encode");
+        at += n;
+    }
+    enc.flush(&Cancel::never(), &mut |o| chunks.push(o))
+        .expect("flush");
+    chunks
+}
+
+fn to_planes(outs: &[DecodedAudioOutput]) -> Vec<Vec<f32>> {
+    let ch = outs.first().map_or(0, |o| o.data.channels() as usize);
+    let mut planes = vec![Vec::new(); ch];
+    for o in outs {
+        for (c, plane) in planes.iter_mut().enumerate() {
+            let opt = AudioCopy {
+                plane_index: c as u32,
+                frame_offset: 0,
+                frame_count: None,
+                format: Some(AudioSampleFormat::F32Planar),
+            };
+            let mut b = vec![0u8; o.data.allocation_size(&opt).expect("size")];
+            o.data.copy_to(&mut b, &opt).expect("copy");
+            plane.extend(
+                b.chunks_exact(4)
+                    .map(|c| f32::from_le_bytes([c[0], c[1], c[2], c[3]])),
+            );
+        }
+    }
+    planes
+}
+
+fn decode(cfg: &AudioDecoderConfig, chunks: &[AudioDecodeInput]) -> Vec<DecodedAudioOutput> {
+    let mut dec = AudioDecoderBackend::default();
+    let mut outs = Vec::new();
+    dec.configure(cfg.clone(), &mut |o| outs.push(o))
+        .expect("configure decoder");
+    for c in chunks {
+        dec.process(c.clone(), &Cancel::never(), &mut |o| outs.push(o))
+            .expect("decode");
+    }
+    dec.flush(&Cancel::never(), &mut |o| outs.push(o))
+        .expect("flush decoder");
+    outs
+}
+
+/// SNR (dB) of `dec` against `orig` at the best lag in 0..=4096 (lag = decoder delay).
+fn snr(orig: &[f32], dec: &[f32]) -> (f64, usize) {
+    let win = 4096.min(orig.len() / 2);
+    let base = orig.len() / 4;
+    let mut best = (f64::MAX, 0);
+    for lag in 0..=4096usize {
+        if base + lag + win > dec.len() {
+            break;
+        }
+        let e: f64 = (0..win)
+            .map(|i| f64::from(orig[base + i] - dec[base + lag + i]).powi(2))
+            .sum();
+        if e < best.0 {
+            best = (e, lag);
+        }
+    }
+    let lag = best.1;
+    let n = orig.len().min(dec.len().saturating_sub(lag));
+    // Skip the first and last 2048 samples (codec ramp-up / padding).
+    let (lo, hi) = (2048.min(n / 4), n.saturating_sub(2048));
+    let (mut s, mut e) = (0f64, 0f64);
+    for i in lo..hi {
+        s += f64::from(orig[i]).powi(2);
+        e += f64::from(orig[i] - dec[i + lag]).powi(2);
+    }
+    if e == 0.0 {
+        return (f64::INFINITY, lag);
+    }
+    (10.0 * (s / e).log10(), lag)
+}
+
+fn round_trip(cfg: AudioEncoderConfig, min_snr: f64) -> f64 {
+    audio_encoder_support(&cfg).expect("encoder support");
+    let rate = cfg.sample_rate;
+    let sig = signal(rate, rate as usize, cfg.number_of_channels as usize);
+    let chunks = encode(&cfg, &sig, 700);
+    assert!(!chunks.is_empty(), "{}: no chunks", cfg.codec);
+    let dc = chunks[0]
+        .decoder_config
+        .clone()
+        .expect("first chunk carries decoderConfig");
+    assert!(
+        chunks[1..].iter().all(|c| c.decoder_config.is_none()),
+        "{}: decoderConfig repeated",
+        cfg.codec
+    );
+    assert_eq!(chunks[0].timestamp, 1_000, "{}: first timestamp", cfg.codec);
+    for w in chunks.windows(2) {
+        let expect = w[0].timestamp + w[0].duration.expect("duration") as i64;
+        assert!(
+            (w[1].timestamp - expect).abs() <= 1,
+            "{}: {} then {} ({:?})",
+            cfg.codec,
+            w[0].timestamp,
+            w[1].timestamp,
+            w[0].duration
+        );
+    }
+    audio_decoder_support(&dc).expect("decoder support");
+    let inputs: Vec<AudioDecodeInput> = chunks
+        .iter()
+        .map(|c| AudioDecodeInput {
+            data: c.data.clone(),
+            timestamp: c.timestamp,
+            duration: c.duration,
+        })
+        .collect();
+    let outs = decode(&dc, &inputs);
+    let planes = to_planes(&outs);
+    assert_eq!(planes.len(), cfg.number_of_channels as usize);
+    let dec_rate = outs[0].data.sample_rate() as u32;
+    assert_eq!(dec_rate, rate, "{}: decoded rate", cfg.codec);
+    let got = planes[0].len() as i64;
+    let want = sig[0].len() as i64;
+    assert!(
+        (got - want).abs() <= 4096,
+        "{}: decoded {got} samples, fed {want}",
+        cfg.codec
+    );
+    let mut worst = f64::INFINITY;
+    for c in 0..planes.len() {
+        let (s, lag) = snr(&sig[c], &planes[c]);
+        eprintln!(
+            "{} @{rate} ch{c}: SNR {s:.1} dB, lag {lag}, {} chunks, {got} samples",
+            cfg.codec,
+            chunks.len()
+        );
+        worst = worst.min(s);
+    }
+    assert!(
+        worst >= min_snr,
+        "{}: SNR {worst:.1} < {min_snr}",
+        cfg.codec
+    );
+    worst
+}
+
+fn cfg(codec: &str, rate: u32, ch: u32) -> AudioEncoderConfig {
+    AudioEncoderConfig {
+        codec: codec.into(),
+        sample_rate: rate,
+        number_of_channels: ch,
+        bitrate: Some(128_000),
+        ..Default::default()
+    }
+}
+
+#[test]
+fn opus_round_trip() {
+    round_trip(cfg("opus", 48000, 2), 15.0);
+    let mut c = cfg("opus", 48000, 1);
+    c.opus = Some(OpusEncoderConfig {
+        format_ogg: true,
+        frame_duration: Some(10_000),
+        complexity: Some(5),
+        ..Default::default()
+    });
+    round_trip(c.clone(), 15.0);
+    let chunks = encode(&c, &signal(48000, 4800, 1), 700);
+    let d = chunks[0]
+        .decoder_config
+        .clone()
+        .expect("dc")
+        .description
+        .expect("OpusHead");
+    assert_eq!(d.len(), 19);
+    assert_eq!(&d[..8], b"OpusHead");
+    assert_eq!(chunks[0].duration, Some(10_000));
+}
+
+#[test]
+fn aac_round_trip() {
+    round_trip(cfg("mp4a.40.2", 48000, 2), 15.0);
+    let mut c = cfg("mp4a.40.02", 44100, 2);
+    c.aac_adts = true;
+    round_trip(c.clone(), 15.0);
+    let chunks = encode(&c, &signal(44100, 4410, 2), 700);
+    assert!(chunks[0]
+        .decoder_config
+        .as_ref()
+        .expect("dc")
+        .description
+        .is_none());
+    for ch in &chunks {
+        assert_eq!(&ch.data[..2], &[0xFF, 0xF1]);
+        let len = (usize::from(ch.data[3] & 3) << 11)
+            | (usize::from(ch.data[4]) << 3)
+            | usize::from(ch.data[5] >> 5);
+        assert_eq!(len, ch.data.len());
+    }
+}
+
+#[test]
+fn flac_round_trip() {
+    assert!(round_trip(cfg("flac", 48000, 2), 90.0) >= 90.0);
+    round_trip(cfg("flac", 44100, 1), 90.0);
+    let no_desc = AudioDecoderConfig {
+        codec: "flac".into(),
+        sample_rate: 48000,
+        number_of_channels: 2,
+        description: None,
+    };
+    assert_eq!(
+        audio_decoder_support(&no_desc)
+            .expect_err("needs description")
+            .name,
+        ErrorName::NotSupportedError
+    );
+}
+
+#[test]
+fn pcm_round_trip() {
+    for (codec, min) in [
+        ("pcm-s16", 90.0),
+        ("pcm-s24", 90.0),
+        ("pcm-s32", 90.0),
+        ("pcm-f32", 90.0),
+        ("pcm-u8", 35.0),
+        ("ulaw", 30.0),
+        ("alaw", 30.0),
+    ] {
+        round_trip(cfg(codec, 48000, 2), min);
+    }
+}
+
+#[test]
+fn mp3_round_trip() {
+    round_trip(cfg("mp3", 44100, 2), 15.0);
+    round_trip(cfg("mp4a.6B", 48000, 1), 15.0);
+}
+
+#[test]
+fn vorbis_round_trip() {
+    round_trip(cfg("vorbis", 48000, 2), 15.0);
+}
+
+#[test]
+fn unsupported_configs() {
+    assert_eq!(
+        audio_encoder_support(&cfg("opus", 44100, 2))
+            .expect_err("rate")
+            .name,
+        ErrorName::NotSupportedError
+    );
+    assert_eq!(
+        audio_encoder_support(&cfg("nope", 48000, 2))
+            .expect_err("codec")
+            .name,
+        ErrorName::NotSupportedError
+    );
+    assert_eq!(
+        audio_encoder_support(&cfg("opus", 48000, 0))
+            .expect_err("channels")
+            .name,
+        ErrorName::TypeError
+    );
+}
+
+/// (rate, channels, extradata, (timestamp µs, packet) list).
+type Demuxed = (u32, u32, Vec<u8>, Vec<(i64, Vec<u8>)>);
+
+/// Demuxes the first audio stream of `path`: (rate, channels, extradata, packets).
+#[allow(unsafe_code)]
+fn demux(path: &Path) -> Demuxed {
+    ffmpeg::init().expect("init");
+    let mut ictx = ffmpeg::format::input(&path).expect("open");
+    let stream = ictx
+        .streams()
+        .best(ffmpeg::media::Type::Audio)
+        .expect("audio stream");
+    let idx = stream.index();
+    let tb = stream.time_base();
+    let par = stream.parameters();
+    // SAFETY: `par` borrows the stream's live AVCodecParameters; extradata is null or
+    // `extradata_size` readable bytes, copied out before the borrow ends.
+    let extradata = unsafe {
+        let p = par.as_ptr();
+        if (*p).extradata.is_null() || (*p).extradata_size <= 0 {
+            Vec::new()
+        } else {
+            std::slice::from_raw_parts((*p).extradata, (*p).extradata_size as usize).to_vec()
+        }
+    };
+    let dec = ffmpeg::codec::Context::from_parameters(par)
+        .expect("ctx")
+        .decoder()
+        .audio()
+        .expect("audio");
+    let (rate, ch) = (dec.rate(), u32::from(dec.channels()));
+    let packets = ictx
+        .packets()
+        .filter(|(s, _)| s.index() == idx)
+        .filter_map(|(_, p)| {
+            let ts = p.pts().unwrap_or(0) * 1_000_000 * i64::from(tb.numerator())
+                / i64::from(tb.denominator().max(1));
+            p.data().map(|d| (ts, d.to_vec()))
+        })
+        .collect();
+    (rate, ch, extradata, packets)
+}
+
+#[test]
+fn fixtures() {
+    if !Path::new(FIXTURES).is_dir() {
+        eprintln!("skipping: {FIXTURES} is missing");
+        return;
+    }
+    // Expected sample counts: `ffmpeg -v error -i FILE -f f32le -ac 1 - | wc -c` / 4. The CLI
+    // trims with container info (Ogg granules, LAME/Xing gapless data) that raw chunks don't
+    // carry, so lossy codecs get a tolerance; PCM, FLAC and ADTS must match exactly.
+    let cases: [(&str, &str, bool, i64, i64); 12] = [
+        ("sfx.adts", "mp4a.40.2", false, 10240, 1024),
+        ("sfx.flac", "flac", true, 10240, 0),
+        // 10 frames × 1152; the CLI also drops the 1105-sample LAME delay/padding.
+        ("sfx.mp3", "mp3", false, 10415, 1105),
+        ("sfx-opus.ogg", "opus", true, 9288, 1024),
+        ("sfx-vorbis.ogg", "vorbis", true, 3968, 2048),
+        ("sfx-pcm-u8.wav", "pcm-u8", false, 10240, 0),
+        ("sfx-pcm-s16.wav", "pcm-s16", false, 10240, 0),
+        ("sfx-pcm-s24.wav", "pcm-s24", false, 10240, 0),
+        ("sfx-pcm-s32.wav", "pcm-s32", false, 10240, 0),
+        ("sfx-pcm-f32.wav", "pcm-f32", false, 10240, 0),
+        ("sfx-alaw.wav", "alaw", false, 10240, 0),
+        ("sfx-ulaw.wav", "ulaw", false, 10240, 0),
+    ];
+    for (file, codec, use_desc, want, tol) in cases {
+        let (rate, ch, extradata, packets) = demux(&Path::new(FIXTURES).join(file));
+        let description = use_desc.then(|| {
+            if codec == "flac" && extradata.len() == 34 {
+                let mut d = b"fLaC".to_vec();
+                d.extend_from_slice(&[0x80, 0, 0, 34]);
+                d.extend_from_slice(&extradata);
+                d
+            } else {
+                extradata.clone()
+            }
+        });
+        let dc = AudioDecoderConfig {
+            codec: codec.into(),
+            sample_rate: rate,
+            number_of_channels: ch,
+            description,
+        };
+        let inputs: Vec<AudioDecodeInput> = packets
+            .iter()
+            .map(|(ts, p)| AudioDecodeInput {
+                data: p.clone(),
+                timestamp: *ts,
+                duration: None,
+            })
+            .collect();
+        let outs = decode(&dc, &inputs);
+        let got: i64 = outs.iter().map(|o| i64::from(o.data.frames())).sum();
+        eprintln!(
+            "{file}: {} packets → {got} samples (ffmpeg CLI: {want})",
+            packets.len()
+        );
+        assert!(
+            (got - want).abs() <= tol,
+            "{file}: decoded {got} samples, ffmpeg gives {want}"
+        );
+        for w in outs.windows(2) {
+            assert!(
+                w[1].timestamp >= w[0].timestamp,
+                "{file}: timestamps go backwards"
+            );
+        }
+    }
+}
+
+#[test]
+fn corrupt_input_never_panics() {
+    let mut seed = 0x1234_5678_u32;
+    let mut rnd = move || {
+        seed ^= seed << 13;
+        seed ^= seed >> 17;
+        seed ^= seed << 5;
+        seed
+    };
+    let mut configs = vec![
+        AudioDecoderConfig {
+            codec: "opus".into(),
+            sample_rate: 48000,
+            number_of_channels: 2,
+            description: None,
+        },
+        AudioDecoderConfig {
+            codec: "mp4a.40.2".into(),
+            sample_rate: 48000,
+            number_of_channels: 2,
+            description: None,
+        },
+        AudioDecoderConfig {
+            codec: "mp3".into(),
+            sample_rate: 44100,
+            number_of_channels: 2,
+            description: None,
+        },
+        AudioDecoderConfig {
+            codec: "pcm-s24".into(),
+            sample_rate: 48000,
+            number_of_channels: 2,
+            description: None,
+        },
+        AudioDecoderConfig {
+            codec: "ulaw".into(),
+            sample_rate: 8000,
+            number_of_channels: 1,
+            description: None,
+        },
+    ];
+    // Real configs, truncated packets.
+    let sig = signal(48000, 9600, 2);
+    for codec in ["flac", "mp4a.40.2", "opus"] {
+        let chunks = encode(&cfg(codec, 48000, 2), &sig, 700);
+        let dc = chunks[0].decoder_config.clone().expect("dc");
+        let mut dec = AudioDecoderBackend::default();
+        dec.configure(dc.clone(), &mut |_| {}).expect("configure");
+        for c in &chunks {
+            let cut = c.data[..c.data.len() / 2].to_vec();
+            if let Err(e) = dec.process(
+                AudioDecodeInput {
+                    data: cut,
+                    timestamp: c.timestamp,
+                    duration: None,
+                },
+                &Cancel::never(),
+                &mut |_| {},
+            ) {
+                assert_eq!(e.name, ErrorName::EncodingError);
+                dec.configure(dc.clone(), &mut |_| {}).expect("reconfigure");
+            }
+        }
+        configs.push(dc);
+    }
+    // Garbage descriptions must not panic either.
+    configs.push(AudioDecoderConfig {
+        codec: "vorbis".into(),
+        sample_rate: 48000,
+        number_of_channels: 2,
+        description: Some(vec![2, 200, 1, 0, 0]),
+    });
+    for dc in configs {
+        let mut dec = AudioDecoderBackend::default();
+        if dec.configure(dc.clone(), &mut |_| {}).is_err() {
+            continue;
+        }
+        for i in 0..50 {
+            let len = 1 + (rnd() % 600) as usize;
+            let data: Vec<u8> = (0..len).map(|_| rnd() as u8).collect();
+            match dec.process(
+                AudioDecodeInput {
+                    data,
+                    timestamp: i * 1000,
+                    duration: None,
+                },
+                &Cancel::never(),
+                &mut |_| {},
+            ) {
+                Ok(()) => {}
+                Err(e) => {
+                    assert_eq!(e.name, ErrorName::EncodingError, "{}: {e:?}", dc.codec);
+                    dec.configure(dc.clone(), &mut |_| {}).expect("reconfigure");
+                }
+            }
+        }
+        let _ = dec.flush(&Cancel::never(), &mut |_| {});
+    }
+}
+
+#[test]
+fn flush_reopens_and_gaps_restart_timestamps() {
+    let c = cfg("mp4a.40.2", 48000, 1);
+    let sig = signal(48000, 4800, 1);
+    let mut enc = AudioEncoderBackend::default();
+    let mut chunks = Vec::new();
+    enc.configure(c, &mut |o| chunks.push(o))
+        .expect("configure");
+    let feed = |enc: &mut AudioEncoderBackend, ts: i64, chunks: &mut Vec<EncodedAudioOutput>| {
+        let buf = AudioBuffer::from_bytes(
+            AudioSampleFormat::F32Planar,
+            48000.0,
+            4800,
+            1,
+            &planar_bytes(&sig, 0, 4800),
+        )
+        .expect("buffer");
+        enc.process(
+            AudioEncodeInput {
+                data: Arc::new(buf),
+                timestamp: ts,
+            },
+            &Cancel::never(),
+            &mut |o| chunks.push(o),
+        )
+        .expect("encode");
+    };
+    feed(&mut enc, 0, &mut chunks);
+    // A gap: the next input was expected at 100 000 µs.
+    feed(&mut enc, 5_000_000, &mut chunks);
+    enc.flush(&Cancel::never(), &mut |o| chunks.push(o))
+        .expect("flush");
+    let n = chunks.len();
+    assert!(
+        chunks.iter().any(|c| c.timestamp >= 5_000_000),
+        "gap restarts the base"
+    );
+    feed(&mut enc, 9_000_000, &mut chunks);
+    enc.flush(&Cancel::never(), &mut |o| chunks.push(o))
+        .expect("flush");
+    assert_eq!(chunks[n].timestamp, 9_000_000);
+    assert!(
+        chunks[n].decoder_config.is_none(),
+        "same decoderConfig is not re-reported"
+    );
+    assert_eq!(
+        chunks.iter().filter(|c| c.decoder_config.is_some()).count(),
+        1
+    );
+}

@@ -14,7 +14,7 @@ use codec_ffmpeg::{
 use neon::prelude::*;
 use neon::types::buffer::TypedArray;
 
-use crate::codec::{self, with_core, CodecBox, OutputToJs};
+use crate::codec::{self, with_core, CodecBox, JsConfig, OutputToJs};
 use crate::error::{IntoJsError, OrThrow};
 use crate::js::{
     bytes, enum_or_default, opt_arg_f64, opt_arg_str, opt_bool, opt_f64, opt_str, opt_u32, set_num,
@@ -139,22 +139,6 @@ fn audio_encoder_new(mut cx: FunctionContext) -> JsResult<EncBox> {
     )
 }
 
-fn audio_encoder_check_config(mut cx: FunctionContext) -> JsResult<JsBoolean> {
-    let o = cx.argument::<JsObject>(0)?;
-    let cfg = encoder_config(&mut cx, o)?;
-    cfg.validate().or_throw(&mut cx)?;
-    let ok = codec_ffmpeg::audio_encoder_support(&cfg).is_ok();
-    Ok(cx.boolean(ok))
-}
-
-fn audio_encoder_configure(mut cx: FunctionContext) -> JsResult<JsValue> {
-    let o = cx.argument::<JsObject>(2)?;
-    let cfg = encoder_config(&mut cx, o)?;
-    cfg.validate().or_throw(&mut cx)?;
-    let ((), ev) = with_core::<AudioEncoderBackend, _>(&mut cx, |c| c.model().configure(cfg))?;
-    Ok(ev.upcast())
-}
-
 fn audio_encoder_encode(mut cx: FunctionContext) -> JsResult<JsValue> {
     let data = cx.argument::<JsBox<AudioBox>>(2)?;
     let Some(buf) = data.buffer() else {
@@ -178,22 +162,6 @@ fn audio_decoder_new(mut cx: FunctionContext) -> JsResult<DecBox> {
         AudioDecoderBackend::default(),
         dispatch,
     )
-}
-
-fn audio_decoder_check_config(mut cx: FunctionContext) -> JsResult<JsBoolean> {
-    let o = cx.argument::<JsObject>(0)?;
-    let cfg = decoder_config(&mut cx, o)?;
-    cfg.validate().or_throw(&mut cx)?;
-    let ok = codec_ffmpeg::audio_decoder_support(&cfg).is_ok();
-    Ok(cx.boolean(ok))
-}
-
-fn audio_decoder_configure(mut cx: FunctionContext) -> JsResult<JsValue> {
-    let o = cx.argument::<JsObject>(2)?;
-    let cfg = decoder_config(&mut cx, o)?;
-    cfg.validate().or_throw(&mut cx)?;
-    let ((), ev) = with_core::<AudioDecoderBackend, _>(&mut cx, |c| c.model().configure(cfg))?;
-    Ok(ev.upcast())
 }
 
 fn audio_decoder_decode(mut cx: FunctionContext) -> JsResult<JsValue> {
@@ -309,16 +277,28 @@ fn audio_data_copy_to(mut cx: FunctionContext) -> JsResult<JsUndefined> {
 
 pub(crate) fn register(cx: &mut ModuleContext) -> NeonResult<()> {
     cx.export_function("audioEncoderNew", audio_encoder_new)?;
-    cx.export_function("audioEncoderCheckConfig", audio_encoder_check_config)?;
-    cx.export_function("audioEncoderConfigure", audio_encoder_configure)?;
+    cx.export_function(
+        "audioEncoderCheckConfig",
+        codec::check_config::<AudioEncoderBackend>,
+    )?;
+    cx.export_function(
+        "audioEncoderConfigure",
+        codec::configure::<AudioEncoderBackend>,
+    )?;
     cx.export_function("audioEncoderEncode", audio_encoder_encode)?;
     cx.export_function("audioEncoderState", codec::state::<AudioEncoderBackend>)?;
     cx.export_function("audioEncoderFlush", codec::flush::<AudioEncoderBackend>)?;
     cx.export_function("audioEncoderReset", codec::reset::<AudioEncoderBackend>)?;
     cx.export_function("audioEncoderClose", codec::close::<AudioEncoderBackend>)?;
     cx.export_function("audioDecoderNew", audio_decoder_new)?;
-    cx.export_function("audioDecoderCheckConfig", audio_decoder_check_config)?;
-    cx.export_function("audioDecoderConfigure", audio_decoder_configure)?;
+    cx.export_function(
+        "audioDecoderCheckConfig",
+        codec::check_config::<AudioDecoderBackend>,
+    )?;
+    cx.export_function(
+        "audioDecoderConfigure",
+        codec::configure::<AudioDecoderBackend>,
+    )?;
     cx.export_function("audioDecoderDecode", audio_decoder_decode)?;
     cx.export_function("audioDecoderState", codec::state::<AudioDecoderBackend>)?;
     cx.export_function("audioDecoderFlush", codec::flush::<AudioDecoderBackend>)?;
@@ -330,4 +310,28 @@ pub(crate) fn register(cx: &mut ModuleContext) -> NeonResult<()> {
     cx.export_function("audioDataAllocationSize", audio_data_allocation_size)?;
     cx.export_function("audioDataCopyTo", audio_data_copy_to)?;
     Ok(())
+}
+
+impl JsConfig for AudioEncoderConfig {
+    fn from_js<'a, C: Context<'a>>(cx: &mut C, o: Handle<'a, JsObject>) -> NeonResult<Self> {
+        encoder_config(cx, o)
+    }
+    fn validate(&self) -> Result<(), CodecError> {
+        AudioEncoderConfig::validate(self)
+    }
+    fn supported(&self) -> bool {
+        codec_ffmpeg::audio_encoder_support(self).is_ok()
+    }
+}
+
+impl JsConfig for AudioDecoderConfig {
+    fn from_js<'a, C: Context<'a>>(cx: &mut C, o: Handle<'a, JsObject>) -> NeonResult<Self> {
+        decoder_config(cx, o)
+    }
+    fn validate(&self) -> Result<(), CodecError> {
+        AudioDecoderConfig::validate(self)
+    }
+    fn supported(&self) -> bool {
+        codec_ffmpeg::audio_decoder_support(self).is_ok()
+    }
 }

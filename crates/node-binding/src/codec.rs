@@ -335,3 +335,45 @@ where
     let ((), events) = with_core::<B, _>(&mut cx, |c| c.model().close())?;
     Ok(events.upcast())
 }
+
+/// A codec configuration as the JS classes hand it over: read, checked for validity
+/// (`TypeError`) and for support (`NotSupportedError`), the same way for all four codecs.
+pub(crate) trait JsConfig: Sized {
+    /// Reads the converted dictionary.
+    fn from_js<'a, C: Context<'a>>(cx: &mut C, o: Handle<'a, JsObject>) -> NeonResult<Self>;
+    /// The spec's validity check.
+    fn validate(&self) -> Result<(), codec_core::CodecError>;
+    /// Whether the backend can run it.
+    fn supported(&self) -> bool;
+}
+
+fn valid_config<'a, T: JsConfig>(cx: &mut FunctionContext<'a>, arg: usize) -> NeonResult<T> {
+    let o = cx.argument::<JsObject>(arg)?;
+    let cfg = T::from_js(cx, o)?;
+    match cfg.validate() {
+        Ok(()) => Ok(cfg),
+        Err(e) => e.throw(cx),
+    }
+}
+
+/// `isConfigSupported` check: `(config) → boolean`, throwing `TypeError` for invalid configs.
+pub(crate) fn check_config<B>(mut cx: FunctionContext) -> JsResult<JsBoolean>
+where
+    B: Backend,
+    B::Config: JsConfig,
+{
+    let cfg = valid_config::<B::Config>(&mut cx, 0)?;
+    Ok(cx.boolean(cfg.supported()))
+}
+
+/// `configure(config)`: `(box, this, config) → events`.
+pub(crate) fn configure<B>(mut cx: FunctionContext) -> JsResult<JsValue>
+where
+    B: Backend,
+    B::Config: JsConfig,
+    B::Output: OutputToJs,
+{
+    let cfg = valid_config::<B::Config>(&mut cx, 2)?;
+    let ((), events) = with_core::<B, _>(&mut cx, |c| c.model().configure(cfg))?;
+    Ok(events.upcast())
+}

@@ -16,7 +16,7 @@ use codec_ffmpeg::{
 use neon::prelude::*;
 use neon::types::buffer::TypedArray;
 
-use crate::codec::{self, with_core, CodecBox, OutputToJs};
+use crate::codec::{self, with_core, CodecBox, JsConfig, OutputToJs};
 use crate::error::{IntoJsError, OrThrow};
 use crate::js::{
     bytes, enum_or_default, opt_arg_f64, opt_bool, opt_f64, opt_str, opt_u32, set_num, set_str,
@@ -221,22 +221,6 @@ fn video_encoder_new(mut cx: FunctionContext) -> JsResult<EncBox> {
     )
 }
 
-fn check_encoder_config(mut cx: FunctionContext) -> JsResult<JsBoolean> {
-    let o = cx.argument::<JsObject>(0)?;
-    let cfg = encoder_config(&mut cx, o)?;
-    cfg.validate().or_throw(&mut cx)?;
-    let ok = codec_ffmpeg::video_encoder_support(&cfg).is_ok();
-    Ok(cx.boolean(ok))
-}
-
-fn video_encoder_configure(mut cx: FunctionContext) -> JsResult<JsValue> {
-    let o = cx.argument::<JsObject>(2)?;
-    let cfg = encoder_config(&mut cx, o)?;
-    cfg.validate().or_throw(&mut cx)?;
-    let ((), ev) = with_core::<VideoEncoderBackend, _>(&mut cx, |c| c.model().configure(cfg))?;
-    Ok(ev.upcast())
-}
-
 fn video_encoder_encode(mut cx: FunctionContext) -> JsResult<JsValue> {
     let frame = cx.argument::<JsBox<FrameBox>>(2)?;
     let Some(buf) = frame.buffer() else {
@@ -273,22 +257,6 @@ fn video_decoder_new(mut cx: FunctionContext) -> JsResult<DecBox> {
         VideoDecoderBackend::default(),
         dispatch,
     )
-}
-
-fn check_decoder_config(mut cx: FunctionContext) -> JsResult<JsBoolean> {
-    let o = cx.argument::<JsObject>(0)?;
-    let cfg = decoder_config(&mut cx, o)?;
-    cfg.validate().or_throw(&mut cx)?;
-    let ok = codec_ffmpeg::video_decoder_support(&cfg).is_ok();
-    Ok(cx.boolean(ok))
-}
-
-fn video_decoder_configure(mut cx: FunctionContext) -> JsResult<JsValue> {
-    let o = cx.argument::<JsObject>(2)?;
-    let cfg = decoder_config(&mut cx, o)?;
-    cfg.validate().or_throw(&mut cx)?;
-    let ((), ev) = with_core::<VideoDecoderBackend, _>(&mut cx, |c| c.model().configure(cfg))?;
-    Ok(ev.upcast())
 }
 
 fn video_decoder_decode(mut cx: FunctionContext) -> JsResult<JsValue> {
@@ -448,16 +416,28 @@ fn frame_allocation_size(mut cx: FunctionContext) -> JsResult<JsNumber> {
 
 pub(crate) fn register(cx: &mut ModuleContext) -> NeonResult<()> {
     cx.export_function("videoEncoderNew", video_encoder_new)?;
-    cx.export_function("videoEncoderCheckConfig", check_encoder_config)?;
-    cx.export_function("videoEncoderConfigure", video_encoder_configure)?;
+    cx.export_function(
+        "videoEncoderCheckConfig",
+        codec::check_config::<VideoEncoderBackend>,
+    )?;
+    cx.export_function(
+        "videoEncoderConfigure",
+        codec::configure::<VideoEncoderBackend>,
+    )?;
     cx.export_function("videoEncoderEncode", video_encoder_encode)?;
     cx.export_function("videoEncoderState", codec::state::<VideoEncoderBackend>)?;
     cx.export_function("videoEncoderFlush", codec::flush::<VideoEncoderBackend>)?;
     cx.export_function("videoEncoderReset", codec::reset::<VideoEncoderBackend>)?;
     cx.export_function("videoEncoderClose", codec::close::<VideoEncoderBackend>)?;
     cx.export_function("videoDecoderNew", video_decoder_new)?;
-    cx.export_function("videoDecoderCheckConfig", check_decoder_config)?;
-    cx.export_function("videoDecoderConfigure", video_decoder_configure)?;
+    cx.export_function(
+        "videoDecoderCheckConfig",
+        codec::check_config::<VideoDecoderBackend>,
+    )?;
+    cx.export_function(
+        "videoDecoderConfigure",
+        codec::configure::<VideoDecoderBackend>,
+    )?;
     cx.export_function("videoDecoderDecode", video_decoder_decode)?;
     cx.export_function("videoDecoderState", codec::state::<VideoDecoderBackend>)?;
     cx.export_function("videoDecoderFlush", codec::flush::<VideoDecoderBackend>)?;
@@ -470,4 +450,28 @@ pub(crate) fn register(cx: &mut ModuleContext) -> NeonResult<()> {
     cx.export_function("frameAllocationSize", frame_allocation_size)?;
     cx.export_function("frameCopyToRgb", frame_copy_to_rgb)?;
     Ok(())
+}
+
+impl JsConfig for VideoEncoderConfig {
+    fn from_js<'a, C: Context<'a>>(cx: &mut C, o: Handle<'a, JsObject>) -> NeonResult<Self> {
+        encoder_config(cx, o)
+    }
+    fn validate(&self) -> Result<(), CodecError> {
+        VideoEncoderConfig::validate(self)
+    }
+    fn supported(&self) -> bool {
+        codec_ffmpeg::video_encoder_support(self).is_ok()
+    }
+}
+
+impl JsConfig for VideoDecoderConfig {
+    fn from_js<'a, C: Context<'a>>(cx: &mut C, o: Handle<'a, JsObject>) -> NeonResult<Self> {
+        decoder_config(cx, o)
+    }
+    fn validate(&self) -> Result<(), CodecError> {
+        VideoDecoderConfig::validate(self)
+    }
+    fn supported(&self) -> bool {
+        codec_ffmpeg::video_decoder_support(self).is_ok()
+    }
 }

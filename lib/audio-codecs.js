@@ -1,9 +1,11 @@
 'use strict';
 const native = require('./native');
 const idl = require('./webidl');
-const { CodecBase, dispatch, flushVia, convertInit, isConfigSupportedVia, kApply, kOutput } = require('./codec');
-const { AudioData, kCreate, kNative } = require('./audio-data');
-const { EncodedAudioChunk, kAdopt, kBytes } = require('./chunks');
+const {
+  dispatch, attachEvents, defineOnDequeue, flushVia, convertInit, isConfigSupportedVia,
+} = require('./codec');
+const { AudioData, createAudioData, audioDataNative } = require('./audio-data');
+const { EncodedAudioChunk, adoptAudioChunk, audioChunkBytes } = require('./chunks');
 
 function convertOpus(o) {
   o = idl.dictionary(o, 'OpusEncoderConfig');
@@ -57,11 +59,13 @@ function convertAudioDecoderConfig(config) {
   return out;
 }
 
-class AudioEncoder extends CodecBase {
+class AudioEncoder extends EventTarget {
   #h;
+  #ev;
   constructor(init) {
     const { output, error } = convertInit(init, 'AudioEncoderInit');
-    super(output, error);
+    super();
+    this.#ev = attachEvents(this, output, error, (chunk, metadata) => [adoptAudioChunk(chunk), metadata]);
     this.#h = native.audioEncoderNew(dispatch);
   }
 
@@ -69,34 +73,32 @@ class AudioEncoder extends CodecBase {
   get encodeQueueSize() { return native.audioEncoderState(this.#h)[1]; }
 
   configure(config) {
-    this[kApply](native.audioEncoderConfigure(this.#h, this, convertAudioEncoderConfig(config)));
+    this.#ev.apply(native.audioEncoderConfigure(this.#h, this, convertAudioEncoderConfig(config)));
   }
 
   encode(data) {
     if (!(data instanceof AudioData)) throw new TypeError('encode() needs an AudioData');
-    const a = AudioData[kNative](data);
+    const a = audioDataNative(data);
     if (a === null) throw new TypeError('the AudioData is closed');
-    this[kApply](native.audioEncoderEncode(this.#h, this, a.handle, a.timestamp));
+    this.#ev.apply(native.audioEncoderEncode(this.#h, this, a.handle, a.timestamp));
   }
 
-  flush() { return flushVia(this, native.audioEncoderFlush, this.#h); }
-  reset() { this[kApply](native.audioEncoderReset(this.#h, this)); }
-  close() { this[kApply](native.audioEncoderClose(this.#h, this)); }
-
-  [kOutput](chunk, metadata) { return [EncodedAudioChunk[kAdopt](chunk), metadata]; }
+  flush() { return flushVia(this, () => [this.#ev, this.#h], native.audioEncoderFlush); }
+  reset() { this.#ev.apply(native.audioEncoderReset(this.#h, this)); }
+  close() { this.#ev.apply(native.audioEncoderClose(this.#h, this)); }
 
   static isConfigSupported(config) {
     return isConfigSupportedVia(convertAudioEncoderConfig, native.audioEncoderCheckConfig, config);
   }
-
-  get [Symbol.toStringTag]() { return 'AudioEncoder'; }
 }
 
-class AudioDecoder extends CodecBase {
+class AudioDecoder extends EventTarget {
   #h;
+  #ev;
   constructor(init) {
     const { output, error } = convertInit(init, 'AudioDecoderInit');
-    super(output, error);
+    super();
+    this.#ev = attachEvents(this, output, error, (handle, dataInit) => [createAudioData(handle, dataInit)]);
     this.#h = native.audioDecoderNew(dispatch);
   }
 
@@ -104,26 +106,27 @@ class AudioDecoder extends CodecBase {
   get decodeQueueSize() { return native.audioDecoderState(this.#h)[1]; }
 
   configure(config) {
-    this[kApply](native.audioDecoderConfigure(this.#h, this, convertAudioDecoderConfig(config)));
+    this.#ev.apply(native.audioDecoderConfigure(this.#h, this, convertAudioDecoderConfig(config)));
   }
 
   decode(chunk) {
     if (!(chunk instanceof EncodedAudioChunk)) throw new TypeError('decode() needs an EncodedAudioChunk');
-    this[kApply](native.audioDecoderDecode(this.#h, this, chunk.type === 'key', chunk.timestamp,
-      chunk.duration ?? undefined, EncodedAudioChunk[kBytes](chunk)));
+    this.#ev.apply(native.audioDecoderDecode(this.#h, this, chunk.type === 'key', chunk.timestamp,
+      chunk.duration ?? undefined, audioChunkBytes(chunk)));
   }
 
-  flush() { return flushVia(this, native.audioDecoderFlush, this.#h); }
-  reset() { this[kApply](native.audioDecoderReset(this.#h, this)); }
-  close() { this[kApply](native.audioDecoderClose(this.#h, this)); }
-
-  [kOutput](handle, init) { return [AudioData[kCreate](handle, init)]; }
+  flush() { return flushVia(this, () => [this.#ev, this.#h], native.audioDecoderFlush); }
+  reset() { this.#ev.apply(native.audioDecoderReset(this.#h, this)); }
+  close() { this.#ev.apply(native.audioDecoderClose(this.#h, this)); }
 
   static isConfigSupported(config) {
     return isConfigSupportedVia(convertAudioDecoderConfig, native.audioDecoderCheckConfig, config);
   }
+}
 
-  get [Symbol.toStringTag]() { return 'AudioDecoder'; }
+for (const C of [AudioEncoder, AudioDecoder]) {
+  defineOnDequeue(C);
+  idl.exposeInterface(C);
 }
 
 module.exports = { AudioEncoder, AudioDecoder };

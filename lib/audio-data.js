@@ -6,7 +6,9 @@ const SAMPLE_FORMATS = ['u8', 's16', 's32', 'f32', 'u8-planar', 's16-planar', 's
 const BYTES = { u8: 1, s16: 2, s32: 4, f32: 4 };
 
 const kCreate = Symbol('kCreate');
-const kNative = Symbol('kNative');
+// Module-internal access, set up by the class's static block (no visible members).
+let createAudioData;
+let audioDataNative;
 
 class AudioData {
   #h = null;
@@ -39,8 +41,10 @@ class AudioData {
     this.#adopt(handle, { format, sampleRate, numberOfFrames, numberOfChannels, timestamp });
   }
 
-  static [kCreate](handle, init) { return new AudioData(kCreate, { handle, ...init }); }
-  static [kNative](a) { return a.#h === null ? null : { handle: a.#h, timestamp: a.#timestamp }; }
+  static {
+    createAudioData = (handle, init) => new AudioData(kCreate, { handle, ...init });
+    audioDataNative = (a) => (a.#h === null ? null : { handle: a.#h, timestamp: a.#timestamp });
+  }
 
   #adopt(handle, o) {
     this.#h = handle;
@@ -89,7 +93,7 @@ class AudioData {
 
   clone() {
     this.#check();
-    return AudioData[kCreate](native.audioDataClone(this.#h), {
+    return createAudioData(native.audioDataClone(this.#h), {
       format: this.#format, sampleRate: this.#sampleRate, numberOfFrames: this.#numberOfFrames,
       numberOfChannels: this.#numberOfChannels, timestamp: this.#timestamp,
     });
@@ -104,8 +108,8 @@ class AudioData {
     this.#numberOfFrames = 0;
     this.#numberOfChannels = 0;
   }
-
-  get [Symbol.toStringTag]() { return 'AudioData'; }
 }
 
-module.exports = { AudioData, kCreate, kNative, SAMPLE_FORMATS, BYTES };
+idl.exposeInterface(AudioData);
+
+module.exports = { AudioData, createAudioData, audioDataNative, SAMPLE_FORMATS, BYTES };

@@ -2,10 +2,13 @@
 const idl = require('./webidl');
 
 const kAdopt = Symbol('kAdopt');
-const kBytes = Symbol('kBytes');
 
-// EncodedVideoChunk and EncodedAudioChunk have the same shape; one factory builds both.
+// EncodedVideoChunk and EncodedAudioChunk have the same shape; one factory builds both. It returns
+// the class and two module-internal functions: `adopt` (an encoder output, no copy) and `bytes`
+// (the data, for decoders).
 function chunkClass(name) {
+  let adopt;
+  let bytes;
   const initName = `${name}Init`;
   const C = class {
     #type; #timestamp; #duration; #data;
@@ -29,7 +32,10 @@ function chunkClass(name) {
       this.#data = idl.bytesOf(data, 'data').slice();
       idl.detachAll(transfer);
     }
-    static [kAdopt](o) { return new C(kAdopt, o); }
+    static {
+      adopt = (o) => new C(kAdopt, o);
+      bytes = (chunk) => chunk.#data;
+    }
     get type() { return this.#type; }
     get timestamp() { return this.#timestamp; }
     get duration() { return this.#duration; }
@@ -39,15 +45,20 @@ function chunkClass(name) {
       if (dest.byteLength < this.#data.byteLength) throw new TypeError('destination is too small');
       dest.set(this.#data);
     }
-    get [Symbol.toStringTag]() { return name; }
-    // Internal: the bytes, for decoders.
-    static [kBytes](chunk) { return chunk.#data; }
   };
   Object.defineProperty(C, 'name', { value: name });
-  return C;
+  idl.exposeInterface(C, name);
+  return { C, adopt, bytes };
 }
 
-const EncodedVideoChunk = chunkClass('EncodedVideoChunk');
-const EncodedAudioChunk = chunkClass('EncodedAudioChunk');
+const video = chunkClass('EncodedVideoChunk');
+const audio = chunkClass('EncodedAudioChunk');
 
-module.exports = { EncodedVideoChunk, EncodedAudioChunk, kAdopt, kBytes };
+module.exports = {
+  EncodedVideoChunk: video.C,
+  EncodedAudioChunk: audio.C,
+  adoptVideoChunk: video.adopt,
+  adoptAudioChunk: audio.adopt,
+  videoChunkBytes: video.bytes,
+  audioChunkBytes: audio.bytes,
+};

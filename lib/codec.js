@@ -2,10 +2,10 @@
 const idl = require('./webidl');
 // The part every codec class shares: delivering worker events in order, flush promises and the
 // `dequeue` event. Spec state (state, queue sizes, pending flushes) lives in the native model.
-const kApply = Symbol('kApply');
-const kOutput = Symbol('kOutput');
-const kHandle = Symbol('kHandle');
-const kTrackFlush = Symbol('kTrackFlush');
+//
+// The codec classes extend EventTarget directly, as in browsers; their shared machinery is a
+// `CodecEvents` object found through a module-private WeakMap, so no internal member shows on
+// the public objects or prototypes.
 
 const EV_OUTPUT = 0;
 const EV_ERROR = 1;
@@ -13,10 +13,7 @@ const EV_FLUSH_RESOLVED = 2;
 const EV_FLUSH_REJECTED = 3;
 const EV_DEQUEUE = 4;
 
-// Called by the addon for every batch of events. Module-level: it must not capture a codec.
-function dispatch(owner, events) {
-  owner[kApply](events);
-}
+const eventsOf = new WeakMap();
 
 // An exception from a user callback is reported like any uncaught exception, after the whole
 // batch has been applied (so no bookkeeping is skipped).
@@ -24,47 +21,47 @@ function report(e) {
   queueMicrotask(() => { throw e; });
 }
 
-class CodecBase extends EventTarget {
-  #flushes = new Map();
-  #ondequeue = null;
+class CodecEvents {
+  #target;
   #output;
   #error;
+  #convert;
+  #flushes = new Map();
+  ondequeue = null;
 
-  constructor(output, error) {
-    super();
+  // `convert(a, b)` turns an output event's native values into the output callback's arguments.
+  constructor(target, output, error, convert) {
+    this.#target = target;
     this.#output = output;
     this.#error = error;
+    this.#convert = convert;
   }
 
-  [kTrackFlush](id) {
+  trackFlush(id) {
     return new Promise((resolve, reject) => this.#flushes.set(id, { resolve, reject }));
   }
 
-  [kApply](events) {
+  apply(events) {
     if (!events) return;
     for (const ev of events) {
       try {
         switch (ev[0]) {
           case EV_OUTPUT:
-            this.#output.call(undefined, ...this[kOutput](ev[1], ev[2]));
+            this.#output.call(undefined, ...this.#convert(ev[1], ev[2]));
             break;
           case EV_ERROR:
             this.#error.call(undefined, ev[1]);
             break;
-          case EV_FLUSH_RESOLVED: {
-            const f = this.#flushes.get(ev[1]);
-            this.#flushes.delete(ev[1]);
-            if (f) f.resolve();
-            break;
-          }
+          case EV_FLUSH_RESOLVED:
           case EV_FLUSH_REJECTED: {
             const f = this.#flushes.get(ev[1]);
             this.#flushes.delete(ev[1]);
-            if (f) f.reject(ev[2]);
+            if (f && ev[0] === EV_FLUSH_RESOLVED) f.resolve();
+            else if (f) f.reject(ev[2]);
             break;
           }
           case EV_DEQUEUE:
-            this.dispatchEvent(new Event('dequeue'));
+            this.#target.dispatchEvent(new Event('dequeue'));
             break;
           default:
             break;
@@ -74,31 +71,64 @@ class CodecBase extends EventTarget {
       }
     }
   }
+}
 
-  get ondequeue() { return this.#ondequeue; }
+// Called by the addon for every batch of events. Module-level: it must not capture a codec.
+function dispatch(owner, events) {
+  const ev = eventsOf.get(owner);
+  if (ev) ev.apply(events);
+}
+
+// Creates the shared machinery of a codec object; called once from its constructor.
+function attachEvents(target, output, error, convert) {
+  const ev = new CodecEvents(target, output, error, convert);
+  eventsOf.set(target, ev);
+  return ev;
+}
+
+function brand(obj) {
+  const ev = eventsOf.get(obj);
+  if (!ev) throw new TypeError('Illegal invocation');
+  return ev;
+}
+
+// The `ondequeue` event handler attribute (an accessor on the class's own prototype, as WebIDL
+// puts it).
+const onDequeue = {
+  get ondequeue() { return brand(this).ondequeue; },
   set ondequeue(fn) {
+    const ev = brand(this);
     const handler = typeof fn === 'function' || (typeof fn === 'object' && fn !== null) ? fn : null;
-    if (this.#ondequeue === null && handler !== null) {
+    if (ev.ondequeue === null && handler !== null && !ev.listening) {
       // Event handler attributes hold their place among the listeners from the first set.
+      ev.listening = true;
       this.addEventListener('dequeue', (e) => {
-        const h = this.#ondequeue;
+        const h = ev.ondequeue;
         if (typeof h === 'function') h.call(this, e);
       });
     }
-    this.#ondequeue = handler;
-  }
+    ev.ondequeue = handler;
+  },
+};
+
+function defineOnDequeue(Class) {
+  Object.defineProperty(Class.prototype, 'ondequeue', Object.getOwnPropertyDescriptor(onDequeue, 'ondequeue'));
 }
 
-// flush(): a rejected promise (never a throw) when the codec is not configured.
-function flushVia(codec, nativeFlush, handle) {
+// flush(): a rejected promise, never a throw (when not configured, or on a stranger receiver:
+// `internals()` returns the codec's [events, native handle] and runs inside the try).
+function flushVia(codec, internals, nativeFlush) {
+  let ev;
   let r;
   try {
+    const [events, handle] = internals();
+    ev = events;
     r = nativeFlush(handle, codec);
   } catch (e) {
     return Promise.reject(e);
   }
-  const p = codec[kTrackFlush](r[0]);
-  codec[kApply](r[1]);
+  const p = ev.trackFlush(r[0]);
+  ev.apply(r[1]);
   return p;
 }
 
@@ -121,5 +151,5 @@ function isConfigSupportedVia(convert, nativeCheck, config) {
 }
 
 module.exports = {
-  CodecBase, dispatch, flushVia, convertInit, isConfigSupportedVia, kApply, kOutput, kHandle, kTrackFlush,
+  dispatch, attachEvents, defineOnDequeue, flushVia, convertInit, isConfigSupportedVia,
 };

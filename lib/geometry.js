@@ -1,4 +1,5 @@
 'use strict';
+const idl = require('./webidl');
 // DOMRectReadOnly for runtimes that lack it (Node has none).
 
 class DOMRectReadOnly {
@@ -21,7 +22,7 @@ class DOMRectReadOnly {
     const { x, y, width, height, top, right, bottom, left } = this;
     return { x, y, width, height, top, right, bottom, left };
   }
-  get [Symbol.toStringTag]() { return 'DOMRectReadOnly'; }
 }
+idl.exposeInterface(DOMRectReadOnly);
 
 module.exports = { DOMRectReadOnly: globalThis.DOMRectReadOnly ?? DOMRectReadOnly };

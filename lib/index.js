@@ -1,5 +1,5 @@
 'use strict';
-// WebCodecs for Node.js: the classes as named exports.
+// WebCodecs for Node.js: the classes as named exports, and install() to put them on globalThis.
 const { VideoEncoder, VideoDecoder } = require('./video-codecs');
 const { VideoFrame, VideoColorSpace } = require('./video-frame');
 const { AudioEncoder, AudioDecoder } = require('./audio-codecs');
@@ -7,7 +7,7 @@ const { AudioData } = require('./audio-data');
 const { EncodedVideoChunk, EncodedAudioChunk } = require('./chunks');
 const { DOMRectReadOnly } = require('./geometry');
 
-module.exports = {
+const classes = {
   VideoEncoder,
   VideoDecoder,
   VideoFrame,
@@ -19,3 +19,19 @@ module.exports = {
   EncodedAudioChunk,
   DOMRectReadOnly,
 };
+
+// Defines every class on `globalThis` the way a browser exposes interface objects (writable,
+// configurable, not enumerable). A name the runtime already has is left alone unless
+// `{ overwrite: true }`. Returns the names it defined.
+function install(options = {}) {
+  const overwrite = Boolean(options && options.overwrite);
+  const installed = [];
+  for (const [name, value] of Object.entries(classes)) {
+    if (!overwrite && Object.prototype.hasOwnProperty.call(globalThis, name)) continue;
+    Object.defineProperty(globalThis, name, { value, writable: true, enumerable: false, configurable: true });
+    installed.push(name);
+  }
+  return installed;
+}
+
+module.exports = { ...classes, install };

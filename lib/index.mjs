@@ -14,5 +14,6 @@ export const {
   AudioData,
   EncodedAudioChunk,
   DOMRectReadOnly,
+  install,
 } = api;
 export default api;

@@ -1,9 +1,11 @@
 'use strict';
 const native = require('./native');
 const idl = require('./webidl');
-const { CodecBase, dispatch, flushVia, convertInit, isConfigSupportedVia, kApply, kOutput } = require('./codec');
-const { VideoFrame, VideoColorSpace, kNative, kCreate } = require('./video-frame');
-const { EncodedVideoChunk, kAdopt, kBytes } = require('./chunks');
+const {
+  dispatch, attachEvents, defineOnDequeue, flushVia, convertInit, isConfigSupportedVia,
+} = require('./codec');
+const { VideoFrame, VideoColorSpace, createFrame, frameNative } = require('./video-frame');
+const { EncodedVideoChunk, adoptVideoChunk, videoChunkBytes } = require('./chunks');
 
 const HW = ['no-preference', 'prefer-hardware', 'prefer-software'];
 
@@ -63,13 +65,24 @@ function convertVideoDecoderConfig(config) {
   return out;
 }
 
-class VideoEncoder extends CodecBase {
+// An encoder output event → the output callback's (chunk, metadata).
+function outputChunk(chunk, metadata) {
+  const c = adoptVideoChunk(chunk);
+  if (metadata.decoderConfig && metadata.decoderConfig.colorSpace) {
+    metadata.decoderConfig.colorSpace = new VideoColorSpace(metadata.decoderConfig.colorSpace).toJSON();
+  }
+  return [c, metadata];
+}
+
+class VideoEncoder extends EventTarget {
   #h;
+  #ev;
   // [[active orientation]]: the (rotation, flip) of the first frame after configure().
   #orientation = null;
   constructor(init) {
     const { output, error } = convertInit(init, 'VideoEncoderInit');
-    super(output, error);
+    super();
+    this.#ev = attachEvents(this, output, error, outputChunk);
     this.#h = native.videoEncoderNew(dispatch);
   }
 
@@ -78,11 +91,11 @@ class VideoEncoder extends CodecBase {
 
   configure(config) {
     const c = convertVideoEncoderConfig(config);
-    this[kApply](native.videoEncoderConfigure(this.#h, this, c));
+    this.#ev.apply(native.videoEncoderConfigure(this.#h, this, c));
     this.#orientation = null;
   }
 
-  encode(frame, options) {
+  encode(frame, options = undefined) {
     if (!(frame instanceof VideoFrame)) throw new TypeError('encode() needs a VideoFrame');
     const o = idl.dictionary(options, 'VideoEncoderEncodeOptions');
     let quantizer;
@@ -93,44 +106,36 @@ class VideoEncoder extends CodecBase {
       }
     }
     const keyFrame = idl.bool(o.keyFrame);
-    const f = VideoFrame[kNative](frame);
+    const f = frameNative(frame);
     if (f === null) throw new TypeError('the VideoFrame is closed');
     const active = this.#orientation;
     if (active !== null && this.state === 'configured' && (active.rotation !== f.rotation || active.flip !== f.flip)) {
       throw idl.dom('DataError', 'frame orientation differs from the first frame after configure()');
     }
     const v = f.visible;
-    this[kApply](native.videoEncoderEncode(this.#h, this, f.handle, f.timestamp, f.duration ?? undefined,
+    this.#ev.apply(native.videoEncoderEncode(this.#h, this, f.handle, f.timestamp, f.duration ?? undefined,
       v.x, v.y, v.width, v.height, keyFrame, quantizer));
     if (active === null) this.#orientation = { rotation: f.rotation, flip: f.flip };
   }
 
-  flush() { return flushVia(this, native.videoEncoderFlush, this.#h); }
+  flush() { return flushVia(this, () => [this.#ev, this.#h], native.videoEncoderFlush); }
 
-  reset() { this[kApply](native.videoEncoderReset(this.#h, this)); }
-  close() { this[kApply](native.videoEncoderClose(this.#h, this)); }
-
-  [kOutput](chunk, metadata) {
-    const c = EncodedVideoChunk[kAdopt](chunk);
-    if (metadata.decoderConfig && metadata.decoderConfig.colorSpace) {
-      metadata.decoderConfig.colorSpace = new VideoColorSpace(metadata.decoderConfig.colorSpace).toJSON();
-    }
-    return [c, metadata];
-  }
+  reset() { this.#ev.apply(native.videoEncoderReset(this.#h, this)); }
+  close() { this.#ev.apply(native.videoEncoderClose(this.#h, this)); }
 
   static isConfigSupported(config) {
     return isConfigSupportedVia(convertVideoEncoderConfig, native.videoEncoderCheckConfig, config);
   }
-
-  get [Symbol.toStringTag]() { return 'VideoEncoder'; }
 }
 
-class VideoDecoder extends CodecBase {
+class VideoDecoder extends EventTarget {
   #h;
+  #ev;
   #config = null;
   constructor(init) {
     const { output, error } = convertInit(init, 'VideoDecoderInit');
-    super(output, error);
+    super();
+    this.#ev = attachEvents(this, output, error, (handle, frameInit) => this.#outputFrame(handle, frameInit));
     this.#h = native.videoDecoderNew(dispatch);
   }
 
@@ -139,22 +144,22 @@ class VideoDecoder extends CodecBase {
 
   configure(config) {
     const c = convertVideoDecoderConfig(config);
-    this[kApply](native.videoDecoderConfigure(this.#h, this, c));
+    this.#ev.apply(native.videoDecoderConfigure(this.#h, this, c));
     this.#config = c;
   }
 
   decode(chunk) {
     if (!(chunk instanceof EncodedVideoChunk)) throw new TypeError('decode() needs an EncodedVideoChunk');
-    this[kApply](native.videoDecoderDecode(this.#h, this, chunk.type === 'key', chunk.timestamp,
-      chunk.duration ?? undefined, EncodedVideoChunk[kBytes](chunk)));
+    this.#ev.apply(native.videoDecoderDecode(this.#h, this, chunk.type === 'key', chunk.timestamp,
+      chunk.duration ?? undefined, videoChunkBytes(chunk)));
   }
 
-  flush() { return flushVia(this, native.videoDecoderFlush, this.#h); }
+  flush() { return flushVia(this, () => [this.#ev, this.#h], native.videoDecoderFlush); }
 
-  reset() { this[kApply](native.videoDecoderReset(this.#h, this)); }
-  close() { this[kApply](native.videoDecoderClose(this.#h, this)); }
+  reset() { this.#ev.apply(native.videoDecoderReset(this.#h, this)); }
+  close() { this.#ev.apply(native.videoDecoderClose(this.#h, this)); }
 
-  [kOutput](handle, init) {
+  #outputFrame(handle, init) {
     const c = this.#config ?? {};
     const overrides = {};
     if (c.colorSpace) {
@@ -179,14 +184,17 @@ class VideoDecoder extends CodecBase {
     }
     if (c.rotation) overrides.rotation = ((Math.floor(c.rotation / 90 + 0.5) * 90) % 360 + 360) % 360;
     if (c.flip) overrides.flip = true;
-    return [VideoFrame[kCreate](handle, { ...init, ...overrides })];
+    return [createFrame(handle, { ...init, ...overrides })];
   }
 
   static isConfigSupported(config) {
     return isConfigSupportedVia(convertVideoDecoderConfig, native.videoDecoderCheckConfig, config);
   }
+}
 
-  get [Symbol.toStringTag]() { return 'VideoDecoder'; }
+for (const C of [VideoEncoder, VideoDecoder]) {
+  defineOnDequeue(C);
+  idl.exposeInterface(C);
 }
 
 module.exports = { VideoEncoder, VideoDecoder };

@@ -37,7 +37,6 @@ class VideoColorSpace {
   toJSON() {
     return { primaries: this.#primaries, transfer: this.#transfer, matrix: this.#matrix, fullRange: this.#fullRange };
   }
-  get [Symbol.toStringTag]() { return 'VideoColorSpace'; }
 }
 
 const REC709 = { primaries: 'bt709', transfer: 'bt709', matrix: 'bt709', fullRange: false };
@@ -83,8 +82,10 @@ function parseLayout(layout, what) {
   });
 }
 
-const kNative = Symbol('kNative');
 const kCreate = Symbol('kCreate');
+// Module-internal access to frames, set up by the class's static block (no visible members).
+let createFrame;
+let frameNative;
 
 class VideoFrame {
   #h = null;
@@ -101,7 +102,7 @@ class VideoFrame {
   #colorSpace;
   #metadata = {};
 
-  constructor(source, init) {
+  constructor(source, init = undefined) {
     if (source === kCreate) {
       this.#adopt(init.handle, init);
       return;
@@ -118,8 +119,17 @@ class VideoFrame {
     throw new TypeError('VideoFrame source must be a VideoFrame or a BufferSource');
   }
 
-  static [kCreate](handle, init) {
-    return new VideoFrame(kCreate, { handle, ...init });
+  static {
+    // A frame around a native handle (decoder output, clone).
+    createFrame = (handle, init) => new VideoFrame(kCreate, { handle, ...init });
+    // What the encoder needs (null when closed).
+    frameNative = (frame) => {
+      if (frame.#h === null) return null;
+      return {
+        handle: frame.#h, visible: frame.#visible, timestamp: frame.#timestamp, duration: frame.#duration,
+        rotation: frame.#rotation, flip: frame.#flip,
+      };
+    };
   }
 
   #adopt(handle, init) {
@@ -276,7 +286,7 @@ class VideoFrame {
 
   clone() {
     this.#check();
-    return VideoFrame[kCreate](native.frameClone(this.#h), {
+    return createFrame(native.frameClone(this.#h), {
       format: this.#format,
       codedWidth: this.#codedWidth,
       codedHeight: this.#codedHeight,
@@ -304,16 +314,9 @@ class VideoFrame {
     this.#metadata = {};
   }
 
-  get [Symbol.toStringTag]() { return 'VideoFrame'; }
-
-  // Internal: what the encoder needs (null when closed).
-  static [kNative](frame) {
-    if (frame.#h === null) return null;
-    return {
-      handle: frame.#h, visible: frame.#visible, timestamp: frame.#timestamp, duration: frame.#duration,
-      rotation: frame.#rotation, flip: frame.#flip,
-    };
-  }
 }
 
-module.exports = { VideoFrame, VideoColorSpace, kNative, kCreate, PIXEL_FORMATS };
+idl.exposeInterface(VideoFrame);
+idl.exposeInterface(VideoColorSpace);
+
+module.exports = { VideoFrame, VideoColorSpace, createFrame, frameNative, PIXEL_FORMATS };

@@ -127,7 +127,23 @@ function detachAll(list) {
   }
 }
 
+// Gives a class the property attributes WebIDL gives an interface: operations and attributes
+// enumerable (JS classes make them non-enumerable), and `Symbol.toStringTag` as a data property
+// of the prototype.
+function exposeInterface(C, name = C.name) {
+  for (const target of [C.prototype, C]) {
+    for (const key of Reflect.ownKeys(target)) {
+      if (key === 'constructor' || key === 'prototype' || key === 'length' || key === 'name') continue;
+      const d = Object.getOwnPropertyDescriptor(target, key);
+      d.enumerable = true;
+      Object.defineProperty(target, key, d);
+    }
+  }
+  Object.defineProperty(C.prototype, Symbol.toStringTag, { value: name, configurable: true });
+  return C;
+}
+
 module.exports = {
-  dom, requireObject, dictionary, required, u32, i64, u64, u32Modulo, double, string,
+  exposeInterface, dom, requireObject, dictionary, required, u32, i64, u64, u32Modulo, double, string,
   enumValue, bool, callback, bytesOf, isDetached, validateTransfer, detachAll,
 };

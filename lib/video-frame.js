@@ -82,6 +82,26 @@ function parseLayout(layout, what) {
   });
 }
 
+// ImageData (or anything shaped like it: RGBA bytes with a width and a height), or a canvas from
+// a Node canvas library (read back through its 2D context). Null when `source` is neither.
+function imageDataOf(source) {
+  if (source === null || typeof source !== 'object') return null;
+  if (typeof source.getContext === 'function' && Number.isInteger(source.width) && Number.isInteger(source.height)) {
+    const ctx = source.getContext('2d');
+    if (ctx && typeof ctx.getImageData === 'function') {
+      if (source.width === 0 || source.height === 0) throw idl.dom('InvalidStateError', 'the canvas has no pixels');
+      return imageDataOf(ctx.getImageData(0, 0, source.width, source.height));
+    }
+    return null;
+  }
+  const { data, width, height } = source;
+  if (!(data instanceof Uint8ClampedArray || data instanceof Uint8Array)) return null;
+  if (!Number.isInteger(width) || !Number.isInteger(height)) return null;
+  if (width <= 0 || height <= 0) throw idl.dom('InvalidStateError', 'the image has no pixels');
+  if (data.byteLength < width * height * 4) throw new TypeError('the image data is shorter than width * height * 4');
+  return { data, width, height };
+}
+
 const kCreate = Symbol('kCreate');
 // Module-internal access to frames, set up by the class's static block (no visible members).
 let createFrame;
@@ -116,7 +136,36 @@ class VideoFrame {
       this.#fromBuffer(source, idl.requireObject(init, 'VideoFrameBufferInit'));
       return;
     }
-    throw new TypeError('VideoFrame source must be a VideoFrame or a BufferSource');
+    const image = imageDataOf(source);
+    if (image !== null) {
+      this.#fromImageData(image, idl.dictionary(init, 'VideoFrameInit'));
+      return;
+    }
+    throw new TypeError('VideoFrame source must be a VideoFrame, a BufferSource, an ImageData or a canvas');
+  }
+
+  // An image source Node has no class for: pixels as RGBA in sRGB, like a browser's canvas.
+  #fromImageData(image, init) {
+    if (init.timestamp === undefined) throw new TypeError('VideoFrameInit: timestamp is required for an image source');
+    const { data, width, height } = image;
+    const handle = native.frameFromBuffer('RGBA', width, height, idl.bytesOf(data, 'data'), undefined);
+    const visibleRect = init.visibleRect === undefined ? undefined : parseRect(init.visibleRect, 'visibleRect');
+    if (visibleRect) checkRect(visibleRect, width, height, 'RGBA', 'visibleRect');
+    if ((init.displayWidth === undefined) !== (init.displayHeight === undefined)) {
+      native.frameClose(handle);
+      throw new TypeError('displayWidth and displayHeight must be given together');
+    }
+    const format = init.alpha === 'discard' ? 'RGBX' : 'RGBA';
+    this.#adopt(handle, {
+      format, codedWidth: width, codedHeight: height, visibleRect,
+      rotation: parseRotation(init.rotation), flip: idl.bool(init.flip),
+      displayWidth: init.displayWidth === undefined ? undefined : idl.u32(init.displayWidth, 'displayWidth'),
+      displayHeight: init.displayHeight === undefined ? undefined : idl.u32(init.displayHeight, 'displayHeight'),
+      timestamp: idl.i64(init.timestamp, 'timestamp'),
+      duration: init.duration === undefined ? null : idl.u64(init.duration, 'duration'),
+      colorSpace: undefined,
+      metadata: init.metadata === undefined ? {} : structuredClone(init.metadata),
+    });
   }
 
   static {

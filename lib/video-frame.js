@@ -102,6 +102,15 @@ function imageDataOf(source) {
   return { data, width, height };
 }
 
+// VideoFrameMetadata: only the members of the WebCodecs VideoFrame Metadata Registry survive the
+// dictionary conversion (today `rtpTimestamp`, an `unsigned long`), as in browsers.
+function convertMetadata(m) {
+  const d = idl.dictionary(m, 'VideoFrameMetadata');
+  const out = {};
+  if (d.rtpTimestamp !== undefined) out.rtpTimestamp = idl.u32Modulo(d.rtpTimestamp);
+  return out;
+}
+
 const kCreate = Symbol('kCreate');
 // Module-internal access to frames, set up by the class's static block (no visible members).
 let createFrame;
@@ -164,7 +173,7 @@ class VideoFrame {
       timestamp: idl.i64(init.timestamp, 'timestamp'),
       duration: init.duration === undefined ? null : idl.u64(init.duration, 'duration'),
       colorSpace: undefined,
-      metadata: init.metadata === undefined ? {} : structuredClone(init.metadata),
+      metadata: convertMetadata(init.metadata),
     });
   }
 
@@ -209,7 +218,7 @@ class VideoFrame {
     const flip = idl.bool(init.flip);
     const format = idl.enumValue(idl.required(init, 'format', 'VideoFrameBufferInit'), PIXEL_FORMATS, 'format');
     const layout = parseLayout(init.layout, 'layout');
-    const metadata = init.metadata === undefined ? {} : structuredClone(init.metadata);
+    const metadata = convertMetadata(init.metadata);
     const rotation = parseRotation(init.rotation);
     const timestamp = idl.i64(idl.required(init, 'timestamp', 'VideoFrameBufferInit'), 'timestamp');
     const transfer = idl.validateTransfer(init.transfer);
@@ -263,7 +272,7 @@ class VideoFrame {
       timestamp: init.timestamp === undefined ? other.#timestamp : idl.i64(init.timestamp, 'timestamp'),
       duration: init.duration === undefined ? other.#duration : idl.u64(init.duration, 'duration'),
       colorSpace: other.#colorSpace,
-      metadata: init.metadata === undefined ? {} : structuredClone(init.metadata),
+      metadata: init.metadata === undefined ? other.#metadata : convertMetadata(init.metadata),
     });
   }
 
@@ -292,7 +301,7 @@ class VideoFrame {
 
   metadata() {
     this.#check();
-    return structuredClone(this.#metadata);
+    return { ...this.#metadata };
   }
 
   // Parses VideoFrameCopyToOptions. `format` is the frame's own format (a plain copy) or an

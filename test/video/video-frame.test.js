@@ -144,3 +144,24 @@ test('copyTo converts to RGBA/BGRA/RGBX/BGRX (BT.709 limited → sRGB)', async (
   await assert.rejects(f.copyTo(new Uint8Array(32), { format: 'rgba' }), TypeError);
   f.close();
 });
+
+test('metadata(): registry members only, copied by clone and by construction from a frame', () => {
+  const data = new Uint8Array(4 * 4 * 4);
+  const f = new VideoFrame(data, {
+    format: 'RGBA', codedWidth: 4, codedHeight: 4, timestamp: 0,
+    metadata: { rtpTimestamp: 2 ** 32 + 7, notInTheRegistry: 'dropped' },
+  });
+  assert.deepEqual(f.metadata(), { rtpTimestamp: 7 }, 'unsigned long conversion, unknown members dropped');
+  const m = f.metadata();
+  m.rtpTimestamp = 1;
+  assert.equal(f.metadata().rtpTimestamp, 7, 'metadata() returns a copy');
+  const c = f.clone();
+  assert.deepEqual(c.metadata(), { rtpTimestamp: 7 });
+  const g = new VideoFrame(f, { timestamp: 9 });
+  assert.deepEqual(g.metadata(), { rtpTimestamp: 7 }, 'kept from the source frame');
+  const h = new VideoFrame(f, { metadata: { rtpTimestamp: 3 } });
+  assert.deepEqual(h.metadata(), { rtpTimestamp: 3 });
+  const plain = new VideoFrame(data, { format: 'RGBA', codedWidth: 4, codedHeight: 4, timestamp: 0 });
+  assert.deepEqual(plain.metadata(), {});
+  for (const x of [f, c, g, h, plain]) x.close();
+});

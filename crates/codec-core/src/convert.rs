@@ -50,71 +50,164 @@ pub fn convert_to_rgb(
         }
         return Ok(out);
     }
-    let depth = sf.bit_depth();
-    let shift = depth - 8;
-    let (kr, kb) = match color_space.matrix {
-        Some(ColorMatrix::Bt470bg | ColorMatrix::Smpte170m) => (0.299, 0.114),
-        Some(ColorMatrix::Bt2020Ncl) => (0.2627, 0.0593),
-        _ => (0.2126, 0.0722),
-    };
-    let full = color_space.full_range.unwrap_or(false);
-    let kg = 1.0 - kr - kb;
-    let sample = |plane: &[u8], stride: usize, bpe: usize, x: usize, y: usize| -> f32 {
-        let i = y * stride + x * bpe;
-        if bpe == 2 && sf != VideoPixelFormat::NV12 {
-            f32::from(u16::from_le_bytes([plane[i], plane[i + 1]]) >> shift)
-        } else {
-            f32::from(plane[i])
-        }
-    };
-    let (yp, ys) = src.plane(0);
+    let k = Coefficients::new(color_space);
+    let shift = sf.bit_depth() - 8;
     let (cx_sub, cy_sub) = sf.subsampling(1);
-    let ybpe = sf.bytes_per_element(0) as usize;
+    let bpe = sf.bytes_per_element(0) as usize;
+    let nv12 = sf == VideoPixelFormat::NV12;
     let has_alpha = sf.plane_count() == 4;
-    for y in 0..rect.height as usize {
-        let sy = rect.y as usize + y;
-        for x in 0..rect.width as usize {
-            let sx = rect.x as usize + x;
-            let luma = sample(yp, ys, ybpe, sx, sy);
-            let (cx, cy) = (sx / cx_sub as usize, sy / cy_sub as usize);
-            let (cb, cr) = if sf == VideoPixelFormat::NV12 {
-                let (uv, s) = src.plane(1);
-                (
-                    f32::from(uv[cy * s + cx * 2]),
-                    f32::from(uv[cy * s + cx * 2 + 1]),
-                )
+    let (w, rx) = (rect.width as usize, rect.x as usize);
+    // Chroma columns covering the rect: from rx / cx_sub to (rx + w - 1) / cx_sub.
+    // Subsampling factors are 1 or 2: a shift, not a division, in the inner loop.
+    let cx_shift = cx_sub.trailing_zeros() as usize;
+    let c0 = rx >> cx_shift;
+    let cw = ((rx + w - 1) >> cx_shift) - c0 + 1;
+    let (mut yr, mut ur, mut vr, mut ar) = (vec![0; w], vec![0; cw], vec![0; cw], vec![255; w]);
+    let (mut rt, mut gt, mut bt) = (vec![0; cw], vec![0; cw], vec![0; cw]);
+    for row in 0..rect.height as usize {
+        let sy = rect.y as usize + row;
+        let cy = sy / cy_sub as usize;
+        load_row(src.plane(0), bpe, shift, sy, rx, &mut yr);
+        if nv12 {
+            let (uv, stride) = src.plane(1);
+            let line = &uv[cy * stride + c0 * 2..cy * stride + (c0 + cw) * 2];
+            for (i, pair) in line.chunks_exact(2).enumerate() {
+                ur[i] = i32::from(pair[0]);
+                vr[i] = i32::from(pair[1]);
+            }
+        } else {
+            load_row(src.plane(1), bpe, shift, cy, c0, &mut ur);
+            load_row(src.plane(2), bpe, shift, cy, c0, &mut vr);
+        }
+        if has_alpha {
+            load_row(src.plane(3), bpe, shift, sy, rx, &mut ar);
+        }
+        // The chroma terms, once per chroma sample (shared by subsampled pixels).
+        for i in 0..cw {
+            let (r, g, b) = k.chroma(ur[i], vr[i]);
+            (rt[i], gt[i], bt[i]) = (r, g, b);
+        }
+        let out_row = &mut dst[row * dst_stride..row * dst_stride + w * 4];
+        for (x, px) in out_row.chunks_exact_mut(4).enumerate() {
+            let c = ((rx + x) >> cx_shift) - c0;
+            let yv = k.luma(yr[x]);
+            let clamp = |v: i32| (v >> 16).clamp(0, 255) as u8;
+            let (r, g, b) = (clamp(yv + rt[c]), clamp(yv + gt[c]), clamp(yv + bt[c]));
+            let a = ar[x] as u8;
+            if bgr {
+                px.copy_from_slice(&[b, g, r, a]);
             } else {
-                let (u, us) = src.plane(1);
-                let (v, vs) = src.plane(2);
-                (sample(u, us, ybpe, cx, cy), sample(v, vs, ybpe, cx, cy))
-            };
-            let (yn, pb, pr) = if full {
-                (luma / 255.0, (cb - 128.0) / 255.0, (cr - 128.0) / 255.0)
-            } else {
-                (
-                    (luma - 16.0) / 219.0,
-                    (cb - 128.0) / 224.0,
-                    (cr - 128.0) / 224.0,
-                )
-            };
-            let r = yn + 2.0 * (1.0 - kr) * pr;
-            let b = yn + 2.0 * (1.0 - kb) * pb;
-            let g = (yn - kr * r - kb * b) / kg;
-            let a = if has_alpha {
-                let (ap, as_) = src.plane(3);
-                sample(ap, as_, ybpe, sx, sy) as u8
-            } else {
-                255
-            };
-            let d = y * dst_stride + x * 4;
-            write(&mut dst[d..d + 4], bgr, to8(r), to8(g), to8(b), a);
+                px.copy_from_slice(&[r, g, b, a]);
+            }
         }
     }
     Ok(out)
 }
 
-fn to8(v: f32) -> u8 {
-    (v * 255.0).round().clamp(0.0, 255.0) as u8
+/// Reads `out.len()` samples of row `y` from column `x0`, reduced to 8 bits.
+fn load_row(plane: (&[u8], usize), bpe: usize, shift: u32, y: usize, x0: usize, out: &mut [i32]) {
+    let (data, stride) = plane;
+    let start = y * stride + x0 * bpe;
+    let line = &data[start..start + out.len() * bpe];
+    if bpe == 2 {
+        for (o, s) in out.iter_mut().zip(line.chunks_exact(2)) {
+            *o = i32::from(u16::from_le_bytes([s[0], s[1]]) >> shift);
+        }
+    } else {
+        for (o, &s) in out.iter_mut().zip(line) {
+            *o = i32::from(s);
+        }
+    }
+}
+
+/// YCbCr → R'G'B' in 16.16 fixed point for one matrix and range (the float formulas of
+/// [`reference_rgb`], multiplied out).
+struct Coefficients {
+    y_offset: i32,
+    y: i32,
+    cr_r: i32,
+    cb_b: i32,
+    cr_g: i32,
+    cb_g: i32,
+}
+
+const ONE: f64 = 65536.0;
+
+impl Coefficients {
+    fn new(cs: &VideoColorSpace) -> Self {
+        let (kr, kb) = kr_kb(cs);
+        let kg = 1.0 - kr - kb;
+        let full = cs.full_range.unwrap_or(false);
+        let (ys, cs_) = if full {
+            (1.0, 1.0)
+        } else {
+            (255.0 / 219.0, 255.0 / 224.0)
+        };
+        let q = |v: f64| (v * ONE).round() as i32;
+        Self {
+            y_offset: if full { 0 } else { 16 },
+            y: q(ys),
+            cr_r: q(2.0 * (1.0 - kr) * cs_),
+            cb_b: q(2.0 * (1.0 - kb) * cs_),
+            cr_g: q(kr * 2.0 * (1.0 - kr) * cs_ / kg),
+            cb_g: q(kb * 2.0 * (1.0 - kb) * cs_ / kg),
+        }
+    }
+
+    /// The luma term (with the rounding constant) of all three channels.
+    #[inline]
+    fn luma(&self, y: i32) -> i32 {
+        (y - self.y_offset) * self.y + (1 << 15)
+    }
+
+    /// The chroma terms added to the luma term for R, G and B.
+    #[inline]
+    fn chroma(&self, cb: i32, cr: i32) -> (i32, i32, i32) {
+        let (cb, cr) = (cb - 128, cr - 128);
+        (
+            self.cr_r * cr,
+            -self.cr_g * cr - self.cb_g * cb,
+            self.cb_b * cb,
+        )
+    }
+
+    #[cfg(test)]
+    fn rgb(&self, y: i32, cb: i32, cr: i32) -> (u8, u8, u8) {
+        let yv = self.luma(y);
+        let (r, g, b) = self.chroma(cb, cr);
+        let clamp = |v: i32| (v >> 16).clamp(0, 255) as u8;
+        (clamp(yv + r), clamp(yv + g), clamp(yv + b))
+    }
+}
+
+fn kr_kb(cs: &VideoColorSpace) -> (f64, f64) {
+    match cs.matrix {
+        Some(ColorMatrix::Bt470bg | ColorMatrix::Smpte170m) => (0.299, 0.114),
+        Some(ColorMatrix::Bt2020Ncl) => (0.2627, 0.0593),
+        _ => (0.2126, 0.0722),
+    }
+}
+
+/// The defining float formulas for one 8-bit sample triple (the test oracle of the fixed-point
+/// path).
+#[cfg(test)]
+fn reference_rgb(cs: &VideoColorSpace, luma: f64, cb: f64, cr: f64) -> [u8; 3] {
+    let (kr, kb) = kr_kb(cs);
+    let kg = 1.0 - kr - kb;
+    let (yn, pb, pr) = if cs.full_range.unwrap_or(false) {
+        (luma / 255.0, (cb - 128.0) / 255.0, (cr - 128.0) / 255.0)
+    } else {
+        (
+            (luma - 16.0) / 219.0,
+            (cb - 128.0) / 224.0,
+            (cr - 128.0) / 224.0,
+        )
+    };
+    let r = yn + 2.0 * (1.0 - kr) * pr;
+    let b = yn + 2.0 * (1.0 - kb) * pb;
+    let g = (yn - kr * r - kb * b) / kg;
+    let to8 = |v: f64| (v * 255.0).round().clamp(0.0, 255.0) as u8;
+    [to8(r), to8(g), to8(b)]
 }
 
 fn write(d: &mut [u8], bgr: bool, r: u8, g: u8, b: u8, a: u8) {
@@ -160,6 +253,43 @@ mod tests {
                 assert!((i32::from(px[c]) - rgb[c]).abs() <= 3, "{px:?} vs {rgb:?}");
             }
             assert_eq!(px[3], 255);
+        }
+    }
+
+    #[test]
+    fn fixed_point_matches_the_float_formulas() {
+        let spaces = [
+            VideoColorSpace::REC709,
+            VideoColorSpace {
+                full_range: Some(true),
+                ..VideoColorSpace::REC709
+            },
+            VideoColorSpace {
+                matrix: Some(ColorMatrix::Smpte170m),
+                ..VideoColorSpace::REC709
+            },
+            VideoColorSpace {
+                matrix: Some(ColorMatrix::Bt2020Ncl),
+                full_range: Some(true),
+                ..VideoColorSpace::REC709
+            },
+        ];
+        for cs in &spaces {
+            let k = Coefficients::new(cs);
+            for y in (0..256).step_by(3) {
+                for cb in (0..256).step_by(5) {
+                    for cr in (0..256).step_by(7) {
+                        let got = k.rgb(y, cb, cr);
+                        let want = reference_rgb(cs, f64::from(y), f64::from(cb), f64::from(cr));
+                        for (g, w) in [got.0, got.1, got.2].into_iter().zip(want) {
+                            assert!(
+                                (i32::from(g) - i32::from(w)).abs() <= 1,
+                                "{cs:?} {y} {cb} {cr}: {got:?} vs {want:?}"
+                            );
+                        }
+                    }
+                }
+            }
         }
     }
 

@@ -61,6 +61,12 @@ pub fn convert_to_rgb(
     // Subsampling factors are 1 or 2: a shift, not a division, in the inner loop.
     let cx_shift = cx_sub.trailing_zeros() as usize;
     let c0 = rx >> cx_shift;
+    debug_assert_eq!(
+        c0 << cx_shift,
+        rx,
+        "check_rect aligns rect.x to the subsampling"
+    );
+    let (ri, bi) = if bgr { (2, 0) } else { (0, 2) };
     let cw = ((rx + w - 1) >> cx_shift) - c0 + 1;
     let (mut yr, mut ur, mut vr, mut ar) = (vec![0; w], vec![0; cw], vec![0; cw], vec![255; w]);
     let (mut rt, mut gt, mut bt) = (vec![0; cw], vec![0; cw], vec![0; cw]);
@@ -88,20 +94,27 @@ pub fn convert_to_rgb(
             (rt[i], gt[i], bt[i]) = (r, g, b);
         }
         let out_row = &mut dst[row * dst_stride..row * dst_stride + w * 4];
-        for (x, px) in out_row.chunks_exact_mut(4).enumerate() {
-            let c = ((rx + x) >> cx_shift) - c0;
-            let yv = k.luma(yr[x]);
-            let clamp = |v: i32| (v >> 16).clamp(0, 255) as u8;
-            let (r, g, b) = (clamp(yv + rt[c]), clamp(yv + gt[c]), clamp(yv + bt[c]));
-            let a = ar[x] as u8;
-            if bgr {
-                px.copy_from_slice(&[b, g, r, a]);
-            } else {
-                px.copy_from_slice(&[r, g, b, a]);
-            }
+        // rect.x is a multiple of the subsampling factor, so pixel x uses chroma sample
+        // x >> cx_shift of the loaded row.
+        for (x, (px, (&yv, &a))) in out_row
+            .chunks_exact_mut(4)
+            .zip(yr.iter().zip(&ar))
+            .enumerate()
+        {
+            let c = x >> cx_shift;
+            let yv = k.luma(yv);
+            px[ri] = clamp16(yv + rt[c]);
+            px[1] = clamp16(yv + gt[c]);
+            px[bi] = clamp16(yv + bt[c]);
+            px[3] = a as u8;
         }
     }
     Ok(out)
+}
+
+#[inline]
+fn clamp16(v: i32) -> u8 {
+    (v >> 16).clamp(0, 255) as u8
 }
 
 /// Reads `out.len()` samples of row `y` from column `x0`, reduced to 8 bits.

@@ -165,3 +165,30 @@ test('metadata(): registry members only, copied by clone and by construction fro
   assert.deepEqual(plain.metadata(), {});
   for (const x of [f, c, g, h, plain]) x.close();
 });
+
+test('copyTo with conversion of a large rect runs off the JS thread and matches the inline path', async () => {
+  const W = 512;
+  const H = 510;
+  const f = new VideoFrame(i420(W, H), { format: 'I420', codedWidth: W, codedHeight: H, timestamp: 0 });
+  const whole = new Uint8Array(W * H * 4);
+  const pending = f.copyTo(whole, { format: 'BGRA' });
+  f.clone().close();
+  const g = f.clone();
+  f.close(); // the conversion holds its own reference to the pixels
+  const layout = await pending;
+  assert.deepEqual(layout, [{ offset: 0, stride: W * 4 }]);
+  // Reference: the same picture converted in strips small enough to be converted inline.
+  for (let y = 0; y < H; y += 102) {
+    const strip = new Uint8Array(W * 102 * 4);
+    await g.copyTo(strip, { format: 'BGRA', rect: { x: 0, y, width: W, height: 102 } });
+    assert.deepEqual(strip, whole.subarray(y * W * 4, (y + 102) * W * 4), `rows ${y}..${y + 102}`);
+  }
+  // A destination detached while the conversion runs: the promise rejects with a TypeError.
+  const dest = new Uint8Array(W * H * 4);
+  const p = g.copyTo(dest, { format: 'RGBA' });
+  structuredClone(dest.buffer, { transfer: [dest.buffer] });
+  await assert.rejects(p, TypeError);
+  // Errors in the arguments still reject at once.
+  await assert.rejects(g.copyTo(new Uint8Array(10), { format: 'RGBA' }), TypeError);
+  g.close();
+});

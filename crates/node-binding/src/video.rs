@@ -2,7 +2,7 @@
 //! the WebIDL way by lib/*.js; this file only extracts them and calls into the crates below.
 
 use std::cell::RefCell;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 
 use codec_core::{
     AlphaOption, AvcBitstreamFormat, BitrateMode, CodecError, CodecKind, ColorMatrix,
@@ -330,7 +330,7 @@ fn rect_args(cx: &mut FunctionContext, first: usize) -> NeonResult<Rect> {
     Ok(Rect::new(r[0], r[1], r[2], r[3]))
 }
 
-fn layout_to_js<'a>(cx: &mut FunctionContext<'a>, l: &[PlaneLayout]) -> JsResult<'a, JsArray> {
+fn layout_to_js<'a, C: Context<'a>>(cx: &mut C, l: &[PlaneLayout]) -> JsResult<'a, JsArray> {
     let arr = cx.empty_array();
     for (i, p) in l.iter().enumerate() {
         let o = cx.empty_object();
@@ -384,9 +384,31 @@ fn frame_copy_to(mut cx: FunctionContext) -> JsResult<JsArray> {
     layout_to_js(&mut cx, &l)
 }
 
-/// `frameCopyToRgb(frame, dest, x, y, w, h, format, colorSpace, layout?)` → PlaneLayout[]:
-/// converts `rect` to an RGB format, then copies it into `dest`.
-fn frame_copy_to_rgb(mut cx: FunctionContext) -> JsResult<JsArray> {
+/// Conversions of at least this many pixels run on a helper thread (the promise settles later);
+/// smaller ones are converted at once.
+const OFF_THREAD_PIXELS: u64 = 256 * 256;
+
+/// The size of one band of the final copy of an off-thread conversion.
+const COPY_BAND_BYTES: u32 = 4 << 20;
+
+/// The single plane layout of an RGB copy of `rect` with the caller's `layout`.
+fn compute_layout_of(
+    format: VideoPixelFormat,
+    rect: Rect,
+    layout: Option<&[PlaneLayout]>,
+) -> Result<PlaneLayout, CodecError> {
+    let (regions, _) = codec_core::compute_layout(format, rect, layout)?;
+    regions
+        .first()
+        .map(|r| r.layout)
+        .ok_or_else(|| CodecError::type_error("no plane to copy"))
+}
+
+/// `frameCopyToRgb(frame, dest, x, y, w, h, format, colorSpace, layout?)` → PlaneLayout[] or a
+/// promise of it: converts `rect` to an RGB format, then copies it into `dest`. Every argument
+/// is checked before returning (errors are thrown); a large conversion then runs off the JS
+/// thread and only the final copy into `dest` happens back on it.
+fn frame_copy_to_rgb(mut cx: FunctionContext) -> JsResult<JsValue> {
     let b = cx.argument::<JsBox<FrameBox>>(0)?;
     let Some(buf) = b.buffer() else {
         return CodecError::invalid_state("VideoFrame is closed").throw(&mut cx);
@@ -397,11 +419,78 @@ fn frame_copy_to_rgb(mut cx: FunctionContext) -> JsResult<JsArray> {
     let cs = cx.argument::<JsObject>(7)?;
     let cs = color_space_from_js(&mut cx, cs)?;
     let layout = layout_arg(&mut cx, 8)?;
-    let rgb = codec_core::convert_to_rgb(&buf, rect, format, &cs).or_throw(&mut cx)?;
     let full = Rect::new(0, 0, rect.width, rect.height);
-    let r = rgb.copy_to(full, dest.as_mut_slice(&mut cx), layout.as_deref());
-    let l = r.or_throw(&mut cx)?;
-    layout_to_js(&mut cx, &l)
+    // The checks convert_to_rgb and copy_to would make, made now so that they throw.
+    buf.check_rect(rect).or_throw(&mut cx)?;
+    let (_, needed) =
+        codec_core::compute_layout(format, full, layout.as_deref()).or_throw(&mut cx)?;
+    if (dest.as_slice(&cx).len() as u64) < u64::from(needed) {
+        return CodecError::type_error("destination is too small").throw(&mut cx);
+    }
+    if u64::from(rect.width) * u64::from(rect.height) < OFF_THREAD_PIXELS {
+        let rgb = codec_core::convert_to_rgb(&buf, rect, format, &cs).or_throw(&mut cx)?;
+        let l = rgb.copy_to(full, dest.as_mut_slice(&mut cx), layout.as_deref());
+        let l = l.or_throw(&mut cx)?;
+        return Ok(layout_to_js(&mut cx, &l)?.upcast());
+    }
+    let base = compute_layout_of(format, full, layout.as_deref()).or_throw(&mut cx)?;
+    let dest = Arc::new(dest.root(&mut cx));
+    let channel = cx.channel();
+    let (deferred, promise) = cx.promise();
+    let work = move || {
+        let rgb = match codec_core::convert_to_rgb(&buf, rect, format, &cs) {
+            Ok(rgb) => Arc::new(rgb),
+            Err(e) => {
+                deferred.settle_with(&channel, move |mut cx| {
+                    e.throw::<_, Handle<JsValue>>(&mut cx)
+                });
+                return;
+            }
+        };
+        // The copy into `dest` happens on the JS thread in bands of about 4 MiB, one event-loop
+        // turn each, so even a 4K frame never holds the loop for long.
+        let failed = Arc::new(Mutex::new(None::<CodecError>));
+        let band = (COPY_BAND_BYTES / (rect.width * 4)).max(1);
+        for y0 in (0..rect.height).step_by(band as usize) {
+            let (rgb, dest, failed) = (rgb.clone(), dest.clone(), failed.clone());
+            let rows = band.min(rect.height - y0);
+            channel.send(move |mut cx| {
+                let mut failed = failed.lock().unwrap_or_else(|p| p.into_inner());
+                if failed.is_none() {
+                    let mut d = dest.to_inner(&mut cx);
+                    let part = [PlaneLayout {
+                        offset: base.offset + y0 * base.stride,
+                        stride: base.stride,
+                    }];
+                    // The destination may have been detached or shrunk meanwhile: copy_to checks.
+                    let r = rgb.copy_to(
+                        Rect::new(0, y0, rect.width, rows),
+                        d.as_mut_slice(&mut cx),
+                        Some(&part),
+                    );
+                    *failed = r.err();
+                }
+                Ok(())
+            });
+        }
+        deferred.settle_with(&channel, move |mut cx| {
+            if let Ok(root) = Arc::try_unwrap(dest) {
+                root.drop(&mut cx);
+            }
+            if let Some(e) = failed.lock().unwrap_or_else(|p| p.into_inner()).take() {
+                return e.throw(&mut cx);
+            }
+            layout_to_js(&mut cx, &[base])
+        });
+    };
+    if let Err(e) = std::thread::Builder::new()
+        .name("webcodecs-copyto".into())
+        .spawn(work)
+    {
+        return CodecError::encoding(format!("cannot start a conversion thread: {e}"))
+            .throw(&mut cx);
+    }
+    Ok(promise.upcast())
 }
 
 /// `frameAllocationSize(format, x, y, w, h, layout?)` → number

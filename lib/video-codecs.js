@@ -74,6 +74,16 @@ function outputChunk(chunk, metadata) {
   return [c, metadata];
 }
 
+// The NAL length size of length-prefixed H.264/HEVC chunks (from the avcC/hvcC description's
+// lengthSizeMinusOne), or 0 for Annex B (no description) and other codecs.
+function nalLengthSize(config) {
+  const d = config.description;
+  if (!d) return 0;
+  if (/^avc[13]\./.test(config.codec) && d.length >= 5) return (d[4] & 3) + 1;
+  if (/^(hvc1|hev1)\./.test(config.codec) && d.length >= 22) return (d[21] & 3) + 1;
+  return 0;
+}
+
 class VideoEncoder extends EventTarget {
   #h;
   #ev;
@@ -132,6 +142,7 @@ class VideoDecoder extends EventTarget {
   #h;
   #ev;
   #config = null;
+  #nalLength = 0;
   constructor(init) {
     const { output, error } = convertInit(init, 'VideoDecoderInit');
     super();
@@ -146,12 +157,13 @@ class VideoDecoder extends EventTarget {
     const c = convertVideoDecoderConfig(config);
     this.#ev.apply(native.videoDecoderConfigure(this.#h, this, c));
     this.#config = c;
+    this.#nalLength = nalLengthSize(c);
   }
 
   decode(chunk) {
     if (!(chunk instanceof EncodedVideoChunk)) throw new TypeError('decode() needs an EncodedVideoChunk');
     this.#ev.apply(native.videoDecoderDecode(this.#h, this, chunk.type === 'key', chunk.timestamp,
-      chunk.duration ?? undefined, videoChunkBytes(chunk)));
+      chunk.duration ?? undefined, videoChunkBytes(chunk), this.#config?.codec, this.#nalLength));
   }
 
   flush() { return flushVia(this, () => [this.#ev, this.#h], native.videoDecoderFlush); }

@@ -4,7 +4,7 @@
 const test = require('node:test');
 const assert = require('node:assert/strict');
 const { VideoEncoder, VideoDecoder, VideoFrame, EncodedVideoChunk } = require('../..');
-const { makeFrame, encodeFrames, tick } = require('../helpers');
+const { makeFrame, encodeFrames, chunkBytes, tick } = require('../helpers');
 
 const CFG = { codec: 'avc1.42001f', width: 160, height: 120 };
 
@@ -144,6 +144,8 @@ test('decoder: corrupt data → error callback with EncodingError, closed, flush
   const dec = new VideoDecoder({ output: () => {}, error: (e) => errors.push(e) });
   dec.configure({ codec: 'vp8' });
   const junk = new Uint8Array(2000).map((_, i) => (i * 7919) & 255);
+  // A VP8 key frame tag and start code, then garbage: passes the key check, fails decoding.
+  junk.set([0x50, 0x2a, 0x00, 0x9d, 0x01, 0x2a, 0x40, 0x01, 0xf0, 0x00]);
   dec.decode(new EncodedVideoChunk({ type: 'key', timestamp: 0, data: junk }));
   const p = dec.flush();
   await assert.rejects(p, (e) => e instanceof DOMException && e.name === 'EncodingError');
@@ -239,4 +241,27 @@ test('encode(): a frame whose orientation differs from the first one is a DataEr
   a.close();
   rotated.close();
   enc.close();
+});
+
+test('decoder: a delta frame labelled "key" is a DataError (the chunk is inspected)', async () => {
+  for (const config of [
+    { codec: 'avc1.42001f', width: 64, height: 64 },
+    { codec: 'avc1.42001f', width: 64, height: 64, avc: { format: 'annexb' } },
+    { codec: 'vp8', width: 64, height: 64 },
+    { codec: 'vp09.00.10.08', width: 64, height: 64 },
+    { codec: 'av01.0.04M.08', width: 64, height: 64 },
+  ]) {
+    const { chunks, metas } = await encodeFrames(config, 3);
+    assert.equal(chunks[1].type, 'delta');
+    const dec = new VideoDecoder({ output: (f) => f.close(), error: assert.fail });
+    dec.configure(metas[0].decoderConfig);
+    const fake = new EncodedVideoChunk({ type: 'key', timestamp: 0, data: chunkBytes(chunks[1]) });
+    assert.throws(() => dec.decode(fake), (e) => e instanceof DOMException && e.name === 'DataError', config.codec);
+    assert.equal(dec.state, 'configured', 'the DataError leaves the decoder configured');
+    assert.equal(dec.decodeQueueSize, 0);
+    // The real key chunk is accepted, and the rest decodes.
+    for (const c of chunks) dec.decode(c);
+    await dec.flush();
+    dec.close();
+  }
 });

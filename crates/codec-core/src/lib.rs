@@ -18,6 +18,7 @@ mod config;
 mod convert;
 mod error;
 mod frame;
+mod keyframe;
 mod model;
 mod pixel;
 
@@ -34,6 +35,7 @@ pub use config::{
 pub use convert::convert_to_rgb;
 pub use error::{CodecError, ErrorName};
 pub use frame::{EncodedChunkType, FrameBuffer, Rect};
+pub use keyframe::{chunk_is_key, NalFraming};
 pub use model::{
     CodecKind, CodecState, Epoch, FlushId, JsEvent, Model, Msg, Report, Tagged,
     DEFAULT_MAX_IN_FLIGHT,

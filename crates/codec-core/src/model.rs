@@ -175,6 +175,11 @@ impl<C, I, O> Model<C, I, O> {
         self.state
     }
 
+    /// `[[key chunk required]]` (decoders): the next `submit()` must be a key chunk.
+    pub fn key_chunk_required(&self) -> bool {
+        self.key_chunk_required
+    }
+
     /// `encodeQueueSize` / `decodeQueueSize` attribute.
     pub fn queue_size(&self) -> u32 {
         self.queue_size

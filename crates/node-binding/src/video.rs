@@ -5,9 +5,10 @@ use std::cell::RefCell;
 use std::sync::{Arc, Mutex};
 
 use codec_core::{
-    AlphaOption, AvcBitstreamFormat, BitrateMode, CodecError, CodecKind, ColorMatrix,
-    ColorPrimaries, ColorTransfer, FrameBuffer, HardwareAcceleration, LatencyMode, PlaneLayout,
-    Rect, VideoColorSpace, VideoDecoderConfig, VideoEncoderConfig, VideoPixelFormat,
+    chunk_is_key, AlphaOption, AvcBitstreamFormat, BitrateMode, CodecError, CodecKind, CodecState,
+    ColorMatrix, ColorPrimaries, ColorTransfer, FrameBuffer, HardwareAcceleration, LatencyMode,
+    NalFraming, PlaneLayout, Rect, VideoColorSpace, VideoDecoderConfig, VideoEncoderConfig,
+    VideoPixelFormat,
 };
 use codec_ffmpeg::{
     DecodedVideoOutput, EncodedVideoOutput, VideoDecodeInput, VideoDecoderBackend,
@@ -19,7 +20,8 @@ use neon::types::buffer::TypedArray;
 use crate::codec::{self, with_core, CodecBox, JsConfig, OutputToJs};
 use crate::error::{IntoJsError, OrThrow};
 use crate::js::{
-    bytes, enum_or_default, opt_arg_f64, opt_bool, opt_f64, opt_str, opt_u32, set_num, set_str,
+    bytes, enum_or_default, opt_arg_f64, opt_arg_str, opt_bool, opt_f64, opt_str, opt_u32, set_num,
+    set_str,
 };
 
 type EncBox = JsBox<CodecBox<VideoEncoderBackend>>;
@@ -265,13 +267,37 @@ fn video_decoder_decode(mut cx: FunctionContext) -> JsResult<JsValue> {
     let duration = opt_arg_f64(&mut cx, 4).map(|n| n as u64);
     let data = cx.argument::<JsTypedArray<u8>>(5)?;
     let data = bytes(&mut cx, data);
+    // For the key-chunk check: the configured codec and NAL length size (0: Annex B).
+    let inspect = if key {
+        let codec = opt_arg_str(&mut cx, 6);
+        let n = opt_arg_f64(&mut cx, 7).unwrap_or(0.0) as u8;
+        let framing = if n == 0 {
+            NalFraming::AnnexB
+        } else {
+            NalFraming::LengthPrefixed(n)
+        };
+        codec.map(|c| (c, framing))
+    } else {
+        None
+    };
     let input = VideoDecodeInput {
         data,
         key,
         timestamp,
         duration,
     };
-    let ((), ev) = with_core::<VideoDecoderBackend, _>(&mut cx, |c| c.model().submit(input, key))?;
+    let ((), ev) = with_core::<VideoDecoderBackend, _>(&mut cx, |c| {
+        let m = c.model();
+        if let Some((codec, framing)) = inspect {
+            let pending = m.state() == CodecState::Configured && m.key_chunk_required();
+            if pending && chunk_is_key(&codec, &input.data, framing) == Some(false) {
+                return Err(CodecError::data(
+                    "the chunk is labelled \"key\" but does not hold a key frame",
+                ));
+            }
+        }
+        m.submit(input, key)
+    })?;
     Ok(ev.upcast())
 }
 

@@ -2,8 +2,9 @@
 //!
 //! | codec string                    | encoder      | decoder              |
 //! |---------------------------------|--------------|----------------------|
-//! | `opus`                          | libopus      | FFmpeg `opus`/libopus|
-//! | `mp4a.40.2` / `mp4a.40.02`      | FFmpeg `aac` | FFmpeg `aac`         |
+//! | `opus` (1–8 channels)           | libopus      | FFmpeg `opus`/libopus|
+//! | `mp4a.40.2` / `mp4a.40.02` / `mp4a.67` | FFmpeg `aac` (LC) | FFmpeg `aac` |
+//! | `mp4a.40.5` / `.05` / `.29` (HE-AAC)   | not supported     | FFmpeg `aac` (SBR/PS) |
 //! | `flac`                          | FFmpeg `flac`| FFmpeg `flac`        |
 //! | `pcm-u8/s16/s24/s32/f32`, `ulaw`, `alaw` | FFmpeg `pcm_*` | FFmpeg `pcm_*` |
 //! | `mp3`, `mp4a.6B`, `mp4a.69`     | libmp3lame   | FFmpeg `mp3float`    |
@@ -25,7 +26,13 @@ use codec_core::CodecError;
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Kind {
     Opus,
-    Aac,
+    /// AAC-LC (`mp4a.40.2`, `mp4a.40.02`; `mp4a.67` is MPEG-2 AAC-LC).
+    Aac {
+        /// `mp4a.67`: MPEG-2 AAC (ADTS ID bit set).
+        mpeg2: bool,
+    },
+    /// HE-AAC v1/v2 (`mp4a.40.5`, `mp4a.40.05`, `mp4a.40.29`): decode only.
+    AacHe,
     Flac,
     Mp3,
     Vorbis,
@@ -37,7 +44,9 @@ pub(crate) enum Kind {
 pub(crate) fn kind_of(codec: &str) -> Result<Kind, CodecError> {
     Ok(match codec {
         "opus" => Kind::Opus,
-        "mp4a.40.2" | "mp4a.40.02" => Kind::Aac,
+        "mp4a.40.2" | "mp4a.40.02" => Kind::Aac { mpeg2: false },
+        "mp4a.67" => Kind::Aac { mpeg2: true },
+        "mp4a.40.5" | "mp4a.40.05" | "mp4a.40.29" => Kind::AacHe,
         "flac" => Kind::Flac,
         "mp3" | "mp4a.6B" | "mp4a.69" => Kind::Mp3,
         "vorbis" => Kind::Vorbis,
@@ -60,6 +69,11 @@ pub(crate) fn kind_of(codec: &str) -> Result<Kind, CodecError> {
 pub(crate) const AAC_RATES: [u32; 13] = [
     96000, 88200, 64000, 48000, 44100, 32000, 24000, 22050, 16000, 12000, 11025, 8000, 7350,
 ];
+
+/// Sample rates every encoder accepts at most (Chromium's `media::limits`).
+pub(crate) const MIN_RATE: u32 = 3000;
+/// See [`MIN_RATE`].
+pub(crate) const MAX_RATE: u32 = 768_000;
 
 /// `samples * 1e6 / rate` in integer math (truncated).
 pub(crate) fn samples_to_us(samples: i64, rate: u32) -> i64 {

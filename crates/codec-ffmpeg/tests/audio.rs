@@ -706,3 +706,64 @@ fn opus_resamples_other_rates_to_48k() {
         }
     }
 }
+
+#[test]
+fn opus_multichannel_round_trip() {
+    for (rate, ch) in [(48000u32, 6u32), (48000, 3), (44100, 8)] {
+        let mut c = cfg("opus", rate, ch);
+        c.bitrate = Some(64_000 * u64::from(ch));
+        c.opus = Some(OpusEncoderConfig {
+            complexity: Some(5),
+            ..Default::default()
+        });
+        audio_encoder_support(&c).expect("supported");
+        // A different chirp per channel, so swapped channels cannot pass. With 6-8 channels,
+        // family 1 makes channel 3 the LFE (FFmpeg/WAV order), which libopus low-passes: it
+        // gets a 60 Hz tone instead.
+        let lfe = |rate: u32, mut p: Vec<Vec<f32>>| {
+            if p.len() >= 6 {
+                p[3] = (0..p[3].len())
+                    .map(|i| (0.5 * (2.0 * std::f64::consts::PI * 60.0 * i as f64 / f64::from(rate)).sin()) as f32)
+                    .collect();
+            }
+            p
+        };
+        let sig = lfe(rate, signal(rate, rate as usize, ch as usize));
+        let chunks = encode_pieces(&c, &sig, &[441, 1000, 4096], 0);
+        let dc = chunks[0].decoder_config.clone().expect("decoderConfig");
+        let head = dc.description.clone().expect("OpusHead");
+        // RFC 7845 §5.1.1: family 1, stream count, coupled count, one mapping byte per channel.
+        assert_eq!(head.len(), 21 + ch as usize, "{ch}: OpusHead size");
+        assert_eq!(head[9] as u32, ch);
+        assert_eq!(head[18], 1, "{ch}: channel mapping family");
+        let (streams, coupled) = (u32::from(head[19]), u32::from(head[20]));
+        assert_eq!(streams + coupled, ch, "{ch}: streams {streams} coupled {coupled}");
+        audio_decoder_support(&dc).expect("decoder support");
+        let outs = decode(&dc, &as_inputs(&chunks));
+        assert_eq!(outs[0].data.channels(), ch);
+        let planes = to_planes(&outs);
+        let want = lfe(48000, signal(48000, 48000, ch as usize));
+        for c in 0..ch as usize {
+            let s = snr_at_zero(&want[c], &planes[c]);
+            eprintln!("opus {ch} ch @{rate} ch{c}: SNR at lag 0 {s:.1} dB");
+            assert!(s > 15.0, "{ch} ch, channel {c}: SNR {s:.1}");
+        }
+    }
+    // Without the description a decoder cannot know the mapping.
+    let no_desc = AudioDecoderConfig {
+        codec: "opus".into(),
+        sample_rate: 48000,
+        number_of_channels: 6,
+        description: None,
+    };
+    assert_eq!(
+        audio_decoder_support(&no_desc).expect_err("mapping").name,
+        ErrorName::NotSupportedError
+    );
+    assert_eq!(
+        audio_encoder_support(&cfg("opus", 48000, 9))
+            .expect_err("9 channels")
+            .name,
+        ErrorName::NotSupportedError
+    );
+}

@@ -164,6 +164,22 @@ pub fn audio_encoder_support(cfg: &AudioEncoderConfig) -> Result<(), CodecError>
     r
 }
 
+/// The layout libopus's mapping family 1 requires (RFC 7845 §5.1.1.2, Vorbis channel layouts).
+/// Samples are taken in FFmpeg/WAV order (so channel 3 of 6-8 is the LFE) and FFmpeg reorders
+/// them into Vorbis order in the stream; FFmpeg's and Chromium's decoders reorder them back.
+fn opus_layout(channels: u32) -> ChannelLayout {
+    match channels {
+        1 => ChannelLayout::MONO,
+        2 => ChannelLayout::STEREO,
+        3 => ChannelLayout::SURROUND,
+        4 => ChannelLayout::QUAD,
+        5 => ChannelLayout::_5POINT0_BACK,
+        6 => ChannelLayout::_5POINT1_BACK,
+        7 => ChannelLayout::_6POINT1,
+        _ => ChannelLayout::_7POINT1,
+    }
+}
+
 /// Whether FLAC input of this format is encoded at 24 bits (s32/f32) rather than 16.
 fn wants_24_bit(f: AudioSampleFormat) -> bool {
     matches!(
@@ -279,7 +295,11 @@ impl Session {
         } else {
             pick_format(&p.codec)
         };
-        let layout = ChannelLayout::default(channels);
+        let layout = if p.kind == Kind::Opus {
+            opus_layout(cfg.number_of_channels)
+        } else {
+            ChannelLayout::default(channels)
+        };
         let mut ctx = codec::Context::new_with_codec(p.codec);
         if matches!(p.kind, Kind::Aac { .. }) && !cfg.aac_adts || p.kind == Kind::Vorbis {
             ctx.set_flags(codec::Flags::GLOBAL_HEADER);

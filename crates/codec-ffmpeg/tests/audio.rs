@@ -767,3 +767,174 @@ fn opus_multichannel_round_trip() {
         ErrorName::NotSupportedError
     );
 }
+
+/// Bits per sample from the STREAMINFO inside a `fLaC` description.
+fn flac_bits(desc: &[u8]) -> u32 {
+    let si = &desc[8..42];
+    (u32::from(si[12] & 1) << 4 | u32::from(si[13] >> 4)) + 1
+}
+
+/// Encodes interleaved samples of `format` with one backend; returns the chunks.
+fn encode_raw(
+    cfg: &AudioEncoderConfig,
+    format: AudioSampleFormat,
+    bytes: &[u8],
+    frames: usize,
+    piece: usize,
+) -> Vec<EncodedAudioOutput> {
+    let mut enc = AudioEncoderBackend::default();
+    let mut chunks = Vec::new();
+    enc.configure(cfg.clone(), &mut |o| chunks.push(o))
+        .expect("configure");
+    let ch = cfg.number_of_channels as usize;
+    let bps = format.bytes_per_sample();
+    let mut at = 0;
+    while at < frames {
+        let n = piece.min(frames - at);
+        let buf = AudioBuffer::from_bytes(
+            format,
+            cfg.sample_rate as f32,
+            n as u32,
+            ch as u32,
+            &bytes[at * ch * bps..(at + n) * ch * bps],
+        )
+        .expect("buffer");
+        enc.process(
+            AudioEncodeInput {
+                data: Arc::new(buf),
+                timestamp: at as i64 * 1_000_000 / i64::from(cfg.sample_rate),
+            },
+            &Cancel::never(),
+            &mut |o| chunks.push(o),
+        )
+        .expect("encode");
+        at += n;
+    }
+    enc.flush(&Cancel::never(), &mut |o| chunks.push(o))
+        .expect("flush");
+    chunks
+}
+
+/// Interleaved s32 samples of all decoded outputs (which must be s32).
+fn s32_interleaved(outs: &[DecodedAudioOutput]) -> Vec<i32> {
+    let mut v = Vec::new();
+    for o in outs {
+        let opt = AudioCopy {
+            plane_index: 0,
+            frame_offset: 0,
+            frame_count: None,
+            format: Some(AudioSampleFormat::S32),
+        };
+        let mut b = vec![0u8; o.data.allocation_size(&opt).expect("size")];
+        o.data.copy_to(&mut b, &opt).expect("copy");
+        v.extend(
+            b.chunks_exact(4)
+                .map(|c| i32::from_le_bytes([c[0], c[1], c[2], c[3]])),
+        );
+    }
+    v
+}
+
+#[test]
+fn flac_24_bit_from_s32_and_f32_input() {
+    let (rate, ch, frames) = (48000u32, 2u32, 20_000usize);
+    // 24-bit noise-like content (an LCG), stored as s32 (value << 8).
+    let mut x = 12345u32;
+    let samples: Vec<i32> = (0..frames * ch as usize)
+        .map(|_| {
+            x = x.wrapping_mul(1_664_525).wrapping_add(1_013_904_223);
+            ((x >> 8) as i32 - (1 << 23)) << 8
+        })
+        .collect();
+    let bytes: Vec<u8> = samples.iter().flat_map(|v| v.to_le_bytes()).collect();
+    let mut c = cfg("flac", rate, ch);
+    c.flac_block_size = Some(4608);
+    c.flac_compress_level = Some(3);
+    let chunks = encode_raw(&c, AudioSampleFormat::S32, &bytes, frames, 3000);
+    let dc = chunks[0].decoder_config.clone().expect("dc");
+    assert_eq!(flac_bits(dc.description.as_ref().expect("fLaC")), 24);
+    assert_eq!(chunks[0].duration, Some(96_000), "blockSize 4608 at 48 kHz");
+    let outs = decode(&dc, &as_inputs(&chunks));
+    assert!(outs.iter().all(|o| matches!(
+        o.data.format(),
+        AudioSampleFormat::S32 | AudioSampleFormat::S32Planar
+    )));
+    assert_eq!(s32_interleaved(&outs), samples, "24-bit FLAC is lossless");
+
+    // f32 input on the 24-bit grid is lossless too.
+    let f: Vec<u8> = samples
+        .iter()
+        .flat_map(|v| ((*v >> 8) as f32 / 8_388_608.0).to_le_bytes())
+        .collect();
+    let chunks = encode_raw(&c, AudioSampleFormat::F32, &f, frames, 1000);
+    let dc = chunks[0].decoder_config.clone().expect("dc");
+    assert_eq!(flac_bits(dc.description.as_ref().expect("fLaC")), 24);
+    assert_eq!(s32_interleaved(&decode(&dc, &as_inputs(&chunks))), samples);
+
+    // s16 input stays 16-bit.
+    let s16: Vec<u8> = samples
+        .iter()
+        .flat_map(|v| ((*v >> 16) as i16).to_le_bytes())
+        .collect();
+    let chunks = encode_raw(&c, AudioSampleFormat::S16, &s16, frames, 1000);
+    let dc = chunks[0].decoder_config.clone().expect("dc");
+    assert_eq!(flac_bits(dc.description.as_ref().expect("fLaC")), 16);
+}
+
+#[test]
+fn flac_24_bit_from_ffmpeg_cli_decodes_losslessly() {
+    let dir = std::env::temp_dir().join(format!("webcodecs-flac24-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("tmp");
+    let flac = dir.join("s24.flac");
+    let gen = std::process::Command::new("ffmpeg")
+        .args(["-v", "error", "-y", "-f", "lavfi", "-i"])
+        .arg("aevalsrc=0.7*sin(2*PI*997*t)+0.2*sin(2*PI*31*t)|0.5*sin(2*PI*1499*t):s=96000:d=0.5")
+        .args(["-c:a", "flac", "-sample_fmt", "s32", "-bits_per_raw_sample", "24"])
+        .arg(&flac)
+        .status();
+    if !gen.is_ok_and(|s| s.success()) {
+        eprintln!("skipping: the ffmpeg CLI is not available");
+        return;
+    }
+    let reference = std::process::Command::new("ffmpeg")
+        .args(["-v", "error", "-i"])
+        .arg(&flac)
+        .args(["-f", "s32le", "-"])
+        .output()
+        .expect("ffmpeg decode");
+    let want: Vec<i32> = reference
+        .stdout
+        .chunks_exact(4)
+        .map(|c| i32::from_le_bytes([c[0], c[1], c[2], c[3]]))
+        .collect();
+    let (rate, ch, extradata, packets) = demux(&flac);
+    let _ = std::fs::remove_dir_all(&dir);
+    assert_eq!((rate, ch), (96000, 2));
+    let mut d = b"fLaC".to_vec();
+    d.extend_from_slice(&[0x80, 0, 0, 34]);
+    d.extend_from_slice(&extradata[..34]);
+    assert_eq!(flac_bits(&d), 24);
+    let dc = AudioDecoderConfig {
+        codec: "flac".into(),
+        sample_rate: rate,
+        number_of_channels: ch,
+        description: Some(d),
+    };
+    let inputs: Vec<AudioDecodeInput> = packets
+        .iter()
+        .map(|(ts, p)| AudioDecodeInput {
+            data: p.clone(),
+            timestamp: *ts,
+            duration: None,
+        })
+        .collect();
+    let outs = decode(&dc, &inputs);
+    assert!(outs.iter().all(|o| matches!(
+        o.data.format(),
+        AudioSampleFormat::S32 | AudioSampleFormat::S32Planar
+    )));
+    let got = s32_interleaved(&outs);
+    assert_eq!(got.len(), want.len());
+    assert!(got == want, "24-bit FLAC decode differs from the ffmpeg CLI");
+    assert!(got.iter().any(|v| v & 0xFF00 != 0), "really uses the low bits");
+}

@@ -379,8 +379,15 @@ fn fixtures() {
     // Expected sample counts: `ffmpeg -v error -i FILE -f f32le -ac 1 - | wc -c` / 4. The CLI
     // trims with container info (Ogg granules, LAME/Xing gapless data) that raw chunks don't
     // carry, so lossy codecs get a tolerance; PCM, FLAC and ADTS must match exactly.
-    let cases: [(&str, &str, bool, i64, i64); 12] = [
+    let cases: &[(&str, &str, bool, i64, i64)] = &[
         ("sfx.adts", "mp4a.40.2", false, 10240, 1024),
+        // The same AAC-LC stream under the MPEG-2 AAC-LC and HE-AAC codec strings: FFmpeg's
+        // decoder follows the bitstream (there is no HE-AAC fixture; no encoder can make one).
+        ("sfx.adts", "mp4a.67", false, 10240, 1024),
+        ("sfx.adts", "mp4a.40.5", false, 10240, 1024),
+        // MP4: AudioSpecificConfig description; the CLI also applies the edit list (1024).
+        ("sfx-aac.mp4", "mp4a.40.2", true, 9216, 1024),
+        ("sfx-aac.mp4", "mp4a.67", true, 9216, 1024),
         ("sfx.flac", "flac", true, 10240, 0),
         // 10 frames × 1152; the CLI also drops the 1105-sample LAME delay/padding.
         ("sfx.mp3", "mp3", false, 10415, 1105),
@@ -394,7 +401,7 @@ fn fixtures() {
         ("sfx-alaw.wav", "alaw", false, 10240, 0),
         ("sfx-ulaw.wav", "ulaw", false, 10240, 0),
     ];
-    for (file, codec, use_desc, want, tol) in cases {
+    for &(file, codec, use_desc, want, tol) in cases {
         let (rate, ch, extradata, packets) = demux(&dir.join(file));
         let description = use_desc.then(|| {
             if codec == "flac" && extradata.len() == 34 {
@@ -937,4 +944,52 @@ fn flac_24_bit_from_ffmpeg_cli_decodes_losslessly() {
     assert_eq!(got.len(), want.len());
     assert!(got == want, "24-bit FLAC decode differs from the ffmpeg CLI");
     assert!(got.iter().any(|v| v & 0xFF00 != 0), "really uses the low bits");
+}
+
+#[test]
+fn aac_variants_support() {
+    // HE-AAC (SBR/PS) and xHE-AAC cannot be encoded here: FFmpeg's aac encoder is LC only.
+    for codec in ["mp4a.40.5", "mp4a.40.05", "mp4a.40.29", "mp4a.40.42"] {
+        assert_eq!(
+            audio_encoder_support(&cfg(codec, 48000, 2))
+                .expect_err("no HE-AAC encoder")
+                .name,
+            ErrorName::NotSupportedError,
+            "{codec}"
+        );
+        let mut enc = AudioEncoderBackend::default();
+        assert_eq!(
+            enc.configure(cfg(codec, 48000, 2), &mut |_| {})
+                .expect_err("configure")
+                .name,
+            ErrorName::NotSupportedError
+        );
+    }
+    // Decoding them works (FFmpeg's aac decoder has SBR and PS); xHE-AAC (USAC) does not.
+    for codec in ["mp4a.40.2", "mp4a.40.02", "mp4a.40.5", "mp4a.40.05", "mp4a.40.29", "mp4a.67"] {
+        let dc = AudioDecoderConfig {
+            codec: codec.into(),
+            sample_rate: 44100,
+            number_of_channels: 2,
+            description: None,
+        };
+        audio_decoder_support(&dc).unwrap_or_else(|e| panic!("{codec}: {e:?}"));
+    }
+    let xhe = AudioDecoderConfig {
+        codec: "mp4a.40.42".into(),
+        sample_rate: 48000,
+        number_of_channels: 2,
+        description: None,
+    };
+    assert_eq!(
+        audio_decoder_support(&xhe).expect_err("USAC").name,
+        ErrorName::NotSupportedError
+    );
+    // mp4a.67 encodes MPEG-2 AAC-LC: ADTS with the MPEG-2 ID bit, and it round-trips.
+    let mut c = cfg("mp4a.67", 44100, 2);
+    c.aac_adts = true;
+    let chunks = encode(&c, &signal(44100, 4410, 2), 700);
+    assert!(chunks.iter().all(|ch| ch.data[..2] == [0xFF, 0xF9]));
+    round_trip(c, 15.0);
+    round_trip(cfg("mp4a.67", 48000, 1), 15.0);
 }

@@ -993,3 +993,62 @@ fn aac_variants_support() {
     round_trip(c, 15.0);
     round_trip(cfg("mp4a.67", 48000, 1), 15.0);
 }
+
+#[test]
+fn opus_priming_is_discarded_and_timestamps_follow() {
+    let n = 48000 + 123;
+    let sig = signal(48000, n, 2);
+    let mut c = cfg("opus", 48000, 2);
+    c.opus = Some(OpusEncoderConfig {
+        complexity: Some(5),
+        ..Default::default()
+    });
+    let t0 = 1_000_000;
+    let chunks = encode_pieces(&c, &sig, &[441, 1000, 4096], t0);
+    let dc = chunks[0].decoder_config.clone().expect("dc");
+    let head = dc.description.clone().expect("OpusHead");
+    let pre_skip = i64::from(u16::from_le_bytes([head[10], head[11]]));
+    assert!(pre_skip > 0, "libopus has look-ahead");
+    // Encoder: the first chunk starts at the first input timestamp (as in Chromium), and the
+    // chunks cover input + pre-skip, rounded up to whole 20 ms packets.
+    assert_eq!(chunks[0].timestamp, t0);
+    assert_eq!(chunks.len() as i64, (n as i64 + pre_skip + 959) / 960);
+    let inputs = as_inputs(&chunks);
+    let mut dec = AudioDecoderBackend::default();
+    let mut outs = Vec::new();
+    dec.configure(dc.clone(), &mut |o| outs.push(o))
+        .expect("configure");
+    for i in &inputs {
+        dec.process(i.clone(), &Cancel::never(), &mut |o| outs.push(o))
+            .expect("decode");
+    }
+    dec.flush(&Cancel::never(), &mut |o| outs.push(o))
+        .expect("flush");
+    let planes = to_planes(&outs);
+    let got = planes[0].len();
+    // The pre-skip is discarded: every input sample comes back, and less than a packet more.
+    assert!(got >= n && got < n + 960, "decoded {got} for {n}");
+    for ch in 0..2 {
+        let s = snr_at_zero(&sig[ch], &planes[ch]);
+        eprintln!("opus priming ch{ch}: {got} samples for {n}, SNR at lag 0 {s:.1} dB");
+        assert!(s > 20.0, "first sample aligns with the input: {s:.1} dB");
+    }
+    // The surviving output's timestamp moves forward by the discarded duration
+    // (w3c/webcodecs#944/#948, as Chromium and FFmpeg do); the rest is continuous.
+    assert_eq!(outs[0].timestamp, t0 + pre_skip * 1_000_000 / 48000);
+    for w in outs.windows(2) {
+        let next = w[0].timestamp + w[0].data.duration_us() as i64;
+        assert!((w[1].timestamp - next).abs() <= 1, "{} vs {next}", w[1].timestamp);
+    }
+    // The priming is discarded once per configure() (webcodecs#948: the slot is set by
+    // configure only), not again after flush().
+    outs.clear();
+    for i in &inputs {
+        dec.process(i.clone(), &Cancel::never(), &mut |o| outs.push(o))
+            .expect("decode");
+    }
+    dec.flush(&Cancel::never(), &mut |o| outs.push(o))
+        .expect("flush");
+    assert_eq!(outs[0].timestamp, t0);
+    assert_eq!(to_planes(&outs)[0].len(), chunks.len() * 960);
+}

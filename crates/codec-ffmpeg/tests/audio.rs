@@ -730,7 +730,10 @@ fn opus_multichannel_round_trip() {
         let lfe = |rate: u32, mut p: Vec<Vec<f32>>| {
             if p.len() >= 6 {
                 p[3] = (0..p[3].len())
-                    .map(|i| (0.5 * (2.0 * std::f64::consts::PI * 60.0 * i as f64 / f64::from(rate)).sin()) as f32)
+                    .map(|i| {
+                        (0.5 * (2.0 * std::f64::consts::PI * 60.0 * i as f64 / f64::from(rate))
+                            .sin()) as f32
+                    })
                     .collect();
             }
             p
@@ -744,7 +747,11 @@ fn opus_multichannel_round_trip() {
         assert_eq!(head[9] as u32, ch);
         assert_eq!(head[18], 1, "{ch}: channel mapping family");
         let (streams, coupled) = (u32::from(head[19]), u32::from(head[20]));
-        assert_eq!(streams + coupled, ch, "{ch}: streams {streams} coupled {coupled}");
+        assert_eq!(
+            streams + coupled,
+            ch,
+            "{ch}: streams {streams} coupled {coupled}"
+        );
         audio_decoder_support(&dc).expect("decoder support");
         let outs = decode(&dc, &as_inputs(&chunks));
         assert_eq!(outs[0].data.channels(), ch);
@@ -896,7 +903,14 @@ fn flac_24_bit_from_ffmpeg_cli_decodes_losslessly() {
     let gen = std::process::Command::new("ffmpeg")
         .args(["-v", "error", "-y", "-f", "lavfi", "-i"])
         .arg("aevalsrc=0.7*sin(2*PI*997*t)+0.2*sin(2*PI*31*t)|0.5*sin(2*PI*1499*t):s=96000:d=0.5")
-        .args(["-c:a", "flac", "-sample_fmt", "s32", "-bits_per_raw_sample", "24"])
+        .args([
+            "-c:a",
+            "flac",
+            "-sample_fmt",
+            "s32",
+            "-bits_per_raw_sample",
+            "24",
+        ])
         .arg(&flac)
         .status();
     if !gen.is_ok_and(|s| s.success()) {
@@ -942,8 +956,14 @@ fn flac_24_bit_from_ffmpeg_cli_decodes_losslessly() {
     )));
     let got = s32_interleaved(&outs);
     assert_eq!(got.len(), want.len());
-    assert!(got == want, "24-bit FLAC decode differs from the ffmpeg CLI");
-    assert!(got.iter().any(|v| v & 0xFF00 != 0), "really uses the low bits");
+    assert!(
+        got == want,
+        "24-bit FLAC decode differs from the ffmpeg CLI"
+    );
+    assert!(
+        got.iter().any(|v| v & 0xFF00 != 0),
+        "really uses the low bits"
+    );
 }
 
 #[test]
@@ -966,7 +986,14 @@ fn aac_variants_support() {
         );
     }
     // Decoding them works (FFmpeg's aac decoder has SBR and PS); xHE-AAC (USAC) does not.
-    for codec in ["mp4a.40.2", "mp4a.40.02", "mp4a.40.5", "mp4a.40.05", "mp4a.40.29", "mp4a.67"] {
+    for codec in [
+        "mp4a.40.2",
+        "mp4a.40.02",
+        "mp4a.40.5",
+        "mp4a.40.05",
+        "mp4a.40.29",
+        "mp4a.67",
+    ] {
         let dc = AudioDecoderConfig {
             codec: codec.into(),
             sample_rate: 44100,
@@ -1038,7 +1065,11 @@ fn opus_priming_is_discarded_and_timestamps_follow() {
     assert_eq!(outs[0].timestamp, t0 + pre_skip * 1_000_000 / 48000);
     for w in outs.windows(2) {
         let next = w[0].timestamp + w[0].data.duration_us() as i64;
-        assert!((w[1].timestamp - next).abs() <= 1, "{} vs {next}", w[1].timestamp);
+        assert!(
+            (w[1].timestamp - next).abs() <= 1,
+            "{} vs {next}",
+            w[1].timestamp
+        );
     }
     // The priming is discarded once per configure() (webcodecs#948: the slot is set by
     // configure only), not again after flush().

@@ -9,6 +9,28 @@
 //! | `pcm-u8/s16/s24/s32/f32`, `ulaw`, `alaw` | FFmpeg `pcm_*` | FFmpeg `pcm_*` |
 //! | `mp3`, `mp4a.6B`, `mp4a.69`     | libmp3lame   | FFmpeg `mp3float`    |
 //! | `vorbis`                        | libvorbis    | FFmpeg `vorbis`      |
+//!
+//! Policies:
+//! * Every encoder rejects rates outside 3000..=768000 Hz (`NotSupportedError`, in both
+//!   `isConfigSupported` and `configure`, which share one check that opens the encoder).
+//! * Opus at a rate libopus lacks (not 8/12/16/24/48 kHz) is resampled to 48 kHz with
+//!   swresample, as Chromium does. Chunk timestamps stay on the input timeline (exact rational
+//!   positions, floored to µs, so no drift); `decoderConfig.sampleRate` is the encoder's rate
+//!   (48000), like Chromium's; the OpusHead's "input sample rate" is the configured one.
+//! * Opus always emits an OpusHead description (as Chromium does): it carries the pre-skip and,
+//!   for 3-8 channels (mapping family 1), the channel mapping table. Input is in FFmpeg/WAV
+//!   channel order (channel 3 of 6-8 is the LFE, which libopus low-passes).
+//! * AAC (LC only, at the 13 MPEG-4 rates) and MP3 (MPEG-1/2/2.5 rates, 1-2 channels) do not
+//!   resample: other rates are `NotSupportedError`. Vorbis, FLAC and PCM take any rate.
+//! * FLAC bit depth: s32/f32 input → 24-bit, u8/s16 → 16-bit, decided by the first `AudioData`
+//!   after `configure` (the spec's `FlacEncoderConfig` has no bit-depth member and Chromium has
+//!   no FLAC encoder). 24-bit FLAC decodes to `s32` (sample << 8), losslessly.
+//! * Priming: encoder chunks start at the first input timestamp and cover input + priming,
+//!   rounded up to whole packets (Opus 20 ms = 960, AAC 1024, MP3 1152). The Opus decoder
+//!   discards the OpusHead pre-skip (once per `configure`) and moves that output's timestamp
+//!   forward by the discarded duration (w3c/webcodecs#944, as Chromium and FFmpeg do). AAC and
+//!   MP3 carry no priming information in their descriptions, so their decoders keep it (1024 /
+//!   ~1105 samples), as browsers do.
 
 mod decoder;
 mod encoder;

@@ -123,9 +123,14 @@ fn snr(orig: &[f32], dec: &[f32]) -> (f64, usize) {
         if base + lag + win > dec.len() {
             break;
         }
-        let e: f64 = (0..win)
-            .map(|i| f64::from(orig[base + i] - dec[base + lag + i]).powi(2))
-            .sum();
+        // Stop summing as soon as this lag cannot win (lossless codecs: after one sample).
+        let mut e = 0f64;
+        for i in 0..win {
+            e += f64::from(orig[base + i] - dec[base + lag + i]).powi(2);
+            if e >= best.0 {
+                break;
+            }
+        }
         if e < best.0 {
             best = (e, lag);
         }

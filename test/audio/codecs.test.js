@@ -117,3 +117,79 @@ test('audio configs: invalid → TypeError, unsupported → supported:false', as
   assert.equal(r.config.opus.complexity, 9);
   assert.equal(r.config.opus.frameDuration, 20000);
 });
+
+test('isConfigSupported: Opus resamples any rate; AAC/MP3 rate lists; HE-AAC decode only', async () => {
+  const enc = async (c) => (await AudioEncoder.isConfigSupported({ numberOfChannels: 2, ...c })).supported;
+  const dec = async (c) => (await AudioDecoder.isConfigSupported({ sampleRate: 48000, numberOfChannels: 2, ...c })).supported;
+  for (const sampleRate of [8000, 11025, 22050, 32000, 44100, 48000, 96000]) {
+    assert.equal(await enc({ codec: 'opus', sampleRate }), true, `opus @${sampleRate}`);
+  }
+  assert.equal(await enc({ codec: 'opus', sampleRate: 48000, numberOfChannels: 6 }), true);
+  assert.equal(await enc({ codec: 'opus', sampleRate: 48000, numberOfChannels: 9 }), false);
+  assert.equal(await enc({ codec: 'opus', sampleRate: 1 }), false);
+  assert.equal(await enc({ codec: 'opus', sampleRate: 1e7 }), false);
+  assert.equal(await enc({ codec: 'opus', sampleRate: 48000, bitrate: 1 }), false);
+  assert.equal(await enc({ codec: 'mp4a.40.2', sampleRate: 44100 }), true);
+  assert.equal(await enc({ codec: 'mp4a.40.2', sampleRate: 37800 }), false);
+  assert.equal(await enc({ codec: 'mp4a.67', sampleRate: 48000 }), true);
+  assert.equal(await enc({ codec: 'mp3', sampleRate: 96000 }), false);
+  assert.equal(await enc({ codec: 'vorbis', sampleRate: 37800 }), true);
+  for (const codec of ['mp4a.40.5', 'mp4a.40.05', 'mp4a.40.29', 'mp4a.40.42']) {
+    assert.equal(await enc({ codec, sampleRate: 48000 }), false, `encode ${codec}`);
+  }
+  for (const codec of ['mp4a.40.2', 'mp4a.40.5', 'mp4a.40.05', 'mp4a.40.29', 'mp4a.67']) {
+    assert.equal(await dec({ codec }), true, `decode ${codec}`);
+  }
+  assert.equal(await dec({ codec: 'mp4a.40.42' }), false);
+  // And configure() agrees with isConfigSupported().
+  const errors = [];
+  const e = new AudioEncoder({ output: () => {}, error: (x) => errors.push(x) });
+  e.configure({ codec: 'mp4a.40.5', sampleRate: 48000, numberOfChannels: 2 });
+  await assert.rejects(e.flush(), { name: 'NotSupportedError' });
+  assert.equal(errors[0].name, 'NotSupportedError');
+});
+
+test('opus at 44.1 kHz: decoderConfig reports 48 kHz and the OpusHead keeps 44100', async () => {
+  const { chunks, decoderConfig, total } = await encodeAll({ codec: 'opus', sampleRate: 44100, numberOfChannels: 2 }, 0.5, 441);
+  assert.equal(decoderConfig.sampleRate, 48000);
+  const head = new Uint8Array(decoderConfig.description);
+  assert.equal(String.fromCharCode(...head.subarray(0, 8)), 'OpusHead');
+  assert.equal(new DataView(head.buffer, head.byteOffset).getUint32(12, true), 44100);
+  chunks.forEach((c, i) => { assert.equal(c.timestamp, i * 20000); assert.equal(c.duration, 20000); });
+  const decoded = await decodeAll(decoderConfig, chunks);
+  assert.equal(decoded[0].sampleRate, 48000);
+  const frames = decoded.reduce((s, a) => s + a.numberOfFrames, 0);
+  assert.ok(frames >= Math.ceil(total * 48000 / 44100), `${frames} frames`);
+  decoded.forEach((a) => a.close());
+});
+
+test('flac: s32 AudioData gives 24-bit FLAC that decodes losslessly to s32', async () => {
+  const frames = 9000;
+  const src = new Int32Array(frames * 2);
+  for (let i = 0; i < src.length; i++) src[i] = (((i * 2654435761) >>> 8) - (1 << 23)) << 8;
+  const chunks = [];
+  let decoderConfig = null;
+  const enc = new AudioEncoder({ output: (c, m) => { chunks.push(c); if (m.decoderConfig) decoderConfig = m.decoderConfig; }, error: (e) => { throw e; } });
+  enc.configure({ codec: 'flac', sampleRate: 96000, numberOfChannels: 2, flac: { blockSize: 1024, compressLevel: 2 } });
+  for (let off = 0; off < frames; off += 3000) {
+    const a = new AudioData({ format: 's32', sampleRate: 96000, numberOfFrames: 3000, numberOfChannels: 2, timestamp: Math.round(off * 1e6 / 96000), data: src.subarray(off * 2, (off + 3000) * 2) });
+    enc.encode(a);
+    a.close();
+  }
+  await enc.flush();
+  enc.close();
+  const d = new Uint8Array(decoderConfig.description);
+  assert.equal((((d[8 + 12] & 1) << 4) | (d[8 + 13] >> 4)) + 1, 24, 'STREAMINFO bits per sample');
+  const decoded = await decodeAll(decoderConfig, chunks);
+  const got = new Int32Array(frames * 2);
+  let o = 0;
+  for (const a of decoded) {
+    assert.ok(a.format.startsWith('s32'), a.format);
+    const tmp = new Int32Array(a.numberOfFrames * 2);
+    a.copyTo(tmp, { planeIndex: 0, format: 's32' });
+    got.set(tmp, o);
+    o += tmp.length;
+    a.close();
+  }
+  assert.deepEqual(got, src);
+});

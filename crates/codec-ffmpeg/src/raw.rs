@@ -79,3 +79,12 @@ pub(crate) struct SendScaler(pub(crate) ffmpeg::software::scaling::Context);
 // every use goes through `&mut self`, so moving it to the worker thread is sound. (It is not
 // `Sync`.)
 unsafe impl Send for SendScaler {}
+
+/// Sets `bits_per_raw_sample` on a (not yet opened) codec context (FLAC: 24-bit from s32 input).
+pub(crate) fn set_bits_per_raw_sample(ctx: &mut ffmpeg::codec::Context, bits: i32) {
+    // SAFETY: `ctx` wraps a live AVCodecContext borrowed mutably; writing a plain int field of
+    // a context that is not opened yet is what the FFmpeg API expects.
+    unsafe {
+        (*ctx.as_mut_ptr()).bits_per_raw_sample = bits;
+    }
+}

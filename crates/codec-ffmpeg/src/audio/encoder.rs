@@ -10,10 +10,11 @@ use codec_core::{
 use control_queue::{Backend, Cancel};
 use ffmpeg::format::sample::Type as SampleType;
 use ffmpeg::format::Sample;
+use ffmpeg::software::resampling;
 use ffmpeg::{codec, frame, ChannelLayout, Dictionary, Packet};
 use ffmpeg_next as ffmpeg;
 
-use super::{kind_of, samples_to_us, Kind, AAC_RATES};
+use super::{kind_of, samples_to_us, Kind, AAC_RATES, MAX_RATE, MIN_RATE};
 use crate::{av_error, is_eagain, raw};
 
 /// One `AudioData` to encode.
@@ -41,35 +42,59 @@ pub struct EncodedAudioOutput {
 struct Plan {
     kind: Kind,
     codec: ffmpeg::Codec,
+    /// The rate the FFmpeg encoder runs at: the configured rate, or 48 kHz when Opus resamples.
+    enc_rate: u32,
 }
+
+/// The rates libopus encodes natively; anything else is resampled to 48 kHz (as Chromium does).
+const OPUS_RATES: [u32; 5] = [8000, 12000, 16000, 24000, 48000];
+
+/// The lowest Opus bitrate accepted (Chromium's `AudioOpusEncoder::kMinBitrate`).
+const OPUS_MIN_BITRATE: u64 = 6000;
 
 fn plan(cfg: &AudioEncoderConfig) -> Result<Plan, CodecError> {
     cfg.validate()?;
     let kind = kind_of(&cfg.codec)?;
     let ch = cfg.number_of_channels;
     let rate = cfg.sample_rate;
+    if !(MIN_RATE..=MAX_RATE).contains(&rate) {
+        return Err(CodecError::not_supported(format!(
+            "sample rate {rate} is outside {MIN_RATE}..={MAX_RATE}"
+        )));
+    }
+    let mut enc_rate = rate;
     let name = match kind {
         Kind::Opus => {
-            if ![8000, 12000, 16000, 24000, 48000].contains(&rate) {
+            if ch > 8 {
                 return Err(CodecError::not_supported(
-                    "Opus encoding needs 8, 12, 16, 24 or 48 kHz",
+                    "Opus encoding supports 1 to 8 channels",
                 ));
             }
-            if ch > 2 {
-                return Err(CodecError::not_supported(
-                    "Opus encoding supports 1 or 2 channels",
-                ));
+            if cfg.bitrate.is_some_and(|b| b < OPUS_MIN_BITRATE) {
+                return Err(CodecError::not_supported(format!(
+                    "Opus bitrate must be at least {OPUS_MIN_BITRATE}"
+                )));
+            }
+            if !OPUS_RATES.contains(&rate) {
+                enc_rate = 48000;
             }
             "libopus"
         }
-        Kind::Aac => {
+        Kind::Aac { .. } => {
             if !AAC_RATES.contains(&rate) {
-                return Err(CodecError::not_supported("unsupported AAC sample rate"));
+                return Err(CodecError::not_supported(
+                    "AAC encoding needs one of the MPEG-4 sampling frequencies (7350-96000 Hz)",
+                ));
             }
             if !(1..=6).contains(&ch) && ch != 8 {
                 return Err(CodecError::not_supported("unsupported AAC channel count"));
             }
             "aac"
+        }
+        Kind::AacHe => {
+            return Err(CodecError::not_supported(
+                "HE-AAC encoding is not available (FFmpeg's aac encoder produces AAC-LC only)",
+            ))
         }
         Kind::Flac => {
             if ch > 8 || rate > 655_350 {
@@ -81,7 +106,9 @@ fn plan(cfg: &AudioEncoderConfig) -> Result<Plan, CodecError> {
             if ch > 2
                 || ![8000, 11025, 12000, 16000, 22050, 24000, 32000, 44100, 48000].contains(&rate)
             {
-                return Err(CodecError::not_supported("unsupported MP3 configuration"));
+                return Err(CodecError::not_supported(
+                    "MP3 encoding needs 1 or 2 channels at 8-48 kHz (MPEG-1/2/2.5 rates)",
+                ));
             }
             "libmp3lame"
         }
@@ -102,14 +129,13 @@ fn plan(cfg: &AudioEncoderConfig) -> Result<Plan, CodecError> {
             n
         }
     };
-    if i32::try_from(rate).is_err() || i32::try_from(ch).is_err() {
-        return Err(CodecError::not_supported(
-            "unsupported sample rate or channel count",
-        ));
-    }
     let codec = ffmpeg::encoder::find_by_name(name)
         .ok_or_else(|| CodecError::not_supported(format!("encoder {name} is not available")))?;
-    Ok(Plan { kind, codec })
+    Ok(Plan {
+        kind,
+        codec,
+        enc_rate,
+    })
 }
 
 /// Whether `cfg` can be encoded. Pure; callable from any thread.
@@ -117,8 +143,52 @@ fn plan(cfg: &AudioEncoderConfig) -> Result<Plan, CodecError> {
 /// # Errors
 /// `TypeError` for an invalid config, `NotSupportedError` for an unsupported one.
 pub fn audio_encoder_support(cfg: &AudioEncoderConfig) -> Result<(), CodecError> {
+    use std::collections::HashMap;
+    use std::sync::{Mutex, OnceLock};
+    static CACHE: OnceLock<Mutex<HashMap<String, Result<(), CodecError>>>> = OnceLock::new();
     crate::init();
-    plan(cfg).map(|_| ())
+    plan(cfg)?;
+    // Opening the encoder (1-12 ms) makes isConfigSupported() agree with configure() exactly:
+    // libvorbis, lame and libopus have limits of their own. Results are cached per config.
+    let key = format!("{cfg:?}");
+    let cache = CACHE.get_or_init(|| Mutex::new(HashMap::new()));
+    if let Some(r) = cache.lock().unwrap_or_else(|e| e.into_inner()).get(&key) {
+        return r.clone();
+    }
+    let r = Session::open(cfg, false).map(|_| ());
+    let mut map = cache.lock().unwrap_or_else(|e| e.into_inner());
+    if map.len() >= 256 {
+        map.clear();
+    }
+    map.insert(key, r.clone());
+    r
+}
+
+/// The layout libopus's mapping family 1 requires (RFC 7845 §5.1.1.2, Vorbis channel layouts).
+/// Samples are taken in FFmpeg/WAV order (so channel 3 of 6-8 is the LFE) and FFmpeg reorders
+/// them into Vorbis order in the stream; FFmpeg's and Chromium's decoders reorder them back.
+fn opus_layout(channels: u32) -> ChannelLayout {
+    match channels {
+        1 => ChannelLayout::MONO,
+        2 => ChannelLayout::STEREO,
+        3 => ChannelLayout::SURROUND,
+        4 => ChannelLayout::QUAD,
+        5 => ChannelLayout::_5POINT0_BACK,
+        6 => ChannelLayout::_5POINT1_BACK,
+        7 => ChannelLayout::_6POINT1,
+        _ => ChannelLayout::_7POINT1,
+    }
+}
+
+/// Whether FLAC input of this format is encoded at 24 bits (s32/f32) rather than 16.
+fn wants_24_bit(f: AudioSampleFormat) -> bool {
+    matches!(
+        f,
+        AudioSampleFormat::S32
+            | AudioSampleFormat::S32Planar
+            | AudioSampleFormat::F32
+            | AudioSampleFormat::F32Planar
+    )
 }
 
 fn pick_format(codec: &ffmpeg::Codec) -> Sample {
@@ -141,9 +211,17 @@ fn pick_format(codec: &ffmpeg::Codec) -> Sample {
         .unwrap_or(Sample::F32(SampleType::Packed))
 }
 
-/// Writes `v` (nominal -1..1) as one sample of `fmt`.
-fn write_sample(fmt: Sample, v: f32, out: &mut [u8]) {
+/// Writes `v` (nominal -1..1) as one sample of `fmt`; `bits24` rounds s32 samples to the
+/// 24-bit grid (FLAC at 24 bits reads the top 24 bits of each s32).
+fn write_sample(fmt: Sample, bits24: bool, v: f32, out: &mut [u8]) {
     match fmt {
+        Sample::I32(_) if bits24 => out[..4].copy_from_slice(
+            &(((f64::from(v) * 8_388_608.0)
+                .round()
+                .clamp(-8_388_608.0, 8_388_607.0) as i32)
+                << 8)
+                .to_le_bytes(),
+        ),
         Sample::U8(_) => out[0] = (v * 128.0 + 128.0).round().clamp(0.0, 255.0) as u8,
         Sample::I16(_) => out[..2].copy_from_slice(
             &((v * 32768.0).round().clamp(-32768.0, 32767.0) as i16).to_le_bytes(),
@@ -162,14 +240,14 @@ fn write_sample(fmt: Sample, v: f32, out: &mut [u8]) {
 }
 
 /// The 7-byte ADTS header for an AAC-LC raw frame of `len` bytes.
-fn adts_header(rate: u32, channels: u32, len: usize) -> [u8; 7] {
+fn adts_header(rate: u32, channels: u32, mpeg2: bool, len: usize) -> [u8; 7] {
     let sf = AAC_RATES.iter().position(|r| *r == rate).unwrap_or(4) as u8;
     let ch = (if channels == 8 { 7 } else { channels }) as u8;
     let full = (len + 7) as u32;
     let profile = 1u8; // AAC LC (object type 2) - 1
     [
         0xFF,
-        0xF1,
+        if mpeg2 { 0xF9 } else { 0xF1 },
         (profile << 6) | (sf << 2) | ((ch >> 2) & 1),
         ((ch & 3) << 6) | ((full >> 11) & 3) as u8,
         ((full >> 3) & 0xFF) as u8,
@@ -184,32 +262,50 @@ struct Session {
     enc: ffmpeg::encoder::Audio,
     fmt: Sample,
     layout: ChannelLayout,
+    /// The encoder's rate (the configured rate unless resampling).
+    enc_rate: u32,
+    /// FLAC at 24 bits per sample.
+    flac24: bool,
+    /// configured rate → `enc_rate`, when they differ.
+    resampler: Option<resampling::Context>,
     /// Samples per frame (0 = any).
     frame_size: usize,
     small_last: bool,
     description: Option<Vec<u8>>,
-    /// One f32 queue per channel.
+    /// One f32 queue per channel, at `enc_rate`.
     fifo: Vec<VecDeque<f32>>,
-    /// Samples pushed into the FIFO so far.
+    /// Input samples (configured rate) pushed so far.
     in_samples: i64,
-    /// Samples sent to the encoder so far (frame pts).
+    /// Samples (encoder rate) sent to the encoder so far (frame pts).
     sent_samples: i64,
-    /// Samples covered by emitted chunks.
+    /// Samples (encoder rate) covered by emitted chunks.
     out_samples: i64,
-    /// (first sample, timestamp) of each contiguous run of input.
+    /// (first input sample, timestamp) of each contiguous run of input.
     segments: VecDeque<(i64, i64)>,
 }
 
 impl Session {
-    fn open(cfg: &AudioEncoderConfig) -> Result<Self, CodecError> {
+    fn open(cfg: &AudioEncoderConfig, flac24: bool) -> Result<Self, CodecError> {
         let p = plan(cfg)?;
-        let rate = cfg.sample_rate as i32;
+        let flac24 = flac24 && p.kind == Kind::Flac;
+        let rate = p.enc_rate as i32;
         let channels = cfg.number_of_channels as i32;
-        let fmt = pick_format(&p.codec);
-        let layout = ChannelLayout::default(channels);
+        let fmt = if flac24 {
+            Sample::I32(SampleType::Packed)
+        } else {
+            pick_format(&p.codec)
+        };
+        let layout = if p.kind == Kind::Opus {
+            opus_layout(cfg.number_of_channels)
+        } else {
+            ChannelLayout::default(channels)
+        };
         let mut ctx = codec::Context::new_with_codec(p.codec);
-        if p.kind == Kind::Aac && !cfg.aac_adts || p.kind == Kind::Vorbis {
+        if matches!(p.kind, Kind::Aac { .. }) && !cfg.aac_adts || p.kind == Kind::Vorbis {
             ctx.set_flags(codec::Flags::GLOBAL_HEADER);
+        }
+        if flac24 {
+            raw::set_bits_per_raw_sample(&mut ctx, 24);
         }
         let mut enc = ctx
             .encoder()
@@ -222,7 +318,7 @@ impl Session {
         enc.set_time_base(ffmpeg::Rational::new(1, rate));
         let mut opts = Dictionary::new();
         let default_bitrate = match p.kind {
-            Kind::Aac | Kind::Mp3 | Kind::Vorbis => {
+            Kind::Aac { .. } | Kind::Mp3 | Kind::Vorbis => {
                 Some(128_000 * u64::from(cfg.number_of_channels.min(2)) / 2)
             }
             _ => None,
@@ -250,6 +346,10 @@ impl Session {
                 if cfg.bitrate_mode == BitrateMode::Constant {
                     opts.set("vbr", "off");
                 }
+                if cfg.number_of_channels > 2 {
+                    // RFC 7845 channel mapping family 1 (Vorbis channel order, up to 8).
+                    opts.set("mapping_family", "1");
+                }
             }
             Kind::Flac => {
                 if let Some(b) = cfg.flac_block_size.filter(|b| *b != 0) {
@@ -269,20 +369,25 @@ impl Session {
             .map_err(|e| CodecError::not_supported(format!("cannot open encoder: {e}")))?;
         let extradata = raw::extradata(&enc);
         let description = match p.kind {
-            Kind::Opus if cfg.opus.as_ref().is_some_and(|o| o.format_ogg) => {
-                if extradata.len() >= 19 && extradata.starts_with(b"OpusHead") {
-                    Some(extradata[..19].to_vec())
+            // Chromium always emits the OpusHead: it carries the pre-skip (and, above two
+            // channels, the channel mapping table a decoder cannot do without).
+            Kind::Opus => {
+                let mut h = if extradata.len() >= 19 && extradata.starts_with(b"OpusHead") {
+                    extradata.clone()
                 } else {
                     let mut h = b"OpusHead".to_vec();
                     h.push(1);
                     h.push(cfg.number_of_channels as u8);
                     h.extend_from_slice(&312u16.to_le_bytes());
-                    h.extend_from_slice(&cfg.sample_rate.to_le_bytes());
+                    h.extend_from_slice(&[0; 4]);
                     h.extend_from_slice(&[0, 0, 0]);
-                    Some(h)
-                }
+                    h
+                };
+                // "Input sample rate": the rate the author configured, before resampling.
+                h[12..16].copy_from_slice(&cfg.sample_rate.to_le_bytes());
+                Some(h)
             }
-            Kind::Aac if !cfg.aac_adts => Some(extradata),
+            Kind::Aac { .. } if !cfg.aac_adts => Some(extradata),
             Kind::Vorbis => Some(extradata),
             Kind::Flac => {
                 if extradata.len() < 34 {
@@ -295,6 +400,15 @@ impl Session {
             }
             _ => None,
         };
+        let resampler = if p.enc_rate == cfg.sample_rate {
+            None
+        } else {
+            let f = Sample::F32(SampleType::Planar);
+            Some(
+                resampling::Context::get(f, layout, cfg.sample_rate, f, layout, p.enc_rate)
+                    .map_err(|e| CodecError::not_supported(format!("cannot resample: {e}")))?,
+            )
+        };
         let caps = p.codec.capabilities();
         let small_last = caps.contains(codec::capabilities::Capabilities::VARIABLE_FRAME_SIZE)
             || caps.contains(codec::capabilities::Capabilities::SMALL_LAST_FRAME);
@@ -305,6 +419,9 @@ impl Session {
             enc,
             fmt,
             layout,
+            enc_rate: p.enc_rate,
+            flac24,
+            resampler,
             frame_size,
             small_last,
             description,
@@ -316,14 +433,88 @@ impl Session {
         })
     }
 
-    fn ts_at(&mut self, sample: i64) -> i64 {
-        while self.segments.len() > 1 && self.segments[1].0 <= sample {
+    /// The timestamp of encoder-rate sample `pos` in the front input segment: exact rational
+    /// arithmetic on the input timeline, floored to µs (no accumulated rounding).
+    fn time_in_front(&self, pos: i64) -> i64 {
+        let Some(&(s0, t0)) = self.segments.front() else {
+            return 0;
+        };
+        let in_r = i128::from(self.cfg.sample_rate);
+        let enc_r = i128::from(self.enc_rate);
+        let num = (i128::from(pos) * in_r - i128::from(s0) * enc_r) * 1_000_000;
+        t0 + num.div_euclid(in_r * enc_r) as i64
+    }
+
+    /// Drops segments that end before encoder-rate sample `pos`, then [`Self::time_in_front`].
+    fn ts_at(&mut self, pos: i64) -> i64 {
+        let in_r = i128::from(self.cfg.sample_rate);
+        let enc_r = i128::from(self.enc_rate);
+        while self.segments.len() > 1
+            && i128::from(self.segments[1].0) * enc_r <= i128::from(pos) * in_r
+        {
             self.segments.pop_front();
         }
-        match self.segments.front() {
-            Some(&(s0, t0)) => t0 + samples_to_us(sample - s0, self.cfg.sample_rate),
-            None => 0,
+        self.time_in_front(pos)
+    }
+
+    /// Appends planar f32 samples at `enc_rate` to the FIFO.
+    fn append(&mut self, planes: &[Vec<f32>]) {
+        for (q, p) in self.fifo.iter_mut().zip(planes) {
+            q.extend(p.iter().copied());
         }
+    }
+
+    /// Copies the resampler's output frame into the FIFO.
+    fn append_frame(&mut self, f: &frame::Audio) {
+        let n = f.samples();
+        for (ch, q) in self.fifo.iter_mut().enumerate() {
+            let d = &f.data(ch)[..n * 4];
+            q.extend(
+                d.chunks_exact(4)
+                    .map(|c| f32::from_le_bytes([c[0], c[1], c[2], c[3]])),
+            );
+        }
+    }
+
+    fn resample(&mut self, planes: &[Vec<f32>]) -> Result<(), CodecError> {
+        let Some(r) = self.resampler.as_mut() else {
+            self.append(planes);
+            return Ok(());
+        };
+        let n = planes.first().map_or(0, Vec::len);
+        if n == 0 {
+            return Ok(());
+        }
+        let f32p = Sample::F32(SampleType::Planar);
+        let mut input = frame::Audio::new(f32p, n, self.layout);
+        input.set_rate(self.cfg.sample_rate);
+        for (ch, p) in planes.iter().enumerate() {
+            let d = input.data_mut(ch);
+            for (i, v) in p.iter().enumerate() {
+                d[i * 4..i * 4 + 4].copy_from_slice(&v.to_le_bytes());
+            }
+        }
+        let cap = n * self.enc_rate as usize / self.cfg.sample_rate as usize + 256;
+        let mut output = frame::Audio::new(f32p, cap, self.layout);
+        r.run(&input, &mut output)
+            .map_err(|e| av_error("resampling failed", e))?;
+        self.append_frame(&output);
+        Ok(())
+    }
+
+    /// Drains the resampler's buffered tail into the FIFO.
+    fn flush_resampler(&mut self) -> Result<(), CodecError> {
+        let f32p = Sample::F32(SampleType::Planar);
+        while let Some(r) = self.resampler.as_mut() {
+            let mut output = frame::Audio::new(f32p, 4096, self.layout);
+            r.flush(&mut output)
+                .map_err(|e| av_error("resampling failed", e))?;
+            if output.samples() == 0 {
+                break;
+            }
+            self.append_frame(&output);
+        }
+        Ok(())
     }
 
     fn push(&mut self, input: &AudioEncodeInput) -> Result<(), CodecError> {
@@ -348,7 +539,8 @@ impl Session {
             self.segments.push_back((self.in_samples, input.timestamp));
         }
         let frames = b.frames() as usize;
-        let mut plane = vec![0u8; frames * 4];
+        let mut bytes = vec![0u8; frames * 4];
+        let mut planes = Vec::with_capacity(b.channels() as usize);
         for ch in 0..b.channels() {
             let o = AudioCopy {
                 plane_index: ch,
@@ -356,16 +548,16 @@ impl Session {
                 frame_count: None,
                 format: Some(AudioSampleFormat::F32Planar),
             };
-            b.copy_to(&mut plane, &o)?;
-            let q = &mut self.fifo[ch as usize];
-            q.extend(
-                plane
+            b.copy_to(&mut bytes, &o)?;
+            planes.push(
+                bytes
                     .chunks_exact(4)
-                    .map(|c| f32::from_le_bytes([c[0], c[1], c[2], c[3]])),
+                    .map(|c| f32::from_le_bytes([c[0], c[1], c[2], c[3]]))
+                    .collect::<Vec<f32>>(),
             );
         }
         self.in_samples += frames as i64;
-        Ok(())
+        self.resample(&planes)
     }
 
     /// Sends `n` samples from the FIFO (zero-padded to `pad_to`).
@@ -378,7 +570,7 @@ impl Session {
     ) -> Result<(), CodecError> {
         let total = pad_to.max(n);
         let mut f = frame::Audio::new(self.fmt, total, self.layout);
-        f.set_rate(self.cfg.sample_rate);
+        f.set_rate(self.enc_rate);
         f.set_pts(Some(self.sent_samples));
         let bps = self.fmt.bytes();
         let channels = self.fifo.len();
@@ -386,6 +578,7 @@ impl Session {
         if f.planes() < if planar { channels } else { 1 } {
             return Err(CodecError::encoding("cannot allocate an audio frame"));
         }
+        let bits24 = self.flac24;
         for (ch, q) in self.fifo.iter_mut().enumerate() {
             let (plane, stride, off) = if planar {
                 (ch, 1, 0)
@@ -400,7 +593,7 @@ impl Session {
                     0.0
                 };
                 let at = (i * stride + off) * bps;
-                write_sample(self.fmt, v, &mut data[at..at + bps]);
+                write_sample(self.fmt, bits24, v, &mut data[at..at + bps]);
             }
         }
         self.sent_samples += total as i64;
@@ -458,7 +651,13 @@ impl Session {
             let Some(bytes) = pkt.data().filter(|d| !d.is_empty()) else {
                 continue; // e.g. FLAC's final STREAMINFO-update packet
             };
-            let samples = if pkt.duration() > 0 {
+            // Fixed-frame codecs (Opus, AAC, MP3) decode every packet to a whole frame, so each
+            // chunk covers one frame, as in Chromium (FFmpeg shortens the last packets'
+            // durations to the input length instead).
+            let fixed = matches!(self.kind, Kind::Opus | Kind::Aac { .. } | Kind::Mp3);
+            let samples = if fixed && self.frame_size > 0 {
+                self.frame_size as i64
+            } else if pkt.duration() > 0 {
                 pkt.duration()
             } else if self.frame_size > 0 {
                 self.frame_size as i64
@@ -466,25 +665,29 @@ impl Session {
                 let bps = (bytes.len() / self.fifo.len().max(1)).max(1);
                 bps as i64
             };
-            let data = if self.kind == Kind::Aac && self.cfg.aac_adts {
-                let mut d = adts_header(
-                    self.cfg.sample_rate,
-                    self.cfg.number_of_channels,
-                    bytes.len(),
-                )
-                .to_vec();
-                d.extend_from_slice(bytes);
-                d
-            } else {
-                bytes.to_vec()
+            let data = match self.kind {
+                Kind::Aac { mpeg2 } if self.cfg.aac_adts => {
+                    let mut d = adts_header(
+                        self.enc_rate,
+                        self.cfg.number_of_channels,
+                        mpeg2,
+                        bytes.len(),
+                    )
+                    .to_vec();
+                    d.extend_from_slice(bytes);
+                    d
+                }
+                _ => bytes.to_vec(),
             };
             let start = self.out_samples;
             let timestamp = self.ts_at(start);
             self.out_samples += samples;
-            let duration = Some(samples_to_us(samples, self.cfg.sample_rate).max(0) as u64);
+            let end_time = self.time_in_front(self.out_samples);
+            let duration = Some((end_time - timestamp).max(0) as u64);
+            // Chromium reports the rate the encoder runs at (48 kHz for resampled Opus).
             let dc = AudioDecoderConfig {
                 codec: self.cfg.codec.clone(),
-                sample_rate: self.cfg.sample_rate,
+                sample_rate: self.enc_rate,
                 number_of_channels: self.cfg.number_of_channels,
                 description: self.description.clone(),
             };
@@ -502,6 +705,7 @@ impl Session {
         out: &mut dyn FnMut(EncodedAudioOutput),
         tracker: &mut OutputConfigTracker<AudioDecoderConfig>,
     ) -> Result<(), CodecError> {
+        self.flush_resampler()?;
         self.encode_ready(out, tracker)?;
         let have = self.fifo.first().map_or(0, VecDeque::len);
         if have > 0 {
@@ -526,6 +730,9 @@ impl Session {
 pub struct AudioEncoderBackend {
     session: Option<Session>,
     tracker: OutputConfigTracker<AudioDecoderConfig>,
+    /// FLAC: 24-bit output, decided by the first input's format after `configure` (s32/f32 →
+    /// 24-bit, u8/s16 → 16-bit) and kept until the next `configure`.
+    flac24: Option<bool>,
 }
 
 impl Backend for AudioEncoderBackend {
@@ -543,7 +750,8 @@ impl Backend for AudioEncoderBackend {
             let _ = s.finish(out, &mut self.tracker);
         }
         self.tracker.clear();
-        self.session = Some(Session::open(&config)?);
+        self.flac24 = None;
+        self.session = Some(Session::open(&config, false)?);
         Ok(())
     }
 
@@ -559,6 +767,19 @@ impl Backend for AudioEncoderBackend {
         let Some(s) = self.session.as_mut() else {
             return Err(CodecError::invalid_state("encoder is not configured"));
         };
+        if s.kind == Kind::Flac && self.flac24.is_none() {
+            let deep = wants_24_bit(input.data.format());
+            self.flac24 = Some(deep);
+            if deep {
+                match Session::open(&s.cfg, true) {
+                    Ok(n) => *s = n,
+                    Err(e) => {
+                        self.session = None;
+                        return Err(e);
+                    }
+                }
+            }
+        }
         let r = s
             .push(&input)
             .and_then(|()| s.encode_ready(out, &mut self.tracker));
@@ -577,12 +798,13 @@ impl Backend for AudioEncoderBackend {
             return Ok(());
         };
         s.finish(out, &mut self.tracker)?;
-        self.session = Some(Session::open(&s.cfg)?);
+        self.session = Some(Session::open(&s.cfg, s.flac24)?);
         Ok(())
     }
 
     fn reset(&mut self) {
         self.session = None;
         self.tracker.clear();
+        self.flac24 = None;
     }
 }

@@ -2,12 +2,35 @@
 //!
 //! | codec string                    | encoder      | decoder              |
 //! |---------------------------------|--------------|----------------------|
-//! | `opus`                          | libopus      | FFmpeg `opus`/libopus|
-//! | `mp4a.40.2` / `mp4a.40.02`      | FFmpeg `aac` | FFmpeg `aac`         |
+//! | `opus` (1–8 channels)           | libopus      | FFmpeg `opus`/libopus|
+//! | `mp4a.40.2` / `mp4a.40.02` / `mp4a.67` | FFmpeg `aac` (LC) | FFmpeg `aac` |
+//! | `mp4a.40.5` / `.05` / `.29` (HE-AAC)   | not supported     | FFmpeg `aac` (SBR/PS) |
 //! | `flac`                          | FFmpeg `flac`| FFmpeg `flac`        |
 //! | `pcm-u8/s16/s24/s32/f32`, `ulaw`, `alaw` | FFmpeg `pcm_*` | FFmpeg `pcm_*` |
 //! | `mp3`, `mp4a.6B`, `mp4a.69`     | libmp3lame   | FFmpeg `mp3float`    |
 //! | `vorbis`                        | libvorbis    | FFmpeg `vorbis`      |
+//!
+//! Policies:
+//! * Every encoder rejects rates outside 3000..=768000 Hz (`NotSupportedError`, in both
+//!   `isConfigSupported` and `configure`, which share one check that opens the encoder).
+//! * Opus at a rate libopus lacks (not 8/12/16/24/48 kHz) is resampled to 48 kHz with
+//!   swresample, as Chromium does. Chunk timestamps stay on the input timeline (exact rational
+//!   positions, floored to µs, so no drift); `decoderConfig.sampleRate` is the encoder's rate
+//!   (48000), like Chromium's; the OpusHead's "input sample rate" is the configured one.
+//! * Opus always emits an OpusHead description (as Chromium does): it carries the pre-skip and,
+//!   for 3-8 channels (mapping family 1), the channel mapping table. Input is in FFmpeg/WAV
+//!   channel order (channel 3 of 6-8 is the LFE, which libopus low-passes).
+//! * AAC (LC only, at the 13 MPEG-4 rates) and MP3 (MPEG-1/2/2.5 rates, 1-2 channels) do not
+//!   resample: other rates are `NotSupportedError`. Vorbis, FLAC and PCM take any rate.
+//! * FLAC bit depth: s32/f32 input → 24-bit, u8/s16 → 16-bit, decided by the first `AudioData`
+//!   after `configure` (the spec's `FlacEncoderConfig` has no bit-depth member and Chromium has
+//!   no FLAC encoder). 24-bit FLAC decodes to `s32` (sample << 8), losslessly.
+//! * Priming: encoder chunks start at the first input timestamp and cover input + priming,
+//!   rounded up to whole packets (Opus 20 ms = 960, AAC 1024, MP3 1152). The Opus decoder
+//!   discards the OpusHead pre-skip (once per `configure`) and moves that output's timestamp
+//!   forward by the discarded duration (w3c/webcodecs#944, as Chromium and FFmpeg do). AAC and
+//!   MP3 carry no priming information in their descriptions, so their decoders keep it (1024 /
+//!   ~1105 samples), as browsers do.
 
 mod decoder;
 mod encoder;
@@ -25,7 +48,13 @@ use codec_core::CodecError;
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Kind {
     Opus,
-    Aac,
+    /// AAC-LC (`mp4a.40.2`, `mp4a.40.02`; `mp4a.67` is MPEG-2 AAC-LC).
+    Aac {
+        /// `mp4a.67`: MPEG-2 AAC (ADTS ID bit set).
+        mpeg2: bool,
+    },
+    /// HE-AAC v1/v2 (`mp4a.40.5`, `mp4a.40.05`, `mp4a.40.29`): decode only.
+    AacHe,
     Flac,
     Mp3,
     Vorbis,
@@ -37,7 +66,9 @@ pub(crate) enum Kind {
 pub(crate) fn kind_of(codec: &str) -> Result<Kind, CodecError> {
     Ok(match codec {
         "opus" => Kind::Opus,
-        "mp4a.40.2" | "mp4a.40.02" => Kind::Aac,
+        "mp4a.40.2" | "mp4a.40.02" => Kind::Aac { mpeg2: false },
+        "mp4a.67" => Kind::Aac { mpeg2: true },
+        "mp4a.40.5" | "mp4a.40.05" | "mp4a.40.29" => Kind::AacHe,
         "flac" => Kind::Flac,
         "mp3" | "mp4a.6B" | "mp4a.69" => Kind::Mp3,
         "vorbis" => Kind::Vorbis,
@@ -60,6 +91,11 @@ pub(crate) fn kind_of(codec: &str) -> Result<Kind, CodecError> {
 pub(crate) const AAC_RATES: [u32; 13] = [
     96000, 88200, 64000, 48000, 44100, 32000, 24000, 22050, 16000, 12000, 11025, 8000, 7350,
 ];
+
+/// Sample rates every encoder accepts at most (Chromium's `media::limits`).
+pub(crate) const MIN_RATE: u32 = 3000;
+/// See [`MIN_RATE`].
+pub(crate) const MAX_RATE: u32 = 768_000;
 
 /// `samples * 1e6 / rate` in integer math (truncated).
 pub(crate) fn samples_to_us(samples: i64, rate: u32) -> i64 {

@@ -51,7 +51,28 @@ async function bench(name, config) {
     `event-loop delay max ${(h.max / 1e6).toFixed(1)} ms; decode ${(chunks.length / decMs * 1000).toFixed(1)} fps, decode() call median ${med(decCalls).toFixed(1)} µs`);
 }
 
+// copyTo() with a conversion to RGBA: time to settle, and the event-loop delay meanwhile.
+async function benchCopyTo(w, h) {
+  const frame = new VideoFrame(i420Pattern(w, h, 1), { format: 'I420', codedWidth: w, codedHeight: h, timestamp: 0 });
+  const dest = new Uint8Array(w * h * 4);
+  await frame.copyTo(dest, { format: 'RGBA' });
+  const loop = monitorEventLoopDelay({ resolution: 1 });
+  loop.enable();
+  const times = [];
+  for (let i = 0; i < 20; i++) {
+    const t = performance.now();
+    await frame.copyTo(dest, { format: 'RGBA' });
+    times.push(performance.now() - t);
+  }
+  loop.disable();
+  frame.close();
+  times.sort((a, b) => a - b);
+  console.log(`copyTo(RGBA) ${w}x${h}: median ${times[10].toFixed(2)} ms, event-loop delay max ${(loop.max / 1e6).toFixed(1)} ms`);
+}
+
 (async () => {
+  await benchCopyTo(1280, 720);
+  await benchCopyTo(3840, 2160);
   console.log(`${N} frames ${W}x${H}`);
   await bench('H.264 realtime', { codec: 'avc1.42001f', width: W, height: H, bitrate: 3e6, latencyMode: 'realtime' });
   await bench('H.264 quality', { codec: 'avc1.64001f', width: W, height: H, bitrate: 3e6 });

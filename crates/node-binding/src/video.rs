@@ -6,8 +6,9 @@ use std::sync::Arc;
 
 use codec_core::{
     AlphaOption, AvcBitstreamFormat, BitrateMode, CodecError, CodecKind, ColorMatrix,
-    ColorPrimaries, ColorTransfer, FrameBuffer, HardwareAcceleration, LatencyMode, PlaneLayout,
-    Rect, VideoColorSpace, VideoDecoderConfig, VideoEncoderConfig, VideoPixelFormat,
+    ColorPrimaries, ColorTransfer, FrameBuffer, HardwareAcceleration, HevcBitstreamFormat,
+    LatencyMode, PlaneLayout, Rect, VideoColorSpace, VideoDecoderConfig, VideoEncoderConfig,
+    VideoPixelFormat,
 };
 use codec_ffmpeg::{
     DecodedVideoOutput, EncodedVideoOutput, VideoDecodeInput, VideoDecoderBackend,
@@ -33,6 +34,10 @@ fn encoder_config<'a, C: Context<'a>>(
         Some(avc) => enum_or_default(cx, avc, "format", AvcBitstreamFormat::parse)?,
         None => AvcBitstreamFormat::default(),
     };
+    let hevc_format = match o.get_opt::<JsObject, _, _>(cx, "hevc")? {
+        Some(hevc) => enum_or_default(cx, hevc, "format", HevcBitstreamFormat::parse)?,
+        None => HevcBitstreamFormat::default(),
+    };
     Ok(VideoEncoderConfig {
         codec: opt_str(cx, o, "codec")?.unwrap_or_default(),
         width: opt_u32(cx, o, "width")?.unwrap_or(0),
@@ -53,6 +58,7 @@ fn encoder_config<'a, C: Context<'a>>(
         latency_mode: enum_or_default(cx, o, "latencyMode", LatencyMode::parse)?,
         content_hint: opt_str(cx, o, "contentHint")?,
         avc_format,
+        hevc_format,
     })
 }
 

@@ -1,11 +1,13 @@
-//! `VideoEncoderBackend`: libx264 (H.264), libvpx (VP8, VP9) and libaom (AV1) through FFmpeg.
+//! `VideoEncoderBackend`: libx264 (H.264), libx265 (HEVC), libvpx (VP8, VP9) and libaom (AV1)
+//! through FFmpeg.
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use codec_core::{
-    AlphaOption, AvcBitstreamFormat, BitrateMode, CodecError, FrameBuffer, LatencyMode,
-    OutputConfigTracker, Rect, VideoColorSpace, VideoDecoderConfig, VideoEncoderConfig,
+    AlphaOption, AvcBitstreamFormat, BitrateMode, CodecError, FrameBuffer, HevcBitstreamFormat,
+    LatencyMode, OutputConfigTracker, Rect, VideoColorSpace, VideoDecoderConfig,
+    VideoEncoderConfig,
 };
 use control_queue::{Backend, Cancel};
 use ffmpeg::{codec, color, format::Pixel, frame, picture, Dictionary, Packet, Rational};
@@ -13,7 +15,7 @@ use ffmpeg_next as ffmpeg;
 
 use crate::codecs::{self, Family, Resolved};
 use crate::convert::{self, ScalerCache};
-use crate::{av_error, avc, is_eagain, raw};
+use crate::{av_error, avc, hevc, is_eagain, raw};
 
 /// One frame to encode.
 #[derive(Debug, Clone)]
@@ -28,15 +30,16 @@ pub struct VideoEncodeInput {
     pub duration: Option<u64>,
     /// `encode(frame, { keyFrame: true })`: the chunk of this frame must be a key chunk.
     pub key_frame: bool,
-    /// Per-frame quantizer (`bitrateMode: "quantizer"`): 0–51 for H.264, 0–63 for VP8, VP9
-    /// and AV1.
+    /// Per-frame quantizer (`bitrateMode: "quantizer"`): 0–51 for H.264 and HEVC, 0–63 for
+    /// VP8, VP9 and AV1.
     pub quantizer: Option<u32>,
 }
 
 /// One encoded chunk with its metadata.
 #[derive(Debug, Clone, PartialEq)]
 pub struct EncodedVideoOutput {
-    /// The chunk bytes (length-prefixed NAL units for H.264 `avc`, Annex B for `annexb`).
+    /// The chunk bytes (length-prefixed NAL units for H.264 `avc` and HEVC `hevc`, Annex B for
+    /// `annexb`).
     pub data: Vec<u8>,
     /// Whether this is a key chunk.
     pub key: bool,
@@ -55,6 +58,8 @@ const DEFAULT_QP_H264: u32 = 26;
 const DEFAULT_Q_VP8: u32 = 32;
 /// Constant rate factor for x264 when no bitrate is given.
 const DEFAULT_CRF: &str = "23";
+/// Constant rate factor for x265 when no bitrate is given (x265's default, about x264's 23).
+const DEFAULT_CRF_HEVC: &str = "28";
 
 /// Checks whether `cfg` can be encoded; returns the resolved codec.
 fn check(cfg: &VideoEncoderConfig) -> Result<Resolved, CodecError> {
@@ -94,6 +99,9 @@ fn check(cfg: &VideoEncoderConfig) -> Result<Resolved, CodecError> {
             ));
         }
     }
+    if let Some(h) = r.hevc {
+        check_hevc(cfg, &h)?;
+    }
     match (r.entry.family, r.profile, r.bit_depth) {
         (Family::Vp9, 0, 8) | (Family::Vp9, 2, 10) | (Family::Av1, 0, 8) => {}
         (Family::Vp9 | Family::Av1, p, d) => {
@@ -102,10 +110,51 @@ fn check(cfg: &VideoEncoderConfig) -> Result<Resolved, CodecError> {
                 cfg.codec
             )))
         }
-        (Family::H264 | Family::Vp8, _, _) => {}
+        (Family::H264 | Family::H265 | Family::Vp8, _, _) => {}
     }
     codecs::has_encoder(r.entry.encoder)?;
     Ok(r)
+}
+
+/// HEVC: Main (8-bit) or Main 10 at a known level whose MaxLumaPs holds the frame size, even
+/// dimensions (4:2:0), High tier only from level 4.
+fn check_hevc(cfg: &VideoEncoderConfig, h: &codec_core::HevcCodecString) -> Result<(), CodecError> {
+    if h.profile_space != 0 || !matches!(h.profile_idc, 1 | 2) {
+        return Err(CodecError::not_supported(format!(
+            "HEVC profile {} cannot be encoded (Main and Main 10 can)",
+            h.profile_idc
+        )));
+    }
+    let Some(&(_, max_luma_ps)) = codecs::HEVC_LEVELS.iter().find(|(l, _)| *l == h.level_idc)
+    else {
+        return Err(CodecError::not_supported(format!(
+            "unknown HEVC level_idc {}",
+            h.level_idc
+        )));
+    };
+    if h.high_tier && h.level_idc < 120 {
+        return Err(CodecError::not_supported(
+            "HEVC High tier needs level 4 or higher",
+        ));
+    }
+    let (w, h_) = (u64::from(cfg.width), u64::from(cfg.height));
+    // H.265 A.4.1: pic size ≤ MaxLumaPs and each side ≤ sqrt(8 × MaxLumaPs).
+    let max_side = ((8 * max_luma_ps) as f64).sqrt() as u64;
+    if w * h_ > max_luma_ps || w > max_side || h_ > max_side {
+        return Err(CodecError::not_supported(format!(
+            "{}x{} exceeds HEVC level {}.{}",
+            cfg.width,
+            cfg.height,
+            h.level_idc / 30,
+            (h.level_idc % 30) / 3
+        )));
+    }
+    if cfg.width & 1 != 0 || cfg.height & 1 != 0 {
+        return Err(CodecError::not_supported(
+            "HEVC 4:2:0 encoding needs even width and height",
+        ));
+    }
+    Ok(())
 }
 
 /// Whether `cfg` can be encoded (`VideoEncoder.isConfigSupported` and `configure`). Opens
@@ -232,7 +281,7 @@ impl Session {
             v.set_aspect_ratio(Rational::new((n / g) as i32, (d / g) as i32));
         }
         let threads = match family {
-            Family::H264 => 0, // x264 picks its own thread count
+            Family::H264 | Family::H265 => 0, // x264/x265 pick their own thread counts
             Family::Vp8 | Family::Vp9 | Family::Av1 => available_threads().min(4),
         };
         v.set_threading(codec::threading::Config {
@@ -244,7 +293,7 @@ impl Session {
         let mut opts = Dictionary::new();
         let bitrate = cfg.bitrate.filter(|b| *b > 0);
         let qp = match family {
-            Family::H264 => qp.unwrap_or(DEFAULT_QP_H264).min(51),
+            Family::H264 | Family::H265 => qp.unwrap_or(DEFAULT_QP_H264).min(51),
             Family::Vp8 | Family::Vp9 | Family::Av1 => qp.unwrap_or(DEFAULT_Q_VP8).min(63),
         };
         match family {
@@ -281,6 +330,56 @@ impl Session {
                     },
                 }
                 if cfg.avc_format == AvcBitstreamFormat::Avc {
+                    v.set_flags(codec::Flags::GLOBAL_HEADER);
+                }
+            }
+            Family::H265 => {
+                let hevc = resolved
+                    .hevc
+                    .ok_or_else(|| CodecError::encoding("missing hevc parameters"))?;
+                opts.set("preset", if realtime { "ultrafast" } else { "veryfast" });
+                if realtime {
+                    opts.set("tune", "zerolatency");
+                }
+                opts.set(
+                    "profile",
+                    if hevc.profile_idc == 2 {
+                        "main10"
+                    } else {
+                        "main"
+                    },
+                );
+                opts.set("forced-idr", "1");
+                // No B-frames (chunks in input order), closed GOPs (every key chunk is an IDR),
+                // key frames only on request or at the GOP limit, no version SEI, no stderr
+                // output.
+                let mut params =
+                    "log-level=none:info=0:bframes=0:scenecut=0:open-gop=0".to_string();
+                // The codec string's level and tier (level-idc takes 10 × level). x265 refuses
+                // a level with constant QP ("no bitrate guarantee"), so quantizer mode lets x265
+                // pick the level from the frame size.
+                if cfg.bitrate_mode != BitrateMode::Quantizer {
+                    params.push_str(&format!(
+                        ":level-idc={}:high-tier={}",
+                        hevc.level_idc / 3,
+                        u8::from(hevc.high_tier)
+                    ));
+                }
+                opts.set("x265-params", &params);
+                match cfg.bitrate_mode {
+                    BitrateMode::Quantizer => opts.set("qp", &qp.to_string()),
+                    BitrateMode::Constant => {
+                        let b = bitrate.unwrap_or_else(|| default_bitrate(cfg, fps));
+                        v.set_bit_rate(b as usize);
+                        v.set_max_bit_rate(b as usize);
+                        opts.set("bufsize", &b.to_string());
+                    }
+                    BitrateMode::Variable => match bitrate {
+                        Some(b) => v.set_bit_rate(b as usize),
+                        None => opts.set("crf", DEFAULT_CRF_HEVC),
+                    },
+                }
+                if cfg.hevc_format == HevcBitstreamFormat::Hevc {
                     v.set_flags(codec::Flags::GLOBAL_HEADER);
                 }
             }
@@ -327,13 +426,20 @@ impl Session {
             .open_with(opts)
             .map_err(|e| av_error("cannot open encoder", e))?;
 
-        let description = if family == Family::H264 && cfg.avc_format == AvcBitstreamFormat::Avc {
-            let extra = raw::extradata(&enc);
-            Some(avc::avcc_from_annexb(&extra).ok_or_else(|| {
-                CodecError::encoding("libx264 produced no SPS/PPS for the avcC record")
-            })?)
-        } else {
-            None
+        let description = match family {
+            Family::H264 if cfg.avc_format == AvcBitstreamFormat::Avc => {
+                let extra = raw::extradata(&enc);
+                Some(avc::avcc_from_annexb(&extra).ok_or_else(|| {
+                    CodecError::encoding("libx264 produced no SPS/PPS for the avcC record")
+                })?)
+            }
+            Family::H265 if cfg.hevc_format == HevcBitstreamFormat::Hevc => {
+                let extra = raw::extradata(&enc);
+                Some(hevc::hvcc_from_annexb(&extra).ok_or_else(|| {
+                    CodecError::encoding("libx265 produced no VPS/SPS/PPS for the hvcC record")
+                })?)
+            }
+            _ => None,
         };
         let decoder_config = VideoDecoderConfig {
             codec: cfg.codec.clone(),
@@ -489,10 +595,9 @@ impl VideoEncoderBackend {
             // Neither libvpx nor FFmpeg's libx264 wrapper can change the constant quantizer of
             // an open encoder (x264_encoder_reconfig ignores rc.i_qp_constant), so a new
             // quantizer reopens the encoder: free before the first frame, a key frame later.
-            let max = if s.resolved.entry.family == Family::H264 {
-                51
-            } else {
-                63
+            let max = match s.resolved.entry.family {
+                Family::H264 | Family::H265 => 51,
+                Family::Vp8 | Family::Vp9 | Family::Av1 => 63,
             };
             if let Some(q) = input.quantizer.map(|q| q.min(max)) {
                 if q != s.qp {

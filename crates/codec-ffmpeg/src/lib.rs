@@ -7,28 +7,29 @@
 //!
 //! Supported so far (see `codecs.rs` for the per-codec table):
 //!
-//! | codec string            | encoder                          | decoder                   |
-//! |-------------------------|----------------------------------|---------------------------|
-//! | `avc1.PPCCLL`/`avc3.*`  | libx264                          | FFmpeg `h264`             |
-//! | `vp8`                   | libvpx                           | FFmpeg `vp8`              |
-//! | `vp09.PP.LL.DD[...]`    | libvpx-vp9 (profiles 0 and 2)    | FFmpeg `vp9` (any)        |
-//! | `av01.P.LLT.DD[...]`    | libaom-av1 (profile 0, 8-bit)    | libdav1d, else libaom-av1 |
+//! | codec string            | encoder                          | decoder                      |
+//! |-------------------------|----------------------------------|------------------------------|
+//! | `avc1.PPCCLL`/`avc3.*`  | libx264                          | FFmpeg `h264`                |
+//! | `hvc1.*`/`hev1.*`       | libx265 (Main, Main 10)          | FFmpeg `hevc` (profiles 1–4) |
+//! | `vp8`                   | libvpx                           | FFmpeg `vp8`                 |
+//! | `vp09.PP.LL.DD[...]`    | libvpx-vp9 (profiles 0 and 2)    | FFmpeg `vp9` (any)           |
+//! | `av01.P.LLT.DD[...]`    | libaom-av1 (profile 0, 8-bit)    | libdav1d, else libaom-av1    |
 //!
 //! Policies worth knowing:
 //! * Encoder input that is not I420 at exactly the configured size is converted and scaled
 //!   (swscale, bilinear) from its visible rect to the configured size, as Chromium does.
 //! * The encoder never produces B-frames, so chunks come out in input order.
-//! * H.264 needs even dimensions (4:2:0); odd ones are `NotSupportedError`.
+//! * H.264 and HEVC need even dimensions (4:2:0); odd ones are `NotSupportedError`.
 //! * VP9 and AV1 chunks carry no `description`: VP9 needs none, and AV1 chunks are
 //!   low-overhead OBUs whose key chunks carry the sequence header in-band. VP9 runs without
 //!   look-ahead or alt-ref frames (no superframes), so both are one chunk per frame.
 //! * AV1 always uses libaom's `realtime` usage (cpu-used 8 for `realtime`, 6 for `quality`):
 //!   libaom 3.6's `good` usage with no look-ahead turns each forced key frame into two.
 //! * VP9 profile 2 (`vp09.02.*.10`) encodes 10-bit 4:2:0; its decoded frames are `I420P10`.
-//! * `flush()` reopens the encoder (x264, libvpx and libaom cannot leave the draining state),
+//! * `flush()` reopens the encoder (x264, x265, libvpx and libaom cannot leave the draining state),
 //!   so the first chunk after a flush is a key chunk. The `decoderConfig` is not re-reported when the
 //!   reopened encoder's config is identical.
-//! * `bitrateMode: "quantizer"`: the encoder runs at a constant QP (x264 `qp`, 0–51) or
+//! * `bitrateMode: "quantizer"`: the encoder runs at a constant QP (x264/x265 `qp`, 0–51) or
 //!   quantizer (libvpx/libaom `qmin = qmax`, 0–63). None can change it while open, so a frame
 //!   whose `quantizer` differs from the current one drains and reopens the encoder (free before the
 //!   first frame; a key chunk, and a new `decoderConfig` for H.264, later).
@@ -49,6 +50,7 @@ mod codecs;
 mod convert;
 mod decoder;
 mod encoder;
+mod hevc;
 #[allow(unsafe_code)]
 mod raw;
 

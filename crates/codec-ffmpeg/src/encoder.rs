@@ -49,6 +49,9 @@ pub struct EncodedVideoOutput {
     pub duration: Option<u64>,
     /// `metadata.decoderConfig`: present on the first chunk and whenever it changed.
     pub decoder_config: Option<VideoDecoderConfig>,
+    /// `metadata.svc.temporalLayerId`: present when the `scalabilityMode` has several temporal
+    /// layers (`L1T2`, `L1T3`).
+    pub temporal_layer_id: Option<u32>,
 }
 
 /// Default frame rate when the config has none.
@@ -69,11 +72,13 @@ fn check(cfg: &VideoEncoderConfig) -> Result<Resolved, CodecError> {
     if cfg.alpha == AlphaOption::Keep {
         return Err(CodecError::not_supported("encoding alpha is not supported"));
     }
-    match cfg.scalability_mode.as_deref() {
-        None | Some("L1T1") => {}
-        Some(m) => {
+    match (cfg.scalability_mode.as_deref(), r.entry.family) {
+        (None | Some("L1T1"), _) => {}
+        (Some("L1T2" | "L1T3"), Family::Vp8 | Family::Vp9) => {}
+        (Some(m), _) => {
             return Err(CodecError::not_supported(format!(
-                "scalabilityMode {m} is not supported"
+                "scalabilityMode {m} is not supported for {}",
+                cfg.codec
             )))
         }
     }
@@ -166,6 +171,63 @@ pub fn video_encoder_support(cfg: &VideoEncoderConfig) -> Result<(), CodecError>
     check(cfg).map(|_| ())
 }
 
+/// libvpx per-frame reference flags (`vpx/vp8cx.h`), understood by the VP8 and VP9 encoders.
+const NO_REF_LAST: u32 = 1 << 16;
+const NO_REF_GF: u32 = 1 << 17;
+const NO_UPD_LAST: u32 = 1 << 18;
+const NO_UPD_ENTROPY: u32 = 1 << 20;
+const NO_REF_ARF: u32 = 1 << 21;
+const NO_UPD_GF: u32 = 1 << 22;
+const NO_UPD_ARF: u32 = 1 << 23;
+
+/// Temporal layering for `L1T2`/`L1T3` (libvpx only). FFmpeg's libvpx wrapper is given the
+/// layer structure (`ts-parameters`) and, per frame, the layer id (`temporal_id` frame
+/// metadata) and the reference flags (`vp8-flags`). The patterns are libvpx's
+/// `vp8_scalable_patterns` modes 2 and 3 (also WebRTC's): layer-0 frames reference and update
+/// only LAST; layer-1 frames of L1T3 update only GOLDEN; layer-2 frames update nothing. Upper
+/// layers also leave the entropy context alone (the wrapper's own `ts_layering_mode` patterns
+/// do not, which breaks base-layer-only decoding), so any layer subset decodes on its own.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct TemporalLayers {
+    /// Temporal layer id of each frame of one period.
+    pattern: &'static [u32],
+    /// libvpx encode flags of each frame of one period.
+    flags: &'static [u32],
+    /// Frame-rate decimator of each layer.
+    decimators: &'static [u32],
+    /// Cumulative share of the bitrate per layer, in percent (libwebrtc's split).
+    rate_percent: &'static [u64],
+}
+
+const L1T2: TemporalLayers = TemporalLayers {
+    pattern: &[0, 1],
+    flags: &[
+        NO_REF_GF | NO_REF_ARF | NO_UPD_GF | NO_UPD_ARF,
+        NO_REF_GF | NO_REF_ARF | NO_UPD_LAST | NO_UPD_GF | NO_UPD_ARF | NO_UPD_ENTROPY,
+    ],
+    decimators: &[2, 1],
+    rate_percent: &[60, 100],
+};
+const L1T3: TemporalLayers = TemporalLayers {
+    pattern: &[0, 2, 1, 2],
+    flags: &[
+        NO_REF_GF | NO_REF_ARF | NO_UPD_GF | NO_UPD_ARF,
+        NO_REF_GF | NO_REF_ARF | NO_UPD_LAST | NO_UPD_GF | NO_UPD_ARF | NO_UPD_ENTROPY,
+        NO_REF_GF | NO_REF_ARF | NO_UPD_LAST | NO_UPD_ARF | NO_UPD_ENTROPY,
+        NO_REF_LAST | NO_REF_ARF | NO_UPD_LAST | NO_UPD_GF | NO_UPD_ARF | NO_UPD_ENTROPY,
+    ],
+    decimators: &[4, 2, 1],
+    rate_percent: &[40, 60, 100],
+};
+
+fn temporal_layers(cfg: &VideoEncoderConfig) -> Option<TemporalLayers> {
+    match cfg.scalability_mode.as_deref() {
+        Some("L1T2") => Some(L1T2),
+        Some("L1T3") => Some(L1T3),
+        _ => None,
+    }
+}
+
 fn framerate(cfg: &VideoEncoderConfig) -> Rational {
     let fps = cfg
         .framerate
@@ -222,6 +284,36 @@ fn vpx_rate_control(
     }
 }
 
+/// `ts-parameters` for libvpx temporal layering: the layer structure and cumulative per-layer
+/// bitrates (kbit/s). The per-frame flags come with each frame (`encode`).
+fn vpx_temporal_layers(
+    opts: &mut Dictionary,
+    layers: Option<TemporalLayers>,
+    cfg: &VideoEncoderConfig,
+    bitrate: Option<u64>,
+    fps: f64,
+) {
+    let Some(l) = layers else { return };
+    let kbps = bitrate.unwrap_or_else(|| default_bitrate(cfg, fps)) / 1000;
+    let rates: Vec<String> = l
+        .rate_percent
+        .iter()
+        .map(|p| (kbps * p / 100).max(1).to_string())
+        .collect();
+    let list = |v: &[u32]| v.iter().map(u32::to_string).collect::<Vec<_>>().join(",");
+    opts.set(
+        "ts-parameters",
+        &format!(
+            "ts_number_layers={}:ts_target_bitrate={}:ts_rate_decimator={}:ts_periodicity={}:ts_layer_id={}",
+            l.decimators.len(),
+            rates.join(","),
+            list(l.decimators),
+            l.pattern.len(),
+            list(l.pattern)
+        ),
+    );
+}
+
 /// One opened encoder.
 struct Session {
     enc: ffmpeg::encoder::video::Encoder,
@@ -230,8 +322,18 @@ struct Session {
     decoder_config: VideoDecoderConfig,
     /// Next frame counter used as pts (time base 1/framerate).
     next_pts: i64,
-    /// pts → (timestamp, duration) of frames not yet returned.
-    pending: BTreeMap<i64, (i64, Option<u64>)>,
+    /// pts → (timestamp, duration, temporal layer id) of frames not yet returned.
+    pending: BTreeMap<i64, (i64, Option<u64>, Option<u32>)>,
+    /// `L1T2`/`L1T3` layering, if any.
+    layers: Option<TemporalLayers>,
+    /// Position in the layer pattern of the next frame (+1 per frame, back to 0 on a key
+    /// frame).
+    layer_idx: usize,
+    /// Frames since the last forced key frame (temporal layering forces its own periodic key
+    /// frames, so that they restart the pattern on layer 0).
+    since_key: u64,
+    /// The key frame interval in frames.
+    gop: u64,
     /// The quantizer in effect (quantizer mode).
     qp: u32,
     /// The encoder's input pixel format (yuv420p, or yuv420p10le for VP9 profile 2).
@@ -265,7 +367,16 @@ impl Session {
         v.set_time_base(rate.invert());
         v.set_max_b_frames(0);
         // A key frame at least every 10 s (and never within the first 300 frames) unless asked.
-        v.set_gop(((fps * 10.0).round() as u32).max(300));
+        let gop = ((fps * 10.0).round() as u32).max(300);
+        let layers = temporal_layers(cfg);
+        // With temporal layers the periodic key frames are forced by `encode` instead: a key
+        // frame the encoder places itself would not restart the layer pattern, so it could
+        // land on an upper layer that a base-layer-only decoder never sees.
+        v.set_gop(if layers.is_some() {
+            i32::MAX as u32
+        } else {
+            gop
+        });
         v.set_colorspace(color::Space::BT709);
         v.set_color_range(color::Range::MPEG);
         v.set_color_primaries(color::Primaries::BT709);
@@ -393,6 +504,7 @@ impl Session {
                 opts.set("lag-in-frames", "0");
                 opts.set("auto-alt-ref", "0");
                 vpx_rate_control(&mut v, &mut opts, cfg, bitrate, fps, qp);
+                vpx_temporal_layers(&mut opts, layers, cfg, bitrate, fps);
             }
             Family::Vp9 => {
                 opts.set("deadline", if realtime { "realtime" } else { "good" });
@@ -406,6 +518,12 @@ impl Session {
                 opts.set("lag-in-frames", "0");
                 opts.set("auto-alt-ref", "0");
                 vpx_rate_control(&mut v, &mut opts, cfg, bitrate, fps, qp);
+                vpx_temporal_layers(&mut opts, layers, cfg, bitrate, fps);
+                if layers.is_some() {
+                    // Without error resilience a VP9 base-layer-only decode fails within a
+                    // few frames (the frame contexts still chain through upper-layer frames).
+                    opts.set("error-resilient", "1");
+                }
             }
             Family::Av1 => {
                 // Always libaom's realtime usage: in "good" usage with lag-in-frames 0, libaom
@@ -458,6 +576,10 @@ impl Session {
             decoder_config,
             next_pts: 0,
             pending: BTreeMap::new(),
+            layers,
+            layer_idx: 0,
+            since_key: 0,
+            gop: u64::from(gop),
             qp,
             pix,
         })
@@ -507,15 +629,16 @@ impl Session {
                 Err(e) => return Err(av_error("encoding failed", e)),
             }
             n += 1;
-            let (timestamp, duration) = match pkt.pts().and_then(|p| self.pending.remove(&p)) {
-                Some(t) => t,
-                // Never expected (no reordering, one packet per frame); keep order anyway.
-                None => self
-                    .pending
-                    .pop_first()
-                    .map(|(_, t)| t)
-                    .unwrap_or((0, None)),
-            };
+            let (timestamp, duration, temporal_layer_id) =
+                match pkt.pts().and_then(|p| self.pending.remove(&p)) {
+                    Some(t) => t,
+                    // Never expected (no reordering, one packet per frame); keep order anyway.
+                    None => self
+                        .pending
+                        .pop_first()
+                        .map(|(_, t)| t)
+                        .unwrap_or((0, None, None)),
+                };
             let bytes = pkt.data().unwrap_or(&[]);
             let data = if self.decoder_config.description.is_some() {
                 avc::annexb_to_avc(bytes)
@@ -528,6 +651,7 @@ impl Session {
                 timestamp,
                 duration,
                 decoder_config: tracker.update(&self.decoder_config),
+                temporal_layer_id,
             });
         }
     }
@@ -550,12 +674,34 @@ impl Session {
         let pts = self.next_pts;
         self.next_pts += 1;
         f.set_pts(Some(pts));
-        f.set_kind(if input.key_frame {
+        let mut key = input.key_frame;
+        let mut layer = None;
+        if let Some(l) = self.layers {
+            // The first frame, a requested key frame and the periodic one restart the pattern.
+            key |= pts == 0 || self.since_key >= self.gop;
+            if key {
+                self.layer_idx = 0;
+                self.since_key = 0;
+            }
+            let id = l.pattern[self.layer_idx];
+            let mut meta = Dictionary::new();
+            meta.set("temporal_id", &id.to_string());
+            if !key {
+                // A key frame refreshes every reference and the entropy context anyway.
+                meta.set("vp8-flags", &l.flags[self.layer_idx].to_string());
+            }
+            f.set_metadata(meta);
+            layer = Some(id);
+            self.layer_idx = (self.layer_idx + 1) % l.pattern.len();
+            self.since_key += 1;
+        }
+        f.set_kind(if key {
             picture::Type::I
         } else {
             picture::Type::None
         });
-        self.pending.insert(pts, (input.timestamp, input.duration));
+        self.pending
+            .insert(pts, (input.timestamp, input.duration, layer));
         self.send(Some(&f), tracker, out)
     }
 }

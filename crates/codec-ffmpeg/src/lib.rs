@@ -35,8 +35,16 @@
 //!   first frame; a key chunk, and a new `decoderConfig` for H.264, later).
 //! * `avc3.*` is encoded like `avc1.*`: with `avc` format the parameter sets travel only in the
 //!   avcC `description`.
-//! * `prefer-hardware`, `alpha: "keep"` and any `scalabilityMode` other than `L1T1` are
-//!   `NotSupportedError` (software codecs only, no alpha, no SVC yet).
+//! * `scalabilityMode` `L1T2` and `L1T3` (VP8 and VP9 only): libvpx temporal layers with
+//!   explicit per-frame reference flags (libvpx/WebRTC patterns; layer ids 0,1,… and
+//!   0,2,1,2,…), upper layers never update what lower layers reference nor the entropy context,
+//!   and VP9 runs error-resilient, so any layer subset decodes on its own. Each chunk carries
+//!   `temporal_layer_id`. Key frames restart the pattern on layer 0, and the periodic key frame
+//!   is forced by us (not by libvpx) for that reason. Bitrate split 60/40 (L1T2) and 40/20/40
+//!   (L1T3) as in libwebrtc.
+//! * `prefer-hardware`, `alpha: "keep"` and any other `scalabilityMode` (or `L1T2`/`L1T3` for
+//!   H.264, HEVC and AV1: x264/x265 without B-frames and FFmpeg 5.1's libaom wrapper have no
+//!   temporal layer control) are `NotSupportedError`.
 //! * Rate control: `variable` with a bitrate → average bitrate; without one → x264 CRF 23, libvpx
 //!   ~0.1 bit/pixel. `constant` → maxrate = bitrate with a one-second buffer (libvpx CBR).
 //! * Key frames come only on request (`keyFrame: true`), at the start and after at least

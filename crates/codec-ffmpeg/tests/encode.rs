@@ -854,3 +854,135 @@ fn bad_visible_rect_is_an_encoding_error_not_a_panic() {
     let e = enc.process(bad, &Cancel::never(), &mut |_| {}).unwrap_err();
     assert_eq!(e.name, ErrorName::EncodingError);
 }
+
+/// Expected layer ids: the pattern restarts at every key frame.
+fn expected_layers(pattern: &[u32], n: usize, keys: &[usize]) -> Vec<u32> {
+    let mut idx = 0;
+    (0..n)
+        .map(|i| {
+            if keys.contains(&i) {
+                idx = 0;
+            }
+            let l = pattern[idx];
+            idx = (idx + 1) % pattern.len();
+            l
+        })
+        .collect()
+}
+
+fn temporal_layers(codec: &str, mode: &str, latency: LatencyMode) {
+    let (pattern, max_layer): (&[u32], u32) = match mode {
+        "L1T2" => (&[0, 1], 1),
+        _ => (&[0, 2, 1, 2], 2),
+    };
+    let cfg = VideoEncoderConfig {
+        scalability_mode: Some(mode.into()),
+        latency_mode: latency,
+        ..enc_config(codec)
+    };
+    let n = 30;
+    let keys = [0, 13];
+    let originals: Vec<_> = (0..n as u32).map(|t| i420_pattern(W, H, t)).collect();
+    let chunks = encode_all(
+        cfg.clone(),
+        originals
+            .iter()
+            .enumerate()
+            .map(|(i, f)| input(f.clone(), i as u32, keys.contains(&i)))
+            .collect(),
+    );
+    assert_eq!(chunks.len(), n);
+    let ids: Vec<u32> = chunks
+        .iter()
+        .map(|c| {
+            c.temporal_layer_id
+                .expect("every chunk has a temporal layer id")
+        })
+        .collect();
+    assert_eq!(
+        ids,
+        expected_layers(pattern, n, &keys),
+        "{codec} {mode} {latency:?}"
+    );
+    let key_at: Vec<usize> = (0..n).filter(|i| chunks[*i].key).collect();
+    assert_eq!(
+        key_at, keys,
+        "{codec} {mode}: key chunks exactly where requested"
+    );
+    let dc = chunks[0].decoder_config.clone().unwrap();
+    // Every layer subset decodes on its own and matches the source.
+    for top in 0..=max_layer {
+        let subset: Vec<_> = chunks
+            .iter()
+            .filter(|c| c.temporal_layer_id.unwrap() <= top)
+            .cloned()
+            .collect();
+        let frames = decode_all(dc.clone(), &subset);
+        assert_eq!(frames.len(), subset.len(), "{codec} {mode} layers ≤ {top}");
+        let mut worst = f64::MAX;
+        for (c, f) in subset.iter().zip(&frames) {
+            assert_eq!(f.timestamp, c.timestamp);
+            let i = (c.timestamp / FRAME_US) as usize;
+            worst = worst.min(psnr_y(&originals[i], &f.frame));
+        }
+        println!(
+            "{codec} {mode} {latency:?}: layers ≤ {top}: {} frames, min Y PSNR {worst:.2} dB",
+            frames.len()
+        );
+        assert!(worst > 30.0, "{codec} {mode} layers ≤ {top}: PSNR {worst}");
+    }
+}
+
+#[test]
+fn vp8_temporal_layers() {
+    for latency in [LatencyMode::Quality, LatencyMode::Realtime] {
+        temporal_layers("vp8", "L1T2", latency);
+        temporal_layers("vp8", "L1T3", latency);
+    }
+}
+
+#[test]
+fn vp9_temporal_layers() {
+    for latency in [LatencyMode::Quality, LatencyMode::Realtime] {
+        temporal_layers("vp09.00.10.08", "L1T2", latency);
+        temporal_layers("vp09.00.10.08", "L1T3", latency);
+    }
+}
+
+#[test]
+fn temporal_layers_support() {
+    for codec in ["vp8", "vp09.00.10.08"] {
+        for mode in ["L1T1", "L1T2", "L1T3"] {
+            let cfg = VideoEncoderConfig {
+                scalability_mode: Some(mode.into()),
+                ..enc_config(codec)
+            };
+            video_encoder_support(&cfg).unwrap();
+        }
+    }
+    for (codec, mode) in [
+        ("avc1.42001f", "L1T2"),
+        ("hvc1.1.6.L93.B0", "L1T3"),
+        ("av01.0.04M.08", "L1T2"),
+        ("vp8", "L1T4"),
+        ("vp8", "L2T2"),
+        ("vp09.00.10.08", "S2T1"),
+        ("vp8", "l1t2"),
+    ] {
+        let cfg = VideoEncoderConfig {
+            scalability_mode: Some(mode.into()),
+            ..enc_config(codec)
+        };
+        assert_eq!(
+            video_encoder_support(&cfg).unwrap_err().name,
+            ErrorName::NotSupportedError,
+            "{codec} {mode}"
+        );
+    }
+    // Without a scalabilityMode there is no svc metadata.
+    let chunks = encode_all(
+        enc_config("vp8"),
+        vec![input(i420_pattern(W, H, 0), 0, false)],
+    );
+    assert_eq!(chunks[0].temporal_layer_id, None);
+}

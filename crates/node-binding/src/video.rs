@@ -185,6 +185,11 @@ impl OutputToJs for EncodedVideoOutput {
             let d = decoder_config_to_js(cx, dc)?;
             meta.set(cx, "decoderConfig", d)?;
         }
+        if let Some(id) = self.temporal_layer_id {
+            let svc = cx.empty_object();
+            set_num(cx, svc, "temporalLayerId", f64::from(id))?;
+            meta.set(cx, "svc", svc)?;
+        }
         event.set(cx, 2, meta)?;
         Ok(())
     }

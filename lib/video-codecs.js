@@ -36,6 +36,10 @@ function convertVideoEncoderConfig(config) {
   out.hardwareAcceleration = c.hardwareAcceleration === undefined ? 'no-preference'
     : idl.enumValue(c.hardwareAcceleration, HW, 'hardwareAcceleration');
   out.height = idl.u32(idl.required(c, 'height', 'VideoEncoderConfig'), 'height');
+  if (c.hevc !== undefined) {
+    const hevc = idl.dictionary(c.hevc, 'HevcEncoderConfig');
+    out.hevc = { format: hevc.format === undefined ? 'hevc' : idl.enumValue(hevc.format, ['annexb', 'hevc'], 'hevc.format') };
+  }
   out.latencyMode = c.latencyMode === undefined ? 'quality'
     : idl.enumValue(c.latencyMode, ['quality', 'realtime'], 'latencyMode');
   if (c.scalabilityMode !== undefined) out.scalabilityMode = idl.string(c.scalabilityMode);

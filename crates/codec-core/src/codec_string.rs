@@ -15,12 +15,36 @@ pub struct AvcCodecString {
     pub in_band_parameter_sets: bool,
 }
 
+/// An HEVC codec string `hvc1.…` / `hev1.…` (ISO/IEC 14496-15 Annex E.3):
+/// `[A|B|C]profile_idc . compatibility flags (hex, bit-reversed) . {L|H}level_idc` followed by
+/// up to six constraint-indicator bytes in hex (trailing zero bytes omitted).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct HevcCodecString {
+    /// `general_profile_space` (0 = no letter, 1 = `A`, 2 = `B`, 3 = `C`).
+    pub profile_space: u8,
+    /// `general_profile_idc` (1 Main, 2 Main 10, 3 Main Still Picture, 4 Range extensions, ...).
+    pub profile_idc: u8,
+    /// `general_profile_compatibility_flags` in bitstream order (bit 31 = flag 0); the string
+    /// spells them bit-reversed, so Main's flags 1 and 2 are written `6`.
+    pub compatibility_flags: u32,
+    /// `general_tier_flag` (`H`).
+    pub high_tier: bool,
+    /// `general_level_idc` (30 × level, e.g. 93 for level 3.1).
+    pub level_idc: u8,
+    /// The six `general_constraint_indicator_flags` bytes (missing ones are zero).
+    pub constraint_flags: [u8; 6],
+    /// `hev1`: parameter sets may travel in band.
+    pub in_band_parameter_sets: bool,
+}
+
 /// A recognised codec string.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum CodecString {
     /// H.264 / AVC.
     Avc(AvcCodecString),
+    /// H.265 / HEVC.
+    Hevc(HevcCodecString),
     /// VP8 (`vp8`).
     Vp8,
     /// VP9 (`vp09.PP.LL.DD[...]`).
@@ -61,11 +85,70 @@ fn dec2(s: &str) -> Option<u8> {
     }
 }
 
+/// A non-empty decimal number of at most three digits.
+fn dec_u8(s: &str) -> Option<u8> {
+    if (1..=3).contains(&s.len()) && s.bytes().all(|b| b.is_ascii_digit()) {
+        s.parse().ok()
+    } else {
+        None
+    }
+}
+
+/// A non-empty hex number of at most `max` digits.
+fn hex_u32(s: &str, max: usize) -> Option<u32> {
+    if (1..=max).contains(&s.len()) && s.bytes().all(|b| b.is_ascii_hexdigit()) {
+        u32::from_str_radix(s, 16).ok()
+    } else {
+        None
+    }
+}
+
+fn parse_hevc(rest: &str, in_band: bool) -> Option<HevcCodecString> {
+    let f: Vec<&str> = rest.split('.').collect();
+    if !(3..=9).contains(&f.len()) {
+        return None;
+    }
+    let (profile_space, profile) = match f[0].as_bytes().first()? {
+        b'A' => (1, &f[0][1..]),
+        b'B' => (2, &f[0][1..]),
+        b'C' => (3, &f[0][1..]),
+        _ => (0, f[0]),
+    };
+    let profile_idc = dec_u8(profile).filter(|p| *p <= 31)?;
+    // The string holds the 32 flags in reverse bit order: reverse them back.
+    let compatibility_flags = hex_u32(f[1], 8)?.reverse_bits();
+    let high_tier = match f[2].as_bytes().first()? {
+        b'L' => false,
+        b'H' => true,
+        _ => return None,
+    };
+    let level_idc = dec_u8(&f[2][1..])?;
+    let mut constraint_flags = [0u8; 6];
+    for (slot, c) in constraint_flags.iter_mut().zip(&f[3..]) {
+        *slot = hex_u32(c, 2)? as u8;
+    }
+    Some(HevcCodecString {
+        profile_space,
+        profile_idc,
+        compatibility_flags,
+        high_tier,
+        level_idc,
+        constraint_flags,
+        in_band_parameter_sets: in_band,
+    })
+}
+
 impl CodecString {
     /// Parses `s`; `None` means unknown or malformed (the config is unsupported).
     pub fn parse(s: &str) -> Option<Self> {
         if s == "vp8" {
             return Some(Self::Vp8);
+        }
+        if let Some(rest) = s.strip_prefix("hvc1.") {
+            return parse_hevc(rest, false).map(Self::Hevc);
+        }
+        if let Some(rest) = s.strip_prefix("hev1.") {
+            return parse_hevc(rest, true).map(Self::Hevc);
         }
         if let Some(rest) = s.strip_prefix("avc1.").or_else(|| s.strip_prefix("avc3.")) {
             if rest.len() != 6 || !rest.is_ascii() {
@@ -126,6 +209,36 @@ impl CodecString {
             });
         }
         None
+    }
+}
+
+impl HevcCodecString {
+    /// The codec string for these fields (`hvc1`, or `hev1` when in-band), in the canonical
+    /// spelling: compatibility flags without leading zeros, trailing zero constraint bytes
+    /// omitted.
+    pub fn to_codec_string(&self) -> String {
+        let mut s = format!(
+            "{}.{}{}.{:X}.{}{}",
+            if self.in_band_parameter_sets {
+                "hev1"
+            } else {
+                "hvc1"
+            },
+            ["", "A", "B", "C"][usize::from(self.profile_space & 3)],
+            self.profile_idc,
+            self.compatibility_flags.reverse_bits(),
+            if self.high_tier { 'H' } else { 'L' },
+            self.level_idc
+        );
+        let n = self
+            .constraint_flags
+            .iter()
+            .rposition(|b| *b != 0)
+            .map_or(0, |i| i + 1);
+        for b in &self.constraint_flags[..n] {
+            s.push_str(&format!(".{b:X}"));
+        }
+        s
     }
 }
 
@@ -194,7 +307,89 @@ mod tests {
         assert!(CodecString::parse("av01.0.04X.08").is_none());
     }
 
+    #[test]
+    fn parses_hevc() {
+        let Some(CodecString::Hevc(h)) = CodecString::parse("hvc1.1.6.L93.B0") else {
+            panic!()
+        };
+        assert_eq!(
+            h,
+            HevcCodecString {
+                profile_space: 0,
+                profile_idc: 1,
+                // flags 1 and 2 set (string "6" = bits 1 and 2 of the reversed word)
+                compatibility_flags: 0x6000_0000,
+                high_tier: false,
+                level_idc: 93,
+                constraint_flags: [0xB0, 0, 0, 0, 0, 0],
+                in_band_parameter_sets: false,
+            }
+        );
+        assert_eq!(h.to_codec_string(), "hvc1.1.6.L93.B0");
+        let Some(CodecString::Hevc(h)) = CodecString::parse("hev1.A2.4.H153.90.0.0.0.0.1") else {
+            panic!()
+        };
+        assert_eq!(
+            (h.profile_space, h.profile_idc, h.high_tier, h.level_idc),
+            (1, 2, true, 153)
+        );
+        assert_eq!(h.constraint_flags, [0x90, 0, 0, 0, 0, 1]);
+        assert!(h.in_band_parameter_sets);
+        assert_eq!(h.to_codec_string(), "hev1.A2.4.H153.90.0.0.0.0.1");
+        for ok in [
+            "hvc1.1.6.L93",
+            "hev1.1.60000000.L120.B0",
+            "hvc1.2.4.L153.B0.0",
+        ] {
+            assert!(CodecString::parse(ok).is_some(), "{ok}");
+        }
+        for bad in [
+            "hvc1",
+            "hvc1.",
+            "hvc1.1.6",
+            "hvc1.1.6.93.B0",
+            "hvc1.1.6.X93.B0",
+            "hvc1.1.6.L.B0",
+            "hvc1.1.6.L1000",
+            "hvc1.D1.6.L93",
+            "hvc1.32.6.L93",
+            "hvc1..6.L93",
+            "hvc1.1.G.L93",
+            "hvc1.1.123456789.L93",
+            "hvc1.1.6.L93.B00",
+            "hvc1.1.6.L93.B0.0.0.0.0.0.0",
+            "hvc1.1.6.L93.",
+            "HVC1.1.6.L93.B0",
+            "hvc2.1.6.L93.B0",
+            "hvc1.1.6.L93.xyz",
+        ] {
+            assert!(CodecString::parse(bad).is_none(), "{bad}");
+        }
+    }
+
     proptest::proptest! {
+        #[test]
+        fn hevc_round_trips(space in 0u8..4, p in 0u8..32, compat: u32, high: bool, l: u8,
+                            c in proptest::array::uniform6(0u8..), hev1: bool) {
+            let h = HevcCodecString {
+                profile_space: space, profile_idc: p, compatibility_flags: compat,
+                high_tier: high, level_idc: l, constraint_flags: c, in_band_parameter_sets: hev1,
+            };
+            let s = h.to_codec_string();
+            proptest::prop_assert_eq!(CodecString::parse(&s), Some(CodecString::Hevc(h)), "{}", s);
+        }
+
+        #[test]
+        fn hevc_parse_is_consistent(
+            s in "hvc1(\\.[ABC]?[0-9]{1,3}|\\.[0-9A-F]{0,3}|\\.[LH][0-9]{1,3}){0,10}"
+        ) {
+            // Whatever parses must re-serialise to a string that parses to the same value.
+            if let Some(CodecString::Hevc(h)) = CodecString::parse(&s) {
+                proptest::prop_assert_eq!(
+                    CodecString::parse(&h.to_codec_string()), Some(CodecString::Hevc(h)));
+            }
+        }
+
         #[test]
         fn parse_never_panics(s in "\\PC{0,24}") {
             let _ = CodecString::parse(&s);

@@ -42,6 +42,21 @@ idl_enum!(
     AvcBitstreamFormat default Avc { Annexb = "annexb" }
 );
 
+idl_enum!(
+    /// `HevcBitstreamFormat` (`hevc` is the default).
+    HevcBitstreamFormat default Hevc { Annexb = "annexb" }
+);
+
+impl HevcBitstreamFormat {
+    /// The IDL enum string.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Hevc => "hevc",
+            Self::Annexb => "annexb",
+        }
+    }
+}
+
 impl HardwareAcceleration {
     /// The IDL enum string.
     pub fn as_str(self) -> &'static str {
@@ -131,6 +146,8 @@ pub struct VideoEncoderConfig {
     pub content_hint: Option<String>,
     /// `avc.format`.
     pub avc_format: AvcBitstreamFormat,
+    /// `hevc.format`.
+    pub hevc_format: HevcBitstreamFormat,
 }
 
 impl VideoEncoderConfig {
@@ -158,7 +175,7 @@ impl VideoEncoderConfig {
 pub struct VideoDecoderConfig {
     /// Codec string.
     pub codec: String,
-    /// Codec-specific extradata (avcC for `avc` format H.264).
+    /// Codec-specific extradata (avcC for `avc` format H.264, hvcC for `hevc` format HEVC).
     pub description: Option<Vec<u8>>,
     /// Coded width.
     pub coded_width: Option<u32>,

@@ -26,11 +26,11 @@ pub use audio::{
     AudioBuffer, AudioCopy, AudioDecoderConfig, AudioEncoderConfig, AudioSampleFormat,
     OpusEncoderConfig,
 };
-pub use codec_string::{AvcCodecString, CodecString};
+pub use codec_string::{AvcCodecString, CodecString, HevcCodecString};
 pub use color::{ColorMatrix, ColorPrimaries, ColorTransfer, VideoColorSpace};
 pub use config::{
-    AlphaOption, AvcBitstreamFormat, BitrateMode, HardwareAcceleration, LatencyMode,
-    OutputConfigTracker, VideoDecoderConfig, VideoEncoderConfig,
+    AlphaOption, AvcBitstreamFormat, BitrateMode, HardwareAcceleration, HevcBitstreamFormat,
+    LatencyMode, OutputConfigTracker, VideoDecoderConfig, VideoEncoderConfig,
 };
 pub use convert::convert_to_rgb;
 pub use error::{CodecError, ErrorName};

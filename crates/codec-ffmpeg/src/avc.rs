@@ -1,4 +1,4 @@
-//! H.264 bitstream helpers: Annex B splitting, Annex B → length-prefixed conversion and the
+//! H.264 bitstream helpers (the Annex B and RBSP ones are shared with HEVC): Annex B splitting, Annex B → length-prefixed conversion and the
 //! `AVCDecoderConfigurationRecord` (avcC, ISO/IEC 14496-15 §5.3.3.1).
 
 /// The NAL units of an Annex B byte stream (start codes and trailing zero bytes removed).
@@ -39,20 +39,33 @@ pub(crate) fn annexb_to_avc(data: &[u8]) -> Vec<u8> {
 }
 
 /// Exp-Golomb reader over an RBSP (emulation prevention bytes already removed).
-struct BitReader<'a> {
-    data: &'a [u8],
-    pos: usize,
+pub(crate) struct BitReader<'a> {
+    pub(crate) data: &'a [u8],
+    pub(crate) pos: usize,
 }
 
 impl BitReader<'_> {
-    fn bit(&mut self) -> Option<u32> {
+    pub(crate) fn bit(&mut self) -> Option<u32> {
         let byte = *self.data.get(self.pos / 8)?;
         let b = (byte >> (7 - (self.pos % 8))) & 1;
         self.pos += 1;
         Some(u32::from(b))
     }
 
-    fn ue(&mut self) -> Option<u32> {
+    /// `n` (≤ 32) bits, most significant first.
+    pub(crate) fn bits(&mut self, n: u32) -> Option<u32> {
+        let mut v: u64 = 0;
+        for _ in 0..n {
+            v = (v << 1) | u64::from(self.bit()?);
+        }
+        u32::try_from(v).ok()
+    }
+
+    pub(crate) fn skip(&mut self, n: usize) {
+        self.pos += n;
+    }
+
+    pub(crate) fn ue(&mut self) -> Option<u32> {
         let mut zeros = 0;
         while self.bit()? == 0 {
             zeros += 1;
@@ -68,7 +81,8 @@ impl BitReader<'_> {
     }
 }
 
-fn unescape(nal: &[u8]) -> Vec<u8> {
+/// Removes emulation prevention bytes (`00 00 03` → `00 00`).
+pub(crate) fn unescape(nal: &[u8]) -> Vec<u8> {
     let mut out = Vec::with_capacity(nal.len());
     let mut zeros = 0;
     for &b in nal {

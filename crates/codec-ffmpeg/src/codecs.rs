@@ -1,14 +1,15 @@
 //! The per-codec table: which FFmpeg encoder/decoder runs which WebCodecs codec string, and
-//! the support checks. Adding HEVC means adding a [`Family`] variant, a row in
+//! the support checks. Adding a codec means adding a [`Family`] variant, a row in
 //! [`TABLE`] and its option mapping in `encoder.rs`.
 
-use codec_core::{AvcCodecString, CodecError, CodecString, HardwareAcceleration};
+use codec_core::{AvcCodecString, CodecError, CodecString, HardwareAcceleration, HevcCodecString};
 use ffmpeg_next as ffmpeg;
 
 /// A codec family we know how to drive.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Family {
     H264,
+    H265,
     Vp8,
     Vp9,
     Av1,
@@ -29,6 +30,11 @@ const TABLE: &[Entry] = &[
         family: Family::H264,
         encoder: "libx264",
         decoders: &["h264"],
+    },
+    Entry {
+        family: Family::H265,
+        encoder: "libx265",
+        decoders: &["hevc"],
     },
     Entry {
         family: Family::Vp8,
@@ -57,6 +63,8 @@ pub(crate) struct Resolved {
     pub(crate) entry: Entry,
     /// The avc parameters for H.264.
     pub(crate) avc: Option<AvcCodecString>,
+    /// The hvc1/hev1 parameters for HEVC.
+    pub(crate) hevc: Option<HevcCodecString>,
     /// VP9/AV1 profile from the codec string (0 otherwise).
     pub(crate) profile: u8,
     /// Bit depth from the codec string (8 for H.264 and VP8).
@@ -82,12 +90,22 @@ pub(crate) fn resolve(codec: &str) -> Result<Resolved, CodecError> {
         CodecString::Avc(a) => Ok(Resolved {
             entry: entry(Family::H264),
             avc: Some(a),
+            hevc: None,
             profile: 0,
             bit_depth: 8,
+        }),
+        CodecString::Hevc(h) => Ok(Resolved {
+            entry: entry(Family::H265),
+            avc: None,
+            hevc: Some(h),
+            profile: h.profile_idc,
+            // Main 10 is the only 10-bit profile we encode; decoders take any depth.
+            bit_depth: if h.profile_idc == 2 { 10 } else { 8 },
         }),
         CodecString::Vp8 => Ok(Resolved {
             entry: entry(Family::Vp8),
             avc: None,
+            hevc: None,
             profile: 0,
             bit_depth: 8,
         }),
@@ -96,6 +114,7 @@ pub(crate) fn resolve(codec: &str) -> Result<Resolved, CodecError> {
         } => Ok(Resolved {
             entry: entry(Family::Vp9),
             avc: None,
+            hevc: None,
             profile,
             bit_depth,
         }),
@@ -104,6 +123,7 @@ pub(crate) fn resolve(codec: &str) -> Result<Resolved, CodecError> {
         } => Ok(Resolved {
             entry: entry(Family::Av1),
             avc: None,
+            hevc: None,
             profile,
             bit_depth,
         }),
@@ -114,6 +134,23 @@ pub(crate) fn resolve(codec: &str) -> Result<Resolved, CodecError> {
 /// H.264 level_idc values of the standard (9 = level 1b).
 pub(crate) const AVC_LEVELS: [u8; 20] = [
     9, 10, 11, 12, 13, 20, 21, 22, 30, 31, 32, 40, 41, 42, 50, 51, 52, 60, 61, 62,
+];
+
+/// HEVC `general_level_idc` values (30 × level) with their MaxLumaPs (H.265 Table A.8).
+pub(crate) const HEVC_LEVELS: [(u8, u64); 13] = [
+    (30, 36_864),
+    (60, 122_880),
+    (63, 245_760),
+    (90, 552_960),
+    (93, 983_040),
+    (120, 2_228_224),
+    (123, 2_228_224),
+    (150, 8_912_896),
+    (153, 8_912_896),
+    (156, 8_912_896),
+    (180, 35_651_584),
+    (183, 35_651_584),
+    (186, 35_651_584),
 ];
 
 /// Rejects `prefer-hardware`: every codec here is a software implementation.

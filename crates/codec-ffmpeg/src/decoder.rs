@@ -1,4 +1,4 @@
-//! `VideoDecoderBackend`: FFmpeg's native H.264, VP8 and VP9 decoders, and libdav1d (or
+//! `VideoDecoderBackend`: FFmpeg's native H.264, HEVC, VP8 and VP9 decoders, and libdav1d (or
 //! libaom) for AV1.
 
 use std::collections::BTreeMap;
@@ -65,6 +65,15 @@ fn check(cfg: &VideoDecoderConfig) -> Result<codecs::Resolved, CodecError> {
             )));
         }
     }
+    if let Some(h) = r.hevc {
+        // Main, Main 10, Main Still Picture and the range extensions (FFmpeg's hevc decoder).
+        if h.profile_space != 0 || !(1..=4).contains(&h.profile_idc) {
+            return Err(CodecError::not_supported(format!(
+                "HEVC profile {} is not supported",
+                h.profile_idc
+            )));
+        }
+    }
     if cfg.coded_width.is_some_and(|w| w > codecs::MAX_DIMENSION)
         || cfg.coded_height.is_some_and(|h| h > codecs::MAX_DIMENSION)
     {
@@ -105,7 +114,8 @@ impl Session {
     fn open(cfg: &VideoDecoderConfig, r: codecs::Resolved) -> Result<Self, CodecError> {
         let codec = codecs::has_decoder(r.entry.decoders)?;
         let mut ctx = codec::Context::new_with_codec(codec);
-        if r.entry.family == Family::H264 {
+        if matches!(r.entry.family, Family::H264 | Family::H265) {
+            // avcC / hvcC: the decoder then expects length-prefixed NAL units.
             if let Some(d) = cfg.description.as_deref().filter(|d| !d.is_empty()) {
                 raw::set_extradata(&mut ctx, d)
                     .map_err(|e| av_error("cannot set description", e))?;

@@ -1,11 +1,13 @@
-//! `VideoEncoderBackend`: libx264 (H.264), libvpx (VP8, VP9) and libaom (AV1) through FFmpeg.
+//! `VideoEncoderBackend`: libx264 (H.264), libx265 (HEVC), libvpx (VP8, VP9) and libaom (AV1)
+//! through FFmpeg.
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use codec_core::{
-    AlphaOption, AvcBitstreamFormat, BitrateMode, CodecError, FrameBuffer, LatencyMode,
-    OutputConfigTracker, Rect, VideoColorSpace, VideoDecoderConfig, VideoEncoderConfig,
+    AlphaOption, AvcBitstreamFormat, BitrateMode, CodecError, FrameBuffer, HevcBitstreamFormat,
+    LatencyMode, OutputConfigTracker, Rect, VideoColorSpace, VideoDecoderConfig,
+    VideoEncoderConfig,
 };
 use control_queue::{Backend, Cancel};
 use ffmpeg::{codec, color, format::Pixel, frame, picture, Dictionary, Packet, Rational};
@@ -13,7 +15,7 @@ use ffmpeg_next as ffmpeg;
 
 use crate::codecs::{self, Family, Resolved};
 use crate::convert::{self, ScalerCache};
-use crate::{av_error, avc, is_eagain, raw};
+use crate::{av_error, avc, hevc, is_eagain, raw};
 
 /// One frame to encode.
 #[derive(Debug, Clone)]
@@ -28,15 +30,16 @@ pub struct VideoEncodeInput {
     pub duration: Option<u64>,
     /// `encode(frame, { keyFrame: true })`: the chunk of this frame must be a key chunk.
     pub key_frame: bool,
-    /// Per-frame quantizer (`bitrateMode: "quantizer"`): 0–51 for H.264, 0–63 for VP8, VP9
-    /// and AV1.
+    /// Per-frame quantizer (`bitrateMode: "quantizer"`): 0–51 for H.264 and HEVC, 0–63 for
+    /// VP8, VP9 and AV1.
     pub quantizer: Option<u32>,
 }
 
 /// One encoded chunk with its metadata.
 #[derive(Debug, Clone, PartialEq)]
 pub struct EncodedVideoOutput {
-    /// The chunk bytes (length-prefixed NAL units for H.264 `avc`, Annex B for `annexb`).
+    /// The chunk bytes (length-prefixed NAL units for H.264 `avc` and HEVC `hevc`, Annex B for
+    /// `annexb`).
     pub data: Vec<u8>,
     /// Whether this is a key chunk.
     pub key: bool,
@@ -46,6 +49,9 @@ pub struct EncodedVideoOutput {
     pub duration: Option<u64>,
     /// `metadata.decoderConfig`: present on the first chunk and whenever it changed.
     pub decoder_config: Option<VideoDecoderConfig>,
+    /// `metadata.svc.temporalLayerId`: present when the `scalabilityMode` has several temporal
+    /// layers (`L1T2`, `L1T3`).
+    pub temporal_layer_id: Option<u32>,
 }
 
 /// Default frame rate when the config has none.
@@ -55,6 +61,8 @@ const DEFAULT_QP_H264: u32 = 26;
 const DEFAULT_Q_VP8: u32 = 32;
 /// Constant rate factor for x264 when no bitrate is given.
 const DEFAULT_CRF: &str = "23";
+/// Constant rate factor for x265 when no bitrate is given (x265's default, about x264's 23).
+const DEFAULT_CRF_HEVC: &str = "28";
 
 /// Checks whether `cfg` can be encoded; returns the resolved codec.
 fn check(cfg: &VideoEncoderConfig) -> Result<Resolved, CodecError> {
@@ -64,11 +72,13 @@ fn check(cfg: &VideoEncoderConfig) -> Result<Resolved, CodecError> {
     if cfg.alpha == AlphaOption::Keep {
         return Err(CodecError::not_supported("encoding alpha is not supported"));
     }
-    match cfg.scalability_mode.as_deref() {
-        None | Some("L1T1") => {}
-        Some(m) => {
+    match (cfg.scalability_mode.as_deref(), r.entry.family) {
+        (None | Some("L1T1"), _) => {}
+        (Some("L1T2" | "L1T3"), Family::Vp8 | Family::Vp9) => {}
+        (Some(m), _) => {
             return Err(CodecError::not_supported(format!(
-                "scalabilityMode {m} is not supported"
+                "scalabilityMode {m} is not supported for {}",
+                cfg.codec
             )))
         }
     }
@@ -94,6 +104,9 @@ fn check(cfg: &VideoEncoderConfig) -> Result<Resolved, CodecError> {
             ));
         }
     }
+    if let Some(h) = r.hevc {
+        check_hevc(cfg, &h)?;
+    }
     match (r.entry.family, r.profile, r.bit_depth) {
         (Family::Vp9, 0, 8) | (Family::Vp9, 2, 10) | (Family::Av1, 0, 8) => {}
         (Family::Vp9 | Family::Av1, p, d) => {
@@ -102,10 +115,51 @@ fn check(cfg: &VideoEncoderConfig) -> Result<Resolved, CodecError> {
                 cfg.codec
             )))
         }
-        (Family::H264 | Family::Vp8, _, _) => {}
+        (Family::H264 | Family::H265 | Family::Vp8, _, _) => {}
     }
     codecs::has_encoder(r.entry.encoder)?;
     Ok(r)
+}
+
+/// HEVC: Main (8-bit) or Main 10 at a known level whose MaxLumaPs holds the frame size, even
+/// dimensions (4:2:0), High tier only from level 4.
+fn check_hevc(cfg: &VideoEncoderConfig, h: &codec_core::HevcCodecString) -> Result<(), CodecError> {
+    if h.profile_space != 0 || !matches!(h.profile_idc, 1 | 2) {
+        return Err(CodecError::not_supported(format!(
+            "HEVC profile {} cannot be encoded (Main and Main 10 can)",
+            h.profile_idc
+        )));
+    }
+    let Some(&(_, max_luma_ps)) = codecs::HEVC_LEVELS.iter().find(|(l, _)| *l == h.level_idc)
+    else {
+        return Err(CodecError::not_supported(format!(
+            "unknown HEVC level_idc {}",
+            h.level_idc
+        )));
+    };
+    if h.high_tier && h.level_idc < 120 {
+        return Err(CodecError::not_supported(
+            "HEVC High tier needs level 4 or higher",
+        ));
+    }
+    let (w, h_) = (u64::from(cfg.width), u64::from(cfg.height));
+    // H.265 A.4.1: pic size ≤ MaxLumaPs and each side ≤ sqrt(8 × MaxLumaPs).
+    let max_side = ((8 * max_luma_ps) as f64).sqrt() as u64;
+    if w * h_ > max_luma_ps || w > max_side || h_ > max_side {
+        return Err(CodecError::not_supported(format!(
+            "{}x{} exceeds HEVC level {}.{}",
+            cfg.width,
+            cfg.height,
+            h.level_idc / 30,
+            (h.level_idc % 30) / 3
+        )));
+    }
+    if cfg.width & 1 != 0 || cfg.height & 1 != 0 {
+        return Err(CodecError::not_supported(
+            "HEVC 4:2:0 encoding needs even width and height",
+        ));
+    }
+    Ok(())
 }
 
 /// Whether `cfg` can be encoded (`VideoEncoder.isConfigSupported` and `configure`). Opens
@@ -115,6 +169,63 @@ fn check(cfg: &VideoEncoderConfig) -> Result<Resolved, CodecError> {
 /// `TypeError` for an invalid config, `NotSupportedError` for one we cannot encode.
 pub fn video_encoder_support(cfg: &VideoEncoderConfig) -> Result<(), CodecError> {
     check(cfg).map(|_| ())
+}
+
+/// libvpx per-frame reference flags (`vpx/vp8cx.h`), understood by the VP8 and VP9 encoders.
+const NO_REF_LAST: u32 = 1 << 16;
+const NO_REF_GF: u32 = 1 << 17;
+const NO_UPD_LAST: u32 = 1 << 18;
+const NO_UPD_ENTROPY: u32 = 1 << 20;
+const NO_REF_ARF: u32 = 1 << 21;
+const NO_UPD_GF: u32 = 1 << 22;
+const NO_UPD_ARF: u32 = 1 << 23;
+
+/// Temporal layering for `L1T2`/`L1T3` (libvpx only). FFmpeg's libvpx wrapper is given the
+/// layer structure (`ts-parameters`) and, per frame, the layer id (`temporal_id` frame
+/// metadata) and the reference flags (`vp8-flags`). The patterns are libvpx's
+/// `vp8_scalable_patterns` modes 2 and 3 (also WebRTC's): layer-0 frames reference and update
+/// only LAST; layer-1 frames of L1T3 update only GOLDEN; layer-2 frames update nothing. Upper
+/// layers also leave the entropy context alone (the wrapper's own `ts_layering_mode` patterns
+/// do not, which breaks base-layer-only decoding), so any layer subset decodes on its own.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct TemporalLayers {
+    /// Temporal layer id of each frame of one period.
+    pattern: &'static [u32],
+    /// libvpx encode flags of each frame of one period.
+    flags: &'static [u32],
+    /// Frame-rate decimator of each layer.
+    decimators: &'static [u32],
+    /// Cumulative share of the bitrate per layer, in percent (libwebrtc's split).
+    rate_percent: &'static [u64],
+}
+
+const L1T2: TemporalLayers = TemporalLayers {
+    pattern: &[0, 1],
+    flags: &[
+        NO_REF_GF | NO_REF_ARF | NO_UPD_GF | NO_UPD_ARF,
+        NO_REF_GF | NO_REF_ARF | NO_UPD_LAST | NO_UPD_GF | NO_UPD_ARF | NO_UPD_ENTROPY,
+    ],
+    decimators: &[2, 1],
+    rate_percent: &[60, 100],
+};
+const L1T3: TemporalLayers = TemporalLayers {
+    pattern: &[0, 2, 1, 2],
+    flags: &[
+        NO_REF_GF | NO_REF_ARF | NO_UPD_GF | NO_UPD_ARF,
+        NO_REF_GF | NO_REF_ARF | NO_UPD_LAST | NO_UPD_GF | NO_UPD_ARF | NO_UPD_ENTROPY,
+        NO_REF_GF | NO_REF_ARF | NO_UPD_LAST | NO_UPD_ARF | NO_UPD_ENTROPY,
+        NO_REF_LAST | NO_REF_ARF | NO_UPD_LAST | NO_UPD_GF | NO_UPD_ARF | NO_UPD_ENTROPY,
+    ],
+    decimators: &[4, 2, 1],
+    rate_percent: &[40, 60, 100],
+};
+
+fn temporal_layers(cfg: &VideoEncoderConfig) -> Option<TemporalLayers> {
+    match cfg.scalability_mode.as_deref() {
+        Some("L1T2") => Some(L1T2),
+        Some("L1T3") => Some(L1T3),
+        _ => None,
+    }
 }
 
 fn framerate(cfg: &VideoEncoderConfig) -> Rational {
@@ -173,6 +284,36 @@ fn vpx_rate_control(
     }
 }
 
+/// `ts-parameters` for libvpx temporal layering: the layer structure and cumulative per-layer
+/// bitrates (kbit/s). The per-frame flags come with each frame (`encode`).
+fn vpx_temporal_layers(
+    opts: &mut Dictionary,
+    layers: Option<TemporalLayers>,
+    cfg: &VideoEncoderConfig,
+    bitrate: Option<u64>,
+    fps: f64,
+) {
+    let Some(l) = layers else { return };
+    let kbps = bitrate.unwrap_or_else(|| default_bitrate(cfg, fps)) / 1000;
+    let rates: Vec<String> = l
+        .rate_percent
+        .iter()
+        .map(|p| (kbps * p / 100).max(1).to_string())
+        .collect();
+    let list = |v: &[u32]| v.iter().map(u32::to_string).collect::<Vec<_>>().join(",");
+    opts.set(
+        "ts-parameters",
+        &format!(
+            "ts_number_layers={}:ts_target_bitrate={}:ts_rate_decimator={}:ts_periodicity={}:ts_layer_id={}",
+            l.decimators.len(),
+            rates.join(","),
+            list(l.decimators),
+            l.pattern.len(),
+            list(l.pattern)
+        ),
+    );
+}
+
 /// One opened encoder.
 struct Session {
     enc: ffmpeg::encoder::video::Encoder,
@@ -181,8 +322,18 @@ struct Session {
     decoder_config: VideoDecoderConfig,
     /// Next frame counter used as pts (time base 1/framerate).
     next_pts: i64,
-    /// pts → (timestamp, duration) of frames not yet returned.
-    pending: BTreeMap<i64, (i64, Option<u64>)>,
+    /// pts → (timestamp, duration, temporal layer id) of frames not yet returned.
+    pending: BTreeMap<i64, (i64, Option<u64>, Option<u32>)>,
+    /// `L1T2`/`L1T3` layering, if any.
+    layers: Option<TemporalLayers>,
+    /// Position in the layer pattern of the next frame (+1 per frame, back to 0 on a key
+    /// frame).
+    layer_idx: usize,
+    /// Frames since the last forced key frame (temporal layering forces its own periodic key
+    /// frames, so that they restart the pattern on layer 0).
+    since_key: u64,
+    /// The key frame interval in frames.
+    gop: u64,
     /// The quantizer in effect (quantizer mode).
     qp: u32,
     /// The encoder's input pixel format (yuv420p, or yuv420p10le for VP9 profile 2).
@@ -216,7 +367,16 @@ impl Session {
         v.set_time_base(rate.invert());
         v.set_max_b_frames(0);
         // A key frame at least every 10 s (and never within the first 300 frames) unless asked.
-        v.set_gop(((fps * 10.0).round() as u32).max(300));
+        let gop = ((fps * 10.0).round() as u32).max(300);
+        let layers = temporal_layers(cfg);
+        // With temporal layers the periodic key frames are forced by `encode` instead: a key
+        // frame the encoder places itself would not restart the layer pattern, so it could
+        // land on an upper layer that a base-layer-only decoder never sees.
+        v.set_gop(if layers.is_some() {
+            i32::MAX as u32
+        } else {
+            gop
+        });
         v.set_colorspace(color::Space::BT709);
         v.set_color_range(color::Range::MPEG);
         v.set_color_primaries(color::Primaries::BT709);
@@ -232,7 +392,7 @@ impl Session {
             v.set_aspect_ratio(Rational::new((n / g) as i32, (d / g) as i32));
         }
         let threads = match family {
-            Family::H264 => 0, // x264 picks its own thread count
+            Family::H264 | Family::H265 => 0, // x264/x265 pick their own thread counts
             Family::Vp8 | Family::Vp9 | Family::Av1 => available_threads().min(4),
         };
         v.set_threading(codec::threading::Config {
@@ -244,7 +404,7 @@ impl Session {
         let mut opts = Dictionary::new();
         let bitrate = cfg.bitrate.filter(|b| *b > 0);
         let qp = match family {
-            Family::H264 => qp.unwrap_or(DEFAULT_QP_H264).min(51),
+            Family::H264 | Family::H265 => qp.unwrap_or(DEFAULT_QP_H264).min(51),
             Family::Vp8 | Family::Vp9 | Family::Av1 => qp.unwrap_or(DEFAULT_Q_VP8).min(63),
         };
         match family {
@@ -284,6 +444,56 @@ impl Session {
                     v.set_flags(codec::Flags::GLOBAL_HEADER);
                 }
             }
+            Family::H265 => {
+                let hevc = resolved
+                    .hevc
+                    .ok_or_else(|| CodecError::encoding("missing hevc parameters"))?;
+                opts.set("preset", if realtime { "ultrafast" } else { "veryfast" });
+                if realtime {
+                    opts.set("tune", "zerolatency");
+                }
+                opts.set(
+                    "profile",
+                    if hevc.profile_idc == 2 {
+                        "main10"
+                    } else {
+                        "main"
+                    },
+                );
+                opts.set("forced-idr", "1");
+                // No B-frames (chunks in input order), closed GOPs (every key chunk is an IDR),
+                // key frames only on request or at the GOP limit, no version SEI, no stderr
+                // output.
+                let mut params =
+                    "log-level=none:info=0:bframes=0:scenecut=0:open-gop=0".to_string();
+                // The codec string's level and tier (level-idc takes 10 × level). x265 refuses
+                // a level with constant QP ("no bitrate guarantee"), so quantizer mode lets x265
+                // pick the level from the frame size.
+                if cfg.bitrate_mode != BitrateMode::Quantizer {
+                    params.push_str(&format!(
+                        ":level-idc={}:high-tier={}",
+                        hevc.level_idc / 3,
+                        u8::from(hevc.high_tier)
+                    ));
+                }
+                opts.set("x265-params", &params);
+                match cfg.bitrate_mode {
+                    BitrateMode::Quantizer => opts.set("qp", &qp.to_string()),
+                    BitrateMode::Constant => {
+                        let b = bitrate.unwrap_or_else(|| default_bitrate(cfg, fps));
+                        v.set_bit_rate(b as usize);
+                        v.set_max_bit_rate(b as usize);
+                        opts.set("bufsize", &b.to_string());
+                    }
+                    BitrateMode::Variable => match bitrate {
+                        Some(b) => v.set_bit_rate(b as usize),
+                        None => opts.set("crf", DEFAULT_CRF_HEVC),
+                    },
+                }
+                if cfg.hevc_format == HevcBitstreamFormat::Hevc {
+                    v.set_flags(codec::Flags::GLOBAL_HEADER);
+                }
+            }
             Family::Vp8 => {
                 opts.set("deadline", if realtime { "realtime" } else { "good" });
                 // A negative cpu-used is a fixed speed; a positive one in realtime mode lets
@@ -294,6 +504,7 @@ impl Session {
                 opts.set("lag-in-frames", "0");
                 opts.set("auto-alt-ref", "0");
                 vpx_rate_control(&mut v, &mut opts, cfg, bitrate, fps, qp);
+                vpx_temporal_layers(&mut opts, layers, cfg, bitrate, fps);
             }
             Family::Vp9 => {
                 opts.set("deadline", if realtime { "realtime" } else { "good" });
@@ -307,6 +518,12 @@ impl Session {
                 opts.set("lag-in-frames", "0");
                 opts.set("auto-alt-ref", "0");
                 vpx_rate_control(&mut v, &mut opts, cfg, bitrate, fps, qp);
+                vpx_temporal_layers(&mut opts, layers, cfg, bitrate, fps);
+                if layers.is_some() {
+                    // Without error resilience a VP9 base-layer-only decode fails within a
+                    // few frames (the frame contexts still chain through upper-layer frames).
+                    opts.set("error-resilient", "1");
+                }
             }
             Family::Av1 => {
                 // Always libaom's realtime usage: in "good" usage with lag-in-frames 0, libaom
@@ -327,13 +544,20 @@ impl Session {
             .open_with(opts)
             .map_err(|e| av_error("cannot open encoder", e))?;
 
-        let description = if family == Family::H264 && cfg.avc_format == AvcBitstreamFormat::Avc {
-            let extra = raw::extradata(&enc);
-            Some(avc::avcc_from_annexb(&extra).ok_or_else(|| {
-                CodecError::encoding("libx264 produced no SPS/PPS for the avcC record")
-            })?)
-        } else {
-            None
+        let description = match family {
+            Family::H264 if cfg.avc_format == AvcBitstreamFormat::Avc => {
+                let extra = raw::extradata(&enc);
+                Some(avc::avcc_from_annexb(&extra).ok_or_else(|| {
+                    CodecError::encoding("libx264 produced no SPS/PPS for the avcC record")
+                })?)
+            }
+            Family::H265 if cfg.hevc_format == HevcBitstreamFormat::Hevc => {
+                let extra = raw::extradata(&enc);
+                Some(hevc::hvcc_from_annexb(&extra).ok_or_else(|| {
+                    CodecError::encoding("libx265 produced no VPS/SPS/PPS for the hvcC record")
+                })?)
+            }
+            _ => None,
         };
         let decoder_config = VideoDecoderConfig {
             codec: cfg.codec.clone(),
@@ -352,6 +576,10 @@ impl Session {
             decoder_config,
             next_pts: 0,
             pending: BTreeMap::new(),
+            layers,
+            layer_idx: 0,
+            since_key: 0,
+            gop: u64::from(gop),
             qp,
             pix,
         })
@@ -401,15 +629,16 @@ impl Session {
                 Err(e) => return Err(av_error("encoding failed", e)),
             }
             n += 1;
-            let (timestamp, duration) = match pkt.pts().and_then(|p| self.pending.remove(&p)) {
-                Some(t) => t,
-                // Never expected (no reordering, one packet per frame); keep order anyway.
-                None => self
-                    .pending
-                    .pop_first()
-                    .map(|(_, t)| t)
-                    .unwrap_or((0, None)),
-            };
+            let (timestamp, duration, temporal_layer_id) =
+                match pkt.pts().and_then(|p| self.pending.remove(&p)) {
+                    Some(t) => t,
+                    // Never expected (no reordering, one packet per frame); keep order anyway.
+                    None => self
+                        .pending
+                        .pop_first()
+                        .map(|(_, t)| t)
+                        .unwrap_or((0, None, None)),
+                };
             let bytes = pkt.data().unwrap_or(&[]);
             let data = if self.decoder_config.description.is_some() {
                 avc::annexb_to_avc(bytes)
@@ -422,6 +651,7 @@ impl Session {
                 timestamp,
                 duration,
                 decoder_config: tracker.update(&self.decoder_config),
+                temporal_layer_id,
             });
         }
     }
@@ -444,12 +674,34 @@ impl Session {
         let pts = self.next_pts;
         self.next_pts += 1;
         f.set_pts(Some(pts));
-        f.set_kind(if input.key_frame {
+        let mut key = input.key_frame;
+        let mut layer = None;
+        if let Some(l) = self.layers {
+            // The first frame, a requested key frame and the periodic one restart the pattern.
+            key |= pts == 0 || self.since_key >= self.gop;
+            if key {
+                self.layer_idx = 0;
+                self.since_key = 0;
+            }
+            let id = l.pattern[self.layer_idx];
+            let mut meta = Dictionary::new();
+            meta.set("temporal_id", &id.to_string());
+            if !key {
+                // A key frame refreshes every reference and the entropy context anyway.
+                meta.set("vp8-flags", &l.flags[self.layer_idx].to_string());
+            }
+            f.set_metadata(meta);
+            layer = Some(id);
+            self.layer_idx = (self.layer_idx + 1) % l.pattern.len();
+            self.since_key += 1;
+        }
+        f.set_kind(if key {
             picture::Type::I
         } else {
             picture::Type::None
         });
-        self.pending.insert(pts, (input.timestamp, input.duration));
+        self.pending
+            .insert(pts, (input.timestamp, input.duration, layer));
         self.send(Some(&f), tracker, out)
     }
 }
@@ -489,10 +741,9 @@ impl VideoEncoderBackend {
             // Neither libvpx nor FFmpeg's libx264 wrapper can change the constant quantizer of
             // an open encoder (x264_encoder_reconfig ignores rc.i_qp_constant), so a new
             // quantizer reopens the encoder: free before the first frame, a key frame later.
-            let max = if s.resolved.entry.family == Family::H264 {
-                51
-            } else {
-                63
+            let max = match s.resolved.entry.family {
+                Family::H264 | Family::H265 => 51,
+                Family::Vp8 | Family::Vp9 | Family::Av1 => 63,
             };
             if let Some(q) = input.quantizer.map(|q| q.min(max)) {
                 if q != s.qp {

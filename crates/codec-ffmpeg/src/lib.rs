@@ -7,35 +7,44 @@
 //!
 //! Supported so far (see `codecs.rs` for the per-codec table):
 //!
-//! | codec string            | encoder                          | decoder                   |
-//! |-------------------------|----------------------------------|---------------------------|
-//! | `avc1.PPCCLL`/`avc3.*`  | libx264                          | FFmpeg `h264`             |
-//! | `vp8`                   | libvpx                           | FFmpeg `vp8`              |
-//! | `vp09.PP.LL.DD[...]`    | libvpx-vp9 (profiles 0 and 2)    | FFmpeg `vp9` (any)        |
-//! | `av01.P.LLT.DD[...]`    | libaom-av1 (profile 0, 8-bit)    | libdav1d, else libaom-av1 |
+//! | codec string            | encoder                          | decoder                      |
+//! |-------------------------|----------------------------------|------------------------------|
+//! | `avc1.PPCCLL`/`avc3.*`  | libx264                          | FFmpeg `h264`                |
+//! | `hvc1.*`/`hev1.*`       | libx265 (Main, Main 10)          | FFmpeg `hevc` (profiles 1–4) |
+//! | `vp8`                   | libvpx                           | FFmpeg `vp8`                 |
+//! | `vp09.PP.LL.DD[...]`    | libvpx-vp9 (profiles 0 and 2)    | FFmpeg `vp9` (any)           |
+//! | `av01.P.LLT.DD[...]`    | libaom-av1 (profile 0, 8-bit)    | libdav1d, else libaom-av1    |
 //!
 //! Policies worth knowing:
 //! * Encoder input that is not I420 at exactly the configured size is converted and scaled
 //!   (swscale, bilinear) from its visible rect to the configured size, as Chromium does.
 //! * The encoder never produces B-frames, so chunks come out in input order.
-//! * H.264 needs even dimensions (4:2:0); odd ones are `NotSupportedError`.
+//! * H.264 and HEVC need even dimensions (4:2:0); odd ones are `NotSupportedError`.
 //! * VP9 and AV1 chunks carry no `description`: VP9 needs none, and AV1 chunks are
 //!   low-overhead OBUs whose key chunks carry the sequence header in-band. VP9 runs without
 //!   look-ahead or alt-ref frames (no superframes), so both are one chunk per frame.
 //! * AV1 always uses libaom's `realtime` usage (cpu-used 8 for `realtime`, 6 for `quality`):
 //!   libaom 3.6's `good` usage with no look-ahead turns each forced key frame into two.
 //! * VP9 profile 2 (`vp09.02.*.10`) encodes 10-bit 4:2:0; its decoded frames are `I420P10`.
-//! * `flush()` reopens the encoder (x264, libvpx and libaom cannot leave the draining state),
+//! * `flush()` reopens the encoder (x264, x265, libvpx and libaom cannot leave the draining state),
 //!   so the first chunk after a flush is a key chunk. The `decoderConfig` is not re-reported when the
 //!   reopened encoder's config is identical.
-//! * `bitrateMode: "quantizer"`: the encoder runs at a constant QP (x264 `qp`, 0–51) or
+//! * `bitrateMode: "quantizer"`: the encoder runs at a constant QP (x264/x265 `qp`, 0–51) or
 //!   quantizer (libvpx/libaom `qmin = qmax`, 0–63). None can change it while open, so a frame
 //!   whose `quantizer` differs from the current one drains and reopens the encoder (free before the
 //!   first frame; a key chunk, and a new `decoderConfig` for H.264, later).
 //! * `avc3.*` is encoded like `avc1.*`: with `avc` format the parameter sets travel only in the
 //!   avcC `description`.
-//! * `prefer-hardware`, `alpha: "keep"` and any `scalabilityMode` other than `L1T1` are
-//!   `NotSupportedError` (software codecs only, no alpha, no SVC yet).
+//! * `scalabilityMode` `L1T2` and `L1T3` (VP8 and VP9 only): libvpx temporal layers with
+//!   explicit per-frame reference flags (libvpx/WebRTC patterns; layer ids 0,1,… and
+//!   0,2,1,2,…), upper layers never update what lower layers reference nor the entropy context,
+//!   and VP9 runs error-resilient, so any layer subset decodes on its own. Each chunk carries
+//!   `temporal_layer_id`. Key frames restart the pattern on layer 0, and the periodic key frame
+//!   is forced by us (not by libvpx) for that reason. Bitrate split 60/40 (L1T2) and 40/20/40
+//!   (L1T3) as in libwebrtc.
+//! * `prefer-hardware`, `alpha: "keep"` and any other `scalabilityMode` (or `L1T2`/`L1T3` for
+//!   H.264, HEVC and AV1: x264/x265 without B-frames and FFmpeg 5.1's libaom wrapper have no
+//!   temporal layer control) are `NotSupportedError`.
 //! * Rate control: `variable` with a bitrate → average bitrate; without one → x264 CRF 23, libvpx
 //!   ~0.1 bit/pixel. `constant` → maxrate = bitrate with a one-second buffer (libvpx CBR).
 //! * Key frames come only on request (`keyFrame: true`), at the start and after at least
@@ -49,6 +58,7 @@ mod codecs;
 mod convert;
 mod decoder;
 mod encoder;
+mod hevc;
 #[allow(unsafe_code)]
 mod raw;
 

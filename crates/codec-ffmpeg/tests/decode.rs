@@ -59,7 +59,13 @@ fn feed_garbage(cfg: &VideoDecoderConfig, chunks: Vec<VideoDecodeInput>) -> (usi
 
 #[test]
 fn corrupt_input_never_crashes() {
-    for codec in ["avc1.42001f", "vp8", "vp09.00.10.08", "av01.0.04M.08"] {
+    for codec in [
+        "avc1.42001f",
+        "hvc1.1.6.L93.B0",
+        "vp8",
+        "vp09.00.10.08",
+        "av01.0.04M.08",
+    ] {
         let good = encode_all(
             enc_config(codec),
             (0..10)
@@ -140,11 +146,22 @@ fn decoder_support_checks() {
     video_decoder_support(&dec_config("vp09.00.10.08", None)).unwrap();
     video_decoder_support(&dec_config("vp09.02.10.10", None)).unwrap();
     video_decoder_support(&dec_config("av01.0.04M.08", None)).unwrap();
+    for hevc in [
+        "hev1.1.6.L93.B0",
+        "hvc1.1.6.L93.B0",
+        "hvc1.2.4.L153.B0",
+        "hvc1.4.10.L120.90",
+    ] {
+        video_decoder_support(&dec_config(hevc, None)).unwrap();
+    }
     for bad in [
         "avc1.ff001f",
         "vp09.00.99.08",
         "av01.0.04X.08",
-        "hev1.1.6.L93.B0",
+        "hvc1.A1.6.L93.B0",
+        "hvc1.9.6.L93.B0",
+        "hvc1.1.6.93.B0",
+        "hvc1.1.6.L93.B0.",
         "mp4a.40.2",
         "",
     ] {
@@ -234,7 +251,13 @@ fn demux(path: &Path) -> Vec<VideoDecodeInput> {
 
 /// The payload of the first `avcC` box in an MP4 file (enough for the WPT fixture).
 fn avcc_box(mp4: &[u8]) -> Vec<u8> {
-    let at = mp4.windows(4).position(|w| w == b"avcC").unwrap();
+    mp4_box(mp4, b"avcC")
+}
+
+/// The payload of the first box of type `kind` (found by a byte search; enough for the WPT
+/// fixtures).
+fn mp4_box(mp4: &[u8], kind: &[u8; 4]) -> Vec<u8> {
+    let at = mp4.windows(4).position(|w| w == kind).unwrap();
     let size = u32::from_be_bytes(mp4[at - 4..at].try_into().unwrap()) as usize;
     mp4[at + 4..at - 4 + size].to_vec()
 }
@@ -256,8 +279,9 @@ fn decode_inputs(
 
 // Expected values obtained once with
 // `ffprobe -v error -count_frames -select_streams v:0 -show_entries stream=nb_read_frames,width,height`
-// on each fixture: 10 frames of 320x240 for h264.mp4, h264.annexb, vp8.webm, vp9.mp4
-// (profile 0, yuv420p) and av1.mp4 (Main, yuv420p).
+// on each fixture: 10 frames of 320x240 for h264.mp4, h264.annexb, h265.mp4 and h265.annexb
+// (Main, level 2, yuv420p), vp8.webm, vp9.mp4 (profile 0, yuv420p) and av1.mp4 (Main,
+// yuv420p).
 const FIXTURE_FRAMES: usize = 10;
 const FIXTURE_SIZE: (u32, u32) = (320, 240);
 
@@ -305,6 +329,82 @@ fn decodes_wpt_h264_annexb() {
         .collect();
     let frames = decode_inputs(dec_config("avc1.64000b", None), chunks.clone());
     check_fixture(&frames, &chunks, "h264.annexb");
+}
+
+/// The luma planes of `path` decoded by the `ffmpeg` command-line tool (8-bit, `w`x`h`), or
+/// `None` when the tool is not installed.
+fn ffmpeg_cli_luma(path: &Path, w: usize, h: usize) -> Option<Vec<Vec<u8>>> {
+    let out = std::process::Command::new("ffmpeg")
+        .args(["-v", "error", "-i"])
+        .arg(path)
+        .args(["-f", "rawvideo", "-pix_fmt", "yuv420p", "-"])
+        .output()
+        .ok()?;
+    assert!(
+        out.status.success(),
+        "ffmpeg CLI failed on {}",
+        path.display()
+    );
+    let frame = w * h * 3 / 2;
+    assert_eq!(out.stdout.len() % frame, 0);
+    Some(
+        out.stdout
+            .chunks(frame)
+            .map(|f| f[..w * h].to_vec())
+            .collect(),
+    )
+}
+
+/// Checks our frames against the ffmpeg CLI decode of the same file: same count, Y PSNR.
+fn compare_with_ffmpeg_cli(frames: &[DecodedVideoOutput], path: &Path) {
+    let (w, h) = FIXTURE_SIZE;
+    let Some(reference) = ffmpeg_cli_luma(path, w as usize, h as usize) else {
+        println!("skipping pixel comparison: no ffmpeg CLI");
+        return;
+    };
+    assert_eq!(frames.len(), reference.len(), "frame count vs ffmpeg CLI");
+    for (i, (f, r)) in frames.iter().zip(&reference).enumerate() {
+        let mut y =
+            codec_core::FrameBuffer::new_zeroed(codec_core::VideoPixelFormat::I420, w, h).unwrap();
+        y.plane_mut(0).0[..r.len()].copy_from_slice(r);
+        // Both are the same decoder's output: expect (near) bit exactness.
+        let p = psnr_y(&y, &f.frame);
+        assert!(
+            p > 60.0,
+            "{} frame {i}: Y PSNR {p:.2} vs ffmpeg CLI",
+            path.display()
+        );
+    }
+}
+
+#[test]
+fn decodes_wpt_h265_mp4() {
+    let Some(dir) = fixtures() else { return };
+    let path = dir.join("h265.mp4");
+    let desc = mp4_box(&std::fs::read(&path).unwrap(), b"hvcC");
+    assert_eq!(desc[0], 1, "hvcC configurationVersion");
+    let chunks = demux(&path);
+    let frames = decode_inputs(dec_config("hvc1.1.6.L60.90", Some(desc)), chunks.clone());
+    check_fixture(&frames, &chunks, "h265.mp4");
+    compare_with_ffmpeg_cli(&frames, &path);
+}
+
+#[test]
+fn decodes_wpt_h265_annexb() {
+    let Some(dir) = fixtures() else { return };
+    let path = dir.join("h265.annexb");
+    let chunks: Vec<_> = demux(&path)
+        .into_iter()
+        .enumerate()
+        .map(|(i, c)| VideoDecodeInput {
+            timestamp: i as i64 * FRAME_US,
+            ..c
+        })
+        .collect();
+    assert!(chunks[0].key);
+    let frames = decode_inputs(dec_config("hev1.1.6.L60.90", None), chunks.clone());
+    check_fixture(&frames, &chunks, "h265.annexb");
+    compare_with_ffmpeg_cli(&frames, &path);
 }
 
 #[test]

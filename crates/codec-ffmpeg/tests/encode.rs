@@ -51,9 +51,10 @@ fn round_trip(cfg: VideoEncoderConfig) -> f64 {
         min_psnr = min_psnr.min(psnr_y(&originals[i], &to_8bit(&f.frame)));
     }
     println!(
-        "{} {:?}: min Y PSNR {min_psnr:.2} dB, {} bytes",
+        "{} {:?}/{:?}: min Y PSNR {min_psnr:.2} dB, {} bytes",
         cfg.codec,
         cfg.avc_format,
+        cfg.hevc_format,
         chunks.iter().map(|c| c.data.len()).sum::<usize>()
     );
     assert!(min_psnr > 30.0, "PSNR {min_psnr} too low");
@@ -234,6 +235,157 @@ fn av1_key_chunks_carry_the_sequence_header() {
     }
 }
 
+/// An hvcC record's NAL arrays: (NAL unit type, NAL units).
+type NalArrays = Vec<(u8, Vec<Vec<u8>>)>;
+
+/// Reads an hvcC record: (profile byte, level_idc, chroma byte, luma depth byte, NAL arrays).
+fn parse_hvcc(d: &[u8]) -> (u8, u8, u8, u8, NalArrays) {
+    assert!(d.len() >= 23, "hvcC too short");
+    assert_eq!(d[0], 1, "configurationVersion");
+    assert_eq!(d[21] & 3, 3, "lengthSizeMinusOne");
+    let mut o = 23;
+    let mut arrays = Vec::new();
+    for _ in 0..d[22] {
+        let t = d[o] & 0x3f;
+        let n = u16::from_be_bytes([d[o + 1], d[o + 2]]);
+        o += 3;
+        let mut nals = Vec::new();
+        for _ in 0..n {
+            let len = usize::from(u16::from_be_bytes([d[o], d[o + 1]]));
+            nals.push(d[o + 2..o + 2 + len].to_vec());
+            o += 2 + len;
+        }
+        arrays.push((t, nals));
+    }
+    assert_eq!(o, d.len(), "hvcC arrays fill the record");
+    (d[1], d[12], d[16], d[17], arrays)
+}
+
+/// NAL unit types of a length-prefixed (4-byte) chunk that the prefixes exactly fill.
+fn length_prefixed_nal_types(d: &[u8]) -> Vec<u8> {
+    let mut o = 0;
+    let mut types = Vec::new();
+    while o < d.len() {
+        let len = u32::from_be_bytes(d[o..o + 4].try_into().unwrap()) as usize;
+        assert!(len > 0 && o + 4 + len <= d.len(), "bad NAL length");
+        types.push((d[o + 4] >> 1) & 0x3f);
+        o += 4 + len;
+    }
+    types
+}
+
+#[test]
+fn hevc_hvcc_round_trip() {
+    let cfg = enc_config("hvc1.1.6.L93.B0");
+    let chunks = encode_all(
+        cfg.clone(),
+        (0..3)
+            .map(|i| input(i420_pattern(W, H, i), i, false))
+            .collect(),
+    );
+    let dc = chunks[0].decoder_config.clone().unwrap();
+    let (profile, level, chroma, depth, arrays) =
+        parse_hvcc(dc.description.as_ref().expect("hvcC"));
+    assert_eq!(profile, 1, "profile space 0, Main tier, Main profile");
+    assert!(level <= 93, "level {level} at most the requested 3.1");
+    assert_eq!((chroma, depth), (0xFD, 0xF8), "4:2:0, 8-bit");
+    assert_eq!(
+        arrays
+            .iter()
+            .map(|(t, n)| (*t, n.len()))
+            .collect::<Vec<_>>(),
+        vec![(32, 1), (33, 1), (34, 1)],
+        "one VPS, SPS and PPS"
+    );
+    for c in &chunks {
+        let types = length_prefixed_nal_types(&c.data);
+        assert!(
+            types.iter().all(|t| !(32..=34).contains(t)),
+            "no in-band parameter sets in hevc format: {types:?}"
+        );
+    }
+    let first = length_prefixed_nal_types(&chunks[0].data);
+    assert!(
+        first == [19] || first == [20],
+        "one IDR slice (IDR_W_RADL or IDR_N_LP): {first:?}"
+    );
+    round_trip(cfg.clone());
+    round_trip(VideoEncoderConfig {
+        latency_mode: LatencyMode::Realtime,
+        ..cfg
+    });
+}
+
+#[test]
+fn hevc_annexb_round_trip_and_in_band_parameter_sets() {
+    let cfg = VideoEncoderConfig {
+        hevc_format: codec_core::HevcBitstreamFormat::Annexb,
+        ..enc_config("hev1.1.6.L93.B0")
+    };
+    let inputs = (0..12)
+        .map(|i| input(i420_pattern(W, H, i), i, i % 10 == 0))
+        .collect();
+    let chunks = encode_all(cfg.clone(), inputs);
+    let dc = chunks[0].decoder_config.clone().unwrap();
+    assert!(dc.description.is_none(), "annexb has no description");
+    for i in [0, 10] {
+        assert!(chunks[i].key);
+        let d = &chunks[i].data;
+        assert!(d.starts_with(&[0, 0, 0, 1]) || d.starts_with(&[0, 0, 1]));
+        let types: Vec<u8> = d
+            .windows(4)
+            .filter(|w| w[..3] == [0, 0, 1])
+            .map(|w| (w[3] >> 1) & 0x3f)
+            .collect();
+        for t in [32, 33, 34] {
+            assert!(
+                types.contains(&t),
+                "key chunk {i} carries NAL type {t}: {types:?}"
+            );
+        }
+        // A fresh decoder decodes the key chunk alone.
+        let frames = decode_all(dc.clone(), &chunks[i..=i]);
+        assert_eq!(frames.len(), 1);
+        assert!(psnr_y(&i420_pattern(W, H, i as u32), &frames[0].frame) > 30.0);
+    }
+    round_trip(cfg);
+}
+
+#[test]
+fn hevc_main10_round_trip() {
+    let cfg = enc_config("hvc1.2.4.L93.B0");
+    let chunks = encode_all(cfg.clone(), vec![input(i420_pattern(W, H, 0), 0, false)]);
+    let dc = chunks[0].decoder_config.clone().unwrap();
+    let (profile, _, chroma, depth, _) = parse_hvcc(dc.description.as_ref().unwrap());
+    assert_eq!(
+        (profile, chroma, depth),
+        (2, 0xFD, 0xFA),
+        "Main 10, 4:2:0, 10-bit"
+    );
+    let frames = decode_all(dc, &chunks);
+    assert_eq!(
+        frames[0].frame.format(),
+        codec_core::VideoPixelFormat::I420P10
+    );
+    round_trip(VideoEncoderConfig {
+        latency_mode: LatencyMode::Realtime,
+        ..cfg
+    });
+}
+
+#[test]
+fn hevc_keyframe_cadence() {
+    cadence(enc_config("hvc1.1.6.L93.B0"));
+    cadence(VideoEncoderConfig {
+        latency_mode: LatencyMode::Realtime,
+        ..enc_config("hvc1.1.6.L93.B0")
+    });
+    cadence(VideoEncoderConfig {
+        hevc_format: codec_core::HevcBitstreamFormat::Annexb,
+        ..enc_config("hev1.1.6.L93.B0")
+    });
+}
+
 fn cadence(cfg: VideoEncoderConfig) {
     let inputs = (0..60)
         .map(|i| input(i420_pattern(W, H, i), i, i % 10 == 0))
@@ -342,8 +494,8 @@ fn h264_realtime_is_one_in_one_out() {
 }
 
 #[test]
-fn vpx_and_av1_realtime_are_one_in_one_out() {
-    for codec in ["vp8", "vp09.00.10.08", "av01.0.04M.08"] {
+fn vpx_hevc_and_av1_realtime_are_one_in_one_out() {
+    for codec in ["hvc1.1.6.L93.B0", "vp8", "vp09.00.10.08", "av01.0.04M.08"] {
         let cfg = VideoEncoderConfig {
             latency_mode: LatencyMode::Realtime,
             ..enc_config(codec)
@@ -422,7 +574,13 @@ fn other_pixel_formats_encode() {
 
 #[test]
 fn flush_then_continue() {
-    for codec in ["avc1.42001f", "vp8", "vp09.00.10.08", "av01.0.04M.08"] {
+    for codec in [
+        "avc1.42001f",
+        "hvc1.1.6.L93.B0",
+        "vp8",
+        "vp09.00.10.08",
+        "av01.0.04M.08",
+    ] {
         let cfg = enc_config(codec);
         let mut enc = VideoEncoderBackend::default();
         let cancel = Cancel::never();
@@ -515,6 +673,7 @@ fn reconfigure_drains_and_reports_config_again() {
 fn quantizer_mode_follows_per_frame_quantizer() {
     for (codec, lo, hi) in [
         ("avc1.42001f", 10, 45),
+        ("hvc1.1.6.L93.B0", 10, 45),
         ("vp8", 4, 60),
         ("vp09.00.10.08", 4, 60),
         ("av01.0.04M.08", 4, 60),
@@ -585,6 +744,11 @@ fn support_checks() {
     ok("vp09.02.10.10").unwrap();
     ok("av01.0.04M.08").unwrap();
     ok("av01.0.08M.08").unwrap();
+    ok("hvc1.1.6.L93.B0").unwrap();
+    ok("hev1.1.6.L93.B0").unwrap();
+    ok("hvc1.1.6.L60").unwrap();
+    ok("hvc1.2.4.L120.B0").unwrap();
+    ok("hvc1.1.6.H120.B0").unwrap();
     for bad in [
         "avc1.58001f",
         "avc1.6e001f",
@@ -595,7 +759,14 @@ fn support_checks() {
         "av01.0.04M.10",
         "av01.1.04M.08",
         "av01.2.04M.12",
-        "hvc1.1.6.L93.B0",
+        "hvc1.3.E.L93.B0",
+        "hvc1.4.10.L93.B0",
+        "hvc1.A1.6.L93.B0",
+        "hvc1.1.6.L91.B0",
+        "hvc1.1.6.H93.B0",
+        "hvc1.1.6.L30.B0",
+        "hvc1.1.6.L93.B0.",
+        "hvc1.1.6.Q93.B0",
         "bogus",
         "VP8",
     ] {
@@ -682,4 +853,136 @@ fn bad_visible_rect_is_an_encoding_error_not_a_panic() {
     };
     let e = enc.process(bad, &Cancel::never(), &mut |_| {}).unwrap_err();
     assert_eq!(e.name, ErrorName::EncodingError);
+}
+
+/// Expected layer ids: the pattern restarts at every key frame.
+fn expected_layers(pattern: &[u32], n: usize, keys: &[usize]) -> Vec<u32> {
+    let mut idx = 0;
+    (0..n)
+        .map(|i| {
+            if keys.contains(&i) {
+                idx = 0;
+            }
+            let l = pattern[idx];
+            idx = (idx + 1) % pattern.len();
+            l
+        })
+        .collect()
+}
+
+fn temporal_layers(codec: &str, mode: &str, latency: LatencyMode) {
+    let (pattern, max_layer): (&[u32], u32) = match mode {
+        "L1T2" => (&[0, 1], 1),
+        _ => (&[0, 2, 1, 2], 2),
+    };
+    let cfg = VideoEncoderConfig {
+        scalability_mode: Some(mode.into()),
+        latency_mode: latency,
+        ..enc_config(codec)
+    };
+    let n = 30;
+    let keys = [0, 13];
+    let originals: Vec<_> = (0..n as u32).map(|t| i420_pattern(W, H, t)).collect();
+    let chunks = encode_all(
+        cfg.clone(),
+        originals
+            .iter()
+            .enumerate()
+            .map(|(i, f)| input(f.clone(), i as u32, keys.contains(&i)))
+            .collect(),
+    );
+    assert_eq!(chunks.len(), n);
+    let ids: Vec<u32> = chunks
+        .iter()
+        .map(|c| {
+            c.temporal_layer_id
+                .expect("every chunk has a temporal layer id")
+        })
+        .collect();
+    assert_eq!(
+        ids,
+        expected_layers(pattern, n, &keys),
+        "{codec} {mode} {latency:?}"
+    );
+    let key_at: Vec<usize> = (0..n).filter(|i| chunks[*i].key).collect();
+    assert_eq!(
+        key_at, keys,
+        "{codec} {mode}: key chunks exactly where requested"
+    );
+    let dc = chunks[0].decoder_config.clone().unwrap();
+    // Every layer subset decodes on its own and matches the source.
+    for top in 0..=max_layer {
+        let subset: Vec<_> = chunks
+            .iter()
+            .filter(|c| c.temporal_layer_id.unwrap() <= top)
+            .cloned()
+            .collect();
+        let frames = decode_all(dc.clone(), &subset);
+        assert_eq!(frames.len(), subset.len(), "{codec} {mode} layers ≤ {top}");
+        let mut worst = f64::MAX;
+        for (c, f) in subset.iter().zip(&frames) {
+            assert_eq!(f.timestamp, c.timestamp);
+            let i = (c.timestamp / FRAME_US) as usize;
+            worst = worst.min(psnr_y(&originals[i], &f.frame));
+        }
+        println!(
+            "{codec} {mode} {latency:?}: layers ≤ {top}: {} frames, min Y PSNR {worst:.2} dB",
+            frames.len()
+        );
+        assert!(worst > 30.0, "{codec} {mode} layers ≤ {top}: PSNR {worst}");
+    }
+}
+
+#[test]
+fn vp8_temporal_layers() {
+    for latency in [LatencyMode::Quality, LatencyMode::Realtime] {
+        temporal_layers("vp8", "L1T2", latency);
+        temporal_layers("vp8", "L1T3", latency);
+    }
+}
+
+#[test]
+fn vp9_temporal_layers() {
+    for latency in [LatencyMode::Quality, LatencyMode::Realtime] {
+        temporal_layers("vp09.00.10.08", "L1T2", latency);
+        temporal_layers("vp09.00.10.08", "L1T3", latency);
+    }
+}
+
+#[test]
+fn temporal_layers_support() {
+    for codec in ["vp8", "vp09.00.10.08"] {
+        for mode in ["L1T1", "L1T2", "L1T3"] {
+            let cfg = VideoEncoderConfig {
+                scalability_mode: Some(mode.into()),
+                ..enc_config(codec)
+            };
+            video_encoder_support(&cfg).unwrap();
+        }
+    }
+    for (codec, mode) in [
+        ("avc1.42001f", "L1T2"),
+        ("hvc1.1.6.L93.B0", "L1T3"),
+        ("av01.0.04M.08", "L1T2"),
+        ("vp8", "L1T4"),
+        ("vp8", "L2T2"),
+        ("vp09.00.10.08", "S2T1"),
+        ("vp8", "l1t2"),
+    ] {
+        let cfg = VideoEncoderConfig {
+            scalability_mode: Some(mode.into()),
+            ..enc_config(codec)
+        };
+        assert_eq!(
+            video_encoder_support(&cfg).unwrap_err().name,
+            ErrorName::NotSupportedError,
+            "{codec} {mode}"
+        );
+    }
+    // Without a scalabilityMode there is no svc metadata.
+    let chunks = encode_all(
+        enc_config("vp8"),
+        vec![input(i420_pattern(W, H, 0), 0, false)],
+    );
+    assert_eq!(chunks[0].temporal_layer_id, None);
 }

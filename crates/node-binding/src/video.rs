@@ -6,9 +6,9 @@ use std::sync::{Arc, Mutex};
 
 use codec_core::{
     chunk_is_key, AlphaOption, AvcBitstreamFormat, BitrateMode, CodecError, CodecKind, CodecState,
-    ColorMatrix, ColorPrimaries, ColorTransfer, FrameBuffer, HardwareAcceleration, LatencyMode,
-    NalFraming, PlaneLayout, Rect, VideoColorSpace, VideoDecoderConfig, VideoEncoderConfig,
-    VideoPixelFormat,
+    ColorMatrix, ColorPrimaries, ColorTransfer, FrameBuffer, HardwareAcceleration,
+    HevcBitstreamFormat, LatencyMode, NalFraming, PlaneLayout, Rect, VideoColorSpace,
+    VideoDecoderConfig, VideoEncoderConfig, VideoPixelFormat,
 };
 use codec_ffmpeg::{
     DecodedVideoOutput, EncodedVideoOutput, VideoDecodeInput, VideoDecoderBackend,
@@ -35,6 +35,10 @@ fn encoder_config<'a, C: Context<'a>>(
         Some(avc) => enum_or_default(cx, avc, "format", AvcBitstreamFormat::parse)?,
         None => AvcBitstreamFormat::default(),
     };
+    let hevc_format = match o.get_opt::<JsObject, _, _>(cx, "hevc")? {
+        Some(hevc) => enum_or_default(cx, hevc, "format", HevcBitstreamFormat::parse)?,
+        None => HevcBitstreamFormat::default(),
+    };
     Ok(VideoEncoderConfig {
         codec: opt_str(cx, o, "codec")?.unwrap_or_default(),
         width: opt_u32(cx, o, "width")?.unwrap_or(0),
@@ -55,6 +59,7 @@ fn encoder_config<'a, C: Context<'a>>(
         latency_mode: enum_or_default(cx, o, "latencyMode", LatencyMode::parse)?,
         content_hint: opt_str(cx, o, "contentHint")?,
         avc_format,
+        hevc_format,
     })
 }
 
@@ -180,6 +185,11 @@ impl OutputToJs for EncodedVideoOutput {
         if let Some(dc) = &self.decoder_config {
             let d = decoder_config_to_js(cx, dc)?;
             meta.set(cx, "decoderConfig", d)?;
+        }
+        if let Some(id) = self.temporal_layer_id {
+            let svc = cx.empty_object();
+            set_num(cx, svc, "temporalLayerId", f64::from(id))?;
+            meta.set(cx, "svc", svc)?;
         }
         event.set(cx, 2, meta)?;
         Ok(())

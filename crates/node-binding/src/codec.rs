@@ -80,7 +80,12 @@ where
     B::Output: OutputToJs,
 {
     /// Sends worker messages and turns model events into a JS array of events.
-    fn pump<'a, C: Context<'a>>(&mut self, cx: &mut C) -> JsResult<'a, JsArray> {
+    ///
+    /// `in_task`: the caller is a task of the codec's own queue (a channel callback), so a
+    /// scheduled `dequeue` event fires in this batch, in its place among the other events, as
+    /// the spec's queued task would. From a JS method call it is posted as a separate task
+    /// instead (events never fire synchronously inside a method).
+    fn pump<'a, C: Context<'a>>(&mut self, cx: &mut C, in_task: bool) -> JsResult<'a, JsArray> {
         self.send_actions();
         let out = cx.empty_array();
         let mut n = 0;
@@ -105,6 +110,12 @@ where
                     push(cx, item, id as f64)?;
                     let v = e.to_js_error(cx)?;
                     item.set(cx, 2, v)?;
+                }
+                JsEvent::ScheduleDequeue if in_task => {
+                    if !self.model.dequeue_event_fired() {
+                        continue;
+                    }
+                    push(cx, item, EV_DEQUEUE)?;
                 }
                 JsEvent::ScheduleDequeue => {
                     // Self-post on the codec's own queue: fires after what is already queued.
@@ -212,7 +223,7 @@ where
             Incoming::Report(r) => c.model.handle_report(r),
             Incoming::DequeueTick => fire_dequeue = c.model.dequeue_event_fired(),
         }
-        let events = c.pump(cx)?;
+        let events = c.pump(cx, true)?;
         if fire_dequeue {
             let item = cx.empty_array();
             push(cx, item, EV_DEQUEUE)?;
@@ -258,7 +269,7 @@ where
     let core = boxed.core.clone();
     let mut c = lock(&core);
     let r = f(&mut c);
-    let events = c.pump(cx)?;
+    let events = c.pump(cx, false)?;
     c.update_keep_alive(cx, Some(this));
     if c.model.state() == codec_core::CodecState::Closed {
         c.callback.release_and_unref(cx);

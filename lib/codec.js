@@ -144,7 +144,8 @@ function convertInit(init, what) {
 function isConfigSupportedVia(convert, nativeCheck, config) {
   try {
     const c = convert(config);
-    return Promise.resolve({ supported: nativeCheck(c), config: c });
+    // The native check settles off the JS thread.
+    return nativeCheck(c).then((supported) => ({ supported, config: c }));
   } catch (e) {
     return Promise.reject(e);
   }

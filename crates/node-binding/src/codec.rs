@@ -367,14 +367,28 @@ fn valid_config<'a, T: JsConfig>(cx: &mut FunctionContext<'a>, arg: usize) -> Ne
     }
 }
 
-/// `isConfigSupported` check: `(config) → boolean`, throwing `TypeError` for invalid configs.
-pub(crate) fn check_config<B>(mut cx: FunctionContext) -> JsResult<JsBoolean>
+/// `isConfigSupported` check: `(config) → Promise<boolean>`, throwing `TypeError` for invalid
+/// configs. The support check runs on a helper thread ("in parallel", as the spec says): some
+/// checks open an FFmpeg encoder, which must not happen on the JS thread.
+pub(crate) fn check_config<B>(mut cx: FunctionContext) -> JsResult<JsPromise>
 where
     B: Backend,
     B::Config: JsConfig,
 {
     let cfg = valid_config::<B::Config>(&mut cx, 0)?;
-    Ok(cx.boolean(cfg.supported()))
+    let channel = cx.channel();
+    let (deferred, promise) = cx.promise();
+    let spawned = std::thread::Builder::new()
+        .name("webcodecs-support".into())
+        .spawn(move || {
+            let supported = cfg.supported();
+            deferred.settle_with(&channel, move |mut cx| Ok(cx.boolean(supported)));
+        });
+    if let Err(e) = spawned {
+        return codec_core::CodecError::encoding(format!("cannot start a support check: {e}"))
+            .throw(&mut cx);
+    }
+    Ok(promise)
 }
 
 /// `configure(config)`: `(box, this, config) → events`.

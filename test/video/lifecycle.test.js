@@ -265,3 +265,31 @@ test('decoder: a delta frame labelled "key" is a DataError (the chunk is inspect
     dec.close();
   }
 });
+
+test('decoder: a delta chunk with every 4th byte set to 0xFF is an EncodingError for every codec', async () => {
+  for (const config of [
+    { codec: 'avc1.42001f', width: 96, height: 64 },
+    { codec: 'avc1.42001f', width: 96, height: 64, avc: { format: 'annexb' } },
+    { codec: 'hvc1.1.6.L93.B0', width: 96, height: 64 },
+    { codec: 'hvc1.1.6.L93.B0', width: 96, height: 64, hevc: { format: 'annexb' } },
+    { codec: 'vp8', width: 96, height: 64 },
+    { codec: 'vp09.00.10.08', width: 96, height: 64 },
+    { codec: 'av01.0.04M.08', width: 96, height: 64 },
+  ]) {
+    const what = `${config.codec} ${config.avc?.format ?? config.hevc?.format ?? ''}`;
+    const { chunks, metas } = await encodeFrames(config, 3);
+    const errors = [];
+    let outputs = 0;
+    const dec = new VideoDecoder({ output: (f) => { outputs++; f.close(); }, error: (e) => errors.push(e) });
+    dec.configure(metas[0].decoderConfig);
+    dec.decode(chunks[0]);
+    const bad = chunkBytes(chunks[2]);
+    for (let i = 0; i < bad.length; i += 4) bad[i] = 0xff;
+    dec.decode(new EncodedVideoChunk({ type: 'delta', timestamp: 2, data: bad }));
+    await assert.rejects(dec.flush(), (e) => e instanceof DOMException && e.name === 'EncodingError', what);
+    assert.equal(errors.length, 1, what);
+    assert.equal(errors[0].name, 'EncodingError', what);
+    assert.equal(dec.state, 'closed', what);
+    assert.ok(outputs <= 1, what);
+  }
+});

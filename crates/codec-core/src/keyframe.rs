@@ -37,6 +37,34 @@ pub fn chunk_is_key(codec: &str, data: &[u8], framing: NalFraming) -> Option<boo
     }
 }
 
+/// Whether an H.264 (`hevc` false) or HEVC access unit holds at least one well-formed slice NAL
+/// unit (forbidden bit clear; HEVC: temporal id present). A chunk without one cannot produce a
+/// picture: it is corrupt, even if FFmpeg would skip it silently.
+pub fn has_slice_nal(hevc: bool, data: &[u8], framing: NalFraming) -> bool {
+    let slice = |h: &[u8]| {
+        if hevc {
+            h.len() >= 2 && h[0] & 0x80 == 0 && (h[0] >> 1) & 0x3f <= 31 && h[1] & 7 != 0
+        } else {
+            h[0] & 0x80 == 0 && matches!(h[0] & 0x1f, 1..=5)
+        }
+    };
+    nals_contain(data, framing, slice, |_| false) == Some(true)
+}
+
+/// Whether a VP8 frame's 3-byte tag is well formed (RFC 6386 §9.1): version 0–3, and a first
+/// partition that fits in the data (after the 10-byte key frame header when it is one).
+pub fn vp8_tag_is_valid(d: &[u8]) -> bool {
+    let Some(tag) = d.get(..3) else {
+        return false;
+    };
+    let raw = u32::from(tag[0]) | (u32::from(tag[1]) << 8) | (u32::from(tag[2]) << 16);
+    let key = raw & 1 == 0;
+    let version = (raw >> 1) & 7;
+    let first_partition = (raw >> 5) as usize;
+    let header = if key { 10 } else { 3 };
+    version <= 3 && header + first_partition <= d.len()
+}
+
 /// VP8 frame tag: bit 0 of the first byte is 0 for key frames, which also carry the start code
 /// 9d 01 2a (RFC 6386 §9.1).
 fn vp8_is_key(d: &[u8]) -> Option<bool> {
@@ -110,6 +138,30 @@ fn av1_is_key(d: &[u8]) -> Option<bool> {
         rest = &rest[pos + size..];
     }
     None
+}
+
+/// Whether `d` is a well-formed sequence of low-overhead AV1 OBUs (AV1 spec §5.3): each header
+/// has its forbidden bit clear and a size field, and the sizes add up to the data exactly.
+pub fn av1_obus_are_valid(d: &[u8]) -> bool {
+    let mut rest = d;
+    while !rest.is_empty() {
+        let header = rest[0];
+        if header & 0x80 != 0 || header & 0x02 == 0 {
+            return false;
+        }
+        let pos = 1 + usize::from(header & 0x04 != 0);
+        let Some((size, n)) = rest.get(pos..).and_then(leb128) else {
+            return false;
+        };
+        let end = usize::try_from(size)
+            .ok()
+            .and_then(|s| s.checked_add(pos + n));
+        match end {
+            Some(end) if end <= rest.len() => rest = &rest[end..],
+            _ => return false,
+        }
+    }
+    !d.is_empty()
 }
 
 fn leb128(d: &[u8]) -> Option<(u64, usize)> {
@@ -310,6 +362,75 @@ mod tests {
         assert_eq!(av1_is_key(&inter), Some(false));
         // A temporal delimiter alone: cannot tell.
         assert_eq!(av1_is_key(&[0x12, 0x00]), None);
+    }
+
+    #[test]
+    fn av1_obu_chain_validity() {
+        assert!(av1_obus_are_valid(&[0x12, 0x00, 0x32, 0x01, 0x20]));
+        assert!(
+            !av1_obus_are_valid(&[0x12, 0x00, 0x32, 0x05, 0x20]),
+            "size past the end"
+        );
+        assert!(!av1_obus_are_valid(&[0xff, 0x00]), "forbidden bit");
+        assert!(!av1_obus_are_valid(&[0x10]), "no size field");
+        assert!(!av1_obus_are_valid(&[]));
+    }
+
+    #[test]
+    fn vp8_tag_validity() {
+        // key frame, version 0, first partition of 2 bytes: 0b10_0000_0 → tag bytes 0x40 0 0
+        let mut key = vec![0x40, 0x00, 0x00, 0x9d, 0x01, 0x2a, 0, 0, 0, 0, 1, 2];
+        assert!(vp8_tag_is_valid(&key));
+        key.truncate(11);
+        assert!(!vp8_tag_is_valid(&key), "partition past the end");
+        assert!(!vp8_tag_is_valid(&[0xff, 0x00, 0x00, 0]), "version 7");
+        assert!(
+            vp8_tag_is_valid(&[0x21, 0x00, 0x00, 0]),
+            "inter frame, 1-byte partition"
+        );
+        assert!(!vp8_tag_is_valid(&[0x01]));
+    }
+
+    #[test]
+    fn slice_nal_presence() {
+        let p = [0, 0, 0, 1, 0x41, 0x9a];
+        assert!(has_slice_nal(false, &p, NalFraming::AnnexB));
+        assert!(!has_slice_nal(
+            false,
+            &[0, 0, 1, 0x67, 1],
+            NalFraming::AnnexB
+        ));
+        assert!(
+            !has_slice_nal(
+                false,
+                &[0xff, 0xff, 0, 0, 1, 0xff, 0xff],
+                NalFraming::AnnexB
+            ),
+            "forbidden bit"
+        );
+        assert!(has_slice_nal(
+            true,
+            &[0, 0, 1, 0x02, 1, 0xaf],
+            NalFraming::AnnexB
+        ));
+        assert!(
+            !has_slice_nal(true, &[0, 0, 1, 0x02, 0, 0xaf], NalFraming::AnnexB),
+            "temporal id 0"
+        );
+        assert!(
+            !has_slice_nal(true, &[0, 0, 1, 0x40, 1], NalFraming::AnnexB),
+            "VPS only"
+        );
+        assert!(has_slice_nal(
+            false,
+            &[0, 0, 0, 2, 0x65, 0x88],
+            NalFraming::LengthPrefixed(4)
+        ));
+        assert!(!has_slice_nal(
+            false,
+            &[0, 0, 0, 9, 0x65, 0x88],
+            NalFraming::LengthPrefixed(4)
+        ));
     }
 
     #[test]

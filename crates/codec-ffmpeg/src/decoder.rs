@@ -4,8 +4,8 @@
 use std::collections::BTreeMap;
 
 use codec_core::{
-    CodecError, ColorMatrix, ColorPrimaries, ColorTransfer, FrameBuffer, VideoColorSpace,
-    VideoDecoderConfig,
+    CodecError, ColorMatrix, ColorPrimaries, ColorTransfer, FrameBuffer, NalFraming,
+    VideoColorSpace, VideoDecoderConfig,
 };
 use control_queue::{Backend, Cancel};
 use ffmpeg::{codec, color, ffi, frame, Packet};
@@ -108,6 +108,10 @@ struct Session {
     next_pts: i64,
     /// pts → (timestamp, duration) of chunks whose picture has not come out yet.
     pending: BTreeMap<i64, (i64, Option<u64>)>,
+    /// H.264/HEVC (is it HEVC, and the NAL framing): chunks must hold a slice NAL unit.
+    nal: Option<(bool, NalFraming)>,
+    /// The codec family, for the cheap validity checks FFmpeg's decoders skip.
+    family: Family,
 }
 
 impl Session {
@@ -142,10 +146,26 @@ impl Session {
             .open()
             .and_then(|o| o.video())
             .map_err(|e| av_error("cannot open decoder", e))?;
+        let hevc = r.entry.family == Family::H265;
+        let nal = matches!(r.entry.family, Family::H264 | Family::H265).then(|| {
+            // lengthSizeMinusOne: avcC byte 4, hvcC byte 21.
+            let size_at = if hevc { 21 } else { 4 };
+            let framing = match cfg.description.as_deref() {
+                Some(d) if !d.is_empty() => {
+                    d.get(size_at).map_or(NalFraming::LengthPrefixed(4), |b| {
+                        NalFraming::LengthPrefixed((b & 3) + 1)
+                    })
+                }
+                _ => NalFraming::AnnexB,
+            };
+            (hevc, framing)
+        });
         Ok(Self {
             dec,
             next_pts: 0,
             pending: BTreeMap::new(),
+            nal,
+            family: r.entry.family,
         })
     }
 
@@ -234,6 +254,20 @@ impl Session {
     ) -> Result<(), CodecError> {
         if input.data.is_empty() {
             return Err(CodecError::encoding("empty chunk"));
+        }
+        // FFmpeg conceals a bad VP8 frame tag (unknown version, partition past the end), and
+        // libdav1d skips broken OBU chains without an error.
+        if self.family == Family::Vp8 && !codec_core::vp8_tag_is_valid(&input.data) {
+            return Err(CodecError::encoding("invalid VP8 frame tag"));
+        }
+        if self.family == Family::Av1 && !codec_core::av1_obus_are_valid(&input.data) {
+            return Err(CodecError::encoding("malformed AV1 OBUs"));
+        }
+        // FFmpeg skips NAL units it cannot parse silently; a chunk with no slice is corrupt.
+        if let Some((hevc, framing)) = self.nal {
+            if !codec_core::has_slice_nal(hevc, &input.data, framing) {
+                return Err(CodecError::encoding("the chunk holds no slice NAL unit"));
+            }
         }
         let mut pkt = Packet::copy(&input.data);
         let pts = self.next_pts;

@@ -64,6 +64,12 @@ fn check(cfg: &VideoDecoderConfig) -> Result<codecs::Resolved, CodecError> {
                 a.profile_idc
             )));
         }
+        if !codecs::AVC_LEVELS.contains(&a.level_idc) {
+            return Err(CodecError::not_supported(format!(
+                "unknown H.264 level_idc {}",
+                a.level_idc
+            )));
+        }
     }
     if let Some(h) = r.hevc {
         // Main, Main 10, Main Still Picture and the range extensions (FFmpeg's hevc decoder).

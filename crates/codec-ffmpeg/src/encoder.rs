@@ -321,10 +321,11 @@ fn vpx_rate_control(
     bitrate: Option<u64>,
     fps: f64,
     qp: u32,
+    mode: BitrateMode,
 ) {
     let b = bitrate.unwrap_or_else(|| default_bitrate(cfg, fps));
     v.set_bit_rate(b as usize);
-    match cfg.bitrate_mode {
+    match mode {
         BitrateMode::Quantizer => {
             opts.set("qmin", &qp.to_string());
             opts.set("qmax", &qp.to_string());
@@ -561,7 +562,7 @@ impl Session {
                 opts.set("cpu-used", if realtime { "-6" } else { "8" });
                 opts.set("lag-in-frames", "0");
                 opts.set("auto-alt-ref", "0");
-                vpx_rate_control(&mut v, &mut opts, cfg, bitrate, fps, qp);
+                vpx_rate_control(&mut v, &mut opts, cfg, bitrate, fps, qp, cfg.bitrate_mode);
                 vpx_temporal_layers(&mut opts, layers, cfg, bitrate, fps);
             }
             Family::Vp9 => {
@@ -578,7 +579,13 @@ impl Session {
                 // (superframes).
                 opts.set("lag-in-frames", "0");
                 opts.set("auto-alt-ref", "0");
-                vpx_rate_control(&mut v, &mut opts, cfg, bitrate, fps, qp);
+                // libvpx's VP9 SVC rate control is built for CBR: in VBR mode with temporal
+                // layers it overshot the target about fourfold (720p, 2 Mbit/s → 8 Mbit/s).
+                let mode = match (layers, cfg.bitrate_mode) {
+                    (Some(_), BitrateMode::Variable) => BitrateMode::Constant,
+                    (_, m) => m,
+                };
+                vpx_rate_control(&mut v, &mut opts, cfg, bitrate, fps, qp, mode);
                 vpx_temporal_layers(&mut opts, layers, cfg, bitrate, fps);
                 if layers.is_some() {
                     // Without error resilience a VP9 base-layer-only decode fails within a
@@ -601,7 +608,7 @@ impl Session {
                 // Low-overhead OBUs with the sequence header in-band on key frames: no
                 // GLOBAL_HEADER flag, so FFmpeg produces no av1C extradata (WebCodecs AV1 has
                 // no description).
-                vpx_rate_control(&mut v, &mut opts, cfg, bitrate, fps, qp);
+                vpx_rate_control(&mut v, &mut opts, cfg, bitrate, fps, qp, cfg.bitrate_mode);
             }
         }
         let enc = v

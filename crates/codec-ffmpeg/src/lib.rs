@@ -41,7 +41,8 @@
 //!   and VP9 runs error-resilient, so any layer subset decodes on its own. Each chunk carries
 //!   `temporal_layer_id`. Key frames restart the pattern on layer 0, and the periodic key frame
 //!   is forced by us (not by libvpx) for that reason. Bitrate split 60/40 (L1T2) and 40/20/40
-//!   (L1T3) as in libwebrtc.
+//!   (L1T3) as in libwebrtc. VP9 with layers runs CBR even for `variable` (libvpx's VBR
+//!   overshot about fourfold with layers).
 //! * `prefer-hardware`, `alpha: "keep"` and any other `scalabilityMode` (or `L1T2`/`L1T3` for
 //!   H.264, HEVC and AV1: x264/x265 without B-frames and FFmpeg 5.1's libaom wrapper have no
 //!   temporal layer control) are `NotSupportedError`.

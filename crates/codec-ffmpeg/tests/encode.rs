@@ -910,6 +910,15 @@ fn temporal_layers(codec: &str, mode: &str, latency: LatencyMode) {
         key_at, keys,
         "{codec} {mode}: key chunks exactly where requested"
     );
+    // Rate control still holds the target (1 Mbit/s) with layers; the first key frame is
+    // left out (a one-second clip is dominated by it).
+    let bits: usize = chunks[1..].iter().map(|c| c.data.len() * 8).sum();
+    let kbps = bits as f64 / ((n - 1) as f64 / 30.0) / 1000.0;
+    println!("{codec} {mode} {latency:?}: {kbps:.0} kbit/s");
+    assert!(
+        kbps < 2000.0,
+        "{codec} {mode}: {kbps:.0} kbit/s for a 1 Mbit/s target"
+    );
     let dc = chunks[0].decoder_config.clone().unwrap();
     // Every layer subset decodes on its own and matches the source.
     for top in 0..=max_layer {

@@ -128,7 +128,7 @@ class VideoEncoder extends EventTarget {
     }
     const v = f.visible;
     this.#ev.apply(native.videoEncoderEncode(this.#h, this, f.handle, f.timestamp, f.duration ?? undefined,
-      v.x, v.y, v.width, v.height, keyFrame, quantizer));
+      v.x, v.y, v.width, v.height, keyFrame, quantizer, f.colorSpace.toJSON()));
     if (active === null) this.#orientation = { rotation: f.rotation, flip: f.flip };
   }
 

@@ -185,7 +185,7 @@ class VideoFrame {
       if (frame.#h === null) return null;
       return {
         handle: frame.#h, visible: frame.#visible, timestamp: frame.#timestamp, duration: frame.#duration,
-        rotation: frame.#rotation, flip: frame.#flip,
+        rotation: frame.#rotation, flip: frame.#flip, colorSpace: frame.#colorSpace,
       };
     };
   }

@@ -54,6 +54,7 @@ fn bench_codec(c: &mut Criterion, name: &str, codec: &str) {
                 duration: None,
                 key_frame: false,
                 quantizer: None,
+                color_space: Default::default(),
             };
             i += 1;
             let mut bytes = 0;

@@ -33,6 +33,8 @@ pub struct VideoEncodeInput {
     /// Per-frame quantizer (`bitrateMode: "quantizer"`): 0–51 for H.264 and HEVC, 0–63 for
     /// VP8, VP9 and AV1.
     pub quantizer: Option<u32>,
+    /// The frame's `colorSpace` (unknown members `None`).
+    pub color_space: VideoColorSpace,
 }
 
 /// One encoded chunk with its metadata.
@@ -257,6 +259,58 @@ fn gcd(a: u32, b: u32) -> u32 {
     }
 }
 
+/// The colour space the bitstream describes for `input`: RGB input is converted with the
+/// BT.709 matrix to limited range (its primaries and transfer stay); YUV input keeps its
+/// samples, so its own tags apply. Unknown members are BT.709 limited range.
+fn encoded_color_space(input: &VideoEncodeInput) -> VideoColorSpace {
+    let c = input.color_space;
+    let d = VideoColorSpace::REC709;
+    let rgb = input.frame.format().is_rgb();
+    VideoColorSpace {
+        primaries: c.primaries.or(d.primaries),
+        transfer: c.transfer.or(d.transfer),
+        matrix: if rgb { d.matrix } else { c.matrix.or(d.matrix) },
+        full_range: if rgb {
+            d.full_range
+        } else {
+            c.full_range.or(d.full_range)
+        },
+    }
+}
+
+/// Sets the codec context's colour description (x264/x265 VUI, VP9 colour space and range,
+/// AV1 colour config; VP8 has none). `cs` has every member set.
+fn set_color(v: &mut ffmpeg::encoder::video::Video, cs: &VideoColorSpace) {
+    use codec_core::{ColorMatrix as M, ColorPrimaries as P, ColorTransfer as T};
+    v.set_color_primaries(match cs.primaries {
+        Some(P::Bt709) | None => color::Primaries::BT709,
+        Some(P::Bt470bg) => color::Primaries::BT470BG,
+        Some(P::Smpte170m) => color::Primaries::SMPTE170M,
+        Some(P::Bt2020) => color::Primaries::BT2020,
+        Some(P::Smpte432) => color::Primaries::SMPTE432,
+    });
+    v.set_color_transfer_characteristic(match cs.transfer {
+        Some(T::Bt709) | None => color::TransferCharacteristic::BT709,
+        Some(T::Smpte170m) => color::TransferCharacteristic::SMPTE170M,
+        Some(T::Linear) => color::TransferCharacteristic::Linear,
+        Some(T::Iec6196621) => color::TransferCharacteristic::IEC61966_2_1,
+        Some(T::Pq) => color::TransferCharacteristic::SMPTE2084,
+        Some(T::Hlg) => color::TransferCharacteristic::ARIB_STD_B67,
+    });
+    v.set_colorspace(match cs.matrix {
+        Some(M::Bt709) | None => color::Space::BT709,
+        Some(M::Rgb) => color::Space::RGB,
+        Some(M::Bt470bg) => color::Space::BT470BG,
+        Some(M::Smpte170m) => color::Space::SMPTE170M,
+        Some(M::Bt2020Ncl) => color::Space::BT2020NCL,
+    });
+    v.set_color_range(if cs.full_range == Some(true) {
+        color::Range::JPEG
+    } else {
+        color::Range::MPEG
+    });
+}
+
 /// Rate control shared by libvpx (VP8, VP9) and libaom (AV1), whose FFmpeg wrappers map
 /// the same options: `qmin = qmax` for a constant quantizer, `minrate = maxrate = bitrate`
 /// for CBR.
@@ -267,10 +321,11 @@ fn vpx_rate_control(
     bitrate: Option<u64>,
     fps: f64,
     qp: u32,
+    mode: BitrateMode,
 ) {
     let b = bitrate.unwrap_or_else(|| default_bitrate(cfg, fps));
     v.set_bit_rate(b as usize);
-    match cfg.bitrate_mode {
+    match mode {
         BitrateMode::Quantizer => {
             opts.set("qmin", &qp.to_string());
             opts.set("qmax", &qp.to_string());
@@ -338,6 +393,8 @@ struct Session {
     qp: u32,
     /// The encoder's input pixel format (yuv420p, or yuv420p10le for VP9 profile 2).
     pix: Pixel,
+    /// The colour space the bitstream signals (every member set).
+    color: VideoColorSpace,
 }
 
 impl Session {
@@ -345,6 +402,7 @@ impl Session {
         cfg: &VideoEncoderConfig,
         resolved: Resolved,
         qp: Option<u32>,
+        color: VideoColorSpace,
     ) -> Result<Self, CodecError> {
         let family = resolved.entry.family;
         let codec = codecs::has_encoder(resolved.entry.encoder)?;
@@ -377,10 +435,7 @@ impl Session {
         } else {
             gop
         });
-        v.set_colorspace(color::Space::BT709);
-        v.set_color_range(color::Range::MPEG);
-        v.set_color_primaries(color::Primaries::BT709);
-        v.set_color_transfer_characteristic(color::TransferCharacteristic::BT709);
+        set_color(&mut v, &color);
         let (dw, dh) = (
             cfg.display_width.unwrap_or(w),
             cfg.display_height.unwrap_or(h),
@@ -401,6 +456,10 @@ impl Session {
         });
 
         let realtime = cfg.latency_mode == LatencyMode::Realtime;
+        // contentHint "text": libvpx-vp9 and libaom have a screen-content mode (palette and
+        // intra block copy tools, sharper edges). "motion", "detail" and unknown hints change
+        // nothing (a hint never causes rejection).
+        let text = cfg.content_hint.as_deref() == Some("text");
         let mut opts = Dictionary::new();
         let bitrate = cfg.bitrate.filter(|b| *b > 0);
         let qp = match family {
@@ -503,7 +562,7 @@ impl Session {
                 opts.set("cpu-used", if realtime { "-6" } else { "8" });
                 opts.set("lag-in-frames", "0");
                 opts.set("auto-alt-ref", "0");
-                vpx_rate_control(&mut v, &mut opts, cfg, bitrate, fps, qp);
+                vpx_rate_control(&mut v, &mut opts, cfg, bitrate, fps, qp, cfg.bitrate_mode);
                 vpx_temporal_layers(&mut opts, layers, cfg, bitrate, fps);
             }
             Family::Vp9 => {
@@ -513,11 +572,20 @@ impl Session {
                 // speeds above 5 behave like 5.
                 opts.set("cpu-used", if realtime { "8" } else { "5" });
                 opts.set("row-mt", "1");
+                if text {
+                    opts.set("tune-content", "screen");
+                }
                 // No look-ahead and no alt-ref: one chunk per frame, no hidden frames
                 // (superframes).
                 opts.set("lag-in-frames", "0");
                 opts.set("auto-alt-ref", "0");
-                vpx_rate_control(&mut v, &mut opts, cfg, bitrate, fps, qp);
+                // libvpx's VP9 SVC rate control is built for CBR: in VBR mode with temporal
+                // layers it overshot the target about fourfold (720p, 2 Mbit/s → 8 Mbit/s).
+                let mode = match (layers, cfg.bitrate_mode) {
+                    (Some(_), BitrateMode::Variable) => BitrateMode::Constant,
+                    (_, m) => m,
+                };
+                vpx_rate_control(&mut v, &mut opts, cfg, bitrate, fps, qp, mode);
                 vpx_temporal_layers(&mut opts, layers, cfg, bitrate, fps);
                 if layers.is_some() {
                     // Without error resilience a VP9 base-layer-only decode fails within a
@@ -533,11 +601,14 @@ impl Session {
                 opts.set("usage", "realtime");
                 opts.set("cpu-used", if realtime { "8" } else { "6" });
                 opts.set("row-mt", "1");
+                if text {
+                    opts.set("aom-params", "tune-content=screen");
+                }
                 opts.set("lag-in-frames", "0");
                 // Low-overhead OBUs with the sequence header in-band on key frames: no
                 // GLOBAL_HEADER flag, so FFmpeg produces no av1C extradata (WebCodecs AV1 has
                 // no description).
-                vpx_rate_control(&mut v, &mut opts, cfg, bitrate, fps, qp);
+                vpx_rate_control(&mut v, &mut opts, cfg, bitrate, fps, qp, cfg.bitrate_mode);
             }
         }
         let enc = v
@@ -566,7 +637,7 @@ impl Session {
             coded_height: Some(h),
             display_aspect_width: Some(dw),
             display_aspect_height: Some(dh),
-            color_space: Some(VideoColorSpace::REC709),
+            color_space: Some(color),
             ..Default::default()
         };
         Ok(Self {
@@ -582,6 +653,7 @@ impl Session {
             gop: u64::from(gop),
             qp,
             pix,
+            color,
         })
     }
 
@@ -749,7 +821,8 @@ impl VideoEncoderBackend {
                 if q != s.qp {
                     let old = self.finish(out)?;
                     if let Some(old) = old {
-                        self.session = Some(Session::open(&old.cfg, old.resolved, Some(q))?);
+                        self.session =
+                            Some(Session::open(&old.cfg, old.resolved, Some(q), old.color)?);
                     }
                 }
             }
@@ -757,6 +830,12 @@ impl VideoEncoderBackend {
         let Some(s) = self.session.as_mut() else {
             return Err(CodecError::invalid_state("encoder is not configured"));
         };
+        // The first frame of a session decides the signalled colour space: reopening before
+        // any frame is free. Later changes are not signalled (the bitstream keeps the first).
+        let cs = encoded_color_space(&input);
+        if s.next_pts == 0 && cs != s.color {
+            *s = Session::open(&s.cfg, s.resolved, Some(s.qp), cs)?;
+        }
         s.encode(&input, &mut self.scaler, &mut self.tracker, out)
     }
 }
@@ -777,7 +856,12 @@ impl Backend for VideoEncoderBackend {
         self.tracker.clear();
         drained?;
         let resolved = check(&config)?;
-        self.session = Some(Session::open(&config, resolved, None)?);
+        self.session = Some(Session::open(
+            &config,
+            resolved,
+            None,
+            VideoColorSpace::REC709,
+        )?);
         Ok(())
     }
 
@@ -808,7 +892,12 @@ impl Backend for VideoEncoderBackend {
         // x264 and libvpx cannot leave the draining state: drain, then reopen the same config.
         match self.finish(out)? {
             Some(old) => {
-                self.session = Some(Session::open(&old.cfg, old.resolved, Some(old.qp))?);
+                self.session = Some(Session::open(
+                    &old.cfg,
+                    old.resolved,
+                    Some(old.qp),
+                    old.color,
+                )?);
                 Ok(())
             }
             None => Ok(()),

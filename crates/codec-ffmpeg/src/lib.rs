@@ -41,10 +41,19 @@
 //!   and VP9 runs error-resilient, so any layer subset decodes on its own. Each chunk carries
 //!   `temporal_layer_id`. Key frames restart the pattern on layer 0, and the periodic key frame
 //!   is forced by us (not by libvpx) for that reason. Bitrate split 60/40 (L1T2) and 40/20/40
-//!   (L1T3) as in libwebrtc.
+//!   (L1T3) as in libwebrtc. VP9 with layers runs CBR even for `variable` (libvpx's VBR
+//!   overshot about fourfold with layers).
 //! * `prefer-hardware`, `alpha: "keep"` and any other `scalabilityMode` (or `L1T2`/`L1T3` for
 //!   H.264, HEVC and AV1: x264/x265 without B-frames and FFmpeg 5.1's libaom wrapper have no
 //!   temporal layer control) are `NotSupportedError`.
+//! * Colour: the first frame after configure/flush decides the signalled colour space (the
+//!   encoder is reopened before encoding if it differs; later changes are not signalled). YUV
+//!   frames keep their samples, so their `colorSpace` is written as is; RGB frames are
+//!   converted with BT.709 to limited range, so only their primaries and transfer are kept.
+//!   Unknown members are BT.709 limited. x264/x265 write all four (VUI), libaom too, VP9 only
+//!   the matrix and range, VP8 nothing. `decoderConfig.colorSpace` reports the same values.
+//! * `contentHint: "text"` turns on screen-content tuning in libvpx-vp9 (`tune-content`) and
+//!   libaom (`tune-content=screen`); other hints and other codecs are unaffected.
 //! * Rate control: `variable` with a bitrate → average bitrate; without one → x264 CRF 23, libvpx
 //!   ~0.1 bit/pixel. `constant` → maxrate = bitrate with a one-second buffer (libvpx CBR).
 //! * Key frames come only on request (`keyFrame: true`), at the start and after at least

@@ -850,6 +850,7 @@ fn bad_visible_rect_is_an_encoding_error_not_a_panic() {
         duration: None,
         key_frame: false,
         quantizer: None,
+        color_space: Default::default(),
     };
     let e = enc.process(bad, &Cancel::never(), &mut |_| {}).unwrap_err();
     assert_eq!(e.name, ErrorName::EncodingError);
@@ -908,6 +909,15 @@ fn temporal_layers(codec: &str, mode: &str, latency: LatencyMode) {
     assert_eq!(
         key_at, keys,
         "{codec} {mode}: key chunks exactly where requested"
+    );
+    // Rate control still holds the target (1 Mbit/s) with layers; the first key frame is
+    // left out (a one-second clip is dominated by it).
+    let bits: usize = chunks[1..].iter().map(|c| c.data.len() * 8).sum();
+    let kbps = bits as f64 / ((n - 1) as f64 / 30.0) / 1000.0;
+    println!("{codec} {mode} {latency:?}: {kbps:.0} kbit/s");
+    assert!(
+        kbps < 2000.0,
+        "{codec} {mode}: {kbps:.0} kbit/s for a 1 Mbit/s target"
     );
     let dc = chunks[0].decoder_config.clone().unwrap();
     // Every layer subset decodes on its own and matches the source.
@@ -985,4 +995,85 @@ fn temporal_layers_support() {
         vec![input(i420_pattern(W, H, 0), 0, false)],
     );
     assert_eq!(chunks[0].temporal_layer_id, None);
+}
+
+#[test]
+fn frame_color_space_reaches_the_bitstream() {
+    use codec_core::{ColorMatrix, ColorPrimaries, ColorTransfer};
+    let tagged = VideoColorSpace {
+        primaries: Some(ColorPrimaries::Smpte170m),
+        transfer: Some(ColorTransfer::Smpte170m),
+        matrix: Some(ColorMatrix::Smpte170m),
+        full_range: Some(true),
+    };
+    // (codec, what its bitstream can carry: VP9 has only the matrix and range).
+    for (codec, full_vui) in [
+        ("avc1.42001f", true),
+        ("hvc1.1.6.L93.B0", true),
+        ("vp09.00.10.08", false),
+        ("av01.0.04M.08", true),
+    ] {
+        let inputs = (0..3)
+            .map(|i| {
+                let mut inp = input(i420_pattern(W, H, i), i, false);
+                inp.color_space = tagged;
+                inp
+            })
+            .collect();
+        let chunks = encode_all(enc_config(codec), inputs);
+        let dc = chunks[0].decoder_config.clone().unwrap();
+        assert_eq!(
+            dc.color_space,
+            Some(tagged),
+            "{codec}: decoderConfig.colorSpace"
+        );
+        let frames = decode_all(dc, &chunks);
+        assert_eq!(frames.len(), 3);
+        let got = frames[0].color_space;
+        if full_vui {
+            assert_eq!(got, tagged, "{codec}");
+        } else {
+            assert_eq!(
+                (got.matrix, got.full_range),
+                (tagged.matrix, tagged.full_range),
+                "{codec}"
+            );
+        }
+        // The samples were not converted: full-range input decodes to the same values.
+        assert!(psnr_y(&i420_pattern(W, H, 0), &frames[0].frame) > 30.0);
+    }
+    // RGB input is converted with BT.709 to limited range: the matrix and range say so, the
+    // primaries and transfer are the frame's (sRGB).
+    let mut inp = input(rgba_pattern(W, H, 0), 0, false);
+    inp.color_space = VideoColorSpace::SRGB;
+    let chunks = encode_all(enc_config("avc1.42001f"), vec![inp]);
+    let dc = chunks[0].decoder_config.clone().unwrap();
+    let want = VideoColorSpace {
+        transfer: Some(ColorTransfer::Iec6196621),
+        ..VideoColorSpace::REC709
+    };
+    assert_eq!(dc.color_space, Some(want));
+    assert_eq!(decode_all(dc, &chunks)[0].color_space, want);
+}
+
+#[test]
+fn content_hint_text_encodes() {
+    for codec in ["vp09.00.10.08", "av01.0.04M.08", "avc1.42001f", "vp8"] {
+        for hint in ["text", "motion", "detail", "anything"] {
+            let cfg = VideoEncoderConfig {
+                content_hint: Some(hint.into()),
+                ..enc_config(codec)
+            };
+            video_encoder_support(&cfg).unwrap();
+            let chunks = encode_all(
+                cfg,
+                (0..3)
+                    .map(|i| input(i420_pattern(W, H, i), i, false))
+                    .collect(),
+            );
+            let frames = decode_all(chunks[0].decoder_config.clone().unwrap(), &chunks);
+            assert_eq!(frames.len(), 3, "{codec} {hint}");
+            assert!(psnr_y(&i420_pattern(W, H, 2), &frames[2].frame) > 30.0);
+        }
+    }
 }

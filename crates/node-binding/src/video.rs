@@ -63,21 +63,29 @@ fn encoder_config<'a, C: Context<'a>>(
     })
 }
 
+/// Reads a `VideoColorSpaceInit`-shaped object; `null`, `undefined` and unknown strings are
+/// unknown members (`VideoColorSpace.toJSON()` gives `null` for them).
 fn color_space_from_js<'a, C: Context<'a>>(
     cx: &mut C,
     o: Handle<'a, JsObject>,
 ) -> NeonResult<VideoColorSpace> {
+    let text = |cx: &mut C, k: &str| -> NeonResult<Option<String>> {
+        let v: Handle<JsValue> = o.get(cx, k)?;
+        Ok(v.downcast::<JsString, _>(cx).ok().map(|s| s.value(cx)))
+    };
+    let primaries = text(cx, "primaries")?;
+    let transfer = text(cx, "transfer")?;
+    let matrix = text(cx, "matrix")?;
+    let full_range: Handle<JsValue> = o.get(cx, "fullRange")?;
+    let full_range = full_range
+        .downcast::<JsBoolean, _>(cx)
+        .ok()
+        .map(|b| b.value(cx));
     Ok(VideoColorSpace {
-        primaries: opt_str(cx, o, "primaries")?
-            .as_deref()
-            .and_then(ColorPrimaries::parse),
-        transfer: opt_str(cx, o, "transfer")?
-            .as_deref()
-            .and_then(ColorTransfer::parse),
-        matrix: opt_str(cx, o, "matrix")?
-            .as_deref()
-            .and_then(ColorMatrix::parse),
-        full_range: opt_bool(cx, o, "fullRange")?,
+        primaries: primaries.as_deref().and_then(ColorPrimaries::parse),
+        transfer: transfer.as_deref().and_then(ColorTransfer::parse),
+        matrix: matrix.as_deref().and_then(ColorMatrix::parse),
+        full_range,
     })
 }
 
@@ -246,6 +254,13 @@ fn video_encoder_encode(mut cx: FunctionContext) -> JsResult<JsValue> {
     }
     let key_frame = cx.argument::<JsBoolean>(9)?.value(&mut cx);
     let quantizer = opt_arg_f64(&mut cx, 10).map(|n| n as u32);
+    let color_space = match cx.argument_opt(11) {
+        Some(v) => match v.downcast::<JsObject, _>(&mut cx) {
+            Ok(o) => color_space_from_js(&mut cx, o)?,
+            Err(_) => VideoColorSpace::default(),
+        },
+        None => VideoColorSpace::default(),
+    };
     let input = VideoEncodeInput {
         frame: buf,
         visible: Rect::new(r[0], r[1], r[2], r[3]),
@@ -253,6 +268,7 @@ fn video_encoder_encode(mut cx: FunctionContext) -> JsResult<JsValue> {
         duration,
         key_frame,
         quantizer,
+        color_space,
     };
     let ((), ev) = with_core::<VideoEncoderBackend, _>(&mut cx, |c| c.model().submit(input, true))?;
     Ok(ev.upcast())

@@ -224,7 +224,12 @@ impl Harness {
     /// Runs the worker and delivery until quiet.
     fn settle(&mut self) -> Result<(), TestCaseError> {
         for _ in 0..100_000 {
-            if self.worker.inbox.is_empty() && self.worker.reports.is_empty() {
+            // A scheduled dequeue event is a queued task: it always runs eventually (and keeps
+            // the codec busy until it does), so settling includes firing it.
+            if self.worker.inbox.is_empty()
+                && self.worker.reports.is_empty()
+                && !self.dequeue_outstanding
+            {
                 return Ok(());
             }
             self.apply(Op::WorkerStep(false))?;
@@ -233,6 +238,29 @@ impl Harness {
         }
         Err(TestCaseError::fail("did not settle"))
     }
+}
+
+/// A proptest-found case: the `dequeue` event scheduled by `reset()` is still pending when the
+/// worker goes quiet; the codec stays busy until that task has run.
+#[test]
+fn reset_then_reconfigure_settles_after_the_dequeue_event() -> Result<(), TestCaseError> {
+    let mut h = Harness::new(CodecKind::Encoder, 1);
+    for op in [
+        Op::Configure(true),
+        Op::Submit(false),
+        Op::Reset,
+        Op::WorkerStep(false),
+        Op::Configure(true),
+        Op::WorkerStep(false),
+        Op::WorkerStep(false),
+        Op::Deliver,
+    ] {
+        h.apply(op)?;
+    }
+    h.settle()?;
+    assert_eq!(h.model.state(), CodecState::Configured);
+    assert!(!h.model.is_busy());
+    Ok(())
 }
 
 proptest! {

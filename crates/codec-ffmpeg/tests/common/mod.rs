@@ -73,6 +73,7 @@ pub fn input(frame: FrameBuffer, i: u32, key: bool) -> VideoEncodeInput {
         duration: Some(FRAME_US as u64),
         key_frame: key,
         quantizer: None,
+        color_space: Default::default(),
     }
 }
 

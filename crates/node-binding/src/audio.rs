@@ -276,34 +276,12 @@ fn audio_data_copy_to(mut cx: FunctionContext) -> JsResult<JsUndefined> {
 }
 
 pub(crate) fn register(cx: &mut ModuleContext) -> NeonResult<()> {
+    codec::export_common::<AudioEncoderBackend>(cx, "audioEncoder")?;
     cx.export_function("audioEncoderNew", audio_encoder_new)?;
-    cx.export_function(
-        "audioEncoderCheckConfig",
-        codec::check_config::<AudioEncoderBackend>,
-    )?;
-    cx.export_function(
-        "audioEncoderConfigure",
-        codec::configure::<AudioEncoderBackend>,
-    )?;
     cx.export_function("audioEncoderEncode", audio_encoder_encode)?;
-    cx.export_function("audioEncoderState", codec::state::<AudioEncoderBackend>)?;
-    cx.export_function("audioEncoderFlush", codec::flush::<AudioEncoderBackend>)?;
-    cx.export_function("audioEncoderReset", codec::reset::<AudioEncoderBackend>)?;
-    cx.export_function("audioEncoderClose", codec::close::<AudioEncoderBackend>)?;
+    codec::export_common::<AudioDecoderBackend>(cx, "audioDecoder")?;
     cx.export_function("audioDecoderNew", audio_decoder_new)?;
-    cx.export_function(
-        "audioDecoderCheckConfig",
-        codec::check_config::<AudioDecoderBackend>,
-    )?;
-    cx.export_function(
-        "audioDecoderConfigure",
-        codec::configure::<AudioDecoderBackend>,
-    )?;
     cx.export_function("audioDecoderDecode", audio_decoder_decode)?;
-    cx.export_function("audioDecoderState", codec::state::<AudioDecoderBackend>)?;
-    cx.export_function("audioDecoderFlush", codec::flush::<AudioDecoderBackend>)?;
-    cx.export_function("audioDecoderReset", codec::reset::<AudioDecoderBackend>)?;
-    cx.export_function("audioDecoderClose", codec::close::<AudioDecoderBackend>)?;
     cx.export_function("audioDataFromBuffer", audio_data_from_buffer)?;
     cx.export_function("audioDataClone", audio_data_clone)?;
     cx.export_function("audioDataClose", audio_data_close)?;

@@ -402,3 +402,20 @@ where
     let ((), events) = with_core::<B, _>(&mut cx, |c| c.model().configure(cfg))?;
     Ok(events.upcast())
 }
+
+/// Exports the natives every codec class shares, as `{prefix}CheckConfig`, `{prefix}Configure`,
+/// `{prefix}State`, `{prefix}Flush`, `{prefix}Reset` and `{prefix}Close`.
+pub(crate) fn export_common<B>(cx: &mut ModuleContext, prefix: &str) -> NeonResult<()>
+where
+    B: Backend,
+    B::Config: JsConfig,
+    B::Output: OutputToJs,
+{
+    cx.export_function(&format!("{prefix}CheckConfig"), check_config::<B>)?;
+    cx.export_function(&format!("{prefix}Configure"), configure::<B>)?;
+    cx.export_function(&format!("{prefix}State"), state::<B>)?;
+    cx.export_function(&format!("{prefix}Flush"), flush::<B>)?;
+    cx.export_function(&format!("{prefix}Reset"), reset::<B>)?;
+    cx.export_function(&format!("{prefix}Close"), close::<B>)?;
+    Ok(())
+}

@@ -556,34 +556,12 @@ fn frame_allocation_size(mut cx: FunctionContext) -> JsResult<JsNumber> {
 }
 
 pub(crate) fn register(cx: &mut ModuleContext) -> NeonResult<()> {
+    codec::export_common::<VideoEncoderBackend>(cx, "videoEncoder")?;
     cx.export_function("videoEncoderNew", video_encoder_new)?;
-    cx.export_function(
-        "videoEncoderCheckConfig",
-        codec::check_config::<VideoEncoderBackend>,
-    )?;
-    cx.export_function(
-        "videoEncoderConfigure",
-        codec::configure::<VideoEncoderBackend>,
-    )?;
     cx.export_function("videoEncoderEncode", video_encoder_encode)?;
-    cx.export_function("videoEncoderState", codec::state::<VideoEncoderBackend>)?;
-    cx.export_function("videoEncoderFlush", codec::flush::<VideoEncoderBackend>)?;
-    cx.export_function("videoEncoderReset", codec::reset::<VideoEncoderBackend>)?;
-    cx.export_function("videoEncoderClose", codec::close::<VideoEncoderBackend>)?;
+    codec::export_common::<VideoDecoderBackend>(cx, "videoDecoder")?;
     cx.export_function("videoDecoderNew", video_decoder_new)?;
-    cx.export_function(
-        "videoDecoderCheckConfig",
-        codec::check_config::<VideoDecoderBackend>,
-    )?;
-    cx.export_function(
-        "videoDecoderConfigure",
-        codec::configure::<VideoDecoderBackend>,
-    )?;
     cx.export_function("videoDecoderDecode", video_decoder_decode)?;
-    cx.export_function("videoDecoderState", codec::state::<VideoDecoderBackend>)?;
-    cx.export_function("videoDecoderFlush", codec::flush::<VideoDecoderBackend>)?;
-    cx.export_function("videoDecoderReset", codec::reset::<VideoDecoderBackend>)?;
-    cx.export_function("videoDecoderClose", codec::close::<VideoDecoderBackend>)?;
     cx.export_function("frameFromBuffer", frame_from_buffer)?;
     cx.export_function("frameClone", frame_clone)?;
     cx.export_function("frameClose", frame_close)?;

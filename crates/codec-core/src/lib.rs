@@ -19,6 +19,7 @@ mod convert;
 mod error;
 mod frame;
 mod model;
+mod parse;
 mod pixel;
 
 pub use audio::{
@@ -38,6 +39,7 @@ pub use model::{
     CodecKind, CodecState, Epoch, FlushId, JsEvent, Model, Msg, Report, Tagged,
     DEFAULT_MAX_IN_FLIGHT,
 };
+pub use parse::{AudioSpecificConfig, AvcDecoderConfigurationRecord, ParseError};
 pub use pixel::{compute_layout, PlaneLayout, VideoPixelFormat};
 
 #[cfg(test)]

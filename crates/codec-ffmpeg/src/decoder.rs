@@ -64,6 +64,11 @@ fn check(cfg: &VideoDecoderConfig) -> Result<codecs::Resolved, CodecError> {
                 a.profile_idc
             )));
         }
+        // A description is an avcC; a malformed one cannot configure a decoder.
+        if let Some(d) = cfg.description.as_deref().filter(|d| !d.is_empty()) {
+            codec_core::AvcDecoderConfigurationRecord::parse(d)
+                .map_err(|e| CodecError::not_supported(format!("invalid avcC description: {e}")))?;
+        }
     }
     if cfg.coded_width.is_some_and(|w| w > codecs::MAX_DIMENSION)
         || cfg.coded_height.is_some_and(|h| h > codecs::MAX_DIMENSION)

@@ -66,7 +66,16 @@ fn plan(cfg: &AudioDecoderConfig) -> Result<Plan, CodecError> {
             }
             (&["opus", "libopus"], desc.map(<[u8]>::to_vec))
         }
-        Kind::Aac => (&["aac"], desc.map(<[u8]>::to_vec)),
+        Kind::Aac => {
+            if let Some(d) = desc {
+                codec_core::AudioSpecificConfig::parse(d).map_err(|e| {
+                    CodecError::not_supported(format!(
+                        "invalid AudioSpecificConfig description: {e}"
+                    ))
+                })?;
+            }
+            (&["aac"], desc.map(<[u8]>::to_vec))
+        }
         Kind::Flac => {
             let si = desc
                 .and_then(flac_streaminfo)

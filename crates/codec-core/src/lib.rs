@@ -20,6 +20,7 @@ mod error;
 mod frame;
 mod keyframe;
 mod model;
+mod parse;
 mod pixel;
 
 pub use audio::{
@@ -40,6 +41,7 @@ pub use model::{
     CodecKind, CodecState, Epoch, FlushId, JsEvent, Model, Msg, Report, Tagged,
     DEFAULT_MAX_IN_FLIGHT,
 };
+pub use parse::{AudioSpecificConfig, AvcDecoderConfigurationRecord, ParseError};
 pub use pixel::{compute_layout, PlaneLayout, VideoPixelFormat};
 
 #[cfg(test)]

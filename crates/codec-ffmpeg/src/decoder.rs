@@ -70,6 +70,11 @@ fn check(cfg: &VideoDecoderConfig) -> Result<codecs::Resolved, CodecError> {
                 a.level_idc
             )));
         }
+        // A description is an avcC; a malformed one cannot configure a decoder.
+        if let Some(d) = cfg.description.as_deref().filter(|d| !d.is_empty()) {
+            codec_core::AvcDecoderConfigurationRecord::parse(d)
+                .map_err(|e| CodecError::not_supported(format!("invalid avcC description: {e}")))?;
+        }
     }
     if let Some(h) = r.hevc {
         // Main, Main 10, Main Still Picture and the range extensions (FFmpeg's hevc decoder).

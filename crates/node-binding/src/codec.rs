@@ -80,12 +80,17 @@ where
     B::Output: OutputToJs,
 {
     /// Sends worker messages and turns model events into a JS array of events.
+    /// The model's pending events as a JS array, and its length.
     ///
     /// `in_task`: the caller is a task of the codec's own queue (a channel callback), so a
     /// scheduled `dequeue` event fires in this batch, in its place among the other events, as
     /// the spec's queued task would. From a JS method call it is posted as a separate task
     /// instead (events never fire synchronously inside a method).
-    fn pump<'a, C: Context<'a>>(&mut self, cx: &mut C, in_task: bool) -> JsResult<'a, JsArray> {
+    fn pump<'a, C: Context<'a>>(
+        &mut self,
+        cx: &mut C,
+        in_task: bool,
+    ) -> NeonResult<(Handle<'a, JsArray>, u32)> {
         self.send_actions();
         let out = cx.empty_array();
         let mut n = 0;
@@ -93,21 +98,21 @@ where
             let item = cx.empty_array();
             match ev {
                 JsEvent::Output(o) => {
-                    push(cx, item, EV_OUTPUT)?;
+                    set_num(cx, item, 0, EV_OUTPUT)?;
                     o.to_js(cx, item)?;
                 }
                 JsEvent::Error(e) => {
-                    push(cx, item, EV_ERROR)?;
+                    set_num(cx, item, 0, EV_ERROR)?;
                     let v = e.to_js_error(cx)?;
                     item.set(cx, 1, v)?;
                 }
                 JsEvent::FlushResolved(id) => {
-                    push(cx, item, EV_FLUSH_RESOLVED)?;
-                    push(cx, item, id as f64)?;
+                    set_num(cx, item, 0, EV_FLUSH_RESOLVED)?;
+                    set_num(cx, item, 1, id as f64)?;
                 }
                 JsEvent::FlushRejected(id, e) => {
-                    push(cx, item, EV_FLUSH_REJECTED)?;
-                    push(cx, item, id as f64)?;
+                    set_num(cx, item, 0, EV_FLUSH_REJECTED)?;
+                    set_num(cx, item, 1, id as f64)?;
                     let v = e.to_js_error(cx)?;
                     item.set(cx, 2, v)?;
                 }
@@ -115,7 +120,7 @@ where
                     if !self.model.dequeue_event_fired() {
                         continue;
                     }
-                    push(cx, item, EV_DEQUEUE)?;
+                    set_num(cx, item, 0, EV_DEQUEUE)?;
                 }
                 JsEvent::ScheduleDequeue => {
                     // Self-post on the codec's own queue: fires after what is already queued.
@@ -127,7 +132,7 @@ where
             n += 1;
         }
         self.send_actions();
-        Ok(out)
+        Ok((out, n))
     }
 
     /// Holds the JS object and the event loop while busy; lets both go when idle.
@@ -150,14 +155,17 @@ where
     }
 }
 
-pub(crate) fn push<'a, C: Context<'a>>(
+/// `arr[index] = v`. Indices are tracked in Rust on purpose: `JsArray::len` panics inside Neon
+/// when the environment stops accepting calls (a `worker_threads` worker being terminated while
+/// a channel callback runs), and a panic there aborts the whole process.
+pub(crate) fn set_num<'a, C: Context<'a>>(
     cx: &mut C,
     arr: Handle<'a, JsArray>,
+    index: u32,
     v: f64,
 ) -> NeonResult<()> {
-    let len = arr.len(cx);
     let n = cx.number(v);
-    arr.set(cx, len, n)?;
+    arr.set(cx, index, n)?;
     Ok(())
 }
 
@@ -223,19 +231,20 @@ where
             Incoming::Report(r) => c.model.handle_report(r),
             Incoming::DequeueTick => fire_dequeue = c.model.dequeue_event_fired(),
         }
-        let events = c.pump(cx, true)?;
+        let (events, mut len) = c.pump(cx, true)?;
         if fire_dequeue {
             let item = cx.empty_array();
-            push(cx, item, EV_DEQUEUE)?;
-            let len = events.len(cx);
+            set_num(cx, item, 0, EV_DEQUEUE)?;
             events.set(cx, len, item)?;
+            len += 1;
         }
         let owner = c.owner.as_ref().map(|o| o.to_inner(cx));
         let dispatch = c.dispatch.to_inner(cx);
-        (owner, dispatch, events)
+        (owner, dispatch, (events, len))
     };
+    let (events, len) = events;
     let result = match owner {
-        Some(o) if events.len(cx) > 0 => {
+        Some(o) if len > 0 => {
             let undefined = cx.undefined();
             dispatch
                 .call(cx, undefined, [o.upcast(), events.upcast()])
@@ -269,7 +278,7 @@ where
     let core = boxed.core.clone();
     let mut c = lock(&core);
     let r = f(&mut c);
-    let events = c.pump(cx, false)?;
+    let (events, _) = c.pump(cx, false)?;
     c.update_keep_alive(cx, Some(this));
     if c.model.state() == codec_core::CodecState::Closed {
         c.callback.release_and_unref(cx);

@@ -13,6 +13,7 @@
 #![deny(unsafe_code)]
 #![warn(missing_docs, unreachable_pub)]
 
+use std::panic::{catch_unwind, resume_unwind, AssertUnwindSafe};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::thread::ThreadId;
@@ -158,7 +159,19 @@ impl<T: Send + 'static> CallbackSender<T> {
                 drop(v);
                 return Ok(());
             }
-            (inner.handler)(&mut cx, v)
+            let r = catch_unwind(AssertUnwindSafe(|| (inner.handler)(&mut cx, v)));
+            if env_guard::stopping(&cx) {
+                // The environment began shutting down while the handler ran (`worker.terminate()`
+                // or process exit on another thread): Node-API calls now fail, and some of Neon's
+                // wrappers panic on that. Neon's failure boundary would then abort the process
+                // while trying to report it, so drop the rest of this delivery quietly.
+                env_guard::clear_exception(&cx);
+                return Ok(());
+            }
+            match r {
+                Ok(r) => r,
+                Err(panic) => resume_unwind(panic),
+            }
         });
         sent.map_err(|_| {
             // The closure was dropped unrun, so the payload is still in the slot.
@@ -193,5 +206,35 @@ impl<T: Send + 'static> CallbackSender<T> {
     /// Whether the owner released the callback.
     pub fn is_released(&self) -> bool {
         self.inner.released.load(Ordering::Acquire)
+    }
+}
+
+/// Raw Node-API probes Neon 1.1 does not expose safely.
+#[allow(unsafe_code)]
+mod env_guard {
+    use neon::context::{Context, Cx};
+    use neon::sys::bindings as napi;
+
+    /// Whether the environment no longer accepts calls into JS (it is being torn down).
+    pub(crate) fn stopping(cx: &Cx) -> bool {
+        let env = cx.to_raw();
+        // SAFETY: `env` is the live environment of the callback running on this thread.
+        // `napi_throw` first runs NAPI_PREAMBLE (fails with PendingException when JS cannot be
+        // called) and only then rejects the null value with InvalidArg, throwing nothing. Neon's
+        // own failure boundary uses the same probe.
+        unsafe { napi::throw(env, std::ptr::null_mut()) != Err(napi::Status::InvalidArg) }
+    }
+
+    /// Clears a pending exception (e.g. V8's termination exception), if any.
+    pub(crate) fn clear_exception(cx: &Cx) {
+        let env = cx.to_raw();
+        let mut pending = false;
+        // SAFETY: as above; both calls only read/clear the environment's last exception.
+        unsafe {
+            if napi::is_exception_pending(env, &mut pending).is_ok() && pending {
+                let mut v = std::mem::MaybeUninit::uninit();
+                let _ = napi::get_and_clear_last_exception(env, v.as_mut_ptr());
+            }
+        }
     }
 }

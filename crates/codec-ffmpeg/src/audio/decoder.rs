@@ -67,7 +67,16 @@ fn plan(cfg: &AudioDecoderConfig) -> Result<Plan, CodecError> {
             (&["opus", "libopus"], desc.map(<[u8]>::to_vec))
         }
         // FFmpeg's aac decoder handles LC, MPEG-2 LC (mp4a.67) and SBR/PS (HE-AAC v1/v2).
-        Kind::Aac { .. } | Kind::AacHe => (&["aac"], desc.map(<[u8]>::to_vec)),
+        Kind::Aac { .. } | Kind::AacHe => {
+            if let Some(d) = desc {
+                codec_core::AudioSpecificConfig::parse(d).map_err(|e| {
+                    CodecError::not_supported(format!(
+                        "invalid AudioSpecificConfig description: {e}"
+                    ))
+                })?;
+            }
+            (&["aac"], desc.map(<[u8]>::to_vec))
+        }
         Kind::Flac => {
             let si = desc
                 .and_then(flac_streaminfo)

@@ -1,0 +1,357 @@
+'use strict';
+// API-sequence fuzzing: random sequences of configure / encode|decode / flush / reset / close /
+// clone / gc over the four codec classes, checked against the spec's processing model.
+// Used by test/fuzz/api-sequences.test.js (fixed seed, quick) and test-stress/ (long runs).
+const fc = require('fast-check');
+const {
+  VideoEncoder, VideoDecoder, AudioEncoder, AudioDecoder,
+} = require('../..');
+const { makeFrame } = require('../helpers');
+const { streams, audioData, videoChunk, audioChunk, chunkData } = require('./streams');
+
+// Names a synchronous throw, an error callback and a flush rejection may carry.
+const SYNC_NAMES = new Set(['InvalidStateError', 'NotSupportedError', 'DataError']);
+const CALLBACK_NAMES = new Set(['EncodingError', 'NotSupportedError', 'DataError', 'QuotaExceededError']);
+const FLUSH_NAMES = new Set(['AbortError', 'InvalidStateError', 'EncodingError', 'NotSupportedError', 'DataError', 'QuotaExceededError']);
+
+class PropertyFailure extends Error {}
+// Counters of what the runs exercised (printed by the stress runner).
+const stats = {};
+function count(key) { stats[key] = (stats[key] || 0) + 1; }
+function check(cond, msg) {
+  if (!cond) throw new PropertyFailure(msg);
+}
+
+function withTimeout(p, ms, what) {
+  let t;
+  return Promise.race([
+    p.finally(() => clearTimeout(t)),
+    new Promise((_, reject) => { t = setTimeout(() => reject(new PropertyFailure(`${what} did not settle within ${ms} ms`)), ms); }),
+  ]);
+}
+
+const tick = (ms) => new Promise((r) => setTimeout(r, ms));
+
+// --- per-kind configuration menus --------------------------------------------------------
+// Each entry: { cfg, kind: 'valid' | 'invalid' (TypeError) | 'unsupported' | 'odd' (may error) }.
+function videoEncoderConfigs() {
+  return [
+    { kind: 'valid', cfg: { codec: 'vp8', width: 32, height: 32, latencyMode: 'realtime' } },
+    { kind: 'valid', cfg: { codec: 'vp8', width: 64, height: 48 } },
+    { kind: 'valid', cfg: { codec: 'avc1.42001f', width: 64, height: 48, latencyMode: 'realtime' } },
+    { kind: 'valid', cfg: { codec: 'avc1.4d001f', width: 96, height: 64, avc: { format: 'annexb' } } },
+    { kind: 'valid', cfg: { codec: 'vp09.00.10.08', width: 48, height: 32, latencyMode: 'realtime' } },
+    { kind: 'valid', cfg: { codec: 'av01.0.04M.08', width: 32, height: 32, latencyMode: 'realtime' } },
+    { kind: 'invalid', cfg: { codec: '', width: 32, height: 32 } },
+    { kind: 'invalid', cfg: { codec: 'vp8', width: 0, height: 32 } },
+    { kind: 'invalid', cfg: { codec: 'vp8', width: 32 } },
+    { kind: 'unsupported', cfg: { codec: 'bogus', width: 32, height: 32 } },
+    { kind: 'unsupported', cfg: { codec: 'avc1.42001', width: 32, height: 32 } },
+    { kind: 'odd', cfg: { codec: 'vp8', width: 33, height: 17 } },
+    { kind: 'odd', cfg: { codec: 'avc1.42001f', width: 64, height: 48, bitrate: 1, framerate: 1000 } },
+  ];
+}
+
+function videoDecoderConfigs(s) {
+  const out = [];
+  for (const [name, st] of Object.entries(s.video)) out.push({ kind: 'valid', cfg: st.decoderConfig, stream: name });
+  out.push({ kind: 'invalid', cfg: { codec: '' } });
+  out.push({ kind: 'invalid', cfg: { codec: 'vp8', codedWidth: 32 } });
+  out.push({ kind: 'unsupported', cfg: { codec: 'bogus' } });
+  out.push({ kind: 'odd', cfg: { codec: 'avc1.42001f', description: new Uint8Array([1, 2, 3]) } });
+  out.push({ kind: 'odd', cfg: { codec: 'vp8', codedWidth: 16, codedHeight: 16 }, stream: 'vp8' });
+  return out;
+}
+
+function audioEncoderConfigs() {
+  return [
+    { kind: 'valid', cfg: { codec: 'opus', sampleRate: 48000, numberOfChannels: 2 } },
+    { kind: 'valid', cfg: { codec: 'mp4a.40.2', sampleRate: 48000, numberOfChannels: 2 } },
+    { kind: 'valid', cfg: { codec: 'flac', sampleRate: 44100, numberOfChannels: 1 } },
+    { kind: 'valid', cfg: { codec: 'pcm-s16', sampleRate: 48000, numberOfChannels: 1 } },
+    { kind: 'invalid', cfg: { codec: 'opus', sampleRate: 0, numberOfChannels: 2 } },
+    { kind: 'invalid', cfg: { codec: '', sampleRate: 48000, numberOfChannels: 2 } },
+    { kind: 'unsupported', cfg: { codec: 'bogus', sampleRate: 48000, numberOfChannels: 2 } },
+    { kind: 'odd', cfg: { codec: 'opus', sampleRate: 11025, numberOfChannels: 7 } },
+  ];
+}
+
+function audioDecoderConfigs(s) {
+  const out = [];
+  for (const [name, st] of Object.entries(s.audio)) out.push({ kind: 'valid', cfg: st.decoderConfig, stream: name });
+  out.push({ kind: 'invalid', cfg: { codec: '', sampleRate: 48000, numberOfChannels: 2 } });
+  out.push({ kind: 'unsupported', cfg: { codec: 'bogus', sampleRate: 48000, numberOfChannels: 2 } });
+  out.push({ kind: 'odd', cfg: { codec: 'mp4a.40.2', sampleRate: 48000, numberOfChannels: 2, description: new Uint8Array([0xff]) } });
+  return out;
+}
+
+// --- the op arbitrary ----------------------------------------------------------------------
+const KINDS = ['ve', 'vd', 'ae', 'ad'];
+const opArb = fc.oneof(
+  { weight: 3, arbitrary: fc.record({ op: fc.constant('configure'), k: fc.nat(3), v: fc.nat(40) }) },
+  {
+    weight: 8,
+    arbitrary: fc.record({
+      op: fc.constant('work'), k: fc.nat(3), n: fc.integer({ min: 1, max: 4 }),
+      mode: fc.constantFrom('valid', 'valid', 'valid', 'valid', 'closed', 'wrongSize', 'bad', 'other', 'clone'),
+    }),
+  },
+  { weight: 3, arbitrary: fc.record({ op: fc.constant('flush'), k: fc.nat(3), wait: fc.boolean() }) },
+  { weight: 1, arbitrary: fc.record({ op: fc.constant('reset'), k: fc.nat(3) }) },
+  { weight: 1, arbitrary: fc.record({ op: fc.constant('close'), k: fc.nat(3) }) },
+  { weight: 1, arbitrary: fc.record({ op: fc.constant('renew'), k: fc.nat(3), drop: fc.boolean() }) },
+  { weight: 1, arbitrary: fc.record({ op: fc.constant('gc') }) },
+  { weight: 2, arbitrary: fc.record({ op: fc.constant('tick'), ms: fc.constantFrom(0, 1, 5, 20) }) },
+);
+
+// --- the interpreter ---------------------------------------------------------------------
+class Subject {
+  constructor(kind, menus, ctx) {
+    this.kind = kind;
+    this.menus = menus;
+    this.ctx = ctx;
+    this.create();
+  }
+
+  create() {
+    const Ctor = { ve: VideoEncoder, vd: VideoDecoder, ae: AudioEncoder, ad: AudioDecoder }[this.kind];
+    const me = { expected: 'unconfigured', tainted: false, errors: [] };
+    this.me = me;
+    this.entry = null;
+    this.pos = 0;
+    this.ts = 0;
+    const ctx = this.ctx;
+    const codec = new Ctor({
+      output: (o) => {
+        count(`${this.kind} output`);
+        if (me.expected === 'closed') ctx.fail(`${this.kind}: output after close/error`);
+        if (typeof o.close === 'function') o.close();
+      },
+      error: (e) => {
+        me.errors.push(e);
+        count(`${this.kind} error ${e && e.name}`);
+        if (!(e instanceof DOMException) || !CALLBACK_NAMES.has(e.name)) ctx.fail(`${this.kind}: error callback got ${e && e.name}: ${e && e.message}`);
+        if (me.expected === 'closed') ctx.fail(`${this.kind}: error callback while already closed`);
+        if (codec.state !== 'closed') ctx.fail(`${this.kind}: state ${codec.state} inside the error callback`);
+        if (!me.tainted) ctx.fail(`${this.kind}: ${e.name} (${e.message}) after only valid operations`);
+        me.expected = 'closed';
+      },
+    });
+    this.codec = codec;
+  }
+
+  get queueSize() {
+    return this.kind[1] === 'e' ? this.codec.encodeQueueSize : this.codec.decodeQueueSize;
+  }
+
+  checkState(where) {
+    check(this.codec.state === this.me.expected, `${this.kind} after ${where}: state ${this.codec.state}, expected ${this.me.expected}`);
+    const q = this.queueSize;
+    check(Number.isInteger(q) && q >= 0 && q < 1e6, `${this.kind}: queue size ${q}`);
+    if (this.me.expected !== 'configured') check(q === 0, `${this.kind} ${this.me.expected}: queue size ${q}`);
+  }
+
+  // Runs `fn`; a throw must be a TypeError or one of the spec's DOMExceptions.
+  guard(what, fn, expectName) {
+    try {
+      fn();
+    } catch (e) {
+      const ok = e instanceof TypeError || (e instanceof DOMException && SYNC_NAMES.has(e.name));
+      check(ok, `${this.kind}.${what} threw ${e && e.name}: ${e && e.message}`);
+      if (expectName) check(e.name === expectName, `${this.kind}.${what}: expected ${expectName}, got ${e.name} (${e.message})`);
+      count(`${this.kind}.${what} threw ${e.name}`);
+      return e;
+    }
+    count(`${this.kind}.${what} ok`);
+    if (expectName) throw new PropertyFailure(`${this.kind}.${what}: expected ${expectName}, nothing thrown`);
+    return null;
+  }
+
+  configure(v) {
+    const menu = this.menus[this.kind];
+    const entry = menu[v % menu.length];
+    const closed = this.me.expected === 'closed';
+    const expect = entry.kind === 'invalid' ? 'TypeError' : closed ? 'InvalidStateError' : null;
+    this.guard('configure', () => this.codec.configure(entry.cfg), expect);
+    if (expect) return;
+    this.me.expected = 'configured';
+    if (entry.kind !== 'valid') this.me.tainted = true;
+    this.entry = entry;
+    this.pos = 0;
+  }
+
+  work(n, mode) {
+    for (let i = 0; i < n; i++) this.workOne(mode);
+  }
+
+  workOne(mode) {
+    const configured = this.me.expected === 'configured';
+    const e = this.entry;
+    if (mode !== 'valid' && mode !== 'clone' && configured) this.me.tainted = true;
+    if (this.kind === 've') {
+      const w = e && e.cfg.width > 0 ? e.cfg.width : 32;
+      const h = e && e.cfg.height > 0 ? e.cfg.height : 32;
+      const size = mode === 'wrongSize' ? [w === 32 ? 64 : 32, h === 32 ? 48 : 32] : [w, h];
+      let f = makeFrame(size[0], size[1], this.ts, { timestamp: this.ts * 33333 });
+      this.ts++;
+      if (mode === 'clone') { const c = f.clone(); f.close(); f = c; }
+      if (mode === 'closed') f.close();
+      const before = this.queueSize;
+      const err = this.guard('encode', () => this.codec.encode(f, { keyFrame: this.ts % 5 === 0 }),
+        mode === 'closed' ? 'TypeError' : configured ? null : 'InvalidStateError');
+      if (!err) check(this.queueSize === before + 1, `ve: encodeQueueSize ${before} → ${this.queueSize}`);
+      f.close();
+    } else if (this.kind === 'ae') {
+      const rate = e && e.cfg.sampleRate > 0 ? e.cfg.sampleRate : 48000;
+      const ch = e && e.cfg.numberOfChannels > 0 ? e.cfg.numberOfChannels : 2;
+      let a = mode === 'wrongSize' ? audioData(22050, 3, 300, this.ts * 300) : audioData(rate, ch, 480, this.ts * 480);
+      this.ts++;
+      if (mode === 'clone') { const c = a.clone(); a.close(); a = c; }
+      if (mode === 'closed') a.close();
+      const before = this.queueSize;
+      const err = this.guard('encode', () => this.codec.encode(a),
+        mode === 'closed' ? 'TypeError' : configured ? null : 'InvalidStateError');
+      if (!err) check(this.queueSize === before + 1, `ae: encodeQueueSize ${before} → ${this.queueSize}`);
+      a.close();
+    } else {
+      const video = this.kind === 'vd';
+      const pool = video ? this.ctx.streams.video : this.ctx.streams.audio;
+      const mk = video ? videoChunk : audioChunk;
+      let chunk;
+      if (mode === 'bad' || mode === 'closed' || mode === 'wrongSize') {
+        const len = mode === 'wrongSize' ? 0 : 1 + (this.ts * 7919) % 600;
+        const data = new Uint8Array(len).map((_, i) => (i * 131 + this.ts * 17) & 255);
+        chunk = mk(mode === 'closed' ? 'delta' : 'key', this.ts, data);
+        if (mode === 'closed') this.me.tainted = this.me.tainted || configured; // delta first: DataError or decode error
+      } else if (mode === 'other') {
+        const names = Object.keys(pool);
+        const st = pool[names[this.ts % names.length]];
+        const c = st.chunks[this.ts % st.chunks.length];
+        chunk = mk(c.type, c.timestamp, chunkData(c));
+      } else {
+        const st = e && e.stream ? pool[e.stream] : pool[Object.keys(pool)[0]];
+        const c = st.chunks[this.pos % st.chunks.length];
+        this.pos++;
+        chunk = c;
+      }
+      this.ts++;
+      const before = this.queueSize;
+      const err = this.guard('decode', () => this.codec.decode(chunk), configured ? null : 'InvalidStateError');
+      if (!err) check(this.queueSize === before + 1, `${this.kind}: decodeQueueSize ${before} → ${this.queueSize}`);
+      if (err && err.name === 'DataError') this.pos = 0;
+    }
+  }
+
+  async flush(wait) {
+    const configured = this.me.expected === 'configured';
+    let p;
+    try {
+      p = this.codec.flush();
+    } catch (e) {
+      throw new PropertyFailure(`${this.kind}.flush() threw ${e.name}: ${e.message}`);
+    }
+    check(p instanceof Promise, 'flush() returns a promise');
+    const tracked = this.ctx.track(p, this.kind);
+    this.pos = 0;
+    if (!configured) {
+      const r = await withTimeout(p.then(() => null, (e) => e), 5000, `${this.kind}.flush() when ${this.me.expected}`);
+      check(r && r.name === 'InvalidStateError', `${this.kind}.flush() when ${this.me.expected}: ${r && r.name}`);
+      return;
+    }
+    if (!wait) return;
+    const r = await withTimeout(tracked, this.ctx.timeoutMs, `${this.kind}.flush()`);
+    if (r.ok) {
+      check(this.me.expected === 'configured', `${this.kind}: flush resolved but state is ${this.me.expected}`);
+      check(this.queueSize === 0, `${this.kind}: queue size ${this.queueSize} after an awaited flush`);
+    }
+  }
+
+  reset() {
+    const closed = this.me.expected === 'closed';
+    this.guard('reset', () => this.codec.reset(), closed ? 'InvalidStateError' : null);
+    if (!closed) this.me.expected = 'unconfigured';
+    this.entry = null;
+  }
+
+  close() {
+    const closed = this.me.expected === 'closed';
+    this.guard('close', () => this.codec.close(), closed ? 'InvalidStateError' : null);
+    this.me.expected = 'closed';
+  }
+
+  renew(drop) {
+    if (this.me.expected !== 'closed' && !drop) return;
+    // `drop`: the old codec is abandoned without close() (left to GC).
+    this.create();
+  }
+}
+
+async function runSequence(initial, ops, ctx) {
+  const subjects = KINDS.map((k) => new Subject(k, ctx.menus, ctx));
+  // Most sequences start with every codec validly configured, so work reaches the codecs.
+  subjects.forEach((s, i) => {
+    const valid = ctx.menus[s.kind].filter((e) => e.kind === 'valid');
+    if (initial[i] > 0) { s.configure(ctx.menus[s.kind].indexOf(valid[initial[i] % valid.length])); s.checkState('configure'); }
+  });
+  for (const o of ops) {
+    if (ctx.failure) break;
+    const s = o.k === undefined ? null : subjects[o.k];
+    switch (o.op) {
+      case 'configure': s.configure(o.v); break;
+      case 'work': s.work(o.n, o.mode); break;
+      case 'flush': await s.flush(o.wait); break;
+      case 'reset': s.reset(); break;
+      case 'close': s.close(); break;
+      case 'renew': s.renew(o.drop); break;
+      case 'gc': if (global.gc) global.gc(); break;
+      case 'tick': await tick(o.ms); break;
+      default: throw new Error(`unknown op ${o.op}`);
+    }
+    if (s) s.checkState(o.op);
+    if (ctx.failure) break;
+  }
+  // Drain: every configured codec flushes to an empty queue, then everything is closed.
+  for (const s of subjects) {
+    if (ctx.failure) break;
+    if (s.me.expected === 'configured') await s.flush(true);
+    s.checkState('final flush');
+    if (s.me.expected !== 'closed') s.close();
+    s.checkState('final close');
+  }
+  const pending = ctx.flushes.splice(0);
+  await withTimeout(Promise.all(pending), ctx.timeoutMs, `${pending.length} flush promises`);
+  await tick(5);
+  if (ctx.failure) throw new PropertyFailure(ctx.failure);
+}
+
+// Runs the property; returns fast-check's run details (throws on failure with the seed/path).
+async function runApiFuzz({ seed, numRuns, maxOps = 30, timeoutMs = 20000, verbose = false }) {
+  const s = await streams();
+  const menus = {
+    ve: videoEncoderConfigs(), vd: videoDecoderConfigs(s), ae: audioEncoderConfigs(), ad: audioDecoderConfigs(s),
+  };
+  let runs = 0;
+  const initialArb = fc.array(fc.nat(12), { minLength: 4, maxLength: 4 });
+  const opsArb = fc.array(opArb, { minLength: 1, maxLength: maxOps, size: 'max' });
+  const prop = fc.asyncProperty(initialArb, opsArb, async (initial, ops) => {
+    runs++;
+    const ctx = {
+      streams: s, menus, timeoutMs, failure: null, flushes: [],
+      fail(msg) { if (!this.failure) this.failure = msg; },
+      track(p, kind) {
+        const t = p.then(() => { count(`${kind}.flush resolved`); return { ok: true }; }, (e) => {
+          count(`${kind}.flush rejected ${e && e.name}`);
+          if (!(e instanceof DOMException) || !FLUSH_NAMES.has(e.name)) this.fail(`${kind}.flush rejected with ${e && e.name}: ${e && e.message}`);
+          return { ok: false, e };
+        });
+        this.flushes.push(t);
+        return t;
+      },
+    };
+    await runSequence(initial, ops, ctx);
+  });
+  const details = await fc.check(prop, { seed, numRuns, verbose, endOnFailure: false });
+  return { details, runs };
+}
+
+module.exports = { runApiFuzz, stats, withTimeout, PropertyFailure, CALLBACK_NAMES, FLUSH_NAMES };

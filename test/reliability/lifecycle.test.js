@@ -1,0 +1,299 @@
+'use strict';
+// Lifecycle edge cases for all four codec classes: close()/reset() racing pending flushes and
+// output delivery, re-entrant calls from callbacks, abandoned codecs and frames, process.exit()
+// with queued work, codecs in terminated worker_threads, many concurrent decoders.
+// (ImageDecoder: add it to CLASSES below once it exists.)
+const test = require('node:test');
+const assert = require('node:assert/strict');
+const { spawnSync } = require('node:child_process');
+const fs = require('node:fs');
+const {
+  VideoEncoder, VideoDecoder, AudioEncoder, AudioDecoder,
+} = require('../..');
+const { makeFrame, tick } = require('../helpers');
+const { streams, audioData } = require('../fuzz/streams');
+
+const LIB = JSON.stringify(require.resolve('../..'));
+const HELPERS = JSON.stringify(require.resolve('../helpers'));
+const HAS_PROC = fs.existsSync('/proc/self/task');
+
+function run(script, { args = ['--expose-gc'], timeout = 60_000 } = {}) {
+  return spawnSync(process.execPath, [...args, '-e', script], { encoding: 'utf8', timeout });
+}
+
+// One "fill the queue" helper per class: returns a codec with queued work and its output log.
+const CLASSES = {
+  async VideoEncoder() {
+    const log = { out: 0, errors: [] };
+    const c = new VideoEncoder({ output: () => { log.out++; if (log.hook) log.hook(); }, error: (e) => log.errors.push(e) });
+    c.configure({ codec: 'avc1.42001f', width: 160, height: 120 });
+    for (let i = 0; i < 30; i++) { const f = makeFrame(160, 120, i); c.encode(f); f.close(); }
+    return { c, log, size: () => c.encodeQueueSize };
+  },
+  async VideoDecoder() {
+    const s = await streams();
+    const log = { out: 0, errors: [] };
+    const c = new VideoDecoder({ output: (f) => { log.out++; f.close(); if (log.hook) log.hook(); }, error: (e) => log.errors.push(e) });
+    c.configure(s.video['h264-avc'].decoderConfig);
+    for (let r = 0; r < 3; r++) for (const ch of s.video['h264-avc'].chunks) c.decode(ch);
+    return { c, log, size: () => c.decodeQueueSize };
+  },
+  async AudioEncoder() {
+    const log = { out: 0, errors: [] };
+    const c = new AudioEncoder({ output: () => { log.out++; if (log.hook) log.hook(); }, error: (e) => log.errors.push(e) });
+    c.configure({ codec: 'opus', sampleRate: 48000, numberOfChannels: 2 });
+    for (let i = 0; i < 40; i++) { const a = audioData(48000, 2, 960, i * 960); c.encode(a); a.close(); }
+    return { c, log, size: () => c.encodeQueueSize };
+  },
+  async AudioDecoder() {
+    const s = await streams();
+    const log = { out: 0, errors: [] };
+    const c = new AudioDecoder({ output: (a) => { log.out++; a.close(); if (log.hook) log.hook(); }, error: (e) => log.errors.push(e) });
+    c.configure(s.audio.aac.decoderConfig);
+    for (let r = 0; r < 3; r++) for (const ch of s.audio.aac.chunks) c.decode(ch);
+    return { c, log, size: () => c.decodeQueueSize };
+  },
+};
+
+for (const [name, fill] of Object.entries(CLASSES)) {
+  for (const how of ['close', 'reset']) {
+    test(`${name}: ${how}() while a flush is pending → AbortError, queue 0, silence`, async () => {
+      const { c, log, size } = await fill();
+      const p1 = c.flush();
+      const p2 = c.flush();
+      c[how]();
+      assert.equal(c.state, how === 'close' ? 'closed' : 'unconfigured');
+      assert.equal(size(), 0);
+      for (const p of [p1, p2]) await assert.rejects(p, (e) => e instanceof DOMException && e.name === 'AbortError');
+      const seen = log.out;
+      await tick(50);
+      assert.equal(log.out, seen, `outputs after ${how}()`);
+      assert.deepEqual(log.errors, []);
+      if (how === 'reset') c.close();
+    });
+  }
+
+  test(`${name}: close() / reset() from inside the output callback`, async () => {
+    for (const how of ['close', 'reset']) {
+      const { c, log } = await fill();
+      let threw = null;
+      let stateInside = null;
+      let outsAtCall = -1;
+      log.hook = () => {
+        log.hook = null;
+        outsAtCall = log.out;
+        try { c[how](); } catch (e) { threw = e; }
+        stateInside = c.state;
+      };
+      const p = c.flush();
+      await assert.rejects(p, (e) => e instanceof DOMException && e.name === 'AbortError');
+      assert.equal(threw, null);
+      assert.equal(stateInside, how === 'close' ? 'closed' : 'unconfigured');
+      await tick(30);
+      assert.equal(log.out, outsAtCall, 'no outputs after the re-entrant call');
+      assert.deepEqual(log.errors, []);
+      if (how === 'reset') c.close();
+    }
+  });
+}
+
+test('re-entrant calls inside callbacks: close in output, reset+reconfigure in output, close in error', async () => {
+  // close() inside the first output: no further outputs, the flush rejects with AbortError.
+  {
+    let outs = 0;
+    const enc = new VideoEncoder({
+      output: () => { outs++; if (outs === 1) enc.close(); },
+      error: assert.fail,
+    });
+    enc.configure({ codec: 'vp8', width: 64, height: 48, latencyMode: 'realtime' });
+    for (let i = 0; i < 20; i++) { const f = makeFrame(64, 48, i); enc.encode(f); f.close(); }
+    await assert.rejects(enc.flush(), { name: 'AbortError' });
+    await tick(30);
+    assert.equal(outs, 1);
+    assert.equal(enc.state, 'closed');
+  }
+  // reset() + configure() + encode() inside an output callback: only new-configuration outputs follow.
+  {
+    const ts = [];
+    let switched = false;
+    const enc = new VideoEncoder({
+      output: (c) => {
+        ts.push(c.timestamp);
+        if (!switched) {
+          switched = true;
+          enc.reset();
+          enc.configure({ codec: 'vp8', width: 32, height: 32, latencyMode: 'realtime' });
+          for (let i = 0; i < 3; i++) { const f = makeFrame(32, 32, i, { timestamp: 1e9 + i }); enc.encode(f); f.close(); }
+        }
+      },
+      error: assert.fail,
+    });
+    enc.configure({ codec: 'vp8', width: 64, height: 48, latencyMode: 'realtime' });
+    for (let i = 0; i < 10; i++) { const f = makeFrame(64, 48, i, { timestamp: i }); enc.encode(f); f.close(); }
+    while (!switched) await tick(1);
+    await enc.flush();
+    assert.equal(ts[0], 0);
+    assert.deepEqual(ts.slice(1), [1e9, 1e9 + 1, 1e9 + 2]);
+    enc.close();
+  }
+  // Inside the error callback the codec is already closed: close()/reset() throw InvalidStateError,
+  // flush() rejects, configure() throws; nothing crashes.
+  {
+    const seen = [];
+    const dec = new VideoDecoder({
+      output: () => {},
+      error: (e) => {
+        seen.push(e.name);
+        for (const m of ['close', 'reset']) {
+          try { dec[m](); seen.push(`${m}:ok`); } catch (x) { seen.push(`${m}:${x.name}`); }
+        }
+        try { dec.configure({ codec: 'vp8' }); } catch (x) { seen.push(`configure:${x.name}`); }
+        dec.flush().catch((x) => seen.push(`flush:${x.name}`));
+      },
+    });
+    dec.configure({ codec: 'vp8' });
+    dec.decode(new (require('../..').EncodedVideoChunk)({ type: 'key', timestamp: 0, data: new Uint8Array(500).fill(7) }));
+    await assert.rejects(dec.flush(), { name: 'EncodingError' });
+    await tick(10);
+    assert.deepEqual(seen, ['EncodingError', 'close:InvalidStateError', 'reset:InvalidStateError', 'configure:InvalidStateError', 'flush:InvalidStateError']);
+  }
+});
+
+const THREADS = `() => require('fs').readdirSync('/proc/self/task').length`;
+
+test('codecs and frames dropped without close(), then gc(): threads return to baseline, clean exit', { skip: !HAS_PROC }, (t) => {
+  const r = run(`
+    const W = require(${LIB});
+    const { makeFrame } = require(${HELPERS});
+    const threads = ${THREADS};
+    const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+    function settle() { return (async () => { for (let i = 0; i < 30; i++) { gc(); await sleep(50); } })(); }
+    function churn(i) {
+      const ve = new W.VideoEncoder({ output: (c) => {}, error: () => {} });
+      ve.configure({ codec: ['vp8', 'avc1.42001f', 'vp09.00.10.08'][i % 3], width: 64, height: 48 });
+      for (let k = 0; k < 3; k++) ve.encode(makeFrame(64, 48, k)); // frames never closed
+      if (i % 2) ve.flush().catch(() => {});
+      const vd = new W.VideoDecoder({ output: (f) => {}, error: () => {} }); // outputs never closed
+      vd.configure({ codec: 'vp8' });
+      const ae = new W.AudioEncoder({ output: () => {}, error: () => {} });
+      ae.configure({ codec: 'opus', sampleRate: 48000, numberOfChannels: 2 });
+      ae.encode(new W.AudioData({ format: 'f32-planar', sampleRate: 48000, numberOfFrames: 960, numberOfChannels: 2, timestamp: 0, data: new Float32Array(1920) }));
+      const ad = new W.AudioDecoder({ output: () => {}, error: () => {} });
+      ad.configure({ codec: 'opus', sampleRate: 48000, numberOfChannels: 2 });
+      makeFrame(64, 48, i).clone(); // orphan frames
+    }
+    (async () => {
+      churn(0); await settle();
+      const base = threads();
+      for (let i = 0; i < 60; i++) churn(i);
+      const peak = threads();
+      await settle();
+      let now = threads();
+      for (let i = 0; i < 40 && now > base; i++) { await sleep(100); gc(); now = threads(); }
+      console.log(JSON.stringify({ base, peak, now }));
+    })();
+  `);
+  assert.equal(r.status, 0, r.stderr);
+  assert.equal(r.signal, null);
+  const m = JSON.parse(r.stdout.trim());
+  t.diagnostic(JSON.stringify(m));
+  assert.ok(m.peak > m.base, `codecs start threads (${JSON.stringify(m)})`);
+  assert.ok(m.now <= m.base + 2, `threads ${JSON.stringify(m)}`);
+});
+
+test('process.exit() with work queued (and from inside an output callback) exits 0 promptly', () => {
+  const scripts = [
+    `const W = require(${LIB}); const { makeFrame } = require(${HELPERS});
+     const e = new W.VideoEncoder({ output: () => {}, error: () => {} });
+     e.configure({ codec: 'avc1.42001f', width: 640, height: 480 });
+     for (let i = 0; i < 60; i++) e.encode(makeFrame(640, 480, i));
+     e.flush();
+     const a = new W.AudioEncoder({ output: () => {}, error: () => {} });
+     a.configure({ codec: 'opus', sampleRate: 48000, numberOfChannels: 2 });
+     for (let i = 0; i < 50; i++) a.encode(new W.AudioData({ format: 'f32-planar', sampleRate: 48000, numberOfFrames: 960, numberOfChannels: 2, timestamp: i * 20000, data: new Float32Array(1920) }));
+     setTimeout(() => process.exit(0), 20);`,
+    `const W = require(${LIB}); const { makeFrame } = require(${HELPERS});
+     const e = new W.VideoEncoder({ output: () => process.exit(0), error: () => {} });
+     e.configure({ codec: 'vp8', width: 320, height: 240 });
+     for (let i = 0; i < 100; i++) e.encode(makeFrame(320, 240, i));
+     e.flush();`,
+    `const W = require(${LIB}); const { makeFrame } = require(${HELPERS});
+     const e = new W.VideoEncoder({ output: () => {}, error: () => {} });
+     e.configure({ codec: 'av01.0.04M.08', width: 320, height: 240 });
+     for (let i = 0; i < 30; i++) e.encode(makeFrame(320, 240, i));
+     process.exit(0);`,
+  ];
+  for (const s of scripts) {
+    const t0 = Date.now();
+    const r = run(s, { args: [], timeout: 20_000 });
+    assert.equal(r.signal, null, `killed by ${r.signal}: ${r.stderr}`);
+    assert.equal(r.status, 0, r.stderr);
+    assert.ok(Date.now() - t0 < 10_000, `took ${Date.now() - t0} ms`);
+  }
+});
+
+test('worker_threads terminated mid-encode (720p, 8 times): main survives, threads return', { skip: !HAS_PROC }, (t) => {
+  const r = run(`
+    const { Worker } = require('worker_threads');
+    const threads = ${THREADS};
+    const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+    const src = \`
+      const { parentPort } = require('worker_threads');
+      const W = require(${LIB.replace(/\\/g, '\\\\')});
+      const { makeFrame } = require(${HELPERS.replace(/\\/g, '\\\\')});
+      const e = new W.VideoEncoder({ output: () => parentPort.postMessage('out'), error: () => {} });
+      e.configure({ codec: 'avc1.42001f', width: 1280, height: 720 });
+      const d = new W.VideoDecoder({ output: (f) => f.close(), error: () => {} });
+      d.configure({ codec: 'vp8' });
+      for (let i = 0; i < 40; i++) { const f = makeFrame(1280, 720, i); e.encode(f); f.close(); }
+      e.flush();
+      parentPort.postMessage('queued');
+    \`;
+    (async () => {
+      // Warm-up worker so the baseline includes Node's lazily created threads.
+      { const w = new Worker('1', { eval: true }); await new Promise((r) => w.on('exit', r)); }
+      await sleep(100);
+      const base = threads();
+      // Regression: terminating while a channel callback delivered outputs aborted the process
+      // (Neon panicked on a failed Node-API call, then failed to report it).
+      for (let i = 0; i < 8; i++) {
+        const w = new Worker(src, { eval: true });
+        await new Promise((resolve) => w.on('message', (m) => { if (m === 'queued' || m === 'out') resolve(); }));
+        await sleep((i * 13) % 60);
+        await w.terminate();
+      }
+      let now = threads();
+      for (let i = 0; i < 50 && now > base; i++) { await sleep(100); gc(); now = threads(); }
+      console.log(JSON.stringify({ base, now }));
+    })();
+  `, { timeout: 120_000 });
+  assert.equal(r.signal, null, `killed by ${r.signal}: ${r.stderr}`);
+  assert.equal(r.status, 0, r.stderr);
+  const m = JSON.parse(r.stdout.trim());
+  t.diagnostic(JSON.stringify(m));
+  assert.ok(m.now <= m.base + 2, `threads ${JSON.stringify(m)}`);
+});
+
+test('64 decoders decoding concurrently, then closed', async () => {
+  const s = await streams();
+  const names = Object.keys(s.video);
+  const decs = [];
+  const outs = new Array(64).fill(0);
+  const errors = [];
+  for (let i = 0; i < 64; i++) {
+    const st = s.video[names[i % names.length]];
+    const d = new VideoDecoder({ output: (f) => { outs[i]++; f.close(); }, error: (e) => errors.push(e) });
+    d.configure(st.decoderConfig);
+    for (const c of st.chunks) d.decode(c);
+    decs.push([d, st.chunks.length]);
+  }
+  await Promise.all(decs.map(([d]) => d.flush()));
+  assert.deepEqual(errors, []);
+  decs.forEach(([d, n], i) => assert.equal(outs[i], n, `decoder ${i}`));
+  // Again, closed while busy this time.
+  for (const [d] of decs) for (const c of s.video[names[0]].chunks) if (d.state === 'configured') d.decode(c);
+  for (const [d] of decs) d.close();
+  const seen = outs.reduce((a, b) => a + b, 0);
+  await tick(50);
+  assert.equal(outs.reduce((a, b) => a + b, 0), seen);
+});

@@ -1365,3 +1365,65 @@ fn alpha_keep_support() {
         }
     }
 }
+
+/// The alpha comes from the visible rect (offset into a larger coded frame) and from 10-bit
+/// alpha planes (I420AP10, reduced to 8 bits) too.
+#[test]
+fn alpha_keep_visible_rect_and_10bit_alpha() {
+    use codec_core::VideoPixelFormat as F;
+    let (cw, ch, ox, oy) = (W + 64, H + 32, 40u32, 18u32);
+    let crop = |t: u32| {
+        let mut f = FrameBuffer::new_zeroed(F::I420A, cw, ch).unwrap();
+        for p in 1..3 {
+            f.plane_mut(p).0.fill(128);
+        }
+        let (d, ds) = f.plane_mut(3);
+        for r in 0..H {
+            for c in 0..W {
+                d[(r + oy) as usize * ds + (c + ox) as usize] = alpha_value(W, H, c, r, t);
+            }
+        }
+        let mut i = input(f, t, false);
+        i.visible = Rect::new(ox, oy, W, H);
+        i
+    };
+    let ten_bit = |t: u32| {
+        let mut f = FrameBuffer::new_zeroed(F::I420AP10, W, H).unwrap();
+        for p in 1..3 {
+            for px in f.plane_mut(p).0.chunks_exact_mut(2) {
+                px.copy_from_slice(&512u16.to_le_bytes());
+            }
+        }
+        let (d, ds) = f.plane_mut(3);
+        for r in 0..H {
+            for c in 0..W {
+                let v = u16::from(alpha_value(W, H, c, r, t)) * 4;
+                let o = r as usize * ds + c as usize * 2;
+                d[o..o + 2].copy_from_slice(&v.to_le_bytes());
+            }
+        }
+        input(f, t, false)
+    };
+    for codec in ["vp8", "vp09.00.10.08"] {
+        let cfg = VideoEncoderConfig {
+            alpha: codec_core::AlphaOption::Keep,
+            ..enc_config(codec)
+        };
+        for (name, make) in [
+            ("visible rect", &crop as &dyn Fn(u32) -> VideoEncodeInput),
+            ("I420AP10", &ten_bit),
+        ] {
+            let chunks = encode_all(cfg.clone(), (0..5).map(make).collect());
+            let frames = decode_all(
+                chunks[0].decoder_config.clone().unwrap(),
+                &alpha_stream(&chunks),
+            );
+            assert_eq!(frames.len(), 5);
+            let worst = (0..5)
+                .map(|t| psnr_y(&alpha_as_y(W, H, t), &frames[t as usize].frame))
+                .fold(f64::MAX, f64::min);
+            println!("{codec} alpha keep, {name}: alpha min PSNR {worst:.2} dB");
+            assert!(worst > 35.0, "{codec} {name}: alpha PSNR {worst}");
+        }
+    }
+}

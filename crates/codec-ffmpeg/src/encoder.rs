@@ -668,6 +668,13 @@ impl Session {
     ) -> Result<Self, CodecError> {
         let family = resolved.entry.family;
         let (w, h) = (cfg.width, cfg.height);
+        // With alpha, a configured bitrate is split as in Chromium: 3/4 for the colour
+        // encoder, 1/4 for the alpha encoder.
+        let keep = cfg.alpha == AlphaOption::Keep;
+        let share = |num: u64| VideoEncoderConfig {
+            bitrate: cfg.bitrate.map(|b| (b / 4 * num).max(1)),
+            ..cfg.clone()
+        };
         let Opened {
             enc,
             layers,
@@ -675,9 +682,15 @@ impl Session {
             qp,
             pix,
             display: (dw, dh),
-        } = open_encoder(cfg, resolved, qp, &color, false)?;
-        let alpha = if cfg.alpha == AlphaOption::Keep {
-            Some(open_encoder(cfg, resolved, Some(qp), &color, true)?.enc)
+        } = open_encoder(
+            &if keep { share(3) } else { cfg.clone() },
+            resolved,
+            qp,
+            &color,
+            false,
+        )?;
+        let alpha = if keep {
+            Some(open_encoder(&share(1), resolved, Some(qp), &color, true)?.enc)
         } else {
             None
         };

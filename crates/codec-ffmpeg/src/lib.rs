@@ -50,8 +50,9 @@
 //!   encoder produced one, and with `L1T2`/`L1T3` it gets the same layer ids and reference
 //!   flags, so its layer subsets decode on their own too. Alpha comes from the `*A` formats'
 //!   alpha plane (10/12-bit reduced to 8) or RGBA/BGRA's 4th channel, scaled like the colour
-//!   planes; frames without alpha are opaque (255). The alpha stream has the same bitrate
-//!   settings, so it adds to the configured bitrate (typically 20–30 % more bytes).
+//!   planes; frames without alpha are opaque (255). A configured bitrate is split as in
+//!   Chromium: 3/4 for the colour encoder, 1/4 for the alpha encoder (other settings are the
+//!   same). Unlike Chromium (which refuses `scalabilityMode` with alpha), `L1T2`/`L1T3` work.
 //!   FFmpeg's own libvpx alpha mode (yuva420p input) is not used: its codec controls (speed,
 //!   row-mt, temporal layer ids) reach only the colour encoder, and it cannot sync key frames.
 //! * `prefer-hardware`, `alpha: "keep"` for H.264, HEVC, AV1 and VP9 profile 2, and any other

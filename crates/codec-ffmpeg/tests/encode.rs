@@ -1427,3 +1427,42 @@ fn alpha_keep_visible_rect_and_10bit_alpha() {
         }
     }
 }
+
+/// With alpha the configured bitrate is split 3/4 colour, 1/4 alpha (as in Chromium), so the
+/// chunks and their side data together stay near the target.
+#[test]
+fn alpha_keep_bitrate_is_shared() {
+    for codec in ["vp8", "vp09.00.10.08"] {
+        let target = 200_000u64;
+        let cfg = VideoEncoderConfig {
+            alpha: codec_core::AlphaOption::Keep,
+            bitrate: Some(target),
+            bitrate_mode: BitrateMode::Constant,
+            ..enc_config(codec)
+        };
+        let n = 60u32;
+        let chunks = encode_all(
+            cfg,
+            (0..n)
+                .map(|t| input(i420a_pattern(W, H, t), t, false))
+                .collect(),
+        );
+        // The first (key) chunk is left out: a two-second clip is dominated by it.
+        let colour: usize = chunks[1..].iter().map(|c| c.data.len() * 8).sum();
+        let alpha: usize = chunks[1..]
+            .iter()
+            .map(|c| c.alpha_side_data.as_ref().unwrap().len() * 8)
+            .sum();
+        let secs = f64::from(n - 1) / 30.0;
+        let (ck, ak) = (colour as f64 / secs / 1e3, alpha as f64 / secs / 1e3);
+        println!(
+            "{codec} alpha keep CBR {} kbit/s: colour {ck:.0} + alpha {ak:.0} kbit/s",
+            target / 1000
+        );
+        assert!(
+            ck + ak < 1.25 * target as f64 / 1e3,
+            "{codec}: {ck:.0} + {ak:.0} kbit/s for a {} kbit/s target",
+            target / 1000
+        );
+    }
+}

@@ -1466,3 +1466,69 @@ fn alpha_keep_bitrate_is_shared() {
         );
     }
 }
+
+/// flush() reopens both encoders: the next chunk and its alpha are key frames, and the alpha
+/// stream decodes across the flush. Every chunk of the quantizer-mode reopen has alpha too.
+#[test]
+fn alpha_keep_across_flush_and_quantizer_reopen() {
+    for codec in ["vp8", "vp09.00.10.08"] {
+        let cfg = VideoEncoderConfig {
+            alpha: codec_core::AlphaOption::Keep,
+            ..enc_config(codec)
+        };
+        let mut enc = VideoEncoderBackend::default();
+        let mut chunks = Vec::new();
+        let cancel = Cancel::never();
+        enc.configure(cfg, &mut |c| chunks.push(c)).unwrap();
+        for t in 0..6u32 {
+            enc.process(input(i420a_pattern(W, H, t), t, false), &cancel, &mut |c| {
+                chunks.push(c)
+            })
+            .unwrap();
+            if t == 2 {
+                enc.flush(&cancel, &mut |c| chunks.push(c)).unwrap();
+            }
+        }
+        enc.flush(&cancel, &mut |c| chunks.push(c)).unwrap();
+        assert_eq!(chunks.len(), 6);
+        let keys: Vec<bool> = chunks.iter().map(|c| c.key).collect();
+        assert_eq!(keys, [true, false, false, true, false, false], "{codec}");
+        for c in &chunks {
+            assert_eq!(
+                vpx_is_key(codec, c.alpha_side_data.as_ref().unwrap()),
+                c.key
+            );
+        }
+        let frames = decode_all(
+            chunks[0].decoder_config.clone().unwrap(),
+            &alpha_stream(&chunks),
+        );
+        assert_eq!(frames.len(), 6);
+        for (t, f) in frames.iter().enumerate() {
+            let p = psnr_y(&alpha_as_y(W, H, t as u32), &f.frame);
+            assert!(p > 35.0, "{codec} frame {t}: alpha PSNR {p}");
+        }
+
+        let q = VideoEncoderConfig {
+            alpha: codec_core::AlphaOption::Keep,
+            bitrate_mode: BitrateMode::Quantizer,
+            ..enc_config(codec)
+        };
+        let chunks = encode_all(
+            q,
+            (0..4u32)
+                .map(|t| VideoEncodeInput {
+                    quantizer: Some(if t < 2 { 20 } else { 40 }),
+                    ..input(i420a_pattern(W, H, t), t, false)
+                })
+                .collect(),
+        );
+        assert_eq!(chunks.len(), 4);
+        assert!(chunks.iter().all(|c| c.alpha_side_data.is_some()));
+        let frames = decode_all(
+            chunks[0].decoder_config.clone().unwrap(),
+            &alpha_stream(&chunks),
+        );
+        assert_eq!(frames.len(), 4);
+    }
+}

@@ -224,3 +224,91 @@ pub(crate) fn from_decoded_frame(
     }
     Ok((out, full))
 }
+
+/// Builds the alpha encoder's input (`alpha: "keep"`): a yuv420p `width`×`height` frame whose Y
+/// plane is the alpha of the `visible` rect of `buf` (scaled like the colour planes; 10- and
+/// 12-bit alpha reduced to 8 bits), U and V 128. Formats without alpha are opaque (255).
+pub(crate) fn to_alpha_frame(
+    buf: &FrameBuffer,
+    visible: Rect,
+    width: u32,
+    height: u32,
+    scaler: &mut ScalerCache,
+) -> Result<frame::Video, CodecError> {
+    buf.check_rect(visible)
+        .map_err(|e| CodecError::encoding(format!("bad visible rect: {}", e.message)))?;
+    let mut dst = alloc_frame(Pixel::YUV420P, width, height)?;
+    dst.data_mut(1).fill(128);
+    dst.data_mut(2).fill(128);
+    let fmt = buf.format();
+    if !fmt.has_alpha() {
+        dst.data_mut(0).fill(255);
+        return Ok(dst);
+    }
+    let same_size = visible.width == width && visible.height == height;
+    let mut gray = if same_size {
+        None
+    } else {
+        Some(alloc_frame(Pixel::GRAY8, visible.width, visible.height)?)
+    };
+    {
+        let target = gray.as_mut().unwrap_or(&mut dst);
+        let d_stride = target.stride(0);
+        let d = target.data_mut(0);
+        let (vx, vy, vw) = (
+            visible.x as usize,
+            visible.y as usize,
+            visible.width as usize,
+        );
+        for y in 0..visible.height as usize {
+            let row = d.get_mut(y * d_stride..y * d_stride + vw).ok_or_else(oob)?;
+            if fmt.is_rgb() {
+                // RGBA and BGRA: the 4th byte of each pixel.
+                let (s, s_stride) = buf.plane(0);
+                let so = (vy + y) * s_stride + vx * 4;
+                let src = s.get(so..so + vw * 4).ok_or_else(oob)?;
+                for (o, px) in row.iter_mut().zip(src.chunks_exact(4)) {
+                    *o = px[3];
+                }
+            } else {
+                // The *A formats: plane 3, full resolution.
+                let (s, s_stride) = buf.plane(3);
+                let bits = fmt.bit_depth();
+                if bits == 8 {
+                    let so = (vy + y) * s_stride + vx;
+                    row.copy_from_slice(s.get(so..so + vw).ok_or_else(oob)?);
+                } else {
+                    let so = (vy + y) * s_stride + vx * 2;
+                    let src = s.get(so..so + vw * 2).ok_or_else(oob)?;
+                    let shift = bits - 8;
+                    let max = (1u32 << bits) - 1;
+                    for (o, v) in row.iter_mut().zip(src.chunks_exact(2)) {
+                        let v = u32::from(u16::from_le_bytes([v[0], v[1]])).min(max);
+                        *o = ((v + (1 << (shift - 1))) >> shift).min(255) as u8;
+                    }
+                }
+            }
+        }
+    }
+    if let Some(gray) = gray {
+        let mut scaled = alloc_frame(Pixel::GRAY8, width, height)?;
+        scaler
+            .get(
+                (Pixel::GRAY8, visible.width, visible.height),
+                (Pixel::GRAY8, width, height),
+            )?
+            .run(&gray, &mut scaled)
+            .map_err(|e| crate::av_error("scaling alpha failed", e))?;
+        let (s_stride, d_stride) = (scaled.stride(0), dst.stride(0));
+        let w = width as usize;
+        let s = scaled.data(0);
+        let d = dst.data_mut(0);
+        for y in 0..height as usize {
+            let from = s.get(y * s_stride..y * s_stride + w).ok_or_else(oob)?;
+            d.get_mut(y * d_stride..y * d_stride + w)
+                .ok_or_else(oob)?
+                .copy_from_slice(from);
+        }
+    }
+    Ok(dst)
+}

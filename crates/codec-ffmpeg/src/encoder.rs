@@ -54,6 +54,9 @@ pub struct EncodedVideoOutput {
     /// `metadata.svc.temporalLayerId`: present when the `scalabilityMode` has several temporal
     /// layers (`L1T2`, `L1T3`).
     pub temporal_layer_id: Option<u32>,
+    /// `metadata.alphaSideData` (`alpha: "keep"`): the alpha encoder's packet for this frame, a
+    /// VP8/VP9 frame whose Y plane is the alpha plane.
+    pub alpha_side_data: Option<Vec<u8>>,
 }
 
 /// Default frame rate when the config has none.
@@ -71,8 +74,16 @@ fn check(cfg: &VideoEncoderConfig) -> Result<Resolved, CodecError> {
     cfg.validate()?;
     let r = codecs::resolve(&cfg.codec)?;
     codecs::check_hardware(cfg.hardware_acceleration)?;
-    if cfg.alpha == AlphaOption::Keep {
-        return Err(CodecError::not_supported("encoding alpha is not supported"));
+    // Alpha as Chromium encodes it: a second libvpx encoder for the alpha plane, whose
+    // packets are the chunks' alphaSideData. 8-bit only.
+    match (cfg.alpha, r.entry.family, r.bit_depth) {
+        (AlphaOption::Discard, _, _) | (AlphaOption::Keep, Family::Vp8 | Family::Vp9, 8) => {}
+        (AlphaOption::Keep, _, _) => {
+            return Err(CodecError::not_supported(format!(
+                "alpha \"keep\" is not supported for {} (VP8 and 8-bit VP9 only)",
+                cfg.codec
+            )))
+        }
     }
     match (cfg.scalability_mode.as_deref(), r.entry.family) {
         (None | Some("L1T1"), _) => {}
@@ -395,6 +406,257 @@ struct Session {
     pix: Pixel,
     /// The colour space the bitstream signals (every member set).
     color: VideoColorSpace,
+    /// `alpha: "keep"`: the second encoder (same codec and settings) whose input is a 4:2:0
+    /// picture with the alpha plane as Y (U and V 128); its packets become `alphaSideData`.
+    alpha: Option<ffmpeg::encoder::video::Encoder>,
+    /// pts → alpha packet bytes not yet attached to their colour chunk.
+    alpha_packets: BTreeMap<i64, Vec<u8>>,
+    /// Scales the alpha plane when the visible rect differs from the configured size.
+    alpha_scaler: ScalerCache,
+}
+
+/// What [`open_encoder`] decided besides the opened encoder.
+struct Opened {
+    enc: ffmpeg::encoder::video::Encoder,
+    layers: Option<TemporalLayers>,
+    gop: u32,
+    qp: u32,
+    pix: Pixel,
+    display: (u32, u32),
+}
+
+/// Creates, configures and opens one FFmpeg encoder for `cfg`. `alpha_stream`: the second
+/// libvpx encoder of `alpha: "keep"` (8-bit input, and no key frames of its own: every one is
+/// forced by `encode`, after the colour encoder's, so that both streams key on the same frames).
+fn open_encoder(
+    cfg: &VideoEncoderConfig,
+    resolved: Resolved,
+    qp: Option<u32>,
+    color: &VideoColorSpace,
+    alpha_stream: bool,
+) -> Result<Opened, CodecError> {
+    let family = resolved.entry.family;
+    let codec = codecs::has_encoder(resolved.entry.encoder)?;
+    let mut v = codec::Context::new_with_codec(codec)
+        .encoder()
+        .video()
+        .map_err(|e| av_error("cannot create encoder", e))?;
+    let (w, h) = (cfg.width, cfg.height);
+    let rate = framerate(cfg);
+    let fps = f64::from(rate);
+    v.set_width(w);
+    v.set_height(h);
+    let pix = if resolved.bit_depth == 10 && !alpha_stream {
+        Pixel::YUV420P10LE
+    } else {
+        Pixel::YUV420P
+    };
+    v.set_format(pix);
+    v.set_frame_rate(Some(rate));
+    v.set_time_base(rate.invert());
+    v.set_max_b_frames(0);
+    // A key frame at least every 10 s (and never within the first 300 frames) unless asked.
+    let gop = ((fps * 10.0).round() as u32).max(300);
+    let layers = temporal_layers(cfg);
+    // With temporal layers the periodic key frames are forced by `encode` instead: a key
+    // frame the encoder places itself would not restart the layer pattern, so it could
+    // land on an upper layer that a base-layer-only decoder never sees.
+    v.set_gop(if layers.is_some() || alpha_stream {
+        i32::MAX as u32
+    } else {
+        gop
+    });
+    set_color(&mut v, color);
+    let (dw, dh) = (
+        cfg.display_width.unwrap_or(w),
+        cfg.display_height.unwrap_or(h),
+    );
+    if (dw, dh) != (w, h) {
+        // sample aspect ratio = (dw / dh) / (w / h)
+        let (n, d) = (dw.saturating_mul(h), dh.saturating_mul(w));
+        let g = gcd(n, d);
+        v.set_aspect_ratio(Rational::new((n / g) as i32, (d / g) as i32));
+    }
+    let threads = match family {
+        Family::H264 | Family::H265 => 0, // x264/x265 pick their own thread counts
+        Family::Vp8 | Family::Vp9 | Family::Av1 => available_threads().min(4),
+    };
+    v.set_threading(codec::threading::Config {
+        count: threads,
+        ..Default::default()
+    });
+
+    let realtime = cfg.latency_mode == LatencyMode::Realtime;
+    // contentHint "text": libvpx-vp9 and libaom have a screen-content mode (palette and
+    // intra block copy tools, sharper edges). "motion", "detail" and unknown hints change
+    // nothing (a hint never causes rejection).
+    let text = cfg.content_hint.as_deref() == Some("text");
+    let mut opts = Dictionary::new();
+    let bitrate = cfg.bitrate.filter(|b| *b > 0);
+    let qp = match family {
+        Family::H264 | Family::H265 => qp.unwrap_or(DEFAULT_QP_H264).min(51),
+        Family::Vp8 | Family::Vp9 | Family::Av1 => qp.unwrap_or(DEFAULT_Q_VP8).min(63),
+    };
+    match family {
+        Family::H264 => {
+            let avc = resolved
+                .avc
+                .ok_or_else(|| CodecError::encoding("missing avc parameters"))?;
+            // x264 treats `profile` as a ceiling: ultrafast turns CABAC off, which turns a
+            // Main/High request into Constrained Baseline. Realtime Main/High use superfast.
+            let preset = match (realtime, avc.profile_idc) {
+                (true, 66) => "ultrafast",
+                (true, _) => "superfast",
+                (false, _) => "veryfast",
+            };
+            opts.set("preset", preset);
+            if realtime {
+                opts.set("tune", "zerolatency");
+            }
+            opts.set("profile", avc.profile_name().unwrap_or("high"));
+            opts.set("level", &avc.level_name());
+            opts.set("forced-idr", "1");
+            opts.set("x264-params", "scenecut=0");
+            match cfg.bitrate_mode {
+                BitrateMode::Quantizer => opts.set("qp", &qp.to_string()),
+                BitrateMode::Constant => {
+                    let b = bitrate.unwrap_or_else(|| default_bitrate(cfg, fps));
+                    v.set_bit_rate(b as usize);
+                    v.set_max_bit_rate(b as usize);
+                    opts.set("bufsize", &b.to_string());
+                }
+                BitrateMode::Variable => match bitrate {
+                    Some(b) => v.set_bit_rate(b as usize),
+                    None => opts.set("crf", DEFAULT_CRF),
+                },
+            }
+            if cfg.avc_format == AvcBitstreamFormat::Avc {
+                v.set_flags(codec::Flags::GLOBAL_HEADER);
+            }
+        }
+        Family::H265 => {
+            let hevc = resolved
+                .hevc
+                .ok_or_else(|| CodecError::encoding("missing hevc parameters"))?;
+            opts.set("preset", if realtime { "ultrafast" } else { "veryfast" });
+            if realtime {
+                opts.set("tune", "zerolatency");
+            }
+            opts.set(
+                "profile",
+                if hevc.profile_idc == 2 {
+                    "main10"
+                } else {
+                    "main"
+                },
+            );
+            opts.set("forced-idr", "1");
+            // No B-frames (chunks in input order), closed GOPs (every key chunk is an IDR),
+            // key frames only on request or at the GOP limit, no version SEI, no stderr
+            // output.
+            let mut params = "log-level=none:info=0:bframes=0:scenecut=0:open-gop=0".to_string();
+            // The codec string's level and tier (level-idc takes 10 × level). x265 refuses
+            // a level with constant QP ("no bitrate guarantee"), so quantizer mode lets x265
+            // pick the level from the frame size.
+            if cfg.bitrate_mode != BitrateMode::Quantizer {
+                params.push_str(&format!(
+                    ":level-idc={}:high-tier={}",
+                    hevc.level_idc / 3,
+                    u8::from(hevc.high_tier)
+                ));
+            }
+            opts.set("x265-params", &params);
+            match cfg.bitrate_mode {
+                BitrateMode::Quantizer => opts.set("qp", &qp.to_string()),
+                BitrateMode::Constant => {
+                    let b = bitrate.unwrap_or_else(|| default_bitrate(cfg, fps));
+                    v.set_bit_rate(b as usize);
+                    v.set_max_bit_rate(b as usize);
+                    opts.set("bufsize", &b.to_string());
+                }
+                BitrateMode::Variable => match bitrate {
+                    Some(b) => v.set_bit_rate(b as usize),
+                    None => opts.set("crf", DEFAULT_CRF_HEVC),
+                },
+            }
+            if cfg.hevc_format == HevcBitstreamFormat::Hevc {
+                v.set_flags(codec::Flags::GLOBAL_HEADER);
+            }
+        }
+        Family::Vp8 => {
+            opts.set("deadline", if realtime { "realtime" } else { "good" });
+            // A negative cpu-used is a fixed speed; a positive one in realtime mode lets
+            // libvpx trade speed against wall-clock time (unpredictable). -6 is WebRTC's
+            // desktop VP8 setting. In "good" mode cpu-used 8 is a fixed speed, about twice as fast
+            // as 4 at 720p.
+            opts.set("cpu-used", if realtime { "-6" } else { "8" });
+            opts.set("lag-in-frames", "0");
+            opts.set("auto-alt-ref", "0");
+            vpx_rate_control(&mut v, &mut opts, cfg, bitrate, fps, qp, cfg.bitrate_mode);
+            vpx_temporal_layers(&mut opts, layers, cfg, bitrate, fps);
+        }
+        Family::Vp9 => {
+            opts.set("deadline", if realtime { "realtime" } else { "good" });
+            // VP9 uses |cpu-used| as a fixed speed in every mode (no wall-clock adaptation
+            // as in VP8 realtime). 8 is libvpx's fastest realtime speed; in "good" mode
+            // speeds above 5 behave like 5.
+            opts.set("cpu-used", if realtime { "8" } else { "5" });
+            opts.set("row-mt", "1");
+            if text {
+                opts.set("tune-content", "screen");
+            }
+            // No look-ahead and no alt-ref: one chunk per frame, no hidden frames
+            // (superframes).
+            opts.set("lag-in-frames", "0");
+            opts.set("auto-alt-ref", "0");
+            // libvpx's VP9 SVC rate control is built for CBR: in VBR mode with temporal
+            // layers it overshot the target about fourfold (720p, 2 Mbit/s → 8 Mbit/s).
+            let mode = match (layers, cfg.bitrate_mode) {
+                (Some(_), BitrateMode::Variable) => BitrateMode::Constant,
+                (_, m) => m,
+            };
+            vpx_rate_control(&mut v, &mut opts, cfg, bitrate, fps, qp, mode);
+            vpx_temporal_layers(&mut opts, layers, cfg, bitrate, fps);
+            if layers.is_some() {
+                // Without error resilience a VP9 base-layer-only decode fails within a
+                // few frames (the frame contexts still chain through upper-layer frames).
+                opts.set("error-resilient", "1");
+            }
+        }
+        Family::Av1 => {
+            // Always libaom's realtime usage: in "good" usage with lag-in-frames 0, libaom
+            // 3.6 turns a forced key frame into two consecutive key frames (n and n+1), which
+            // breaks exact key-frame placement. Quality mode uses a slower realtime speed.
+            // FFmpeg 5.1 caps cpu-used at 8.
+            opts.set("usage", "realtime");
+            opts.set("cpu-used", if realtime { "8" } else { "6" });
+            opts.set("row-mt", "1");
+            if text {
+                opts.set("aom-params", "tune-content=screen");
+            }
+            opts.set("lag-in-frames", "0");
+            // Low-overhead OBUs with the sequence header in-band on key frames: no
+            // GLOBAL_HEADER flag, so FFmpeg produces no av1C extradata (WebCodecs AV1 has
+            // no description).
+            vpx_rate_control(&mut v, &mut opts, cfg, bitrate, fps, qp, cfg.bitrate_mode);
+        }
+    }
+    if alpha_stream {
+        // libvpx turns automatic key frames (VP8 also places them at scene cuts) off when
+        // kf_min_dist == kf_max_dist, which FFmpeg sets when keyint_min == gop.
+        opts.set("keyint_min", &(i32::MAX).to_string());
+    }
+    let enc = v
+        .open_with(opts)
+        .map_err(|e| av_error("cannot open encoder", e))?;
+    Ok(Opened {
+        enc,
+        layers,
+        gop,
+        qp,
+        pix,
+        display: (dw, dh),
+    })
 }
 
 impl Session {
@@ -405,215 +667,33 @@ impl Session {
         color: VideoColorSpace,
     ) -> Result<Self, CodecError> {
         let family = resolved.entry.family;
-        let codec = codecs::has_encoder(resolved.entry.encoder)?;
-        let mut v = codec::Context::new_with_codec(codec)
-            .encoder()
-            .video()
-            .map_err(|e| av_error("cannot create encoder", e))?;
         let (w, h) = (cfg.width, cfg.height);
-        let rate = framerate(cfg);
-        let fps = f64::from(rate);
-        v.set_width(w);
-        v.set_height(h);
-        let pix = if resolved.bit_depth == 10 {
-            Pixel::YUV420P10LE
+        // With alpha, a configured bitrate is split as in Chromium: 3/4 for the colour
+        // encoder, 1/4 for the alpha encoder.
+        let keep = cfg.alpha == AlphaOption::Keep;
+        let share = |num: u64| VideoEncoderConfig {
+            bitrate: cfg.bitrate.map(|b| (b / 4 * num).max(1)),
+            ..cfg.clone()
+        };
+        let Opened {
+            enc,
+            layers,
+            gop,
+            qp,
+            pix,
+            display: (dw, dh),
+        } = open_encoder(
+            &if keep { share(3) } else { cfg.clone() },
+            resolved,
+            qp,
+            &color,
+            false,
+        )?;
+        let alpha = if keep {
+            Some(open_encoder(&share(1), resolved, Some(qp), &color, true)?.enc)
         } else {
-            Pixel::YUV420P
+            None
         };
-        v.set_format(pix);
-        v.set_frame_rate(Some(rate));
-        v.set_time_base(rate.invert());
-        v.set_max_b_frames(0);
-        // A key frame at least every 10 s (and never within the first 300 frames) unless asked.
-        let gop = ((fps * 10.0).round() as u32).max(300);
-        let layers = temporal_layers(cfg);
-        // With temporal layers the periodic key frames are forced by `encode` instead: a key
-        // frame the encoder places itself would not restart the layer pattern, so it could
-        // land on an upper layer that a base-layer-only decoder never sees.
-        v.set_gop(if layers.is_some() {
-            i32::MAX as u32
-        } else {
-            gop
-        });
-        set_color(&mut v, &color);
-        let (dw, dh) = (
-            cfg.display_width.unwrap_or(w),
-            cfg.display_height.unwrap_or(h),
-        );
-        if (dw, dh) != (w, h) {
-            // sample aspect ratio = (dw / dh) / (w / h)
-            let (n, d) = (dw.saturating_mul(h), dh.saturating_mul(w));
-            let g = gcd(n, d);
-            v.set_aspect_ratio(Rational::new((n / g) as i32, (d / g) as i32));
-        }
-        let threads = match family {
-            Family::H264 | Family::H265 => 0, // x264/x265 pick their own thread counts
-            Family::Vp8 | Family::Vp9 | Family::Av1 => available_threads().min(4),
-        };
-        v.set_threading(codec::threading::Config {
-            count: threads,
-            ..Default::default()
-        });
-
-        let realtime = cfg.latency_mode == LatencyMode::Realtime;
-        // contentHint "text": libvpx-vp9 and libaom have a screen-content mode (palette and
-        // intra block copy tools, sharper edges). "motion", "detail" and unknown hints change
-        // nothing (a hint never causes rejection).
-        let text = cfg.content_hint.as_deref() == Some("text");
-        let mut opts = Dictionary::new();
-        let bitrate = cfg.bitrate.filter(|b| *b > 0);
-        let qp = match family {
-            Family::H264 | Family::H265 => qp.unwrap_or(DEFAULT_QP_H264).min(51),
-            Family::Vp8 | Family::Vp9 | Family::Av1 => qp.unwrap_or(DEFAULT_Q_VP8).min(63),
-        };
-        match family {
-            Family::H264 => {
-                let avc = resolved
-                    .avc
-                    .ok_or_else(|| CodecError::encoding("missing avc parameters"))?;
-                // x264 treats `profile` as a ceiling: ultrafast turns CABAC off, which turns a
-                // Main/High request into Constrained Baseline. Realtime Main/High use superfast.
-                let preset = match (realtime, avc.profile_idc) {
-                    (true, 66) => "ultrafast",
-                    (true, _) => "superfast",
-                    (false, _) => "veryfast",
-                };
-                opts.set("preset", preset);
-                if realtime {
-                    opts.set("tune", "zerolatency");
-                }
-                opts.set("profile", avc.profile_name().unwrap_or("high"));
-                opts.set("level", &avc.level_name());
-                opts.set("forced-idr", "1");
-                opts.set("x264-params", "scenecut=0");
-                match cfg.bitrate_mode {
-                    BitrateMode::Quantizer => opts.set("qp", &qp.to_string()),
-                    BitrateMode::Constant => {
-                        let b = bitrate.unwrap_or_else(|| default_bitrate(cfg, fps));
-                        v.set_bit_rate(b as usize);
-                        v.set_max_bit_rate(b as usize);
-                        opts.set("bufsize", &b.to_string());
-                    }
-                    BitrateMode::Variable => match bitrate {
-                        Some(b) => v.set_bit_rate(b as usize),
-                        None => opts.set("crf", DEFAULT_CRF),
-                    },
-                }
-                if cfg.avc_format == AvcBitstreamFormat::Avc {
-                    v.set_flags(codec::Flags::GLOBAL_HEADER);
-                }
-            }
-            Family::H265 => {
-                let hevc = resolved
-                    .hevc
-                    .ok_or_else(|| CodecError::encoding("missing hevc parameters"))?;
-                opts.set("preset", if realtime { "ultrafast" } else { "veryfast" });
-                if realtime {
-                    opts.set("tune", "zerolatency");
-                }
-                opts.set(
-                    "profile",
-                    if hevc.profile_idc == 2 {
-                        "main10"
-                    } else {
-                        "main"
-                    },
-                );
-                opts.set("forced-idr", "1");
-                // No B-frames (chunks in input order), closed GOPs (every key chunk is an IDR),
-                // key frames only on request or at the GOP limit, no version SEI, no stderr
-                // output.
-                let mut params =
-                    "log-level=none:info=0:bframes=0:scenecut=0:open-gop=0".to_string();
-                // The codec string's level and tier (level-idc takes 10 × level). x265 refuses
-                // a level with constant QP ("no bitrate guarantee"), so quantizer mode lets x265
-                // pick the level from the frame size.
-                if cfg.bitrate_mode != BitrateMode::Quantizer {
-                    params.push_str(&format!(
-                        ":level-idc={}:high-tier={}",
-                        hevc.level_idc / 3,
-                        u8::from(hevc.high_tier)
-                    ));
-                }
-                opts.set("x265-params", &params);
-                match cfg.bitrate_mode {
-                    BitrateMode::Quantizer => opts.set("qp", &qp.to_string()),
-                    BitrateMode::Constant => {
-                        let b = bitrate.unwrap_or_else(|| default_bitrate(cfg, fps));
-                        v.set_bit_rate(b as usize);
-                        v.set_max_bit_rate(b as usize);
-                        opts.set("bufsize", &b.to_string());
-                    }
-                    BitrateMode::Variable => match bitrate {
-                        Some(b) => v.set_bit_rate(b as usize),
-                        None => opts.set("crf", DEFAULT_CRF_HEVC),
-                    },
-                }
-                if cfg.hevc_format == HevcBitstreamFormat::Hevc {
-                    v.set_flags(codec::Flags::GLOBAL_HEADER);
-                }
-            }
-            Family::Vp8 => {
-                opts.set("deadline", if realtime { "realtime" } else { "good" });
-                // A negative cpu-used is a fixed speed; a positive one in realtime mode lets
-                // libvpx trade speed against wall-clock time (unpredictable). -6 is WebRTC's
-                // desktop VP8 setting. In "good" mode cpu-used 8 is a fixed speed, about twice as fast
-                // as 4 at 720p.
-                opts.set("cpu-used", if realtime { "-6" } else { "8" });
-                opts.set("lag-in-frames", "0");
-                opts.set("auto-alt-ref", "0");
-                vpx_rate_control(&mut v, &mut opts, cfg, bitrate, fps, qp, cfg.bitrate_mode);
-                vpx_temporal_layers(&mut opts, layers, cfg, bitrate, fps);
-            }
-            Family::Vp9 => {
-                opts.set("deadline", if realtime { "realtime" } else { "good" });
-                // VP9 uses |cpu-used| as a fixed speed in every mode (no wall-clock adaptation
-                // as in VP8 realtime). 8 is libvpx's fastest realtime speed; in "good" mode
-                // speeds above 5 behave like 5.
-                opts.set("cpu-used", if realtime { "8" } else { "5" });
-                opts.set("row-mt", "1");
-                if text {
-                    opts.set("tune-content", "screen");
-                }
-                // No look-ahead and no alt-ref: one chunk per frame, no hidden frames
-                // (superframes).
-                opts.set("lag-in-frames", "0");
-                opts.set("auto-alt-ref", "0");
-                // libvpx's VP9 SVC rate control is built for CBR: in VBR mode with temporal
-                // layers it overshot the target about fourfold (720p, 2 Mbit/s → 8 Mbit/s).
-                let mode = match (layers, cfg.bitrate_mode) {
-                    (Some(_), BitrateMode::Variable) => BitrateMode::Constant,
-                    (_, m) => m,
-                };
-                vpx_rate_control(&mut v, &mut opts, cfg, bitrate, fps, qp, mode);
-                vpx_temporal_layers(&mut opts, layers, cfg, bitrate, fps);
-                if layers.is_some() {
-                    // Without error resilience a VP9 base-layer-only decode fails within a
-                    // few frames (the frame contexts still chain through upper-layer frames).
-                    opts.set("error-resilient", "1");
-                }
-            }
-            Family::Av1 => {
-                // Always libaom's realtime usage: in "good" usage with lag-in-frames 0, libaom
-                // 3.6 turns a forced key frame into two consecutive key frames (n and n+1), which
-                // breaks exact key-frame placement. Quality mode uses a slower realtime speed.
-                // FFmpeg 5.1 caps cpu-used at 8.
-                opts.set("usage", "realtime");
-                opts.set("cpu-used", if realtime { "8" } else { "6" });
-                opts.set("row-mt", "1");
-                if text {
-                    opts.set("aom-params", "tune-content=screen");
-                }
-                opts.set("lag-in-frames", "0");
-                // Low-overhead OBUs with the sequence header in-band on key frames: no
-                // GLOBAL_HEADER flag, so FFmpeg produces no av1C extradata (WebCodecs AV1 has
-                // no description).
-                vpx_rate_control(&mut v, &mut opts, cfg, bitrate, fps, qp, cfg.bitrate_mode);
-            }
-        }
-        let enc = v
-            .open_with(opts)
-            .map_err(|e| av_error("cannot open encoder", e))?;
 
         let description = match family {
             Family::H264 if cfg.avc_format == AvcBitstreamFormat::Avc => {
@@ -654,78 +734,99 @@ impl Session {
             qp,
             pix,
             color,
+            alpha,
+            alpha_packets: BTreeMap::new(),
+            alpha_scaler: ScalerCache::default(),
         })
     }
 
-    /// Sends one frame (or EOF with `None`), then emits every ready packet.
+    /// Sends one frame (or EOF with `None`) to the colour encoder (and its alpha frame to the
+    /// alpha encoder), then emits every ready chunk.
     fn send(
         &mut self,
-        frame: Option<&frame::Video>,
+        frame: Option<(&frame::Video, Option<&mut frame::Video>)>,
         tracker: &mut OutputConfigTracker<VideoDecoderConfig>,
         out: &mut dyn FnMut(EncodedVideoOutput),
     ) -> Result<(), CodecError> {
-        loop {
-            let r = match frame {
-                Some(f) => self.enc.send_frame(f),
-                None => self.enc.send_eof(),
-            };
-            match r {
-                Ok(()) => break,
-                Err(e) if is_eagain(&e) => {
-                    // The encoder is full: take its packets, then resend the same frame.
-                    if self.drain(tracker, out)? == 0 {
-                        return Err(av_error("encoder refuses input and has no output", e));
+        let (frame, alpha_frame) = match frame {
+            Some((f, a)) => (Some(f), a),
+            None => (None, None),
+        };
+        let packets = send_and_receive(&mut self.enc, frame)?;
+        if let Some(alpha) = self.alpha.as_mut() {
+            let alpha_packets = match (frame, alpha_frame) {
+                (Some(f), Some(a)) => {
+                    // The colour encoder has no look-ahead, so this frame's packet is out
+                    // already: its key decision is the alpha frame's.
+                    let key = packets.iter().any(|p| p.pts() == f.pts() && p.is_key());
+                    if key {
+                        a.set_kind(picture::Type::I);
+                        // A key frame refreshes every reference: no layer reference flags.
+                        if let Some(id) = f.metadata().get("temporal_id") {
+                            let mut meta = Dictionary::new();
+                            meta.set("temporal_id", id);
+                            a.set_metadata(meta);
+                        }
                     }
+                    send_and_receive(alpha, Some(a))?
                 }
-                Err(ffmpeg::Error::Eof) if frame.is_none() => break,
-                Err(e) => return Err(av_error("encoding failed", e)),
+                (Some(_), None) => {
+                    return Err(CodecError::encoding("alpha frame missing"));
+                }
+                (None, _) => send_and_receive(alpha, None)?,
+            };
+            for p in alpha_packets {
+                if let Some(pts) = p.pts() {
+                    self.alpha_packets
+                        .insert(pts, p.data().unwrap_or(&[]).to_vec());
+                }
             }
         }
-        self.drain(tracker, out)?;
+        for p in packets {
+            self.emit(&p, tracker, out);
+        }
+        // Alpha packets whose colour frame produced no chunk (never expected: libvpx drops no
+        // frames here) are dropped with it.
+        match frame.and_then(|f| f.pts()) {
+            Some(pts) => self.alpha_packets.retain(|&k, _| k > pts),
+            None => self.alpha_packets.clear(),
+        }
         Ok(())
     }
 
-    /// Emits every packet the encoder has ready; returns how many.
-    fn drain(
+    /// Emits one colour packet as a chunk, with its alpha packet (same pts) if any.
+    fn emit(
         &mut self,
+        pkt: &Packet,
         tracker: &mut OutputConfigTracker<VideoDecoderConfig>,
         out: &mut dyn FnMut(EncodedVideoOutput),
-    ) -> Result<usize, CodecError> {
-        let mut n = 0;
-        loop {
-            let mut pkt = Packet::empty();
-            match self.enc.receive_packet(&mut pkt) {
-                Ok(()) => {}
-                Err(e) if is_eagain(&e) => return Ok(n),
-                Err(ffmpeg::Error::Eof) => return Ok(n),
-                Err(e) => return Err(av_error("encoding failed", e)),
-            }
-            n += 1;
-            let (timestamp, duration, temporal_layer_id) =
-                match pkt.pts().and_then(|p| self.pending.remove(&p)) {
-                    Some(t) => t,
-                    // Never expected (no reordering, one packet per frame); keep order anyway.
-                    None => self
-                        .pending
-                        .pop_first()
-                        .map(|(_, t)| t)
-                        .unwrap_or((0, None, None)),
-                };
-            let bytes = pkt.data().unwrap_or(&[]);
-            let data = if self.decoder_config.description.is_some() {
-                avc::annexb_to_avc(bytes)
-            } else {
-                bytes.to_vec()
+    ) {
+        let (timestamp, duration, temporal_layer_id) =
+            match pkt.pts().and_then(|p| self.pending.remove(&p)) {
+                Some(t) => t,
+                // Never expected (no reordering, one packet per frame); keep order anyway.
+                None => self
+                    .pending
+                    .pop_first()
+                    .map(|(_, t)| t)
+                    .unwrap_or((0, None, None)),
             };
-            out(EncodedVideoOutput {
-                data,
-                key: pkt.is_key(),
-                timestamp,
-                duration,
-                decoder_config: tracker.update(&self.decoder_config),
-                temporal_layer_id,
-            });
-        }
+        let bytes = pkt.data().unwrap_or(&[]);
+        let data = if self.decoder_config.description.is_some() {
+            avc::annexb_to_avc(bytes)
+        } else {
+            bytes.to_vec()
+        };
+        let alpha_side_data = pkt.pts().and_then(|p| self.alpha_packets.remove(&p));
+        out(EncodedVideoOutput {
+            data,
+            key: pkt.is_key(),
+            timestamp,
+            duration,
+            decoder_config: tracker.update(&self.decoder_config),
+            temporal_layer_id,
+            alpha_side_data,
+        });
     }
 
     fn encode(
@@ -743,6 +844,16 @@ impl Session {
             self.pix,
             scaler,
         )?;
+        let mut alpha_frame = match self.alpha {
+            Some(_) => Some(convert::to_alpha_frame(
+                &input.frame,
+                input.visible,
+                self.cfg.width,
+                self.cfg.height,
+                &mut self.alpha_scaler,
+            )?),
+            None => None,
+        };
         let pts = self.next_pts;
         self.next_pts += 1;
         f.set_pts(Some(pts));
@@ -772,9 +883,62 @@ impl Session {
         } else {
             picture::Type::None
         });
+        if let Some(a) = alpha_frame.as_mut() {
+            // Same pts and the same layer id and reference flags as the colour frame; the key
+            // decision follows the colour encoder's (see `send`).
+            a.set_pts(Some(pts));
+            a.set_metadata(f.metadata().to_owned());
+            a.set_kind(picture::Type::None);
+        }
         self.pending
             .insert(pts, (input.timestamp, input.duration, layer));
-        self.send(Some(&f), tracker, out)
+        self.send(Some((&f, alpha_frame.as_mut())), tracker, out)
+    }
+}
+
+/// Sends one frame (or EOF with `None`) to `enc` and returns every packet it has ready.
+fn send_and_receive(
+    enc: &mut ffmpeg::encoder::video::Encoder,
+    frame: Option<&frame::Video>,
+) -> Result<Vec<Packet>, CodecError> {
+    let mut packets = Vec::new();
+    loop {
+        let r = match frame {
+            Some(f) => enc.send_frame(f),
+            None => enc.send_eof(),
+        };
+        match r {
+            Ok(()) => break,
+            Err(e) if is_eagain(&e) => {
+                // The encoder is full: take its packets, then resend the same frame.
+                if receive_packets(enc, &mut packets)? == 0 {
+                    return Err(av_error("encoder refuses input and has no output", e));
+                }
+            }
+            Err(ffmpeg::Error::Eof) if frame.is_none() => break,
+            Err(e) => return Err(av_error("encoding failed", e)),
+        }
+    }
+    receive_packets(enc, &mut packets)?;
+    Ok(packets)
+}
+
+/// Appends every packet `enc` has ready to `packets`; returns how many.
+fn receive_packets(
+    enc: &mut ffmpeg::encoder::video::Encoder,
+    packets: &mut Vec<Packet>,
+) -> Result<usize, CodecError> {
+    let mut n = 0;
+    loop {
+        let mut pkt = Packet::empty();
+        match enc.receive_packet(&mut pkt) {
+            Ok(()) => {}
+            Err(e) if is_eagain(&e) => return Ok(n),
+            Err(ffmpeg::Error::Eof) => return Ok(n),
+            Err(e) => return Err(av_error("encoding failed", e)),
+        }
+        n += 1;
+        packets.push(pkt);
     }
 }
 

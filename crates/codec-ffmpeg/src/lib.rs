@@ -43,9 +43,21 @@
 //!   is forced by us (not by libvpx) for that reason. Bitrate split 60/40 (L1T2) and 40/20/40
 //!   (L1T3) as in libwebrtc. VP9 with layers runs CBR even for `variable` (libvpx's VBR
 //!   overshot about fourfold with layers).
-//! * `prefer-hardware`, `alpha: "keep"` and any other `scalabilityMode` (or `L1T2`/`L1T3` for
-//!   H.264, HEVC and AV1: x264/x265 without B-frames and FFmpeg 5.1's libaom wrapper have no
-//!   temporal layer control) are `NotSupportedError`.
+//! * `alpha: "keep"` (VP8 and 8-bit VP9 only), as Chromium's software VP8/VP9 encoders do it: a
+//!   second libvpx encoder with the same codec and settings encodes a 4:2:0 picture whose Y
+//!   plane is the alpha plane (U and V 128), and its packet for each frame is that chunk's
+//!   `alphaSideData`. It never places key frames itself: it gets one exactly when the colour
+//!   encoder produced one, and with `L1T2`/`L1T3` it gets the same layer ids and reference
+//!   flags, so its layer subsets decode on their own too. Alpha comes from the `*A` formats'
+//!   alpha plane (10/12-bit reduced to 8) or RGBA/BGRA's 4th channel, scaled like the colour
+//!   planes; frames without alpha are opaque (255). A configured bitrate is split as in
+//!   Chromium: 3/4 for the colour encoder, 1/4 for the alpha encoder (other settings are the
+//!   same). Unlike Chromium (which refuses `scalabilityMode` with alpha), `L1T2`/`L1T3` work.
+//!   FFmpeg's own libvpx alpha mode (yuva420p input) is not used: its codec controls (speed,
+//!   row-mt, temporal layer ids) reach only the colour encoder, and it cannot sync key frames.
+//! * `prefer-hardware`, `alpha: "keep"` for H.264, HEVC, AV1 and VP9 profile 2, and any other
+//!   `scalabilityMode` (or `L1T2`/`L1T3` for H.264, HEVC and AV1: x264/x265 without B-frames and
+//!   FFmpeg 5.1's libaom wrapper have no temporal layer control) are `NotSupportedError`.
 //! * Colour: the first frame after configure/flush decides the signalled colour space (the
 //!   encoder is reopened before encoding if it differs; later changes are not signalled). YUV
 //!   frames keep their samples, so their `colorSpace` is written as is; RGB frames are

@@ -199,6 +199,10 @@ impl OutputToJs for EncodedVideoOutput {
             set_num(cx, svc, "temporalLayerId", f64::from(id))?;
             meta.set(cx, "svc", svc)?;
         }
+        if let Some(a) = &self.alpha_side_data {
+            let b = JsArrayBuffer::from_slice(cx, a)?;
+            meta.set(cx, "alphaSideData", b)?;
+        }
         event.set(cx, 2, meta)?;
         Ok(())
     }

@@ -116,10 +116,9 @@ fn color_space(f: &frame::Video, format_full_range: bool, family: Family) -> Vid
                 Some(ColorPrimaries::Smpte170m),
                 Some(ColorTransfer::Smpte170m),
             ),
-            Some(ColorMatrix::Rgb) => (
-                Some(ColorPrimaries::Bt709),
-                Some(ColorTransfer::Iec6196621),
-            ),
+            Some(ColorMatrix::Rgb) => {
+                (Some(ColorPrimaries::Bt709), Some(ColorTransfer::Iec6196621))
+            }
             Some(ColorMatrix::Bt2020Ncl) => (Some(ColorPrimaries::Bt2020), None),
             None => (None, None),
         };

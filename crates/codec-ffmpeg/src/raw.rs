@@ -91,8 +91,10 @@ pub(crate) fn set_bits_per_raw_sample(ctx: &mut ffmpeg::codec::Context, bits: i3
 
 extern "C" {
     fn dlopen(filename: *const std::ffi::c_char, flags: i32) -> *mut std::ffi::c_void;
-    fn dlsym(handle: *mut std::ffi::c_void, symbol: *const std::ffi::c_char)
-        -> *mut std::ffi::c_void;
+    fn dlsym(
+        handle: *mut std::ffi::c_void,
+        symbol: *const std::ffi::c_char,
+    ) -> *mut std::ffi::c_void;
 }
 
 /// Turns on libopus discontinuous transmission on an opened `libopus` encoder. FFmpeg 5.1's

@@ -21,6 +21,10 @@ function convertVideoEncoderConfig(config) {
   const c = idl.requireObject(config, 'VideoEncoderConfig');
   const out = {};
   out.alpha = c.alpha === undefined ? 'discard' : idl.enumValue(c.alpha, ['keep', 'discard'], 'alpha');
+  if (c.av1 !== undefined) {
+    const av1 = idl.dictionary(c.av1, 'AV1EncoderConfig');
+    out.av1 = { forceScreenContentTools: av1.forceScreenContentTools === undefined ? false : idl.bool(av1.forceScreenContentTools) };
+  }
   if (c.avc !== undefined) {
     const avc = idl.dictionary(c.avc, 'AvcEncoderConfig');
     out.avc = { format: avc.format === undefined ? 'avc' : idl.enumValue(avc.format, ['annexb', 'avc'], 'avc.format') };

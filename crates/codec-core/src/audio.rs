@@ -334,8 +334,8 @@ impl AudioEncoderConfig {
     /// "Check if an AudioEncoderConfig is valid".
     ///
     /// # Errors
-    /// `TypeError` for an empty codec, a zero rate or channel count, or an invalid Opus/FLAC
-    /// extension.
+    /// `TypeError` for an empty codec, a zero rate or channel count, a bitrate above
+    /// `i32::MAX`, or an invalid Opus/FLAC extension.
     pub fn validate(&self) -> Result<(), CodecError> {
         if self
             .codec
@@ -348,6 +348,11 @@ impl AudioEncoderConfig {
             return Err(CodecError::type_error(
                 "sampleRate and numberOfChannels must be non-zero",
             ));
+        }
+        // Not in the spec's validity steps, but Chromium and Firefox both reject a bitrate
+        // above the 32-bit signed range as invalid (a TypeError), and WPT expects it.
+        if self.bitrate.is_some_and(|b| b > i32::MAX as u64) {
+            return Err(CodecError::type_error("bitrate is too large"));
         }
         if let Some(o) = &self.opus {
             if let Some(d) = o.frame_duration {
@@ -397,7 +402,8 @@ impl AudioDecoderConfig {
     /// "Check if an AudioDecoderConfig is valid".
     ///
     /// # Errors
-    /// `TypeError` for an empty codec or a zero rate or channel count.
+    /// `TypeError` for an empty codec, a zero rate or channel count, or Opus with more than
+    /// two channels and no description.
     pub fn validate(&self) -> Result<(), CodecError> {
         if self
             .codec
@@ -411,6 +417,16 @@ impl AudioDecoderConfig {
                 "sampleRate and numberOfChannels must be non-zero",
             ));
         }
+        // Opus above two channels needs a channel mapping, which only the description
+        // (OpusHead) carries. WPT treats the missing description as invalid (TypeError).
+        if self.codec == "opus"
+            && self.number_of_channels > 2
+            && self.description.as_ref().map_or(true, Vec::is_empty)
+        {
+            return Err(CodecError::type_error(
+                "Opus with more than 2 channels needs a description",
+            ));
+        }
         Ok(())
     }
 }
@@ -418,7 +434,44 @@ impl AudioDecoderConfig {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::error::ErrorName;
     use AudioSampleFormat::*;
+
+    #[test]
+    fn encoder_bitrate_above_i32_is_invalid() {
+        let mut c = AudioEncoderConfig {
+            codec: "opus".into(),
+            sample_rate: 48000,
+            number_of_channels: 2,
+            bitrate: Some(i32::MAX as u64),
+            ..Default::default()
+        };
+        assert!(c.validate().is_ok());
+        c.bitrate = Some(i32::MAX as u64 + 1);
+        let e = c.validate().expect_err("too large");
+        assert_eq!(e.name, ErrorName::TypeError);
+    }
+
+    #[test]
+    fn opus_decoder_above_two_channels_needs_a_description() {
+        let mut c = AudioDecoderConfig {
+            codec: "opus".into(),
+            sample_rate: 48000,
+            number_of_channels: 2,
+            description: None,
+        };
+        assert!(c.validate().is_ok());
+        c.number_of_channels = 3;
+        assert_eq!(c.validate().expect_err("3 ch").name, ErrorName::TypeError);
+        c.description = Some(Vec::new());
+        assert_eq!(c.validate().expect_err("empty").name, ErrorName::TypeError);
+        // Whether the description is a usable OpusHead is a support question, not validity.
+        c.description = Some(vec![0; 9]);
+        assert!(c.validate().is_ok());
+        c.codec = "vorbis".into();
+        c.description = None;
+        assert!(c.validate().is_ok());
+    }
 
     #[test]
     fn s16_interleaved_to_f32_planar() {

@@ -94,7 +94,7 @@ fn check(cfg: &VideoDecoderConfig) -> Result<codecs::Resolved, CodecError> {
     Ok(r)
 }
 
-fn color_space(f: &frame::Video, format_full_range: bool) -> VideoColorSpace {
+fn color_space(f: &frame::Video, format_full_range: bool, family: Family) -> VideoColorSpace {
     let p: ffi::AVColorPrimaries = f.color_primaries().into();
     let t: ffi::AVColorTransferCharacteristic = f.color_transfer_characteristic().into();
     let m: ffi::AVColorSpace = f.color_space().into();
@@ -104,13 +104,33 @@ fn color_space(f: &frame::Video, format_full_range: bool) -> VideoColorSpace {
         _ if format_full_range => Some(true),
         _ => None,
     };
-    VideoColorSpace {
+    let mut cs = VideoColorSpace {
         primaries: ColorPrimaries::from_code(p as u32),
         transfer: ColorTransfer::from_code(t as u32),
         // AVCOL_SPC_RGB (0) is only meaningful for RGB streams; 2 = unspecified maps to None.
         matrix: ColorMatrix::from_code(m as u32),
         full_range,
+    };
+    // A VP9 bitstream signals only its colour space (the matrix) and range. Like libvpx users
+    // (Chromium's VpxVideoDecoder), read that as the whole standard colour space, so a frame
+    // decoded without a configured colorSpace still reports the encoder's primaries/transfer.
+    if family == Family::Vp9 && cs.primaries.is_none() && cs.transfer.is_none() {
+        let (p, t) = match cs.matrix {
+            Some(ColorMatrix::Bt709) => (Some(ColorPrimaries::Bt709), Some(ColorTransfer::Bt709)),
+            Some(ColorMatrix::Bt470bg | ColorMatrix::Smpte170m) => (
+                Some(ColorPrimaries::Smpte170m),
+                Some(ColorTransfer::Smpte170m),
+            ),
+            Some(ColorMatrix::Rgb) => {
+                (Some(ColorPrimaries::Bt709), Some(ColorTransfer::Iec6196621))
+            }
+            Some(ColorMatrix::Bt2020Ncl) => (Some(ColorPrimaries::Bt2020), None),
+            None => (None, None),
+        };
+        cs.primaries = p;
+        cs.transfer = t;
     }
+    cs
 }
 
 struct Session {
@@ -251,7 +271,7 @@ impl Session {
                 frame,
                 timestamp,
                 duration,
-                color_space: color_space(&f, full),
+                color_space: color_space(&f, full, self.family),
             });
         }
     }

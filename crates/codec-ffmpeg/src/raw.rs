@@ -88,3 +88,52 @@ pub(crate) fn set_bits_per_raw_sample(ctx: &mut ffmpeg::codec::Context, bits: i3
         (*ctx.as_mut_ptr()).bits_per_raw_sample = bits;
     }
 }
+
+extern "C" {
+    fn dlopen(filename: *const std::ffi::c_char, flags: i32) -> *mut std::ffi::c_void;
+    fn dlsym(
+        handle: *mut std::ffi::c_void,
+        symbol: *const std::ffi::c_char,
+    ) -> *mut std::ffi::c_void;
+}
+
+/// Turns on libopus discontinuous transmission on an opened `libopus` encoder. FFmpeg 5.1's
+/// wrapper has no `dtx` option, so this calls `opus_multistream_encoder_ctl(OPUS_SET_DTX)` on
+/// the wrapper's encoder, found in the already loaded libopus. Returns whether it took effect.
+pub(crate) fn opus_enable_dtx(ctx: &ffmpeg::codec::Context) -> bool {
+    const RTLD_LAZY: i32 = 0x1;
+    const RTLD_NOLOAD: i32 = 0x4;
+    const OPUS_SET_DTX_REQUEST: i32 = 4016;
+    type Ctl = unsafe extern "C" fn(*mut std::ffi::c_void, i32, ...) -> i32;
+    // SAFETY: `ctx` wraps a live, opened AVCodecContext. We only touch its `priv_data` after
+    // checking that the codec is FFmpeg's "libopus" encoder, whose private context starts with
+    // `{ const AVClass *class; OpusMSEncoder *enc; ... }` (unchanged since the wrapper gained
+    // multistream support); the class pointer is checked too. The ctl symbol comes from the
+    // libopus that libavcodec already loaded (RTLD_NOLOAD never loads a new library) and has
+    // the C signature declared in `Ctl`; OPUS_SET_DTX takes one opus_int32.
+    unsafe {
+        let p = ctx.as_ptr();
+        let codec = (*p).codec;
+        if codec.is_null() || std::ffi::CStr::from_ptr((*codec).name).to_bytes() != b"libopus" {
+            return false;
+        }
+        let priv_data = (*p).priv_data as *const *mut std::ffi::c_void;
+        if priv_data.is_null() || (*priv_data).cast_const() != (*codec).priv_class.cast() {
+            return false;
+        }
+        let enc = *priv_data.add(1);
+        if enc.is_null() {
+            return false;
+        }
+        let lib = dlopen(c"libopus.so.0".as_ptr(), RTLD_LAZY | RTLD_NOLOAD);
+        if lib.is_null() {
+            return false;
+        }
+        let sym = dlsym(lib, c"opus_multistream_encoder_ctl".as_ptr());
+        if sym.is_null() {
+            return false;
+        }
+        let ctl: Ctl = std::mem::transmute::<*mut std::ffi::c_void, Ctl>(sym);
+        ctl(enc, OPUS_SET_DTX_REQUEST, 1i32) == 0
+    }
+}

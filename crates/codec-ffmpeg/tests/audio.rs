@@ -281,9 +281,16 @@ fn flac_round_trip() {
         number_of_channels: 2,
         description: None,
     };
+    // FFmpeg's flac decoder reads the frame headers, so no description is needed; an
+    // invalid one is unsupported.
+    audio_decoder_support(&no_desc).expect("no description");
+    let bad_desc = AudioDecoderConfig {
+        description: Some(vec![0; 10]),
+        ..no_desc
+    };
     assert_eq!(
-        audio_decoder_support(&no_desc)
-            .expect_err("needs description")
+        audio_decoder_support(&bad_desc)
+            .expect_err("invalid description")
             .name,
         ErrorName::NotSupportedError
     );
@@ -768,7 +775,7 @@ fn opus_multichannel_round_trip() {
             assert!(s > 15.0, "{ch} ch, channel {c}: SNR {s:.1}");
         }
     }
-    // Without the description a decoder cannot know the mapping.
+    // Without the description a decoder cannot know the mapping: an invalid config.
     let no_desc = AudioDecoderConfig {
         codec: "opus".into(),
         sample_rate: 48000,
@@ -777,7 +784,7 @@ fn opus_multichannel_round_trip() {
     };
     assert_eq!(
         audio_decoder_support(&no_desc).expect_err("mapping").name,
-        ErrorName::NotSupportedError
+        ErrorName::TypeError
     );
     assert_eq!(
         audio_encoder_support(&cfg("opus", 48000, 9))

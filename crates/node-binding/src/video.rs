@@ -39,8 +39,20 @@ fn encoder_config<'a, C: Context<'a>>(
         Some(hevc) => enum_or_default(cx, hevc, "format", HevcBitstreamFormat::parse)?,
         None => HevcBitstreamFormat::default(),
     };
+    // av1.forceScreenContentTools: the encoder's screen-content mode is what contentHint
+    // "text" selects for AV1 (libaom tune-content=screen), so the flag forces that hint.
+    let force_screen = match o.get_opt::<JsObject, _, _>(cx, "av1")? {
+        Some(av1) => opt_bool(cx, av1, "forceScreenContentTools")?.unwrap_or(false),
+        None => false,
+    };
+    let codec = opt_str(cx, o, "codec")?.unwrap_or_default();
+    let content_hint = if force_screen && codec.starts_with("av01.") {
+        Some("text".to_owned())
+    } else {
+        opt_str(cx, o, "contentHint")?
+    };
     Ok(VideoEncoderConfig {
-        codec: opt_str(cx, o, "codec")?.unwrap_or_default(),
+        codec,
         width: opt_u32(cx, o, "width")?.unwrap_or(0),
         height: opt_u32(cx, o, "height")?.unwrap_or(0),
         display_width: opt_u32(cx, o, "displayWidth")?,
@@ -57,7 +69,7 @@ fn encoder_config<'a, C: Context<'a>>(
         scalability_mode: opt_str(cx, o, "scalabilityMode")?,
         bitrate_mode: enum_or_default(cx, o, "bitrateMode", BitrateMode::parse)?,
         latency_mode: enum_or_default(cx, o, "latencyMode", LatencyMode::parse)?,
-        content_hint: opt_str(cx, o, "contentHint")?,
+        content_hint,
         avc_format,
         hevc_format,
     })

@@ -48,6 +48,20 @@ fn flac_streaminfo(d: &[u8]) -> Option<Vec<u8>> {
     None
 }
 
+/// Whether `d` is an Opus identification header (RFC 7845 §5.1): the `OpusHead` magic,
+/// version 0.x, a non-zero channel count, and for a mapping family other than 0 the
+/// stream counts and one mapping byte per channel.
+fn is_opus_head(d: &[u8]) -> bool {
+    if d.len() < 19 || !d.starts_with(b"OpusHead") || d[8] & 0xF0 != 0 || d[9] == 0 {
+        return false;
+    }
+    let channels = usize::from(d[9]);
+    match d[18] {
+        0 => channels <= 2,
+        _ => d.len() >= 21 + channels && d[19] > 0 && d[20] <= d[19],
+    }
+}
+
 fn plan(cfg: &AudioDecoderConfig) -> Result<Plan, CodecError> {
     cfg.validate()?;
     let kind = kind_of(&cfg.codec)?;
@@ -64,6 +78,13 @@ fn plan(cfg: &AudioDecoderConfig) -> Result<Plan, CodecError> {
                     "Opus with more than 2 channels needs a description",
                 ));
             }
+            if let Some(d) = desc {
+                if !is_opus_head(d) {
+                    return Err(CodecError::not_supported(
+                        "the Opus description is not a valid OpusHead",
+                    ));
+                }
+            }
             (&["opus", "libopus"], desc.map(<[u8]>::to_vec))
         }
         // FFmpeg's aac decoder handles LC, MPEG-2 LC (mp4a.67) and SBR/PS (HE-AAC v1/v2).
@@ -77,12 +98,18 @@ fn plan(cfg: &AudioDecoderConfig) -> Result<Plan, CodecError> {
             }
             (&["aac"], desc.map(<[u8]>::to_vec))
         }
-        Kind::Flac => {
-            let si = desc
-                .and_then(flac_streaminfo)
-                .ok_or_else(|| CodecError::not_supported("FLAC needs a valid description"))?;
-            (&["flac"], Some(si))
-        }
+        // The registration requires a description, but FFmpeg's flac decoder reads every
+        // frame header anyway, so a missing one is accepted (Chromium reports FLAC without a
+        // description as supported too); a description that is present must be valid.
+        Kind::Flac => match desc {
+            None => (&["flac"], None),
+            Some(d) => {
+                let si = flac_streaminfo(d).ok_or_else(|| {
+                    CodecError::not_supported("the FLAC description is not valid")
+                })?;
+                (&["flac"], Some(si))
+            }
+        },
         Kind::Mp3 => (&["mp3float", "mp3"], None),
         Kind::Vorbis => {
             let d = desc.ok_or_else(|| CodecError::not_supported("Vorbis needs a description"))?;

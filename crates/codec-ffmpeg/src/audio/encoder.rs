@@ -271,6 +271,8 @@ struct Session {
     /// Samples per frame (0 = any).
     frame_size: usize,
     small_last: bool,
+    /// Opus DTX is on: packets of 2 bytes or less need not be transmitted and are dropped.
+    dtx: bool,
     description: Option<Vec<u8>>,
     /// One f32 queue per channel, at `enc_rate`.
     fifo: Vec<VecDeque<f32>>,
@@ -340,9 +342,6 @@ impl Session {
                 if o.useinbandfec {
                     opts.set("fec", "1");
                 }
-                if o.usedtx {
-                    opts.set("dtx", "1");
-                }
                 if cfg.bitrate_mode == BitrateMode::Constant {
                     opts.set("vbr", "off");
                 }
@@ -367,6 +366,10 @@ impl Session {
         let enc = enc
             .open_as_with(p.codec, opts)
             .map_err(|e| CodecError::not_supported(format!("cannot open encoder: {e}")))?;
+        // FFmpeg 5.1's libopus wrapper has no `dtx` option: set it on libopus directly.
+        let dtx = p.kind == Kind::Opus
+            && cfg.opus.as_ref().is_some_and(|o| o.usedtx)
+            && raw::opus_enable_dtx(&enc);
         let extradata = raw::extradata(&enc);
         let description = match p.kind {
             // Chromium always emits the OpusHead: it carries the pre-skip (and, above two
@@ -424,6 +427,7 @@ impl Session {
             resampler,
             frame_size,
             small_last,
+            dtx,
             description,
             fifo: vec![VecDeque::new(); cfg.number_of_channels as usize],
             in_samples: 0,
@@ -682,6 +686,11 @@ impl Session {
             let start = self.out_samples;
             let timestamp = self.ts_at(start);
             self.out_samples += samples;
+            // libopus: "if the return value is 2 bytes or less, then the packet does not need
+            // to be transmitted (DTX)". Chromium drops these as well; the timeline moves on.
+            if self.dtx && bytes.len() <= 2 {
+                continue;
+            }
             let end_time = self.time_in_front(self.out_samples);
             let duration = Some((end_time - timestamp).max(0) as u64);
             // Chromium reports the rate the encoder runs at (48 kHz for resampled Opus).

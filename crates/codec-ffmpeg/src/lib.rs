@@ -49,6 +49,7 @@ mod codecs;
 mod convert;
 mod decoder;
 mod encoder;
+mod image;
 #[allow(unsafe_code)]
 mod raw;
 
@@ -61,6 +62,10 @@ pub use audio::{
 
 pub use decoder::{
     video_decoder_support, DecodedVideoOutput, VideoDecodeInput, VideoDecoderBackend,
+};
+pub use image::{
+    image_type_supported, ImageDecoderOptions, ImageEvent, ImageFrameOutput, ImageRequest,
+    ImageSession, ImageTrackInfo, ImageType, ImageWorker,
 };
 pub use encoder::{
     video_encoder_support, EncodedVideoOutput, VideoEncodeInput, VideoEncoderBackend,

@@ -1,0 +1,750 @@
+//! `ImageDecoder` backend: container scanning (pure Rust, bounds-checked: [`gif`], [`png`],
+//! [`avif`]), FFmpeg decoding of one packet per frame, and the conversion of decoded pictures to
+//! WebCodecs pixel formats.
+//!
+//! [`ImageSession`] is the synchronous core (data accumulates with [`ImageSession::append`]);
+//! [`ImageWorker`] runs one on its own thread, so every FFmpeg context lives on that thread.
+//!
+//! | MIME type | container | decoder |
+//! |---|---|---|
+//! | `image/jpeg` | whole file | `mjpeg` |
+//! | `image/png`, `image/apng` | PNG chunks; APNG split per `fcTL` | `png` / `apng` |
+//! | `image/gif` | GIF blocks, one packet per frame | `gif` |
+//! | `image/webp` | whole file (still images only) | `webp` |
+//! | `image/avif` | HEIF `meta` primary item (still image only) | libdav1d (or libaom/av1) |
+//! | `image/bmp` | whole file | `bmp` |
+//! | `image/x-icon`, `image/vnd.microsoft.icon` | ICO directory, largest entry | `png` / `bmp` |
+
+mod avif;
+mod gif;
+mod ico;
+mod png;
+mod worker;
+
+use codec_core::{
+    CodecError, ColorMatrix, ColorPrimaries, ColorTransfer, FrameBuffer, VideoColorSpace,
+    VideoPixelFormat,
+};
+use ffmpeg::format::Pixel;
+use ffmpeg::{codec, frame, Packet};
+use ffmpeg_next as ffmpeg;
+
+use crate::convert::{alloc_frame, webcodecs_pixel};
+use crate::{av_error, is_eagain, raw};
+
+pub use worker::{ImageEvent, ImageRequest, ImageWorker};
+
+/// The image formats this backend knows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ImageType {
+    /// `image/jpeg`
+    Jpeg,
+    /// `image/png`, `image/apng`
+    Png,
+    /// `image/gif`
+    Gif,
+    /// `image/webp`
+    Webp,
+    /// `image/avif`
+    Avif,
+    /// `image/bmp`
+    Bmp,
+    /// `image/x-icon`, `image/vnd.microsoft.icon`
+    Ico,
+}
+
+impl ImageType {
+    /// The type for a MIME type string (essence only, case-insensitive; parameters ignored).
+    pub fn from_mime(mime: &str) -> Option<Self> {
+        let essence = mime.split(';').next()?.trim().to_ascii_lowercase();
+        Some(match essence.as_str() {
+            "image/jpeg" | "image/jpg" | "image/pjpeg" => Self::Jpeg,
+            "image/png" | "image/apng" => Self::Png,
+            "image/gif" => Self::Gif,
+            "image/webp" => Self::Webp,
+            "image/avif" => Self::Avif,
+            "image/bmp" | "image/x-ms-bmp" => Self::Bmp,
+            "image/x-icon" | "image/vnd.microsoft.icon" => Self::Ico,
+            _ => return None,
+        })
+    }
+}
+
+/// Whether `mime` names an image type this backend decodes (and its FFmpeg decoder exists).
+pub fn image_type_supported(mime: &str) -> bool {
+    crate::init();
+    match ImageType::from_mime(mime) {
+        Some(ImageType::Avif) => av1_decoder().is_some(),
+        Some(t) => ffmpeg::decoder::find_by_name(decoder_name(t, false)).is_some(),
+        None => false,
+    }
+}
+
+fn decoder_name(t: ImageType, animated: bool) -> &'static str {
+    match t {
+        ImageType::Jpeg => "mjpeg",
+        ImageType::Png if animated => "apng",
+        ImageType::Png => "png",
+        ImageType::Gif => "gif",
+        ImageType::Webp => "webp",
+        ImageType::Bmp => "bmp",
+        ImageType::Ico => "png",
+        ImageType::Avif => "libdav1d",
+    }
+}
+
+fn av1_decoder() -> Option<ffmpeg::Codec> {
+    ["libdav1d", "libaom-av1", "av1"]
+        .iter()
+        .find_map(|n| ffmpeg::decoder::find_by_name(n))
+}
+
+/// `ImageDecoderInit` members the backend uses.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct ImageDecoderOptions {
+    /// Scale decoded frames to this size (both or neither).
+    pub desired_size: Option<(u32, u32)>,
+}
+
+/// One `ImageTrack`.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct ImageTrackInfo {
+    /// Whether the track is an animation.
+    pub animated: bool,
+    /// Frames known so far (grows while streaming).
+    pub frame_count: u32,
+    /// Repetitions after the first play; `f64::INFINITY` loops forever.
+    pub repetition_count: f64,
+}
+
+/// One decoded image frame.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ImageFrameOutput {
+    /// The pixels.
+    pub frame: FrameBuffer,
+    /// Presentation time in microseconds (0 for still images).
+    pub timestamp: i64,
+    /// Frame duration in microseconds (animations only).
+    pub duration: Option<u64>,
+    /// Colour space of the pixels.
+    pub color_space: VideoColorSpace,
+    /// Clockwise rotation in degrees (from the container's orientation metadata).
+    pub rotation: u32,
+    /// Horizontal flip (from the container's orientation metadata).
+    pub flip: bool,
+}
+
+/// The container layout found so far.
+#[derive(Debug, Clone)]
+enum Layout {
+    /// One packet: the whole file, available once the data is complete.
+    Still,
+    Gif(gif::GifScan),
+    Apng(png::PngScan),
+    Avif(avif::AvifImage),
+    Ico(ico::IcoEntry),
+}
+
+struct Sequence {
+    dec: ffmpeg::decoder::Video,
+    /// Index of the next frame to feed.
+    next: usize,
+}
+
+/// The synchronous image decoder: accumulate bytes, ask for tracks, decode frames.
+pub struct ImageSession {
+    ty: ImageType,
+    opts: ImageDecoderOptions,
+    data: Vec<u8>,
+    complete: bool,
+    layout: Option<Layout>,
+    seq: Option<Sequence>,
+    cache: Option<(usize, ImageFrameOutput)>,
+    scaler: Option<(ScaleKey, raw::SendScaler)>,
+}
+
+type ScaleKey = (Pixel, u32, u32, Pixel, u32, u32, bool);
+
+impl ImageSession {
+    /// A session for `ty` with no data yet.
+    pub fn new(ty: ImageType, opts: ImageDecoderOptions) -> Self {
+        crate::init();
+        Self {
+            ty,
+            opts,
+            data: Vec::new(),
+            complete: false,
+            layout: None,
+            seq: None,
+            cache: None,
+            scaler: None,
+        }
+    }
+
+    /// Appends encoded bytes.
+    pub fn append(&mut self, bytes: &[u8]) {
+        self.data.extend_from_slice(bytes);
+    }
+
+    /// Marks the data as complete (no more bytes will come).
+    pub fn set_complete(&mut self) {
+        self.complete = true;
+    }
+
+    /// Whether all the data has arrived.
+    pub fn is_complete(&self) -> bool {
+        self.complete
+    }
+
+    /// Rescans the container. `Ok(None)`: more data is needed to know the tracks.
+    ///
+    /// # Errors
+    /// `EncodingError` for malformed data, `NotSupportedError` for an image feature we do not
+    /// decode, `InvalidStateError` when the data is complete but too short.
+    pub fn tracks(&mut self) -> Result<Option<Vec<ImageTrackInfo>>, CodecError> {
+        let layout = self.scan()?;
+        self.layout = layout;
+        let still = ImageTrackInfo {
+            animated: false,
+            frame_count: 1,
+            repetition_count: 0.0,
+        };
+        let Some(layout) = &self.layout else {
+            if self.complete {
+                return Err(CodecError::invalid_state(
+                    "the image data ended before its header",
+                ));
+            }
+            return Ok(None);
+        };
+        Ok(Some(vec![match layout {
+            Layout::Gif(s) => ImageTrackInfo {
+                animated: s.loop_count.is_some() || s.frames.len() > 1,
+                frame_count: s.frames.len() as u32,
+                repetition_count: match s.loop_count {
+                    Some(0) => f64::INFINITY,
+                    Some(n) => f64::from(n),
+                    None => 0.0,
+                },
+            },
+            Layout::Apng(s) if s.animated => ImageTrackInfo {
+                animated: true,
+                frame_count: s.frames.len() as u32,
+                repetition_count: match s.num_plays {
+                    0 => f64::INFINITY,
+                    n => f64::from(n - 1),
+                },
+            },
+            _ => still,
+        }]))
+    }
+
+    fn scan(&self) -> Result<Option<Layout>, CodecError> {
+        let d = &self.data;
+        let bad = |m: &str| CodecError::encoding(m.to_string());
+        match self.ty {
+            ImageType::Jpeg => {
+                let n = d.len().min(3);
+                if d[..n] != [0xFF, 0xD8, 0xFF][..n] {
+                    return Err(bad("not a JPEG file"));
+                }
+                Ok((n == 3).then_some(Layout::Still))
+            }
+            ImageType::Bmp => {
+                let n = d.len().min(2);
+                if d[..n] != b"BM"[..n] {
+                    return Err(bad("not a BMP file"));
+                }
+                Ok((d.len() >= 18).then_some(Layout::Still))
+            }
+            ImageType::Webp => {
+                let n = d.len().min(12);
+                let sig = b"RIFF\0\0\0\0WEBP";
+                if d[..n.min(4)] != sig[..n.min(4)] || (n > 8 && d[8..n] != sig[8..n]) {
+                    return Err(bad("not a WebP file"));
+                }
+                if d.len() < 21 {
+                    return Ok(None);
+                }
+                if &d[12..16] == b"VP8X" && d[20] & 0x02 != 0 {
+                    return Err(CodecError::not_supported(
+                        "animated WebP is not supported (FFmpeg 5.1 cannot decode it)",
+                    ));
+                }
+                Ok(Some(Layout::Still))
+            }
+            ImageType::Gif => match gif::scan(d) {
+                Err(e) => Err(bad(e)),
+                Ok(None) => Ok(None),
+                // Tracks are known once the first frame is in (or the data is complete).
+                Ok(Some(s)) if s.frames.is_empty() && !self.complete && !s.ended => Ok(None),
+                Ok(Some(s)) if s.frames.is_empty() => Err(bad("GIF has no frames")),
+                Ok(Some(s)) => Ok(Some(Layout::Gif(s))),
+            },
+            ImageType::Png => match png::scan(d) {
+                Err(e) => Err(bad(e)),
+                Ok(Some(s)) if s.header_done => {
+                    if s.animated {
+                        if s.frames.is_empty() && (self.complete || s.ended) {
+                            return Err(bad("APNG has no frames"));
+                        }
+                        if s.frames.is_empty() {
+                            return Ok(None);
+                        }
+                        Ok(Some(Layout::Apng(s)))
+                    } else {
+                        Ok(Some(Layout::Still))
+                    }
+                }
+                Ok(_) => Ok(None),
+            },
+            ImageType::Avif => match avif::parse(d) {
+                Ok(img) => Ok(Some(Layout::Avif(img))),
+                Err(avif::AvifError::Incomplete) => Ok(None),
+                Err(avif::AvifError::Invalid(m)) => Err(CodecError::encoding(m)),
+            },
+            ImageType::Ico => match ico::parse(d) {
+                Ok(Some(e)) => Ok(Some(Layout::Ico(e))),
+                Ok(None) => Ok(None),
+                Err(e) => Err(bad(e)),
+            },
+        }
+    }
+
+    /// Decodes frame `index` of the (only) track. `Ok(None)`: the frame is not all here yet.
+    ///
+    /// # Errors
+    /// `RangeError` when the data is complete and the frame does not exist; `EncodingError` for
+    /// malformed data or a decoder failure (the decoder should then be closed).
+    pub fn decode(&mut self, index: u32) -> Result<Option<ImageFrameOutput>, CodecError> {
+        let index = index as usize;
+        if self.layout.is_none() {
+            self.layout = self.scan()?;
+        }
+        let Some(layout) = self.layout.clone() else {
+            if self.complete {
+                return Err(CodecError::invalid_state(
+                    "the image data ended before its header",
+                ));
+            }
+            return Ok(None);
+        };
+        if let Some((i, out)) = &self.cache {
+            if *i == index {
+                return Ok(Some(out.clone()));
+            }
+        }
+        let out_of_range = || {
+            CodecError::range_error(format!("frame index {index} is out of range"))
+        };
+        let out = match &layout {
+            Layout::Gif(_) | Layout::Apng(_) => {
+                // Rescan: more frames may have arrived.
+                let fresh = self.scan()?;
+                if let Some(l) = fresh {
+                    self.layout = Some(l);
+                }
+                let Some(layout) = self.layout.clone() else {
+                    return Ok(None);
+                };
+                let (count, ended) = match &layout {
+                    Layout::Gif(s) => (s.frames.len(), s.ended),
+                    Layout::Apng(s) => (s.frames.len(), s.ended),
+                    _ => (0, true),
+                };
+                if index >= count {
+                    if ended || self.complete {
+                        return Err(out_of_range());
+                    }
+                    return Ok(None);
+                }
+                self.decode_sequence(&layout, index)?
+            }
+            _ => {
+                if index > 0 {
+                    return Err(out_of_range());
+                }
+                let (packet, extradata, name) = match &layout {
+                    Layout::Avif(img) => match img.item_data(&self.data) {
+                        Some(p) => (p, Some(img.av1c.clone()), None),
+                        None if self.complete => {
+                            return Err(CodecError::encoding("AVIF item data is truncated"))
+                        }
+                        None => return Ok(None),
+                    },
+                    Layout::Ico(e) => match e.packet(&self.data) {
+                        Some(p) => (p, None, Some(if e.png { "png" } else { "bmp" })),
+                        None if self.complete => {
+                            return Err(CodecError::encoding("ICO image data is truncated"))
+                        }
+                        None => return Ok(None),
+                    },
+                    _ if !self.complete => return Ok(None),
+                    _ if self.ty == ImageType::Png
+                        && !png::scan(&self.data).ok().flatten().is_some_and(|s| s.ended) =>
+                    {
+                        return Err(CodecError::encoding("PNG data is truncated (no IEND)"))
+                    }
+                    _ => (self.data.clone(), None, Some(decoder_name(self.ty, false))),
+                };
+                let codec = match name {
+                    Some(n) => ffmpeg::decoder::find_by_name(n),
+                    None => av1_decoder(),
+                }
+                .ok_or_else(|| CodecError::not_supported("no FFmpeg decoder for this image"))?;
+                let mut dec = open(codec, extradata.as_deref())?;
+                let mut got = decode_packet(&mut dec, &packet, true)?;
+                let f = got
+                    .pop()
+                    .ok_or_else(|| CodecError::encoding("the image decoded to nothing"))?;
+                let mut out = self.convert(&f)?;
+                if let Layout::Avif(img) = &layout {
+                    apply_avif_props(img, &mut out);
+                }
+                out
+            }
+        };
+        self.cache = Some((index, out.clone()));
+        Ok(Some(out))
+    }
+
+    fn decode_sequence(
+        &mut self,
+        layout: &Layout,
+        index: usize,
+    ) -> Result<ImageFrameOutput, CodecError> {
+        let (ranges, extradata, name): (Vec<(usize, usize)>, Option<Vec<u8>>, &str) = match layout
+        {
+            Layout::Gif(s) => (
+                s.frames.iter().map(|f| (f.start, f.end)).collect(),
+                None,
+                "gif",
+            ),
+            Layout::Apng(s) => (
+                s.frames.iter().map(|f| (f.start, f.end)).collect(),
+                Some(self.data.get(8..s.header_end).unwrap_or_default().to_vec()),
+                "apng",
+            ),
+            _ => return Err(CodecError::encoding("not an animation")),
+        };
+        if self.seq.as_ref().map_or(true, |s| s.next > index) {
+            let codec = ffmpeg::decoder::find_by_name(name)
+                .ok_or_else(|| CodecError::not_supported("no FFmpeg decoder for this image"))?;
+            self.seq = Some(Sequence {
+                dec: open(codec, extradata.as_deref())?,
+                next: 0,
+            });
+        }
+        let mut last = None;
+        loop {
+            let Some(seq) = self.seq.as_mut() else {
+                return Err(CodecError::encoding("decoder missing"));
+            };
+            if seq.next > index {
+                break;
+            }
+            let (a, b) = ranges[seq.next];
+            let pkt = self
+                .data
+                .get(a..b)
+                .ok_or_else(|| CodecError::encoding("frame outside the data"))?;
+            let mut frames = decode_packet(&mut seq.dec, pkt, false)?;
+            seq.next += 1;
+            if seq.next > index {
+                last = frames.pop();
+            }
+        }
+        let f = last.ok_or_else(|| CodecError::encoding("the frame decoded to nothing"))?;
+        let mut out = self.convert(&f)?;
+        let (ts, dur) = match layout {
+            Layout::Gif(s) => {
+                let us = |cs: u16| u64::from(cs) * 10_000;
+                let ts: u64 = s.frames[..index].iter().map(|f| us(f.delay_cs)).sum();
+                (ts, us(s.frames[index].delay_cs))
+            }
+            Layout::Apng(s) => {
+                let us = |f: &png::PngFrame| {
+                    let den = if f.delay_den == 0 { 100 } else { u64::from(f.delay_den) };
+                    u64::from(f.delay_num) * 1_000_000 / den
+                };
+                let ts: u64 = s.frames[..index].iter().map(us).sum();
+                (ts, us(&s.frames[index]))
+            }
+            _ => (0, 0),
+        };
+        out.timestamp = ts as i64;
+        out.duration = Some(dur);
+        Ok(out)
+    }
+
+    /// Copies (or converts/scales) a decoded picture into a WebCodecs frame.
+    fn convert(&mut self, f: &frame::Video) -> Result<ImageFrameOutput, CodecError> {
+        let (w, h) = (f.width(), f.height());
+        if w == 0 || h == 0 {
+            return Err(CodecError::encoding("decoder returned an empty frame"));
+        }
+        let (tw, th) = self.opts.desired_size.unwrap_or((w, h));
+        let (fmt, full, rgb) = target_format(f.format());
+        let src_full = full || rgb || f.color_range() == ffmpeg::color::Range::JPEG;
+        let color_space = if rgb {
+            VideoColorSpace {
+                primaries: Some(ColorPrimaries::Bt709),
+                transfer: Some(ColorTransfer::Iec6196621),
+                matrix: Some(ColorMatrix::Rgb),
+                full_range: Some(true),
+            }
+        } else {
+            crate::decoder::color_space(f, full)
+        };
+        let av = crate::convert::av_pixel(fmt);
+        let av = if fmt.has_alpha() {
+            match fmt {
+                VideoPixelFormat::I420A => Pixel::YUVA420P,
+                VideoPixelFormat::I422A => Pixel::YUVA422P,
+                VideoPixelFormat::I444A => Pixel::YUVA444P,
+                VideoPixelFormat::RGBA => Pixel::RGBA,
+                VideoPixelFormat::BGRA => Pixel::BGRA,
+                _ => av,
+            }
+        } else {
+            av
+        };
+        let frame = if av == f.format() && (tw, th) == (w, h) {
+            copy_planes(f, fmt)?
+        } else {
+            let key = (f.format(), w, h, av, tw, th, src_full);
+            if self.scaler.as_ref().map(|(k, _)| *k) != Some(key) {
+                let mut ctx = ffmpeg::software::scaling::Context::get(
+                    f.format(),
+                    w,
+                    h,
+                    av,
+                    tw,
+                    th,
+                    ffmpeg::software::scaling::Flags::BICUBIC,
+                )
+                .map_err(|e| av_error("cannot create scaler", e))?;
+                let dst_full = if rgb { true } else { src_full };
+                raw::set_scaler_colorspace(
+                    &mut ctx,
+                    ffmpeg::ffi::SWS_CS_ITU709,
+                    src_full,
+                    dst_full,
+                );
+                self.scaler = Some((key, raw::SendScaler(ctx)));
+            }
+            let Some((_, s)) = self.scaler.as_mut() else {
+                return Err(CodecError::encoding("scaler missing"));
+            };
+            let mut dst = alloc_frame(av, tw, th)?;
+            s.0.run(f, &mut dst)
+                .map_err(|e| av_error("pixel format conversion failed", e))?;
+            copy_planes(&dst, fmt)?
+        };
+        Ok(ImageFrameOutput {
+            frame,
+            timestamp: 0,
+            duration: None,
+            color_space,
+            rotation: 0,
+            flip: false,
+        })
+    }
+}
+
+/// The WebCodecs format a decoded FFmpeg format is delivered in: `(format, full range implied,
+/// is RGB)`. YUV layouts WebCodecs has are kept; RGB, palette and grey pictures become RGBA
+/// (with alpha) or RGBX.
+fn target_format(p: Pixel) -> (VideoPixelFormat, bool, bool) {
+    use VideoPixelFormat::*;
+    if let Some((f, full)) = webcodecs_pixel(p) {
+        return (f, full, false);
+    }
+    match p {
+        Pixel::YUVA420P => (I420A, false, false),
+        Pixel::YUVA422P => (I422A, false, false),
+        Pixel::YUVA444P => (I444A, false, false),
+        Pixel::YUVA420P10LE => (I420AP10, false, false),
+        Pixel::YUVA422P10LE => (I422AP10, false, false),
+        Pixel::YUVA444P10LE => (I444AP10, false, false),
+        Pixel::YUVA422P12LE => (I422AP12, false, false),
+        Pixel::YUVA444P12LE => (I444AP12, false, false),
+        Pixel::RGBA => (RGBA, true, true),
+        Pixel::BGRA => (BGRA, true, true),
+        Pixel::RGBZ => (RGBX, true, true),
+        Pixel::BGRZ => (BGRX, true, true),
+        Pixel::ARGB
+        | Pixel::ABGR
+        | Pixel::PAL8
+        | Pixel::YA8
+        | Pixel::YA16BE
+        | Pixel::YA16LE
+        | Pixel::RGBA64BE
+        | Pixel::RGBA64LE
+        | Pixel::BGRA64BE
+        | Pixel::BGRA64LE
+        | Pixel::GBRAP
+        | Pixel::GBRAP10LE
+        | Pixel::GBRAP12LE
+        | Pixel::GBRAP16LE
+        | Pixel::GBRAP16BE => (RGBA, true, true),
+        _ => (RGBX, true, true),
+    }
+}
+
+fn oob() -> CodecError {
+    CodecError::encoding("plane copy out of bounds")
+}
+
+/// Copies a frame whose memory layout equals `fmt` into a packed [`FrameBuffer`].
+fn copy_planes(src: &frame::Video, fmt: VideoPixelFormat) -> Result<FrameBuffer, CodecError> {
+    let (w, h) = (src.width(), src.height());
+    let mut out = FrameBuffer::new_zeroed(fmt, w, h)?;
+    for p in 0..fmt.plane_count() {
+        if p >= src.planes() {
+            return Err(CodecError::encoding("decoded frame lacks a plane"));
+        }
+        let (row, rows) = fmt.plane_size(p, w, h);
+        let (row, rows) = (row as usize, rows as usize);
+        let s_stride = src.stride(p);
+        let s = src.data(p);
+        let (d, d_stride) = out.plane_mut(p);
+        for y in 0..rows {
+            let from = s.get(y * s_stride..y * s_stride + row).ok_or_else(oob)?;
+            d.get_mut(y * d_stride..y * d_stride + row)
+                .ok_or_else(oob)?
+                .copy_from_slice(from);
+        }
+    }
+    Ok(out)
+}
+
+fn open(
+    codec: ffmpeg::Codec,
+    extradata: Option<&[u8]>,
+) -> Result<ffmpeg::decoder::Video, CodecError> {
+    let mut ctx = codec::Context::new_with_codec(codec);
+    if let Some(e) = extradata.filter(|e| !e.is_empty()) {
+        raw::set_extradata(&mut ctx, e).map_err(|e| av_error("cannot set extradata", e))?;
+    }
+    // One thread: images are small and frame threading would delay outputs.
+    ctx.set_threading(codec::threading::Config {
+        kind: codec::threading::Type::Slice,
+        count: 1,
+        ..Default::default()
+    });
+    ctx.decoder()
+        .open()
+        .and_then(|o| o.video())
+        .map_err(|e| av_error("cannot open image decoder", e))
+}
+
+/// Sends one packet (and EOF when `eof`), returns every picture that came out.
+fn decode_packet(
+    dec: &mut ffmpeg::decoder::Video,
+    data: &[u8],
+    eof: bool,
+) -> Result<Vec<frame::Video>, CodecError> {
+    if data.is_empty() {
+        return Err(CodecError::encoding("empty image data"));
+    }
+    let mut pkt = Packet::copy(data);
+    pkt.set_flags(codec::packet::Flags::KEY);
+    let mut out = Vec::new();
+    let drain = |dec: &mut ffmpeg::decoder::Video, out: &mut Vec<frame::Video>| loop {
+        let mut f = frame::Video::empty();
+        match dec.receive_frame(&mut f) {
+            Ok(()) => out.push(f),
+            Err(e) if is_eagain(&e) => return Ok(()),
+            Err(ffmpeg::Error::Eof) => return Ok(()),
+            Err(e) => return Err(av_error("image decoding failed", e)),
+        }
+    };
+    loop {
+        match dec.send_packet(&pkt) {
+            Ok(()) => break,
+            Err(e) if is_eagain(&e) => {
+                let before = out.len();
+                drain(dec, &mut out)?;
+                if out.len() == before {
+                    return Err(av_error("decoder refuses input", e));
+                }
+            }
+            Err(e) => return Err(av_error("image decoding failed", e)),
+        }
+    }
+    drain(dec, &mut out)?;
+    if eof && out.is_empty() {
+        match dec.send_eof() {
+            Ok(()) | Err(ffmpeg::Error::Eof) => {}
+            Err(e) => return Err(av_error("image decoding failed", e)),
+        }
+        drain(dec, &mut out)?;
+    }
+    Ok(out)
+}
+
+/// Applies the AVIF item's `colr` (nclx), `irot` and `imir` properties.
+fn apply_avif_props(img: &avif::AvifImage, out: &mut ImageFrameOutput) {
+    let is_rgb = out.frame.format().is_rgb();
+    if let Some((p, t, m, full)) = img.nclx {
+        if !is_rgb {
+            out.color_space = VideoColorSpace {
+                primaries: ColorPrimaries::from_code(u32::from(p)),
+                transfer: ColorTransfer::from_code(u32::from(t)),
+                matrix: ColorMatrix::from_code(u32::from(m)),
+                full_range: Some(full),
+            };
+        }
+    }
+    // irot is anti-clockwise; VideoFrame rotation is clockwise.
+    let mut rotation = (4 - u32::from(img.irot)) % 4 * 90;
+    let mut flip = false;
+    match img.imir {
+        Some(0) => flip = true,
+        // A top/bottom mirror is a left/right mirror plus a half turn.
+        Some(_) => {
+            flip = true;
+            rotation = (rotation + 180) % 360;
+        }
+        None => {}
+    }
+    out.rotation = rotation;
+    out.flip = flip;
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn mime_types() {
+        assert_eq!(ImageType::from_mime("image/PNG"), Some(ImageType::Png));
+        assert_eq!(
+            ImageType::from_mime("image/gif; charset=x"),
+            Some(ImageType::Gif)
+        );
+        assert_eq!(ImageType::from_mime("image/x-icon"), Some(ImageType::Ico));
+        assert_eq!(ImageType::from_mime("image/svg+xml"), None);
+        assert_eq!(ImageType::from_mime("video/mp4"), None);
+    }
+
+    #[test]
+    fn garbage_is_an_encoding_error() {
+        let mut s = ImageSession::new(ImageType::Png, Default::default());
+        s.append(b"this is not a png");
+        s.set_complete();
+        let e = s.tracks().unwrap_err();
+        assert_eq!(e.name, codec_core::ErrorName::EncodingError);
+    }
+
+    #[test]
+    fn short_complete_data_is_invalid_state() {
+        let mut s = ImageSession::new(ImageType::Png, Default::default());
+        s.append(&png::SIGNATURE[..6]);
+        assert_eq!(s.tracks().unwrap(), None);
+        s.set_complete();
+        let e = s.tracks().unwrap_err();
+        assert_eq!(e.name, codec_core::ErrorName::InvalidStateError);
+    }
+}

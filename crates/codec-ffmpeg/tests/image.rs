@@ -1,0 +1,72 @@
+//! ImageSession against the WPT image fixtures (shared/fixtures/wpt-media next to the repo).
+
+use codec_core::{ErrorName, VideoPixelFormat};
+use codec_ffmpeg::{ImageSession, ImageType};
+use std::path::PathBuf;
+
+fn fixture(name: &str) -> Vec<u8> {
+    let p = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("../../../shared/fixtures/wpt-media")
+        .join(name);
+    std::fs::read(&p).unwrap_or_else(|e| panic!("{}: {e}", p.display()))
+}
+
+fn decode(ty: ImageType, name: &str) -> codec_ffmpeg::ImageFrameOutput {
+    let mut s = ImageSession::new(ty, Default::default());
+    s.append(&fixture(name));
+    s.set_complete();
+    let t = s.tracks().unwrap().unwrap();
+    assert_eq!(t.len(), 1);
+    s.decode(0).unwrap().unwrap()
+}
+
+#[test]
+fn stills_decode_at_their_size() {
+    for (ty, name) in [
+        (ImageType::Jpeg, "four-colors.jpg"),
+        (ImageType::Jpeg, "four-colors-limited-range-420-8bpc.jpg"),
+        (ImageType::Png, "four-colors.png"),
+        (ImageType::Gif, "four-colors.gif"),
+        (ImageType::Webp, "four-colors.webp"),
+        (ImageType::Webp, "four-colors-limited-range-420-8bpc.webp"),
+        (ImageType::Avif, "four-colors.avif"),
+        (ImageType::Avif, "four-colors-limited-range-420-8bpc.avif"),
+        (ImageType::Avif, "four-colors-full-range-hlg-420-10bpc.avif"),
+        (ImageType::Avif, "four-colors-flip.avif"),
+    ] {
+        let out = decode(ty, name);
+        eprintln!(
+            "{name}: {:?} {:?} rot {} flip {}",
+            out.frame.format(),
+            out.color_space,
+            out.rotation,
+            out.flip
+        );
+        assert_eq!(
+            (out.frame.coded_width(), out.frame.coded_height()),
+            (320, 240),
+            "{name}"
+        );
+    }
+    let p = decode(ImageType::Png, "pattern.png");
+    assert_eq!(p.frame.format(), VideoPixelFormat::RGBA);
+}
+
+#[test]
+fn frame_index_past_a_still_is_range_error() {
+    let mut s = ImageSession::new(ImageType::Png, Default::default());
+    s.append(&fixture("four-colors.png"));
+    s.set_complete();
+    assert_eq!(s.decode(1).unwrap_err().name, ErrorName::RangeError);
+}
+
+#[test]
+fn truncated_png_waits_then_fails() {
+    let d = fixture("four-colors.png");
+    let mut s = ImageSession::new(ImageType::Png, Default::default());
+    s.append(&d[..d.len() - 6]); // all but the end of IEND
+    assert!(s.tracks().unwrap().is_some());
+    assert!(s.decode(0).unwrap().is_none());
+    s.set_complete();
+    assert_eq!(s.decode(0).unwrap_err().name, ErrorName::EncodingError);
+}

@@ -6,6 +6,7 @@ const { AudioEncoder, AudioDecoder } = require('./audio-codecs');
 const { AudioData } = require('./audio-data');
 const { EncodedVideoChunk, EncodedAudioChunk } = require('./chunks');
 const { DOMRectReadOnly } = require('./geometry');
+const { ImageDecoder, ImageTrackList, ImageTrack } = require('./image-decoder');
 
 module.exports = {
   VideoEncoder,
@@ -18,4 +19,7 @@ module.exports = {
   AudioData,
   EncodedAudioChunk,
   DOMRectReadOnly,
+  ImageDecoder,
+  ImageTrackList,
+  ImageTrack,
 };

@@ -14,5 +14,8 @@ export const {
   AudioData,
   EncodedAudioChunk,
   DOMRectReadOnly,
+  ImageDecoder,
+  ImageTrackList,
+  ImageTrack,
 } = api;
 export default api;

@@ -218,8 +218,10 @@ impl ImageSession {
             return Ok(None);
         };
         Ok(Some(vec![match layout {
+            // A one-frame GIF is a still image whatever its loop extension says (as in Blink).
+            Layout::Gif(s) if s.frames.len() < 2 => still,
             Layout::Gif(s) => ImageTrackInfo {
-                animated: s.loop_count.is_some() || s.frames.len() > 1,
+                animated: true,
                 frame_count: s.frames.len() as u32,
                 repetition_count: match s.loop_count {
                     Some(0) => f64::INFINITY,
@@ -276,8 +278,8 @@ impl ImageSession {
             ImageType::Gif => match gif::scan(d) {
                 Err(e) => Err(bad(e)),
                 Ok(None) => Ok(None),
-                // Tracks are known once the first frame is in (or the data is complete).
-                Ok(Some(s)) if s.frames.is_empty() && !self.complete && !s.ended => Ok(None),
+                // Whether a GIF is animated is known once a second frame (or the end) is in.
+                Ok(Some(s)) if s.frames.len() < 2 && !self.complete && !s.ended => Ok(None),
                 Ok(Some(s)) if s.frames.is_empty() => Err(bad("GIF has no frames")),
                 Ok(Some(s)) => Ok(Some(Layout::Gif(s))),
             },
@@ -494,7 +496,15 @@ impl ImageSession {
                 full_range: Some(true),
             }
         } else {
-            crate::decoder::color_space(f, full)
+            // Members the bitstream leaves unspecified get the usual image defaults: sRGB
+            // primaries and transfer, BT.601 matrix; JPEG is full range, the rest limited.
+            let c = crate::decoder::color_space(f, full);
+            VideoColorSpace {
+                primaries: c.primaries.or(Some(ColorPrimaries::Bt709)),
+                transfer: c.transfer.or(Some(ColorTransfer::Iec6196621)),
+                matrix: c.matrix.or(Some(ColorMatrix::Smpte170m)),
+                full_range: c.full_range.or(Some(self.ty == ImageType::Jpeg)),
+            }
         };
         let av = crate::convert::av_pixel(fmt);
         let av = if fmt.has_alpha() {

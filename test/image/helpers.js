@@ -14,7 +14,7 @@ function fixture(name) {
 
 // Every frame of `file` as RGBA, decoded by the ffmpeg CLI (an independent decode path).
 function ffmpegRgba(file, extra = []) {
-  return execFileSync('ffmpeg', ['-v', 'error', '-i', file, ...extra, '-f', 'rawvideo', '-pix_fmt', 'rgba', '-'],
+  return execFileSync('ffmpeg', ['-v', 'error', '-i', file, ...extra, '-fps_mode', 'passthrough', '-f', 'rawvideo', '-pix_fmt', 'rgba', '-'],
     { maxBuffer: 1 << 28 });
 }
 

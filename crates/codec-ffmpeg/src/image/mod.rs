@@ -395,7 +395,7 @@ impl ImageSession {
                 }
                 .ok_or_else(|| CodecError::not_supported("no FFmpeg decoder for this image"))?;
                 let mut dec = open(codec, extradata.as_deref())?;
-                let mut got = decode_packet(&mut dec, &packet, true)?;
+                let mut got = decode_packet(&mut dec, &packet, true, true)?;
                 let f = got
                     .pop()
                     .ok_or_else(|| CodecError::encoding("the image decoded to nothing"))?;
@@ -450,7 +450,8 @@ impl ImageSession {
                 .data
                 .get(a..b)
                 .ok_or_else(|| CodecError::encoding("frame outside the data"))?;
-            let mut frames = decode_packet(&mut seq.dec, pkt, false)?;
+            let key = seq.next == 0;
+            let mut frames = decode_packet(&mut seq.dec, pkt, key, false)?;
             seq.next += 1;
             if seq.next > index {
                 last = frames.pop();
@@ -653,13 +654,16 @@ fn open(
 fn decode_packet(
     dec: &mut ffmpeg::decoder::Video,
     data: &[u8],
+    key: bool,
     eof: bool,
 ) -> Result<Vec<frame::Video>, CodecError> {
     if data.is_empty() {
         return Err(CodecError::encoding("empty image data"));
     }
     let mut pkt = Packet::copy(data);
-    pkt.set_flags(codec::packet::Flags::KEY);
+    if key {
+        pkt.set_flags(codec::packet::Flags::KEY);
+    }
     let mut out = Vec::new();
     let drain = |dec: &mut ffmpeg::decoder::Video, out: &mut Vec<frame::Video>| loop {
         let mut f = frame::Video::empty();

@@ -1,0 +1,103 @@
+'use strict';
+// Animated GIF and APNG: frame counts, repetition counts, timestamps/durations and pixels of
+// every frame against the ffmpeg CLI.
+const test = require('node:test');
+const assert = require('node:assert/strict');
+const fs = require('node:fs');
+const { ImageDecoder } = require('../..');
+const { fixture, ffmpegRgba, frameRgba, psnrRgba, generated } = require('./helpers');
+
+async function checkAllFrames(file, type, n, minPsnr) {
+  const d = new ImageDecoder({ data: fs.readFileSync(file), type });
+  await d.tracks.ready;
+  assert.equal(d.tracks.selectedTrack.frameCount, n);
+  const ref = ffmpegRgba(file);
+  const out = [];
+  for (let i = 0; i < n; i++) {
+    const { image, complete } = await d.decode({ frameIndex: i });
+    assert.equal(complete, true);
+    const size = image.codedWidth * image.codedHeight * 4;
+    assert.equal(ref.length, n * size, 'ffmpeg produced the same number of frames');
+    const p = psnrRgba(await frameRgba(image), ref.subarray(i * size, (i + 1) * size));
+    assert.ok(p >= minPsnr, `frame ${i}: PSNR ${p.toFixed(1)}`);
+    out.push({ timestamp: image.timestamp, duration: image.duration });
+    image.close();
+  }
+  d.close();
+  return out;
+}
+
+test('four-colors-flip.gif: two frames with their own delays, loops forever', async () => {
+  const d = new ImageDecoder({ data: fs.readFileSync(fixture('four-colors-flip.gif')), type: 'image/gif' });
+  await d.tracks.ready;
+  assert.equal(d.tracks.length, 1);
+  assert.equal(d.tracks.selectedIndex, 0);
+  const t = d.tracks[0];
+  assert.equal(t, d.tracks.selectedTrack);
+  assert.equal(t.selected, true);
+  assert.equal(t.animated, true);
+  assert.equal(t.frameCount, 2);
+  assert.equal(t.repetitionCount, Infinity);
+  d.close();
+  const times = await checkAllFrames(fixture('four-colors-flip.gif'), 'image/gif', 2, 99);
+  // ffprobe: packet durations 3 and 4 (1/100 s).
+  assert.deepEqual(times, [{ timestamp: 0, duration: 30000 }, { timestamp: 30000, duration: 40000 }]);
+});
+
+test('generated 5-frame GIF: every frame matches ffmpeg, 100 ms apart', async () => {
+  const times = await checkAllFrames(generated('anim.gif'), 'image/gif', 5, 99);
+  assert.deepEqual(times.map((t) => t.timestamp), [0, 100000, 200000, 300000, 400000]);
+  assert.ok(times.every((t) => t.duration === 100000));
+});
+
+test('GIF loop count 3 → repetitionCount 3', async () => {
+  const d = new ImageDecoder({ data: fs.readFileSync(generated('anim-loop3.gif')), type: 'image/gif' });
+  await d.tracks.ready;
+  assert.equal(d.tracks.selectedTrack.repetitionCount, 3);
+  assert.equal(d.tracks.selectedTrack.frameCount, 3);
+  d.close();
+});
+
+test('APNG: every frame matches ffmpeg, timestamps from fcTL delays', async () => {
+  const d = new ImageDecoder({ data: fs.readFileSync(generated('anim.apng')), type: 'image/png' });
+  await d.tracks.ready;
+  const t = d.tracks.selectedTrack;
+  assert.equal(t.animated, true);
+  assert.equal(t.frameCount, 4);
+  assert.equal(t.repetitionCount, Infinity);
+  d.close();
+  const times = await checkAllFrames(generated('anim.apng'), 'image/apng', 4, 99);
+  assert.deepEqual(times.map((x) => x.timestamp), [0, 100000, 200000, 300000]);
+  assert.ok(times.every((x) => x.duration === 100000));
+});
+
+test('APNG plays=2 → repetitionCount 1', async () => {
+  const d = new ImageDecoder({ data: fs.readFileSync(generated('anim-plays2.apng')), type: 'image/png' });
+  await d.tracks.ready;
+  assert.equal(d.tracks.selectedTrack.repetitionCount, 1);
+  d.close();
+});
+
+test('frames can be decoded out of order and repeatedly', async () => {
+  const file = generated('anim.gif');
+  const d = new ImageDecoder({ data: fs.readFileSync(file), type: 'image/gif' });
+  const ref = ffmpegRgba(file);
+  const size = 64 * 48 * 4;
+  for (const i of [3, 1, 4, 0, 4]) {
+    const { image } = await d.decode({ frameIndex: i });
+    assert.equal(image.timestamp, i * 100000);
+    const p = psnrRgba(await frameRgba(image), ref.subarray(i * size, (i + 1) * size));
+    assert.equal(p, 99, `frame ${i}`);
+    image.close();
+  }
+  d.close();
+});
+
+test('frameIndex past the last frame rejects with RangeError, the decoder stays usable', async () => {
+  const d = new ImageDecoder({ data: fs.readFileSync(fixture('four-colors-flip.gif')), type: 'image/gif' });
+  await assert.rejects(d.decode({ frameIndex: 2 }), RangeError);
+  const { image } = await d.decode({ frameIndex: 1 });
+  assert.equal(image.timestamp, 30000);
+  image.close();
+  d.close();
+});

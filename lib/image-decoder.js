@@ -174,7 +174,7 @@ class ImageDecoder {
     this.#completed.promise.then(() => {}, () => {});
 
     if (native.imageTypeSupported(type)) {
-      this.#h = native.imageDecoderNew(dispatch, type, desiredWidth, desiredHeight);
+      this.#h = native.imageDecoderNew(dispatch, type, desiredWidth, desiredHeight, preferAnimation ?? undefined);
     }
     if (isStream) {
       this.#fetch(data.getReader());
@@ -247,7 +247,7 @@ class ImageDecoder {
       }
       const id = this.#nextId++;
       const p = new Promise((resolve, reject) => this.#pending.set(id, { resolve, reject }));
-      if (this.#h !== null) native.imageDecoderDecode(this.#h, this, id, frameIndex);
+      if (this.#h !== null) native.imageDecoderDecode(this.#h, this, id, frameIndex, this.#tracks.selectedIndex);
       return p;
     } catch (e) {
       return Promise.reject(e);

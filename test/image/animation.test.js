@@ -101,3 +101,42 @@ test('frameIndex past the last frame rejects with RangeError, the decoder stays 
   image.close();
   d.close();
 });
+
+test('four-colors-flip.avif: a still primary track and an animated AV1 sequence track', async () => {
+  const file = fixture('four-colors-flip.avif');
+  const data = fs.readFileSync(file);
+  let d = new ImageDecoder({ data, type: 'image/avif' });
+  await d.tracks.ready;
+  assert.equal(d.tracks.length, 2);
+  assert.equal(d.tracks.selectedIndex, 0);
+  assert.equal(d.tracks[0].animated, false);
+  assert.equal(d.tracks[0].frameCount, 1);
+  assert.equal(d.tracks[1].animated, true);
+  assert.equal(d.tracks[1].frameCount, 7);
+  d.close();
+
+  d = new ImageDecoder({ data, type: 'image/avif', preferAnimation: true });
+  await d.tracks.ready;
+  assert.equal(d.tracks.selectedIndex, 1);
+  assert.equal(d.tracks[1].selected, true);
+  const ref = ffmpegRgba(file);
+  const size = 320 * 240 * 4;
+  assert.equal(ref.length, 7 * size);
+  for (let i = 0; i < 7; i++) {
+    const { image } = await d.decode({ frameIndex: i });
+    // ffprobe: 7 packets of 128 ticks; the track timescale makes that 128/timescale s each.
+    assert.equal(image.timestamp, i * image.duration);
+    const p = psnrRgba(await frameRgba(image), ref.subarray(i * size, (i + 1) * size));
+    assert.ok(p >= 99, `frame ${i}: PSNR ${p}`);
+    image.close();
+  }
+  await assert.rejects(d.decode({ frameIndex: 7 }), RangeError);
+  // Switching to the still track.
+  d.tracks[0].selected = true;
+  assert.equal(d.tracks.selectedIndex, 0);
+  assert.equal(d.tracks[1].selected, false);
+  const { image } = await d.decode();
+  assert.equal(image.duration, null);
+  image.close();
+  d.close();
+});

@@ -63,12 +63,12 @@ pub use audio::{
 pub use decoder::{
     video_decoder_support, DecodedVideoOutput, VideoDecodeInput, VideoDecoderBackend,
 };
+pub use encoder::{
+    video_encoder_support, EncodedVideoOutput, VideoEncodeInput, VideoEncoderBackend,
+};
 pub use image::{
     image_type_supported, ImageDecoderOptions, ImageEvent, ImageFrameOutput, ImageRequest,
     ImageSession, ImageTrackInfo, ImageType, ImageWorker,
-};
-pub use encoder::{
-    video_encoder_support, EncodedVideoOutput, VideoEncodeInput, VideoEncoderBackend,
 };
 
 use codec_core::CodecError;

@@ -51,7 +51,11 @@ impl Inner {
     }
 
     /// Holds the JS object and the event loop while a reply is due; lets both go when idle.
-    fn update_keep_alive<'a, C: Context<'a>>(&mut self, cx: &mut C, this: Option<Handle<'a, JsObject>>) {
+    fn update_keep_alive<'a, C: Context<'a>>(
+        &mut self,
+        cx: &mut C,
+        this: Option<Handle<'a, JsObject>>,
+    ) {
         let busy = self.busy() && self.worker.is_some();
         if busy {
             if self.owner.is_none() {
@@ -211,8 +215,8 @@ fn image_type_supported(mut cx: FunctionContext) -> JsResult<JsBoolean> {
     Ok(cx.boolean(codec_ffmpeg::image_type_supported(&s)))
 }
 
-/// `imageDecoderNew(dispatch, type, desiredWidth?, desiredHeight?)`: the type must be supported
-/// (the JS side checks first).
+/// `imageDecoderNew(dispatch, type, desiredWidth?, desiredHeight?, preferAnimation?)`: the type
+/// must be supported (the JS side checks first).
 fn image_decoder_new(mut cx: FunctionContext) -> JsResult<JsBox<ImageBox>> {
     let dispatch = cx.argument::<JsFunction>(0)?;
     let Some(ty) = image_type_arg(&mut cx, 1)? else {
@@ -220,7 +224,15 @@ fn image_decoder_new(mut cx: FunctionContext) -> JsResult<JsBox<ImageBox>> {
     };
     let w = crate::js::opt_arg_f64(&mut cx, 2);
     let h = crate::js::opt_arg_f64(&mut cx, 3);
+    let prefer_animation = match cx.argument_opt(4) {
+        Some(v) => v
+            .downcast::<JsBoolean, _>(&mut cx)
+            .ok()
+            .map(|b| b.value(&mut cx)),
+        None => None,
+    };
     let opts = ImageDecoderOptions {
+        prefer_animation,
         desired_size: match (w, h) {
             (Some(w), Some(h)) if w >= 1.0 && h >= 1.0 => Some((w as u32, h as u32)),
             _ => None,
@@ -287,14 +299,20 @@ fn image_decoder_end(mut cx: FunctionContext) -> JsResult<JsUndefined> {
     })
 }
 
-/// `imageDecoderDecode(box, this, id, frameIndex)`
+/// `imageDecoderDecode(box, this, id, frameIndex, track)` (`track` -1: the default track)
 fn image_decoder_decode(mut cx: FunctionContext) -> JsResult<JsUndefined> {
     with_inner(&mut cx, |cx, i| {
         let id = cx.argument::<JsNumber>(2)?.value(cx) as u64;
         let frame_index = cx.argument::<JsNumber>(3)?.value(cx) as u32;
+        let track = cx.argument::<JsNumber>(4)?.value(cx);
+        let track = (track >= 0.0).then_some(track as u32);
         if i.worker.is_some() {
             i.decodes.insert(id);
-            i.send(ImageRequest::Decode { id, frame_index });
+            i.send(ImageRequest::Decode {
+                id,
+                track,
+                frame_index,
+            });
         }
         Ok(())
     })

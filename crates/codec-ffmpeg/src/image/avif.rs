@@ -57,7 +57,10 @@ impl<'a> Reader<'a> {
     }
     fn bytes(&mut self, n: usize) -> Result<&'a [u8], AvifError> {
         let end = self.p.checked_add(n).ok_or_else(|| invalid("overflow"))?;
-        let b = self.d.get(self.p..end).ok_or_else(|| invalid("box too short"))?;
+        let b = self
+            .d
+            .get(self.p..end)
+            .ok_or_else(|| invalid("box too short"))?;
         self.p = end;
         Ok(b)
     }
@@ -112,23 +115,40 @@ fn boxes(d: &[u8]) -> Result<Vec<([u8; 4], &[u8], usize)>, AvifError> {
         if size < header {
             return Err(invalid("box size smaller than its header"));
         }
-        let end = (p as u64).checked_add(size).ok_or_else(|| invalid("overflow"))?;
+        let end = (p as u64)
+            .checked_add(size)
+            .ok_or_else(|| invalid("overflow"))?;
         if end > d.len() as u64 {
             return Err(invalid("box runs past its parent"));
         }
         let body_start = p + header as usize;
-        out.push(([ty[0], ty[1], ty[2], ty[3]], &d[body_start..end as usize], body_start));
+        out.push((
+            [ty[0], ty[1], ty[2], ty[3]],
+            &d[body_start..end as usize],
+            body_start,
+        ));
         p = end as usize;
     }
     Ok(out)
 }
 
-/// Finds the top-level `meta` box in a (possibly partial) file. `Incomplete` until it is all here.
-fn top_level(d: &[u8]) -> Result<(usize, usize, bool), AvifError> {
+/// Where the top-level boxes we need are.
+#[derive(Debug, Clone, Copy, Default)]
+struct TopLevel {
+    /// Body range of a complete `meta` box.
+    meta: Option<(usize, usize)>,
+    /// Body range of a complete `moov` box.
+    moov: Option<(usize, usize)>,
+    /// The `ftyp` names the `avis` (image sequence) brand.
+    avis: bool,
+}
+
+/// Finds the top-level boxes in a (possibly partial) file. `Incomplete` until `ftyp` and a
+/// complete `meta` are here.
+fn top_level(d: &[u8]) -> Result<TopLevel, AvifError> {
     let mut p = 0;
     let mut ftyp_ok = false;
-    let mut meta = None;
-    let mut moov = false;
+    let mut t = TopLevel::default();
     loop {
         if p + 8 > d.len() {
             break;
@@ -148,20 +168,28 @@ fn top_level(d: &[u8]) -> Result<(usize, usize, bool), AvifError> {
         if size < header {
             return Err(invalid("box size smaller than its header"));
         }
+        let complete = size != u64::MAX && p as u64 + size <= d.len() as u64;
         if p == 0 {
             if ty != b"ftyp" {
                 return Err(invalid("not an ISOBMFF file (no ftyp)"));
             }
-            ftyp_ok = true;
-        }
-        if ty == b"moov" {
-            moov = true;
-        }
-        if ty == b"meta" {
-            if size == u64::MAX || p as u64 + size > d.len() as u64 {
-                return Err(AvifError::Incomplete);
+            if !complete {
+                break;
             }
-            meta = Some((p + header as usize, p + size as usize));
+            ftyp_ok = true;
+            let body = &d[p + 8..p + size as usize];
+            t.avis = body
+                .chunks_exact(4)
+                .enumerate()
+                .any(|(i, b)| i != 1 && b == b"avis");
+        }
+        if complete && (ty == b"meta" || ty == b"moov") {
+            let range = Some((p + header as usize, p + size as usize));
+            if ty == b"meta" {
+                t.meta = range;
+            } else {
+                t.moov = range;
+            }
         }
         if size == u64::MAX {
             break;
@@ -171,13 +199,164 @@ fn top_level(d: &[u8]) -> Result<(usize, usize, bool), AvifError> {
             Err(_) => break,
         };
     }
-    if !ftyp_ok {
+    if !ftyp_ok || t.meta.is_none() {
         return Err(AvifError::Incomplete);
     }
-    match meta {
-        Some((a, b)) => Ok((a, b, moov)),
-        None => Err(AvifError::Incomplete),
+    Ok(t)
+}
+
+/// An AV1 image sequence track (`moov`), as far as the decoder needs it.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub(crate) struct AvifSequence {
+    /// The sample entry's `av1C` body.
+    pub av1c: Vec<u8>,
+    /// `(offset, size)` of every sample, absolute in the file.
+    pub samples: Vec<(usize, usize)>,
+    /// Every sample's duration in microseconds.
+    pub durations_us: Vec<u64>,
+    /// The edit list asks for endless repetition.
+    pub repeat_forever: bool,
+}
+
+fn find<'a>(list: &[([u8; 4], &'a [u8], usize)], ty: &[u8; 4]) -> Option<&'a [u8]> {
+    list.iter().find(|(t, _, _)| t == ty).map(|(_, b, _)| *b)
+}
+
+fn parse_trak(trak: &[u8]) -> Result<Option<AvifSequence>, AvifError> {
+    let kids = boxes(trak)?;
+    let Some(mdia) = find(&kids, b"mdia") else {
+        return Ok(None);
+    };
+    let mdia = boxes(mdia)?;
+    let hdlr = find(&mdia, b"hdlr").ok_or_else(|| invalid("track without hdlr"))?;
+    let handler = hdlr.get(8..12).ok_or_else(|| invalid("short hdlr"))?;
+    if handler != b"pict" && handler != b"vide" {
+        return Ok(None);
     }
+    let mdhd = find(&mdia, b"mdhd").ok_or_else(|| invalid("track without mdhd"))?;
+    let mut r = Reader::new(mdhd);
+    let (v, _) = r.full_box()?;
+    r.bytes(if v == 1 { 16 } else { 8 })?;
+    let timescale = u64::from(r.u32()?.max(1));
+    let minf = boxes(find(&mdia, b"minf").ok_or_else(|| invalid("track without minf"))?)?;
+    let stbl = boxes(find(&minf, b"stbl").ok_or_else(|| invalid("track without stbl"))?)?;
+    let stsd = find(&stbl, b"stsd").ok_or_else(|| invalid("track without stsd"))?;
+    let entries = boxes(stsd.get(8..).ok_or_else(|| invalid("short stsd"))?)?;
+    let Some((ty, entry, _)) = entries.first() else {
+        return Err(invalid("empty stsd"));
+    };
+    if ty != b"av01" {
+        return Err(invalid("AVIF sequence track is not AV1"));
+    }
+    // VisualSampleEntry: 78 bytes before its child boxes.
+    let children = boxes(entry.get(78..).ok_or_else(|| invalid("short av01 entry"))?)?;
+    let av1c = find(&children, b"av1C").ok_or_else(|| invalid("av01 entry without av1C"))?;
+
+    let mut sizes = Vec::new();
+    let stsz = find(&stbl, b"stsz").ok_or_else(|| invalid("track without stsz"))?;
+    let mut r = Reader::new(stsz);
+    r.full_box()?;
+    let fixed = r.u32()?;
+    let count = r.u32()? as usize;
+    if count > stsz.len() * 8 + 1_000_000 {
+        return Err(invalid("implausible sample count"));
+    }
+    for _ in 0..count {
+        sizes.push(if fixed != 0 { fixed } else { r.u32()? } as usize);
+    }
+    let mut chunk_offsets = Vec::new();
+    if let Some(stco) = find(&stbl, b"stco") {
+        let mut r = Reader::new(stco);
+        r.full_box()?;
+        for _ in 0..r.u32()? {
+            chunk_offsets.push(u64::from(r.u32()?));
+        }
+    } else if let Some(co64) = find(&stbl, b"co64") {
+        let mut r = Reader::new(co64);
+        r.full_box()?;
+        for _ in 0..r.u32()? {
+            chunk_offsets.push(r.uint(8)?);
+        }
+    } else {
+        return Err(invalid("track without chunk offsets"));
+    }
+    let stsc = find(&stbl, b"stsc").ok_or_else(|| invalid("track without stsc"))?;
+    let mut r = Reader::new(stsc);
+    r.full_box()?;
+    let mut runs = Vec::new();
+    for _ in 0..r.u32()? {
+        let first = r.u32()?;
+        let per_chunk = r.u32()?;
+        r.u32()?;
+        runs.push((first.max(1) as usize, per_chunk as usize));
+    }
+    let mut samples = Vec::with_capacity(count);
+    let mut s = 0;
+    for (ci, &off) in chunk_offsets.iter().enumerate() {
+        let chunk = ci + 1;
+        let per = runs
+            .iter()
+            .rev()
+            .find(|(first, _)| *first <= chunk)
+            .map_or(0, |(_, n)| *n);
+        let mut o = usize::try_from(off).map_err(|_| invalid("offset too large"))?;
+        for _ in 0..per {
+            let Some(&size) = sizes.get(s) else { break };
+            samples.push((o, size));
+            o = o.checked_add(size).ok_or_else(|| invalid("overflow"))?;
+            s += 1;
+        }
+    }
+    if samples.len() != count || count == 0 {
+        return Err(invalid("sample tables disagree"));
+    }
+    let stts = find(&stbl, b"stts").ok_or_else(|| invalid("track without stts"))?;
+    let mut r = Reader::new(stts);
+    r.full_box()?;
+    let mut durations_us = Vec::with_capacity(count);
+    for _ in 0..r.u32()? {
+        let n = r.u32()?;
+        let delta = u64::from(r.u32()?);
+        for _ in 0..n {
+            if durations_us.len() < count {
+                durations_us.push(delta * 1_000_000 / timescale);
+            }
+        }
+    }
+    durations_us.resize(count, 0);
+    let mut repeat_forever = false;
+    if let Some(edts) = find(&kids, b"edts") {
+        if let Some(elst) = find(&boxes(edts)?, b"elst") {
+            let mut r = Reader::new(elst);
+            repeat_forever = r.full_box()?.1 & 1 != 0;
+        }
+    }
+    Ok(Some(AvifSequence {
+        av1c: av1c.to_vec(),
+        samples,
+        durations_us,
+        repeat_forever,
+    }))
+}
+
+/// The first AV1 picture track of the file's `moov`, if the file has one and it is complete.
+pub(crate) fn parse_sequence(d: &[u8]) -> Result<Option<AvifSequence>, AvifError> {
+    let t = top_level(d)?;
+    let Some((a, b)) = t.moov else {
+        return if t.avis {
+            Err(AvifError::Incomplete)
+        } else {
+            Ok(None)
+        };
+    };
+    for (ty, body, _) in boxes(&d[a..b])? {
+        if &ty == b"trak" {
+            if let Some(s) = parse_trak(body)? {
+                return Ok(Some(s));
+            }
+        }
+    }
+    Ok(None)
 }
 
 #[derive(Default)]
@@ -189,7 +368,9 @@ struct Loc {
 
 /// Parses the primary image of an AVIF file (or the prefix received so far).
 pub(crate) fn parse(d: &[u8]) -> Result<AvifImage, AvifError> {
-    let (meta_start, meta_end, moov) = top_level(d)?;
+    let t = top_level(d)?;
+    let (meta_start, meta_end) = t.meta.ok_or(AvifError::Incomplete)?;
+    let moov = t.avis || t.moov.is_some();
     let mut r = Reader::new(&d[meta_start..meta_end]);
     r.full_box()?;
     let children = boxes(&d[meta_start + 4..meta_end])?;
@@ -204,7 +385,11 @@ pub(crate) fn parse(d: &[u8]) -> Result<AvifImage, AvifError> {
         match ty {
             b"pitm" => {
                 let (v, _) = r.full_box()?;
-                primary = Some(if v == 0 { u32::from(r.u16()?) } else { r.u32()? });
+                primary = Some(if v == 0 {
+                    u32::from(r.u16()?)
+                } else {
+                    r.u32()?
+                });
             }
             b"iloc" => {
                 let (v, _) = r.full_box()?;
@@ -226,12 +411,23 @@ pub(crate) fn parse(d: &[u8]) -> Result<AvifImage, AvifError> {
                         let l = r.uint(len_size)?;
                         extents.push((o, l));
                     }
-                    locs.push((id, Loc { method, base, extents }));
+                    locs.push((
+                        id,
+                        Loc {
+                            method,
+                            base,
+                            extents,
+                        },
+                    ));
                 }
             }
             b"iinf" => {
                 let (v, _) = r.full_box()?;
-                let _count = if v == 0 { u32::from(r.u16()?) } else { r.u32()? };
+                let _count = if v == 0 {
+                    u32::from(r.u16()?)
+                } else {
+                    r.u32()?
+                };
                 for (ety, ebody, _) in boxes(&body[r.p..])? {
                     if &ety != b"infe" {
                         continue;
@@ -241,7 +437,11 @@ pub(crate) fn parse(d: &[u8]) -> Result<AvifImage, AvifError> {
                     if ev < 2 {
                         continue;
                     }
-                    let id = if ev == 2 { u32::from(e.u16()?) } else { e.u32()? };
+                    let id = if ev == 2 {
+                        u32::from(e.u16()?)
+                    } else {
+                        e.u32()?
+                    };
                     e.u16()?;
                     let t = e.bytes(4)?;
                     item_types.push((id, [t[0], t[1], t[2], t[3]]));

@@ -78,7 +78,9 @@ pub(crate) fn scan(d: &[u8]) -> Result<Option<GifScan>, &'static str> {
                 let Some(&label) = d.get(p + 1) else { break };
                 if label == 0xF9 {
                     // Graphic Control Extension: size 4, packed, delay (LE), transparent index.
-                    if let (Some(&4), Some(lo), Some(hi)) = (d.get(p + 2), d.get(p + 4), d.get(p + 5)) {
+                    if let (Some(&4), Some(lo), Some(hi)) =
+                        (d.get(p + 2), d.get(p + 4), d.get(p + 5))
+                    {
                         delay = u16::from_le_bytes([*lo, *hi]);
                     }
                 } else if label == 0xFF
@@ -91,14 +93,18 @@ pub(crate) fn scan(d: &[u8]) -> Result<Option<GifScan>, &'static str> {
                         s.loop_count = Some(u16::from_le_bytes([*lo, *hi]));
                     }
                 }
-                let Some(next) = skip_sub_blocks(d, p + 2) else { break };
+                let Some(next) = skip_sub_blocks(d, p + 2) else {
+                    break;
+                };
                 p = next;
             }
             0x2C => {
                 // Image descriptor (10 bytes), optional local colour table, LZW code size, data.
                 let Some(&packed) = d.get(p + 9) else { break };
                 let q = p + 10 + color_table_len(packed) + 1;
-                let Some(next) = skip_sub_blocks(d, q) else { break };
+                let Some(next) = skip_sub_blocks(d, q) else {
+                    break;
+                };
                 s.frames.push(GifFrame {
                     start: frame_start,
                     end: next,

@@ -16,7 +16,8 @@ fn le16(d: &[u8], p: usize) -> Option<u16> {
 }
 
 fn le32(d: &[u8], p: usize) -> Option<u32> {
-    d.get(p..p + 4).map(|b| u32::from_le_bytes([b[0], b[1], b[2], b[3]]))
+    d.get(p..p + 4)
+        .map(|b| u32::from_le_bytes([b[0], b[1], b[2], b[3]]))
 }
 
 /// Reads the directory. `Ok(None)`: more bytes are needed.
@@ -25,7 +26,9 @@ pub(crate) fn parse(d: &[u8]) -> Result<Option<IcoEntry>, &'static str> {
     if d[..n] != [0, 0, 1, 0][..n] {
         return Err("not an ICO file");
     }
-    let Some(count) = le16(d, 4) else { return Ok(None) };
+    let Some(count) = le16(d, 4) else {
+        return Ok(None);
+    };
     if count == 0 {
         return Err("ICO has no images");
     }
@@ -37,7 +40,11 @@ pub(crate) fn parse(d: &[u8]) -> Result<Option<IcoEntry>, &'static str> {
     for i in 0..count as usize {
         let e = 6 + 16 * i;
         let w = if d[e] == 0 { 256 } else { u32::from(d[e]) };
-        let h = if d[e + 1] == 0 { 256 } else { u32::from(d[e + 1]) };
+        let h = if d[e + 1] == 0 {
+            256
+        } else {
+            u32::from(d[e + 1])
+        };
         let size = le32(d, e + 8).ok_or("truncated ICO entry")? as usize;
         let offset = le32(d, e + 12).ok_or("truncated ICO entry")? as usize;
         if size < 8 || offset < dir_end {
@@ -45,10 +52,19 @@ pub(crate) fn parse(d: &[u8]) -> Result<Option<IcoEntry>, &'static str> {
         }
         let area = w * h;
         if best.map_or(true, |(a, _)| area > a) {
-            best = Some((area, IcoEntry { offset, size, png: false }));
+            best = Some((
+                area,
+                IcoEntry {
+                    offset,
+                    size,
+                    png: false,
+                },
+            ));
         }
     }
-    let Some((_, mut e)) = best else { return Err("ICO has no images") };
+    let Some((_, mut e)) = best else {
+        return Err("ICO has no images");
+    };
     match d.get(e.offset..e.offset + 8) {
         Some(sig) => e.png = sig == super::png::SIGNATURE,
         None => return Ok(None),

@@ -104,6 +104,8 @@ fn av1_decoder() -> Option<ffmpeg::Codec> {
 pub struct ImageDecoderOptions {
     /// Scale decoded frames to this size (both or neither).
     pub desired_size: Option<(u32, u32)>,
+    /// `preferAnimation`: which kind of track to select by default (`None`: the primary one).
+    pub prefer_animation: Option<bool>,
 }
 
 /// One `ImageTrack`.
@@ -141,14 +143,30 @@ enum Layout {
     Still,
     Gif(gif::GifScan),
     Apng(png::PngScan),
-    Avif(avif::AvifImage),
+    Avif(avif::AvifImage, Option<avif::AvifSequence>),
     Ico(ico::IcoEntry),
 }
 
 struct Sequence {
     dec: ffmpeg::decoder::Video,
-    /// Index of the next frame to feed.
+    /// The track it decodes.
+    track: usize,
+    /// Index of the next packet to feed.
     next: usize,
+    /// Pictures received so far.
+    received: usize,
+    /// EOF was sent.
+    drained: bool,
+}
+
+/// What decoding one track's frames needs.
+struct TrackPlan {
+    ranges: Vec<(usize, usize)>,
+    extradata: Option<Vec<u8>>,
+    codec: ffmpeg::Codec,
+    durations_us: Vec<u64>,
+    /// Whether every frame of the track is present.
+    all_here: bool,
 }
 
 /// The synchronous image decoder: accumulate bytes, ask for tracks, decode frames.
@@ -159,7 +177,7 @@ pub struct ImageSession {
     complete: bool,
     layout: Option<Layout>,
     seq: Option<Sequence>,
-    cache: Option<(usize, ImageFrameOutput)>,
+    cache: Option<((usize, usize), ImageFrameOutput)>,
     scaler: Option<(ScaleKey, raw::SendScaler)>,
 }
 
@@ -217,6 +235,20 @@ impl ImageSession {
             }
             return Ok(None);
         };
+        if let Layout::Avif(_, Some(seq)) = layout {
+            return Ok(Some(vec![
+                still,
+                ImageTrackInfo {
+                    animated: true,
+                    frame_count: seq.samples.len() as u32,
+                    repetition_count: if seq.repeat_forever {
+                        f64::INFINITY
+                    } else {
+                        0.0
+                    },
+                },
+            ]));
+        }
         Ok(Some(vec![match layout {
             // A one-frame GIF is a still image whatever its loop extension says (as in Blink).
             Layout::Gif(s) if s.frames.len() < 2 => still,
@@ -301,7 +333,13 @@ impl ImageSession {
                 Ok(_) => Ok(None),
             },
             ImageType::Avif => match avif::parse(d) {
-                Ok(img) => Ok(Some(Layout::Avif(img))),
+                Ok(img) => match avif::parse_sequence(d) {
+                    Ok(seq) => Ok(Some(Layout::Avif(img, seq))),
+                    // An image sequence whose `moov` has not arrived yet.
+                    Err(avif::AvifError::Incomplete) if !self.complete => Ok(None),
+                    // A sequence we cannot read leaves the still image usable.
+                    Err(_) => Ok(Some(Layout::Avif(img, None))),
+                },
                 Err(avif::AvifError::Incomplete) => Ok(None),
                 Err(avif::AvifError::Invalid(m)) => Err(CodecError::encoding(m)),
             },
@@ -313,61 +351,73 @@ impl ImageSession {
         }
     }
 
-    /// Decodes frame `index` of the (only) track. `Ok(None)`: the frame is not all here yet.
+    /// The track selected by default: the first (primary) one, unless `preferAnimation` asks
+    /// for the other kind and such a track exists.
+    pub fn default_track(&self, tracks: &[ImageTrackInfo]) -> usize {
+        match (self.opts.prefer_animation, tracks.first()) {
+            (Some(p), Some(t)) if t.animated != p => {
+                tracks.iter().position(|t| t.animated == p).unwrap_or(0)
+            }
+            _ => 0,
+        }
+    }
+
+    /// Decodes frame `index` of `track` (`None`: the default track). `Ok(None)`: the frame is
+    /// not all here yet.
     ///
     /// # Errors
     /// `RangeError` when the data is complete and the frame does not exist; `EncodingError` for
     /// malformed data or a decoder failure (the decoder should then be closed).
-    pub fn decode(&mut self, index: u32) -> Result<Option<ImageFrameOutput>, CodecError> {
+    pub fn decode(
+        &mut self,
+        track: Option<u32>,
+        index: u32,
+    ) -> Result<Option<ImageFrameOutput>, CodecError> {
         let index = index as usize;
-        if self.layout.is_none() {
-            self.layout = self.scan()?;
-        }
-        let Some(layout) = self.layout.clone() else {
-            if self.complete {
-                return Err(CodecError::invalid_state(
-                    "the image data ended before its header",
-                ));
-            }
+        // Rescan: more frames may have arrived.
+        let Some(tracks) = self.tracks()? else {
             return Ok(None);
         };
-        if let Some((i, out)) = &self.cache {
-            if *i == index {
+        let track = track.map_or_else(|| self.default_track(&tracks), |t| t as usize);
+        let Some(info) = tracks.get(track) else {
+            return Err(CodecError::invalid_state("no such track"));
+        };
+        if let Some((key, out)) = &self.cache {
+            if *key == (track, index) {
                 return Ok(Some(out.clone()));
             }
         }
-        let out_of_range = || {
-            CodecError::range_error(format!("frame index {index} is out of range"))
+        let Some(layout) = self.layout.clone() else {
+            return Ok(None);
         };
-        let out = match &layout {
-            Layout::Gif(_) | Layout::Apng(_) => {
-                // Rescan: more frames may have arrived.
-                let fresh = self.scan()?;
-                if let Some(l) = fresh {
-                    self.layout = Some(l);
-                }
-                let Some(layout) = self.layout.clone() else {
+        let out_of_range =
+            || CodecError::range_error(format!("frame index {index} is out of range"));
+        let ended = match &layout {
+            Layout::Gif(s) => s.ended,
+            Layout::Apng(s) => s.ended,
+            _ => true,
+        };
+        if index >= info.frame_count as usize {
+            if ended || self.complete {
+                return Err(out_of_range());
+            }
+            return Ok(None);
+        }
+        let out = match (&layout, track) {
+            (Layout::Gif(_) | Layout::Apng(_), _) | (Layout::Avif(_, Some(_)), 1) => {
+                let Some(plan) = self.plan(&layout, track)? else {
                     return Ok(None);
                 };
-                let (count, ended) = match &layout {
-                    Layout::Gif(s) => (s.frames.len(), s.ended),
-                    Layout::Apng(s) => (s.frames.len(), s.ended),
-                    _ => (0, true),
-                };
-                if index >= count {
-                    if ended || self.complete {
-                        return Err(out_of_range());
-                    }
+                let Some(mut out) = self.decode_sequence(&plan, track, index)? else {
                     return Ok(None);
-                }
-                self.decode_sequence(&layout, index)?
+                };
+                out.timestamp = plan.durations_us[..index].iter().sum::<u64>() as i64;
+                out.duration = Some(plan.durations_us[index]);
+                out
             }
             _ => {
-                if index > 0 {
-                    return Err(out_of_range());
-                }
                 let (packet, extradata, name) = match &layout {
-                    Layout::Avif(img) => match img.item_data(&self.data) {
+                    Layout::Avif(img, _) => match img.item_data(&self.data) {
                         Some(p) => (p, Some(img.av1c.clone()), None),
                         None if self.complete => {
                             return Err(CodecError::encoding("AVIF item data is truncated"))
@@ -383,7 +433,10 @@ impl ImageSession {
                     },
                     _ if !self.complete => return Ok(None),
                     _ if self.ty == ImageType::Png
-                        && !png::scan(&self.data).ok().flatten().is_some_and(|s| s.ended) =>
+                        && !png::scan(&self.data)
+                            .ok()
+                            .flatten()
+                            .is_some_and(|s| s.ended) =>
                     {
                         return Err(CodecError::encoding("PNG data is truncated (no IEND)"))
                     }
@@ -400,41 +453,92 @@ impl ImageSession {
                     .pop()
                     .ok_or_else(|| CodecError::encoding("the image decoded to nothing"))?;
                 let mut out = self.convert(&f)?;
-                if let Layout::Avif(img) = &layout {
+                if let Layout::Avif(img, _) = &layout {
                     apply_avif_props(img, &mut out);
                 }
                 out
             }
         };
-        self.cache = Some((index, out.clone()));
+        self.cache = Some(((track, index), out.clone()));
         Ok(Some(out))
+    }
+
+    /// Packets, decoder and timing of an animated track; `None` while its header is missing.
+    fn plan(&self, layout: &Layout, track: usize) -> Result<Option<TrackPlan>, CodecError> {
+        let find = |n: &str| {
+            ffmpeg::decoder::find_by_name(n)
+                .ok_or_else(|| CodecError::not_supported("no FFmpeg decoder for this image"))
+        };
+        Ok(Some(match layout {
+            Layout::Gif(s) => TrackPlan {
+                ranges: s.frames.iter().map(|f| (f.start, f.end)).collect(),
+                extradata: None,
+                codec: find("gif")?,
+                durations_us: s
+                    .frames
+                    .iter()
+                    .map(|f| u64::from(f.delay_cs) * 10_000)
+                    .collect(),
+                all_here: true,
+            },
+            Layout::Apng(s) => TrackPlan {
+                ranges: s.frames.iter().map(|f| (f.start, f.end)).collect(),
+                extradata: Some(self.data.get(8..s.header_end).unwrap_or_default().to_vec()),
+                codec: find("apng")?,
+                durations_us: s
+                    .frames
+                    .iter()
+                    .map(|f| {
+                        let den = if f.delay_den == 0 {
+                            100
+                        } else {
+                            u64::from(f.delay_den)
+                        };
+                        u64::from(f.delay_num) * 1_000_000 / den
+                    })
+                    .collect(),
+                all_here: true,
+            },
+            Layout::Avif(_, Some(seq)) if track == 1 => TrackPlan {
+                ranges: seq
+                    .samples
+                    .iter()
+                    .map(|&(o, l)| (o, o.saturating_add(l)))
+                    .collect(),
+                extradata: Some(seq.av1c.clone()),
+                codec: av1_decoder().ok_or_else(|| CodecError::not_supported("no AV1 decoder"))?,
+                durations_us: seq.durations_us.clone(),
+                all_here: self.complete
+                    || seq
+                        .samples
+                        .iter()
+                        .all(|&(o, l)| o.saturating_add(l) <= self.data.len()),
+            },
+            _ => return Ok(None),
+        }))
     }
 
     fn decode_sequence(
         &mut self,
-        layout: &Layout,
+        plan: &TrackPlan,
+        track: usize,
         index: usize,
-    ) -> Result<ImageFrameOutput, CodecError> {
-        let (ranges, extradata, name): (Vec<(usize, usize)>, Option<Vec<u8>>, &str) = match layout
+    ) -> Result<Option<ImageFrameOutput>, CodecError> {
+        if !plan.all_here {
+            // AV1 sequences are decoded once all their samples are here.
+            return Ok(None);
+        }
+        if self
+            .seq
+            .as_ref()
+            .map_or(true, |s| s.track != track || s.received > index)
         {
-            Layout::Gif(s) => (
-                s.frames.iter().map(|f| (f.start, f.end)).collect(),
-                None,
-                "gif",
-            ),
-            Layout::Apng(s) => (
-                s.frames.iter().map(|f| (f.start, f.end)).collect(),
-                Some(self.data.get(8..s.header_end).unwrap_or_default().to_vec()),
-                "apng",
-            ),
-            _ => return Err(CodecError::encoding("not an animation")),
-        };
-        if self.seq.as_ref().map_or(true, |s| s.next > index) {
-            let codec = ffmpeg::decoder::find_by_name(name)
-                .ok_or_else(|| CodecError::not_supported("no FFmpeg decoder for this image"))?;
             self.seq = Some(Sequence {
-                dec: open(codec, extradata.as_deref())?,
+                dec: open(plan.codec, plan.extradata.as_deref())?,
+                track,
                 next: 0,
+                received: 0,
+                drained: false,
             });
         }
         let mut last = None;
@@ -442,42 +546,34 @@ impl ImageSession {
             let Some(seq) = self.seq.as_mut() else {
                 return Err(CodecError::encoding("decoder missing"));
             };
-            if seq.next > index {
+            if seq.received > index {
                 break;
             }
-            let (a, b) = ranges[seq.next];
-            let pkt = self
-                .data
-                .get(a..b)
-                .ok_or_else(|| CodecError::encoding("frame outside the data"))?;
-            let key = seq.next == 0;
-            let mut frames = decode_packet(&mut seq.dec, pkt, key, false)?;
-            seq.next += 1;
-            if seq.next > index {
-                last = frames.pop();
+            let frames = if let Some(&(a, b)) = plan.ranges.get(seq.next) {
+                let pkt = self
+                    .data
+                    .get(a..b)
+                    .ok_or_else(|| CodecError::encoding("frame outside the data"))?;
+                let key = seq.next == 0;
+                seq.next += 1;
+                decode_packet(&mut seq.dec, pkt, key, false)?
+            } else if !seq.drained {
+                seq.drained = true;
+                drain_eof(&mut seq.dec)?
+            } else {
+                return Err(CodecError::encoding(
+                    "the animation has fewer frames than its index",
+                ));
+            };
+            for f in frames {
+                if seq.received == index {
+                    last = Some(f);
+                }
+                seq.received += 1;
             }
         }
         let f = last.ok_or_else(|| CodecError::encoding("the frame decoded to nothing"))?;
-        let mut out = self.convert(&f)?;
-        let (ts, dur) = match layout {
-            Layout::Gif(s) => {
-                let us = |cs: u16| u64::from(cs) * 10_000;
-                let ts: u64 = s.frames[..index].iter().map(|f| us(f.delay_cs)).sum();
-                (ts, us(s.frames[index].delay_cs))
-            }
-            Layout::Apng(s) => {
-                let us = |f: &png::PngFrame| {
-                    let den = if f.delay_den == 0 { 100 } else { u64::from(f.delay_den) };
-                    u64::from(f.delay_num) * 1_000_000 / den
-                };
-                let ts: u64 = s.frames[..index].iter().map(us).sum();
-                (ts, us(&s.frames[index]))
-            }
-            _ => (0, 0),
-        };
-        out.timestamp = ts as i64;
-        out.duration = Some(dur);
-        Ok(out)
+        self.convert(&f).map(Some)
     }
 
     /// Copies (or converts/scales) a decoded picture into a WebCodecs frame.
@@ -696,6 +792,24 @@ fn decode_packet(
         drain(dec, &mut out)?;
     }
     Ok(out)
+}
+
+/// Sends EOF and returns the pictures still inside the decoder.
+fn drain_eof(dec: &mut ffmpeg::decoder::Video) -> Result<Vec<frame::Video>, CodecError> {
+    match dec.send_eof() {
+        Ok(()) | Err(ffmpeg::Error::Eof) => {}
+        Err(e) => return Err(av_error("image decoding failed", e)),
+    }
+    let mut out = Vec::new();
+    loop {
+        let mut f = frame::Video::empty();
+        match dec.receive_frame(&mut f) {
+            Ok(()) => out.push(f),
+            Err(e) if is_eagain(&e) => return Ok(out),
+            Err(ffmpeg::Error::Eof) => return Ok(out),
+            Err(e) => return Err(av_error("image decoding failed", e)),
+        }
+    }
 }
 
 /// Applies the AVIF item's `colr` (nclx), `irot` and `imir` properties.

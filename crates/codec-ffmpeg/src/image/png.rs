@@ -34,7 +34,8 @@ pub(crate) struct PngScan {
 }
 
 fn be32(d: &[u8], p: usize) -> Option<u32> {
-    d.get(p..p + 4).map(|b| u32::from_be_bytes([b[0], b[1], b[2], b[3]]))
+    d.get(p..p + 4)
+        .map(|b| u32::from_be_bytes([b[0], b[1], b[2], b[3]]))
 }
 
 fn be16(d: &[u8], p: usize) -> Option<u16> {

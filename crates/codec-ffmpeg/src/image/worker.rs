@@ -17,10 +17,12 @@ pub enum ImageRequest {
     Append(Vec<u8>),
     /// The data is complete.
     End,
-    /// Decode frame `frame_index` of the selected track; reply tagged `id`.
+    /// Decode frame `frame_index` of `track`; reply tagged `id`.
     Decode {
         /// Request id.
         id: u64,
+        /// The selected track (`None` before the tracks are known: the default track).
+        track: Option<u32>,
         /// Frame to decode.
         frame_index: u32,
     },
@@ -91,7 +93,7 @@ fn run(
     sink: &dyn Fn(ImageEvent),
 ) {
     let mut session = ImageSession::new(ty, opts);
-    let mut waiting: VecDeque<(u64, u32)> = VecDeque::new();
+    let mut waiting: VecDeque<(u64, Option<u32>, u32)> = VecDeque::new();
     let mut failed: Option<CodecError> = None;
     while let Ok(req) = rx.recv() {
         match req {
@@ -117,12 +119,16 @@ fn run(
                 }
                 sink(ImageEvent::Data(r));
             }
-            ImageRequest::Decode { id, frame_index } => waiting.push_back((id, frame_index)),
+            ImageRequest::Decode {
+                id,
+                track,
+                frame_index,
+            } => waiting.push_back((id, track, frame_index)),
             ImageRequest::Reset => waiting.clear(),
         }
         // Serve every decode whose frame is here now (or that can never succeed).
         let mut still = VecDeque::new();
-        while let Some((id, index)) = waiting.pop_front() {
+        while let Some((id, track, index)) = waiting.pop_front() {
             if let Some(e) = &failed {
                 sink(ImageEvent::DecodeFailed {
                     id,
@@ -132,9 +138,9 @@ fn run(
             }
             // A newer request may already be queued behind us; keep replies in request order
             // for frames that are ready.
-            match guarded(|| session.decode(index)) {
+            match guarded(|| session.decode(track, index)) {
                 Ok(Some(output)) => sink(ImageEvent::Decoded { id, output }),
-                Ok(None) => still.push_back((id, index)),
+                Ok(None) => still.push_back((id, track, index)),
                 Err(error) => {
                     if error.name != ErrorName::RangeError {
                         failed = Some(error.clone());
@@ -159,7 +165,11 @@ mod tests {
             let _ = tx.send(e);
         })
         .unwrap();
-        w.send(ImageRequest::Decode { id: 1, frame_index: 0 });
+        w.send(ImageRequest::Decode {
+            id: 1,
+            track: None,
+            frame_index: 0,
+        });
         w.send(ImageRequest::Append(b"\x89PNG".to_vec()));
         match rx.recv().unwrap() {
             ImageEvent::Data(Ok(None)) => {}

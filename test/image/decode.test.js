@@ -117,3 +117,33 @@ test('decoding the same frame twice gives two independent frames', async () => {
   b.image.close();
   d.close();
 });
+
+// four-colors.jpg with an EXIF APP1 segment (big-endian TIFF, IFD0 Orientation) after SOI.
+function withOrientation(jpeg, o) {
+  const tiff = Buffer.alloc(26);
+  tiff.write('MM\0*', 0, 'latin1');
+  tiff.writeUInt32BE(8, 4);
+  tiff.writeUInt16BE(1, 8);
+  tiff.writeUInt16BE(0x0112, 10);
+  tiff.writeUInt16BE(3, 12);
+  tiff.writeUInt32BE(1, 14);
+  tiff.writeUInt16BE(o, 18);
+  const seg = Buffer.concat([Buffer.from([0xff, 0xe1, 0, 0]), Buffer.from('Exif\0\0', 'latin1'), tiff]);
+  seg.writeUInt16BE(seg.length - 2, 2);
+  return Buffer.concat([jpeg.subarray(0, 2), seg, jpeg.subarray(2)]);
+}
+
+test('JPEG EXIF orientation becomes VideoFrame rotation and flip', async () => {
+  const jpeg = fs.readFileSync(fixture('four-colors.jpg'));
+  const expected = { 1: [0, false], 2: [0, true], 3: [180, false], 4: [180, true], 5: [90, true], 6: [90, false], 7: [270, true], 8: [270, false] };
+  for (const [o, [rotation, flip]] of Object.entries(expected)) {
+    const d = new ImageDecoder({ data: withOrientation(jpeg, Number(o)), type: 'image/jpeg' });
+    const { image } = await d.decode();
+    assert.equal(image.rotation, rotation, `orientation ${o}`);
+    assert.equal(image.flip, flip, `orientation ${o}`);
+    const swap = rotation === 90 || rotation === 270;
+    assert.equal(image.displayWidth, swap ? 240 : 320);
+    image.close();
+    d.close();
+  }
+});

@@ -16,6 +16,7 @@
 //! | `image/x-icon`, `image/vnd.microsoft.icon` | ICO directory, largest entry | `png` / `bmp` |
 
 mod avif;
+mod exif;
 mod gif;
 mod ico;
 mod png;
@@ -455,6 +456,11 @@ impl ImageSession {
                 let mut out = self.convert(&f)?;
                 if let Layout::Avif(img, _) = &layout {
                     apply_avif_props(img, &mut out);
+                }
+                if self.ty == ImageType::Jpeg {
+                    if let Some(o) = exif::jpeg_orientation(&self.data) {
+                        (out.rotation, out.flip) = exif::orientation_transform(o);
+                    }
                 }
                 out
             }

@@ -1,4 +1,5 @@
 //! ImageSession against the WPT image fixtures (shared/fixtures/wpt-media next to the repo).
+#![allow(clippy::unwrap_used)]
 
 use codec_core::{ErrorName, VideoPixelFormat};
 use codec_ffmpeg::{ImageSession, ImageType};

@@ -119,6 +119,7 @@ pub(crate) fn app1_with_orientation(o: u16, little_endian: bool) -> Vec<u8> {
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
 

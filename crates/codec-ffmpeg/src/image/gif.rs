@@ -50,7 +50,7 @@ fn color_table_len(packed: u8) -> usize {
 /// Scans `d`. `Ok(None)`: the header is not complete yet. `Err`: not a GIF.
 pub(crate) fn scan(d: &[u8]) -> Result<Option<GifScan>, &'static str> {
     let sig_len = d.len().min(6);
-    if &d[..sig_len] != &b"GIF89a"[..sig_len] && &d[..sig_len] != &b"GIF87a"[..sig_len] {
+    if d[..sig_len] != b"GIF89a"[..sig_len] && d[..sig_len] != b"GIF87a"[..sig_len] {
         return Err("not a GIF file");
     }
     if d.len() < 13 {
@@ -130,6 +130,7 @@ pub(crate) fn scan(d: &[u8]) -> Result<Option<GifScan>, &'static str> {
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
 

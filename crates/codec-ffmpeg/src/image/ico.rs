@@ -105,6 +105,7 @@ impl IcoEntry {
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
 

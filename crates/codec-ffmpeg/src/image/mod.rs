@@ -848,6 +848,7 @@ fn apply_avif_props(img: &avif::AvifImage, out: &mut ImageFrameOutput) {
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
 

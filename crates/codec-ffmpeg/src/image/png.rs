@@ -52,10 +52,7 @@ pub(crate) fn scan(d: &[u8]) -> Result<Option<PngScan>, &'static str> {
     let mut p = 8;
     let mut open: Option<PngFrame> = None;
     let mut seen_ihdr = false;
-    loop {
-        let (Some(len), Some(ty)) = (be32(d, p), d.get(p + 4..p + 8)) else {
-            break;
-        };
+    while let (Some(len), Some(ty)) = (be32(d, p), d.get(p + 4..p + 8)) {
         let len = len as usize;
         if len > 0x7fff_ffff {
             return Err("corrupt PNG chunk length");
@@ -121,6 +118,7 @@ pub(crate) fn scan(d: &[u8]) -> Result<Option<PngScan>, &'static str> {
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
 

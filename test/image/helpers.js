@@ -59,6 +59,8 @@ function generated(name) {
     'anim-loop3.gif': [...src, '-frames:v', '3', '-loop', '3'],
     'anim.apng': [...src, '-frames:v', '4', '-plays', '0', '-f', 'apng'],
     'anim-plays2.apng': [...src, '-frames:v', '2', '-plays', '2', '-f', 'apng'],
+    'anim.webp': [...src, '-frames:v', '3', '-c:v', 'libwebp_anim', '-lossless', '1', '-loop', '0'],
+    'anim-lossy.webp': [...src, '-frames:v', '3', '-c:v', 'libwebp_anim', '-lossless', '0', '-loop', '2'],
     'still.bmp': [...src, '-frames:v', '1'],
     'still.ico': [...src, '-frames:v', '1', '-c:v', 'bmp', '-pix_fmt', 'bgr24'],
     'still-png.ico': [...src, '-frames:v', '1', '-c:v', 'png', '-pix_fmt', 'rgba'],
@@ -66,6 +68,12 @@ function generated(name) {
   if (!args) throw new Error(`unknown generated image ${name}`);
   execFileSync('ffmpeg', ['-v', 'error', '-y', ...args, out]);
   return out;
+}
+
+// The first `n` frames of the 64x48 testsrc pattern the generated images are made from, as RGBA.
+function testsrcRgba(n) {
+  return execFileSync('ffmpeg', ['-v', 'error', '-f', 'lavfi', '-i', 'testsrc=size=64x48:rate=10', '-frames:v', String(n),
+    '-f', 'rawvideo', '-pix_fmt', 'rgba', '-'], { maxBuffer: 1 << 26 });
 }
 
 // A ReadableStream that delivers `bytes` in `chunk`-byte pieces, `delayMs` apart.
@@ -84,4 +92,6 @@ function slowStream(bytes, chunk = 64, delayMs = 2) {
   });
 }
 
-module.exports = { FIXTURES, fixture, ffmpegRgba, frameRgba, psnrRgba, maxAbsDiff, generated, slowStream };
+module.exports = {
+  FIXTURES, fixture, ffmpegRgba, frameRgba, psnrRgba, maxAbsDiff, generated, slowStream, testsrcRgba,
+};

@@ -46,6 +46,8 @@ test('streaming still images (PNG, JPEG, AVIF) in small chunks decode once compl
     assert.equal(complete, true);
     const ref = ffmpegRgba(fixture(name), ['-frames:v', '1']);
     assert.ok(psnrRgba(await frameRgba(image), ref) > 45, name);
+    // An AVIF item can be complete before the stream reports its end.
+    await d.completed;
     assert.equal(d.complete, true);
     image.close();
     d.close();
@@ -201,13 +203,27 @@ test('isTypeSupported', async () => {
   await assert.rejects(ImageDecoder.isTypeSupported('not a mime'), TypeError);
 });
 
-test('animated WebP is reported as NotSupportedError, honestly', async () => {
-  // RIFF/WEBP with a VP8X chunk whose animation flag is set.
+test('an animated WebP header without frames → EncodingError', async () => {
+  // RIFF/WEBP with only a VP8X chunk whose animation flag is set.
   const b = new Uint8Array(30);
   b.set([...Buffer.from('RIFF')], 0);
   b.set([22, 0, 0, 0], 4);
   b.set([...Buffer.from('WEBPVP8X')], 8);
   b.set([10, 0, 0, 0, 0x02], 16);
   const d = new ImageDecoder({ data: b, type: 'image/webp' });
-  await assert.rejects(d.tracks.ready, { name: 'NotSupportedError' });
+  await assert.rejects(d.tracks.ready, { name: 'EncodingError' });
+});
+
+test('streaming animated WebP: frames become available as their ANMF chunks arrive', async () => {
+  const bytes = fs.readFileSync(generated('anim.webp'));
+  const d = new ImageDecoder({ data: slowStream(bytes, 50, 2), type: 'image/webp' });
+  const p = d.decode({ frameIndex: 2 });
+  await d.tracks.ready;
+  assert.equal(d.complete, false);
+  const { image } = await p;
+  assert.equal(image.timestamp, 200000);
+  image.close();
+  await d.completed;
+  assert.equal(d.tracks.selectedTrack.frameCount, 3);
+  d.close();
 });

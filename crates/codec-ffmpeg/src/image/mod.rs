@@ -10,7 +10,7 @@
 //! | `image/jpeg` | whole file | `mjpeg` |
 //! | `image/png`, `image/apng` | PNG chunks; APNG split per `fcTL` | `png` / `apng` |
 //! | `image/gif` | GIF blocks, one packet per frame | `gif` |
-//! | `image/webp` | whole file (still images only) | `webp` |
+//! | `image/webp` | whole file; animations: `ANMF` frames rewrapped, composited here | `webp` |
 //! | `image/avif` | HEIF `meta` primary item (still image only) | libdav1d (or libaom/av1) |
 //! | `image/bmp` | whole file | `bmp` |
 //! | `image/x-icon`, `image/vnd.microsoft.icon` | ICO directory, largest entry | `png` / `bmp` |
@@ -20,6 +20,7 @@ mod exif;
 mod gif;
 mod ico;
 mod png;
+mod webp;
 mod worker;
 
 use codec_core::{
@@ -146,6 +147,7 @@ enum Layout {
     Apng(png::PngScan),
     Avif(avif::AvifImage, Option<avif::AvifSequence>),
     Ico(ico::IcoEntry),
+    WebpAnim(webp::WebpScan),
 }
 
 struct Sequence {
@@ -179,6 +181,8 @@ pub struct ImageSession {
     layout: Option<Layout>,
     seq: Option<Sequence>,
     cache: Option<((usize, usize), ImageFrameOutput)>,
+    /// Animated WebP compositing state: next frame index, RGBA canvas, frame to dispose.
+    webp_canvas: Option<(usize, Vec<u8>, Option<webp::WebpFrame>)>,
     scaler: Option<(ScaleKey, raw::SendScaler)>,
 }
 
@@ -196,6 +200,7 @@ impl ImageSession {
             layout: None,
             seq: None,
             cache: None,
+            webp_canvas: None,
             scaler: None,
         }
     }
@@ -270,6 +275,15 @@ impl ImageSession {
                     n => f64::from(n - 1),
                 },
             },
+            Layout::WebpAnim(s) => ImageTrackInfo {
+                animated: true,
+                frame_count: s.frames.len() as u32,
+                // The WebP loop count is the number of plays (0: forever).
+                repetition_count: match s.loop_count {
+                    0 => f64::INFINITY,
+                    n => f64::from(n - 1),
+                },
+            },
             _ => still,
         }]))
     }
@@ -301,12 +315,21 @@ impl ImageSession {
                 if d.len() < 21 {
                     return Ok(None);
                 }
-                if &d[12..16] == b"VP8X" && d[20] & 0x02 != 0 {
-                    return Err(CodecError::not_supported(
-                        "animated WebP is not supported (FFmpeg 5.1 cannot decode it)",
-                    ));
+                if d.len() < 30 && &d[12..16] == b"VP8X" {
+                    return Ok(None);
                 }
-                Ok(Some(Layout::Still))
+                match webp::scan(d).map_err(bad)? {
+                    Some(s) if s.animated => {
+                        if !s.frames.is_empty() {
+                            Ok(Some(Layout::WebpAnim(s)))
+                        } else if self.complete || s.ended {
+                            Err(bad("animated WebP has no frames"))
+                        } else {
+                            Ok(None)
+                        }
+                    }
+                    _ => Ok(Some(Layout::Still)),
+                }
             }
             ImageType::Gif => match gif::scan(d) {
                 Err(e) => Err(bad(e)),
@@ -396,6 +419,7 @@ impl ImageSession {
         let ended = match &layout {
             Layout::Gif(s) => s.ended,
             Layout::Apng(s) => s.ended,
+            Layout::WebpAnim(s) => s.ended,
             _ => true,
         };
         if index >= info.frame_count as usize {
@@ -416,6 +440,7 @@ impl ImageSession {
                 out.duration = Some(plan.durations_us[index]);
                 out
             }
+            (Layout::WebpAnim(scan), _) => self.decode_webp(scan, index)?,
             _ => {
                 let (packet, extradata, name) = match &layout {
                     Layout::Avif(img, _) => match img.item_data(&self.data) {
@@ -467,6 +492,66 @@ impl ImageSession {
         };
         self.cache = Some(((track, index), out.clone()));
         Ok(Some(out))
+    }
+
+    /// Decodes and composites animated WebP frames up to `index`.
+    fn decode_webp(
+        &mut self,
+        scan: &webp::WebpScan,
+        index: usize,
+    ) -> Result<ImageFrameOutput, CodecError> {
+        let (cw, ch) = (scan.canvas_width, scan.canvas_height);
+        let canvas_len = cw as usize * ch as usize * 4;
+        if self
+            .webp_canvas
+            .as_ref()
+            .map_or(true, |(next, _, _)| *next > index)
+        {
+            self.webp_canvas = Some((0, vec![0; canvas_len], None));
+        }
+        let codec = ffmpeg::decoder::find_by_name("webp")
+            .ok_or_else(|| CodecError::not_supported("no FFmpeg webp decoder"))?;
+        let Some((mut next, mut canvas, mut to_dispose)) = self.webp_canvas.take() else {
+            return Err(CodecError::encoding("WebP canvas missing"));
+        };
+        while next <= index {
+            let f = &scan.frames[next];
+            if let Some(prev) = to_dispose.take() {
+                webp::dispose(&mut canvas, cw, &prev);
+            }
+            let file = f
+                .standalone(&self.data)
+                .ok_or_else(|| CodecError::encoding("WebP frame outside the data"))?;
+            let mut dec = open(codec, None)?;
+            let pic = decode_packet(&mut dec, &file, true, true)?
+                .pop()
+                .ok_or_else(|| CodecError::encoding("WebP frame decoded to nothing"))?;
+            if (pic.width(), pic.height()) != (f.width, f.height) {
+                return Err(CodecError::encoding("WebP frame size disagrees with ANMF"));
+            }
+            let rgba = to_packed_rgba(&pic)?;
+            webp::composite(&mut canvas, cw, f, &rgba);
+            if f.dispose {
+                to_dispose = Some(f.clone());
+            }
+            next += 1;
+        }
+        let mut frame = alloc_frame(Pixel::RGBA, cw, ch)?;
+        let stride = frame.stride(0);
+        let row = cw as usize * 4;
+        let dst = frame.data_mut(0);
+        for y in 0..ch as usize {
+            let from = canvas.get(y * row..(y + 1) * row).ok_or_else(oob)?;
+            dst.get_mut(y * stride..y * stride + row)
+                .ok_or_else(oob)?
+                .copy_from_slice(from);
+        }
+        self.webp_canvas = Some((next, canvas, to_dispose));
+        let mut out = self.convert(&frame)?;
+        let ms = |f: &webp::WebpFrame| u64::from(f.duration_ms) * 1000;
+        out.timestamp = scan.frames[..index].iter().map(ms).sum::<u64>() as i64;
+        out.duration = Some(ms(&scan.frames[index]));
+        Ok(out)
     }
 
     /// Packets, decoder and timing of an animated track; `None` while its header is missing.
@@ -796,6 +881,38 @@ fn decode_packet(
             Err(e) => return Err(av_error("image decoding failed", e)),
         }
         drain(dec, &mut out)?;
+    }
+    Ok(out)
+}
+
+/// Converts a decoded picture to tightly packed RGBA (BT.601 for YUV input, as WebP uses).
+fn to_packed_rgba(f: &frame::Video) -> Result<Vec<u8>, CodecError> {
+    let (w, h) = (f.width(), f.height());
+    let mut ctx = ffmpeg::software::scaling::Context::get(
+        f.format(),
+        w,
+        h,
+        Pixel::RGBA,
+        w,
+        h,
+        ffmpeg::software::scaling::Flags::BICUBIC,
+    )
+    .map_err(|e| av_error("cannot create scaler", e))?;
+    let yuv = webcodecs_pixel(f.format()).is_some()
+        || matches!(
+            f.format(),
+            Pixel::YUVA420P | Pixel::YUVA422P | Pixel::YUVA444P
+        );
+    raw::set_scaler_colorspace(&mut ctx, ffmpeg::ffi::SWS_CS_ITU601, !yuv, true);
+    let mut dst = alloc_frame(Pixel::RGBA, w, h)?;
+    ctx.run(f, &mut dst)
+        .map_err(|e| av_error("pixel format conversion failed", e))?;
+    let row = w as usize * 4;
+    let stride = dst.stride(0);
+    let data = dst.data(0);
+    let mut out = Vec::with_capacity(row * h as usize);
+    for y in 0..h as usize {
+        out.extend_from_slice(data.get(y * stride..y * stride + row).ok_or_else(oob)?);
     }
     Ok(out)
 }

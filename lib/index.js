@@ -6,6 +6,7 @@ const { AudioEncoder, AudioDecoder } = require('./audio-codecs');
 const { AudioData } = require('./audio-data');
 const { EncodedVideoChunk, EncodedAudioChunk } = require('./chunks');
 const { DOMRectReadOnly } = require('./geometry');
+const { ImageDecoder, ImageTrackList, ImageTrack } = require('./image-decoder');
 
 const classes = {
   VideoEncoder,
@@ -18,6 +19,9 @@ const classes = {
   AudioData,
   EncodedAudioChunk,
   DOMRectReadOnly,
+  ImageDecoder,
+  ImageTrackList,
+  ImageTrack,
 };
 
 // Defines every class on `globalThis` the way a browser exposes interface objects (writable,

@@ -14,6 +14,9 @@ export const {
   AudioData,
   EncodedAudioChunk,
   DOMRectReadOnly,
+  ImageDecoder,
+  ImageTrackList,
+  ImageTrack,
   install,
 } = api;
 export default api;

@@ -133,7 +133,7 @@ function detachAll(list) {
 function exposeInterface(C, name = C.name) {
   for (const target of [C.prototype, C]) {
     for (const key of Reflect.ownKeys(target)) {
-      if (key === 'constructor' || key === 'prototype' || key === 'length' || key === 'name') continue;
+      if (target === C.prototype ? key === 'constructor' : ['prototype', 'length', 'name'].includes(key)) continue;
       const d = Object.getOwnPropertyDescriptor(target, key);
       d.enumerable = true;
       Object.defineProperty(target, key, d);

@@ -94,7 +94,11 @@ fn check(cfg: &VideoDecoderConfig) -> Result<codecs::Resolved, CodecError> {
     Ok(r)
 }
 
-fn color_space(f: &frame::Video, format_full_range: bool, family: Family) -> VideoColorSpace {
+pub(crate) fn color_space(
+    f: &frame::Video,
+    format_full_range: bool,
+    family: Family,
+) -> VideoColorSpace {
     let p: ffi::AVColorPrimaries = f.color_primaries().into();
     let t: ffi::AVColorTransferCharacteristic = f.color_transfer_characteristic().into();
     let m: ffi::AVColorSpace = f.color_space().into();

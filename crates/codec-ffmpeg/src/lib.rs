@@ -15,6 +15,11 @@
 //! | `vp09.PP.LL.DD[...]`    | libvpx-vp9 (profiles 0 and 2)    | FFmpeg `vp9` (any)           |
 //! | `av01.P.LLT.DD[...]`    | libaom-av1 (profile 0, 8-bit)    | libdav1d, else libaom-av1    |
 //!
+//! `ImageDecoder` lives in `image/` ([`ImageSession`], run on its own thread by [`ImageWorker`]):
+//! containers are scanned by pure, bounds-checked Rust readers (GIF blocks, PNG/APNG chunks,
+//! AVIF `meta`/`moov`, ICO directory, WebP `ANMF`, JPEG EXIF) and each frame goes to FFmpeg as
+//! one packet. See `image/mod.rs` for the per-type table.
+//!
 //! Policies worth knowing:
 //! * Encoder input that is not I420 at exactly the configured size is converted and scaled
 //!   (swscale, bilinear) from its visible rect to the configured size, as Chromium does.
@@ -80,6 +85,7 @@ mod convert;
 mod decoder;
 mod encoder;
 mod hevc;
+mod image;
 #[allow(unsafe_code)]
 mod raw;
 
@@ -95,6 +101,10 @@ pub use decoder::{
 };
 pub use encoder::{
     video_encoder_support, EncodedVideoOutput, VideoEncodeInput, VideoEncoderBackend,
+};
+pub use image::{
+    image_type_supported, ImageDecoderOptions, ImageEvent, ImageFrameOutput, ImageRequest,
+    ImageSession, ImageTrackInfo, ImageType, ImageWorker,
 };
 
 use codec_core::CodecError;

@@ -6,6 +6,7 @@
 mod audio;
 mod codec;
 mod error;
+mod image;
 mod js;
 mod testing;
 mod video;
@@ -15,6 +16,7 @@ fn main(mut cx: neon::context::ModuleContext) -> neon::result::NeonResult<()> {
     codec_ffmpeg::init();
     video::register(&mut cx)?;
     audio::register(&mut cx)?;
+    image::register(&mut cx)?;
     testing::register(&mut cx)?;
     Ok(())
 }

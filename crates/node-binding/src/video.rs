@@ -134,7 +134,7 @@ fn decoder_config<'a, C: Context<'a>>(
 
 // ---- JS values for outputs ----
 
-fn color_space_to_js<'a, C: Context<'a>>(
+pub(crate) fn color_space_to_js<'a, C: Context<'a>>(
     cx: &mut C,
     c: &VideoColorSpace,
 ) -> JsResult<'a, JsObject> {
@@ -354,7 +354,7 @@ pub(crate) struct FrameBox {
 impl Finalize for FrameBox {}
 
 impl FrameBox {
-    fn new(f: FrameBuffer) -> Self {
+    pub(crate) fn new(f: FrameBuffer) -> Self {
         Self {
             buf: RefCell::new(Some(Arc::new(f))),
         }

@@ -1,0 +1,189 @@
+//! [`ImageWorker`]: one thread per `ImageDecoder` that owns the [`ImageSession`] (and so every
+//! FFmpeg context). Requests arrive through a channel; each `Append`/`End` gets exactly one
+//! `Data` reply and each `Decode` exactly one `Decoded`/`DecodeFailed` reply unless a `Reset`
+//! dropped it first. Dropping the worker (or its sender) ends the thread; nothing joins it.
+
+use std::collections::VecDeque;
+use std::panic::{catch_unwind, AssertUnwindSafe};
+
+use codec_core::{CodecError, ErrorName};
+
+use super::{ImageDecoderOptions, ImageFrameOutput, ImageSession, ImageTrackInfo, ImageType};
+
+/// A request from the JS thread.
+#[derive(Debug)]
+pub enum ImageRequest {
+    /// More encoded bytes.
+    Append(Vec<u8>),
+    /// The data is complete.
+    End,
+    /// Decode frame `frame_index` of `track`; reply tagged `id`.
+    Decode {
+        /// Request id.
+        id: u64,
+        /// The selected track (`None` before the tracks are known: the default track).
+        track: Option<u32>,
+        /// Frame to decode.
+        frame_index: u32,
+    },
+    /// Forget every decode that is still waiting for data.
+    Reset,
+}
+
+/// A reply to the JS thread.
+#[derive(Debug)]
+pub enum ImageEvent {
+    /// Reply to `Append`/`End`: the tracks as known now (`None` until the header is parsed), or
+    /// the error that must close the decoder.
+    Data(Result<Option<Vec<ImageTrackInfo>>, CodecError>),
+    /// A decoded frame.
+    Decoded {
+        /// Request id.
+        id: u64,
+        /// The frame.
+        output: ImageFrameOutput,
+    },
+    /// A decode failed. `RangeError` rejects only that decode; any other error closes the
+    /// decoder.
+    DecodeFailed {
+        /// Request id.
+        id: u64,
+        /// Why.
+        error: CodecError,
+    },
+}
+
+/// The owner of an image decoding thread.
+pub struct ImageWorker {
+    tx: flume::Sender<ImageRequest>,
+}
+
+impl ImageWorker {
+    /// Starts the thread. `sink` receives every reply, in order, on the worker thread.
+    ///
+    /// # Errors
+    /// The OS refused to start a thread.
+    pub fn spawn(
+        ty: ImageType,
+        opts: ImageDecoderOptions,
+        sink: impl Fn(ImageEvent) + Send + 'static,
+    ) -> std::io::Result<Self> {
+        let (tx, rx) = flume::unbounded();
+        std::thread::Builder::new()
+            .name("webcodecs-image".into())
+            .spawn(move || run(ty, opts, &rx, &sink))?;
+        Ok(Self { tx })
+    }
+
+    /// Queues a request; `false` if the worker has stopped.
+    pub fn send(&self, r: ImageRequest) -> bool {
+        self.tx.send(r).is_ok()
+    }
+}
+
+fn guarded<T>(f: impl FnOnce() -> Result<T, CodecError>) -> Result<T, CodecError> {
+    catch_unwind(AssertUnwindSafe(f))
+        .unwrap_or_else(|_| Err(CodecError::encoding("internal error in image decoder")))
+}
+
+fn run(
+    ty: ImageType,
+    opts: ImageDecoderOptions,
+    rx: &flume::Receiver<ImageRequest>,
+    sink: &dyn Fn(ImageEvent),
+) {
+    let mut session = ImageSession::new(ty, opts);
+    let mut waiting: VecDeque<(u64, Option<u32>, u32)> = VecDeque::new();
+    let mut failed: Option<CodecError> = None;
+    while let Ok(req) = rx.recv() {
+        match req {
+            ImageRequest::Append(_) | ImageRequest::End if failed.is_some() => {
+                sink(ImageEvent::Data(Err(failed.clone().unwrap_or_else(|| {
+                    CodecError::encoding("image decoder failed")
+                }))));
+                continue;
+            }
+            ImageRequest::Append(bytes) => {
+                session.append(&bytes);
+                let r = guarded(|| session.tracks());
+                if let Err(e) = &r {
+                    failed = Some(e.clone());
+                }
+                sink(ImageEvent::Data(r));
+            }
+            ImageRequest::End => {
+                session.set_complete();
+                let r = guarded(|| session.tracks());
+                if let Err(e) = &r {
+                    failed = Some(e.clone());
+                }
+                sink(ImageEvent::Data(r));
+            }
+            ImageRequest::Decode {
+                id,
+                track,
+                frame_index,
+            } => waiting.push_back((id, track, frame_index)),
+            ImageRequest::Reset => waiting.clear(),
+        }
+        // Serve every decode whose frame is here now (or that can never succeed).
+        let mut still = VecDeque::new();
+        while let Some((id, track, index)) = waiting.pop_front() {
+            if let Some(e) = &failed {
+                sink(ImageEvent::DecodeFailed {
+                    id,
+                    error: e.clone(),
+                });
+                continue;
+            }
+            // A newer request may already be queued behind us; keep replies in request order
+            // for frames that are ready.
+            match guarded(|| session.decode(track, index)) {
+                Ok(Some(output)) => sink(ImageEvent::Decoded { id, output }),
+                Ok(None) => still.push_back((id, track, index)),
+                Err(error) => {
+                    if error.name != ErrorName::RangeError {
+                        failed = Some(error.clone());
+                    }
+                    sink(ImageEvent::DecodeFailed { id, error });
+                }
+            }
+        }
+        waiting = still;
+    }
+    // `session` (and its FFmpeg contexts) is dropped here, on this thread.
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn replies_in_order_and_waits_for_data() {
+        let (tx, rx) = flume::unbounded();
+        let w = ImageWorker::spawn(ImageType::Png, Default::default(), move |e| {
+            let _ = tx.send(e);
+        })
+        .unwrap();
+        w.send(ImageRequest::Decode {
+            id: 1,
+            track: None,
+            frame_index: 0,
+        });
+        w.send(ImageRequest::Append(b"\x89PNG".to_vec()));
+        match rx.recv().unwrap() {
+            ImageEvent::Data(Ok(None)) => {}
+            e => panic!("{e:?}"),
+        }
+        w.send(ImageRequest::Reset);
+        w.send(ImageRequest::Append(b"garbage".to_vec()));
+        match rx.recv().unwrap() {
+            ImageEvent::Data(Err(e)) => assert_eq!(e.name, ErrorName::EncodingError),
+            e => panic!("{e:?}"),
+        }
+        drop(w);
+        // The worker exits once its sender is gone.
+        assert!(rx.recv_timeout(std::time::Duration::from_secs(2)).is_err());
+    }
+}

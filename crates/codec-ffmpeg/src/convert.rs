@@ -205,6 +205,15 @@ pub(crate) fn from_decoded_frame(
             (&converted, VideoPixelFormat::I420, false)
         }
     };
+    Ok((copy_planes(src, fmt)?, full))
+}
+
+/// Copies a frame whose memory layout equals `fmt` into a packed [`FrameBuffer`].
+pub(crate) fn copy_planes(
+    src: &frame::Video,
+    fmt: VideoPixelFormat,
+) -> Result<FrameBuffer, CodecError> {
+    let (w, h) = (src.width(), src.height());
     let mut out = FrameBuffer::new_zeroed(fmt, w, h)?;
     for p in 0..fmt.plane_count() {
         if p >= src.planes() {
@@ -222,7 +231,7 @@ pub(crate) fn from_decoded_frame(
                 .copy_from_slice(from);
         }
     }
-    Ok((out, full))
+    Ok(out)
 }
 
 /// Builds the alpha encoder's input (`alpha: "keep"`): a yuv420p `width`×`height` frame whose Y

@@ -708,7 +708,7 @@ impl ImageSession {
             av
         };
         let frame = if av == f.format() && (tw, th) == (w, h) {
-            copy_planes(f, fmt)?
+            crate::convert::copy_planes(f, fmt)?
         } else {
             let key = (f.format(), w, h, av, tw, th, src_full);
             if self.scaler.as_ref().map(|(k, _)| *k) != Some(key) {
@@ -737,7 +737,7 @@ impl ImageSession {
             let mut dst = alloc_frame(av, tw, th)?;
             s.0.run(f, &mut dst)
                 .map_err(|e| av_error("pixel format conversion failed", e))?;
-            copy_planes(&dst, fmt)?
+            crate::convert::copy_planes(&dst, fmt)?
         };
         Ok(ImageFrameOutput {
             frame,
@@ -792,29 +792,6 @@ fn target_format(p: Pixel) -> (VideoPixelFormat, bool, bool) {
 
 fn oob() -> CodecError {
     CodecError::encoding("plane copy out of bounds")
-}
-
-/// Copies a frame whose memory layout equals `fmt` into a packed [`FrameBuffer`].
-fn copy_planes(src: &frame::Video, fmt: VideoPixelFormat) -> Result<FrameBuffer, CodecError> {
-    let (w, h) = (src.width(), src.height());
-    let mut out = FrameBuffer::new_zeroed(fmt, w, h)?;
-    for p in 0..fmt.plane_count() {
-        if p >= src.planes() {
-            return Err(CodecError::encoding("decoded frame lacks a plane"));
-        }
-        let (row, rows) = fmt.plane_size(p, w, h);
-        let (row, rows) = (row as usize, rows as usize);
-        let s_stride = src.stride(p);
-        let s = src.data(p);
-        let (d, d_stride) = out.plane_mut(p);
-        for y in 0..rows {
-            let from = s.get(y * s_stride..y * s_stride + row).ok_or_else(oob)?;
-            d.get_mut(y * d_stride..y * d_stride + row)
-                .ok_or_else(oob)?
-                .copy_from_slice(from);
-        }
-    }
-    Ok(out)
 }
 
 fn open(

@@ -350,6 +350,33 @@ fn vpx_rate_control(
     }
 }
 
+/// Rate control shared by libx264 and libx265, whose FFmpeg wrappers map the same options:
+/// `qp` for a constant quantizer, `maxrate = bitrate` with a one-second buffer for CBR, and
+/// `crf` (`default_crf`) for variable mode without a bitrate.
+fn x26x_rate_control(
+    v: &mut ffmpeg::encoder::video::Video,
+    opts: &mut Dictionary,
+    cfg: &VideoEncoderConfig,
+    bitrate: Option<u64>,
+    fps: f64,
+    qp: u32,
+    default_crf: &str,
+) {
+    match cfg.bitrate_mode {
+        BitrateMode::Quantizer => opts.set("qp", &qp.to_string()),
+        BitrateMode::Constant => {
+            let b = bitrate.unwrap_or_else(|| default_bitrate(cfg, fps));
+            v.set_bit_rate(b as usize);
+            v.set_max_bit_rate(b as usize);
+            opts.set("bufsize", &b.to_string());
+        }
+        BitrateMode::Variable => match bitrate {
+            Some(b) => v.set_bit_rate(b as usize),
+            None => opts.set("crf", default_crf),
+        },
+    }
+}
+
 /// `ts-parameters` for libvpx temporal layering: the layer structure and cumulative per-layer
 /// bitrates (kbit/s). The per-frame flags come with each frame (`encode`).
 fn vpx_temporal_layers(
@@ -517,19 +544,7 @@ fn open_encoder(
             opts.set("level", &avc.level_name());
             opts.set("forced-idr", "1");
             opts.set("x264-params", "scenecut=0");
-            match cfg.bitrate_mode {
-                BitrateMode::Quantizer => opts.set("qp", &qp.to_string()),
-                BitrateMode::Constant => {
-                    let b = bitrate.unwrap_or_else(|| default_bitrate(cfg, fps));
-                    v.set_bit_rate(b as usize);
-                    v.set_max_bit_rate(b as usize);
-                    opts.set("bufsize", &b.to_string());
-                }
-                BitrateMode::Variable => match bitrate {
-                    Some(b) => v.set_bit_rate(b as usize),
-                    None => opts.set("crf", DEFAULT_CRF),
-                },
-            }
+            x26x_rate_control(&mut v, &mut opts, cfg, bitrate, fps, qp, DEFAULT_CRF);
             if cfg.avc_format == AvcBitstreamFormat::Avc {
                 v.set_flags(codec::Flags::GLOBAL_HEADER);
             }
@@ -566,19 +581,7 @@ fn open_encoder(
                 ));
             }
             opts.set("x265-params", &params);
-            match cfg.bitrate_mode {
-                BitrateMode::Quantizer => opts.set("qp", &qp.to_string()),
-                BitrateMode::Constant => {
-                    let b = bitrate.unwrap_or_else(|| default_bitrate(cfg, fps));
-                    v.set_bit_rate(b as usize);
-                    v.set_max_bit_rate(b as usize);
-                    opts.set("bufsize", &b.to_string());
-                }
-                BitrateMode::Variable => match bitrate {
-                    Some(b) => v.set_bit_rate(b as usize),
-                    None => opts.set("crf", DEFAULT_CRF_HEVC),
-                },
-            }
+            x26x_rate_control(&mut v, &mut opts, cfg, bitrate, fps, qp, DEFAULT_CRF_HEVC);
             if cfg.hevc_format == HevcBitstreamFormat::Hevc {
                 v.set_flags(codec::Flags::GLOBAL_HEADER);
             }

@@ -247,24 +247,15 @@ impl Session {
         cancel: &Cancel,
         out: &mut dyn FnMut(DecodedAudioOutput),
     ) -> Result<(), CodecError> {
-        loop {
-            let r = match pkt {
-                Some(p) => self.dec.send_packet(p),
-                None => self.dec.send_eof(),
-            };
-            match r {
-                Ok(()) => break,
-                Err(e) if is_eagain(&e) => {
-                    if self.drain(cancel, out)? == 0 {
-                        return Err(av_error("decoder refuses input and has no output", e));
-                    }
-                }
-                Err(ffmpeg::Error::Eof) if pkt.is_none() => break,
-                Err(e) => return Err(av_error("decoding failed", e)),
-            }
-        }
-        self.drain(cancel, out)?;
-        Ok(())
+        crate::send_draining(
+            self,
+            pkt.is_none(),
+            |s| match pkt {
+                Some(p) => s.dec.send_packet(p),
+                None => s.dec.send_eof(),
+            },
+            |s| s.drain(cancel, out),
+        )
     }
 
     fn drain(

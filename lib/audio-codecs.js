@@ -1,9 +1,7 @@
 'use strict';
 const native = require('./native');
 const idl = require('./webidl');
-const {
-  dispatch, attachEvents, defineOnDequeue, flushVia, convertInit, isConfigSupportedVia,
-} = require('./codec');
+const { attachEvents, defineCodecMembers } = require('./codec');
 const { AudioData, createAudioData, audioDataNative } = require('./audio-data');
 const { EncodedAudioChunk, adoptAudioChunk, audioChunkBytes } = require('./chunks');
 
@@ -59,74 +57,60 @@ function convertAudioDecoderConfig(config) {
   return out;
 }
 
+// The members every codec class shares (state, queue size, flush, reset, close,
+// isConfigSupported) are defined by defineCodecMembers() below.
 class AudioEncoder extends EventTarget {
-  #h;
   #ev;
   constructor(init) {
-    const { output, error } = convertInit(init, 'AudioEncoderInit');
     super();
-    this.#ev = attachEvents(this, output, error, (chunk, metadata) => [adoptAudioChunk(chunk), metadata]);
-    this.#h = native.audioEncoderNew(dispatch);
+    this.#ev = attachEvents(this, AudioEncoder, init, 'AudioEncoderInit',
+      (chunk, metadata) => [adoptAudioChunk(chunk), metadata], native.audioEncoderNew);
   }
 
-  get state() { return native.audioEncoderState(this.#h)[0]; }
-  get encodeQueueSize() { return native.audioEncoderState(this.#h)[1]; }
-
   configure(config) {
-    this.#ev.apply(native.audioEncoderConfigure(this.#h, this, convertAudioEncoderConfig(config)));
+    this.#ev.apply(native.audioEncoderConfigure(this.#ev.handle, this, convertAudioEncoderConfig(config)));
   }
 
   encode(data) {
     if (!(data instanceof AudioData)) throw new TypeError('encode() needs an AudioData');
     const a = audioDataNative(data);
     if (a === null) throw new TypeError('the AudioData is closed');
-    this.#ev.apply(native.audioEncoderEncode(this.#h, this, a.handle, a.timestamp));
-  }
-
-  flush() { return flushVia(this, () => [this.#ev, this.#h], native.audioEncoderFlush); }
-  reset() { this.#ev.apply(native.audioEncoderReset(this.#h, this)); }
-  close() { this.#ev.apply(native.audioEncoderClose(this.#h, this)); }
-
-  static isConfigSupported(config) {
-    return isConfigSupportedVia(convertAudioEncoderConfig, native.audioEncoderCheckConfig, config);
+    this.#ev.apply(native.audioEncoderEncode(this.#ev.handle, this, a.handle, a.timestamp));
   }
 }
 
 class AudioDecoder extends EventTarget {
-  #h;
   #ev;
   constructor(init) {
-    const { output, error } = convertInit(init, 'AudioDecoderInit');
     super();
-    this.#ev = attachEvents(this, output, error, (handle, dataInit) => [createAudioData(handle, dataInit)]);
-    this.#h = native.audioDecoderNew(dispatch);
+    this.#ev = attachEvents(this, AudioDecoder, init, 'AudioDecoderInit',
+      (handle, dataInit) => [createAudioData(handle, dataInit)], native.audioDecoderNew);
   }
 
-  get state() { return native.audioDecoderState(this.#h)[0]; }
-  get decodeQueueSize() { return native.audioDecoderState(this.#h)[1]; }
-
   configure(config) {
-    this.#ev.apply(native.audioDecoderConfigure(this.#h, this, convertAudioDecoderConfig(config)));
+    this.#ev.apply(native.audioDecoderConfigure(this.#ev.handle, this, convertAudioDecoderConfig(config)));
   }
 
   decode(chunk) {
     if (!(chunk instanceof EncodedAudioChunk)) throw new TypeError('decode() needs an EncodedAudioChunk');
-    this.#ev.apply(native.audioDecoderDecode(this.#h, this, chunk.type === 'key', chunk.timestamp,
+    this.#ev.apply(native.audioDecoderDecode(this.#ev.handle, this, chunk.type === 'key', chunk.timestamp,
       chunk.duration ?? undefined, audioChunkBytes(chunk)));
   }
-
-  flush() { return flushVia(this, () => [this.#ev, this.#h], native.audioDecoderFlush); }
-  reset() { this.#ev.apply(native.audioDecoderReset(this.#h, this)); }
-  close() { this.#ev.apply(native.audioDecoderClose(this.#h, this)); }
-
-  static isConfigSupported(config) {
-    return isConfigSupportedVia(convertAudioDecoderConfig, native.audioDecoderCheckConfig, config);
-  }
 }
 
-for (const C of [AudioEncoder, AudioDecoder]) {
-  defineOnDequeue(C);
-  idl.exposeInterface(C);
-}
+defineCodecMembers(AudioEncoder, 'encodeQueueSize', {
+  state: native.audioEncoderState,
+  flush: native.audioEncoderFlush,
+  reset: native.audioEncoderReset,
+  close: native.audioEncoderClose,
+  checkConfig: native.audioEncoderCheckConfig,
+}, convertAudioEncoderConfig);
+defineCodecMembers(AudioDecoder, 'decodeQueueSize', {
+  state: native.audioDecoderState,
+  flush: native.audioDecoderFlush,
+  reset: native.audioDecoderReset,
+  close: native.audioDecoderClose,
+  checkConfig: native.audioDecoderCheckConfig,
+}, convertAudioDecoderConfig);
 
 module.exports = { AudioEncoder, AudioDecoder };

@@ -79,16 +79,22 @@ function dispatch(owner, events) {
   if (ev) ev.apply(events);
 }
 
-// Creates the shared machinery of a codec object; called once from its constructor.
-function attachEvents(target, output, error, convert) {
+// Creates the shared machinery of a codec object of class `Class`; called once from its
+// constructor. `makeHandle(dispatch)` creates the native codec.
+function attachEvents(target, Class, init, what, convert, makeHandle) {
+  const { output, error } = convertInit(init, what);
   const ev = new CodecEvents(target, output, error, convert);
+  ev.kind = Class;
+  ev.handle = makeHandle(dispatch);
   eventsOf.set(target, ev);
   return ev;
 }
 
-function brand(obj) {
+// The receiver's machinery; a TypeError unless the receiver is a `Class` (or, without `Class`,
+// any codec).
+function brand(obj, Class) {
   const ev = eventsOf.get(obj);
-  if (!ev) throw new TypeError('Illegal invocation');
+  if (!ev || (Class !== undefined && ev.kind !== Class)) throw new TypeError('Illegal invocation');
   return ev;
 }
 
@@ -111,25 +117,55 @@ const onDequeue = {
   },
 };
 
-function defineOnDequeue(Class) {
-  Object.defineProperty(Class.prototype, 'ondequeue', Object.getOwnPropertyDescriptor(onDequeue, 'ondequeue'));
-}
-
-// flush(): a rejected promise, never a throw (when not configured, or on a stranger receiver:
-// `internals()` returns the codec's [events, native handle] and runs inside the try).
-function flushVia(codec, internals, nativeFlush) {
-  let ev;
-  let r;
-  try {
-    const [events, handle] = internals();
-    ev = events;
-    r = nativeFlush(handle, codec);
-  } catch (e) {
-    return Promise.reject(e);
+// Defines the members the four codec classes share, on `Class.prototype` (and the static
+// isConfigSupported on `Class`): `state`, the queue-size attribute named `queueSize`, `ondequeue`,
+// flush(), reset(), close(). `natives` holds the class's native functions { state, flush, reset,
+// close, checkConfig }; `convertConfig` is the WebIDL conversion of its config dictionary.
+function defineCodecMembers(Class, queueSize, natives, convertConfig) {
+  const members = {
+    get state() { return natives.state(brand(this, Class).handle)[0]; },
+    get [queueSize]() { return natives.state(brand(this, Class).handle)[1]; },
+    // flush(): a rejected promise, never a throw (when not configured, or on a stranger receiver).
+    flush() {
+      let ev;
+      let r;
+      try {
+        ev = brand(this, Class);
+        r = natives.flush(ev.handle, this);
+      } catch (e) {
+        return Promise.reject(e);
+      }
+      const p = ev.trackFlush(r[0]);
+      ev.apply(r[1]);
+      return p;
+    },
+    reset() {
+      const ev = brand(this, Class);
+      ev.apply(natives.reset(ev.handle, this));
+    },
+    close() {
+      const ev = brand(this, Class);
+      ev.apply(natives.close(ev.handle, this));
+    },
+  };
+  for (const key of Reflect.ownKeys(members)) {
+    Object.defineProperty(Class.prototype, key, Object.getOwnPropertyDescriptor(members, key));
   }
-  const p = ev.trackFlush(r[0]);
-  ev.apply(r[1]);
-  return p;
+  Object.defineProperty(Class.prototype, 'ondequeue', Object.getOwnPropertyDescriptor(onDequeue, 'ondequeue'));
+  const statics = {
+    // isConfigSupported(): convert (TypeError → rejection), then ask the native support check,
+    // which settles off the JS thread.
+    isConfigSupported(config) {
+      try {
+        const c = convertConfig(config);
+        return natives.checkConfig(c).then((supported) => ({ supported, config: c }));
+      } catch (e) {
+        return Promise.reject(e);
+      }
+    },
+  };
+  Object.defineProperty(Class, 'isConfigSupported', Object.getOwnPropertyDescriptor(statics, 'isConfigSupported'));
+  idl.exposeInterface(Class);
 }
 
 // The output/error pair of a codec init dictionary.
@@ -140,17 +176,4 @@ function convertInit(init, what) {
   return { output, error };
 }
 
-// isConfigSupported(): convert (TypeError → rejection), then ask the native support check.
-function isConfigSupportedVia(convert, nativeCheck, config) {
-  try {
-    const c = convert(config);
-    // The native check settles off the JS thread.
-    return nativeCheck(c).then((supported) => ({ supported, config: c }));
-  } catch (e) {
-    return Promise.reject(e);
-  }
-}
-
-module.exports = {
-  dispatch, attachEvents, defineOnDequeue, flushVia, convertInit, isConfigSupportedVia,
-};
+module.exports = { attachEvents, brand, defineCodecMembers };

@@ -1,9 +1,7 @@
 'use strict';
 const native = require('./native');
 const idl = require('./webidl');
-const {
-  dispatch, attachEvents, defineOnDequeue, flushVia, convertInit, isConfigSupportedVia,
-} = require('./codec');
+const { attachEvents, defineCodecMembers } = require('./codec');
 const { VideoFrame, VideoColorSpace, createFrame, frameNative } = require('./video-frame');
 const { EncodedVideoChunk, adoptVideoChunk, videoChunkBytes } = require('./chunks');
 
@@ -92,24 +90,20 @@ function nalLengthSize(config) {
   return 0;
 }
 
+// The members every codec class shares (state, queue size, flush, reset, close,
+// isConfigSupported) are defined by defineCodecMembers() below.
 class VideoEncoder extends EventTarget {
-  #h;
   #ev;
   // [[active orientation]]: the (rotation, flip) of the first frame after configure().
   #orientation = null;
   constructor(init) {
-    const { output, error } = convertInit(init, 'VideoEncoderInit');
     super();
-    this.#ev = attachEvents(this, output, error, outputChunk);
-    this.#h = native.videoEncoderNew(dispatch);
+    this.#ev = attachEvents(this, VideoEncoder, init, 'VideoEncoderInit', outputChunk, native.videoEncoderNew);
   }
-
-  get state() { return native.videoEncoderState(this.#h)[0]; }
-  get encodeQueueSize() { return native.videoEncoderState(this.#h)[1]; }
 
   configure(config) {
     const c = convertVideoEncoderConfig(config);
-    this.#ev.apply(native.videoEncoderConfigure(this.#h, this, c));
+    this.#ev.apply(native.videoEncoderConfigure(this.#ev.handle, this, c));
     this.#orientation = null;
   }
 
@@ -127,57 +121,38 @@ class VideoEncoder extends EventTarget {
     const f = frameNative(frame);
     if (f === null) throw new TypeError('the VideoFrame is closed');
     const active = this.#orientation;
-    if (active !== null && this.state === 'configured' && (active.rotation !== f.rotation || active.flip !== f.flip)) {
+    if (active !== null && native.videoEncoderState(this.#ev.handle)[0] === 'configured' && (active.rotation !== f.rotation || active.flip !== f.flip)) {
       throw idl.dom('DataError', 'frame orientation differs from the first frame after configure()');
     }
     const v = f.visible;
-    this.#ev.apply(native.videoEncoderEncode(this.#h, this, f.handle, f.timestamp, f.duration ?? undefined,
+    this.#ev.apply(native.videoEncoderEncode(this.#ev.handle, this, f.handle, f.timestamp, f.duration ?? undefined,
       v.x, v.y, v.width, v.height, keyFrame, quantizer, f.colorSpace.toJSON()));
     if (active === null) this.#orientation = { rotation: f.rotation, flip: f.flip };
-  }
-
-  flush() { return flushVia(this, () => [this.#ev, this.#h], native.videoEncoderFlush); }
-
-  reset() { this.#ev.apply(native.videoEncoderReset(this.#h, this)); }
-  close() { this.#ev.apply(native.videoEncoderClose(this.#h, this)); }
-
-  static isConfigSupported(config) {
-    return isConfigSupportedVia(convertVideoEncoderConfig, native.videoEncoderCheckConfig, config);
   }
 }
 
 class VideoDecoder extends EventTarget {
-  #h;
   #ev;
   #config = null;
   #nalLength = 0;
   constructor(init) {
-    const { output, error } = convertInit(init, 'VideoDecoderInit');
     super();
-    this.#ev = attachEvents(this, output, error, (handle, frameInit) => this.#outputFrame(handle, frameInit));
-    this.#h = native.videoDecoderNew(dispatch);
+    this.#ev = attachEvents(this, VideoDecoder, init, 'VideoDecoderInit',
+      (handle, frameInit) => this.#outputFrame(handle, frameInit), native.videoDecoderNew);
   }
-
-  get state() { return native.videoDecoderState(this.#h)[0]; }
-  get decodeQueueSize() { return native.videoDecoderState(this.#h)[1]; }
 
   configure(config) {
     const c = convertVideoDecoderConfig(config);
-    this.#ev.apply(native.videoDecoderConfigure(this.#h, this, c));
+    this.#ev.apply(native.videoDecoderConfigure(this.#ev.handle, this, c));
     this.#config = c;
     this.#nalLength = nalLengthSize(c);
   }
 
   decode(chunk) {
     if (!(chunk instanceof EncodedVideoChunk)) throw new TypeError('decode() needs an EncodedVideoChunk');
-    this.#ev.apply(native.videoDecoderDecode(this.#h, this, chunk.type === 'key', chunk.timestamp,
+    this.#ev.apply(native.videoDecoderDecode(this.#ev.handle, this, chunk.type === 'key', chunk.timestamp,
       chunk.duration ?? undefined, videoChunkBytes(chunk), this.#config?.codec, this.#nalLength));
   }
-
-  flush() { return flushVia(this, () => [this.#ev, this.#h], native.videoDecoderFlush); }
-
-  reset() { this.#ev.apply(native.videoDecoderReset(this.#h, this)); }
-  close() { this.#ev.apply(native.videoDecoderClose(this.#h, this)); }
 
   #outputFrame(handle, init) {
     const c = this.#config ?? {};
@@ -206,15 +181,21 @@ class VideoDecoder extends EventTarget {
     if (c.flip) overrides.flip = true;
     return [createFrame(handle, { ...init, ...overrides })];
   }
-
-  static isConfigSupported(config) {
-    return isConfigSupportedVia(convertVideoDecoderConfig, native.videoDecoderCheckConfig, config);
-  }
 }
 
-for (const C of [VideoEncoder, VideoDecoder]) {
-  defineOnDequeue(C);
-  idl.exposeInterface(C);
-}
+defineCodecMembers(VideoEncoder, 'encodeQueueSize', {
+  state: native.videoEncoderState,
+  flush: native.videoEncoderFlush,
+  reset: native.videoEncoderReset,
+  close: native.videoEncoderClose,
+  checkConfig: native.videoEncoderCheckConfig,
+}, convertVideoEncoderConfig);
+defineCodecMembers(VideoDecoder, 'decodeQueueSize', {
+  state: native.videoDecoderState,
+  flush: native.videoDecoderFlush,
+  reset: native.videoDecoderReset,
+  close: native.videoDecoderClose,
+  checkConfig: native.videoDecoderCheckConfig,
+}, convertVideoDecoderConfig);
 
 module.exports = { VideoEncoder, VideoDecoder };

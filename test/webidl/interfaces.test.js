@@ -202,6 +202,28 @@ test('codecs: init dictionaries and callbacks are converted the WebIDL way', () 
   }
 });
 
+test('codecs: members check the receiver is that very class, not just any codec', async () => {
+  const classes = [api.VideoEncoder, api.VideoDecoder, api.AudioEncoder, api.AudioDecoder];
+  const codecs = classes.map((C) => new C({ output: noop, error: noop }));
+  const configs = [
+    { codec: 'vp8', width: 64, height: 64 },
+    { codec: 'vp8' },
+    { codec: 'opus', sampleRate: 48000, numberOfChannels: 2 },
+    { codec: 'opus', sampleRate: 48000, numberOfChannels: 2 },
+  ];
+  for (const [i, C] of classes.entries()) {
+    const other = codecs[(i + 1) % codecs.length];
+    const proto = C.prototype;
+    assert.throws(() => Object.getOwnPropertyDescriptor(proto, 'state').get.call(other), TypeError, `${C.name} state`);
+    assert.throws(() => proto.reset.call(other), TypeError, `${C.name}.reset on another codec`);
+    assert.throws(() => proto.close.call(other), TypeError, `${C.name}.close on another codec`);
+    await assert.rejects(proto.flush.call(other), TypeError, `${C.name}.flush on another codec`);
+    assert.throws(() => proto.configure.call(other, configs[i]), TypeError, `${C.name}.configure on another codec`);
+  }
+  for (const c of codecs) assert.equal(c.state, 'unconfigured', 'nothing reached the wrong codec');
+  for (const c of codecs) c.close();
+});
+
 test('enums: a bad enum string is a TypeError', async () => {
   const enc = new api.VideoEncoder({ output: noop, error: noop });
   const base = { codec: 'vp8', width: 64, height: 64 };

@@ -66,10 +66,9 @@ pub fn convert_to_rgb(
         rx,
         "check_rect aligns rect.x to the subsampling"
     );
-    let (ri, bi) = if bgr { (2, 0) } else { (0, 2) };
     let cw = ((rx + w - 1) >> cx_shift) - c0 + 1;
     let (mut yr, mut ur, mut vr, mut ar) = (vec![0; w], vec![0; cw], vec![0; cw], vec![255; w]);
-    let (mut rt, mut gt, mut bt) = (vec![0; cw], vec![0; cw], vec![0; cw]);
+    let mut terms = vec![(0, 0, 0); cw];
     for row in 0..rect.height as usize {
         let sy = rect.y as usize + row;
         let cy = sy / cy_sub as usize;
@@ -77,9 +76,8 @@ pub fn convert_to_rgb(
         if nv12 {
             let (uv, stride) = src.plane(1);
             let line = &uv[cy * stride + c0 * 2..cy * stride + (c0 + cw) * 2];
-            for (i, pair) in line.chunks_exact(2).enumerate() {
-                ur[i] = i32::from(pair[0]);
-                vr[i] = i32::from(pair[1]);
+            for ((u, v), pair) in ur.iter_mut().zip(vr.iter_mut()).zip(line.chunks_exact(2)) {
+                (*u, *v) = (i32::from(pair[0]), i32::from(pair[1]));
             }
         } else {
             load_row(src.plane(1), bpe, shift, cy, c0, &mut ur);
@@ -89,27 +87,65 @@ pub fn convert_to_rgb(
             load_row(src.plane(3), bpe, shift, sy, rx, &mut ar);
         }
         // The chroma terms, once per chroma sample (shared by subsampled pixels).
-        for i in 0..cw {
-            let (r, g, b) = k.chroma(ur[i], vr[i]);
-            (rt[i], gt[i], bt[i]) = (r, g, b);
+        for (t, (&u, &v)) in terms.iter_mut().zip(ur.iter().zip(&vr)) {
+            *t = k.chroma(u, v);
         }
         let out_row = &mut dst[row * dst_stride..row * dst_stride + w * 4];
         // rect.x is a multiple of the subsampling factor, so pixel x uses chroma sample
         // x >> cx_shift of the loaded row.
-        for (x, (px, (&yv, &a))) in out_row
-            .chunks_exact_mut(4)
-            .zip(yr.iter().zip(&ar))
-            .enumerate()
-        {
-            let c = x >> cx_shift;
-            let yv = k.luma(yv);
-            px[ri] = clamp16(yv + rt[c]);
-            px[1] = clamp16(yv + gt[c]);
-            px[bi] = clamp16(yv + bt[c]);
-            px[3] = a as u8;
+        if bgr {
+            emit_row::<true>(out_row, &yr, &ar, &terms, cx_shift == 1, &k);
+        } else {
+            emit_row::<false>(out_row, &yr, &ar, &terms, cx_shift == 1, &k);
         }
     }
     Ok(out)
+}
+
+/// Writes one row of RGB(A) pixels: `y` and `a` per pixel, the chroma `terms` per pixel or,
+/// with `half` (horizontal 2:1 subsampling), per pixel pair. `BGR` picks the byte order at
+/// compile time so the inner loops have no per-pixel branch and no index arithmetic.
+#[inline(always)]
+fn emit_row<const BGR: bool>(
+    out: &mut [u8],
+    y: &[i32],
+    a: &[i32],
+    terms: &[(i32, i32, i32)],
+    half: bool,
+    k: &Coefficients,
+) {
+    if !half {
+        for ((px, (&yv, &av)), &t) in out.chunks_exact_mut(4).zip(y.iter().zip(a)).zip(terms) {
+            put::<BGR>(px, k.luma(yv), t, av);
+        }
+        return;
+    }
+    let pairs = out
+        .chunks_exact_mut(8)
+        .zip(y.chunks_exact(2).zip(a.chunks_exact(2)))
+        .zip(terms);
+    for ((px, (y2, a2)), &t) in pairs {
+        let (p0, p1) = px.split_at_mut(4);
+        put::<BGR>(p0, k.luma(y2[0]), t, a2[0]);
+        put::<BGR>(p1, k.luma(y2[1]), t, a2[1]);
+    }
+    // An odd width leaves one pixel, which has the last chroma sample to itself.
+    if y.len() % 2 == 1 {
+        let x = y.len() - 1;
+        put::<BGR>(&mut out[x * 4..x * 4 + 4], k.luma(y[x]), terms[x / 2], a[x]);
+    }
+}
+
+/// One pixel from its luma term and chroma terms (16.16 fixed point).
+#[inline(always)]
+fn put<const BGR: bool>(px: &mut [u8], luma: i32, (r, g, b): (i32, i32, i32), a: i32) {
+    let (r, g, b) = (clamp16(luma + r), clamp16(luma + g), clamp16(luma + b));
+    let v = if BGR {
+        [b, g, r, a as u8]
+    } else {
+        [r, g, b, a as u8]
+    };
+    px.copy_from_slice(&v);
 }
 
 #[inline]
@@ -326,5 +362,64 @@ mod tests {
         )
         .expect_err("not rgb");
         assert_eq!(e.name, crate::ErrorName::NotSupportedError);
+    }
+
+    /// Every pixel of odd-sized rects at odd offsets, for subsampled and full-chroma formats
+    /// and both byte orders, against the float formulas applied to that pixel's own samples.
+    #[test]
+    fn each_pixel_uses_its_own_samples() {
+        use VideoPixelFormat::*;
+        let cs = VideoColorSpace::REC709;
+        for fmt in [I420, I422, I444, NV12, I420A] {
+            let (w, h) = (9, 7);
+            let mut src = FrameBuffer::new_zeroed(fmt, w, h).expect("frame");
+            for p in 0..fmt.plane_count() {
+                for (i, b) in src.plane_mut(p).0.iter_mut().enumerate() {
+                    *b = (i * 37 % 223 + 16) as u8;
+                }
+            }
+            let (sx, sy) = fmt.subsampling(1);
+            let rect = Rect::new(sx, sy, 7, 5);
+            for target in [RGBA, BGRX] {
+                let out = convert_to_rgb(&src, rect, target, &cs).expect("convert");
+                let (o, o_stride) = out.plane(0);
+                for y in 0..rect.height as usize {
+                    for x in 0..rect.width as usize {
+                        let (px, py) = (rect.x as usize + x, rect.y as usize + y);
+                        let (cx, cy) = (px / sx as usize, py / sy as usize);
+                        let luma = src.plane(0).0[py * src.plane(0).1 + px];
+                        let (cb, cr) = if fmt == NV12 {
+                            let (uv, s) = src.plane(1);
+                            (uv[cy * s + cx * 2], uv[cy * s + cx * 2 + 1])
+                        } else {
+                            (
+                                src.plane(1).0[cy * src.plane(1).1 + cx],
+                                src.plane(2).0[cy * src.plane(2).1 + cx],
+                            )
+                        };
+                        let alpha = if fmt == I420A {
+                            src.plane(3).0[py * src.plane(3).1 + px]
+                        } else {
+                            255
+                        };
+                        let want =
+                            reference_rgb(&cs, f64::from(luma), f64::from(cb), f64::from(cr));
+                        let got = &o[y * o_stride + x * 4..y * o_stride + x * 4 + 4];
+                        let got_rgb = if target == BGRX {
+                            [got[2], got[1], got[0]]
+                        } else {
+                            [got[0], got[1], got[2]]
+                        };
+                        for (g, w) in got_rgb.into_iter().zip(want) {
+                            assert!(
+                                g.abs_diff(w) <= 1,
+                                "{fmt:?}->{target:?} ({x},{y}): {got_rgb:?} vs {want:?}"
+                            );
+                        }
+                        assert_eq!(got[3], alpha, "{fmt:?} alpha at ({x},{y})");
+                    }
+                }
+            }
+        }
     }
 }

@@ -275,12 +275,15 @@ fn gcd(a: u32, b: u32) -> u32 {
 
 /// The colour space the bitstream describes for `input`: RGB input is converted with the
 /// BT.709 matrix to limited range (its primaries and transfer stay); YUV input keeps its
-/// samples, so its own tags apply. Unknown members are BT.709 limited range.
-fn encoded_color_space(input: &VideoEncodeInput) -> VideoColorSpace {
+/// samples, so its own tags apply. Unknown members are BT.709 limited range. VP9 carries only
+/// the matrix and range, so its primaries and transfer are the ones a decoder reads from
+/// those (`VideoColorSpace::vp9_signalled`): `decoderConfig.colorSpace` then matches what a
+/// decoder without a configured colorSpace reports.
+fn encoded_color_space(input: &VideoEncodeInput, family: Family) -> VideoColorSpace {
     let c = input.color_space;
     let d = VideoColorSpace::REC709;
     let rgb = input.frame.format().is_rgb();
-    VideoColorSpace {
+    let cs = VideoColorSpace {
         primaries: c.primaries.or(d.primaries),
         transfer: c.transfer.or(d.transfer),
         matrix: if rgb { d.matrix } else { c.matrix.or(d.matrix) },
@@ -289,6 +292,11 @@ fn encoded_color_space(input: &VideoEncodeInput) -> VideoColorSpace {
         } else {
             c.full_range.or(d.full_range)
         },
+    };
+    if family == Family::Vp9 {
+        cs.vp9_signalled()
+    } else {
+        cs
     }
 }
 
@@ -1036,7 +1044,7 @@ impl VideoEncoderBackend {
         };
         // The first frame of a session decides the signalled colour space: reopening before
         // any frame is free. Later changes are not signalled (the bitstream keeps the first).
-        let cs = encoded_color_space(&input);
+        let cs = encoded_color_space(&input, s.resolved.entry.family);
         if s.next_pts == 0 && cs != s.color {
             *s = Session::open(&s.cfg, s.resolved, Some(s.qp), cs)?;
         }

@@ -80,7 +80,10 @@
 //!   frames keep their samples, so their `colorSpace` is written as is; RGB frames are
 //!   converted with BT.709 to limited range, so only their primaries and transfer are kept.
 //!   Unknown members are BT.709 limited. x264/x265 write all four (VUI), libaom too, VP9 only
-//!   the matrix and range, VP8 nothing. `decoderConfig.colorSpace` reports the same values.
+//!   the matrix and range, VP8 nothing. `decoderConfig.colorSpace` reports the same values,
+//!   except that for VP9 it reports what the bitstream can say: the matrix and range, with
+//!   the primaries and transfer a decoder derives from the matrix (BT.709 → BT.709, BT.601 →
+//!   SMPTE 170M), exactly what a VP9 decoder without a configured colorSpace reports.
 //! * `contentHint: "text"` turns on screen-content tuning in libvpx-vp9 (`tune-content`) and
 //!   libaom (`tune-content=screen`); other hints and other codecs are unaffected.
 //! * Rate control: `variable` with a bitrate → average bitrate; without one → x264 CRF 23, libvpx

@@ -1179,6 +1179,68 @@ fn frame_color_space_reaches_the_bitstream() {
     assert_eq!(decode_all(dc, &chunks)[0].color_space, want);
 }
 
+/// WPT full-cycle "stripped color space": `decoderConfig.colorSpace` is what the bitstream
+/// carries, so decoding with the colorSpace removed from the config reports the same values
+/// (and decoding with it does too). VP9 carries only the matrix and range: an sRGB-transfer or
+/// BT.709-primaries frame with a BT.601 matrix is reported as the standard space of its
+/// matrix.
+#[test]
+fn decoder_config_color_space_survives_stripping() {
+    use codec_core::{ColorMatrix, ColorPrimaries, ColorTransfer};
+    let mixed = VideoColorSpace {
+        primaries: Some(ColorPrimaries::Bt709),
+        transfer: Some(ColorTransfer::Iec6196621),
+        matrix: Some(ColorMatrix::Smpte170m),
+        full_range: Some(false),
+    };
+    let srgb_input = || {
+        let mut i = input(rgba_pattern(W, H, 0), 0, true);
+        i.color_space = VideoColorSpace::SRGB;
+        i
+    };
+    let mixed_input = || {
+        let mut i = input(i420_pattern(W, H, 0), 0, true);
+        i.color_space = mixed;
+        i
+    };
+    let vp9_mixed = VideoColorSpace {
+        primaries: Some(ColorPrimaries::Smpte170m),
+        transfer: Some(ColorTransfer::Smpte170m),
+        ..mixed
+    };
+    let srgb_709 = VideoColorSpace {
+        transfer: Some(ColorTransfer::Iec6196621),
+        ..VideoColorSpace::REC709
+    };
+    for (codec, srgb_want, mixed_want) in [
+        ("vp09.00.10.08", VideoColorSpace::REC709, vp9_mixed),
+        ("vp09.02.10.10", VideoColorSpace::REC709, vp9_mixed),
+        ("avc1.640028", srgb_709, mixed),
+        ("hvc1.1.6.L93.B0", srgb_709, mixed),
+        ("av01.0.04M.08", srgb_709, mixed),
+    ] {
+        for (inp, want) in [(srgb_input(), srgb_want), (mixed_input(), mixed_want)] {
+            let chunks = encode_all(enc_config(codec), vec![inp]);
+            let dc = chunks[0].decoder_config.clone().unwrap();
+            assert_eq!(
+                dc.color_space,
+                Some(want),
+                "{codec}: decoderConfig.colorSpace"
+            );
+            let stripped = codec_core::VideoDecoderConfig {
+                color_space: None,
+                ..dc.clone()
+            };
+            assert_eq!(
+                decode_all(stripped, &chunks)[0].color_space,
+                want,
+                "{codec} stripped"
+            );
+            assert_eq!(decode_all(dc, &chunks)[0].color_space, want, "{codec}");
+        }
+    }
+}
+
 #[test]
 fn content_hint_text_encodes() {
     for codec in ["vp09.00.10.08", "av01.0.04M.08", "avc1.42001f", "vp8"] {

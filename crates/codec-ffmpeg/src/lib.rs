@@ -57,7 +57,9 @@
 //!   are read from each output packet (H.264 `nal_ref_idc`, HEVC `_N` slice types) and its
 //!   display position, so runs cut short by a requested key frame (the frame before it becomes
 //!   a P-frame), the periodic key frame or the flush stay correctly labelled; every subset
-//!   decodes because no frame references a B-frame. `realtime` keeps x264 without look-ahead:
+//!   decodes because no frame references a B-frame. HEVC also marks the B-frames as temporal
+//!   sub-layer 1 (x265 `temporal-layers=1`, `TSA_N` slices): `nuh_temporal_id` equals the
+//!   layer id for L1T2 and is 1 for both upper layers of L1T3. `realtime` keeps x264 without look-ahead:
 //!   output is delayed by the run length (1 or 3 frames). x265 needs a look-ahead longer than
 //!   the run and then delays output by 6 (L1T2) or 10 (L1T3) frames.
 //! * `alpha: "keep"` (VP8 and 8-bit VP9 only), as Chromium's software VP8/VP9 encoders do it: a

@@ -64,13 +64,19 @@ impl BFrameLayers {
     }
 
     /// The x264/x265 parameters (`key=value` joined by `:`) that give this structure: fixed
-    /// B-frame runs, no B-pyramid (so no B-frame is a reference).
+    /// B-frame runs, no B-pyramid (so no B-frame is a reference). x265 also signals the
+    /// layering in the bitstream: `temporal-layers=1` puts the non-reference B-frames in
+    /// temporal sub-layer 1 (`TSA_N` slices), so `nuh_temporal_id` is the layer id for L1T2
+    /// and 1 for both upper layers of L1T3 (x265 has only one enhancement sub-layer).
     pub(crate) fn encoder_params(&self) -> String {
-        let pyramid = match self.syntax {
-            NalSyntax::Avc => "none",
-            NalSyntax::Hevc => "0",
+        let (pyramid, extra) = match self.syntax {
+            NalSyntax::Avc => ("none", ""),
+            NalSyntax::Hevc => ("0", ":temporal-layers=1"),
         };
-        format!("bframes={}:b-pyramid={pyramid}:b-adapt=0", self.bframes())
+        format!(
+            "bframes={}:b-pyramid={pyramid}:b-adapt=0{extra}",
+            self.bframes()
+        )
     }
 
     /// The layer id of the packet `au` (one Annex B access unit) presented at index `pts`.

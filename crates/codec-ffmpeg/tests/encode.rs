@@ -1035,6 +1035,68 @@ fn hevc_temporal_layers() {
     x26x_temporal_layers("hvc1.1.6.L93.B0");
 }
 
+/// `nuh_temporal_id` of every coded slice NAL unit (type < 32) of an HEVC chunk, in either
+/// framing (4-byte lengths or Annex B start codes).
+fn hevc_slice_temporal_ids(data: &[u8], annexb: bool) -> Vec<u8> {
+    let mut nals: Vec<&[u8]> = Vec::new();
+    if annexb {
+        let mut starts = Vec::new();
+        for i in 0..data.len().saturating_sub(2) {
+            if data[i..i + 3] == [0, 0, 1] {
+                starts.push(i + 3);
+            }
+        }
+        for (k, &s) in starts.iter().enumerate() {
+            let end = starts.get(k + 1).map_or(data.len(), |&n| n - 3);
+            nals.push(&data[s..end]);
+        }
+    } else {
+        let mut o = 0;
+        while o + 4 <= data.len() {
+            let len = u32::from_be_bytes(data[o..o + 4].try_into().unwrap()) as usize;
+            nals.push(&data[o + 4..o + 4 + len]);
+            o += 4 + len;
+        }
+    }
+    nals.iter()
+        .filter(|n| n.len() >= 2 && (n[0] >> 1) & 0x3f < 32)
+        .map(|n| (n[1] & 7) - 1)
+        .collect()
+}
+
+/// HEVC signals the layering in the bitstream too: the non-reference B-frames are in
+/// temporal sub-layer 1, so for L1T2 every slice's `nuh_temporal_id` is the chunk's
+/// `temporalLayerId`, and for L1T3 it is 1 for both upper layers.
+#[test]
+fn hevc_temporal_layers_are_sub_layers() {
+    for (mode, annexb) in [("L1T2", false), ("L1T3", true)] {
+        let mut cfg = VideoEncoderConfig {
+            scalability_mode: Some(mode.into()),
+            ..enc_config("hvc1.1.6.L93.B0")
+        };
+        if annexb {
+            cfg.hevc_format = codec_core::HevcBitstreamFormat::Annexb;
+        }
+        let chunks = encode_all(
+            cfg,
+            (0..17u32)
+                .map(|i| input(i420_pattern(W, H, i), i, i == 6))
+                .collect(),
+        );
+        assert_eq!(chunks.len(), 17);
+        for c in &chunks {
+            let id = c.temporal_layer_id.unwrap();
+            let tids = hevc_slice_temporal_ids(&c.data, annexb);
+            assert!(!tids.is_empty(), "{mode}: chunk without slices");
+            assert!(
+                tids.iter().all(|&t| u32::from(t) == id.min(1)),
+                "{mode}: layer {id}, nuh_temporal_id {tids:?}"
+            );
+        }
+        assert!(chunks.iter().any(|c| c.temporal_layer_id == Some(1)));
+    }
+}
+
 /// Key frames requested in the middle of a B-frame run (and a final run cut short by the
 /// flush) shorten the run: the layering follows the coded stream, every subset still decodes
 /// to exactly its frames, and the base layer never gets sparser than one frame in

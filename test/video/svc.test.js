@@ -1,6 +1,8 @@
 'use strict';
 // scalabilityMode L1T2/L1T3: metadata.svc.temporalLayerId on every chunk, and the layering is
 // real: the base layer alone (and every lower-layer subset) decodes to the right pictures.
+// VP8/VP9: libvpx reference flags. H.264/HEVC: runs of non-reference B-frames, so chunks come
+// in decode order; ids are checked in presentation order.
 const test = require('node:test');
 const assert = require('node:assert/strict');
 const { VideoEncoder } = require('../..');
@@ -8,7 +10,9 @@ const { encodeFrames, decodeChunks, frameY, i420Pattern, psnr } = require('../he
 
 const W = 320;
 const H = 240;
-const N = 24;
+// 26 frames with a key frame at 9: every x264/x265 B-frame run is complete (9 and 25 are
+// anchors in both modes), so their pattern is exactly libvpx's.
+const N = 26;
 const KEYS = [0, 9];
 
 // The layer pattern restarts at every key frame.
@@ -22,24 +26,41 @@ function expectedIds(pattern) {
   });
 }
 
-for (const codec of ['vp8', 'vp09.00.10.08']) {
+const frameIndex = (c) => Math.round(c.timestamp * 30 / 1e6);
+
+const CASES = [
+  ['vp8', {}],
+  ['vp09.00.10.08', {}],
+  ['avc1.4d001f', { avc: { format: 'avc' } }],
+  ['avc1.640028', { avc: { format: 'annexb' }, latencyMode: 'realtime' }],
+  ['hvc1.1.6.L93.B0', { hevc: { format: 'hevc' } }],
+  ['hev1.1.6.L93.B0', { hevc: { format: 'annexb' }, latencyMode: 'realtime' }],
+];
+
+for (const [codec, extra] of CASES) {
   for (const [mode, pattern] of [['L1T2', [0, 1]], ['L1T3', [0, 2, 1, 2]]]) {
-    test(`${codec} ${mode}: temporalLayerId pattern and layer subsets decode`, async () => {
-      const config = { codec, width: W, height: H, bitrate: 600_000, framerate: 30, scalabilityMode: mode };
+    test(`${codec} ${JSON.stringify(extra)} ${mode}: temporalLayerId pattern and layer subsets decode`, async () => {
+      const config = { codec, width: W, height: H, bitrate: 600_000, framerate: 30, scalabilityMode: mode, ...extra };
       const { chunks, metas } = await encodeFrames(config, N, { keyFrameAt: (i) => KEYS.includes(i) });
       assert.equal(chunks.length, N);
+      // Presentation order (x264/x265 emit B-frames after the anchor that follows them).
+      const order = chunks.map((_, k) => k).sort((a, b) => chunks[a].timestamp - chunks[b].timestamp);
+      assert.deepEqual(order.map((k) => frameIndex(chunks[k])), Array.from({ length: N }, (_, i) => i));
       const ids = metas.map((m) => m.svc?.temporalLayerId);
-      assert.deepEqual(ids, expectedIds(pattern));
-      assert.deepEqual(chunks.flatMap((c, i) => (c.type === 'key' ? [i] : [])), KEYS);
+      assert.deepEqual(order.map((k) => ids[k]), expectedIds(pattern));
+      assert.deepEqual(order.flatMap((k, i) => (chunks[k].type === 'key' ? [i] : [])), KEYS);
       const dc = metas[0].decoderConfig;
       for (let top = 0; top <= Math.max(...pattern); top++) {
-        const subset = chunks.filter((_, i) => ids[i] <= top);
+        const subset = chunks.filter((_, k) => ids[k] <= top);
         const frames = await decodeChunks(dc, subset);
-        assert.equal(frames.length, subset.length, `layers <= ${top}`);
+        assert.deepEqual(
+          frames.map((f) => f.timestamp),
+          subset.map((c) => c.timestamp).sort((a, b) => a - b),
+          `layers <= ${top}`,
+        );
         let worst = Infinity;
         for (let k = 0; k < frames.length; k++) {
-          assert.equal(frames[k].timestamp, subset[k].timestamp);
-          const i = Math.round(subset[k].timestamp * 30 / 1e6);
+          const i = frameIndex(frames[k]);
           worst = Math.min(worst, psnr(await frameY(frames[k]), i420Pattern(W, H, i)));
           frames[k].close();
         }
@@ -47,6 +68,38 @@ for (const codec of ['vp8', 'vp09.00.10.08']) {
       }
     });
   }
+}
+
+// Key frames requested in the middle of an x264/x265 B-frame run shorten the run (the frame
+// before the key frame becomes a P-frame): the ids follow the coded stream, so dropping upper
+// layers still yields exactly the remaining frames.
+for (const codec of ['avc1.640028', 'hvc1.1.6.L93.B0']) {
+  test(`${codec} L1T3: key frames mid-run keep every layer subset decodable`, async () => {
+    const keys = [0, 6, 11];
+    const n = 20;
+    const config = { codec, width: W, height: H, bitrate: 600_000, framerate: 30, scalabilityMode: 'L1T3' };
+    const { chunks, metas } = await encodeFrames(config, n, { keyFrameAt: (i) => keys.includes(i) });
+    assert.equal(chunks.length, n);
+    const idAt = new Map(chunks.map((c, k) => [frameIndex(c), metas[k].svc.temporalLayerId]));
+    for (const k of keys) assert.equal(idAt.get(k), 0, `key frame ${k} on layer 0`);
+    for (const k of [5, 10, n - 1]) assert.equal(idAt.get(k), 0, `frame ${k} is an anchor`);
+    assert.deepEqual(
+      chunks.flatMap((c) => (c.type === 'key' ? [frameIndex(c)] : [])),
+      keys,
+    );
+    for (const top of [0, 1, 2]) {
+      const subset = chunks.filter((_, k) => metas[k].svc.temporalLayerId <= top);
+      const frames = await decodeChunks(metas[0].decoderConfig, subset);
+      assert.deepEqual(
+        frames.map((f) => frameIndex(f)),
+        subset.map(frameIndex).sort((a, b) => a - b),
+      );
+      for (const f of frames) {
+        assert.ok(psnr(await frameY(f), i420Pattern(W, H, frameIndex(f))) > 30);
+        f.close();
+      }
+    }
+  });
 }
 
 test('no svc metadata without a multi-layer scalabilityMode', async () => {
@@ -61,11 +114,13 @@ test('no svc metadata without a multi-layer scalabilityMode', async () => {
 test('scalabilityMode support', async () => {
   const supported = async (codec, scalabilityMode) =>
     (await VideoEncoder.isConfigSupported({ codec, width: W, height: H, scalabilityMode })).supported;
-  for (const codec of ['vp8', 'vp09.00.10.08']) {
+  for (const codec of ['vp8', 'vp09.00.10.08', 'avc1.4d001f', 'avc1.640028', 'hvc1.1.6.L93.B0']) {
     for (const m of ['L1T1', 'L1T2', 'L1T3']) assert.equal(await supported(codec, m), true, `${codec} ${m}`);
     for (const m of ['L1T4', 'L2T1', 'S2T2', 'L1T2h', '']) assert.equal(await supported(codec, m), false, `${codec} ${m}`);
   }
-  for (const codec of ['avc1.42001f', 'hvc1.1.6.L93.B0', 'av01.0.04M.08']) {
+  // AV1: FFmpeg 5.1's libaom wrapper has no temporal layer control. H.264 Constrained
+  // Baseline: no B-frames, which the H.264 layers are made of.
+  for (const codec of ['avc1.42001f', 'av01.0.04M.08']) {
     assert.equal(await supported(codec, 'L1T1'), true, codec);
     assert.equal(await supported(codec, 'L1T2'), false, codec);
     assert.equal(await supported(codec, 'L1T3'), false, codec);

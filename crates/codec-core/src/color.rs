@@ -68,4 +68,75 @@ impl VideoColorSpace {
     pub fn is_empty(&self) -> bool {
         *self == Self::default()
     }
+
+    /// What a VP9 bitstream says about `self`. VP9 carries only a colour space id (the
+    /// matrix) and the range; decoders (Chromium's libvpx decoder, ours) read the id as the
+    /// whole standard colour space: BT.709 → BT.709 primaries and transfer; BT.601
+    /// (`bt470bg`, `smpte170m`) → SMPTE 170M; RGB → sRGB; BT.2020 → BT.2020 primaries (its
+    /// transfer depends on the bit depth and has no WebCodecs name: unknown). An unknown
+    /// matrix says nothing about primaries and transfer.
+    pub fn vp9_signalled(self) -> Self {
+        use ColorPrimaries as P;
+        use ColorTransfer as T;
+        let (primaries, transfer) = match self.matrix {
+            Some(ColorMatrix::Bt709) => (Some(P::Bt709), Some(T::Bt709)),
+            Some(ColorMatrix::Bt470bg | ColorMatrix::Smpte170m) => {
+                (Some(P::Smpte170m), Some(T::Smpte170m))
+            }
+            Some(ColorMatrix::Rgb) => (Some(P::Bt709), Some(T::Iec6196621)),
+            Some(ColorMatrix::Bt2020Ncl) => (Some(P::Bt2020), None),
+            None => (None, None),
+        };
+        Self {
+            primaries,
+            transfer,
+            ..self
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn vp9_signalled_keeps_matrix_and_range_only() {
+        // sRGB-tagged primaries/transfer with a BT.709 matrix: VP9 says BT.709 throughout.
+        let cs = VideoColorSpace {
+            transfer: Some(ColorTransfer::Iec6196621),
+            ..VideoColorSpace::REC709
+        };
+        assert_eq!(cs.vp9_signalled(), VideoColorSpace::REC709);
+        let bt601 = VideoColorSpace {
+            primaries: Some(ColorPrimaries::Bt709),
+            transfer: Some(ColorTransfer::Pq),
+            matrix: Some(ColorMatrix::Bt470bg),
+            full_range: Some(true),
+        };
+        assert_eq!(
+            bt601.vp9_signalled(),
+            VideoColorSpace {
+                primaries: Some(ColorPrimaries::Smpte170m),
+                transfer: Some(ColorTransfer::Smpte170m),
+                ..bt601
+            }
+        );
+        let bt2020 = VideoColorSpace {
+            matrix: Some(ColorMatrix::Bt2020Ncl),
+            ..VideoColorSpace::REC709
+        };
+        assert_eq!(
+            (
+                bt2020.vp9_signalled().primaries,
+                bt2020.vp9_signalled().transfer
+            ),
+            (Some(ColorPrimaries::Bt2020), None)
+        );
+        assert_eq!(VideoColorSpace::SRGB.vp9_signalled(), VideoColorSpace::SRGB);
+        let unknown = VideoColorSpace {
+            full_range: Some(false),
+            ..Default::default()
+        };
+        assert_eq!(unknown.vp9_signalled(), unknown);
+    }
 }

@@ -38,6 +38,14 @@ pub(crate) fn annexb_to_avc(data: &[u8]) -> Vec<u8> {
     out
 }
 
+/// Whether an Annex B access unit is a reference picture: some coded slice (`nal_unit_type`
+/// 1 or 5) has a non-zero `nal_ref_idc`. An access unit without slices is not one.
+pub(crate) fn is_reference(au: &[u8]) -> bool {
+    split_annexb(au)
+        .iter()
+        .any(|n| matches!(n[0] & 0x1f, 1 | 5) && n[0] & 0x60 != 0)
+}
+
 /// Exp-Golomb reader over an RBSP (emulation prevention bytes already removed).
 pub(crate) struct BitReader<'a> {
     pub(crate) data: &'a [u8],
@@ -197,5 +205,16 @@ mod tests {
         assert_eq!(&c[..6], &[1, 100, 0, 31, 0xFF, 0xE1]);
         assert_eq!(&c[c.len() - 4..], &[0xFD, 0xF8, 0xF8, 0]);
         assert!(avcc_from_annexb(&[0, 0, 1, 0x67, 66, 0, 30]).is_none());
+    }
+
+    #[test]
+    fn reference_pictures() {
+        // SEI (ref_idc 0) + non-reference slice: not a reference.
+        assert!(!is_reference(&[0, 0, 1, 0x06, 5, 0, 0, 1, 0x01, 0x9e]));
+        // Parameter sets (ref_idc 3) do not make a non-reference slice a reference.
+        assert!(!is_reference(&[0, 0, 1, 0x67, 66, 0, 0, 1, 0x01, 0x9e]));
+        assert!(is_reference(&[0, 0, 1, 0x06, 5, 0, 0, 1, 0x41, 0x9a]));
+        assert!(is_reference(&[0, 0, 0, 1, 0x65, 0x88]));
+        assert!(!is_reference(&[]));
     }
 }

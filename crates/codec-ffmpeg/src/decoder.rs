@@ -116,23 +116,10 @@ pub(crate) fn color_space(
         full_range,
     };
     // A VP9 bitstream signals only its colour space (the matrix) and range. Like libvpx users
-    // (Chromium's VpxVideoDecoder), read that as the whole standard colour space, so a frame
-    // decoded without a configured colorSpace still reports the encoder's primaries/transfer.
+    // (Chromium's VpxVideoDecoder), read that as the whole standard colour space; the encoder
+    // reports the same in `decoderConfig.colorSpace`.
     if family == Family::Vp9 && cs.primaries.is_none() && cs.transfer.is_none() {
-        let (p, t) = match cs.matrix {
-            Some(ColorMatrix::Bt709) => (Some(ColorPrimaries::Bt709), Some(ColorTransfer::Bt709)),
-            Some(ColorMatrix::Bt470bg | ColorMatrix::Smpte170m) => (
-                Some(ColorPrimaries::Smpte170m),
-                Some(ColorTransfer::Smpte170m),
-            ),
-            Some(ColorMatrix::Rgb) => {
-                (Some(ColorPrimaries::Bt709), Some(ColorTransfer::Iec6196621))
-            }
-            Some(ColorMatrix::Bt2020Ncl) => (Some(ColorPrimaries::Bt2020), None),
-            None => (None, None),
-        };
-        cs.primaries = p;
-        cs.transfer = t;
+        cs = cs.vp9_signalled();
     }
     cs
 }

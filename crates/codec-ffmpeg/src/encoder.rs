@@ -15,6 +15,7 @@ use ffmpeg_next as ffmpeg;
 
 use crate::codecs::{self, Family, Resolved};
 use crate::convert::{self, ScalerCache};
+use crate::svc::{BFrameLayers, NalSyntax};
 use crate::{av_error, avc, hevc, is_eagain, raw};
 
 /// One frame to encode.
@@ -87,7 +88,9 @@ fn check(cfg: &VideoEncoderConfig) -> Result<Resolved, CodecError> {
     }
     match (cfg.scalability_mode.as_deref(), r.entry.family) {
         (None | Some("L1T1"), _) => {}
-        (Some("L1T2" | "L1T3"), Family::Vp8 | Family::Vp9) => {}
+        (Some("L1T2" | "L1T3"), Family::Vp8 | Family::Vp9 | Family::H265) => {}
+        // Layers come from non-reference B-frames, which Baseline has not.
+        (Some("L1T2" | "L1T3"), Family::H264) if r.avc.is_some_and(|a| a.profile_idc != 66) => {}
         (Some(m), _) => {
             return Err(CodecError::not_supported(format!(
                 "scalabilityMode {m} is not supported for {}",
@@ -272,12 +275,15 @@ fn gcd(a: u32, b: u32) -> u32 {
 
 /// The colour space the bitstream describes for `input`: RGB input is converted with the
 /// BT.709 matrix to limited range (its primaries and transfer stay); YUV input keeps its
-/// samples, so its own tags apply. Unknown members are BT.709 limited range.
-fn encoded_color_space(input: &VideoEncodeInput) -> VideoColorSpace {
+/// samples, so its own tags apply. Unknown members are BT.709 limited range. VP9 carries only
+/// the matrix and range, so its primaries and transfer are the ones a decoder reads from
+/// those (`VideoColorSpace::vp9_signalled`): `decoderConfig.colorSpace` then matches what a
+/// decoder without a configured colorSpace reports.
+fn encoded_color_space(input: &VideoEncodeInput, family: Family) -> VideoColorSpace {
     let c = input.color_space;
     let d = VideoColorSpace::REC709;
     let rgb = input.frame.format().is_rgb();
-    VideoColorSpace {
+    let cs = VideoColorSpace {
         primaries: c.primaries.or(d.primaries),
         transfer: c.transfer.or(d.transfer),
         matrix: if rgb { d.matrix } else { c.matrix.or(d.matrix) },
@@ -286,6 +292,11 @@ fn encoded_color_space(input: &VideoEncodeInput) -> VideoColorSpace {
         } else {
             c.full_range.or(d.full_range)
         },
+    };
+    if family == Family::Vp9 {
+        cs.vp9_signalled()
+    } else {
+        cs
     }
 }
 
@@ -417,8 +428,10 @@ struct Session {
     next_pts: i64,
     /// pts → (timestamp, duration, temporal layer id) of frames not yet returned.
     pending: BTreeMap<i64, (i64, Option<u64>, Option<u32>)>,
-    /// `L1T2`/`L1T3` layering, if any.
+    /// `L1T2`/`L1T3` layering for libvpx, if any.
     layers: Option<TemporalLayers>,
+    /// `L1T2`/`L1T3` layering for x264/x265 (layer ids read from the output), if any.
+    bframe_layers: Option<BFrameLayers>,
     /// Position in the layer pattern of the next frame (+1 per frame, back to 0 on a key
     /// frame).
     layer_idx: usize,
@@ -446,6 +459,7 @@ struct Session {
 struct Opened {
     enc: ffmpeg::encoder::video::Encoder,
     layers: Option<TemporalLayers>,
+    bframe_layers: Option<BFrameLayers>,
     gop: u32,
     qp: u32,
     pix: Pixel,
@@ -481,7 +495,14 @@ fn open_encoder(
     v.set_format(pix);
     v.set_frame_rate(Some(rate));
     v.set_time_base(rate.invert());
-    v.set_max_b_frames(0);
+    // x264/x265 temporal layers are non-reference B-frames (see `svc.rs`); otherwise none.
+    let bframe_layers = match family {
+        Family::H264 => BFrameLayers::for_mode(cfg.scalability_mode.as_deref(), NalSyntax::Avc),
+        Family::H265 => BFrameLayers::for_mode(cfg.scalability_mode.as_deref(), NalSyntax::Hevc),
+        Family::Vp8 | Family::Vp9 | Family::Av1 => None,
+    };
+    let bframes = bframe_layers.as_ref().map_or(0, BFrameLayers::bframes);
+    v.set_max_b_frames(bframes as usize);
     // A key frame at least every 10 s (and never within the first 300 frames) unless asked.
     let gop = ((fps * 10.0).round() as u32).max(300);
     let layers = temporal_layers(cfg);
@@ -543,7 +564,13 @@ fn open_encoder(
             opts.set("profile", avc.profile_name().unwrap_or("high"));
             opts.set("level", &avc.level_name());
             opts.set("forced-idr", "1");
-            opts.set("x264-params", "scenecut=0");
+            // `x264-params` is applied after the preset and tune (zerolatency's bframes=0).
+            let mut params = "scenecut=0".to_string();
+            if let Some(l) = &bframe_layers {
+                params.push(':');
+                params.push_str(&l.encoder_params());
+            }
+            opts.set("x264-params", &params);
             x26x_rate_control(&mut v, &mut opts, cfg, bitrate, fps, qp, DEFAULT_CRF);
             if cfg.avc_format == AvcBitstreamFormat::Avc {
                 v.set_flags(codec::Flags::GLOBAL_HEADER);
@@ -566,10 +593,22 @@ fn open_encoder(
                 },
             );
             opts.set("forced-idr", "1");
-            // No B-frames (chunks in input order), closed GOPs (every key chunk is an IDR),
-            // key frames only on request or at the GOP limit, no version SEI, no stderr
-            // output.
-            let mut params = "log-level=none:info=0:bframes=0:scenecut=0:open-gop=0".to_string();
+            // No B-frames (chunks in input order) unless they make temporal layers, closed
+            // GOPs (every key chunk is an IDR), key frames only on request or at the GOP
+            // limit, no version SEI, no stderr output.
+            let mut params = "log-level=none:info=0:scenecut=0:open-gop=0".to_string();
+            match &bframe_layers {
+                Some(l) => {
+                    params.push(':');
+                    params.push_str(&l.encoder_params());
+                    if realtime {
+                        // x265 needs a look-ahead longer than a B-frame run (zerolatency
+                        // sets none). Measured output delay: 6 frames (L1T2), 10 (L1T3).
+                        params.push_str(&format!(":rc-lookahead={}", l.bframes() + 1));
+                    }
+                }
+                None => params.push_str(":bframes=0"),
+            }
             // The codec string's level and tier (level-idc takes 10 × level). x265 refuses
             // a level with constant QP ("no bitrate guarantee"), so quantizer mode lets x265
             // pick the level from the frame size.
@@ -655,6 +694,7 @@ fn open_encoder(
     Ok(Opened {
         enc,
         layers,
+        bframe_layers,
         gop,
         qp,
         pix,
@@ -681,6 +721,7 @@ impl Session {
         let Opened {
             enc,
             layers,
+            bframe_layers,
             gop,
             qp,
             pix,
@@ -731,6 +772,7 @@ impl Session {
             next_pts: 0,
             pending: BTreeMap::new(),
             layers,
+            bframe_layers,
             layer_idx: 0,
             since_key: 0,
             gop: u64::from(gop),
@@ -804,10 +846,10 @@ impl Session {
         tracker: &mut OutputConfigTracker<VideoDecoderConfig>,
         out: &mut dyn FnMut(EncodedVideoOutput),
     ) {
-        let (timestamp, duration, temporal_layer_id) =
+        let (timestamp, duration, mut temporal_layer_id) =
             match pkt.pts().and_then(|p| self.pending.remove(&p)) {
                 Some(t) => t,
-                // Never expected (no reordering, one packet per frame); keep order anyway.
+                // Never expected (every packet has the pts of its frame); keep order anyway.
                 None => self
                     .pending
                     .pop_first()
@@ -815,6 +857,9 @@ impl Session {
                     .unwrap_or((0, None, None)),
             };
         let bytes = pkt.data().unwrap_or(&[]);
+        if let Some(l) = self.bframe_layers.as_mut() {
+            temporal_layer_id = Some(l.layer_of(bytes, pkt.pts().unwrap_or(0)));
+        }
         let data = if self.decoder_config.description.is_some() {
             avc::annexb_to_avc(bytes)
         } else {
@@ -999,7 +1044,7 @@ impl VideoEncoderBackend {
         };
         // The first frame of a session decides the signalled colour space: reopening before
         // any frame is free. Later changes are not signalled (the bitstream keeps the first).
-        let cs = encoded_color_space(&input);
+        let cs = encoded_color_space(&input, s.resolved.entry.family);
         if s.next_pts == 0 && cs != s.color {
             *s = Session::open(&s.cfg, s.resolved, Some(s.qp), cs)?;
         }

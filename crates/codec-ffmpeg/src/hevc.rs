@@ -14,6 +14,20 @@ pub(crate) fn nal_type(nal: &[u8]) -> u8 {
     (nal[0] >> 1) & 0x3f
 }
 
+/// Whether an Annex B access unit is a reference picture: some coded slice (`nal_unit_type`
+/// below 32) is not a sub-layer non-reference type (`TRAIL_N`, `TSA_N`, `STSA_N`, `RADL_N`,
+/// `RASL_N` and the reserved `RSV_VCL_N10/12/14`: the even types below 16). All pictures are
+/// in temporal sub-layer 0 here, so sub-layer non-reference means non-reference.
+pub(crate) fn is_reference(au: &[u8]) -> bool {
+    split_annexb(au)
+        .iter()
+        .filter(|n| n.len() >= 2 && nal_type(n) < 32)
+        .any(|n| {
+            let t = nal_type(n);
+            t >= 16 || t % 2 == 1
+        })
+}
+
 /// The SPS fields an hvcC record repeats.
 #[derive(Debug, Clone, PartialEq, Eq)]
 struct SpsInfo {
@@ -198,5 +212,19 @@ mod tests {
         let no_pps = &X265_HEADERS[..X265_HEADERS.len() - 10];
         assert!(hvcc_from_annexb(no_pps).is_none());
         assert!(hvcc_from_annexb(&[]).is_none());
+    }
+
+    #[test]
+    fn reference_pictures() {
+        // Two-byte headers: type << 1, then temporal_id_plus1 1.
+        let au = |t: u8| vec![0, 0, 0, 1, 39 << 1, 1, 5, 0, 0, 1, t << 1, 1, 0xaf];
+        for t in [0u8, 2, 4, 6, 8] {
+            assert!(!is_reference(&au(t)), "type {t}");
+        }
+        for t in [1u8, 3, 9, 19, 20, 21] {
+            assert!(is_reference(&au(t)), "type {t}");
+        }
+        // A prefix SEI alone is not a picture.
+        assert!(!is_reference(&[0, 0, 1, 39 << 1, 1, 5]));
     }
 }

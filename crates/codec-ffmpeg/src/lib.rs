@@ -23,7 +23,9 @@
 //! Policies worth knowing:
 //! * Encoder input that is not I420 at exactly the configured size is converted and scaled
 //!   (swscale, bilinear) from its visible rect to the configured size, as Chromium does.
-//! * The encoder never produces B-frames, so chunks come out in input order.
+//! * The encoder never produces B-frames, so chunks come out in input order, except x264/x265
+//!   with `scalabilityMode` `L1T2`/`L1T3` (below): chunks then come in decode order, each with
+//!   its frame's timestamp.
 //! * H.264 and HEVC need even dimensions (4:2:0); odd ones are `NotSupportedError`.
 //! * VP9 and AV1 chunks carry no `description`: VP9 needs none, and AV1 chunks are
 //!   low-overhead OBUs whose key chunks carry the sequence header in-band. VP9 runs without
@@ -48,6 +50,18 @@
 //!   is forced by us (not by libvpx) for that reason. Bitrate split 60/40 (L1T2) and 40/20/40
 //!   (L1T3) as in libwebrtc. VP9 with layers runs CBR even for `variable` (libvpx's VBR
 //!   overshot about fourfold with layers).
+//! * `scalabilityMode` `L1T2` and `L1T3` for H.264 (Main and High; Baseline has no B-frames) and
+//!   HEVC: fixed runs of non-reference B-frames (1 for L1T2, 3 for L1T3, no B-pyramid, no
+//!   adaptive placement; see `svc.rs`). I/P frames are layer 0; L1T2's B-frames layer 1; L1T3's
+//!   middle B-frame (display offset 2 from its anchor) layer 1, the others layer 2. Layer ids
+//!   are read from each output packet (H.264 `nal_ref_idc`, HEVC `_N` slice types) and its
+//!   display position, so runs cut short by a requested key frame (the frame before it becomes
+//!   a P-frame), the periodic key frame or the flush stay correctly labelled; every subset
+//!   decodes because no frame references a B-frame. HEVC also marks the B-frames as temporal
+//!   sub-layer 1 (x265 `temporal-layers=1`, `TSA_N` slices): `nuh_temporal_id` equals the
+//!   layer id for L1T2 and is 1 for both upper layers of L1T3. `realtime` keeps x264 without look-ahead:
+//!   output is delayed by the run length (1 or 3 frames). x265 needs a look-ahead longer than
+//!   the run and then delays output by 6 (L1T2) or 10 (L1T3) frames.
 //! * `alpha: "keep"` (VP8 and 8-bit VP9 only), as Chromium's software VP8/VP9 encoders do it: a
 //!   second libvpx encoder with the same codec and settings encodes a 4:2:0 picture whose Y
 //!   plane is the alpha plane (U and V 128), and its packet for each frame is that chunk's
@@ -61,14 +75,17 @@
 //!   FFmpeg's own libvpx alpha mode (yuva420p input) is not used: its codec controls (speed,
 //!   row-mt, temporal layer ids) reach only the colour encoder, and it cannot sync key frames.
 //! * `prefer-hardware`, `alpha: "keep"` for H.264, HEVC, AV1 and VP9 profile 2, and any other
-//!   `scalabilityMode` (or `L1T2`/`L1T3` for H.264, HEVC and AV1: x264/x265 without B-frames and
-//!   FFmpeg 5.1's libaom wrapper have no temporal layer control) are `NotSupportedError`.
+//!   `scalabilityMode` (or `L1T2`/`L1T3` for AV1, whose FFmpeg 5.1 wrapper has no temporal
+//!   layer control, and for H.264 Baseline) are `NotSupportedError`.
 //! * Colour: the first frame after configure/flush decides the signalled colour space (the
 //!   encoder is reopened before encoding if it differs; later changes are not signalled). YUV
 //!   frames keep their samples, so their `colorSpace` is written as is; RGB frames are
 //!   converted with BT.709 to limited range, so only their primaries and transfer are kept.
 //!   Unknown members are BT.709 limited. x264/x265 write all four (VUI), libaom too, VP9 only
-//!   the matrix and range, VP8 nothing. `decoderConfig.colorSpace` reports the same values.
+//!   the matrix and range, VP8 nothing. `decoderConfig.colorSpace` reports the same values,
+//!   except that for VP9 it reports what the bitstream can say: the matrix and range, with
+//!   the primaries and transfer a decoder derives from the matrix (BT.709 → BT.709, BT.601 →
+//!   SMPTE 170M), exactly what a VP9 decoder without a configured colorSpace reports.
 //! * `contentHint: "text"` turns on screen-content tuning in libvpx-vp9 (`tune-content`) and
 //!   libaom (`tune-content=screen`); other hints and other codecs are unaffected.
 //! * Rate control: `variable` with a bitrate → average bitrate; without one → x264 CRF 23, libvpx
@@ -88,6 +105,7 @@ mod hevc;
 mod image;
 #[allow(unsafe_code)]
 mod raw;
+mod svc;
 
 use std::sync::Once;
 

@@ -42,7 +42,7 @@ pub use model::{
     DEFAULT_MAX_IN_FLIGHT,
 };
 pub use parse::{AudioSpecificConfig, AvcDecoderConfigurationRecord, ParseError};
-pub use pixel::{compute_layout, PlaneLayout, VideoPixelFormat};
+pub use pixel::{compute_layout, PlaneLayout, PlaneRegion, VideoPixelFormat};
 
 #[cfg(test)]
 mod tests;

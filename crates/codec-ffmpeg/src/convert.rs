@@ -3,7 +3,9 @@
 use std::fmt;
 use std::sync::Arc;
 
-use codec_core::{compute_layout, CodecError, FrameBuffer, PlaneSource, Rect, VideoPixelFormat};
+use codec_core::{
+    compute_layout, CodecError, FrameBuffer, PlaneRegion, PlaneSource, Rect, VideoPixelFormat,
+};
 use ffmpeg::format::Pixel;
 use ffmpeg::frame;
 use ffmpeg::software::scaling;
@@ -197,26 +199,33 @@ pub(crate) fn shared_input(
     format: Pixel,
 ) -> Result<Option<frame::Video>, CodecError> {
     let (regions, _) = compute_layout(buf.format(), visible, None)?;
-    let mut shared = Vec::with_capacity(planes);
-    for (p, r) in regions.iter().enumerate().take(planes) {
-        let (_, stride) = buf.plane(p);
-        let rows = r.source_height as usize;
-        shared.push(raw::SharedPlane {
-            offset: r.source_top as usize * stride + r.source_left_bytes as usize,
-            stride,
-            len: (rows.saturating_sub(1)) * stride + r.source_width_bytes as usize,
-        });
-    }
-    if shared.len() != planes {
+    if regions.len() < planes {
         return Ok(None);
     }
+    let shared = regions
+        .iter()
+        .enumerate()
+        .take(planes)
+        .map(|(p, r)| shared_plane(buf, p, r))
+        .collect();
     Ok(raw::shared_frame(
-        buf,
-        &shared,
+        shared,
         format,
         visible.width,
         visible.height,
     ))
+}
+
+/// Plane `plane` of `buf` in place, from region `r`'s first row and column.
+fn shared_plane(buf: &Arc<FrameBuffer>, plane: usize, r: &PlaneRegion) -> raw::SharedPlane {
+    let (_, stride) = buf.plane(plane);
+    raw::SharedPlane {
+        buf: buf.clone(),
+        plane,
+        offset: r.source_top as usize * stride + r.source_left_bytes as usize,
+        stride,
+        len: (r.source_height as usize).saturating_sub(1) * stride + r.source_width_bytes as usize,
+    }
 }
 
 /// A decoded picture shared without a copy: a new reference to the decoder's frame. FFmpeg's
@@ -327,18 +336,76 @@ pub(crate) fn copy_planes(
     Ok(out)
 }
 
+/// Neutral (128) chroma planes for the alpha encoder's input, shared by all its frames.
+#[derive(Default)]
+pub(crate) struct GreyChroma(Option<Arc<FrameBuffer>>);
+
+impl GreyChroma {
+    /// An I420 `width`×`height` buffer whose U and V planes are 128 (Y unused).
+    fn get(&mut self, width: u32, height: u32) -> Result<Arc<FrameBuffer>, CodecError> {
+        if let Some(g) = self
+            .0
+            .as_ref()
+            .filter(|g| (g.coded_width(), g.coded_height()) == (width, height))
+        {
+            return Ok(g.clone());
+        }
+        let mut f = FrameBuffer::new_zeroed(VideoPixelFormat::I420, width, height)?;
+        f.plane_mut(1).0.fill(128);
+        f.plane_mut(2).0.fill(128);
+        let g = Arc::new(f);
+        self.0 = Some(g.clone());
+        Ok(g)
+    }
+}
+
+/// The alpha encoder's input read in place: Y is the 8-bit alpha plane of the `visible` rect of
+/// `buf` (same size as the encode), U and V come from `grey`. `None` when that does not apply.
+fn shared_alpha(
+    buf: &Arc<FrameBuffer>,
+    visible: Rect,
+    width: u32,
+    height: u32,
+    grey: &mut GreyChroma,
+) -> Result<Option<frame::Video>, CodecError> {
+    let fmt = buf.format();
+    if !fmt.has_alpha() || fmt.is_rgb() || fmt.bit_depth() != 8 {
+        return Ok(None);
+    }
+    if (visible.width, visible.height) != (width, height) {
+        return Ok(None);
+    }
+    let (regions, _) = compute_layout(fmt, visible, None)?;
+    let Some(alpha) = regions.get(3) else {
+        return Ok(None);
+    };
+    let g = grey.get(width, height)?;
+    let (chroma, _) = compute_layout(VideoPixelFormat::I420, Rect::new(0, 0, width, height), None)?;
+    let planes = vec![
+        shared_plane(buf, 3, alpha),
+        shared_plane(&g, 1, &chroma[1]),
+        shared_plane(&g, 2, &chroma[2]),
+    ];
+    Ok(raw::shared_frame(planes, Pixel::YUV420P, width, height))
+}
+
 /// Builds the alpha encoder's input (`alpha: "keep"`): a yuv420p `width`×`height` frame whose Y
 /// plane is the alpha of the `visible` rect of `buf` (scaled like the colour planes; 10- and
-/// 12-bit alpha reduced to 8 bits), U and V 128. Formats without alpha are opaque (255).
+/// 12-bit alpha reduced to 8 bits), U and V 128. Formats without alpha are opaque (255). 8-bit
+/// alpha at the encode size is read in place (see [`shared_alpha`]); everything else is copied.
 pub(crate) fn to_alpha_frame(
-    buf: &FrameBuffer,
+    buf: &Arc<FrameBuffer>,
     visible: Rect,
     width: u32,
     height: u32,
     scaler: &mut ScalerCache,
+    grey: &mut GreyChroma,
 ) -> Result<frame::Video, CodecError> {
     buf.check_rect(visible)
         .map_err(|e| CodecError::encoding(format!("bad visible rect: {}", e.message)))?;
+    if let Some(f) = shared_alpha(buf, visible, width, height, grey)? {
+        return Ok(f);
+    }
     let mut dst = alloc_frame(Pixel::YUV420P, width, height)?;
     dst.data_mut(1).fill(128);
     dst.data_mut(2).fill(128);
@@ -536,5 +603,45 @@ mod tests {
         .unwrap();
         assert_eq!(Arc::strong_count(&buf), 1);
         assert!(!range(buf.plane(0).0).contains(&(e.data(0).as_ptr() as usize)));
+    }
+
+    #[test]
+    fn alpha_input_reads_the_alpha_plane_in_place() {
+        let (w, h) = (48u32, 32u32);
+        let mut f = FrameBuffer::new_zeroed(VideoPixelFormat::I420A, w, h).unwrap();
+        let (a, stride) = f.plane_mut(3);
+        for (i, v) in a.iter_mut().enumerate() {
+            *v = ((i / stride) * 5 + (i % stride) * 3) as u8;
+        }
+        let buf = Arc::new(f);
+        let visible = Rect::new(6, 4, 40, 24);
+        let (mut scaler, mut grey) = (ScalerCache::default(), GreyChroma::default());
+        let e = to_alpha_frame(&buf, visible, 40, 24, &mut scaler, &mut grey).unwrap();
+        let (s, ss) = buf.plane(3);
+        assert_eq!(
+            e.data(0).as_ptr() as usize,
+            s.as_ptr() as usize + 4 * ss + 6
+        );
+        assert_eq!(e.stride(0), ss);
+        for p in 1..3 {
+            for y in 0..12 {
+                let row = &e.data(p)[y * e.stride(p)..y * e.stride(p) + 20];
+                assert!(row.iter().all(|&v| v == 128), "plane {p} row {y}");
+            }
+        }
+        // The grey planes are shared between frames too.
+        let e2 = to_alpha_frame(&buf, visible, 40, 24, &mut scaler, &mut grey).unwrap();
+        assert_eq!(e.data(1).as_ptr(), e2.data(1).as_ptr());
+        // A scaled alpha plane is copied, with the same values where no scaling happens.
+        let scaled = to_alpha_frame(
+            &buf,
+            Rect::new(0, 0, 48, 32),
+            40,
+            24,
+            &mut scaler,
+            &mut grey,
+        )
+        .unwrap();
+        assert!(!range(s).contains(&(scaled.data(0).as_ptr() as usize)));
     }
 }

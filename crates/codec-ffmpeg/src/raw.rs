@@ -192,10 +192,14 @@ pub(crate) fn frame_plane(
     }
 }
 
-/// Wraps planes of a shared [`codec_core::FrameBuffer`] as the planes of an encoder input
-/// frame, without copying.
+/// One plane of an encoder input frame read in place from a shared
+/// [`codec_core::FrameBuffer`].
 pub(crate) struct SharedPlane {
-    /// Where the plane's first used byte is, inside `buf`'s plane.
+    /// The buffer holding the plane.
+    pub(crate) buf: std::sync::Arc<codec_core::FrameBuffer>,
+    /// Which of `buf`'s planes.
+    pub(crate) plane: usize,
+    /// Where the first used byte is, inside that plane.
     pub(crate) offset: usize,
     /// Stride in bytes.
     pub(crate) stride: usize,
@@ -213,13 +217,12 @@ unsafe extern "C" fn release_frame_buffer(opaque: *mut std::ffi::c_void, _data: 
     }
 }
 
-/// A `format` `width`×`height` frame whose planes point into `buf` (plane `i` at
-/// `planes[i].offset`), each plane's `buf[i]` a read-only AVBufferRef holding a clone of the
+/// A `format` `width`×`height` frame whose plane `i` points into `planes[i]` (its buffer's
+/// plane at its offset), each plane's `buf[i]` a read-only AVBufferRef holding that plane's
 /// `Arc`, so the pixels live as long as FFmpeg or the encoder holds any reference to the frame.
 /// Being read-only, a caller that wants to write must copy first (`av_frame_make_writable`).
 pub(crate) fn shared_frame(
-    buf: &std::sync::Arc<codec_core::FrameBuffer>,
-    planes: &[SharedPlane],
+    planes: Vec<SharedPlane>,
     format: ffmpeg::format::Pixel,
     width: u32,
     height: u32,
@@ -229,11 +232,12 @@ pub(crate) fn shared_frame(
     }
     let mut f = ffmpeg::frame::Video::empty();
     // SAFETY: `f` owns a fresh, empty AVFrame (checked non-null). Every plane pointer is built
-    // from a slice of `buf` after checking `offset + len` against the slice, so it stays inside
-    // memory owned by the FrameBuffer, which the Arc clone leaked into each AVBufferRef keeps
-    // alive until FFmpeg frees that ref (then `release_frame_buffer` drops the clone). The
-    // frame is marked read-only, so FFmpeg never writes through these pointers: nothing aliases
-    // the FrameBuffer mutably, as it is immutable once shared.
+    // from a plane slice of its FrameBuffer after checking `offset + len` against the slice, so
+    // it stays inside memory owned by that FrameBuffer (which never moves its pixels), kept
+    // alive by the Arc leaked into the plane's AVBufferRef until FFmpeg frees that ref (then
+    // `release_frame_buffer` drops it). The buffers are read-only, so FFmpeg never writes
+    // through these pointers: nothing aliases the FrameBuffer mutably, as it is immutable once
+    // shared.
     unsafe {
         let p = f.as_mut_ptr();
         if p.is_null() {
@@ -242,8 +246,11 @@ pub(crate) fn shared_frame(
         (*p).format = ffi::AVPixelFormat::from(format) as i32;
         (*p).width = i32::try_from(width).ok()?;
         (*p).height = i32::try_from(height).ok()?;
-        for (i, sp) in planes.iter().enumerate() {
-            let (s, _) = buf.plane(i);
+        for (i, sp) in planes.into_iter().enumerate() {
+            if sp.plane >= sp.buf.format().plane_count() {
+                return None;
+            }
+            let (s, _) = sp.buf.plane(sp.plane);
             if !sp
                 .offset
                 .checked_add(sp.len)
@@ -251,10 +258,12 @@ pub(crate) fn shared_frame(
             {
                 return None;
             }
-            let opaque = std::sync::Arc::into_raw(buf.clone()) as *mut std::ffi::c_void;
+            let (data, len) = (s.as_ptr(), s.len());
+            let stride = i32::try_from(sp.stride).ok()?;
+            let opaque = std::sync::Arc::into_raw(sp.buf) as *mut std::ffi::c_void;
             let r = ffi::av_buffer_create(
-                s.as_ptr().cast_mut(),
-                s.len(),
+                data.cast_mut(),
+                len,
                 Some(release_frame_buffer),
                 opaque,
                 ffi::AV_BUFFER_FLAG_READONLY,
@@ -264,8 +273,8 @@ pub(crate) fn shared_frame(
                 return None;
             }
             (*p).buf[i] = r;
-            (*p).data[i] = s.as_ptr().add(sp.offset).cast_mut();
-            (*p).linesize[i] = i32::try_from(sp.stride).ok()?;
+            (*p).data[i] = data.add(sp.offset).cast_mut();
+            (*p).linesize[i] = stride;
         }
     }
     Some(f)

@@ -1,5 +1,8 @@
 //! Raw frame storage shared between `VideoFrame`, decoders and encoders.
 
+use std::fmt;
+use std::sync::Arc;
+
 use crate::error::CodecError;
 use crate::pixel::{compute_layout, PlaneLayout, PlaneRegion, VideoPixelFormat};
 
@@ -47,17 +50,41 @@ impl EncodedChunkType {
     }
 }
 
-/// The pixels of a video frame at its coded size, planes packed tightly in plane order.
+/// Plane storage owned outside this crate (a decoder's reference-counted picture), read-only
+/// for as long as the [`FrameBuffer`] holding it lives.
 ///
-/// Immutable once built; share it with `Arc` between `VideoFrame` clones, encoder input and
+/// Implementations must return the same slices on every call: a [`FrameBuffer`] checks them
+/// once, when it is built.
+pub trait PlaneSource: Send + Sync + fmt::Debug {
+    /// Plane `i` from its first row (at least up to the end of its last row) and its stride in
+    /// bytes; `None` when there is no such plane.
+    fn plane(&self, i: usize) -> Option<(&[u8], usize)>;
+}
+
+/// Where the pixels of a [`FrameBuffer`] live.
+#[derive(Clone)]
+enum Storage {
+    /// One buffer of our own, planes placed by `planes`.
+    Packed {
+        planes: Vec<PlaneLayout>,
+        data: Vec<u8>,
+    },
+    /// Planes borrowed from a shared, immutable [`PlaneSource`].
+    Foreign(Arc<dyn PlaneSource>),
+}
+
+/// The pixels of a video frame at its coded size: either packed tightly in plane order in a
+/// buffer of its own, or borrowed from a foreign [`PlaneSource`] (a decoder's picture, shared
+/// without a copy).
+///
+/// Immutable once shared; share it with `Arc` between `VideoFrame` clones, encoder input and
 /// decoder output. Every accessor checks bounds, so no layout can read past the buffer.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Clone)]
 pub struct FrameBuffer {
     format: VideoPixelFormat,
     coded_width: u32,
     coded_height: u32,
-    planes: Vec<PlaneLayout>,
-    data: Vec<u8>,
+    storage: Storage,
 }
 
 impl FrameBuffer {
@@ -79,8 +106,46 @@ impl FrameBuffer {
             format,
             coded_width,
             coded_height,
-            planes: regions.iter().map(|r| r.layout).collect(),
-            data: vec![0; size as usize],
+            storage: Storage::Packed {
+                planes: regions.iter().map(|r| r.layout).collect(),
+                data: vec![0; size as usize],
+            },
+        })
+    }
+
+    /// Wraps the planes of `source` without copying them.
+    ///
+    /// # Errors
+    /// `TypeError` for a zero coded size, a missing plane, a stride shorter than a row or a
+    /// plane shorter than its rows.
+    pub fn from_foreign(
+        format: VideoPixelFormat,
+        coded_width: u32,
+        coded_height: u32,
+        source: Arc<dyn PlaneSource>,
+    ) -> Result<Self, CodecError> {
+        if coded_width == 0 || coded_height == 0 {
+            return Err(CodecError::type_error("coded size must be non-zero"));
+        }
+        for i in 0..format.plane_count() {
+            let (data, stride) = source
+                .plane(i)
+                .ok_or_else(|| CodecError::type_error(format!("plane {i} is missing")))?;
+            let (row, rows) = format.plane_size(i, coded_width, coded_height);
+            let needed = span(row as usize, rows as usize, stride)
+                .ok_or_else(|| CodecError::type_error(format!("plane {i} stride is too small")))?;
+            if data.len() < needed {
+                return Err(CodecError::type_error(format!(
+                    "plane {i} is {} bytes, {needed} are needed",
+                    data.len()
+                )));
+            }
+        }
+        Ok(Self {
+            format,
+            coded_width,
+            coded_height,
+            storage: Storage::Foreign(source),
         })
     }
 
@@ -133,34 +198,94 @@ impl FrameBuffer {
         self.coded_height
     }
 
-    /// Total bytes held.
-    pub fn byte_len(&self) -> usize {
-        self.data.len()
+    /// Whether the planes are borrowed from a [`PlaneSource`] rather than owned.
+    pub fn is_foreign(&self) -> bool {
+        matches!(self.storage, Storage::Foreign(_))
     }
 
-    /// Plane `i` (from its first row to the end of its last row) and its stride.
+    /// Total bytes the planes span.
+    pub fn byte_len(&self) -> usize {
+        match &self.storage {
+            Storage::Packed { data, .. } => data.len(),
+            Storage::Foreign(_) => (0..self.format.plane_count())
+                .map(|i| self.plane(i).0.len())
+                .sum(),
+        }
+    }
+
+    /// Plane `i` (from its first row at least to the end of its last row) and its stride.
     ///
     /// # Panics
     /// If `i` is not below the format's plane count.
     pub fn plane(&self, i: usize) -> (&[u8], usize) {
-        let (start, end, stride) = self.plane_bounds(i);
-        (&self.data[start..end], stride)
+        match &self.storage {
+            Storage::Packed { planes, data } => {
+                let (start, end, stride) =
+                    Self::bounds_in(self.format, self.coded_width, self.coded_height, planes, i);
+                (&data[start..end], stride)
+            }
+            Storage::Foreign(source) => {
+                let (row, rows) = self
+                    .format
+                    .plane_size(i, self.coded_width, self.coded_height);
+                let Some((data, stride)) = source.plane(i) else {
+                    panic!("plane {i} of a {} frame is missing", self.format.as_str());
+                };
+                // Checked by `from_foreign`; `PlaneSource` promises the same answer every time.
+                let end = span(row as usize, rows as usize, stride).unwrap_or(usize::MAX);
+                (&data[..end], stride)
+            }
+        }
     }
 
-    /// Mutable plane `i` and its stride.
+    /// Mutable plane `i` and its stride. Foreign planes are copied into a buffer of our own
+    /// first (a frame is only mutable before it is shared).
     ///
     /// # Panics
     /// If `i` is not below the format's plane count.
     pub fn plane_mut(&mut self, i: usize) -> (&mut [u8], usize) {
-        let (start, end, stride) = self.plane_bounds(i);
-        (&mut self.data[start..end], stride)
+        if self.is_foreign() {
+            self.make_packed();
+        }
+        let (planes, data) = match &mut self.storage {
+            Storage::Packed { planes, data } => (&*planes, data),
+            Storage::Foreign(_) => unreachable!("made packed above"),
+        };
+        let (start, end, stride) =
+            Self::bounds_in(self.format, self.coded_width, self.coded_height, planes, i);
+        (&mut data[start..end], stride)
     }
 
-    fn plane_bounds(&self, i: usize) -> (usize, usize, usize) {
-        let l = self.planes[i];
-        let (_, rows) = self
-            .format
-            .plane_size(i, self.coded_width, self.coded_height);
+    /// Replaces foreign storage with a packed copy of it.
+    fn make_packed(&mut self) {
+        let mut packed = match Self::new_zeroed(self.format, self.coded_width, self.coded_height) {
+            Ok(p) => p,
+            Err(_) => unreachable!("the coded size was checked when the frame was built"),
+        };
+        for i in 0..self.format.plane_count() {
+            let (row, rows) = self
+                .format
+                .plane_size(i, self.coded_width, self.coded_height);
+            let (src, s_stride) = self.plane(i);
+            let (dst, d_stride) = packed.plane_mut(i);
+            for y in 0..rows as usize {
+                dst[y * d_stride..y * d_stride + row as usize]
+                    .copy_from_slice(&src[y * s_stride..y * s_stride + row as usize]);
+            }
+        }
+        self.storage = packed.storage;
+    }
+
+    /// Start, end and stride of plane `i` of a packed buffer placed by `planes`.
+    fn bounds_in(
+        format: VideoPixelFormat,
+        width: u32,
+        height: u32,
+        planes: &[PlaneLayout],
+        i: usize,
+    ) -> (usize, usize, usize) {
+        let l = planes[i];
+        let (_, rows) = format.plane_size(i, width, height);
         let start = l.offset as usize;
         (
             start,
@@ -233,6 +358,48 @@ impl FrameBuffer {
     }
 }
 
+/// Bytes from the start of a plane's first row to the end of its last: `rows - 1` strides and
+/// one row. `None` when the stride is shorter than the row or the span overflows.
+fn span(row: usize, rows: usize, stride: usize) -> Option<usize> {
+    if stride < row {
+        return None;
+    }
+    rows.checked_sub(1)
+        .map_or(Some(0), |r| r.checked_mul(stride)?.checked_add(row))
+}
+
+impl PartialEq for FrameBuffer {
+    /// Same format, coded size and pixels (whatever the storage and strides).
+    fn eq(&self, other: &Self) -> bool {
+        if (self.format, self.coded_width, self.coded_height)
+            != (other.format, other.coded_width, other.coded_height)
+        {
+            return false;
+        }
+        (0..self.format.plane_count()).all(|i| {
+            let (row, rows) = self
+                .format
+                .plane_size(i, self.coded_width, self.coded_height);
+            let ((a, sa), (b, sb)) = (self.plane(i), other.plane(i));
+            let row = row as usize;
+            (0..rows as usize).all(|y| a[y * sa..y * sa + row] == b[y * sb..y * sb + row])
+        })
+    }
+}
+
+impl Eq for FrameBuffer {}
+
+impl fmt::Debug for FrameBuffer {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("FrameBuffer")
+            .field("format", &self.format)
+            .field("coded_width", &self.coded_width)
+            .field("coded_height", &self.coded_height)
+            .field("foreign", &self.is_foreign())
+            .finish_non_exhaustive()
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -266,5 +433,108 @@ mod tests {
         assert!(f.copy_to(Rect::new(1, 1, 4, 4), &mut dest, None).is_err());
         let g = FrameBuffer::new_zeroed(VideoPixelFormat::I420, 4, 4).expect("frame");
         assert!(g.copy_to(Rect::new(1, 0, 2, 2), &mut dest, None).is_err());
+    }
+
+    /// Planes in separate buffers with padded strides, like a decoder's picture.
+    #[derive(Debug)]
+    struct Padded(Vec<(Vec<u8>, usize)>);
+
+    impl PlaneSource for Padded {
+        fn plane(&self, i: usize) -> Option<(&[u8], usize)> {
+            self.0.get(i).map(|(d, s)| (d.as_slice(), *s))
+        }
+    }
+
+    /// The planes of `f` copied into buffers with strides padded by `pad` bytes and nothing
+    /// after the last row.
+    fn padded(f: &FrameBuffer, pad: usize) -> Padded {
+        let (w, h) = (f.coded_width(), f.coded_height());
+        Padded(
+            (0..f.format().plane_count())
+                .map(|i| {
+                    let (row, rows) = f.format().plane_size(i, w, h);
+                    let (row, rows) = (row as usize, rows as usize);
+                    let stride = row + pad;
+                    let mut d = vec![0xEE; stride * (rows - 1) + row];
+                    let (s, ss) = f.plane(i);
+                    for y in 0..rows {
+                        d[y * stride..y * stride + row].copy_from_slice(&s[y * ss..y * ss + row]);
+                    }
+                    (d, stride)
+                })
+                .collect(),
+        )
+    }
+
+    #[test]
+    fn foreign_storage_copies_like_packed() {
+        for (format, w, h) in [
+            (VideoPixelFormat::I420, 6, 4),
+            (VideoPixelFormat::I420, 5, 3),
+            (VideoPixelFormat::NV12, 6, 4),
+            (VideoPixelFormat::I420A, 4, 4),
+            (VideoPixelFormat::RGBA, 3, 2),
+        ] {
+            let (_, size) = compute_layout(format, Rect::new(0, 0, w, h), None).expect("size");
+            let src: Vec<u8> = (0..size).map(|v| (v * 7 % 251) as u8).collect();
+            let packed = FrameBuffer::from_bytes(format, w, h, &src, None).expect("packed");
+            let foreign = FrameBuffer::from_foreign(format, w, h, Arc::new(padded(&packed, 13)))
+                .expect("foreign");
+            assert!(foreign.is_foreign() && !packed.is_foreign());
+            assert_eq!(foreign, packed);
+            let rect = if format.offset_aligned(2, 2) && h > 2 {
+                Rect::new(2, 2, w - 2, h - 2)
+            } else {
+                Rect::new(0, 0, w, h)
+            };
+            let (_, n) = compute_layout(format, rect, None).expect("size");
+            let (mut a, mut b) = (vec![0u8; n as usize], vec![1u8; n as usize]);
+            let la = packed.copy_to(rect, &mut a, None).expect("packed copy");
+            let lb = foreign.copy_to(rect, &mut b, None).expect("foreign copy");
+            assert_eq!((a, la), (b, lb), "{format:?} {w}x{h}");
+        }
+    }
+
+    #[test]
+    fn foreign_storage_is_checked_when_built() {
+        let f =
+            FrameBuffer::from_bytes(VideoPixelFormat::I420, 4, 4, &[9; 24], None).expect("frame");
+        let mut p = padded(&f, 0);
+        p.0[2].0.pop();
+        let e = FrameBuffer::from_foreign(VideoPixelFormat::I420, 4, 4, Arc::new(p))
+            .expect_err("short");
+        assert_eq!(e.name, crate::ErrorName::TypeError);
+        let mut p = padded(&f, 0);
+        p.0[1].1 = 1;
+        assert!(FrameBuffer::from_foreign(VideoPixelFormat::I420, 4, 4, Arc::new(p)).is_err());
+        let mut p = padded(&f, 0);
+        p.0.truncate(2);
+        assert!(FrameBuffer::from_foreign(VideoPixelFormat::I420, 4, 4, Arc::new(p)).is_err());
+        assert!(
+            FrameBuffer::from_foreign(VideoPixelFormat::I420, 0, 4, Arc::new(padded(&f, 0)))
+                .is_err()
+        );
+        // A bigger coded size than the planes hold.
+        assert!(
+            FrameBuffer::from_foreign(VideoPixelFormat::I420, 4, 6, Arc::new(padded(&f, 3)))
+                .is_err()
+        );
+    }
+
+    #[test]
+    fn plane_mut_detaches_foreign_storage() {
+        let src: Vec<u8> = (0..24).collect();
+        let packed =
+            FrameBuffer::from_bytes(VideoPixelFormat::I420, 4, 4, &src, None).expect("frame");
+        let source: Arc<dyn PlaneSource> = Arc::new(padded(&packed, 5));
+        let shared = FrameBuffer::from_foreign(VideoPixelFormat::I420, 4, 4, source.clone())
+            .expect("foreign");
+        let mut own = shared.clone();
+        own.plane_mut(0).0[0] = 200;
+        assert!(!own.is_foreign() && shared.is_foreign());
+        assert_eq!(shared, packed);
+        assert_eq!(source.plane(0).map(|p| p.0[0]), Some(0));
+        assert_eq!(own.plane(0).0[0], 200);
+        assert_eq!(own.plane(1).0, packed.plane(1).0);
     }
 }

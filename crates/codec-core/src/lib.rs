@@ -35,14 +35,14 @@ pub use config::{
 };
 pub use convert::convert_to_rgb;
 pub use error::{CodecError, ErrorName};
-pub use frame::{EncodedChunkType, FrameBuffer, Rect};
+pub use frame::{EncodedChunkType, FrameBuffer, PlaneSource, Rect};
 pub use keyframe::{av1_obus_are_valid, chunk_is_key, has_slice_nal, vp8_tag_is_valid, NalFraming};
 pub use model::{
     CodecKind, CodecState, Epoch, FlushId, JsEvent, Model, Msg, Report, Tagged,
     DEFAULT_MAX_IN_FLIGHT,
 };
 pub use parse::{AudioSpecificConfig, AvcDecoderConfigurationRecord, ParseError};
-pub use pixel::{compute_layout, PlaneLayout, VideoPixelFormat};
+pub use pixel::{compute_layout, PlaneLayout, PlaneRegion, VideoPixelFormat};
 
 #[cfg(test)]
 mod tests;

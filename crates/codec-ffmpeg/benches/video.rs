@@ -1,16 +1,23 @@
-//! Encode throughput of 720p I420 frames (x264 and libvpx, realtime mode).
+//! Encode and decode throughput of 720p I420 frames (H.264, VP8 and VP9; realtime encoding).
 #![allow(clippy::unwrap_used, missing_docs)]
 
 use std::hint::black_box;
 use std::sync::Arc;
 
-use codec_core::{FrameBuffer, LatencyMode, Rect, VideoEncoderConfig, VideoPixelFormat};
-use codec_ffmpeg::{VideoEncodeInput, VideoEncoderBackend};
+use codec_core::{
+    FrameBuffer, LatencyMode, Rect, VideoDecoderConfig, VideoEncoderConfig, VideoPixelFormat,
+};
+use codec_ffmpeg::{
+    EncodedVideoOutput, VideoDecodeInput, VideoDecoderBackend, VideoEncodeInput,
+    VideoEncoderBackend,
+};
 use control_queue::{Backend, Cancel};
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
 
 const W: u32 = 1280;
 const H: u32 = 720;
+/// Chunks in the decoded sequence (one key chunk, then delta chunks).
+const DECODE_FRAMES: u32 = 30;
 
 fn frame(t: u32) -> Arc<FrameBuffer> {
     let mut f = FrameBuffer::new_zeroed(VideoPixelFormat::I420, W, H).unwrap();
@@ -27,9 +34,8 @@ fn frame(t: u32) -> Arc<FrameBuffer> {
     Arc::new(f)
 }
 
-fn bench_codec(c: &mut Criterion, name: &str, codec: &str) {
-    let frames: Vec<_> = (0..16).map(frame).collect();
-    let cfg = VideoEncoderConfig {
+fn config(codec: &str) -> VideoEncoderConfig {
+    VideoEncoderConfig {
         codec: codec.into(),
         width: W,
         height: H,
@@ -37,9 +43,25 @@ fn bench_codec(c: &mut Criterion, name: &str, codec: &str) {
         framerate: Some(30.0),
         latency_mode: LatencyMode::Realtime,
         ..Default::default()
-    };
+    }
+}
+
+fn input(frame: Arc<FrameBuffer>, i: u32) -> VideoEncodeInput {
+    VideoEncodeInput {
+        frame,
+        visible: Rect::new(0, 0, W, H),
+        timestamp: i64::from(i) * 33_333,
+        duration: None,
+        key_frame: i == 0,
+        quantizer: None,
+        color_space: Default::default(),
+    }
+}
+
+fn bench_encode(c: &mut Criterion, name: &str, codec: &str) {
+    let frames: Vec<_> = (0..16).map(frame).collect();
     let mut enc = VideoEncoderBackend::default();
-    enc.configure(cfg, &mut |_| {}).unwrap();
+    enc.configure(config(codec), &mut |_| {}).unwrap();
     let cancel = Cancel::never();
     let mut i = 0u32;
     let mut g = c.benchmark_group("encode_720p_realtime");
@@ -47,15 +69,7 @@ fn bench_codec(c: &mut Criterion, name: &str, codec: &str) {
     g.throughput(Throughput::Elements(1));
     g.bench_function(name, |b| {
         b.iter(|| {
-            let input = VideoEncodeInput {
-                frame: frames[i as usize % frames.len()].clone(),
-                visible: Rect::new(0, 0, W, H),
-                timestamp: i64::from(i) * 33_333,
-                duration: None,
-                key_frame: false,
-                quantizer: None,
-                color_space: Default::default(),
-            };
+            let input = input(frames[i as usize % frames.len()].clone(), i);
             i += 1;
             let mut bytes = 0;
             enc.process(input, &cancel, &mut |c| bytes += c.data.len())
@@ -66,9 +80,58 @@ fn bench_codec(c: &mut Criterion, name: &str, codec: &str) {
     g.finish();
 }
 
+/// Encodes `DECODE_FRAMES` frames with `codec` for the decode benchmark.
+fn encoded(codec: &str) -> Vec<EncodedVideoOutput> {
+    let mut enc = VideoEncoderBackend::default();
+    let mut chunks = Vec::new();
+    enc.configure(config(codec), &mut |c| chunks.push(c))
+        .unwrap();
+    let cancel = Cancel::never();
+    for i in 0..DECODE_FRAMES {
+        enc.process(input(frame(i), i), &cancel, &mut |c| chunks.push(c))
+            .unwrap();
+    }
+    enc.flush(&cancel, &mut |c| chunks.push(c)).unwrap();
+    chunks
+}
+
+fn bench_decode(c: &mut Criterion, name: &str, codec: &str) {
+    let chunks = encoded(codec);
+    let config: VideoDecoderConfig = chunks[0].decoder_config.clone().unwrap();
+    let cancel = Cancel::never();
+    let mut g = c.benchmark_group("decode_720p");
+    g.sample_size(10);
+    g.throughput(Throughput::Elements(chunks.len() as u64));
+    g.bench_function(name, |b| {
+        b.iter(|| {
+            let mut dec = VideoDecoderBackend::default();
+            let mut n = 0usize;
+            dec.configure(config.clone(), &mut |_| n += 1).unwrap();
+            for ch in &chunks {
+                let input = VideoDecodeInput {
+                    data: ch.data.clone(),
+                    key: ch.key,
+                    timestamp: ch.timestamp,
+                    duration: ch.duration,
+                };
+                dec.process(input, &cancel, &mut |f| {
+                    n += black_box(f).frame.coded_width() as usize
+                })
+                .unwrap();
+            }
+            dec.flush(&cancel, &mut |_| n += 1).unwrap();
+            black_box(n)
+        })
+    });
+    g.finish();
+}
+
 fn benches(c: &mut Criterion) {
-    bench_codec(c, "x264", "avc1.42001f");
-    bench_codec(c, "vp8", "vp8");
+    bench_encode(c, "x264", "avc1.42001f");
+    bench_encode(c, "vp8", "vp8");
+    bench_encode(c, "vp9", "vp09.00.10.08");
+    bench_decode(c, "h264", "avc1.42001f");
+    bench_decode(c, "vp9", "vp09.00.10.08");
 }
 
 criterion_group!(video, benches);

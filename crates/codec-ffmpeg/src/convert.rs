@@ -1,6 +1,11 @@
 //! Pixel conversions between [`FrameBuffer`] and FFmpeg frames.
 
-use codec_core::{compute_layout, CodecError, FrameBuffer, Rect, VideoPixelFormat};
+use std::fmt;
+use std::sync::Arc;
+
+use codec_core::{
+    compute_layout, CodecError, FrameBuffer, PlaneRegion, PlaneSource, Rect, VideoPixelFormat,
+};
 use ffmpeg::format::Pixel;
 use ffmpeg::frame;
 use ffmpeg::software::scaling;
@@ -146,11 +151,11 @@ impl ScalerCache {
     }
 }
 
-/// Builds a fresh `target` (yuv420p or yuv420p10le) `width`×`height` encoder input from the
-/// `visible` rect of `buf`: a plain row copy when the format and size already match, otherwise
-/// a swscale conversion/scale.
+/// Builds the `target` (yuv420p or yuv420p10le) `width`×`height` encoder input from the
+/// `visible` rect of `buf`. When the format and size already match, the frame's planes point
+/// into `buf` (no copy; see [`shared_input`]); otherwise it is a swscale conversion/scale.
 pub(crate) fn to_encoder_frame(
-    buf: &FrameBuffer,
+    buf: &Arc<FrameBuffer>,
     visible: Rect,
     width: u32,
     height: u32,
@@ -164,6 +169,9 @@ pub(crate) fn to_encoder_frame(
     let src_pix = av_pixel(fmt);
     let planar_420 = matches!(fmt, VideoPixelFormat::I420 | VideoPixelFormat::I420P10);
     if planar_420 && src_pix == target && visible.width == width && visible.height == height {
+        if let Some(f) = shared_input(buf, visible, planes, target)? {
+            return Ok(f);
+        }
         let mut f = alloc_frame(target, width, height)?;
         copy_rect_into(buf, visible, planes, &mut f)?;
         return Ok(f);
@@ -181,9 +189,108 @@ pub(crate) fn to_encoder_frame(
     Ok(dst)
 }
 
-/// Copies a decoded frame into a tightly packed [`FrameBuffer`] at the frame's size; formats
-/// without a WebCodecs equivalent are converted to I420. Returns the buffer and whether the
-/// pixel format implies full range.
+/// An encoder input frame whose first `planes` planes are the `visible` rect of `buf` in place
+/// (offset to the rect, the buffer's strides), holding `buf` alive through its buffer
+/// references. `None` when FFmpeg could not wrap the planes (the caller copies instead).
+pub(crate) fn shared_input(
+    buf: &Arc<FrameBuffer>,
+    visible: Rect,
+    planes: usize,
+    format: Pixel,
+) -> Result<Option<frame::Video>, CodecError> {
+    let (regions, _) = compute_layout(buf.format(), visible, None)?;
+    if regions.len() < planes {
+        return Ok(None);
+    }
+    let shared = regions
+        .iter()
+        .enumerate()
+        .take(planes)
+        .map(|(p, r)| shared_plane(buf, p, r))
+        .collect();
+    Ok(raw::shared_frame(
+        shared,
+        format,
+        visible.width,
+        visible.height,
+    ))
+}
+
+/// Plane `plane` of `buf` in place, from region `r`'s first row and column.
+fn shared_plane(buf: &Arc<FrameBuffer>, plane: usize, r: &PlaneRegion) -> raw::SharedPlane {
+    let (_, stride) = buf.plane(plane);
+    raw::SharedPlane {
+        buf: buf.clone(),
+        plane,
+        offset: r.source_top as usize * stride + r.source_left_bytes as usize,
+        stride,
+        len: (r.source_height as usize).saturating_sub(1) * stride + r.source_width_bytes as usize,
+    }
+}
+
+/// A decoded picture shared without a copy: a new reference to the decoder's frame. FFmpeg's
+/// decoders hand out reference-counted pictures they no longer write to, and their buffer
+/// pools only reuse a buffer once every reference to it is gone, so the planes stay valid and
+/// unchanged for as long as this lives.
+struct DecodedPlanes {
+    frame: frame::Video,
+    /// Bytes per row and rows of each plane.
+    sizes: Vec<(usize, usize)>,
+}
+
+impl fmt::Debug for DecodedPlanes {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("DecodedPlanes")
+            .field("format", &self.frame.format())
+            .field("sizes", &self.sizes)
+            .finish()
+    }
+}
+
+impl PlaneSource for DecodedPlanes {
+    fn plane(&self, i: usize) -> Option<(&[u8], usize)> {
+        let &(row, rows) = self.sizes.get(i)?;
+        raw::frame_plane(&self.frame, i, row, rows)
+    }
+}
+
+/// `src` (whose memory layout equals `fmt`) as a [`FrameBuffer`] sharing its planes, or
+/// `None` when they cannot be shared (a plane outside the frame's reference-counted buffers, a
+/// negative stride) and must be copied.
+fn share_planes(src: &frame::Video, fmt: VideoPixelFormat) -> Option<FrameBuffer> {
+    let (w, h) = (src.width(), src.height());
+    let sizes: Vec<(usize, usize)> = (0..fmt.plane_count())
+        .map(|p| {
+            let (row, rows) = fmt.plane_size(p, w, h);
+            (row as usize, rows as usize)
+        })
+        .collect();
+    let fits = sizes
+        .iter()
+        .enumerate()
+        .all(|(p, &(row, rows))| raw::frame_plane(src, p, row, rows).is_some());
+    if !fits {
+        return None;
+    }
+    let frame = raw::frame_ref(src)?;
+    FrameBuffer::from_foreign(fmt, w, h, Arc::new(DecodedPlanes { frame, sizes })).ok()
+}
+
+/// `src` (whose memory layout equals `fmt`) as a [`FrameBuffer`]: its planes shared when
+/// possible, else copied.
+pub(crate) fn share_or_copy(
+    src: &frame::Video,
+    fmt: VideoPixelFormat,
+) -> Result<FrameBuffer, CodecError> {
+    match share_planes(src, fmt) {
+        Some(f) => Ok(f),
+        None => copy_planes(src, fmt),
+    }
+}
+
+/// A decoded frame as a [`FrameBuffer`] at the frame's size, sharing its planes when possible;
+/// formats without a WebCodecs equivalent are converted to I420 first. Returns the buffer and
+/// whether the pixel format implies full range.
 pub(crate) fn from_decoded_frame(
     f: &frame::Video,
     scaler: &mut ScalerCache,
@@ -192,20 +299,17 @@ pub(crate) fn from_decoded_frame(
     if w == 0 || h == 0 {
         return Err(CodecError::encoding("decoder returned an empty frame"));
     }
-    let converted;
-    let (src, fmt, full) = match webcodecs_pixel(f.format()) {
-        Some((fmt, full)) => (f, fmt, full),
+    match webcodecs_pixel(f.format()) {
+        Some((fmt, full)) => Ok((share_or_copy(f, fmt)?, full)),
         None => {
             let mut dst = alloc_frame(Pixel::YUV420P, w, h)?;
             scaler
                 .get((f.format(), w, h), (Pixel::YUV420P, w, h))?
                 .run(f, &mut dst)
                 .map_err(|e| crate::av_error("pixel format conversion failed", e))?;
-            converted = dst;
-            (&converted, VideoPixelFormat::I420, false)
+            Ok((share_or_copy(&dst, VideoPixelFormat::I420)?, false))
         }
-    };
-    Ok((copy_planes(src, fmt)?, full))
+    }
 }
 
 /// Copies a frame whose memory layout equals `fmt` into a packed [`FrameBuffer`].
@@ -221,11 +325,9 @@ pub(crate) fn copy_planes(
         }
         let (row, rows) = fmt.plane_size(p, w, h);
         let (row, rows) = (row as usize, rows as usize);
-        let s_stride = src.stride(p);
-        let s = src.data(p);
         let (d, d_stride) = out.plane_mut(p);
         for y in 0..rows {
-            let from = s.get(y * s_stride..y * s_stride + row).ok_or_else(oob)?;
+            let from = raw::frame_row(src, p, y, row).ok_or_else(oob)?;
             d.get_mut(y * d_stride..y * d_stride + row)
                 .ok_or_else(oob)?
                 .copy_from_slice(from);
@@ -234,18 +336,76 @@ pub(crate) fn copy_planes(
     Ok(out)
 }
 
+/// Neutral (128) chroma planes for the alpha encoder's input, shared by all its frames.
+#[derive(Default)]
+pub(crate) struct GreyChroma(Option<Arc<FrameBuffer>>);
+
+impl GreyChroma {
+    /// An I420 `width`×`height` buffer whose U and V planes are 128 (Y unused).
+    fn get(&mut self, width: u32, height: u32) -> Result<Arc<FrameBuffer>, CodecError> {
+        if let Some(g) = self
+            .0
+            .as_ref()
+            .filter(|g| (g.coded_width(), g.coded_height()) == (width, height))
+        {
+            return Ok(g.clone());
+        }
+        let mut f = FrameBuffer::new_zeroed(VideoPixelFormat::I420, width, height)?;
+        f.plane_mut(1).0.fill(128);
+        f.plane_mut(2).0.fill(128);
+        let g = Arc::new(f);
+        self.0 = Some(g.clone());
+        Ok(g)
+    }
+}
+
+/// The alpha encoder's input read in place: Y is the 8-bit alpha plane of the `visible` rect of
+/// `buf` (same size as the encode), U and V come from `grey`. `None` when that does not apply.
+fn shared_alpha(
+    buf: &Arc<FrameBuffer>,
+    visible: Rect,
+    width: u32,
+    height: u32,
+    grey: &mut GreyChroma,
+) -> Result<Option<frame::Video>, CodecError> {
+    let fmt = buf.format();
+    if !fmt.has_alpha() || fmt.is_rgb() || fmt.bit_depth() != 8 {
+        return Ok(None);
+    }
+    if (visible.width, visible.height) != (width, height) {
+        return Ok(None);
+    }
+    let (regions, _) = compute_layout(fmt, visible, None)?;
+    let Some(alpha) = regions.get(3) else {
+        return Ok(None);
+    };
+    let g = grey.get(width, height)?;
+    let (chroma, _) = compute_layout(VideoPixelFormat::I420, Rect::new(0, 0, width, height), None)?;
+    let planes = vec![
+        shared_plane(buf, 3, alpha),
+        shared_plane(&g, 1, &chroma[1]),
+        shared_plane(&g, 2, &chroma[2]),
+    ];
+    Ok(raw::shared_frame(planes, Pixel::YUV420P, width, height))
+}
+
 /// Builds the alpha encoder's input (`alpha: "keep"`): a yuv420p `width`×`height` frame whose Y
 /// plane is the alpha of the `visible` rect of `buf` (scaled like the colour planes; 10- and
-/// 12-bit alpha reduced to 8 bits), U and V 128. Formats without alpha are opaque (255).
+/// 12-bit alpha reduced to 8 bits), U and V 128. Formats without alpha are opaque (255). 8-bit
+/// alpha at the encode size is read in place (see [`shared_alpha`]); everything else is copied.
 pub(crate) fn to_alpha_frame(
-    buf: &FrameBuffer,
+    buf: &Arc<FrameBuffer>,
     visible: Rect,
     width: u32,
     height: u32,
     scaler: &mut ScalerCache,
+    grey: &mut GreyChroma,
 ) -> Result<frame::Video, CodecError> {
     buf.check_rect(visible)
         .map_err(|e| CodecError::encoding(format!("bad visible rect: {}", e.message)))?;
+    if let Some(f) = shared_alpha(buf, visible, width, height, grey)? {
+        return Ok(f);
+    }
     let mut dst = alloc_frame(Pixel::YUV420P, width, height)?;
     dst.data_mut(1).fill(128);
     dst.data_mut(2).fill(128);
@@ -320,4 +480,168 @@ pub(crate) fn to_alpha_frame(
         }
     }
     Ok(dst)
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+
+    use super::*;
+
+    /// A `w`×`h` yuv420p frame from FFmpeg's allocator (reference-counted buffers, padded
+    /// strides) with a distinct value at every position.
+    fn decoded_like(w: u32, h: u32) -> frame::Video {
+        let mut f = alloc_frame(Pixel::YUV420P, w, h).unwrap();
+        for p in 0..3 {
+            let stride = f.stride(p);
+            for (i, v) in f.data_mut(p).iter_mut().enumerate() {
+                *v = ((i / stride) * 7 + (i % stride) * 3 + p * 50) as u8;
+            }
+        }
+        f
+    }
+
+    fn range(s: &[u8]) -> std::ops::Range<usize> {
+        s.as_ptr() as usize..s.as_ptr() as usize + s.len()
+    }
+
+    #[test]
+    fn decoded_planes_are_shared_not_copied() {
+        let f = decoded_like(33, 17);
+        let copy = copy_planes(&f, VideoPixelFormat::I420).unwrap();
+        let (buf, full) = from_decoded_frame(&f, &mut ScalerCache::default()).unwrap();
+        assert!(!full && buf.is_foreign() && !copy.is_foreign());
+        for p in 0..3 {
+            assert_eq!(buf.plane(p).0.as_ptr(), f.data(p).as_ptr(), "plane {p}");
+            assert_eq!(buf.plane(p).1, f.stride(p));
+        }
+        // The shared buffer outlives the frame it came from, with the same pixels.
+        drop(f);
+        assert_eq!(buf, copy);
+        let rect = Rect::new(2, 4, 30, 12);
+        let (_, n) = compute_layout(VideoPixelFormat::I420, rect, None).unwrap();
+        let (mut a, mut b) = (vec![0; n as usize], vec![0; n as usize]);
+        buf.copy_to(rect, &mut a, None).unwrap();
+        copy.copy_to(rect, &mut b, None).unwrap();
+        assert_eq!(a, b);
+    }
+
+    #[test]
+    fn negative_strides_are_copied() {
+        let f = decoded_like(16, 8);
+        let mut flipped = raw::frame_ref(&f).unwrap();
+        raw::flip_vertically(&mut flipped, &[8, 4, 4]);
+        let buf = share_or_copy(&flipped, VideoPixelFormat::I420).unwrap();
+        assert!(!buf.is_foreign());
+        let up = copy_planes(&f, VideoPixelFormat::I420).unwrap();
+        for p in 0..3 {
+            let ((a, sa), (b, sb)) = (buf.plane(p), up.plane(p));
+            let (row, rows) = VideoPixelFormat::I420.plane_size(p, 16, 8);
+            let (row, rows) = (row as usize, rows as usize);
+            for y in 0..rows {
+                let flipped_row = &b[(rows - 1 - y) * sb..(rows - 1 - y) * sb + row];
+                assert_eq!(&a[y * sa..y * sa + row], flipped_row, "plane {p} row {y}");
+            }
+        }
+    }
+
+    #[test]
+    fn encoder_input_points_into_the_frame_buffer() {
+        let f = decoded_like(64, 32);
+        let packed = Arc::new(copy_planes(&f, VideoPixelFormat::I420).unwrap());
+        let (decoded, _) = from_decoded_frame(&f, &mut ScalerCache::default()).unwrap();
+        for buf in [packed, Arc::new(decoded)] {
+            let visible = Rect::new(4, 2, 40, 20);
+            let mut scaler = ScalerCache::default();
+            let e = to_encoder_frame(&buf, visible, 40, 20, Pixel::YUV420P, &mut scaler).unwrap();
+            assert_eq!(
+                (e.width(), e.height(), e.format()),
+                (40, 20, Pixel::YUV420P)
+            );
+            // One Arc clone per plane buffer keeps the pixels alive.
+            assert_eq!(Arc::strong_count(&buf), 4);
+            for p in 0..3 {
+                let (s, stride) = buf.plane(p);
+                let (x, y) = if p == 0 { (4, 2) } else { (2, 1) };
+                assert_eq!(e.stride(p), stride);
+                assert_eq!(
+                    e.data(p).as_ptr() as usize,
+                    s.as_ptr() as usize + y * stride + x
+                );
+                assert!(range(s).contains(&(e.data(p).as_ptr() as usize)));
+            }
+            // The frame outlives the caller's reference; FFmpeg's own refs keep it alive too.
+            let kept = raw::frame_ref(&e).unwrap();
+            drop(e);
+            assert_eq!(Arc::strong_count(&buf), 4);
+            let want = buf.plane(0).0[2 * buf.plane(0).1 + 4];
+            let weak = Arc::downgrade(&buf);
+            drop(buf);
+            assert_eq!(kept.data(0)[0], want);
+            assert!(weak.upgrade().is_some());
+            drop(kept);
+            assert!(
+                weak.upgrade().is_none(),
+                "the last frame reference frees the buffer"
+            );
+        }
+    }
+
+    #[test]
+    fn encoder_input_copies_when_the_size_changes() {
+        let f = decoded_like(64, 32);
+        let buf = Arc::new(copy_planes(&f, VideoPixelFormat::I420).unwrap());
+        let mut scaler = ScalerCache::default();
+        let e = to_encoder_frame(
+            &buf,
+            Rect::new(0, 0, 64, 32),
+            32,
+            16,
+            Pixel::YUV420P,
+            &mut scaler,
+        )
+        .unwrap();
+        assert_eq!(Arc::strong_count(&buf), 1);
+        assert!(!range(buf.plane(0).0).contains(&(e.data(0).as_ptr() as usize)));
+    }
+
+    #[test]
+    fn alpha_input_reads_the_alpha_plane_in_place() {
+        let (w, h) = (48u32, 32u32);
+        let mut f = FrameBuffer::new_zeroed(VideoPixelFormat::I420A, w, h).unwrap();
+        let (a, stride) = f.plane_mut(3);
+        for (i, v) in a.iter_mut().enumerate() {
+            *v = ((i / stride) * 5 + (i % stride) * 3) as u8;
+        }
+        let buf = Arc::new(f);
+        let visible = Rect::new(6, 4, 40, 24);
+        let (mut scaler, mut grey) = (ScalerCache::default(), GreyChroma::default());
+        let e = to_alpha_frame(&buf, visible, 40, 24, &mut scaler, &mut grey).unwrap();
+        let (s, ss) = buf.plane(3);
+        assert_eq!(
+            e.data(0).as_ptr() as usize,
+            s.as_ptr() as usize + 4 * ss + 6
+        );
+        assert_eq!(e.stride(0), ss);
+        for p in 1..3 {
+            for y in 0..12 {
+                let row = &e.data(p)[y * e.stride(p)..y * e.stride(p) + 20];
+                assert!(row.iter().all(|&v| v == 128), "plane {p} row {y}");
+            }
+        }
+        // The grey planes are shared between frames too.
+        let e2 = to_alpha_frame(&buf, visible, 40, 24, &mut scaler, &mut grey).unwrap();
+        assert_eq!(e.data(1).as_ptr(), e2.data(1).as_ptr());
+        // A scaled alpha plane is copied, with the same values where no scaling happens.
+        let scaled = to_alpha_frame(
+            &buf,
+            Rect::new(0, 0, 48, 32),
+            40,
+            24,
+            &mut scaler,
+            &mut grey,
+        )
+        .unwrap();
+        assert!(!range(s).contains(&(scaled.data(0).as_ptr() as usize)));
+    }
 }

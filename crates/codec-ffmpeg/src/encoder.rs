@@ -14,7 +14,7 @@ use ffmpeg::{codec, color, format::Pixel, frame, picture, Dictionary, Packet, Ra
 use ffmpeg_next as ffmpeg;
 
 use crate::codecs::{self, Family, Resolved};
-use crate::convert::{self, ScalerCache};
+use crate::convert::{self, GreyChroma, ScalerCache};
 use crate::svc::{BFrameLayers, NalSyntax};
 use crate::{av_error, avc, hevc, is_eagain, raw};
 
@@ -453,6 +453,8 @@ struct Session {
     alpha_packets: BTreeMap<i64, Vec<u8>>,
     /// Scales the alpha plane when the visible rect differs from the configured size.
     alpha_scaler: ScalerCache,
+    /// The alpha encoder's neutral chroma planes.
+    alpha_grey: GreyChroma,
 }
 
 /// What [`open_encoder`] decided besides the opened encoder.
@@ -782,6 +784,7 @@ impl Session {
             alpha,
             alpha_packets: BTreeMap::new(),
             alpha_scaler: ScalerCache::default(),
+            alpha_grey: GreyChroma::default(),
         })
     }
 
@@ -899,6 +902,7 @@ impl Session {
                 self.cfg.width,
                 self.cfg.height,
                 &mut self.alpha_scaler,
+                &mut self.alpha_grey,
             )?),
             None => None,
         };

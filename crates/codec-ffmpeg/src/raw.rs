@@ -137,3 +137,209 @@ pub(crate) fn opus_enable_dtx(ctx: &ffmpeg::codec::Context) -> bool {
         ctl(enc, OPUS_SET_DTX_REQUEST, 1i32) == 0
     }
 }
+
+/// Whether `[start, start + len)` lies inside one of the frame's reference-counted buffers.
+fn in_frame_buffer(f: &ffmpeg::frame::Video, start: *const u8, len: usize) -> bool {
+    // SAFETY: `f` wraps a live AVFrame for the duration of the borrow. `buf` holds
+    // AV_NUM_DATA_POINTERS entries, each null or a live AVBufferRef whose `data`/`size` describe
+    // its bytes. Only addresses are compared; nothing is dereferenced beyond the refs.
+    unsafe {
+        let p = f.as_ptr();
+        let (start, end) = (start as usize, (start as usize).checked_add(len));
+        let Some(end) = end else {
+            return false;
+        };
+        (*p).buf.iter().any(|&b| {
+            if b.is_null() || (*b).data.is_null() {
+                return false;
+            }
+            let lo = (*b).data as usize;
+            lo.checked_add((*b).size)
+                .is_some_and(|hi| lo <= start && end <= hi)
+        })
+    }
+}
+
+/// Plane `i` of `f` from its first row to the end of `rows` rows of `row` bytes, and its
+/// stride, when that span lies inside the frame's reference-counted buffers (so it stays valid
+/// as long as `f` holds its references). `None` for a negative or short stride, a missing
+/// plane or memory the frame does not own.
+pub(crate) fn frame_plane(
+    f: &ffmpeg::frame::Video,
+    i: usize,
+    row: usize,
+    rows: usize,
+) -> Option<(&[u8], usize)> {
+    if i >= ffi::AV_NUM_DATA_POINTERS as usize {
+        return None;
+    }
+    // SAFETY: `f` wraps a live AVFrame; `data` and `linesize` have AV_NUM_DATA_POINTERS
+    // entries (checked above). The slice is only built after `in_frame_buffer` proved that its
+    // whole span lies inside a buffer the frame references, which stays allocated while `f`
+    // (borrowed for the slice's lifetime) holds that reference.
+    unsafe {
+        let p = f.as_ptr();
+        let data = (*p).data[i];
+        let stride = usize::try_from((*p).linesize[i]).ok()?;
+        if data.is_null() || stride < row || rows == 0 {
+            return None;
+        }
+        let len = (rows - 1).checked_mul(stride)?.checked_add(row)?;
+        if !in_frame_buffer(f, data, len) {
+            return None;
+        }
+        Some((std::slice::from_raw_parts(data, len), stride))
+    }
+}
+
+/// One plane of an encoder input frame read in place from a shared
+/// [`codec_core::FrameBuffer`].
+pub(crate) struct SharedPlane {
+    /// The buffer holding the plane.
+    pub(crate) buf: std::sync::Arc<codec_core::FrameBuffer>,
+    /// Which of `buf`'s planes.
+    pub(crate) plane: usize,
+    /// Where the first used byte is, inside that plane.
+    pub(crate) offset: usize,
+    /// Stride in bytes.
+    pub(crate) stride: usize,
+    /// Bytes from `offset` to the end of the last used row.
+    pub(crate) len: usize,
+}
+
+unsafe extern "C" fn release_frame_buffer(opaque: *mut std::ffi::c_void, _data: *mut u8) {
+    // SAFETY: `opaque` is the pointer `Arc::into_raw` returned in `shared_frame`, given to
+    // exactly one AVBufferRef, whose free callback FFmpeg calls exactly once.
+    unsafe {
+        drop(std::sync::Arc::from_raw(
+            opaque as *const codec_core::FrameBuffer,
+        ))
+    }
+}
+
+/// A `format` `width`×`height` frame whose plane `i` points into `planes[i]` (its buffer's
+/// plane at its offset), each plane's `buf[i]` a read-only AVBufferRef holding that plane's
+/// `Arc`, so the pixels live as long as FFmpeg or the encoder holds any reference to the frame.
+/// Being read-only, a caller that wants to write must copy first (`av_frame_make_writable`).
+pub(crate) fn shared_frame(
+    planes: Vec<SharedPlane>,
+    format: ffmpeg::format::Pixel,
+    width: u32,
+    height: u32,
+) -> Option<ffmpeg::frame::Video> {
+    if planes.is_empty() || planes.len() > ffi::AV_NUM_DATA_POINTERS as usize {
+        return None;
+    }
+    let mut f = ffmpeg::frame::Video::empty();
+    // SAFETY: `f` owns a fresh, empty AVFrame (checked non-null). Every plane pointer is built
+    // from a plane slice of its FrameBuffer after checking `offset + len` against the slice, so
+    // it stays inside memory owned by that FrameBuffer (which never moves its pixels), kept
+    // alive by the Arc leaked into the plane's AVBufferRef until FFmpeg frees that ref (then
+    // `release_frame_buffer` drops it). The buffers are read-only, so FFmpeg never writes
+    // through these pointers: nothing aliases the FrameBuffer mutably, as it is immutable once
+    // shared.
+    unsafe {
+        let p = f.as_mut_ptr();
+        if p.is_null() {
+            return None;
+        }
+        (*p).format = ffi::AVPixelFormat::from(format) as i32;
+        (*p).width = i32::try_from(width).ok()?;
+        (*p).height = i32::try_from(height).ok()?;
+        for (i, sp) in planes.into_iter().enumerate() {
+            if sp.plane >= sp.buf.format().plane_count() {
+                return None;
+            }
+            let (s, _) = sp.buf.plane(sp.plane);
+            if !sp
+                .offset
+                .checked_add(sp.len)
+                .is_some_and(|end| end <= s.len())
+            {
+                return None;
+            }
+            let (data, len) = (s.as_ptr(), s.len());
+            let stride = i32::try_from(sp.stride).ok()?;
+            let opaque = std::sync::Arc::into_raw(sp.buf) as *mut std::ffi::c_void;
+            let r = ffi::av_buffer_create(
+                data.cast_mut(),
+                len,
+                Some(release_frame_buffer),
+                opaque,
+                ffi::AV_BUFFER_FLAG_READONLY,
+            );
+            if r.is_null() {
+                release_frame_buffer(opaque, std::ptr::null_mut());
+                return None;
+            }
+            (*p).buf[i] = r;
+            (*p).data[i] = data.add(sp.offset).cast_mut();
+            (*p).linesize[i] = stride;
+        }
+    }
+    Some(f)
+}
+
+/// A new reference to `f`'s buffers (no pixel copy), or `None` if FFmpeg fails to make one.
+pub(crate) fn frame_ref(f: &ffmpeg::frame::Video) -> Option<ffmpeg::frame::Video> {
+    let mut r = ffmpeg::frame::Video::empty();
+    // SAFETY: both wrap live AVFrames; `r` is freshly allocated and empty, as `av_frame_ref`
+    // requires. On failure `r` is left unreferenced and freed on drop.
+    let ret = unsafe {
+        if r.as_ptr().is_null() {
+            return None;
+        }
+        ffi::av_frame_ref(r.as_mut_ptr(), f.as_ptr())
+    };
+    (ret >= 0).then_some(r)
+}
+
+/// Row `y` (`row` bytes) of plane `i` of `f`, for any stride sign, when it lies inside the
+/// frame's reference-counted buffers (or, for a frame without any, inside its own `height`
+/// rows of `linesize` bytes); `None` otherwise.
+pub(crate) fn frame_row(f: &ffmpeg::frame::Video, i: usize, y: usize, row: usize) -> Option<&[u8]> {
+    if i >= ffi::AV_NUM_DATA_POINTERS as usize {
+        return None;
+    }
+    // SAFETY: `f` wraps a live AVFrame; `data`/`linesize` have AV_NUM_DATA_POINTERS entries.
+    // The row address is computed with wrapping arithmetic (no pointer is formed out of
+    // bounds) and the slice is only built after `in_frame_buffer` proved the row lies inside a
+    // buffer the frame references, alive while `f` is borrowed.
+    unsafe {
+        let p = f.as_ptr();
+        let data = (*p).data[i];
+        if data.is_null() {
+            return None;
+        }
+        let offset = isize::try_from(y)
+            .ok()?
+            .checked_mul(isize::try_from((*p).linesize[i]).ok()?)?;
+        let start = (data as usize).wrapping_add_signed(offset) as *const u8;
+        let unowned = (*p).buf.iter().all(|b| b.is_null());
+        // A frame without buffer references (not reference-counted) cannot be bounds-checked;
+        // trust its own description of the plane, as FFmpeg does: rows of `linesize` bytes.
+        let trusted = unowned
+            && (*p).linesize[i] >= 0
+            && row <= (*p).linesize[i] as usize
+            && i32::try_from(y).is_ok_and(|y| y < (*p).height);
+        if !trusted && !in_frame_buffer(f, start, row) {
+            return None;
+        }
+        Some(std::slice::from_raw_parts(start, row))
+    }
+}
+
+/// Turns `f` into a bottom-up view of the same buffers (negative strides), as FFmpeg does for
+/// flipped images; `rows[i]` is plane `i`'s row count.
+#[cfg(test)]
+pub(crate) fn flip_vertically(f: &mut ffmpeg::frame::Video, rows: &[usize]) {
+    // SAFETY: `f` wraps a live AVFrame whose planes `i < rows.len()` hold `rows[i]` rows of
+    // `linesize[i]` bytes; the new start is the last row of the same plane.
+    unsafe {
+        let p = f.as_mut_ptr();
+        for (i, &n) in rows.iter().enumerate() {
+            (*p).data[i] = (*p).data[i].add((n - 1) * (*p).linesize[i] as usize);
+            (*p).linesize[i] = -(*p).linesize[i];
+        }
+    }
+}

@@ -708,7 +708,7 @@ impl ImageSession {
             av
         };
         let frame = if av == f.format() && (tw, th) == (w, h) {
-            crate::convert::copy_planes(f, fmt)?
+            crate::convert::share_or_copy(f, fmt)?
         } else {
             let key = (f.format(), w, h, av, tw, th, src_full);
             if self.scaler.as_ref().map(|(k, _)| *k) != Some(key) {
@@ -737,7 +737,7 @@ impl ImageSession {
             let mut dst = alloc_frame(av, tw, th)?;
             s.0.run(f, &mut dst)
                 .map_err(|e| av_error("pixel format conversion failed", e))?;
-            crate::convert::copy_planes(&dst, fmt)?
+            crate::convert::share_or_copy(&dst, fmt)?
         };
         Ok(ImageFrameOutput {
             frame,

@@ -18,7 +18,7 @@ fn decode(ty: ImageType, name: &str) -> codec_ffmpeg::ImageFrameOutput {
     s.set_complete();
     let t = s.tracks().unwrap().unwrap();
     assert!(!t.is_empty());
-    s.decode(None, 0).unwrap().unwrap()
+    s.decode(None, 0, None).unwrap().unwrap()
 }
 
 #[test]
@@ -58,20 +58,24 @@ fn frame_index_past_a_still_is_range_error() {
     let mut s = ImageSession::new(ImageType::Png, Default::default());
     s.append(&fixture("four-colors.png"));
     s.set_complete();
-    assert_eq!(s.decode(None, 1).unwrap_err().name, ErrorName::RangeError);
+    assert_eq!(
+        s.decode(None, 1, None).unwrap_err().name,
+        ErrorName::RangeError
+    );
 }
 
 #[test]
-fn truncated_png_waits_then_fails() {
+fn truncated_png_waits_then_is_range_error() {
     let d = fixture("four-colors.png");
     let mut s = ImageSession::new(ImageType::Png, Default::default());
     s.append(&d[..d.len() - 6]); // all but the end of IEND
     assert!(s.tracks().unwrap().is_some());
-    assert!(s.decode(None, 0).unwrap().is_none());
+    assert!(s.decode(None, 0, None).unwrap().is_none());
     s.set_complete();
+    // "Reject Infeasible Decode": complete data without the whole frame.
     assert_eq!(
-        s.decode(None, 0).unwrap_err().name,
-        ErrorName::EncodingError
+        s.decode(None, 0, None).unwrap_err().name,
+        ErrorName::RangeError
     );
 }
 
@@ -86,13 +90,13 @@ fn avif_sequence_is_a_second_track() {
     assert_eq!(t[1].frame_count, 7);
     let mut last_ts = -1;
     for i in 0..7 {
-        let f = s.decode(Some(1), i).unwrap().unwrap();
+        let f = s.decode(Some(1), i, None).unwrap().unwrap();
         assert!(f.timestamp > last_ts);
         last_ts = f.timestamp;
         assert_eq!(f.frame.coded_width(), 320);
     }
     assert_eq!(
-        s.decode(Some(1), 7).unwrap_err().name,
+        s.decode(Some(1), 7, None).unwrap_err().name,
         ErrorName::RangeError
     );
 }
@@ -105,7 +109,7 @@ fn gif_decodes_every_frame_with_delays() {
     let t = s.tracks().unwrap().unwrap();
     assert_eq!(t[0].frame_count, 2);
     assert_eq!(t[0].repetition_count, f64::INFINITY);
-    let f1 = s.decode(None, 1).unwrap().unwrap();
+    let f1 = s.decode(None, 1, None).unwrap().unwrap();
     assert_eq!((f1.timestamp, f1.duration), (30_000, Some(40_000)));
 }
 
@@ -164,7 +168,7 @@ fn animated_webp_frames_are_composited() {
         assert_eq!(t[0].frame_count, 3);
         assert_eq!(t[0].repetition_count, f64::INFINITY);
         for i in [0u32, 1, 2, 1] {
-            let f = s.decode(None, i).unwrap().unwrap();
+            let f = s.decode(None, i, None).unwrap().unwrap();
             assert_eq!(f.timestamp, i64::from(i) * 100_000);
             assert_eq!(f.frame.format(), VideoPixelFormat::RGBA);
             let (px, _) = f.frame.plane(0);
@@ -219,7 +223,7 @@ fn streamed_fixtures_match_whole_file_decodes() {
         s.set_complete();
         assert!(s.tracks().unwrap().is_some(), "{name}");
         assert_eq!(
-            s.decode(None, 0).unwrap().unwrap().frame,
+            s.decode(None, 0, None).unwrap().unwrap().frame,
             whole.frame,
             "{name}"
         );

@@ -19,6 +19,7 @@ mod avif;
 mod exif;
 mod gif;
 mod ico;
+mod jpeg;
 mod png;
 mod webp;
 mod worker;
@@ -136,6 +137,11 @@ pub struct ImageFrameOutput {
     pub rotation: u32,
     /// Horizontal flip (from the container's orientation metadata).
     pub flip: bool,
+    /// The [progressive image frame generation] of a partial image (a higher one has more
+    /// detail); `None` for the full-detail image.
+    ///
+    /// [progressive image frame generation]: https://w3c.github.io/webcodecs/#progressive-image-frame-generation
+    pub generation: Option<u32>,
 }
 
 /// The container layout found so far.
@@ -187,6 +193,9 @@ pub struct ImageSession {
 }
 
 type ScaleKey = (Pixel, u32, u32, Pixel, u32, u32, bool);
+
+/// A still image's packet and, for a partial progressive image, its generation.
+type StillPacket = (Vec<u8>, Option<u32>);
 
 impl ImageSession {
     /// A session for `ty` with no data yet.
@@ -354,6 +363,8 @@ impl ImageSession {
                         Ok(Some(Layout::Still))
                     }
                 }
+                // Only the header arrived: a still image whose data is missing.
+                Ok(Some(_)) if self.complete => Ok(Some(Layout::Still)),
                 Ok(_) => Ok(None),
             },
             ImageType::Avif => match avif::parse(d) {
@@ -389,13 +400,19 @@ impl ImageSession {
     /// Decodes frame `index` of `track` (`None`: the default track). `Ok(None)`: the frame is
     /// not all here yet.
     ///
+    /// `partial_after`: `None` asks for the full-detail frame only (`completeFramesOnly`);
+    /// `Some(g)` also accepts a partial image of a progressive JPEG whose generation (complete
+    /// scans) exceeds `g`, or the full-detail one if that is here.
+    ///
     /// # Errors
-    /// `RangeError` when the data is complete and the frame does not exist; `EncodingError` for
-    /// malformed data or a decoder failure (the decoder should then be closed).
+    /// `RangeError` when the data is complete and the frame does not exist or its data is
+    /// truncated; `EncodingError` for malformed data or a decoder failure (the decoder should
+    /// then be closed).
     pub fn decode(
         &mut self,
         track: Option<u32>,
         index: u32,
+        partial_after: Option<u32>,
     ) -> Result<Option<ImageFrameOutput>, CodecError> {
         let index = index as usize;
         // Rescan: more frames may have arrived.
@@ -442,31 +459,25 @@ impl ImageSession {
             }
             (Layout::WebpAnim(scan), _) => self.decode_webp(scan, index)?,
             _ => {
+                let mut generation = None;
                 let (packet, extradata, name) = match &layout {
                     Layout::Avif(img, _) => match img.item_data(&self.data) {
                         Some(p) => (p, Some(img.av1c.clone()), None),
-                        None if self.complete => {
-                            return Err(CodecError::encoding("AVIF item data is truncated"))
-                        }
+                        None if self.complete => return Err(truncated(index)),
                         None => return Ok(None),
                     },
                     Layout::Ico(e) => match e.packet(&self.data) {
                         Some(p) => (p, None, Some(if e.png { "png" } else { "bmp" })),
-                        None if self.complete => {
-                            return Err(CodecError::encoding("ICO image data is truncated"))
+                        None if self.complete => return Err(truncated(index)),
+                        None => return Ok(None),
+                    },
+                    _ => match self.still_packet(partial_after)? {
+                        Some((p, g)) => {
+                            generation = g;
+                            (p, None, Some(decoder_name(self.ty, false)))
                         }
                         None => return Ok(None),
                     },
-                    _ if !self.complete => return Ok(None),
-                    _ if self.ty == ImageType::Png
-                        && !png::scan(&self.data)
-                            .ok()
-                            .flatten()
-                            .is_some_and(|s| s.ended) =>
-                    {
-                        return Err(CodecError::encoding("PNG data is truncated (no IEND)"))
-                    }
-                    _ => (self.data.clone(), None, Some(decoder_name(self.ty, false))),
                 };
                 let codec = match name {
                     Some(n) => ffmpeg::decoder::find_by_name(n),
@@ -487,11 +498,60 @@ impl ImageSession {
                         (out.rotation, out.flip) = exif::orientation_transform(o);
                     }
                 }
+                out.generation = generation;
                 out
             }
         };
-        self.cache = Some(((track, index), out.clone()));
+        if out.generation.is_none() {
+            self.cache = Some(((track, index), out.clone()));
+        }
         Ok(Some(out))
+    }
+
+    /// The packet of a whole-file still image (JPEG, PNG, WebP, BMP) and, for a partial
+    /// progressive JPEG, its generation. `Ok(None)`: wait for more data.
+    ///
+    /// A JPEG is whole at its `EOI`, a PNG at its `IEND`, a WebP at the end of its `RIFF`
+    /// chunk, so they decode before the stream ends; a BMP (whose size field is often wrong)
+    /// waits for the end of the data.
+    fn still_packet(
+        &self,
+        partial_after: Option<u32>,
+    ) -> Result<Option<StillPacket>, CodecError> {
+        let d = &self.data;
+        let whole = match self.ty {
+            ImageType::Jpeg => {
+                let s = jpeg::scan(d);
+                if s.malformed {
+                    return Err(CodecError::encoding("malformed JPEG marker structure"));
+                }
+                match (s.end, partial_after) {
+                    (Some(end), _) => Some(end),
+                    (None, Some(after)) if s.progressive && s.complete_scans > after => {
+                        // The scans so far plus an EOI: the decoder outputs what they hold.
+                        let mut p = d.get(..s.scans_end).unwrap_or_default().to_vec();
+                        p.extend_from_slice(&[0xFF, 0xD9]);
+                        return Ok(Some((p, Some(s.complete_scans))));
+                    }
+                    _ => None,
+                }
+            }
+            ImageType::Png => png::scan(d)
+                .ok()
+                .flatten()
+                .filter(|s| s.ended)
+                .map(|_| d.len()),
+            ImageType::Webp => d
+                .get(4..8)
+                .map(|b| u32::from_le_bytes([b[0], b[1], b[2], b[3]]) as usize + 8)
+                .filter(|&n| n <= d.len()),
+            _ => self.complete.then_some(d.len()),
+        };
+        match whole {
+            Some(n) => Ok(Some((d.get(..n).unwrap_or(d).to_vec(), None))),
+            None if self.complete => Err(truncated(0)),
+            None => Ok(None),
+        }
     }
 
     /// Decodes and composites animated WebP frames up to `index`.
@@ -746,6 +806,7 @@ impl ImageSession {
             color_space,
             rotation: 0,
             flip: false,
+            generation: None,
         })
     }
 }
@@ -788,6 +849,13 @@ fn target_format(p: Pixel) -> (VideoPixelFormat, bool, bool) {
         | Pixel::GBRAP16BE => (RGBA, true, true),
         _ => (RGBX, true, true),
     }
+}
+
+/// The data is complete but frame `index` is not all there ("Reject Infeasible Decode").
+fn truncated(index: usize) -> CodecError {
+    CodecError::range_error(format!(
+        "the image data ended before frame {index} was complete"
+    ))
 }
 
 fn oob() -> CodecError {

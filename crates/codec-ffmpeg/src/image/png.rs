@@ -59,6 +59,12 @@ pub(crate) fn scan(d: &[u8]) -> Result<Option<PngScan>, &'static str> {
         }
         let end = p + 12 + len;
         if end > d.len() {
+            // `acTL` must come before the image data, so the type of the first image data
+            // chunk settles the header even before that chunk is complete.
+            if seen_ihdr && !s.header_done && matches!(ty, b"IDAT" | b"fcTL") {
+                s.header_done = true;
+                s.header_end = p;
+            }
             break;
         }
         let body = &d[p + 8..p + 8 + len];

@@ -165,7 +165,6 @@ class ImageDecoder {
     const preferAnimation = init.preferAnimation === undefined ? null : idl.bool(init.preferAnimation);
     const transfer = idl.validateTransfer(init.transfer);
     const type = idl.string(idl.required(init, 'type', 'ImageDecoderInit'));
-    void colorSpaceConversion; // Pixels are delivered as decoded; no colour conversion happens.
 
     // Valid ImageDecoderInit (TypeError).
     if (!isImageMime(type)) throw new TypeError(`'${type}' is not a valid image MIME type`);
@@ -190,7 +189,8 @@ class ImageDecoder {
     this.#completed.promise.then(() => {}, () => {});
 
     if (native.imageTypeSupported(type)) {
-      this.#h = native.imageDecoderNew(dispatch, type, desiredWidth, desiredHeight, preferAnimation ?? undefined);
+      this.#h = native.imageDecoderNew(dispatch, type, desiredWidth, desiredHeight, preferAnimation ?? undefined,
+        colorSpaceConversion);
     }
     if (isStream) {
       this.#fetch(data.getReader());

@@ -7,7 +7,8 @@ use std::sync::{Arc, Mutex, MutexGuard, OnceLock, Weak};
 
 use codec_core::ErrorName;
 use codec_ffmpeg::{
-    ImageDecoderOptions, ImageEvent, ImageRequest, ImageTrackInfo, ImageType, ImageWorker,
+    ColorSpaceConversion, ImageDecoderOptions, ImageEvent, ImageRequest, ImageTrackInfo, ImageType,
+    ImageWorker,
 };
 use neon::prelude::*;
 use neon::types::buffer::TypedArray;
@@ -213,8 +214,9 @@ fn image_type_supported(mut cx: FunctionContext) -> JsResult<JsBoolean> {
     Ok(cx.boolean(codec_ffmpeg::image_type_supported(&s)))
 }
 
-/// `imageDecoderNew(dispatch, type, desiredWidth?, desiredHeight?, preferAnimation?)`: the type
-/// must be supported (the JS side checks first).
+/// `imageDecoderNew(dispatch, type, desiredWidth?, desiredHeight?, preferAnimation?,
+/// colorSpaceConversion?)`: the type must be supported (the JS side checks first); the
+/// conversion is `"default"` unless `"none"` is given.
 fn image_decoder_new(mut cx: FunctionContext) -> JsResult<JsBox<ImageBox>> {
     let dispatch = cx.argument::<JsFunction>(0)?;
     let Some(ty) = image_type_arg(&mut cx, 1)? else {
@@ -229,7 +231,15 @@ fn image_decoder_new(mut cx: FunctionContext) -> JsResult<JsBox<ImageBox>> {
             .map(|b| b.value(&mut cx)),
         None => None,
     };
+    let color_space_conversion = match cx.argument_opt(5) {
+        Some(v) => match v.downcast::<JsString, _>(&mut cx) {
+            Ok(s) if s.value(&mut cx) == "none" => ColorSpaceConversion::None,
+            _ => ColorSpaceConversion::Default,
+        },
+        None => ColorSpaceConversion::Default,
+    };
     let opts = ImageDecoderOptions {
+        color_space_conversion,
         prefer_animation,
         desired_size: match (w, h) {
             (Some(w), Some(h)) if w >= 1.0 && h >= 1.0 => Some((w as u32, h as u32)),

@@ -102,9 +102,26 @@ fn av1_decoder() -> Option<ffmpeg::Codec> {
         .find_map(|n| ffmpeg::decoder::find_by_name(n))
 }
 
+/// `ColorSpaceConversion` (the `colorSpaceConversion` member of `ImageDecoderInit`).
+///
+/// What `Default` converts: a PNG whose only colour information is `gAMA` is converted from
+/// that gamma to sRGB. Embedded ICC profiles (JPEG `APP2`, PNG `iCCP`, WebP `ICCP`, AVIF `colr`
+/// `prof`) are not applied by either value; AVIF `nclx` and the JPEG/YUV matrices are only
+/// reported in the frame's colour space, never converted.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum ColorSpaceConversion {
+    /// `"default"`: convert to sRGB where the image describes another colour space.
+    #[default]
+    Default,
+    /// `"none"`: the decoded samples as coded, with the colour space the image declares.
+    None,
+}
+
 /// `ImageDecoderInit` members the backend uses.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct ImageDecoderOptions {
+    /// `colorSpaceConversion`.
+    pub color_space_conversion: ColorSpaceConversion,
     /// Scale decoded frames to this size (both or neither).
     pub desired_size: Option<(u32, u32)>,
     /// `preferAnimation`: which kind of track to select by default (`None`: the primary one).
@@ -502,10 +519,48 @@ impl ImageSession {
                 out
             }
         };
+        let mut out = out;
+        if self.ty == ImageType::Png {
+            self.apply_png_gamma(&mut out);
+        }
         if out.generation.is_none() {
             self.cache = Some(((track, index), out.clone()));
         }
         Ok(Some(out))
+    }
+
+    /// A PNG with `gAMA` and no `sRGB`/`iCCP`: `"default"` re-encodes the samples from that
+    /// gamma to sRGB; `"none"` keeps them and reports the transfer as coded (`linear` for a
+    /// gamma of 1, otherwise unknown).
+    fn apply_png_gamma(&self, out: &mut ImageFrameOutput) {
+        let fmt = out.frame.format();
+        if !fmt.is_rgb() || fmt.plane_count() != 1 {
+            return;
+        }
+        let Some(gamma) = png::scan(&self.data)
+            .ok()
+            .flatten()
+            .filter(|s| !s.srgb_or_icc)
+            .and_then(|s| s.gamma)
+            .filter(|&g| g > 0)
+        else {
+            return;
+        };
+        match self.opts.color_space_conversion {
+            ColorSpaceConversion::None => {
+                out.color_space.transfer = (gamma == 100_000).then_some(ColorTransfer::Linear);
+            }
+            ColorSpaceConversion::Default => {
+                let lut = gamma_to_srgb_lut(gamma);
+                let (plane, _) = out.frame.plane_mut(0);
+                // RGBA, RGBX, BGRA and BGRX all keep alpha (or padding) in the fourth byte.
+                for px in plane.chunks_exact_mut(4) {
+                    for c in &mut px[..3] {
+                        *c = lut[usize::from(*c)];
+                    }
+                }
+            }
+        }
     }
 
     /// The packet of a whole-file still image (JPEG, PNG, WebP, BMP) and, for a partial
@@ -514,10 +569,7 @@ impl ImageSession {
     /// A JPEG is whole at its `EOI`, a PNG at its `IEND`, a WebP at the end of its `RIFF`
     /// chunk, so they decode before the stream ends; a BMP (whose size field is often wrong)
     /// waits for the end of the data.
-    fn still_packet(
-        &self,
-        partial_after: Option<u32>,
-    ) -> Result<Option<StillPacket>, CodecError> {
+    fn still_packet(&self, partial_after: Option<u32>) -> Result<Option<StillPacket>, CodecError> {
         let d = &self.data;
         let whole = match self.ty {
             ImageType::Jpeg => {
@@ -849,6 +901,23 @@ fn target_format(p: Pixel) -> (VideoPixelFormat, bool, bool) {
         | Pixel::GBRAP16BE => (RGBA, true, true),
         _ => (RGBX, true, true),
     }
+}
+
+/// Maps 8-bit samples encoded with PNG gamma `gamma` (× 100000: sample = linear^gamma) to
+/// sRGB-encoded samples.
+fn gamma_to_srgb_lut(gamma: u32) -> [u8; 256] {
+    let decode = 100_000.0 / f64::from(gamma);
+    let mut lut = [0u8; 256];
+    for (v, out) in lut.iter_mut().enumerate() {
+        let linear = (v as f64 / 255.0).powf(decode);
+        let srgb = if linear <= 0.003_130_8 {
+            12.92 * linear
+        } else {
+            1.055 * linear.powf(1.0 / 2.4) - 0.055
+        };
+        *out = (srgb * 255.0).round().clamp(0.0, 255.0) as u8;
+    }
+    lut
 }
 
 /// The data is complete but frame `index` is not all there ("Reject Infeasible Decode").

@@ -229,3 +229,47 @@ fn streamed_fixtures_match_whole_file_decodes() {
         );
     }
 }
+
+/// A fixture made for the Node tests (test/image/fixtures).
+fn own_fixture(name: &str) -> Vec<u8> {
+    let p = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("../../test/image/fixtures")
+        .join(name);
+    std::fs::read(&p).unwrap_or_else(|e| panic!("{}: {e}", p.display()))
+}
+
+#[test]
+fn avif_alpha_item_becomes_the_alpha_plane() {
+    let mut s = ImageSession::new(ImageType::Avif, Default::default());
+    s.append(&own_fixture("alpha.avif"));
+    s.set_complete();
+    let out = s.decode(None, 0, None).unwrap().unwrap();
+    assert_eq!(out.frame.format(), VideoPixelFormat::I420A);
+    // The source alpha is min(255, 4x + y), coded losslessly.
+    let (a, stride) = out.frame.plane(3);
+    assert_eq!(a[0], 0);
+    assert_eq!(a[5 * stride + 10], 45);
+    assert_eq!(a[47 * stride + 63], 255);
+}
+
+#[test]
+fn progressive_jpeg_partial_generations() {
+    let d = own_fixture("progressive.jpg");
+    // Up to the start of the third scan header: two complete scans.
+    let sos: Vec<usize> = d
+        .windows(2)
+        .enumerate()
+        .filter(|(_, w)| w == &[0xFF, 0xDA])
+        .map(|(i, _)| i)
+        .collect();
+    let mut s = ImageSession::new(ImageType::Jpeg, Default::default());
+    s.append(&d[..sos[2] + 2]);
+    assert!(s.tracks().unwrap().is_some());
+    assert!(s.decode(None, 0, None).unwrap().is_none());
+    let partial = s.decode(None, 0, Some(0)).unwrap().unwrap();
+    assert_eq!(partial.generation, Some(2));
+    assert!(s.decode(None, 0, Some(2)).unwrap().is_none());
+    s.append(&d[sos[2] + 2..]);
+    let full = s.decode(None, 0, Some(2)).unwrap().unwrap();
+    assert_eq!(full.generation, None);
+}

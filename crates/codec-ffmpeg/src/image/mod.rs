@@ -7,14 +7,15 @@
 //!
 //! | MIME type | container | decoder |
 //! |---|---|---|
-//! | `image/jpeg` | whole file | `mjpeg` |
+//! | `image/jpeg` | whole file up to `EOI`; progressive: the complete scans (partial images) | `mjpeg` |
 //! | `image/png`, `image/apng` | PNG chunks; APNG split per `fcTL` | `png` / `apng` |
 //! | `image/gif` | GIF blocks, one packet per frame | `gif` |
 //! | `image/webp` | whole file; animations: `ANMF` frames rewrapped, composited here | `webp` |
-//! | `image/avif` | HEIF `meta` primary item (still image only) | libdav1d (or libaom/av1) |
+//! | `image/avif` | HEIF `meta` primary item (+ alpha auxiliary item, merged to YUVA); `moov` sequence | libdav1d (or libaom/av1) |
 //! | `image/bmp` | whole file | `bmp` |
 //! | `image/x-icon`, `image/vnd.microsoft.icon` | ICO directory, largest entry | `png` / `bmp` |
 
+mod alpha;
 mod avif;
 mod exif;
 mod gif;
@@ -477,12 +478,23 @@ impl ImageSession {
             (Layout::WebpAnim(scan), _) => self.decode_webp(scan, index)?,
             _ => {
                 let mut generation = None;
+                let mut alpha_packet = None;
                 let (packet, extradata, name) = match &layout {
-                    Layout::Avif(img, _) => match img.item_data(&self.data) {
-                        Some(p) => (p, Some(img.av1c.clone()), None),
-                        None if self.complete => return Err(truncated(index)),
-                        None => return Ok(None),
-                    },
+                    Layout::Avif(img, _) => {
+                        let alpha = img
+                            .alpha
+                            .as_ref()
+                            .map(|a| avif::extents_data(&a.extents, &self.data));
+                        match (img.item_data(&self.data), alpha) {
+                            (Some(p), None) => (p, Some(img.av1c.clone()), None),
+                            (Some(p), Some(Some(a))) => {
+                                alpha_packet = Some(a);
+                                (p, Some(img.av1c.clone()), None)
+                            }
+                            _ if self.complete => return Err(truncated(index)),
+                            _ => return Ok(None),
+                        }
+                    }
                     Layout::Ico(e) => match e.packet(&self.data) {
                         Some(p) => (p, None, Some(if e.png { "png" } else { "bmp" })),
                         None if self.complete => return Err(truncated(index)),
@@ -503,9 +515,17 @@ impl ImageSession {
                 .ok_or_else(|| CodecError::not_supported("no FFmpeg decoder for this image"))?;
                 let mut dec = open(codec, extradata.as_deref())?;
                 let mut got = decode_packet(&mut dec, &packet, true, true)?;
-                let f = got
+                let mut f = got
                     .pop()
                     .ok_or_else(|| CodecError::encoding("the image decoded to nothing"))?;
+                if let (Layout::Avif(img, _), Some(ap)) = (&layout, alpha_packet) {
+                    let a_av1c = img.alpha.as_ref().map(|a| a.av1c.as_slice());
+                    let mut adec = open(codec, a_av1c)?;
+                    let a = decode_packet(&mut adec, &ap, true, true)?
+                        .pop()
+                        .ok_or_else(|| CodecError::encoding("the AVIF alpha decoded to nothing"))?;
+                    f = alpha::merge(&f, &a)?;
+                }
                 let mut out = self.convert(&f)?;
                 if let Layout::Avif(img, _) = &layout {
                     apply_avif_props(img, &mut out);

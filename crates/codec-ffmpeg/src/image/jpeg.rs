@@ -13,6 +13,8 @@ pub(crate) struct JpegScan {
     pub scans_end: usize,
     /// Offset just past the `EOI` marker, once it is in the data.
     pub end: Option<usize>,
+    /// The frame header's sampling factors (`H << 4 | V`), one per component.
+    pub sampling: Vec<u8>,
     /// The marker structure is broken (a byte other than a marker where one must be, or a
     /// segment length below 2).
     pub malformed: bool,
@@ -76,6 +78,13 @@ pub(crate) fn scan(d: &[u8]) -> JpegScan {
                 if matches!(m, 0xC2 | 0xC6 | 0xCA | 0xCE) {
                     s.progressive = true;
                 }
+                if (0xC0..=0xCF).contains(&m) && !matches!(m, 0xC4 | 0xC8 | 0xCC) {
+                    // Precision, height, width, then (id, sampling, table) per component.
+                    let n = d.get(p + 9).copied().unwrap_or(0) as usize;
+                    s.sampling = (0..n)
+                        .filter_map(|i| d.get(p + 11 + 3 * i).copied())
+                        .collect();
+                }
                 if m == 0xDA {
                     let Some(e) = entropy_end(d, seg_end) else {
                         break;
@@ -130,6 +139,16 @@ mod tests {
             let s = scan(&d[..n]);
             assert!(s.complete_scans <= 2 && s.end.is_none() && !s.malformed);
         }
+    }
+
+    #[test]
+    fn reads_sampling_factors() {
+        let mut d = vec![0xFF, 0xD8];
+        d.extend(segment(
+            0xC0,
+            &[8, 0, 16, 0, 16, 3, 1, 0x22, 0, 2, 0x11, 1, 3, 0x11, 1],
+        ));
+        assert_eq!(scan(&d).sampling, vec![0x22, 0x11, 0x11]);
     }
 
     #[test]

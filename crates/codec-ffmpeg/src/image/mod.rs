@@ -597,6 +597,14 @@ impl ImageSession {
                 if s.malformed {
                     return Err(CodecError::encoding("malformed JPEG marker structure"));
                 }
+                // CMYK/YCCK (Adobe, inverted) with all components at full resolution decodes
+                // correctly (FFmpeg converts to RGB or YUV with an opaque alpha plane); with
+                // subsampled components FFmpeg 5.1's mjpeg decoder scrambles the blocks.
+                if s.sampling.len() == 4 && s.sampling.iter().any(|&f| f != s.sampling[0]) {
+                    return Err(CodecError::not_supported(
+                        "four-component (CMYK/YCCK) JPEGs with subsampled components are not supported",
+                    ));
+                }
                 match (s.end, partial_after) {
                     (Some(end), _) => Some(end),
                     (None, Some(after)) if s.progressive && s.complete_scans > after => {

@@ -273,3 +273,20 @@ fn progressive_jpeg_partial_generations() {
     let full = s.decode(None, 0, Some(2)).unwrap().unwrap();
     assert_eq!(full.generation, None);
 }
+
+#[test]
+fn subsampled_cmyk_and_ycck_become_rgbx() {
+    for name in ["cmyk-420.jpg", "ycck-420.jpg"] {
+        let mut s = ImageSession::new(ImageType::Jpeg, Default::default());
+        s.append(&own_fixture(name));
+        s.set_complete();
+        let out = s.decode(None, 0, None).unwrap().unwrap();
+        assert_eq!(out.frame.format(), VideoPixelFormat::RGBX, "{name}");
+        // Pixel (40, 20): the pattern's (80, 53, 220) with K' = 255 (no black ink).
+        let (p, stride) = out.frame.plane(0);
+        let px = &p[20 * stride + 40 * 4..20 * stride + 40 * 4 + 4];
+        for (got, want) in px.iter().zip([80u8, 53, 220, 255]) {
+            assert!(got.abs_diff(want) <= 4, "{name}: {px:?}");
+        }
+    }
+}

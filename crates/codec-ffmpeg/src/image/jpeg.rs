@@ -15,6 +15,10 @@ pub(crate) struct JpegScan {
     pub end: Option<usize>,
     /// The frame header's sampling factors (`H << 4 | V`), one per component.
     pub sampling: Vec<u8>,
+    /// The Adobe `APP14` colour transform (0: none/CMYK, 1: YCbCr, 2: YCCK) and its offset.
+    pub adobe_transform: Option<(usize, u8)>,
+    /// Offsets of every component id byte (in the frame header and the scan headers).
+    pub component_ids: Vec<usize>,
     /// The marker structure is broken (a byte other than a marker where one must be, or a
     /// segment length below 2).
     pub malformed: bool,
@@ -81,9 +85,21 @@ pub(crate) fn scan(d: &[u8]) -> JpegScan {
                 if (0xC0..=0xCF).contains(&m) && !matches!(m, 0xC4 | 0xC8 | 0xCC) {
                     // Precision, height, width, then (id, sampling, table) per component.
                     let n = d.get(p + 9).copied().unwrap_or(0) as usize;
+                    let ids = (0..n).map(|i| p + 10 + 3 * i).filter(|&o| o + 2 < seg_end);
+                    s.component_ids.extend(ids);
                     s.sampling = (0..n)
                         .filter_map(|i| d.get(p + 11 + 3 * i).copied())
                         .collect();
+                }
+                // "Adobe", version, flags0, flags1, transform.
+                if m == 0xEE && len >= 14 && d.get(p + 4..p + 9) == Some(b"Adobe".as_slice()) {
+                    s.adobe_transform = d.get(p + 15).map(|&t| (p + 15, t));
+                }
+                if m == 0xDA {
+                    // Ns, then (selector, tables) per component.
+                    let n = d.get(p + 4).copied().unwrap_or(0) as usize;
+                    let ids = (0..n).map(|i| p + 5 + 2 * i).filter(|&o| o < seg_end);
+                    s.component_ids.extend(ids);
                 }
                 if m == 0xDA {
                     let Some(e) = entropy_end(d, seg_end) else {

@@ -17,6 +17,7 @@
 
 mod alpha;
 mod avif;
+mod cmyk;
 mod exif;
 mod gif;
 mod ico;
@@ -513,11 +514,22 @@ impl ImageSession {
                     None => av1_decoder(),
                 }
                 .ok_or_else(|| CodecError::not_supported("no FFmpeg decoder for this image"))?;
+                let mut packet = packet;
+                // Subsampled Adobe CMYK/YCCK: FFmpeg returns the raw planes, converted below.
+                let four_component = if self.ty == ImageType::Jpeg {
+                    let s = jpeg::scan(&packet);
+                    cmyk::raw_components(&mut packet, &s)
+                } else {
+                    None
+                };
                 let mut dec = open(codec, extradata.as_deref())?;
                 let mut got = decode_packet(&mut dec, &packet, true, true)?;
                 let mut f = got
                     .pop()
                     .ok_or_else(|| CodecError::encoding("the image decoded to nothing"))?;
+                if let Some(t) = four_component {
+                    f = cmyk::to_rgbx(&f, t)?;
+                }
                 if let (Layout::Avif(img, _), Some(ap)) = (&layout, alpha_packet) {
                     let a_av1c = img.alpha.as_ref().map(|a| a.av1c.as_slice());
                     let mut adec = open(codec, a_av1c)?;
@@ -596,14 +608,6 @@ impl ImageSession {
                 let s = jpeg::scan(d);
                 if s.malformed {
                     return Err(CodecError::encoding("malformed JPEG marker structure"));
-                }
-                // CMYK/YCCK (Adobe, inverted) with all components at full resolution decodes
-                // correctly (FFmpeg converts to RGB or YUV with an opaque alpha plane); with
-                // subsampled components FFmpeg 5.1's mjpeg decoder scrambles the blocks.
-                if s.sampling.len() == 4 && s.sampling.iter().any(|&f| f != s.sampling[0]) {
-                    return Err(CodecError::not_supported(
-                        "four-component (CMYK/YCCK) JPEGs with subsampled components are not supported",
-                    ));
                 }
                 match (s.end, partial_after) {
                     (Some(end), _) => Some(end),

@@ -9,8 +9,10 @@
 pub(crate) enum AvifError {
     /// More bytes are needed.
     Incomplete,
-    /// The file is malformed or uses a feature we do not read.
+    /// The file is malformed.
     Invalid(String),
+    /// The file uses a feature we do not decode.
+    Unsupported(String),
 }
 
 fn invalid(m: impl Into<String>) -> AvifError {
@@ -36,7 +38,28 @@ pub(crate) struct AvifImage {
     pub has_sequence: bool,
     /// The alpha auxiliary image, if the primary item has one.
     pub alpha: Option<AvifAlpha>,
+    /// The primary item is a `grid` derived image (then `extents` is empty and `av1c` is the
+    /// first tile's).
+    pub grid: Option<AvifGrid>,
 }
+
+/// A `grid` derived image: AV1 tiles in row-major order, stitched and cropped to the output
+/// size.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub(crate) struct AvifGrid {
+    pub rows: u32,
+    pub columns: u32,
+    pub output_width: u32,
+    pub output_height: u32,
+    /// Each tile's `av1C` body and data extents.
+    pub tiles: Vec<(Vec<u8>, Extents)>,
+}
+
+/// `(offset, length)` extents of an item's data, absolute in the file.
+pub(crate) type Extents = Vec<(usize, usize)>;
+
+/// The largest grid output we stitch (each side).
+const MAX_GRID_SIDE: u32 = 16384;
 
 /// An alpha auxiliary item: a (usually monochrome) AV1 image whose luma is the alpha plane.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
@@ -553,21 +576,60 @@ pub(crate) fn parse(d: &[u8]) -> Result<AvifImage, AvifError> {
             .collect()
     };
     let id = primary.ok_or_else(|| invalid("AVIF has no primary item (pitm)"))?;
+    let av1c_of = |item: u32| {
+        props_of(item)
+            .into_iter()
+            .find(|(t, _)| t == b"av1C")
+            .map(|(_, b)| b.to_vec())
+            .filter(|b| b.len() >= 4)
+    };
+    let mut img = AvifImage {
+        has_sequence: moov,
+        ..Default::default()
+    };
     match item_type(id) {
-        Some([b'a', b'v', b'0', b'1']) => {}
+        Some([b'a', b'v', b'0', b'1']) => img.extents = extents_of(id)?,
+        Some([b'g', b'r', b'i', b'd']) => {
+            let grid =
+                parse_grid(&extents_data(&extents_of(id)?, d).ok_or(AvifError::Incomplete)?)?;
+            let (rows, columns, output_width, output_height) = grid;
+            let tiles = refs
+                .iter()
+                .find(|(t, from, _)| t == b"dimg" && *from == id)
+                .map(|(_, _, to)| to.clone())
+                .unwrap_or_default();
+            if tiles.len() != (rows * columns) as usize {
+                return Err(invalid(
+                    "AVIF grid tile count does not match rows x columns",
+                ));
+            }
+            let mut g = AvifGrid {
+                rows,
+                columns,
+                output_width,
+                output_height,
+                tiles: Vec::new(),
+            };
+            for t in tiles {
+                if item_type(t) != Some(*b"av01") {
+                    return Err(AvifError::Unsupported(
+                        "AVIF grid tiles must be av01".into(),
+                    ));
+                }
+                let av1c = av1c_of(t).ok_or_else(|| invalid("AVIF grid tile has no av1C"))?;
+                g.tiles.push((av1c, extents_of(t)?));
+            }
+            img.av1c = g.tiles.first().map(|t| t.0.clone()).unwrap_or_default();
+            img.grid = Some(g);
+        }
         Some(t) => {
-            return Err(invalid(format!(
+            return Err(AvifError::Unsupported(format!(
                 "AVIF primary item type '{}' is not supported",
                 String::from_utf8_lossy(&t)
             )))
         }
         None => return Err(invalid("AVIF primary item has no item info")),
     }
-    let mut img = AvifImage {
-        has_sequence: moov,
-        extents: extents_of(id)?,
-        ..Default::default()
-    };
     for (ty, body) in props_of(id) {
         let mut r = Reader::new(body);
         match &ty {
@@ -609,14 +671,12 @@ pub(crate) fn parse(d: &[u8]) -> Result<AvifImage, AvifError> {
         });
     if let Some(a) = alpha_id {
         if item_type(a) != Some(*b"av01") {
-            return Err(invalid("AVIF alpha item is not av01"));
+            return Err(AvifError::Unsupported(
+                "AVIF alpha planes that are not a single av01 item (e.g. grids) are not supported"
+                    .into(),
+            ));
         }
-        let av1c = props_of(a)
-            .into_iter()
-            .find(|(t, _)| t == b"av1C")
-            .map(|(_, b)| b.to_vec())
-            .filter(|b| b.len() >= 4)
-            .ok_or_else(|| invalid("AVIF alpha item has no av1C"))?;
+        let av1c = av1c_of(a).ok_or_else(|| invalid("AVIF alpha item has no av1C"))?;
         let premultiplied = refs
             .iter()
             .any(|(t, from, to)| t == b"prem" && *from == id && to.contains(&a));
@@ -627,6 +687,31 @@ pub(crate) fn parse(d: &[u8]) -> Result<AvifImage, AvifError> {
         });
     }
     Ok(img)
+}
+
+/// The `ImageGrid` structure of a `grid` item: rows, columns, output width and height.
+fn parse_grid(b: &[u8]) -> Result<(u32, u32, u32, u32), AvifError> {
+    let mut r = Reader::new(b);
+    if r.u8()? != 0 {
+        return Err(AvifError::Unsupported("AVIF grid version".into()));
+    }
+    let wide = r.u8()? & 1 != 0;
+    let rows = u32::from(r.u8()?) + 1;
+    let columns = u32::from(r.u8()?) + 1;
+    let (w, h) = if wide {
+        (r.u32()?, r.u32()?)
+    } else {
+        (u32::from(r.u16()?), u32::from(r.u16()?))
+    };
+    if w == 0 || h == 0 {
+        return Err(invalid("AVIF grid has a zero output size"));
+    }
+    if w > MAX_GRID_SIDE || h > MAX_GRID_SIDE {
+        return Err(AvifError::Unsupported(format!(
+            "AVIF grid output {w}x{h} is larger than {MAX_GRID_SIDE} per side"
+        )));
+    }
+    Ok((rows, columns, w, h))
 }
 
 /// The absolute `(offset, length)` extents of an item.

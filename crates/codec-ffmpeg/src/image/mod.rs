@@ -11,7 +11,7 @@
 //! | `image/png`, `image/apng` | PNG chunks; APNG split per `fcTL` | `png` / `apng` |
 //! | `image/gif` | GIF blocks, one packet per frame | `gif` |
 //! | `image/webp` | whole file; animations: `ANMF` frames rewrapped, composited here | `webp` |
-//! | `image/avif` | HEIF `meta` primary item (+ alpha auxiliary item, merged to YUVA); `moov` sequence | libdav1d (or libaom/av1) |
+//! | `image/avif` | HEIF `meta` primary item (+ alpha auxiliary item, merged to YUVA; or a `grid` of tiles, stitched); `moov` sequence | libdav1d (or libaom/av1) |
 //! | `image/bmp` | whole file | `bmp` |
 //! | `image/x-icon`, `image/vnd.microsoft.icon` | ICO directory, largest entry | `png` / `bmp` |
 
@@ -20,6 +20,7 @@ mod avif;
 mod cmyk;
 mod exif;
 mod gif;
+mod grid;
 mod ico;
 mod jpeg;
 mod png;
@@ -396,6 +397,7 @@ impl ImageSession {
                 },
                 Err(avif::AvifError::Incomplete) => Ok(None),
                 Err(avif::AvifError::Invalid(m)) => Err(CodecError::encoding(m)),
+                Err(avif::AvifError::Unsupported(m)) => Err(CodecError::not_supported(m)),
             },
             ImageType::Ico => match ico::parse(d) {
                 Ok(Some(e)) => Ok(Some(Layout::Ico(e))),
@@ -477,6 +479,13 @@ impl ImageSession {
                 out
             }
             (Layout::WebpAnim(scan), _) => self.decode_webp(scan, index)?,
+            (Layout::Avif(img, _), _) if img.grid.is_some() => {
+                let Some(mut out) = self.decode_avif_grid(img)? else {
+                    return Ok(None);
+                };
+                apply_avif_props(img, &mut out);
+                out
+            }
             _ => {
                 let mut generation = None;
                 let mut alpha_packet = None;
@@ -636,6 +645,36 @@ impl ImageSession {
             None if self.complete => Err(truncated(0)),
             None => Ok(None),
         }
+    }
+
+    /// Decodes the tiles of an AVIF `grid` image and stitches them (cropped to the output
+    /// size). `Ok(None)`: a tile's data has not arrived yet.
+    fn decode_avif_grid(
+        &mut self,
+        img: &avif::AvifImage,
+    ) -> Result<Option<ImageFrameOutput>, CodecError> {
+        let Some(grid) = &img.grid else {
+            return Err(CodecError::encoding("not an AVIF grid"));
+        };
+        let mut packets = Vec::with_capacity(grid.tiles.len());
+        for (_, extents) in &grid.tiles {
+            match avif::extents_data(extents, &self.data) {
+                Some(p) => packets.push(p),
+                None if self.complete => return Err(truncated(0)),
+                None => return Ok(None),
+            }
+        }
+        let codec = av1_decoder().ok_or_else(|| CodecError::not_supported("no AV1 decoder"))?;
+        let mut tiles = Vec::with_capacity(packets.len());
+        for ((av1c, _), packet) in grid.tiles.iter().zip(&packets) {
+            let mut dec = open(codec, Some(av1c))?;
+            let tile = decode_packet(&mut dec, packet, true, true)?
+                .pop()
+                .ok_or_else(|| CodecError::encoding("an AVIF grid tile decoded to nothing"))?;
+            tiles.push(tile);
+        }
+        let f = grid::stitch(&tiles, grid.columns, grid.output_width, grid.output_height)?;
+        self.convert(&f).map(Some)
     }
 
     /// Decodes and composites animated WebP frames up to `index`.

@@ -70,3 +70,17 @@ test('AVIF alpha streamed in small chunks; truncated alpha data → RangeError',
   await assert.rejects(cut.decode(), RangeError);
   cut.close();
 });
+
+test('a corrupt AV1 sequence header (colour code points FFmpeg has no enum for) does not crash', async () => {
+  // Byte 833 lies in the colour item's AV1 sequence header; flipping it once crashed the
+  // process in ffmpeg-next's colour-space getter (found by the corruption sweep in
+  // crates/codec-ffmpeg/tests/image.rs).
+  const bytes = Buffer.from(fs.readFileSync(FILE));
+  bytes[833] ^= 0xa5;
+  const d = new ImageDecoder({ data: bytes, type: 'image/avif' });
+  const { image } = await d.decode();
+  assert.equal(image.format, 'I420A');
+  assert.equal(image.codedWidth, 64);
+  image.close();
+  d.close();
+});

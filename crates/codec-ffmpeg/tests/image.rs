@@ -290,3 +290,31 @@ fn subsampled_cmyk_and_ycck_become_rgbx() {
         }
     }
 }
+
+#[test]
+fn corrupt_and_truncated_new_fixtures_never_panic() {
+    for (ty, name) in [
+        (ImageType::Avif, "alpha.avif"),
+        (ImageType::Avif, "grid.avif"),
+        (ImageType::Jpeg, "progressive.jpg"),
+        (ImageType::Jpeg, "cmyk-420.jpg"),
+        (ImageType::Jpeg, "ycck-420.jpg"),
+    ] {
+        let whole = own_fixture(name);
+        let step = (whole.len() / 250).max(1);
+        for i in (0..whole.len()).step_by(step) {
+            // A flipped byte, then a prefix: errors are fine, panics are not.
+            let mut bad = whole.clone();
+            bad[i] ^= 0xA5;
+            for data in [&bad[..], &whole[..i]] {
+                let mut s = ImageSession::new(ty, Default::default());
+                s.append(data);
+                s.set_complete();
+                if let Ok(Some(_)) = s.tracks() {
+                    let _ = s.decode(None, 0, Some(0));
+                    let _ = s.decode(None, 0, None);
+                }
+            }
+        }
+    }
+}

@@ -3,10 +3,11 @@
 
 use codec_core::CodecError;
 use ffmpeg::format::Pixel;
-use ffmpeg::{color, frame};
+use ffmpeg::frame;
 use ffmpeg_next as ffmpeg;
 
 use crate::convert::alloc_frame;
+use crate::raw;
 
 /// The YUVA layout for a planar YUV layout, and the bit depth of both.
 fn with_alpha(p: Pixel) -> Option<(Pixel, u32)> {
@@ -99,7 +100,7 @@ pub(crate) fn merge(
                 .copy_from_slice(src);
         }
     }
-    let limited = alpha.color_range() == color::Range::MPEG;
+    let limited = raw::color_codes(alpha).range == 1;
     let (sa, da) = (alpha.stride(0), out.stride(3));
     for y in 0..h as usize {
         let src = alpha.data(0).get(y * sa..).ok_or_else(oob)?;
@@ -116,10 +117,7 @@ pub(crate) fn merge(
             }
         }
     }
-    out.set_color_range(color.color_range());
-    out.set_color_space(color.color_space());
-    out.set_color_primaries(color.color_primaries());
-    out.set_color_transfer_characteristic(color.color_transfer_characteristic());
+    raw::set_color_codes(&mut out, raw::color_codes(color));
     Ok(out)
 }
 

@@ -58,8 +58,10 @@ pub(crate) struct AvifGrid {
 /// `(offset, length)` extents of an item's data, absolute in the file.
 pub(crate) type Extents = Vec<(usize, usize)>;
 
-/// The largest grid output we stitch (each side).
+/// The largest grid output we stitch (each side, and in pixels) and the most tiles.
 const MAX_GRID_SIDE: u32 = 16384;
+const MAX_GRID_PIXELS: u64 = 1 << 26;
+const MAX_GRID_TILES: u32 = 4096;
 
 /// An alpha auxiliary item: a (usually monochrome) AV1 image whose luma is the alpha plane.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
@@ -706,9 +708,13 @@ fn parse_grid(b: &[u8]) -> Result<(u32, u32, u32, u32), AvifError> {
     if w == 0 || h == 0 {
         return Err(invalid("AVIF grid has a zero output size"));
     }
-    if w > MAX_GRID_SIDE || h > MAX_GRID_SIDE {
+    if w > MAX_GRID_SIDE
+        || h > MAX_GRID_SIDE
+        || u64::from(w) * u64::from(h) > MAX_GRID_PIXELS
+        || rows * columns > MAX_GRID_TILES
+    {
         return Err(AvifError::Unsupported(format!(
-            "AVIF grid output {w}x{h} is larger than {MAX_GRID_SIDE} per side"
+            "AVIF grid of {rows}x{columns} tiles, {w}x{h} pixels, is larger than we decode"
         )));
     }
     Ok((rows, columns, w, h))

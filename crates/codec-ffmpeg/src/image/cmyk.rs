@@ -79,6 +79,9 @@ impl<'a> Plane<'a> {
         if self.sx >= 1.0 && self.sy >= 1.0 {
             return self.get(x, y);
         }
+        if self.width == 0 || self.height == 0 {
+            return Err(oob());
+        }
         let pos = |p: usize, s: f32, n: usize| {
             let v = ((p as f32 + 0.5) * s - 0.5).clamp(0.0, (n - 1) as f32);
             let i = v.floor() as usize;

@@ -6,6 +6,7 @@ use ffmpeg::frame;
 use ffmpeg_next as ffmpeg;
 
 use crate::convert::alloc_frame;
+use crate::raw;
 
 /// Bytes per sample of the planar layouts AV1 decoders output.
 fn sample_bytes(p: Pixel) -> Option<usize> {
@@ -85,9 +86,6 @@ pub(crate) fn stitch(
             }
         }
     }
-    out.set_color_range(first.color_range());
-    out.set_color_space(first.color_space());
-    out.set_color_primaries(first.color_primaries());
-    out.set_color_transfer_characteristic(first.color_transfer_characteristic());
+    raw::set_color_codes(&mut out, raw::color_codes(first));
     Ok(out)
 }

@@ -858,7 +858,7 @@ impl ImageSession {
         }
         let (tw, th) = self.opts.desired_size.unwrap_or((w, h));
         let (fmt, full, rgb) = target_format(f.format());
-        let src_full = full || rgb || f.color_range() == ffmpeg::color::Range::JPEG;
+        let src_full = full || rgb || raw::color_codes(f).range == 2;
         let color_space = if rgb {
             VideoColorSpace {
                 primaries: Some(ColorPrimaries::Bt709),

@@ -292,15 +292,27 @@ fn subsampled_cmyk_and_ycck_become_rgbx() {
 }
 
 #[test]
-fn corrupt_and_truncated_new_fixtures_never_panic() {
-    for (ty, name) in [
+fn corrupt_and_truncated_fixtures_never_panic() {
+    let own = [
         (ImageType::Avif, "alpha.avif"),
         (ImageType::Avif, "grid.avif"),
         (ImageType::Jpeg, "progressive.jpg"),
         (ImageType::Jpeg, "cmyk-420.jpg"),
         (ImageType::Jpeg, "ycck-420.jpg"),
-    ] {
-        let whole = own_fixture(name);
+    ];
+    let wpt = [
+        (ImageType::Avif, "four-colors-flip.avif"),
+        (ImageType::Avif, "four-colors-full-range-hlg-422-12bpc.avif"),
+        (ImageType::Gif, "four-colors-flip.gif"),
+        (ImageType::Png, "pattern.png"),
+        (ImageType::Webp, "four-colors-limited-range-420-8bpc.webp"),
+        (ImageType::Jpeg, "four-colors.jpg"),
+    ];
+    let files = own
+        .iter()
+        .map(|&(t, n)| (t, n, own_fixture(n)))
+        .chain(wpt.iter().map(|&(t, n)| (t, n, fixture(n))));
+    for (ty, _name, whole) in files {
         let step = (whole.len() / 250).max(1);
         for i in (0..whole.len()).step_by(step) {
             // A flipped byte, then a prefix: errors are fine, panics are not.
@@ -310,9 +322,14 @@ fn corrupt_and_truncated_new_fixtures_never_panic() {
                 let mut s = ImageSession::new(ty, Default::default());
                 s.append(data);
                 s.set_complete();
-                if let Ok(Some(_)) = s.tracks() {
+                if let Ok(Some(t)) = s.tracks() {
                     let _ = s.decode(None, 0, Some(0));
                     let _ = s.decode(None, 0, None);
+                    if t.len() > 1 {
+                        let _ = s.decode(Some(1), 1, None);
+                    } else if t[0].frame_count > 1 {
+                        let _ = s.decode(None, 1, None);
+                    }
                 }
             }
         }

@@ -21,6 +21,7 @@ mod cmyk;
 mod exif;
 mod gif;
 mod grid;
+mod icc;
 mod ico;
 mod jpeg;
 mod png;
@@ -107,10 +108,11 @@ fn av1_decoder() -> Option<ffmpeg::Codec> {
 
 /// `ColorSpaceConversion` (the `colorSpaceConversion` member of `ImageDecoderInit`).
 ///
-/// What `Default` converts: a PNG whose only colour information is `gAMA` is converted from
-/// that gamma to sRGB. Embedded ICC profiles (JPEG `APP2`, PNG `iCCP`, WebP `ICCP`, AVIF `colr`
-/// `prof`) are not applied by either value; AVIF `nclx` and the JPEG/YUV matrices are only
-/// reported in the frame's colour space, never converted.
+/// What `Default` converts: an embedded RGB matrix/TRC ICC profile (JPEG `APP2`, PNG `iCCP`,
+/// WebP `ICCP`) to sRGB (the output is then RGBX/RGBA), and a PNG whose only colour
+/// information is `gAMA` from that gamma to sRGB. Not applied: LUT-based, grey and CMYK ICC
+/// profiles and AVIF `colr` `prof`; AVIF `nclx` and the JPEG/YUV matrices are only reported in
+/// the frame's colour space, never converted. `None` converts nothing.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum ColorSpaceConversion {
     /// `"default"`: convert to sRGB where the image describes another colour space.
@@ -548,6 +550,9 @@ impl ImageSession {
                     f = alpha::merge(&f, &a)?;
                 }
                 let mut out = self.convert(&f)?;
+                if self.opts.color_space_conversion == ColorSpaceConversion::Default {
+                    self.apply_icc(&f, &mut out)?;
+                }
                 if let Layout::Avif(img, _) = &layout {
                     apply_avif_props(img, &mut out);
                 }
@@ -568,6 +573,46 @@ impl ImageSession {
             self.cache = Some(((track, index), out.clone()));
         }
         Ok(Some(out))
+    }
+
+    /// `"default"` with an embedded RGB matrix/TRC ICC profile (JPEG, PNG, WebP, as FFmpeg
+    /// exports it): the pixels are converted to sRGB, as RGBX/RGBA (a YUV picture is converted
+    /// to RGB first).
+    fn apply_icc(
+        &mut self,
+        f: &frame::Video,
+        out: &mut ImageFrameOutput,
+    ) -> Result<(), CodecError> {
+        let Some(sd) = f.side_data(ffmpeg::frame::side_data::Type::IccProfile) else {
+            return Ok(());
+        };
+        let Some(t) = icc::IccToSrgb::new(sd.data()) else {
+            return Ok(());
+        };
+        let fmt = out.frame.format();
+        if !(fmt.is_rgb() && fmt.plane_count() == 1 && fmt.bytes_per_element(0) == 4) {
+            let full = raw::color_codes(f).range == 2
+                || matches!(
+                    f.format(),
+                    Pixel::YUVJ420P | Pixel::YUVJ422P | Pixel::YUVJ444P
+                );
+            let rgba = to_packed_rgba(f, full)?;
+            let (w, h) = (f.width(), f.height());
+            let mut rgb = alloc_frame(Pixel::RGBZ, w, h)?;
+            let (stride, row) = (rgb.stride(0), w as usize * 4);
+            for y in 0..h as usize {
+                rgb.data_mut(0)
+                    .get_mut(y * stride..y * stride + row)
+                    .ok_or_else(oob)?
+                    .copy_from_slice(rgba.get(y * row..(y + 1) * row).ok_or_else(oob)?);
+            }
+            let converted = self.convert(&rgb)?;
+            out.frame = converted.frame;
+            out.color_space = converted.color_space;
+        }
+        let (plane, _) = out.frame.plane_mut(0);
+        t.apply_rgba(plane);
+        Ok(())
     }
 
     /// A PNG with `gAMA` and no `sRGB`/`iCCP`: `"default"` re-encodes the samples from that
@@ -712,7 +757,7 @@ impl ImageSession {
             if (pic.width(), pic.height()) != (f.width, f.height) {
                 return Err(CodecError::encoding("WebP frame size disagrees with ANMF"));
             }
-            let rgba = to_packed_rgba(&pic)?;
+            let rgba = to_packed_rgba(&pic, false)?;
             webp::composite(&mut canvas, cw, f, &rgba);
             if f.dispose {
                 to_dispose = Some(f.clone());
@@ -1070,8 +1115,9 @@ fn decode_packet(
     Ok(out)
 }
 
-/// Converts a decoded picture to tightly packed RGBA (BT.601 for YUV input, as WebP uses).
-fn to_packed_rgba(f: &frame::Video) -> Result<Vec<u8>, CodecError> {
+/// Converts a decoded picture to tightly packed RGBA (BT.601 for YUV input, as WebP and JPEG
+/// use; `yuv_full`: the YUV is full range).
+fn to_packed_rgba(f: &frame::Video, yuv_full: bool) -> Result<Vec<u8>, CodecError> {
     let (w, h) = (f.width(), f.height());
     let mut ctx = ffmpeg::software::scaling::Context::get(
         f.format(),
@@ -1088,7 +1134,7 @@ fn to_packed_rgba(f: &frame::Video) -> Result<Vec<u8>, CodecError> {
             f.format(),
             Pixel::YUVA420P | Pixel::YUVA422P | Pixel::YUVA444P
         );
-    raw::set_scaler_colorspace(&mut ctx, ffmpeg::ffi::SWS_CS_ITU601, !yuv, true);
+    raw::set_scaler_colorspace(&mut ctx, ffmpeg::ffi::SWS_CS_ITU601, !yuv || yuv_full, true);
     let mut dst = alloc_frame(Pixel::RGBA, w, h)?;
     ctx.run(f, &mut dst)
         .map_err(|e| av_error("pixel format conversion failed", e))?;

@@ -22,11 +22,15 @@ function dispatch(owner, event) {
   decoderApply(owner, event);
 }
 
-// RFC 9110 token characters.
+// A valid MIME type string (MIME Sniffing): RFC 9110 tokens, parameters `;name=value` with a
+// token or quoted-string value, optional whitespace only around the `;`.
 const TOKEN = "[!#$%&'*+.^_`|~0-9A-Za-z-]+";
-const MIME_RE = new RegExp(`^\\s*(${TOKEN})/(${TOKEN})\\s*(;.*)?$`);
+const QUOTED = '"(?:[\\t\\x20-\\x21\\x23-\\x5b\\x5d-\\x7e\\x80-\\xff]|\\\\[\\t\\x20-\\x7e\\x80-\\xff])*"';
+const MIME_RE = new RegExp(`^(${TOKEN})/${TOKEN}(?:[ \\t]*;[ \\t]*${TOKEN}=(?:${TOKEN}|${QUOTED}))*$`);
 
-// Whether `type` is a valid MIME type string whose type is "image".
+// Whether `type` is a valid image MIME type: a valid MIME type string whose type is "image".
+// Anything else is a TypeError (spec: valid ImageDecoderInit); a valid image type this build
+// cannot decode is a NotSupportedError later.
 function isImageMime(type) {
   const m = MIME_RE.exec(type);
   return m !== null && m[1].toLowerCase() === 'image';
@@ -146,6 +150,9 @@ class ImageDecoder {
   #pending = new Map();
   #nextId = 1;
   #reader = null;
+  // The type is not supported: decode() keeps rejecting with NotSupportedError after the close
+  // (as in Chromium and Firefox).
+  #unsupported = false;
 
   constructor(init) {
     init = idl.requireObject(init, 'ImageDecoderInit');
@@ -158,7 +165,6 @@ class ImageDecoder {
     const preferAnimation = init.preferAnimation === undefined ? null : idl.bool(init.preferAnimation);
     const transfer = idl.validateTransfer(init.transfer);
     const type = idl.string(idl.required(init, 'type', 'ImageDecoderInit'));
-    void colorSpaceConversion; // Pixels are delivered as decoded; no colour conversion happens.
 
     // Valid ImageDecoderInit (TypeError).
     if (!isImageMime(type)) throw new TypeError(`'${type}' is not a valid image MIME type`);
@@ -183,7 +189,8 @@ class ImageDecoder {
     this.#completed.promise.then(() => {}, () => {});
 
     if (native.imageTypeSupported(type)) {
-      this.#h = native.imageDecoderNew(dispatch, type, desiredWidth, desiredHeight, preferAnimation ?? undefined);
+      this.#h = native.imageDecoderNew(dispatch, type, desiredWidth, desiredHeight, preferAnimation ?? undefined,
+        colorSpaceConversion);
     }
     if (isStream) {
       this.#fetch(data.getReader());
@@ -198,6 +205,7 @@ class ImageDecoder {
     }
     idl.detachAll(transfer);
     if (this.#h === null) {
+      this.#unsupported = true;
       // The configure step reports an unsupported type asynchronously.
       queueMicrotask(() => this.#close(idl.dom('NotSupportedError', `image type '${type}' is not supported`)));
     }
@@ -247,16 +255,21 @@ class ImageDecoder {
       options = idl.dictionary(options, 'ImageDecodeOptions');
       const completeFramesOnly = options.completeFramesOnly === undefined ? true : idl.bool(options.completeFramesOnly);
       const frameIndex = options.frameIndex === undefined ? 0 : idl.u32Modulo(options.frameIndex);
-      void completeFramesOnly; // Every result is a complete frame (no progressive generations).
+      if (this.#closed && this.#unsupported) throw idl.dom('NotSupportedError', 'image type is not supported');
       if (this.#closed) throw idl.dom('InvalidStateError', 'ImageDecoder is closed');
-      // Before the tracks are known the decode waits for them (as browsers do); afterwards a
-      // decoder without a selected track cannot decode.
+      // decode() step 2 rejects while [[selected index]] is -1, which read literally includes
+      // the time before the tracks are established; but the control message then "waits for
+      // [[tracks established]]", and Chromium, Firefox and WPT (decodes issued before
+      // tracks.ready) queue such a decode instead. We do the same: only a decoder whose tracks
+      // are known and none is selected rejects.
       if (this.#established && this.#tracks.selectedIndex === -1) {
         throw idl.dom('InvalidStateError', 'no track is selected');
       }
       const id = this.#nextId++;
       const p = new Promise((resolve, reject) => this.#pending.set(id, { resolve, reject }));
-      if (this.#h !== null) native.imageDecoderDecode(this.#h, this, id, frameIndex, this.#tracks.selectedIndex);
+      if (this.#h !== null) {
+        native.imageDecoderDecode(this.#h, this, id, frameIndex, this.#tracks.selectedIndex, completeFramesOnly);
+      }
       return p;
     } catch (e) {
       return Promise.reject(e);
@@ -271,10 +284,11 @@ class ImageDecoder {
     this.#close(idl.dom('AbortError', 'ImageDecoder was closed'));
   }
 
-  #abortPending(e) {
+  // Reset ImageDecoder; `trackChanged` also forgets [[progressive frame generations]].
+  #abortPending(e, trackChanged = false) {
     const pending = [...this.#pending.values()];
     this.#pending.clear();
-    if (this.#h !== null && !this.#closed) native.imageDecoderReset(this.#h, this);
+    if (this.#h !== null && !this.#closed) native.imageDecoderReset(this.#h, this, trackChanged);
     for (const p of pending) p.reject(e);
   }
 
@@ -282,6 +296,8 @@ class ImageDecoder {
     if (this.#closed) return;
     this.#abortPending(e);
     this.#closed = true;
+    // Chromium and Firefox empty `type` on close, and WPT checks it.
+    this.#type = '';
     if (this.#h !== null) native.imageDecoderClose(this.#h);
     if (this.#reader !== null) {
       this.#reader.cancel(e).catch(() => {});
@@ -326,7 +342,7 @@ class ImageDecoder {
     const next = value ? index : -1;
     if (next !== -1) trackApply(this.#trackObjects[next], 'selected', true);
     listApply(this.#tracks, 'select', next);
-    this.#abortPending(idl.dom('AbortError', 'the selected track changed'));
+    this.#abortPending(idl.dom('AbortError', 'the selected track changed'), true);
   }
 
   #apply(ev) {
@@ -359,7 +375,7 @@ class ImageDecoder {
         }
         this.#pending.delete(ev[1]);
         const image = createFrame(ev[2], ev[3]);
-        p.resolve({ image, complete: true });
+        p.resolve({ image, complete: ev[4] });
         break;
       }
       case EV_DECODE_FAILED: {

@@ -92,6 +92,31 @@ function slowStream(bytes, chunk = 64, delayMs = 2) {
   });
 }
 
+// A ReadableStream fed by hand: push(bytes), close(), error(e).
+function controlledStream() {
+  let controller;
+  const stream = new ReadableStream({ start(c) { controller = c; } });
+  return {
+    stream,
+    push(bytes) { controller.enqueue(new Uint8Array(bytes)); },
+    close() { controller.close(); },
+    error(e) { controller.error(e); },
+  };
+}
+
+// Resolves after the event loop has had `ms` milliseconds (lets the worker thread answer).
+function settle(ms = 50) {
+  return new Promise((r) => setTimeout(r, ms));
+}
+
+// Whether `p` is still pending after `ms` milliseconds.
+async function isPending(p, ms = 50) {
+  const marker = Symbol('pending');
+  const r = await Promise.race([p.then(() => 'resolved', () => 'rejected'), settle(ms).then(() => marker)]);
+  return r === marker;
+}
+
 module.exports = {
   FIXTURES, fixture, ffmpegRgba, frameRgba, psnrRgba, maxAbsDiff, generated, slowStream, testsrcRgba,
+  controlledStream, settle, isPending,
 };

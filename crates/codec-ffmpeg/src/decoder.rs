@@ -8,7 +8,7 @@ use codec_core::{
     VideoColorSpace, VideoDecoderConfig,
 };
 use control_queue::{Backend, Cancel};
-use ffmpeg::{codec, color, ffi, frame, Packet};
+use ffmpeg::{codec, frame, Packet};
 use ffmpeg_next as ffmpeg;
 
 use crate::codecs::{self, Family};
@@ -99,20 +99,19 @@ pub(crate) fn color_space(
     format_full_range: bool,
     family: Family,
 ) -> VideoColorSpace {
-    let p: ffi::AVColorPrimaries = f.color_primaries().into();
-    let t: ffi::AVColorTransferCharacteristic = f.color_transfer_characteristic().into();
-    let m: ffi::AVColorSpace = f.color_space().into();
-    let full_range = match f.color_range() {
-        color::Range::JPEG => Some(true),
-        color::Range::MPEG => Some(false),
+    // Raw code points: the bitstream may carry values ffmpeg-next's enums do not have.
+    let c = crate::raw::color_codes(f);
+    let full_range = match c.range {
+        2 => Some(true),
+        1 => Some(false),
         _ if format_full_range => Some(true),
         _ => None,
     };
     let mut cs = VideoColorSpace {
-        primaries: ColorPrimaries::from_code(p as u32),
-        transfer: ColorTransfer::from_code(t as u32),
+        primaries: ColorPrimaries::from_code(c.primaries),
+        transfer: ColorTransfer::from_code(c.transfer),
         // AVCOL_SPC_RGB (0) is only meaningful for RGB streams; 2 = unspecified maps to None.
-        matrix: ColorMatrix::from_code(m as u32),
+        matrix: ColorMatrix::from_code(c.matrix),
         full_range,
     };
     // A VP9 bitstream signals only its colour space (the matrix) and range. Like libvpx users

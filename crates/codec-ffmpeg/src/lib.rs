@@ -121,8 +121,8 @@ pub use encoder::{
     video_encoder_support, EncodedVideoOutput, VideoEncodeInput, VideoEncoderBackend,
 };
 pub use image::{
-    image_type_supported, ImageDecoderOptions, ImageEvent, ImageFrameOutput, ImageRequest,
-    ImageSession, ImageTrackInfo, ImageType, ImageWorker,
+    image_type_supported, ColorSpaceConversion, ImageDecoderOptions, ImageEvent, ImageFrameOutput,
+    ImageRequest, ImageSession, ImageTrackInfo, ImageType, ImageWorker,
 };
 
 use codec_core::CodecError;

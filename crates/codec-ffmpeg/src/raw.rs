@@ -343,3 +343,65 @@ pub(crate) fn flip_vertically(f: &mut ffmpeg::frame::Video, rows: &[usize]) {
         }
     }
 }
+
+/// A decoded frame's colour description as raw code points (H.273 numbering for primaries,
+/// transfer and matrix; FFmpeg's for range: 1 limited, 2 full).
+///
+/// They are read and written as integers because a decoder may store values that are not
+/// members of the Rust enums (libdav1d copies any 8-bit code from the AV1 sequence header),
+/// and making an `ffmpeg-next` enum out of such a value is undefined behaviour: a corrupt AVIF
+/// crashed in `frame::Video::color_space()`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub(crate) struct ColorCodes {
+    pub primaries: u32,
+    pub transfer: u32,
+    pub matrix: u32,
+    pub range: u32,
+}
+
+// The fields read below are C enums bindgen lays out as `u32`.
+const _: () = {
+    assert!(std::mem::size_of::<ffi::AVColorPrimaries>() == 4);
+    assert!(std::mem::size_of::<ffi::AVColorTransferCharacteristic>() == 4);
+    assert!(std::mem::size_of::<ffi::AVColorSpace>() == 4);
+    assert!(std::mem::size_of::<ffi::AVColorRange>() == 4);
+};
+
+/// The colour code points of `f`.
+pub(crate) fn color_codes(f: &ffmpeg::frame::Video) -> ColorCodes {
+    // SAFETY: `f` wraps a live AVFrame for the duration of the borrow. The four fields are
+    // 4-byte C enums (checked above); reading them through `*const u32` never creates a Rust
+    // enum value, so any integer a decoder stored is fine.
+    unsafe {
+        let p = f.as_ptr();
+        ColorCodes {
+            primaries: std::ptr::addr_of!((*p).color_primaries)
+                .cast::<u32>()
+                .read(),
+            transfer: std::ptr::addr_of!((*p).color_trc).cast::<u32>().read(),
+            matrix: std::ptr::addr_of!((*p).colorspace).cast::<u32>().read(),
+            range: std::ptr::addr_of!((*p).color_range).cast::<u32>().read(),
+        }
+    }
+}
+
+/// Copies colour code points (from [`color_codes`]) onto `f`.
+pub(crate) fn set_color_codes(f: &mut ffmpeg::frame::Video, c: ColorCodes) {
+    // SAFETY: `f` wraps a live AVFrame we borrow mutably; the fields are 4-byte C enums
+    // (checked above) written as integers, and FFmpeg itself accepts any value there.
+    unsafe {
+        let p = f.as_mut_ptr();
+        std::ptr::addr_of_mut!((*p).color_primaries)
+            .cast::<u32>()
+            .write(c.primaries);
+        std::ptr::addr_of_mut!((*p).color_trc)
+            .cast::<u32>()
+            .write(c.transfer);
+        std::ptr::addr_of_mut!((*p).colorspace)
+            .cast::<u32>()
+            .write(c.matrix);
+        std::ptr::addr_of_mut!((*p).color_range)
+            .cast::<u32>()
+            .write(c.range);
+    }
+}

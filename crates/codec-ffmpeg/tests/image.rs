@@ -18,7 +18,7 @@ fn decode(ty: ImageType, name: &str) -> codec_ffmpeg::ImageFrameOutput {
     s.set_complete();
     let t = s.tracks().unwrap().unwrap();
     assert!(!t.is_empty());
-    s.decode(None, 0).unwrap().unwrap()
+    s.decode(None, 0, None).unwrap().unwrap()
 }
 
 #[test]
@@ -58,20 +58,24 @@ fn frame_index_past_a_still_is_range_error() {
     let mut s = ImageSession::new(ImageType::Png, Default::default());
     s.append(&fixture("four-colors.png"));
     s.set_complete();
-    assert_eq!(s.decode(None, 1).unwrap_err().name, ErrorName::RangeError);
+    assert_eq!(
+        s.decode(None, 1, None).unwrap_err().name,
+        ErrorName::RangeError
+    );
 }
 
 #[test]
-fn truncated_png_waits_then_fails() {
+fn truncated_png_waits_then_is_range_error() {
     let d = fixture("four-colors.png");
     let mut s = ImageSession::new(ImageType::Png, Default::default());
     s.append(&d[..d.len() - 6]); // all but the end of IEND
     assert!(s.tracks().unwrap().is_some());
-    assert!(s.decode(None, 0).unwrap().is_none());
+    assert!(s.decode(None, 0, None).unwrap().is_none());
     s.set_complete();
+    // "Reject Infeasible Decode": complete data without the whole frame.
     assert_eq!(
-        s.decode(None, 0).unwrap_err().name,
-        ErrorName::EncodingError
+        s.decode(None, 0, None).unwrap_err().name,
+        ErrorName::RangeError
     );
 }
 
@@ -86,13 +90,13 @@ fn avif_sequence_is_a_second_track() {
     assert_eq!(t[1].frame_count, 7);
     let mut last_ts = -1;
     for i in 0..7 {
-        let f = s.decode(Some(1), i).unwrap().unwrap();
+        let f = s.decode(Some(1), i, None).unwrap().unwrap();
         assert!(f.timestamp > last_ts);
         last_ts = f.timestamp;
         assert_eq!(f.frame.coded_width(), 320);
     }
     assert_eq!(
-        s.decode(Some(1), 7).unwrap_err().name,
+        s.decode(Some(1), 7, None).unwrap_err().name,
         ErrorName::RangeError
     );
 }
@@ -105,7 +109,7 @@ fn gif_decodes_every_frame_with_delays() {
     let t = s.tracks().unwrap().unwrap();
     assert_eq!(t[0].frame_count, 2);
     assert_eq!(t[0].repetition_count, f64::INFINITY);
-    let f1 = s.decode(None, 1).unwrap().unwrap();
+    let f1 = s.decode(None, 1, None).unwrap().unwrap();
     assert_eq!((f1.timestamp, f1.duration), (30_000, Some(40_000)));
 }
 
@@ -164,7 +168,7 @@ fn animated_webp_frames_are_composited() {
         assert_eq!(t[0].frame_count, 3);
         assert_eq!(t[0].repetition_count, f64::INFINITY);
         for i in [0u32, 1, 2, 1] {
-            let f = s.decode(None, i).unwrap().unwrap();
+            let f = s.decode(None, i, None).unwrap().unwrap();
             assert_eq!(f.timestamp, i64::from(i) * 100_000);
             assert_eq!(f.frame.format(), VideoPixelFormat::RGBA);
             let (px, _) = f.frame.plane(0);
@@ -219,9 +223,115 @@ fn streamed_fixtures_match_whole_file_decodes() {
         s.set_complete();
         assert!(s.tracks().unwrap().is_some(), "{name}");
         assert_eq!(
-            s.decode(None, 0).unwrap().unwrap().frame,
+            s.decode(None, 0, None).unwrap().unwrap().frame,
             whole.frame,
             "{name}"
         );
+    }
+}
+
+/// A fixture made for the Node tests (test/image/fixtures).
+fn own_fixture(name: &str) -> Vec<u8> {
+    let p = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("../../test/image/fixtures")
+        .join(name);
+    std::fs::read(&p).unwrap_or_else(|e| panic!("{}: {e}", p.display()))
+}
+
+#[test]
+fn avif_alpha_item_becomes_the_alpha_plane() {
+    let mut s = ImageSession::new(ImageType::Avif, Default::default());
+    s.append(&own_fixture("alpha.avif"));
+    s.set_complete();
+    let out = s.decode(None, 0, None).unwrap().unwrap();
+    assert_eq!(out.frame.format(), VideoPixelFormat::I420A);
+    // The source alpha is min(255, 4x + y), coded losslessly.
+    let (a, stride) = out.frame.plane(3);
+    assert_eq!(a[0], 0);
+    assert_eq!(a[5 * stride + 10], 45);
+    assert_eq!(a[47 * stride + 63], 255);
+}
+
+#[test]
+fn progressive_jpeg_partial_generations() {
+    let d = own_fixture("progressive.jpg");
+    // Up to the start of the third scan header: two complete scans.
+    let sos: Vec<usize> = d
+        .windows(2)
+        .enumerate()
+        .filter(|(_, w)| w == &[0xFF, 0xDA])
+        .map(|(i, _)| i)
+        .collect();
+    let mut s = ImageSession::new(ImageType::Jpeg, Default::default());
+    s.append(&d[..sos[2] + 2]);
+    assert!(s.tracks().unwrap().is_some());
+    assert!(s.decode(None, 0, None).unwrap().is_none());
+    let partial = s.decode(None, 0, Some(0)).unwrap().unwrap();
+    assert_eq!(partial.generation, Some(2));
+    assert!(s.decode(None, 0, Some(2)).unwrap().is_none());
+    s.append(&d[sos[2] + 2..]);
+    let full = s.decode(None, 0, Some(2)).unwrap().unwrap();
+    assert_eq!(full.generation, None);
+}
+
+#[test]
+fn subsampled_cmyk_and_ycck_become_rgbx() {
+    for name in ["cmyk-420.jpg", "ycck-420.jpg"] {
+        let mut s = ImageSession::new(ImageType::Jpeg, Default::default());
+        s.append(&own_fixture(name));
+        s.set_complete();
+        let out = s.decode(None, 0, None).unwrap().unwrap();
+        assert_eq!(out.frame.format(), VideoPixelFormat::RGBX, "{name}");
+        // Pixel (40, 20): the pattern's (80, 53, 220) with K' = 255 (no black ink).
+        let (p, stride) = out.frame.plane(0);
+        let px = &p[20 * stride + 40 * 4..20 * stride + 40 * 4 + 4];
+        for (got, want) in px.iter().zip([80u8, 53, 220, 255]) {
+            assert!(got.abs_diff(want) <= 4, "{name}: {px:?}");
+        }
+    }
+}
+
+#[test]
+fn corrupt_and_truncated_fixtures_never_panic() {
+    let own = [
+        (ImageType::Avif, "alpha.avif"),
+        (ImageType::Avif, "grid.avif"),
+        (ImageType::Jpeg, "progressive.jpg"),
+        (ImageType::Jpeg, "cmyk-420.jpg"),
+        (ImageType::Jpeg, "ycck-420.jpg"),
+    ];
+    let wpt = [
+        (ImageType::Avif, "four-colors-flip.avif"),
+        (ImageType::Avif, "four-colors-full-range-hlg-422-12bpc.avif"),
+        (ImageType::Gif, "four-colors-flip.gif"),
+        (ImageType::Png, "pattern.png"),
+        (ImageType::Webp, "four-colors-limited-range-420-8bpc.webp"),
+        (ImageType::Jpeg, "four-colors.jpg"),
+    ];
+    let files = own
+        .iter()
+        .map(|&(t, n)| (t, n, own_fixture(n)))
+        .chain(wpt.iter().map(|&(t, n)| (t, n, fixture(n))));
+    for (ty, _name, whole) in files {
+        let step = (whole.len() / 250).max(1);
+        for i in (0..whole.len()).step_by(step) {
+            // A flipped byte, then a prefix: errors are fine, panics are not.
+            let mut bad = whole.clone();
+            bad[i] ^= 0xA5;
+            for data in [&bad[..], &whole[..i]] {
+                let mut s = ImageSession::new(ty, Default::default());
+                s.append(data);
+                s.set_complete();
+                if let Ok(Some(t)) = s.tracks() {
+                    let _ = s.decode(None, 0, Some(0));
+                    let _ = s.decode(None, 0, None);
+                    if t.len() > 1 {
+                        let _ = s.decode(Some(1), 1, None);
+                    } else if t[0].frame_count > 1 {
+                        let _ = s.decode(None, 1, None);
+                    }
+                }
+            }
+        }
     }
 }

@@ -7,7 +7,8 @@ use std::sync::{Arc, Mutex, MutexGuard, OnceLock, Weak};
 
 use codec_core::ErrorName;
 use codec_ffmpeg::{
-    ImageDecoderOptions, ImageEvent, ImageRequest, ImageTrackInfo, ImageType, ImageWorker,
+    ColorSpaceConversion, ImageDecoderOptions, ImageEvent, ImageRequest, ImageTrackInfo, ImageType,
+    ImageWorker,
 };
 use neon::prelude::*;
 use neon::types::buffer::TypedArray;
@@ -156,9 +157,11 @@ fn event_to_js<'a, C: Context<'a>>(
             init.set(cx, "flip", flip)?;
             let cs = color_space_to_js(cx, &output.color_space)?;
             init.set(cx, "colorSpace", cs)?;
+            let complete = cx.boolean(output.generation.is_none());
             let frame = cx.boxed(FrameBox::new(output.frame));
             item.set(cx, 2, frame)?;
             item.set(cx, 3, init)?;
+            item.set(cx, 4, complete)?;
         }
         ImageEvent::DecodeFailed { id, error } => {
             if !inner.decodes.remove(&id) && error.name == ErrorName::RangeError {
@@ -211,8 +214,9 @@ fn image_type_supported(mut cx: FunctionContext) -> JsResult<JsBoolean> {
     Ok(cx.boolean(codec_ffmpeg::image_type_supported(&s)))
 }
 
-/// `imageDecoderNew(dispatch, type, desiredWidth?, desiredHeight?, preferAnimation?)`: the type
-/// must be supported (the JS side checks first).
+/// `imageDecoderNew(dispatch, type, desiredWidth?, desiredHeight?, preferAnimation?,
+/// colorSpaceConversion?)`: the type must be supported (the JS side checks first); the
+/// conversion is `"default"` unless `"none"` is given.
 fn image_decoder_new(mut cx: FunctionContext) -> JsResult<JsBox<ImageBox>> {
     let dispatch = cx.argument::<JsFunction>(0)?;
     let Some(ty) = image_type_arg(&mut cx, 1)? else {
@@ -227,7 +231,15 @@ fn image_decoder_new(mut cx: FunctionContext) -> JsResult<JsBox<ImageBox>> {
             .map(|b| b.value(&mut cx)),
         None => None,
     };
+    let color_space_conversion = match cx.argument_opt(5) {
+        Some(v) => match v.downcast::<JsString, _>(&mut cx) {
+            Ok(s) if s.value(&mut cx) == "none" => ColorSpaceConversion::None,
+            _ => ColorSpaceConversion::Default,
+        },
+        None => ColorSpaceConversion::Default,
+    };
     let opts = ImageDecoderOptions {
+        color_space_conversion,
         prefer_animation,
         desired_size: match (w, h) {
             (Some(w), Some(h)) if w >= 1.0 && h >= 1.0 => Some((w as u32, h as u32)),
@@ -295,30 +307,35 @@ fn image_decoder_end(mut cx: FunctionContext) -> JsResult<JsUndefined> {
     })
 }
 
-/// `imageDecoderDecode(box, this, id, frameIndex, track)` (`track` -1: the default track)
+/// `imageDecoderDecode(box, this, id, frameIndex, track, completeFramesOnly)` (`track` -1: the
+/// default track)
 fn image_decoder_decode(mut cx: FunctionContext) -> JsResult<JsUndefined> {
     with_inner(&mut cx, |cx, i| {
         let id = cx.argument::<JsNumber>(2)?.value(cx) as u64;
         let frame_index = cx.argument::<JsNumber>(3)?.value(cx) as u32;
         let track = cx.argument::<JsNumber>(4)?.value(cx);
         let track = (track >= 0.0).then_some(track as u32);
+        let complete_frames_only = cx.argument::<JsBoolean>(5)?.value(cx);
         if i.worker.is_some() {
             i.decodes.insert(id);
             i.send(ImageRequest::Decode {
                 id,
                 track,
                 frame_index,
+                complete_frames_only,
             });
         }
         Ok(())
     })
 }
 
-/// `imageDecoderReset(box, this)`: forgets every pending decode.
+/// `imageDecoderReset(box, this, trackChanged)`: forgets every pending decode (and, when the
+/// selected track changed, the progressive generations delivered).
 fn image_decoder_reset(mut cx: FunctionContext) -> JsResult<JsUndefined> {
-    with_inner(&mut cx, |_, i| {
+    with_inner(&mut cx, |cx, i| {
+        let track_changed = cx.argument::<JsBoolean>(2)?.value(cx);
         i.decodes.clear();
-        i.send(ImageRequest::Reset);
+        i.send(ImageRequest::Reset { track_changed });
         Ok(())
     })
 }

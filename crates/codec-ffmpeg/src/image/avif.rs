@@ -1,15 +1,18 @@
 //! A bounds-checked reader for the still-image part of an AVIF file (HEIF `meta` box): the
 //! primary item's AV1 bytes (`iloc`, file offsets or `idat`), its `av1C`, `ispe`, `colr` (nclx),
-//! `irot` and `imir` properties. FFmpeg 5.1's mov demuxer cannot read image items, so the item is
-//! handed to the AV1 decoder directly.
+//! `irot` and `imir` properties, and its alpha plane: an auxiliary `av01` item linked by an
+//! `auxl` reference whose `auxC` names the alpha URN. FFmpeg 5.1's mov demuxer cannot read image
+//! items, so the items are handed to the AV1 decoder directly.
 
 /// Why the bytes so far cannot be read.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) enum AvifError {
     /// More bytes are needed.
     Incomplete,
-    /// The file is malformed or uses a feature we do not read.
+    /// The file is malformed.
     Invalid(String),
+    /// The file uses a feature we do not decode.
+    Unsupported(String),
 }
 
 fn invalid(m: impl Into<String>) -> AvifError {
@@ -33,18 +36,65 @@ pub(crate) struct AvifImage {
     pub imir: Option<u8>,
     /// Whether the file also has a `moov` (an image sequence, which we do not decode).
     pub has_sequence: bool,
+    /// The alpha auxiliary image, if the primary item has one.
+    pub alpha: Option<AvifAlpha>,
+    /// The primary item is a `grid` derived image (then `extents` is empty and `av1c` is the
+    /// first tile's).
+    pub grid: Option<AvifGrid>,
+}
+
+/// A `grid` derived image: AV1 tiles in row-major order, stitched and cropped to the output
+/// size.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub(crate) struct AvifGrid {
+    pub rows: u32,
+    pub columns: u32,
+    pub output_width: u32,
+    pub output_height: u32,
+    /// Each tile's `av1C` body and data extents.
+    pub tiles: Vec<(Vec<u8>, Extents)>,
+}
+
+/// `(offset, length)` extents of an item's data, absolute in the file.
+pub(crate) type Extents = Vec<(usize, usize)>;
+
+/// The largest grid output we stitch (each side, and in pixels) and the most tiles.
+const MAX_GRID_SIDE: u32 = 16384;
+const MAX_GRID_PIXELS: u64 = 1 << 26;
+const MAX_GRID_TILES: u32 = 4096;
+
+/// An alpha auxiliary item: a (usually monochrome) AV1 image whose luma is the alpha plane.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub(crate) struct AvifAlpha {
+    /// Its `av1C` box body.
+    pub av1c: Vec<u8>,
+    /// `(offset, length)` extents of its data, absolute in the file.
+    pub extents: Vec<(usize, usize)>,
+    /// A `prem` reference says the colour is premultiplied by this alpha.
+    pub premultiplied: bool,
+}
+
+/// The bytes of `extents` when they are all present in `d`.
+pub(crate) fn extents_data(extents: &[(usize, usize)], d: &[u8]) -> Option<Vec<u8>> {
+    let mut out = Vec::new();
+    for &(o, l) in extents {
+        out.extend_from_slice(d.get(o..o.checked_add(l)?)?);
+    }
+    Some(out)
 }
 
 impl AvifImage {
     /// The item bytes when they are all present in `d`.
     pub(crate) fn item_data(&self, d: &[u8]) -> Option<Vec<u8>> {
-        let mut out = Vec::new();
-        for &(o, l) in &self.extents {
-            out.extend_from_slice(d.get(o..o.checked_add(l)?)?);
-        }
-        Some(out)
+        extents_data(&self.extents, d)
     }
 }
+
+/// `auxC` URNs that mark an alpha plane (AVIF, and the HEVC one AVIF readers also accept).
+const ALPHA_URNS: [&[u8]; 2] = [
+    b"urn:mpeg:mpegB:cicp:systems:auxiliary:alpha",
+    b"urn:mpeg:hevc:2015:auxid:1",
+];
 
 struct Reader<'a> {
     d: &'a [u8],
@@ -382,6 +432,7 @@ pub(crate) fn parse(d: &[u8]) -> Result<AvifImage, AvifError> {
     let mut item_types: Vec<(u32, [u8; 4])> = Vec::new();
     let mut props: Vec<([u8; 4], &[u8])> = Vec::new();
     let mut assoc: Vec<(u32, Vec<u16>)> = Vec::new();
+    let mut refs: Vec<([u8; 4], u32, Vec<u32>)> = Vec::new();
     let mut idat: Option<usize> = None;
     for (ty, body, off) in &children {
         let mut r = Reader::new(body);
@@ -475,61 +526,115 @@ pub(crate) fn parse(d: &[u8]) -> Result<AvifImage, AvifError> {
                     }
                 }
             }
+            b"iref" => {
+                let (v, _) = r.full_box()?;
+                for (rty, rbody, _) in boxes(&body[r.p..])? {
+                    let mut e = Reader::new(rbody);
+                    let mut id = || -> Result<u32, AvifError> {
+                        Ok(if v == 0 {
+                            u32::from(e.u16()?)
+                        } else {
+                            e.u32()?
+                        })
+                    };
+                    let from = id()?;
+                    let mut to = Vec::new();
+                    let n = {
+                        let b = e.bytes(2)?;
+                        u16::from_be_bytes([b[0], b[1]])
+                    };
+                    for _ in 0..n {
+                        to.push(if v == 0 {
+                            u32::from(e.u16()?)
+                        } else {
+                            e.u32()?
+                        });
+                    }
+                    refs.push((rty, from, to));
+                }
+            }
             b"idat" => idat = Some(*off + meta_start + 4),
             _ => {}
         }
     }
+    let item_type = |id: u32| item_types.iter().find(|(i, _)| *i == id).map(|(_, t)| *t);
+    let extents_of = |id: u32| -> Result<Vec<(usize, usize)>, AvifError> {
+        let loc = locs
+            .iter()
+            .find(|(i, _)| *i == id)
+            .map(|(_, l)| l)
+            .ok_or_else(|| invalid("AVIF item has no location"))?;
+        item_extents(loc, idat)
+    };
+    let props_of = |id: u32| -> Vec<([u8; 4], &[u8])> {
+        let list = assoc
+            .iter()
+            .find(|(i, _)| *i == id)
+            .map(|(_, l)| l.as_slice())
+            .unwrap_or_default();
+        list.iter()
+            .filter_map(|&idx| (idx as usize).checked_sub(1).and_then(|i| props.get(i)))
+            .copied()
+            .collect()
+    };
     let id = primary.ok_or_else(|| invalid("AVIF has no primary item (pitm)"))?;
-    match item_types.iter().find(|(i, _)| *i == id) {
-        Some((_, [b'a', b'v', b'0', b'1'])) => {}
-        Some((_, t)) => {
-            return Err(invalid(format!(
-                "AVIF primary item type '{}' is not supported",
-                String::from_utf8_lossy(t)
-            )))
-        }
-        None => return Err(invalid("AVIF primary item has no item info")),
-    }
-    let loc = locs
-        .into_iter()
-        .find(|(i, _)| *i == id)
-        .map(|(_, l)| l)
-        .ok_or_else(|| invalid("AVIF primary item has no location"))?;
-    let origin = match loc.method {
-        0 => 0u64,
-        1 => idat.ok_or_else(|| invalid("iloc refers to a missing idat"))? as u64,
-        _ => return Err(invalid("iloc construction method 2 is not supported")),
+    let av1c_of = |item: u32| {
+        props_of(item)
+            .into_iter()
+            .find(|(t, _)| t == b"av1C")
+            .map(|(_, b)| b.to_vec())
+            .filter(|b| b.len() >= 4)
     };
     let mut img = AvifImage {
         has_sequence: moov,
         ..Default::default()
     };
-    for (o, l) in loc.extents {
-        let start = origin
-            .checked_add(loc.base)
-            .and_then(|v| v.checked_add(o))
-            .ok_or_else(|| invalid("overflow"))?;
-        if l == 0 {
-            return Err(invalid("open-ended iloc extents are not supported"));
+    match item_type(id) {
+        Some([b'a', b'v', b'0', b'1']) => img.extents = extents_of(id)?,
+        Some([b'g', b'r', b'i', b'd']) => {
+            let grid =
+                parse_grid(&extents_data(&extents_of(id)?, d).ok_or(AvifError::Incomplete)?)?;
+            let (rows, columns, output_width, output_height) = grid;
+            let tiles = refs
+                .iter()
+                .find(|(t, from, _)| t == b"dimg" && *from == id)
+                .map(|(_, _, to)| to.clone())
+                .unwrap_or_default();
+            if tiles.len() != (rows * columns) as usize {
+                return Err(invalid(
+                    "AVIF grid tile count does not match rows x columns",
+                ));
+            }
+            let mut g = AvifGrid {
+                rows,
+                columns,
+                output_width,
+                output_height,
+                tiles: Vec::new(),
+            };
+            for t in tiles {
+                if item_type(t) != Some(*b"av01") {
+                    return Err(AvifError::Unsupported(
+                        "AVIF grid tiles must be av01".into(),
+                    ));
+                }
+                let av1c = av1c_of(t).ok_or_else(|| invalid("AVIF grid tile has no av1C"))?;
+                g.tiles.push((av1c, extents_of(t)?));
+            }
+            img.av1c = g.tiles.first().map(|t| t.0.clone()).unwrap_or_default();
+            img.grid = Some(g);
         }
-        let start = usize::try_from(start).map_err(|_| invalid("offset too large"))?;
-        let l = usize::try_from(l).map_err(|_| invalid("length too large"))?;
-        img.extents.push((start, l));
+        Some(t) => {
+            return Err(AvifError::Unsupported(format!(
+                "AVIF primary item type '{}' is not supported",
+                String::from_utf8_lossy(&t)
+            )))
+        }
+        None => return Err(invalid("AVIF primary item has no item info")),
     }
-    if img.extents.is_empty() {
-        return Err(invalid("AVIF primary item has no data"));
-    }
-    let list = assoc
-        .into_iter()
-        .find(|(i, _)| *i == id)
-        .map(|(_, l)| l)
-        .unwrap_or_default();
-    for idx in list {
-        let Some((ty, body)) = (idx as usize).checked_sub(1).and_then(|i| props.get(i)) else {
-            continue;
-        };
+    for (ty, body) in props_of(id) {
         let mut r = Reader::new(body);
-        match ty {
+        match &ty {
             b"av1C" => img.av1c = body.to_vec(),
             b"ispe" => {
                 r.full_box()?;
@@ -552,7 +657,93 @@ pub(crate) fn parse(d: &[u8]) -> Result<AvifImage, AvifError> {
     if img.av1c.len() < 4 {
         return Err(invalid("AVIF primary item has no av1C"));
     }
+    // The alpha plane: an av01 item with an `auxl` reference to the primary item and an alpha
+    // `auxC`.
+    let alpha_id = refs
+        .iter()
+        .filter(|(t, _, to)| t == b"auxl" && to.contains(&id))
+        .map(|(_, from, _)| *from)
+        .find(|&a| {
+            props_of(a).iter().any(|(t, b)| {
+                t == b"auxC"
+                    && ALPHA_URNS
+                        .iter()
+                        .any(|u| b.get(4..).is_some_and(|s| s.starts_with(u)))
+            })
+        });
+    if let Some(a) = alpha_id {
+        if item_type(a) != Some(*b"av01") {
+            return Err(AvifError::Unsupported(
+                "AVIF alpha planes that are not a single av01 item (e.g. grids) are not supported"
+                    .into(),
+            ));
+        }
+        let av1c = av1c_of(a).ok_or_else(|| invalid("AVIF alpha item has no av1C"))?;
+        let premultiplied = refs
+            .iter()
+            .any(|(t, from, to)| t == b"prem" && *from == id && to.contains(&a));
+        img.alpha = Some(AvifAlpha {
+            av1c,
+            extents: extents_of(a)?,
+            premultiplied,
+        });
+    }
     Ok(img)
+}
+
+/// The `ImageGrid` structure of a `grid` item: rows, columns, output width and height.
+fn parse_grid(b: &[u8]) -> Result<(u32, u32, u32, u32), AvifError> {
+    let mut r = Reader::new(b);
+    if r.u8()? != 0 {
+        return Err(AvifError::Unsupported("AVIF grid version".into()));
+    }
+    let wide = r.u8()? & 1 != 0;
+    let rows = u32::from(r.u8()?) + 1;
+    let columns = u32::from(r.u8()?) + 1;
+    let (w, h) = if wide {
+        (r.u32()?, r.u32()?)
+    } else {
+        (u32::from(r.u16()?), u32::from(r.u16()?))
+    };
+    if w == 0 || h == 0 {
+        return Err(invalid("AVIF grid has a zero output size"));
+    }
+    if w > MAX_GRID_SIDE
+        || h > MAX_GRID_SIDE
+        || u64::from(w) * u64::from(h) > MAX_GRID_PIXELS
+        || rows * columns > MAX_GRID_TILES
+    {
+        return Err(AvifError::Unsupported(format!(
+            "AVIF grid of {rows}x{columns} tiles, {w}x{h} pixels, is larger than we decode"
+        )));
+    }
+    Ok((rows, columns, w, h))
+}
+
+/// The absolute `(offset, length)` extents of an item.
+fn item_extents(loc: &Loc, idat: Option<usize>) -> Result<Vec<(usize, usize)>, AvifError> {
+    let origin = match loc.method {
+        0 => 0u64,
+        1 => idat.ok_or_else(|| invalid("iloc refers to a missing idat"))? as u64,
+        _ => return Err(invalid("iloc construction method 2 is not supported")),
+    };
+    let mut out = Vec::new();
+    for &(o, l) in &loc.extents {
+        let start = origin
+            .checked_add(loc.base)
+            .and_then(|v| v.checked_add(o))
+            .ok_or_else(|| invalid("overflow"))?;
+        if l == 0 {
+            return Err(invalid("open-ended iloc extents are not supported"));
+        }
+        let start = usize::try_from(start).map_err(|_| invalid("offset too large"))?;
+        let l = usize::try_from(l).map_err(|_| invalid("length too large"))?;
+        out.push((start, l));
+    }
+    if out.is_empty() {
+        return Err(invalid("AVIF item has no data"));
+    }
+    Ok(out)
 }
 
 #[cfg(test)]

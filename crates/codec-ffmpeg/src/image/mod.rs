@@ -7,18 +7,23 @@
 //!
 //! | MIME type | container | decoder |
 //! |---|---|---|
-//! | `image/jpeg` | whole file | `mjpeg` |
+//! | `image/jpeg` | whole file up to `EOI`; progressive: the complete scans (partial images) | `mjpeg` |
 //! | `image/png`, `image/apng` | PNG chunks; APNG split per `fcTL` | `png` / `apng` |
 //! | `image/gif` | GIF blocks, one packet per frame | `gif` |
 //! | `image/webp` | whole file; animations: `ANMF` frames rewrapped, composited here | `webp` |
-//! | `image/avif` | HEIF `meta` primary item (still image only) | libdav1d (or libaom/av1) |
+//! | `image/avif` | HEIF `meta` primary item (+ alpha auxiliary item, merged to YUVA; or a `grid` of tiles, stitched); `moov` sequence | libdav1d (or libaom/av1) |
 //! | `image/bmp` | whole file | `bmp` |
 //! | `image/x-icon`, `image/vnd.microsoft.icon` | ICO directory, largest entry | `png` / `bmp` |
 
+mod alpha;
 mod avif;
+mod cmyk;
 mod exif;
 mod gif;
+mod grid;
+mod icc;
 mod ico;
+mod jpeg;
 mod png;
 mod webp;
 mod worker;
@@ -101,9 +106,27 @@ fn av1_decoder() -> Option<ffmpeg::Codec> {
         .find_map(|n| ffmpeg::decoder::find_by_name(n))
 }
 
+/// `ColorSpaceConversion` (the `colorSpaceConversion` member of `ImageDecoderInit`).
+///
+/// What `Default` converts: an embedded RGB matrix/TRC ICC profile (JPEG `APP2`, PNG `iCCP`,
+/// WebP `ICCP`) to sRGB (the output is then RGBX/RGBA), and a PNG whose only colour
+/// information is `gAMA` from that gamma to sRGB. Not applied: LUT-based, grey and CMYK ICC
+/// profiles and AVIF `colr` `prof`; AVIF `nclx` and the JPEG/YUV matrices are only reported in
+/// the frame's colour space, never converted. `None` converts nothing.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum ColorSpaceConversion {
+    /// `"default"`: convert to sRGB where the image describes another colour space.
+    #[default]
+    Default,
+    /// `"none"`: the decoded samples as coded, with the colour space the image declares.
+    None,
+}
+
 /// `ImageDecoderInit` members the backend uses.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct ImageDecoderOptions {
+    /// `colorSpaceConversion`.
+    pub color_space_conversion: ColorSpaceConversion,
     /// Scale decoded frames to this size (both or neither).
     pub desired_size: Option<(u32, u32)>,
     /// `preferAnimation`: which kind of track to select by default (`None`: the primary one).
@@ -136,6 +159,11 @@ pub struct ImageFrameOutput {
     pub rotation: u32,
     /// Horizontal flip (from the container's orientation metadata).
     pub flip: bool,
+    /// The [progressive image frame generation] of a partial image (a higher one has more
+    /// detail); `None` for the full-detail image.
+    ///
+    /// [progressive image frame generation]: https://w3c.github.io/webcodecs/#progressive-image-frame-generation
+    pub generation: Option<u32>,
 }
 
 /// The container layout found so far.
@@ -187,6 +215,9 @@ pub struct ImageSession {
 }
 
 type ScaleKey = (Pixel, u32, u32, Pixel, u32, u32, bool);
+
+/// A still image's packet and, for a partial progressive image, its generation.
+type StillPacket = (Vec<u8>, Option<u32>);
 
 impl ImageSession {
     /// A session for `ty` with no data yet.
@@ -354,6 +385,8 @@ impl ImageSession {
                         Ok(Some(Layout::Still))
                     }
                 }
+                // Only the header arrived: a still image whose data is missing.
+                Ok(Some(_)) if self.complete => Ok(Some(Layout::Still)),
                 Ok(_) => Ok(None),
             },
             ImageType::Avif => match avif::parse(d) {
@@ -366,6 +399,7 @@ impl ImageSession {
                 },
                 Err(avif::AvifError::Incomplete) => Ok(None),
                 Err(avif::AvifError::Invalid(m)) => Err(CodecError::encoding(m)),
+                Err(avif::AvifError::Unsupported(m)) => Err(CodecError::not_supported(m)),
             },
             ImageType::Ico => match ico::parse(d) {
                 Ok(Some(e)) => Ok(Some(Layout::Ico(e))),
@@ -389,13 +423,19 @@ impl ImageSession {
     /// Decodes frame `index` of `track` (`None`: the default track). `Ok(None)`: the frame is
     /// not all here yet.
     ///
+    /// `partial_after`: `None` asks for the full-detail frame only (`completeFramesOnly`);
+    /// `Some(g)` also accepts a partial image of a progressive JPEG whose generation (complete
+    /// scans) exceeds `g`, or the full-detail one if that is here.
+    ///
     /// # Errors
-    /// `RangeError` when the data is complete and the frame does not exist; `EncodingError` for
-    /// malformed data or a decoder failure (the decoder should then be closed).
+    /// `RangeError` when the data is complete and the frame does not exist or its data is
+    /// truncated; `EncodingError` for malformed data or a decoder failure (the decoder should
+    /// then be closed).
     pub fn decode(
         &mut self,
         track: Option<u32>,
         index: u32,
+        partial_after: Option<u32>,
     ) -> Result<Option<ImageFrameOutput>, CodecError> {
         let index = index as usize;
         // Rescan: more frames may have arrived.
@@ -441,44 +481,78 @@ impl ImageSession {
                 out
             }
             (Layout::WebpAnim(scan), _) => self.decode_webp(scan, index)?,
+            (Layout::Avif(img, _), _) if img.grid.is_some() => {
+                let Some(mut out) = self.decode_avif_grid(img)? else {
+                    return Ok(None);
+                };
+                apply_avif_props(img, &mut out);
+                out
+            }
             _ => {
+                let mut generation = None;
+                let mut alpha_packet = None;
                 let (packet, extradata, name) = match &layout {
-                    Layout::Avif(img, _) => match img.item_data(&self.data) {
-                        Some(p) => (p, Some(img.av1c.clone()), None),
-                        None if self.complete => {
-                            return Err(CodecError::encoding("AVIF item data is truncated"))
+                    Layout::Avif(img, _) => {
+                        let alpha = img
+                            .alpha
+                            .as_ref()
+                            .map(|a| avif::extents_data(&a.extents, &self.data));
+                        match (img.item_data(&self.data), alpha) {
+                            (Some(p), None) => (p, Some(img.av1c.clone()), None),
+                            (Some(p), Some(Some(a))) => {
+                                alpha_packet = Some(a);
+                                (p, Some(img.av1c.clone()), None)
+                            }
+                            _ if self.complete => return Err(truncated(index)),
+                            _ => return Ok(None),
                         }
-                        None => return Ok(None),
-                    },
+                    }
                     Layout::Ico(e) => match e.packet(&self.data) {
                         Some(p) => (p, None, Some(if e.png { "png" } else { "bmp" })),
-                        None if self.complete => {
-                            return Err(CodecError::encoding("ICO image data is truncated"))
+                        None if self.complete => return Err(truncated(index)),
+                        None => return Ok(None),
+                    },
+                    _ => match self.still_packet(partial_after)? {
+                        Some((p, g)) => {
+                            generation = g;
+                            (p, None, Some(decoder_name(self.ty, false)))
                         }
                         None => return Ok(None),
                     },
-                    _ if !self.complete => return Ok(None),
-                    _ if self.ty == ImageType::Png
-                        && !png::scan(&self.data)
-                            .ok()
-                            .flatten()
-                            .is_some_and(|s| s.ended) =>
-                    {
-                        return Err(CodecError::encoding("PNG data is truncated (no IEND)"))
-                    }
-                    _ => (self.data.clone(), None, Some(decoder_name(self.ty, false))),
                 };
                 let codec = match name {
                     Some(n) => ffmpeg::decoder::find_by_name(n),
                     None => av1_decoder(),
                 }
                 .ok_or_else(|| CodecError::not_supported("no FFmpeg decoder for this image"))?;
+                let mut packet = packet;
+                // Subsampled Adobe CMYK/YCCK: FFmpeg returns the raw planes, converted below.
+                let four_component = if self.ty == ImageType::Jpeg {
+                    let s = jpeg::scan(&packet);
+                    cmyk::raw_components(&mut packet, &s)
+                } else {
+                    None
+                };
                 let mut dec = open(codec, extradata.as_deref())?;
                 let mut got = decode_packet(&mut dec, &packet, true, true)?;
-                let f = got
+                let mut f = got
                     .pop()
                     .ok_or_else(|| CodecError::encoding("the image decoded to nothing"))?;
+                if let Some(t) = four_component {
+                    f = cmyk::to_rgbx(&f, t)?;
+                }
+                if let (Layout::Avif(img, _), Some(ap)) = (&layout, alpha_packet) {
+                    let a_av1c = img.alpha.as_ref().map(|a| a.av1c.as_slice());
+                    let mut adec = open(codec, a_av1c)?;
+                    let a = decode_packet(&mut adec, &ap, true, true)?
+                        .pop()
+                        .ok_or_else(|| CodecError::encoding("the AVIF alpha decoded to nothing"))?;
+                    f = alpha::merge(&f, &a)?;
+                }
                 let mut out = self.convert(&f)?;
+                if self.opts.color_space_conversion == ColorSpaceConversion::Default {
+                    self.apply_icc(&f, &mut out)?;
+                }
                 if let Layout::Avif(img, _) = &layout {
                     apply_avif_props(img, &mut out);
                 }
@@ -487,11 +561,165 @@ impl ImageSession {
                         (out.rotation, out.flip) = exif::orientation_transform(o);
                     }
                 }
+                out.generation = generation;
                 out
             }
         };
-        self.cache = Some(((track, index), out.clone()));
+        let mut out = out;
+        if self.ty == ImageType::Png {
+            self.apply_png_gamma(&mut out);
+        }
+        if out.generation.is_none() {
+            self.cache = Some(((track, index), out.clone()));
+        }
         Ok(Some(out))
+    }
+
+    /// `"default"` with an embedded RGB matrix/TRC ICC profile (JPEG, PNG, WebP, as FFmpeg
+    /// exports it): the pixels are converted to sRGB, as RGBX/RGBA (a YUV picture is converted
+    /// to RGB first).
+    fn apply_icc(
+        &mut self,
+        f: &frame::Video,
+        out: &mut ImageFrameOutput,
+    ) -> Result<(), CodecError> {
+        let Some(sd) = f.side_data(ffmpeg::frame::side_data::Type::IccProfile) else {
+            return Ok(());
+        };
+        let Some(t) = icc::IccToSrgb::new(sd.data()) else {
+            return Ok(());
+        };
+        let fmt = out.frame.format();
+        if !(fmt.is_rgb() && fmt.plane_count() == 1 && fmt.bytes_per_element(0) == 4) {
+            let full = raw::color_codes(f).range == 2
+                || matches!(
+                    f.format(),
+                    Pixel::YUVJ420P | Pixel::YUVJ422P | Pixel::YUVJ444P
+                );
+            let rgba = to_packed_rgba(f, full)?;
+            let (w, h) = (f.width(), f.height());
+            let mut rgb = alloc_frame(Pixel::RGBZ, w, h)?;
+            let (stride, row) = (rgb.stride(0), w as usize * 4);
+            for y in 0..h as usize {
+                rgb.data_mut(0)
+                    .get_mut(y * stride..y * stride + row)
+                    .ok_or_else(oob)?
+                    .copy_from_slice(rgba.get(y * row..(y + 1) * row).ok_or_else(oob)?);
+            }
+            let converted = self.convert(&rgb)?;
+            out.frame = converted.frame;
+            out.color_space = converted.color_space;
+        }
+        let (plane, _) = out.frame.plane_mut(0);
+        t.apply_rgba(plane);
+        Ok(())
+    }
+
+    /// A PNG with `gAMA` and no `sRGB`/`iCCP`: `"default"` re-encodes the samples from that
+    /// gamma to sRGB; `"none"` keeps them and reports the transfer as coded (`linear` for a
+    /// gamma of 1, otherwise unknown).
+    fn apply_png_gamma(&self, out: &mut ImageFrameOutput) {
+        let fmt = out.frame.format();
+        if !fmt.is_rgb() || fmt.plane_count() != 1 {
+            return;
+        }
+        let Some(gamma) = png::scan(&self.data)
+            .ok()
+            .flatten()
+            .filter(|s| !s.srgb_or_icc)
+            .and_then(|s| s.gamma)
+            .filter(|&g| g > 0)
+        else {
+            return;
+        };
+        match self.opts.color_space_conversion {
+            ColorSpaceConversion::None => {
+                out.color_space.transfer = (gamma == 100_000).then_some(ColorTransfer::Linear);
+            }
+            ColorSpaceConversion::Default => {
+                let lut = gamma_to_srgb_lut(gamma);
+                let (plane, _) = out.frame.plane_mut(0);
+                // RGBA, RGBX, BGRA and BGRX all keep alpha (or padding) in the fourth byte.
+                for px in plane.chunks_exact_mut(4) {
+                    for c in &mut px[..3] {
+                        *c = lut[usize::from(*c)];
+                    }
+                }
+            }
+        }
+    }
+
+    /// The packet of a whole-file still image (JPEG, PNG, WebP, BMP) and, for a partial
+    /// progressive JPEG, its generation. `Ok(None)`: wait for more data.
+    ///
+    /// A JPEG is whole at its `EOI`, a PNG at its `IEND`, a WebP at the end of its `RIFF`
+    /// chunk, so they decode before the stream ends; a BMP (whose size field is often wrong)
+    /// waits for the end of the data.
+    fn still_packet(&self, partial_after: Option<u32>) -> Result<Option<StillPacket>, CodecError> {
+        let d = &self.data;
+        let whole = match self.ty {
+            ImageType::Jpeg => {
+                let s = jpeg::scan(d);
+                if s.malformed {
+                    return Err(CodecError::encoding("malformed JPEG marker structure"));
+                }
+                match (s.end, partial_after) {
+                    (Some(end), _) => Some(end),
+                    (None, Some(after)) if s.progressive && s.complete_scans > after => {
+                        // The scans so far plus an EOI: the decoder outputs what they hold.
+                        let mut p = d.get(..s.scans_end).unwrap_or_default().to_vec();
+                        p.extend_from_slice(&[0xFF, 0xD9]);
+                        return Ok(Some((p, Some(s.complete_scans))));
+                    }
+                    _ => None,
+                }
+            }
+            ImageType::Png => png::scan(d)
+                .ok()
+                .flatten()
+                .filter(|s| s.ended)
+                .map(|_| d.len()),
+            ImageType::Webp => d
+                .get(4..8)
+                .map(|b| u32::from_le_bytes([b[0], b[1], b[2], b[3]]) as usize + 8)
+                .filter(|&n| n <= d.len()),
+            _ => self.complete.then_some(d.len()),
+        };
+        match whole {
+            Some(n) => Ok(Some((d.get(..n).unwrap_or(d).to_vec(), None))),
+            None if self.complete => Err(truncated(0)),
+            None => Ok(None),
+        }
+    }
+
+    /// Decodes the tiles of an AVIF `grid` image and stitches them (cropped to the output
+    /// size). `Ok(None)`: a tile's data has not arrived yet.
+    fn decode_avif_grid(
+        &mut self,
+        img: &avif::AvifImage,
+    ) -> Result<Option<ImageFrameOutput>, CodecError> {
+        let Some(grid) = &img.grid else {
+            return Err(CodecError::encoding("not an AVIF grid"));
+        };
+        let mut packets = Vec::with_capacity(grid.tiles.len());
+        for (_, extents) in &grid.tiles {
+            match avif::extents_data(extents, &self.data) {
+                Some(p) => packets.push(p),
+                None if self.complete => return Err(truncated(0)),
+                None => return Ok(None),
+            }
+        }
+        let codec = av1_decoder().ok_or_else(|| CodecError::not_supported("no AV1 decoder"))?;
+        let mut tiles = Vec::with_capacity(packets.len());
+        for ((av1c, _), packet) in grid.tiles.iter().zip(&packets) {
+            let mut dec = open(codec, Some(av1c))?;
+            let tile = decode_packet(&mut dec, packet, true, true)?
+                .pop()
+                .ok_or_else(|| CodecError::encoding("an AVIF grid tile decoded to nothing"))?;
+            tiles.push(tile);
+        }
+        let f = grid::stitch(&tiles, grid.columns, grid.output_width, grid.output_height)?;
+        self.convert(&f).map(Some)
     }
 
     /// Decodes and composites animated WebP frames up to `index`.
@@ -529,7 +757,7 @@ impl ImageSession {
             if (pic.width(), pic.height()) != (f.width, f.height) {
                 return Err(CodecError::encoding("WebP frame size disagrees with ANMF"));
             }
-            let rgba = to_packed_rgba(&pic)?;
+            let rgba = to_packed_rgba(&pic, false)?;
             webp::composite(&mut canvas, cw, f, &rgba);
             if f.dispose {
                 to_dispose = Some(f.clone());
@@ -675,7 +903,7 @@ impl ImageSession {
         }
         let (tw, th) = self.opts.desired_size.unwrap_or((w, h));
         let (fmt, full, rgb) = target_format(f.format());
-        let src_full = full || rgb || f.color_range() == ffmpeg::color::Range::JPEG;
+        let src_full = full || rgb || raw::color_codes(f).range == 2;
         let color_space = if rgb {
             VideoColorSpace {
                 primaries: Some(ColorPrimaries::Bt709),
@@ -746,6 +974,7 @@ impl ImageSession {
             color_space,
             rotation: 0,
             flip: false,
+            generation: None,
         })
     }
 }
@@ -788,6 +1017,30 @@ fn target_format(p: Pixel) -> (VideoPixelFormat, bool, bool) {
         | Pixel::GBRAP16BE => (RGBA, true, true),
         _ => (RGBX, true, true),
     }
+}
+
+/// Maps 8-bit samples encoded with PNG gamma `gamma` (× 100000: sample = linear^gamma) to
+/// sRGB-encoded samples.
+fn gamma_to_srgb_lut(gamma: u32) -> [u8; 256] {
+    let decode = 100_000.0 / f64::from(gamma);
+    let mut lut = [0u8; 256];
+    for (v, out) in lut.iter_mut().enumerate() {
+        let linear = (v as f64 / 255.0).powf(decode);
+        let srgb = if linear <= 0.003_130_8 {
+            12.92 * linear
+        } else {
+            1.055 * linear.powf(1.0 / 2.4) - 0.055
+        };
+        *out = (srgb * 255.0).round().clamp(0.0, 255.0) as u8;
+    }
+    lut
+}
+
+/// The data is complete but frame `index` is not all there ("Reject Infeasible Decode").
+fn truncated(index: usize) -> CodecError {
+    CodecError::range_error(format!(
+        "the image data ended before frame {index} was complete"
+    ))
 }
 
 fn oob() -> CodecError {
@@ -862,8 +1115,9 @@ fn decode_packet(
     Ok(out)
 }
 
-/// Converts a decoded picture to tightly packed RGBA (BT.601 for YUV input, as WebP uses).
-fn to_packed_rgba(f: &frame::Video) -> Result<Vec<u8>, CodecError> {
+/// Converts a decoded picture to tightly packed RGBA (BT.601 for YUV input, as WebP and JPEG
+/// use; `yuv_full`: the YUV is full range).
+fn to_packed_rgba(f: &frame::Video, yuv_full: bool) -> Result<Vec<u8>, CodecError> {
     let (w, h) = (f.width(), f.height());
     let mut ctx = ffmpeg::software::scaling::Context::get(
         f.format(),
@@ -880,7 +1134,7 @@ fn to_packed_rgba(f: &frame::Video) -> Result<Vec<u8>, CodecError> {
             f.format(),
             Pixel::YUVA420P | Pixel::YUVA422P | Pixel::YUVA444P
         );
-    raw::set_scaler_colorspace(&mut ctx, ffmpeg::ffi::SWS_CS_ITU601, !yuv, true);
+    raw::set_scaler_colorspace(&mut ctx, ffmpeg::ffi::SWS_CS_ITU601, !yuv || yuv_full, true);
     let mut dst = alloc_frame(Pixel::RGBA, w, h)?;
     ctx.run(f, &mut dst)
         .map_err(|e| av_error("pixel format conversion failed", e))?;

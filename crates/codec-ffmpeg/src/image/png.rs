@@ -31,6 +31,10 @@ pub(crate) struct PngScan {
     pub frames: Vec<PngFrame>,
     /// `IEND` was reached.
     pub ended: bool,
+    /// `gAMA` (image gamma × 100000) before the image data.
+    pub gamma: Option<u32>,
+    /// An `sRGB` or `iCCP` chunk came before the image data (it overrides `gAMA`).
+    pub srgb_or_icc: bool,
 }
 
 fn be32(d: &[u8], p: usize) -> Option<u32> {
@@ -59,6 +63,12 @@ pub(crate) fn scan(d: &[u8]) -> Result<Option<PngScan>, &'static str> {
         }
         let end = p + 12 + len;
         if end > d.len() {
+            // `acTL` must come before the image data, so the type of the first image data
+            // chunk settles the header even before that chunk is complete.
+            if seen_ihdr && !s.header_done && matches!(ty, b"IDAT" | b"fcTL") {
+                s.header_done = true;
+                s.header_end = p;
+            }
             break;
         }
         let body = &d[p + 8..p + 8 + len];
@@ -95,6 +105,8 @@ pub(crate) fn scan(d: &[u8]) -> Result<Option<PngScan>, &'static str> {
                     delay_den: be16(body, 22).unwrap_or(0),
                 });
             }
+            b"gAMA" if !s.header_done && len == 4 => s.gamma = be32(body, 0),
+            b"sRGB" | b"iCCP" if !s.header_done => s.srgb_or_icc = true,
             b"IDAT" if !s.header_done => {
                 s.header_done = true;
                 s.header_end = p;

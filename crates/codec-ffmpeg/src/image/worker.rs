@@ -3,7 +3,7 @@
 //! `Data` reply and each `Decode` exactly one `Decoded`/`DecodeFailed` reply unless a `Reset`
 //! dropped it first. Dropping the worker (or its sender) ends the thread; nothing joins it.
 
-use std::collections::VecDeque;
+use std::collections::{HashMap, VecDeque};
 use std::panic::{catch_unwind, AssertUnwindSafe};
 
 use codec_core::{CodecError, ErrorName};
@@ -25,9 +25,15 @@ pub enum ImageRequest {
         track: Option<u32>,
         /// Frame to decode.
         frame_index: u32,
+        /// `completeFramesOnly`: `false` accepts partial images of progressive frames.
+        complete_frames_only: bool,
     },
-    /// Forget every decode that is still waiting for data.
-    Reset,
+    /// Forget every decode that is still waiting for data. `track_changed` also forgets the
+    /// progressive frame generations already delivered (the selected track changed).
+    Reset {
+        /// Whether the selected track changed.
+        track_changed: bool,
+    },
 }
 
 /// A reply to the JS thread.
@@ -36,7 +42,7 @@ pub enum ImageEvent {
     /// Reply to `Append`/`End`: the tracks as known now (`None` until the header is parsed), or
     /// the error that must close the decoder.
     Data(Result<Option<Vec<ImageTrackInfo>>, CodecError>),
-    /// A decoded frame.
+    /// A decoded frame (partial when `output.generation` is set).
     Decoded {
         /// Request id.
         id: u64,
@@ -93,7 +99,9 @@ fn run(
     sink: &dyn Fn(ImageEvent),
 ) {
     let mut session = ImageSession::new(ty, opts);
-    let mut waiting: VecDeque<(u64, Option<u32>, u32)> = VecDeque::new();
+    let mut waiting: VecDeque<(u64, Option<u32>, u32, bool)> = VecDeque::new();
+    // `[[progressive frame generations]]`: frame index → generation last delivered.
+    let mut generations: HashMap<u32, u32> = HashMap::new();
     let mut failed: Option<CodecError> = None;
     while let Ok(req) = rx.recv() {
         match req {
@@ -123,12 +131,18 @@ fn run(
                 id,
                 track,
                 frame_index,
-            } => waiting.push_back((id, track, frame_index)),
-            ImageRequest::Reset => waiting.clear(),
+                complete_frames_only,
+            } => waiting.push_back((id, track, frame_index, complete_frames_only)),
+            ImageRequest::Reset { track_changed } => {
+                waiting.clear();
+                if track_changed {
+                    generations.clear();
+                }
+            }
         }
         // Serve every decode whose frame is here now (or that can never succeed).
         let mut still = VecDeque::new();
-        while let Some((id, track, index)) = waiting.pop_front() {
+        while let Some((id, track, index, complete_only)) = waiting.pop_front() {
             if let Some(e) = &failed {
                 sink(ImageEvent::DecodeFailed {
                     id,
@@ -138,9 +152,16 @@ fn run(
             }
             // A newer request may already be queued behind us; keep replies in request order
             // for frames that are ready.
-            match guarded(|| session.decode(track, index)) {
-                Ok(Some(output)) => sink(ImageEvent::Decoded { id, output }),
-                Ok(None) => still.push_back((id, track, index)),
+            let after = (!complete_only).then(|| generations.get(&index).copied().unwrap_or(0));
+            match guarded(|| session.decode(track, index, after)) {
+                Ok(Some(output)) => {
+                    match output.generation {
+                        Some(g) => generations.insert(index, g),
+                        None => generations.remove(&index),
+                    };
+                    sink(ImageEvent::Decoded { id, output });
+                }
+                Ok(None) => still.push_back((id, track, index, complete_only)),
                 Err(error) => {
                     if error.name != ErrorName::RangeError {
                         failed = Some(error.clone());
@@ -170,13 +191,16 @@ mod tests {
             id: 1,
             track: None,
             frame_index: 0,
+            complete_frames_only: true,
         });
         w.send(ImageRequest::Append(b"\x89PNG".to_vec()));
         match rx.recv().unwrap() {
             ImageEvent::Data(Ok(None)) => {}
             e => panic!("{e:?}"),
         }
-        w.send(ImageRequest::Reset);
+        w.send(ImageRequest::Reset {
+            track_changed: false,
+        });
         w.send(ImageRequest::Append(b"garbage".to_vec()));
         match rx.recv().unwrap() {
             ImageEvent::Data(Err(e)) => assert_eq!(e.name, ErrorName::EncodingError),

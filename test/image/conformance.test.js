@@ -134,11 +134,21 @@ test('a stream error rejects waiting decodes and completed with NotReadableError
   await assert.rejects(d.decode(), { name: 'InvalidStateError' });
 });
 
-test('type: invalid or non-image MIME strings throw TypeError; an unknown image type is NotSupportedError', async () => {
+test('type: invalid MIME strings throw TypeError; a non-image MIME type is NotSupportedError as in WPT; an unknown image type is NotSupportedError', async () => {
   const data = fs.readFileSync(fixture('four-colors.png'));
-  for (const type of ['image/png; foo', ' image/png', 'image/png ', 'image/', 'image/png;', 'junk/type', 'text/plain']) {
+  for (const type of ['image/png; foo', ' image/png', 'image/png ', 'image/', 'image/png;', 'png', '']) {
     assert.throws(() => new ImageDecoder({ data, type }), TypeError, JSON.stringify(type));
     await assert.rejects(ImageDecoder.isTypeSupported(type), TypeError, JSON.stringify(type));
+  }
+  // WPT image-decoder.https.any.js: "Test invalid mime type rejects decode() requests" and
+  // "... rejects decodeMetadata() requests", with the data as a stream and as a buffer.
+  for (const type of ['junk/type', 'text/plain', 'video/mp4']) {
+    for (const asStream of [false, true]) {
+      const d = new ImageDecoder({ data: asStream ? new Blob([data]).stream() : data, type });
+      await assert.rejects(d.decode(), { name: 'NotSupportedError' }, type);
+      await assert.rejects(d.tracks.ready, { name: 'NotSupportedError' }, type);
+    }
+    await assert.rejects(ImageDecoder.isTypeSupported(type), TypeError, type);
   }
   // Parameters and case are allowed.
   assert.equal(await ImageDecoder.isTypeSupported('IMAGE/PNG; q="a b"'), true);

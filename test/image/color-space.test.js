@@ -28,23 +28,26 @@ function chunk(type, body) {
   return Buffer.concat([len, tb, crc]);
 }
 
-// pattern.png (RGBA gradients) with a gAMA chunk of `gamma` (× 100000) after IHDR and no
-// other colour chunk.
-function pngWithGamma(gamma) {
+// pattern.png (RGBA gradients) without its colour chunks, plus `extra` (a PNG chunk) right
+// after IHDR.
+function patternPngWith(extra) {
   const src = fs.readFileSync(fixture('pattern.png'));
   const parts = [src.subarray(0, 8)];
   for (let p = 8; p < src.length;) {
     const len = src.readUInt32BE(p);
     const type = src.toString('latin1', p + 4, p + 8);
     if (!['sRGB', 'gAMA', 'iCCP', 'cHRM'].includes(type)) parts.push(src.subarray(p, p + 12 + len));
-    if (type === 'IHDR') {
-      const g = Buffer.alloc(4);
-      g.writeUInt32BE(gamma);
-      parts.push(chunk('gAMA', g));
-    }
+    if (type === 'IHDR') parts.push(extra);
     p += 12 + len;
   }
   return Buffer.concat(parts);
+}
+
+// pattern.png with a gAMA chunk of `gamma` (× 100000) as its only colour chunk.
+function pngWithGamma(gamma) {
+  const g = Buffer.alloc(4);
+  g.writeUInt32BE(gamma);
+  return patternPngWith(chunk('gAMA', g));
 }
 
 function srgbEncode(linear) {
@@ -102,18 +105,9 @@ function iccProfile(cols, trc) {
 const SRGB_COLS = [[0.43607, 0.22249, 0.01393], [0.38515, 0.71687, 0.09710], [0.14307, 0.06061, 0.71419]];
 const P3_COLS = [[0.51512, 0.24120, -0.00105], [0.29198, 0.69225, 0.04189], [0.15710, 0.06657, 0.78407]];
 
-// pattern.png without colour chunks plus an iCCP chunk holding `icc`.
+// pattern.png with an iCCP chunk holding `icc` as its only colour chunk.
 function pngWithIcc(icc) {
-  const src = fs.readFileSync(fixture('pattern.png'));
-  const parts = [src.subarray(0, 8)];
-  for (let p = 8; p < src.length;) {
-    const len = src.readUInt32BE(p);
-    const type = src.toString('latin1', p + 4, p + 8);
-    if (!['sRGB', 'gAMA', 'iCCP', 'cHRM'].includes(type)) parts.push(src.subarray(p, p + 12 + len));
-    if (type === 'IHDR') parts.push(chunk('iCCP', Buffer.concat([Buffer.from('test\0\0', 'latin1'), zlib.deflateSync(icc)])));
-    p += 12 + len;
-  }
-  return Buffer.concat(parts);
+  return patternPngWith(chunk('iCCP', Buffer.concat([Buffer.from('test\0\0', 'latin1'), zlib.deflateSync(icc)])));
 }
 
 // `jpeg` with an APP2 ICC_PROFILE segment holding `icc` right after SOI.

@@ -1,7 +1,8 @@
 //! [`ImageWorker`]: one thread per `ImageDecoder` that owns the [`ImageSession`] (and so every
 //! FFmpeg context). Requests arrive through a channel; each `Append`/`End` gets exactly one
 //! `Data` reply and each `Decode` exactly one `Decoded`/`DecodeFailed` reply unless a `Reset`
-//! dropped it first. Dropping the worker (or its sender) ends the thread; nothing joins it.
+//! dropped it first. A decode whose frame has not arrived is announced with `Waiting`, and
+//! again after every `Data` reply while it still waits (each `Append`/`End` re-examines it). Dropping the worker (or its sender) ends the thread; nothing joins it.
 
 use std::collections::VecDeque;
 use std::panic::{catch_unwind, AssertUnwindSafe};
@@ -51,6 +52,12 @@ pub enum ImageEvent {
         /// Why.
         error: CodecError,
     },
+    /// A decode waits for data that has not arrived: nothing is worked on for it until the
+    /// next `Append`/`End`. Sent once, then again after each `Data` reply while it still waits.
+    Waiting {
+        /// Request id.
+        id: u64,
+    },
 }
 
 /// The owner of an image decoding thread.
@@ -86,6 +93,13 @@ fn guarded<T>(f: impl FnOnce() -> Result<T, CodecError>) -> Result<T, CodecError
         .unwrap_or_else(|_| Err(CodecError::encoding("internal error in image decoder")))
 }
 
+/// New data: every parked decode is re-examined (and announced again if it still waits).
+fn reexamine(waiting: &mut VecDeque<(u64, Option<u32>, u32, bool)>) {
+    for w in waiting.iter_mut() {
+        w.3 = false;
+    }
+}
+
 fn run(
     ty: ImageType,
     opts: ImageDecoderOptions,
@@ -93,7 +107,8 @@ fn run(
     sink: &dyn Fn(ImageEvent),
 ) {
     let mut session = ImageSession::new(ty, opts);
-    let mut waiting: VecDeque<(u64, Option<u32>, u32)> = VecDeque::new();
+    // (id, track, frame index, announced as Waiting).
+    let mut waiting: VecDeque<(u64, Option<u32>, u32, bool)> = VecDeque::new();
     let mut failed: Option<CodecError> = None;
     while let Ok(req) = rx.recv() {
         match req {
@@ -104,6 +119,7 @@ fn run(
                 continue;
             }
             ImageRequest::Append(bytes) => {
+                reexamine(&mut waiting);
                 session.append(&bytes);
                 let r = guarded(|| session.tracks());
                 if let Err(e) = &r {
@@ -112,6 +128,7 @@ fn run(
                 sink(ImageEvent::Data(r));
             }
             ImageRequest::End => {
+                reexamine(&mut waiting);
                 session.set_complete();
                 let r = guarded(|| session.tracks());
                 if let Err(e) = &r {
@@ -123,12 +140,12 @@ fn run(
                 id,
                 track,
                 frame_index,
-            } => waiting.push_back((id, track, frame_index)),
+            } => waiting.push_back((id, track, frame_index, false)),
             ImageRequest::Reset => waiting.clear(),
         }
         // Serve every decode whose frame is here now (or that can never succeed).
         let mut still = VecDeque::new();
-        while let Some((id, track, index)) = waiting.pop_front() {
+        while let Some((id, track, index, announced)) = waiting.pop_front() {
             if let Some(e) = &failed {
                 sink(ImageEvent::DecodeFailed {
                     id,
@@ -140,7 +157,12 @@ fn run(
             // for frames that are ready.
             match guarded(|| session.decode(track, index)) {
                 Ok(Some(output)) => sink(ImageEvent::Decoded { id, output }),
-                Ok(None) => still.push_back((id, track, index)),
+                Ok(None) => {
+                    if !announced {
+                        sink(ImageEvent::Waiting { id });
+                    }
+                    still.push_back((id, track, index, true));
+                }
                 Err(error) => {
                     if error.name != ErrorName::RangeError {
                         failed = Some(error.clone());
@@ -171,9 +193,19 @@ mod tests {
             track: None,
             frame_index: 0,
         });
+        // Nothing is here: the decode is announced as waiting, once.
+        match rx.recv().unwrap() {
+            ImageEvent::Waiting { id: 1 } => {}
+            e => panic!("{e:?}"),
+        }
         w.send(ImageRequest::Append(b"\x89PNG".to_vec()));
         match rx.recv().unwrap() {
             ImageEvent::Data(Ok(None)) => {}
+            e => panic!("{e:?}"),
+        }
+        // Still waiting after the data: announced again.
+        match rx.recv().unwrap() {
+            ImageEvent::Waiting { id: 1 } => {}
             e => panic!("{e:?}"),
         }
         w.send(ImageRequest::Reset);

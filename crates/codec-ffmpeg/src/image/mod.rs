@@ -20,6 +20,8 @@ mod exif;
 mod gif;
 mod ico;
 mod png;
+#[cfg(test)]
+mod scan_fuzz;
 mod webp;
 mod worker;
 

@@ -118,11 +118,12 @@ function imageInits(pool) {
     () => ({ data: locked(), type: 'image/png' }),
     () => ({ data: 'not a buffer', type: 'image/png' }),
   ]) out.push({ kind: 'invalid', init });
-  out.push({ kind: 'unsupported', type: 'image/x-unknown', init: () => ({ data: png, type: 'image/x-unknown' }) });
-  out.push({ kind: 'unsupported', type: 'image/tiff', init: () => ({ data: chunkedStream(png, [100]), type: 'image/tiff' }) });
-  out.push({ kind: 'odd', type: 'image/gif', init: () => ({ data: png, type: 'image/gif' }) });
+  // (`frames` of the entries below: nominal, their decodes are not checked for success.)
+  out.push({ kind: 'unsupported', type: 'image/x-unknown', frames: 1, init: () => ({ data: png, type: 'image/x-unknown' }) });
+  out.push({ kind: 'unsupported', type: 'image/tiff', frames: 1, init: () => ({ data: chunkedStream(png, [100]), type: 'image/tiff' }) });
+  out.push({ kind: 'odd', type: 'image/gif', frames: 1, init: () => ({ data: png, type: 'image/gif' }) });
   const gif = by('gif-5').bytes;
-  out.push({ kind: 'odd', type: 'image/gif', init: () => ({ data: chunkedStream(gif.slice(0, gif.length >> 1), [50]), type: 'image/gif' }) });
+  out.push({ kind: 'odd', type: 'image/gif', frames: 5, init: () => ({ data: chunkedStream(gif.slice(0, gif.length >> 1), [50]), type: 'image/gif' }) });
   return out;
 }
 

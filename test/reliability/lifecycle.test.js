@@ -468,6 +468,37 @@ test('worker_threads terminated mid-encode and mid-image-decode (720p, 8 times):
   assert.ok(m.now <= m.base + 2, `threads ${JSON.stringify(m)}`);
 });
 
+test('worker_threads terminated inside native calls (VideoFrame create/clone/close loop, 30 times): no abort', () => {
+  // Regression: a Node-API call failing during termination made Neon panic inside the native
+  // function, and Neon's failure boundary then aborted the whole process while reporting it.
+  const r = run(`
+    const { Worker } = require('worker_threads');
+    const src = \`
+      const { parentPort } = require('worker_threads');
+      const W = require(${LIB.replace(/\\/g, '\\\\')});
+      const data = new Uint8Array(16 * 16 * 3 / 2);
+      parentPort.postMessage('go');
+      for (let i = 0; ; i++) {
+        const f = new W.VideoFrame(data, { format: 'I420', codedWidth: 16, codedHeight: 16, timestamp: i });
+        f.clone().close();
+        f.close();
+      }
+    \`;
+    (async () => {
+      for (let i = 0; i < 30; i++) {
+        const w = new Worker(src, { eval: true });
+        await new Promise((r) => w.on('message', r));
+        await new Promise((r) => setTimeout(r, i % 7));
+        await w.terminate();
+      }
+      console.log('survived');
+    })();
+  `, { args: [], timeout: 60_000 });
+  assert.equal(r.signal, null, `killed by ${r.signal}: ${r.stderr.slice(0, 500)}`);
+  assert.equal(r.status, 0, r.stderr.slice(0, 500));
+  assert.equal(r.stdout.trim(), 'survived');
+});
+
 test('64 decoders decoding concurrently, then closed', async () => {
   const s = await streams();
   const names = Object.keys(s.video);

@@ -356,12 +356,12 @@ fn image_decoder_close(mut cx: FunctionContext) -> JsResult<JsUndefined> {
 }
 
 pub(crate) fn register(cx: &mut ModuleContext) -> NeonResult<()> {
-    cx.export_function("imageTypeSupported", image_type_supported)?;
-    cx.export_function("imageDecoderNew", image_decoder_new)?;
-    cx.export_function("imageDecoderAppend", image_decoder_append)?;
-    cx.export_function("imageDecoderEnd", image_decoder_end)?;
-    cx.export_function("imageDecoderDecode", image_decoder_decode)?;
-    cx.export_function("imageDecoderReset", image_decoder_reset)?;
-    cx.export_function("imageDecoderClose", image_decoder_close)?;
+    crate::js::export(cx, "imageTypeSupported", image_type_supported)?;
+    crate::js::export(cx, "imageDecoderNew", image_decoder_new)?;
+    crate::js::export(cx, "imageDecoderAppend", image_decoder_append)?;
+    crate::js::export(cx, "imageDecoderEnd", image_decoder_end)?;
+    crate::js::export(cx, "imageDecoderDecode", image_decoder_decode)?;
+    crate::js::export(cx, "imageDecoderReset", image_decoder_reset)?;
+    crate::js::export(cx, "imageDecoderClose", image_decoder_close)?;
     Ok(())
 }

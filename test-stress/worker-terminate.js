@@ -1,12 +1,14 @@
 'use strict';
-// worker_threads running codecs terminated at random moments, many times (WORKER_ROUNDS, default
-// 200). The process must survive, and threads return to the baseline at the end.
+// worker_threads running codecs and an ImageDecoder terminated at random moments, many times
+// (WORKER_ROUNDS, default 200). The process must survive, and threads return to the baseline
+// at the end.
 const { Worker } = require('node:worker_threads');
 const fs = require('node:fs');
 const path = require('node:path');
 
 const LIB = JSON.stringify(path.resolve(__dirname, '..'));
 const HELPERS = JSON.stringify(path.resolve(__dirname, '..', 'test', 'helpers.js'));
+const GIF = JSON.stringify(require('../test/image/helpers').generated('big.gif'));
 const threads = () => fs.readdirSync('/proc/self/task').length;
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
@@ -21,6 +23,8 @@ const src = `
   d.configure({ codec: 'vp8' });
   const a = new W.AudioEncoder({ output: () => {}, error: () => {} });
   a.configure({ codec: 'opus', sampleRate: 48000, numberOfChannels: 2 });
+  const id = new W.ImageDecoder({ data: require('fs').readFileSync(${GIF}), type: 'image/gif' });
+  for (let i = 0; i < 24; i++) id.decode({ frameIndex: i }).then(({ image }) => image.close(), () => {});
   for (let i = 0; i < 30; i++) {
     const f = makeFrame(size[0], size[1], i); e.encode(f); f.close();
     const x = new W.AudioData({ format: 'f32-planar', sampleRate: 48000, numberOfFrames: 960, numberOfChannels: 2, timestamp: i * 20000, data: new Float32Array(1920) });

@@ -1,13 +1,15 @@
 'use strict';
 // API-sequence fuzzing: random sequences of configure / encode|decode / flush / reset / close /
-// clone / gc over the four codec classes, checked against the spec's processing model.
+// clone / gc over the four codec classes, checked against the spec's processing model, and of
+// construct / decode / tracks.ready / track selection / reset / close / gc over ImageDecoder.
 // Used by test/fuzz/api-sequences.test.js (fixed seed, quick) and test-stress/ (long runs).
 const fc = require('fast-check');
 const {
-  VideoEncoder, VideoDecoder, AudioEncoder, AudioDecoder,
+  VideoEncoder, VideoDecoder, AudioEncoder, AudioDecoder, ImageDecoder, VideoFrame,
 } = require('../..');
 const { makeFrame } = require('../helpers');
 const { streams, audioData, videoChunk, audioChunk, chunkData } = require('./streams');
+const { images, chunkedStream } = require('./images');
 
 // Names a synchronous throw, an error callback and a flush rejection may carry.
 const SYNC_NAMES = new Set(['InvalidStateError', 'NotSupportedError', 'DataError']);
@@ -85,21 +87,63 @@ function audioDecoderConfigs(s) {
   return out;
 }
 
+// ImageDecoder "configurations": constructor inits. `seed` names an image of ./images.js; `frames`
+// is the frame count of the track selected by default. 'invalid' inits throw a TypeError,
+// 'unsupported' ones close the decoder with NotSupportedError, 'odd' ones may fail to decode.
+function imageInits(pool) {
+  const out = [];
+  const by = (name) => pool.find((p) => p.name === name);
+  const frames = (p, preferAnimation) => {
+    const i = preferAnimation === true && p.frameCounts.length > 1 ? 1 : 0;
+    return p.frameCounts[i];
+  };
+  for (const p of pool) {
+    out.push({ kind: 'valid', seed: p.name, type: p.type, frames: frames(p), init: () => ({ data: p.bytes, type: p.type }) });
+  }
+  for (const [name, sizes] of [['gif-5', [37]], ['webp-anim', [300, 1]], ['avif-anim', [64]], ['apng', [500, 3]], ['jpeg', [100]], ['ico', [1000]]]) {
+    const p = by(name);
+    out.push({ kind: 'valid', seed: name, type: p.type, frames: frames(p), init: () => ({ data: chunkedStream(p.bytes, sizes, 2), type: p.type }) });
+  }
+  const anim = by('avif-anim');
+  for (const preferAnimation of [true, false]) {
+    out.push({ kind: 'valid', seed: 'avif-anim', type: anim.type, frames: frames(anim, preferAnimation), init: () => ({ data: anim.bytes, type: anim.type, preferAnimation }) });
+  }
+  const png = by('png').bytes;
+  const locked = () => { const st = new ReadableStream(); st.getReader(); return st; };
+  for (const init of [
+    () => ({ type: 'image/png' }),
+    () => ({ data: png, type: 'png' }),
+    () => ({ data: new Uint8Array(0), type: 'image/png' }),
+    () => ({ data: png, type: 'image/png', desiredWidth: 10 }),
+    () => ({ data: locked(), type: 'image/png' }),
+    () => ({ data: 'not a buffer', type: 'image/png' }),
+  ]) out.push({ kind: 'invalid', init });
+  // (`frames` of the entries below: nominal, their decodes are not checked for success.)
+  out.push({ kind: 'unsupported', type: 'image/x-unknown', frames: 1, init: () => ({ data: png, type: 'image/x-unknown' }) });
+  out.push({ kind: 'unsupported', type: 'junk/type', frames: 1, init: () => ({ data: png, type: 'junk/type' }) });
+  out.push({ kind: 'unsupported', type: 'image/tiff', frames: 1, init: () => ({ data: chunkedStream(png, [100]), type: 'image/tiff' }) });
+  out.push({ kind: 'odd', type: 'image/gif', frames: 1, init: () => ({ data: png, type: 'image/gif' }) });
+  const gif = by('gif-5').bytes;
+  out.push({ kind: 'odd', type: 'image/gif', frames: 5, init: () => ({ data: chunkedStream(gif.slice(0, gif.length >> 1), [50]), type: 'image/gif' }) });
+  return out;
+}
+
 // --- the op arbitrary ----------------------------------------------------------------------
-const KINDS = ['ve', 'vd', 'ae', 'ad'];
+const KINDS = ['ve', 'vd', 'ae', 'ad', 'id'];
+const K = KINDS.length - 1;
 const opArb = fc.oneof(
-  { weight: 3, arbitrary: fc.record({ op: fc.constant('configure'), k: fc.nat(3), v: fc.nat(40) }) },
+  { weight: 3, arbitrary: fc.record({ op: fc.constant('configure'), k: fc.nat(K), v: fc.nat(40) }) },
   {
     weight: 8,
     arbitrary: fc.record({
-      op: fc.constant('work'), k: fc.nat(3), n: fc.integer({ min: 1, max: 4 }),
+      op: fc.constant('work'), k: fc.nat(K), n: fc.integer({ min: 1, max: 4 }),
       mode: fc.constantFrom('valid', 'valid', 'valid', 'valid', 'closed', 'wrongSize', 'bad', 'other', 'clone'),
     }),
   },
-  { weight: 3, arbitrary: fc.record({ op: fc.constant('flush'), k: fc.nat(3), wait: fc.boolean() }) },
-  { weight: 1, arbitrary: fc.record({ op: fc.constant('reset'), k: fc.nat(3) }) },
-  { weight: 1, arbitrary: fc.record({ op: fc.constant('close'), k: fc.nat(3) }) },
-  { weight: 1, arbitrary: fc.record({ op: fc.constant('renew'), k: fc.nat(3), drop: fc.boolean() }) },
+  { weight: 3, arbitrary: fc.record({ op: fc.constant('flush'), k: fc.nat(K), wait: fc.boolean() }) },
+  { weight: 1, arbitrary: fc.record({ op: fc.constant('reset'), k: fc.nat(K) }) },
+  { weight: 1, arbitrary: fc.record({ op: fc.constant('close'), k: fc.nat(K) }) },
+  { weight: 1, arbitrary: fc.record({ op: fc.constant('renew'), k: fc.nat(K), drop: fc.boolean() }) },
   { weight: 1, arbitrary: fc.record({ op: fc.constant('gc') }) },
   { weight: 2, arbitrary: fc.record({ op: fc.constant('tick'), ms: fc.constantFrom(0, 1, 5, 20) }) },
 );
@@ -286,8 +330,191 @@ class Subject {
   }
 }
 
+// ImageDecoder has no configure/flush; the same ops map onto its API:
+//   configure → a new ImageDecoder from an init of the menu (the old one closed or dropped),
+//   work → decode() with in-range ('valid', 'clone': completeFramesOnly false), out-of-range
+//          ('bad') or invalid ('wrongSize') options, track selection changes ('other') or
+//          closing the VideoFrames kept from earlier decodes ('closed'),
+//   flush → awaiting tracks.ready and every decode so far (wait), then checking the track list,
+//   reset / close / renew (drop: abandoned without close) as for the codecs.
+// Every promise (decodes, tracks.ready, completed) is tracked and must settle with a result or
+// one of the names below; with a valid init and only valid decodes, a decode may only be
+// aborted (reset/close: AbortError; closed: InvalidStateError).
+const IMAGE_NAMES = new Set(['InvalidStateError', 'RangeError', 'EncodingError', 'NotSupportedError', 'AbortError', 'TypeError']);
+
+class ImageSubject {
+  constructor(kind, menus, ctx) {
+    this.kind = kind;
+    this.menus = menus;
+    this.ctx = ctx;
+    this.me = { expected: 'unconfigured', tainted: false };
+    this.d = null;
+    this.entry = null;
+    this.ts = 0;
+    this.kept = [];
+    this.pending = []; // the settled-promises of the current decoder
+  }
+
+  get queueSize() { return 0; }
+
+  checkState(where) {
+    const d = this.d;
+    if (!d) return;
+    const t = d.tracks;
+    check(typeof d.complete === 'boolean', `id after ${where}: complete ${d.complete}`);
+    check(Number.isInteger(t.length) && t.length >= 0 && t.length <= 2, `id after ${where}: ${t.length} tracks`);
+    check(t.selectedIndex >= -1 && t.selectedIndex < t.length, `id after ${where}: selectedIndex ${t.selectedIndex} of ${t.length}`);
+    check(t.selectedIndex === -1 ? t.selectedTrack === null : t.selectedTrack === t[t.selectedIndex], `id after ${where}: selectedTrack`);
+    if (this.me.expected === 'closed') check(t.length === 0, `id after ${where}: closed decoder lists ${t.length} tracks`);
+    check(d.type === this.entry.type, `id: type ${d.type}`);
+  }
+
+  // Tracks `p` until the end of the sequence; `strict`: only AbortError/InvalidStateError may reject it.
+  track(p, what, strict, onValue) {
+    const settled = p.then((v) => {
+      count(`id.${what} resolved`);
+      if (onValue) onValue(v);
+      return { ok: true };
+    }, (e) => {
+      count(`id.${what} rejected ${e && e.name}`);
+      const named = e instanceof DOMException || e instanceof RangeError || e instanceof TypeError;
+      if (!named || !IMAGE_NAMES.has(e.name)) this.ctx.fail(`id.${what} rejected with ${e && e.name}: ${e && e.message}`);
+      else if (strict && strict() && !['AbortError', 'InvalidStateError'].includes(e.name)) {
+        this.ctx.fail(`id.${what} (${this.entry.seed}): ${e.name} (${e.message}) after only valid operations`);
+      }
+      return { ok: false, e };
+    });
+    this.ctx.flushes.push(settled);
+    this.pending.push(settled);
+  }
+
+  open() {
+    this.pending = [];
+    const entry = this.entry;
+    let d;
+    try {
+      d = new ImageDecoder(entry.init());
+    } catch (e) {
+      check(e instanceof TypeError && entry.kind === 'invalid', `id: constructor (${entry.kind}) threw ${e && e.name}: ${e && e.message}`);
+      count('id.construct threw TypeError');
+      this.d = null;
+      this.me.expected = 'unconfigured';
+      return;
+    }
+    check(entry.kind !== 'invalid', 'id: an invalid init constructed');
+    count(`id.construct ${entry.kind}`);
+    this.d = d;
+    this.me = { expected: 'configured', tainted: entry.kind !== 'valid' };
+    const me = this.me;
+    const strict = () => !me.tainted;
+    this.track(d.tracks.ready, 'tracks.ready', strict);
+    this.track(d.completed, 'completed', strict);
+  }
+
+  configure(v) {
+    const menu = this.menus.id;
+    if (this.d && this.me.expected !== 'closed' && v % 3 === 0) this.d.close();
+    this.entry = menu[v % menu.length];
+    this.open();
+  }
+
+  work(n, mode) {
+    for (let i = 0; i < n; i++) this.workOne(mode);
+  }
+
+  workOne(mode) {
+    const d = this.d;
+    if (!d) return;
+    const me = this.me;
+    const e = this.entry;
+    this.ts++;
+    if (mode === 'closed') {
+      for (const f of this.kept.splice(0)) f.close();
+      return;
+    }
+    if (mode === 'other') {
+      const t = d.tracks;
+      me.tainted = true; // another track has another frame count
+      if (t.length) {
+        const track = t[this.ts % t.length];
+        this.guard(() => { track.selected = !track.selected; }, 'select');
+        return;
+      }
+    }
+    let options;
+    if (mode === 'bad') options = { frameIndex: e.frames + (this.ts % 3) };
+    else if (mode === 'wrongSize') options = [{ frameIndex: -1 }, 'not a dictionary', { frameIndex: 1e10 }, { frameIndex: 1 }][this.ts % 4];
+    else options = { frameIndex: this.ts % e.frames, completeFramesOnly: mode !== 'clone' };
+    let p;
+    this.guard(() => { p = d.decode(options); }, 'decode');
+    check(p instanceof Promise, 'id.decode() returns a promise');
+    const valid = mode === 'valid' || mode === 'clone';
+    const strict = () => !me.tainted && valid;
+    if (mode === 'bad') {
+      // Beyond the track: RangeError (or aborted), never a frame.
+      p = p.then((r) => {
+        if (!me.tainted) this.ctx.fail(`id: decode(${options.frameIndex}) of ${e.frames} frames (${e.seed}) resolved`);
+        return r;
+      }, (x) => {
+        if (!me.tainted && !['RangeError', 'AbortError', 'InvalidStateError'].includes(x.name)) this.ctx.fail(`id: out-of-range decode (${e.seed}) rejected ${x.name}`);
+        throw x;
+      });
+    }
+    this.track(p, 'decode', strict, (r) => {
+      check(r && r.complete === true && r.image instanceof VideoFrame, 'id.decode result');
+      const img = r.image;
+      if (!(img.codedWidth > 0 && img.codedHeight > 0 && img.allocationSize() > 0)) this.ctx.fail(`id: bad frame ${img.codedWidth}x${img.codedHeight}`);
+      // Closed now, kept for a later 'closed' op, or dropped for GC.
+      const fate = this.ts % 3;
+      if (fate === 0) img.close();
+      else if (fate === 1) this.kept.push(img);
+    });
+  }
+
+  // No ImageDecoder method throws synchronously (decode() returns a rejected promise).
+  guard(fn, what) {
+    try {
+      fn();
+    } catch (e) {
+      throw new PropertyFailure(`id.${what} threw ${e && e.name}: ${e && e.message}`);
+    }
+  }
+
+  async flush(wait) {
+    if (!this.d || !wait) return;
+    const d = this.d;
+    const r = await withTimeout(d.tracks.ready.then(() => null, (e) => e), this.ctx.timeoutMs, 'id tracks.ready');
+    count(`id.ready ${r ? r.name : 'ok'}`);
+    if (r) return;
+    const t = d.tracks;
+    if (this.me.expected === 'closed' || d !== this.d) return;
+    check(t.length >= 1, `id (${this.entry.seed}): ready with ${t.length} tracks`);
+    for (let i = 0; i < t.length; i++) {
+      check(t[i].frameCount >= 1 && typeof t[i].animated === 'boolean', `id: track ${i} frameCount ${t[i].frameCount}`);
+    }
+    if (!this.me.tainted) check(t.selectedTrack && t.selectedTrack.frameCount >= 1, `id (${this.entry.seed}): no selected track`);
+    await withTimeout(Promise.all(this.pending), this.ctx.timeoutMs, `id (${this.entry.seed}): ${this.pending.length} promises`);
+  }
+
+  reset() {
+    if (this.d) this.guard(() => this.d.reset(), 'reset');
+  }
+
+  close() {
+    if (!this.d) return;
+    this.guard(() => this.d.close(), 'close');
+    this.me.expected = 'closed';
+  }
+
+  renew(drop) {
+    if (!this.entry || (this.me.expected !== 'closed' && !drop)) return;
+    // `drop`: the old decoder is abandoned without close() (left to GC).
+    this.open();
+  }
+}
+
 async function runSequence(initial, ops, ctx) {
-  const subjects = KINDS.map((k) => new Subject(k, ctx.menus, ctx));
+  const subjects = KINDS.map((k) => (k === 'id' ? new ImageSubject(k, ctx.menus, ctx) : new Subject(k, ctx.menus, ctx)));
   // Most sequences start with every codec validly configured, so work reaches the codecs.
   subjects.forEach((s, i) => {
     const valid = ctx.menus[s.kind].filter((e) => e.kind === 'valid');
@@ -329,9 +556,10 @@ async function runApiFuzz({ seed, numRuns, maxOps = 30, timeoutMs = 20000, verbo
   const s = await streams();
   const menus = {
     ve: videoEncoderConfigs(), vd: videoDecoderConfigs(s), ae: audioEncoderConfigs(), ad: audioDecoderConfigs(s),
+    id: imageInits(await images()),
   };
   let runs = 0;
-  const initialArb = fc.array(fc.nat(12), { minLength: 4, maxLength: 4 });
+  const initialArb = fc.array(fc.nat(12), { minLength: KINDS.length, maxLength: KINDS.length });
   const opsArb = fc.array(opArb, { minLength: 1, maxLength: maxOps, size: 'max' });
   const prop = fc.asyncProperty(initialArb, opsArb, async (initial, ops) => {
     runs++;

@@ -56,6 +56,7 @@ function generated(name) {
   const src = ['-f', 'lavfi', '-i', 'testsrc=size=64x48:rate=10'];
   const args = {
     'anim.gif': [...src, '-frames:v', '5', '-loop', '0'],
+    'big.gif': ['-f', 'lavfi', '-i', 'testsrc=size=480x360:rate=10', '-frames:v', '24', '-loop', '0'],
     'anim-loop3.gif': [...src, '-frames:v', '3', '-loop', '3'],
     'anim.apng': [...src, '-frames:v', '4', '-plays', '0', '-f', 'apng'],
     'anim-plays2.apng': [...src, '-frames:v', '2', '-plays', '2', '-f', 'apng'],

@@ -1,20 +1,26 @@
 'use strict';
-// Lifecycle edge cases for all four codec classes: close()/reset() racing pending flushes and
-// output delivery, re-entrant calls from callbacks, abandoned codecs and frames, process.exit()
-// with queued work, codecs in terminated worker_threads, many concurrent decoders.
-// (ImageDecoder: add it to CLASSES below once it exists.)
+// Lifecycle edge cases for all four codec classes and ImageDecoder: close()/reset() racing
+// pending flushes/decodes and output delivery, re-entrant calls from callbacks and then-handlers,
+// abandoned codecs, decoders and frames, process.exit() with queued work, codecs in terminated
+// worker_threads, many concurrent decoders. ImageDecoder has no flush(), state or output
+// callback, so it has its own table (IMAGE_SOURCES) with the same scenarios in its terms:
+// pending decode() promises take the place of a pending flush.
 const test = require('node:test');
 const assert = require('node:assert/strict');
 const { spawnSync } = require('node:child_process');
 const fs = require('node:fs');
 const {
-  VideoEncoder, VideoDecoder, AudioEncoder, AudioDecoder,
+  VideoEncoder, VideoDecoder, AudioEncoder, AudioDecoder, ImageDecoder,
 } = require('../..');
 const { makeFrame, tick } = require('../helpers');
 const { streams, audioData } = require('../fuzz/streams');
+const { generated, fixture, slowStream } = require('../image/helpers');
 
 const LIB = JSON.stringify(require.resolve('../..'));
 const HELPERS = JSON.stringify(require.resolve('../helpers'));
+// A 24-frame 480x360 GIF (~3 ms per frame to decode) and an AVIF with an AV1 sequence track.
+const BIG_GIF = generated('big.gif');
+const GIF_JS = JSON.stringify(BIG_GIF);
 const HAS_PROC = fs.existsSync('/proc/self/task');
 
 function run(script, { args = ['--expose-gc'], timeout = 60_000 } = {}) {
@@ -162,13 +168,156 @@ test('re-entrant calls inside callbacks: close in output, reset+reconfigure in o
   }
 });
 
+// One "start decoding" helper per ImageDecoder data source: returns a decoder with `n` decode()
+// promises pending (every frame of its selected track) and a log of how each settled.
+const IMAGE_SOURCES = {
+  async 'GIF BufferSource'() {
+    return new ImageDecoder({ data: fs.readFileSync(BIG_GIF), type: 'image/gif' });
+  },
+  async 'GIF ReadableStream'() {
+    return new ImageDecoder({ data: slowStream(fs.readFileSync(BIG_GIF), 4096, 1), type: 'image/gif' });
+  },
+  async 'AVIF sequence'() {
+    return new ImageDecoder({ data: fs.readFileSync(fixture('four-colors-flip.avif')), type: 'image/avif', preferAnimation: true });
+  },
+};
+const IMAGE_FRAMES = { 'GIF BufferSource': 24, 'GIF ReadableStream': 24, 'AVIF sequence': 2 };
+
+function decodeAll(d, n) {
+  const log = { resolved: 0, rejected: [], order: [] };
+  const settled = [];
+  for (let i = 0; i < n; i++) {
+    settled.push(d.decode({ frameIndex: i }).then(({ image }) => {
+      log.resolved++;
+      log.order.push(i);
+      if (log.hook) log.hook(i);
+      image.close();
+    }, (e) => { log.rejected.push(e); }));
+  }
+  return { log, all: () => Promise.all(settled) };
+}
+
+for (const [name, open] of Object.entries(IMAGE_SOURCES)) {
+  const n = IMAGE_FRAMES[name];
+  for (const how of ['close', 'reset']) {
+    test(`ImageDecoder (${name}): ${how}() while decodes are pending → AbortError, then silence`, async () => {
+      const d = await open();
+      await d.tracks.ready;
+      const { log, all } = decodeAll(d, n);
+      d[how]();
+      const resolvedAtCall = log.resolved;
+      await all();
+      // Promises settle once: whatever had not resolved when reset()/close() ran is aborted.
+      assert.equal(log.resolved, resolvedAtCall, `decodes resolved after ${how}()`);
+      assert.equal(log.resolved + log.rejected.length, n);
+      assert.ok(log.rejected.length > 0, 'something was still pending');
+      for (const e of log.rejected) assert.ok(e instanceof DOMException && e.name === 'AbortError', `${e.name}: ${e.message}`);
+      if (how === 'close') {
+        await assert.rejects(d.decode(), { name: 'InvalidStateError' });
+        assert.equal(d.tracks.length, 0);
+      } else {
+        // The decoder keeps working after reset(): the last frame decodes.
+        const { image } = await d.decode({ frameIndex: n - 1 });
+        assert.ok(image.timestamp > 0);
+        image.close();
+        d.close();
+      }
+    });
+  }
+
+  test(`ImageDecoder (${name}): close() / reset() inside a decode's then-handler and inside tracks.ready's`, async () => {
+    for (const how of ['close', 'reset']) {
+      // In the first resolved decode's handler.
+      let d = await open();
+      const { log, all } = decodeAll(d, n);
+      let threw = null;
+      log.hook = () => {
+        log.hook = null;
+        try { d[how](); } catch (e) { threw = e; }
+      };
+      await withTimeoutP(all(), 20_000);
+      assert.equal(threw, null);
+      assert.ok(log.resolved >= 1);
+      for (const e of log.rejected) assert.equal(e.name, 'AbortError');
+      assert.equal(log.resolved + log.rejected.length, n);
+      if (how === 'reset') {
+        const { image } = await d.decode({ frameIndex: n - 1 });
+        image.close();
+      }
+      d.close();
+      // In tracks.ready's handler: every decode issued before it is aborted, none resolves.
+      d = await open();
+      const early = decodeAll(d, n);
+      await d.tracks.ready.then(() => d[how]());
+      await early.all();
+      // Decodes finished in the same batch as the track data may have resolved first.
+      assert.ok(early.log.rejected.every((e) => e.name === 'AbortError'));
+      assert.equal(early.log.resolved + early.log.rejected.length, n);
+      // A re-entrant decode() after reset() in the handler works; after close() it rejects.
+      const again = d.decode({ frameIndex: 0 });
+      if (how === 'reset') (await again).image.close();
+      else await assert.rejects(again, { name: 'InvalidStateError' });
+      d.close();
+    }
+  });
+}
+
+function withTimeoutP(p, ms) {
+  let t;
+  return Promise.race([p.finally(() => clearTimeout(t)), new Promise((_, rej) => { t = setTimeout(() => rej(new Error(`not settled within ${ms} ms`)), ms); })]);
+}
+
+test('ImageDecoder: deselecting the track inside a decode handler aborts the rest; a frame outlives close()', async () => {
+  const d = new ImageDecoder({ data: fs.readFileSync(BIG_GIF), type: 'image/gif' });
+  await d.tracks.ready;
+  const track = d.tracks.selectedTrack;
+  const { log, all } = decodeAll(d, 24);
+  log.hook = () => { log.hook = null; track.selected = false; };
+  await all();
+  assert.ok(log.resolved >= 1);
+  assert.ok(log.rejected.every((e) => e.name === 'AbortError'));
+  await assert.rejects(d.decode(), { name: 'InvalidStateError' });
+  track.selected = true;
+  // A frame outlives its decoder.
+  const { image } = await d.decode({ frameIndex: 23 });
+  d.close();
+  const buf = new Uint8Array(image.allocationSize());
+  await image.copyTo(buf);
+  assert.ok(buf.some((b) => b !== 0));
+  image.close();
+});
+
+test('64 ImageDecoders decoding concurrently (Buffer and stream), then closed while busy', async () => {
+  const bytes = fs.readFileSync(BIG_GIF);
+  const decs = [];
+  for (let i = 0; i < 64; i++) {
+    const data = i % 2 ? slowStream(bytes, 16384, 0) : bytes;
+    const d = new ImageDecoder({ data, type: 'image/gif' });
+    decs.push({ d, run: decodeAll(d, 4) });
+  }
+  await Promise.all(decs.map(({ run }) => run.all()));
+  for (const { run } of decs) {
+    assert.deepEqual(run.log.rejected, []);
+    assert.equal(run.log.resolved, 4);
+  }
+  // Again, closed while busy this time.
+  const busy = decs.map(({ d }) => decodeAll(d, 24));
+  for (const { d } of decs) d.close();
+  await Promise.all(busy.map((b) => b.all()));
+  for (const b of busy) {
+    assert.equal(b.log.resolved + b.log.rejected.length, 24);
+    assert.ok(b.log.rejected.every((e) => e.name === 'AbortError'));
+  }
+});
+
 const THREADS = `() => require('fs').readdirSync('/proc/self/task').length`;
 
-test('codecs and frames dropped without close(), then gc(): threads return to baseline, clean exit', { skip: !HAS_PROC }, (t) => {
+test('codecs, ImageDecoders and frames dropped without close(), then gc(): threads return to baseline, clean exit', { skip: !HAS_PROC }, (t) => {
   const r = run(`
     const W = require(${LIB});
     const { makeFrame } = require(${HELPERS});
     const threads = ${THREADS};
+    const gif = require('fs').readFileSync(${GIF_JS});
     const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
     function settle() { return (async () => { for (let i = 0; i < 30; i++) { gc(); await sleep(50); } })(); }
     function churn(i) {
@@ -184,6 +333,12 @@ test('codecs and frames dropped without close(), then gc(): threads return to ba
       const ad = new W.AudioDecoder({ output: () => {}, error: () => {} });
       ad.configure({ codec: 'opus', sampleRate: 48000, numberOfChannels: 2 });
       makeFrame(64, 48, i).clone(); // orphan frames
+      // ImageDecoders with decodes pending (Buffer and stream data), outputs never closed.
+      const id = new W.ImageDecoder({ data: gif, type: 'image/gif' });
+      id.decode({ frameIndex: i % 24 }).catch(() => {});
+      const bytes = gif.subarray(0, 20000 + i * 1000);
+      const rs = new ReadableStream({ start(c) { c.enqueue(new Uint8Array(bytes)); if (i % 2) c.close(); } });
+      new W.ImageDecoder({ data: rs, type: 'image/gif' }).decode({ frameIndex: 23 }).catch(() => {});
     }
     (async () => {
       churn(0); await settle();
@@ -204,7 +359,7 @@ test('codecs and frames dropped without close(), then gc(): threads return to ba
   assert.ok(m.now <= m.base + 2, `threads ${JSON.stringify(m)}`);
 });
 
-test('process.exit() with work queued (and from inside an output callback) exits 0 promptly', () => {
+test('process.exit() with work queued (and from inside an output callback or decode handler) exits 0 promptly', () => {
   const scripts = [
     `const W = require(${LIB}); const { makeFrame } = require(${HELPERS});
      const e = new W.VideoEncoder({ output: () => {}, error: () => {} });
@@ -225,6 +380,10 @@ test('process.exit() with work queued (and from inside an output callback) exits
      e.configure({ codec: 'av01.0.04M.08', width: 320, height: 240 });
      for (let i = 0; i < 30; i++) e.encode(makeFrame(320, 240, i));
      process.exit(0);`,
+    `const W = require(${LIB});
+     const d = new W.ImageDecoder({ data: require('fs').readFileSync(${GIF_JS}), type: 'image/gif' });
+     for (let i = 0; i < 24; i++) d.decode({ frameIndex: i }).then(({ image }) => { if (i === 3) process.exit(0); });
+     setTimeout(() => process.exit(0), 5);`,
   ];
   for (const s of scripts) {
     const t0 = Date.now();
@@ -235,7 +394,37 @@ test('process.exit() with work queued (and from inside an output callback) exits
   }
 });
 
-test('worker_threads terminated mid-encode (720p, 8 times): main survives, threads return', { skip: !HAS_PROC }, (t) => {
+test('an ImageDecoder waiting for stream data does not keep Node alive; a live producer still delivers', () => {
+  // Regression: a decode parked until more data arrives held the event loop, so a stream that
+  // never ends (and has no producer left) kept the process alive forever.
+  const parked = run(`
+    const W = require(${LIB});
+    const gif = require('fs').readFileSync(${GIF_JS});
+    const rs = new ReadableStream({ start(c) { c.enqueue(new Uint8Array(gif.subarray(0, 30000))); } });
+    const d = new W.ImageDecoder({ data: rs, type: 'image/gif' });
+    d.tracks.ready.then(() => console.log('ready'));
+    d.decode({ frameIndex: 0 }).then(({ image }) => { console.log('frame 0'); image.close(); });
+    d.decode({ frameIndex: 23 }).then(() => console.log('frame 23?'), (e) => console.log(e.name));
+  `, { args: [], timeout: 20_000 });
+  assert.equal(parked.signal, null, 'the process hung (killed by the timeout)');
+  assert.equal(parked.status, 0, parked.stderr);
+  assert.deepEqual(parked.stdout.trim().split('\n'), ['ready', 'frame 0']);
+  // The same decode with a producer that delivers the rest later resolves.
+  const live = run(`
+    const W = require(${LIB});
+    const gif = require('fs').readFileSync(${GIF_JS});
+    const rs = new ReadableStream({ start(c) {
+      c.enqueue(new Uint8Array(gif.subarray(0, 30000)));
+      setTimeout(() => { c.enqueue(new Uint8Array(gif.subarray(30000))); c.close(); }, 300);
+    } });
+    const d = new W.ImageDecoder({ data: rs, type: 'image/gif' });
+    d.decode({ frameIndex: 23 }).then(({ image }) => { console.log('frame 23', image.timestamp); image.close(); });
+  `, { args: [], timeout: 20_000 });
+  assert.equal(live.status, 0, live.stderr);
+  assert.equal(live.stdout.trim(), 'frame 23 2300000');
+});
+
+test('worker_threads terminated mid-encode and mid-image-decode (720p, 8 times): main survives, threads return', { skip: !HAS_PROC }, (t) => {
   const r = run(`
     const { Worker } = require('worker_threads');
     const threads = ${THREADS};
@@ -248,6 +437,8 @@ test('worker_threads terminated mid-encode (720p, 8 times): main survives, threa
       e.configure({ codec: 'avc1.42001f', width: 1280, height: 720 });
       const d = new W.VideoDecoder({ output: (f) => f.close(), error: () => {} });
       d.configure({ codec: 'vp8' });
+      const id = new W.ImageDecoder({ data: require('fs').readFileSync(${GIF_JS.replace(/\\/g, '\\\\')}), type: 'image/gif' });
+      for (let i = 0; i < 24; i++) id.decode({ frameIndex: i }).then(({ image }) => image.close(), () => {});
       for (let i = 0; i < 40; i++) { const f = makeFrame(1280, 720, i); e.encode(f); f.close(); }
       e.flush();
       parentPort.postMessage('queued');
@@ -275,6 +466,37 @@ test('worker_threads terminated mid-encode (720p, 8 times): main survives, threa
   const m = JSON.parse(r.stdout.trim());
   t.diagnostic(JSON.stringify(m));
   assert.ok(m.now <= m.base + 2, `threads ${JSON.stringify(m)}`);
+});
+
+test('worker_threads terminated inside native calls (VideoFrame create/clone/close loop, 30 times): no abort', () => {
+  // Regression: a Node-API call failing during termination made Neon panic inside the native
+  // function, and Neon's failure boundary then aborted the whole process while reporting it.
+  const r = run(`
+    const { Worker } = require('worker_threads');
+    const src = \`
+      const { parentPort } = require('worker_threads');
+      const W = require(${LIB.replace(/\\/g, '\\\\')});
+      const data = new Uint8Array(16 * 16 * 3 / 2);
+      parentPort.postMessage('go');
+      for (let i = 0; ; i++) {
+        const f = new W.VideoFrame(data, { format: 'I420', codedWidth: 16, codedHeight: 16, timestamp: i });
+        f.clone().close();
+        f.close();
+      }
+    \`;
+    (async () => {
+      for (let i = 0; i < 30; i++) {
+        const w = new Worker(src, { eval: true });
+        await new Promise((r) => w.on('message', r));
+        await new Promise((r) => setTimeout(r, i % 7));
+        await w.terminate();
+      }
+      console.log('survived');
+    })();
+  `, { args: [], timeout: 60_000 });
+  assert.equal(r.signal, null, `killed by ${r.signal}: ${r.stderr.slice(0, 500)}`);
+  assert.equal(r.status, 0, r.stderr.slice(0, 500));
+  assert.equal(r.stdout.trim(), 'survived');
 });
 
 test('64 decoders decoding concurrently, then closed', async () => {

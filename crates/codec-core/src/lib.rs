@@ -41,7 +41,10 @@ pub use model::{
     CodecKind, CodecState, Epoch, FlushId, JsEvent, Model, Msg, Report, Tagged,
     DEFAULT_MAX_IN_FLIGHT,
 };
-pub use parse::{AudioSpecificConfig, AvcDecoderConfigurationRecord, ParseError};
+pub use parse::{
+    AudioSpecificConfig, AvcDecoderConfigurationRecord, HevcDecoderConfigurationRecord,
+    HvccNalArray, ParseError,
+};
 pub use pixel::{compute_layout, PlaneLayout, PlaneRegion, VideoPixelFormat};
 
 #[cfg(test)]

@@ -84,6 +84,11 @@ fn check(cfg: &VideoDecoderConfig) -> Result<codecs::Resolved, CodecError> {
                 h.profile_idc
             )));
         }
+        // A description is an hvcC; a malformed one cannot configure a decoder.
+        if let Some(d) = cfg.description.as_deref().filter(|d| !d.is_empty()) {
+            codec_core::HevcDecoderConfigurationRecord::parse(d)
+                .map_err(|e| CodecError::not_supported(format!("invalid hvcC description: {e}")))?;
+        }
     }
     if cfg.coded_width.is_some_and(|w| w > codecs::MAX_DIMENSION)
         || cfg.coded_height.is_some_and(|h| h > codecs::MAX_DIMENSION)

@@ -208,6 +208,20 @@ mod tests {
             o += 5 + len;
         }
         assert_eq!(o, c.len());
+        // codec-core's hvcC parser (the decoder's description check) reads it back.
+        let h = codec_core::HevcDecoderConfigurationRecord::parse(&c).expect("parses");
+        assert_eq!((h.general_profile_idc, h.general_level_idc), (1, 60));
+        assert_eq!(h.general_profile_compatibility_flags, 0x6000_0000);
+        assert_eq!(
+            (h.chroma_format_idc, h.bit_depth_luma, h.nal_length_size),
+            (1, 8, 4)
+        );
+        assert_eq!((h.num_temporal_layers, h.temporal_id_nested), (1, true));
+        let nals = split_annexb(X265_HEADERS);
+        for (i, t) in [NAL_VPS, NAL_SPS, NAL_PPS].into_iter().enumerate() {
+            assert_eq!(h.nal_units(t).collect::<Vec<_>>(), [nals[i]]);
+        }
+        assert_eq!(h.to_bytes(), c, "byte-exact round trip");
         // No PPS → no record.
         let no_pps = &X265_HEADERS[..X265_HEADERS.len() - 10];
         assert!(hvcc_from_annexb(no_pps).is_none());

@@ -277,16 +277,16 @@ fn audio_data_copy_to(mut cx: FunctionContext) -> JsResult<JsUndefined> {
 
 pub(crate) fn register(cx: &mut ModuleContext) -> NeonResult<()> {
     codec::export_common::<AudioEncoderBackend>(cx, "audioEncoder")?;
-    cx.export_function("audioEncoderNew", audio_encoder_new)?;
-    cx.export_function("audioEncoderEncode", audio_encoder_encode)?;
+    crate::js::export(cx, "audioEncoderNew", audio_encoder_new)?;
+    crate::js::export(cx, "audioEncoderEncode", audio_encoder_encode)?;
     codec::export_common::<AudioDecoderBackend>(cx, "audioDecoder")?;
-    cx.export_function("audioDecoderNew", audio_decoder_new)?;
-    cx.export_function("audioDecoderDecode", audio_decoder_decode)?;
-    cx.export_function("audioDataFromBuffer", audio_data_from_buffer)?;
-    cx.export_function("audioDataClone", audio_data_clone)?;
-    cx.export_function("audioDataClose", audio_data_close)?;
-    cx.export_function("audioDataAllocationSize", audio_data_allocation_size)?;
-    cx.export_function("audioDataCopyTo", audio_data_copy_to)?;
+    crate::js::export(cx, "audioDecoderNew", audio_decoder_new)?;
+    crate::js::export(cx, "audioDecoderDecode", audio_decoder_decode)?;
+    crate::js::export(cx, "audioDataFromBuffer", audio_data_from_buffer)?;
+    crate::js::export(cx, "audioDataClone", audio_data_clone)?;
+    crate::js::export(cx, "audioDataClose", audio_data_close)?;
+    crate::js::export(cx, "audioDataAllocationSize", audio_data_allocation_size)?;
+    crate::js::export(cx, "audioDataCopyTo", audio_data_copy_to)?;
     Ok(())
 }
 

@@ -420,11 +420,11 @@ where
     B::Config: JsConfig,
     B::Output: OutputToJs,
 {
-    cx.export_function(&format!("{prefix}CheckConfig"), check_config::<B>)?;
-    cx.export_function(&format!("{prefix}Configure"), configure::<B>)?;
-    cx.export_function(&format!("{prefix}State"), state::<B>)?;
-    cx.export_function(&format!("{prefix}Flush"), flush::<B>)?;
-    cx.export_function(&format!("{prefix}Reset"), reset::<B>)?;
-    cx.export_function(&format!("{prefix}Close"), close::<B>)?;
+    crate::js::export(cx, &format!("{prefix}CheckConfig"), check_config::<B>)?;
+    crate::js::export(cx, &format!("{prefix}Configure"), configure::<B>)?;
+    crate::js::export(cx, &format!("{prefix}State"), state::<B>)?;
+    crate::js::export(cx, &format!("{prefix}Flush"), flush::<B>)?;
+    crate::js::export(cx, &format!("{prefix}Reset"), reset::<B>)?;
+    crate::js::export(cx, &format!("{prefix}Close"), close::<B>)?;
     Ok(())
 }

@@ -1,6 +1,8 @@
 //! `ImageDecoder` natives. The worker thread ([`ImageWorker`]) owns the decoding; its replies
 //! come back through one [`SafeCallback`] per decoder, in order. The JS object is held (and the
-//! event loop kept open) only while a reply is due: data being scanned or a decode pending.
+//! event loop kept open) only while a reply is due: data being scanned or a decode being worked
+//! on. A decode that waits for stream data does not hold the loop (the stream's producer does,
+//! if there is one); otherwise a never-ending stream would keep Node alive forever.
 
 use std::collections::HashSet;
 use std::sync::{Arc, Mutex, MutexGuard, OnceLock, Weak};
@@ -27,6 +29,9 @@ struct Inner {
     data_pending: usize,
     /// Decode ids whose reply is still wanted.
     decodes: HashSet<u64>,
+    /// The subset of `decodes` the worker parked until more data arrives (as of its last
+    /// `Waiting` events since the last `Data` reply).
+    waiting: HashSet<u64>,
 }
 
 /// The boxed native half of an `ImageDecoder`.
@@ -48,7 +53,13 @@ fn lock(m: &Mutex<Inner>) -> MutexGuard<'_, Inner> {
 
 impl Inner {
     fn busy(&self) -> bool {
-        self.data_pending > 0 || !self.decodes.is_empty()
+        self.data_pending > 0 || self.decodes.len() > self.waiting.len()
+    }
+
+    /// Forgets every pending decode.
+    fn clear_decodes(&mut self) {
+        self.decodes.clear();
+        self.waiting.clear();
     }
 
     /// Holds the JS object and the event loop while a reply is due; lets both go when idle.
@@ -73,7 +84,7 @@ impl Inner {
     /// Stops delivery and lets the worker thread end (it exits when its channel closes).
     fn shut_down<'a, C: Context<'a>>(&mut self, cx: &mut C) {
         self.worker = None;
-        self.decodes.clear();
+        self.clear_decodes();
         self.data_pending = 0;
         self.callback.release_and_unref(cx);
         if let Some(o) = self.owner.take() {
@@ -119,6 +130,9 @@ fn event_to_js<'a, C: Context<'a>>(
     match ev {
         ImageEvent::Data(r) => {
             inner.data_pending = inner.data_pending.saturating_sub(1);
+            // The worker re-examines parked decodes after each `Data` reply and announces
+            // again those that still wait: until then they count as work in progress.
+            inner.waiting.clear();
             crate::codec::set_num(cx, item, 0, EV_DATA)?;
             match r {
                 Ok(Some(t)) => {
@@ -137,7 +151,14 @@ fn event_to_js<'a, C: Context<'a>>(
                 }
             }
         }
+        ImageEvent::Waiting { id } => {
+            if inner.decodes.contains(&id) {
+                inner.waiting.insert(id);
+            }
+            return Ok(None);
+        }
         ImageEvent::Decoded { id, output } => {
+            inner.waiting.remove(&id);
             if !inner.decodes.remove(&id) {
                 return Ok(None);
             }
@@ -164,6 +185,7 @@ fn event_to_js<'a, C: Context<'a>>(
             item.set(cx, 4, complete)?;
         }
         ImageEvent::DecodeFailed { id, error } => {
+            inner.waiting.remove(&id);
             if !inner.decodes.remove(&id) && error.name == ErrorName::RangeError {
                 return Ok(None);
             }
@@ -271,6 +293,7 @@ fn image_decoder_new(mut cx: FunctionContext) -> JsResult<JsBox<ImageBox>> {
         dispatch,
         data_pending: 0,
         decodes: HashSet::new(),
+        waiting: HashSet::new(),
     }));
     let _ = slot.set(Arc::downgrade(&inner));
     Ok(cx.boxed(ImageBox { inner }))
@@ -334,7 +357,7 @@ fn image_decoder_decode(mut cx: FunctionContext) -> JsResult<JsUndefined> {
 fn image_decoder_reset(mut cx: FunctionContext) -> JsResult<JsUndefined> {
     with_inner(&mut cx, |cx, i| {
         let track_changed = cx.argument::<JsBoolean>(2)?.value(cx);
-        i.decodes.clear();
+        i.clear_decodes();
         i.send(ImageRequest::Reset { track_changed });
         Ok(())
     })
@@ -350,12 +373,12 @@ fn image_decoder_close(mut cx: FunctionContext) -> JsResult<JsUndefined> {
 }
 
 pub(crate) fn register(cx: &mut ModuleContext) -> NeonResult<()> {
-    cx.export_function("imageTypeSupported", image_type_supported)?;
-    cx.export_function("imageDecoderNew", image_decoder_new)?;
-    cx.export_function("imageDecoderAppend", image_decoder_append)?;
-    cx.export_function("imageDecoderEnd", image_decoder_end)?;
-    cx.export_function("imageDecoderDecode", image_decoder_decode)?;
-    cx.export_function("imageDecoderReset", image_decoder_reset)?;
-    cx.export_function("imageDecoderClose", image_decoder_close)?;
+    crate::js::export(cx, "imageTypeSupported", image_type_supported)?;
+    crate::js::export(cx, "imageDecoderNew", image_decoder_new)?;
+    crate::js::export(cx, "imageDecoderAppend", image_decoder_append)?;
+    crate::js::export(cx, "imageDecoderEnd", image_decoder_end)?;
+    crate::js::export(cx, "imageDecoderDecode", image_decoder_decode)?;
+    crate::js::export(cx, "imageDecoderReset", image_decoder_reset)?;
+    crate::js::export(cx, "imageDecoderClose", image_decoder_close)?;
     Ok(())
 }

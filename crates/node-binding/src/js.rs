@@ -7,6 +7,29 @@ use neon::types::buffer::TypedArray;
 
 use crate::error::IntoJsError;
 
+/// Exports `f` as `name`. A panic inside `f` while the environment is being torn down (a
+/// `worker_threads` worker terminated during the call: Node-API calls then fail and some Neon
+/// wrappers panic on that) ends the call quietly with `undefined`; Neon's own failure boundary
+/// would try to throw, fail again and abort the whole process. Other panics propagate as usual.
+pub(crate) fn export<V: Value>(
+    cx: &mut ModuleContext,
+    name: &str,
+    f: fn(FunctionContext) -> JsResult<V>,
+) -> NeonResult<()> {
+    cx.export_function(name, move |mut cx: FunctionContext| -> JsResult<JsValue> {
+        let probe = safe_callback::EnvProbe::new(&cx);
+        let undefined = cx.undefined().upcast::<JsValue>();
+        match std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| f(cx))) {
+            Ok(r) => r.map(|v| v.upcast()),
+            Err(_) if probe.stopping() => {
+                probe.clear_exception();
+                Ok(undefined)
+            }
+            Err(panic) => std::panic::resume_unwind(panic),
+        }
+    })
+}
+
 pub(crate) fn opt_f64<'a, C: Context<'a>>(
     cx: &mut C,
     o: Handle<'a, JsObject>,

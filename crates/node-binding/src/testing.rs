@@ -116,11 +116,11 @@ fn blocking_on_js_thread(mut cx: FunctionContext) -> JsResult<JsBoolean> {
 }
 
 pub(crate) fn register(cx: &mut ModuleContext) -> NeonResult<()> {
-    cx.export_function("_scStressNew", stress_new)?;
-    cx.export_function("_scStressStart", stress_start)?;
-    cx.export_function("_scStressRelease", stress_release)?;
-    cx.export_function("_scStressStop", stress_stop)?;
-    cx.export_function("_scCallAfterRelease", call_after_release)?;
-    cx.export_function("_scBlockingOnJsThread", blocking_on_js_thread)?;
+    crate::js::export(cx, "_scStressNew", stress_new)?;
+    crate::js::export(cx, "_scStressStart", stress_start)?;
+    crate::js::export(cx, "_scStressRelease", stress_release)?;
+    crate::js::export(cx, "_scStressStop", stress_stop)?;
+    crate::js::export(cx, "_scCallAfterRelease", call_after_release)?;
+    crate::js::export(cx, "_scBlockingOnJsThread", blocking_on_js_thread)?;
     Ok(())
 }

@@ -573,17 +573,17 @@ fn frame_allocation_size(mut cx: FunctionContext) -> JsResult<JsNumber> {
 
 pub(crate) fn register(cx: &mut ModuleContext) -> NeonResult<()> {
     codec::export_common::<VideoEncoderBackend>(cx, "videoEncoder")?;
-    cx.export_function("videoEncoderNew", video_encoder_new)?;
-    cx.export_function("videoEncoderEncode", video_encoder_encode)?;
+    crate::js::export(cx, "videoEncoderNew", video_encoder_new)?;
+    crate::js::export(cx, "videoEncoderEncode", video_encoder_encode)?;
     codec::export_common::<VideoDecoderBackend>(cx, "videoDecoder")?;
-    cx.export_function("videoDecoderNew", video_decoder_new)?;
-    cx.export_function("videoDecoderDecode", video_decoder_decode)?;
-    cx.export_function("frameFromBuffer", frame_from_buffer)?;
-    cx.export_function("frameClone", frame_clone)?;
-    cx.export_function("frameClose", frame_close)?;
-    cx.export_function("frameCopyTo", frame_copy_to)?;
-    cx.export_function("frameAllocationSize", frame_allocation_size)?;
-    cx.export_function("frameCopyToRgb", frame_copy_to_rgb)?;
+    crate::js::export(cx, "videoDecoderNew", video_decoder_new)?;
+    crate::js::export(cx, "videoDecoderDecode", video_decoder_decode)?;
+    crate::js::export(cx, "frameFromBuffer", frame_from_buffer)?;
+    crate::js::export(cx, "frameClone", frame_clone)?;
+    crate::js::export(cx, "frameClose", frame_close)?;
+    crate::js::export(cx, "frameCopyTo", frame_copy_to)?;
+    crate::js::export(cx, "frameAllocationSize", frame_allocation_size)?;
+    crate::js::export(cx, "frameCopyToRgb", frame_copy_to_rgb)?;
     Ok(())
 }
 

@@ -209,6 +209,31 @@ impl<T: Send + 'static> CallbackSender<T> {
     }
 }
 
+/// Whether the environment of `cx` is being torn down (e.g. `worker.terminate()`): Node-API
+/// calls then fail with a pending exception, and several Neon wrappers panic on that.
+#[derive(Debug, Clone, Copy)]
+pub struct EnvProbe {
+    env: neon::sys::bindings::Env,
+}
+
+impl EnvProbe {
+    /// A probe for the environment `cx` runs in; usable while that call is on the stack (also
+    /// after `cx` itself was moved).
+    pub fn new(cx: &Cx) -> Self {
+        Self { env: cx.to_raw() }
+    }
+
+    /// Whether JavaScript can no longer be called (the environment is stopping).
+    pub fn stopping(&self) -> bool {
+        env_guard::stopping_raw(self.env)
+    }
+
+    /// Clears a pending exception (V8's termination exception), if any.
+    pub fn clear_exception(&self) {
+        env_guard::clear_exception_raw(self.env);
+    }
+}
+
 /// Raw Node-API probes Neon 1.1 does not expose safely.
 #[allow(unsafe_code)]
 mod env_guard {
@@ -217,7 +242,11 @@ mod env_guard {
 
     /// Whether the environment no longer accepts calls into JS (it is being torn down).
     pub(crate) fn stopping(cx: &Cx) -> bool {
-        let env = cx.to_raw();
+        stopping_raw(cx.to_raw())
+    }
+
+    /// [`stopping`] for a raw environment of a call that is still on the stack.
+    pub(crate) fn stopping_raw(env: napi::Env) -> bool {
         // SAFETY: `env` is the live environment of the callback running on this thread.
         // `napi_throw` first runs NAPI_PREAMBLE (fails with PendingException when JS cannot be
         // called) and only then rejects the null value with InvalidArg, throwing nothing. Neon's
@@ -227,7 +256,11 @@ mod env_guard {
 
     /// Clears a pending exception (e.g. V8's termination exception), if any.
     pub(crate) fn clear_exception(cx: &Cx) {
-        let env = cx.to_raw();
+        clear_exception_raw(cx.to_raw());
+    }
+
+    /// [`clear_exception`] for a raw environment of a call that is still on the stack.
+    pub(crate) fn clear_exception_raw(env: napi::Env) {
         let mut pending = false;
         // SAFETY: as above; both calls only read/clear the environment's last exception.
         unsafe {

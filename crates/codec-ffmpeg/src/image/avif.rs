@@ -368,13 +368,12 @@ fn parse_trak(trak: &[u8]) -> Result<Option<AvifSequence>, AvifError> {
     r.full_box()?;
     let mut durations_us = Vec::with_capacity(count);
     for _ in 0..r.u32()? {
-        let n = r.u32()?;
+        let n = r.u32()? as usize;
         let delta = u64::from(r.u32()?);
-        for _ in 0..n {
-            if durations_us.len() < count {
-                durations_us.push(delta * 1_000_000 / timescale);
-            }
-        }
+        // Only the first `count` durations matter: a corrupt run of 2^32 samples must not
+        // loop 2^32 times.
+        let n = n.min(count - durations_us.len());
+        durations_us.extend(std::iter::repeat(delta * 1_000_000 / timescale).take(n));
     }
     durations_us.resize(count, 0);
     let mut repeat_forever = false;
@@ -806,6 +805,26 @@ mod tests {
         assert_eq!(img.av1c, [0x81, 0, 0x0c, 0]);
         assert_eq!(img.item_data(&f).unwrap(), b"AV1DATA");
         assert!(!img.has_sequence);
+    }
+
+    #[test]
+    fn huge_stts_run_is_cut_to_the_sample_count() {
+        // Regression (found by image/scan_fuzz.rs): an `stts` entry of 2^32 - 1 samples looped
+        // 2^32 times (40 s in a debug build) on every rescan of the data.
+        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("../../../shared/fixtures/wpt-media/four-colors-flip.avif");
+        let Ok(mut d) = std::fs::read(path) else {
+            return;
+        };
+        let good = parse_sequence(&d).unwrap().unwrap();
+        let at = d.windows(4).position(|w| w == b"stts").unwrap();
+        d[at + 12..at + 16].fill(0xff); // first entry's sample_count
+        let t0 = std::time::Instant::now();
+        let s = parse_sequence(&d).unwrap().unwrap();
+        assert!(t0.elapsed() < std::time::Duration::from_millis(500));
+        assert_eq!(s.samples, good.samples);
+        assert_eq!(s.durations_us.len(), good.durations_us.len());
+        assert_eq!(s.durations_us[0], good.durations_us[0]);
     }
 
     #[test]

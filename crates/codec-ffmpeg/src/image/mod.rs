@@ -25,6 +25,8 @@ mod icc;
 mod ico;
 mod jpeg;
 mod png;
+#[cfg(test)]
+mod scan_fuzz;
 mod webp;
 mod worker;
 

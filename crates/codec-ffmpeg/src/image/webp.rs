@@ -42,6 +42,9 @@ fn le32(d: &[u8], p: usize) -> Option<u32> {
         .map(|b| u32::from_le_bytes([b[0], b[1], b[2], b[3]]))
 }
 
+/// The largest canvas side accepted (the largest VP8/VP8L frame side).
+const MAX_CANVAS: u32 = 16_383;
+
 /// Scans `d`. `Ok(None)`: the `VP8X` header is not complete (or the file is a simple one).
 pub(crate) fn scan(d: &[u8]) -> Result<Option<WebpScan>, &'static str> {
     if d.len() < 30 || d.get(12..16) != Some(b"VP8X") {
@@ -58,6 +61,11 @@ pub(crate) fn scan(d: &[u8]) -> Result<Option<WebpScan>, &'static str> {
         animated: flags & 0x02 != 0,
         ..Default::default()
     };
+    // The animation canvas is allocated whole (RGBA): a corrupt VP8X must not ask for
+    // terabytes. No WebP frame can exceed 16383 pixels in either direction.
+    if s.canvas_width > MAX_CANVAS || s.canvas_height > MAX_CANVAS {
+        return Err("WebP canvas larger than 16383 pixels");
+    }
     let mut p = 30;
     loop {
         if p >= riff_end {
@@ -221,6 +229,21 @@ mod tests {
             }
         }
         assert_eq!(last, 3);
+    }
+
+    #[test]
+    fn rejects_a_huge_canvas() {
+        // Regression (found by the ImageDecoder bitstream fuzzer): a VP8X canvas of
+        // 2^24 x 2^24 made the decoder allocate ~4 TB and abort the process.
+        for (at, v) in [(24, 0xff), (27, 0xff), (26, 0x01)] {
+            let mut d = anim(2);
+            d[at] = v;
+            d[at + 1] = v;
+            assert_eq!(scan(&d), Err("WebP canvas larger than 16383 pixels"));
+        }
+        let mut d = anim(1);
+        d[24..30].copy_from_slice(&[0xfe, 0x3f, 0, 0xfe, 0x3f, 0]); // 16383 x 16383
+        assert!(scan(&d).is_ok());
     }
 
     #[test]

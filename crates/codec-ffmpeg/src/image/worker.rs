@@ -1,7 +1,8 @@
 //! [`ImageWorker`]: one thread per `ImageDecoder` that owns the [`ImageSession`] (and so every
 //! FFmpeg context). Requests arrive through a channel; each `Append`/`End` gets exactly one
 //! `Data` reply and each `Decode` exactly one `Decoded`/`DecodeFailed` reply unless a `Reset`
-//! dropped it first. Dropping the worker (or its sender) ends the thread; nothing joins it.
+//! dropped it first. A decode whose frame has not arrived is announced with `Waiting`, and
+//! again after every `Data` reply while it still waits (each `Append`/`End` re-examines it). Dropping the worker (or its sender) ends the thread; nothing joins it.
 
 use std::collections::{HashMap, VecDeque};
 use std::panic::{catch_unwind, AssertUnwindSafe};
@@ -57,6 +58,12 @@ pub enum ImageEvent {
         /// Why.
         error: CodecError,
     },
+    /// A decode waits for data that has not arrived: nothing is worked on for it until the
+    /// next `Append`/`End`. Sent once, then again after each `Data` reply while it still waits.
+    Waiting {
+        /// Request id.
+        id: u64,
+    },
 }
 
 /// The owner of an image decoding thread.
@@ -92,6 +99,24 @@ fn guarded<T>(f: impl FnOnce() -> Result<T, CodecError>) -> Result<T, CodecError
         .unwrap_or_else(|_| Err(CodecError::encoding("internal error in image decoder")))
 }
 
+/// New data: every parked decode is re-examined (and announced again if it still waits).
+fn reexamine(waiting: &mut VecDeque<Waiting>) {
+    for w in waiting.iter_mut() {
+        w.announced = false;
+    }
+}
+
+/// A decode request whose frame has not been served yet.
+struct Waiting {
+    id: u64,
+    track: Option<u32>,
+    index: u32,
+    /// `completeFramesOnly`: no progressive (partial) output.
+    complete_only: bool,
+    /// Whether `ImageEvent::Waiting` was sent since the last data arrived.
+    announced: bool,
+}
+
 fn run(
     ty: ImageType,
     opts: ImageDecoderOptions,
@@ -99,7 +124,7 @@ fn run(
     sink: &dyn Fn(ImageEvent),
 ) {
     let mut session = ImageSession::new(ty, opts);
-    let mut waiting: VecDeque<(u64, Option<u32>, u32, bool)> = VecDeque::new();
+    let mut waiting: VecDeque<Waiting> = VecDeque::new();
     // `[[progressive frame generations]]`: frame index → generation last delivered.
     let mut generations: HashMap<u32, u32> = HashMap::new();
     let mut failed: Option<CodecError> = None;
@@ -112,6 +137,7 @@ fn run(
                 continue;
             }
             ImageRequest::Append(bytes) => {
+                reexamine(&mut waiting);
                 session.append(&bytes);
                 let r = guarded(|| session.tracks());
                 if let Err(e) = &r {
@@ -120,6 +146,7 @@ fn run(
                 sink(ImageEvent::Data(r));
             }
             ImageRequest::End => {
+                reexamine(&mut waiting);
                 session.set_complete();
                 let r = guarded(|| session.tracks());
                 if let Err(e) = &r {
@@ -132,7 +159,13 @@ fn run(
                 track,
                 frame_index,
                 complete_frames_only,
-            } => waiting.push_back((id, track, frame_index, complete_frames_only)),
+            } => waiting.push_back(Waiting {
+                id,
+                track,
+                index: frame_index,
+                complete_only: complete_frames_only,
+                announced: false,
+            }),
             ImageRequest::Reset { track_changed } => {
                 waiting.clear();
                 if track_changed {
@@ -142,7 +175,10 @@ fn run(
         }
         // Serve every decode whose frame is here now (or that can never succeed).
         let mut still = VecDeque::new();
-        while let Some((id, track, index, complete_only)) = waiting.pop_front() {
+        while let Some(mut w) = waiting.pop_front() {
+            let Waiting {
+                id, track, index, ..
+            } = w;
             if let Some(e) = &failed {
                 sink(ImageEvent::DecodeFailed {
                     id,
@@ -152,7 +188,7 @@ fn run(
             }
             // A newer request may already be queued behind us; keep replies in request order
             // for frames that are ready.
-            let after = (!complete_only).then(|| generations.get(&index).copied().unwrap_or(0));
+            let after = (!w.complete_only).then(|| generations.get(&index).copied().unwrap_or(0));
             match guarded(|| session.decode(track, index, after)) {
                 Ok(Some(output)) => {
                     match output.generation {
@@ -161,7 +197,13 @@ fn run(
                     };
                     sink(ImageEvent::Decoded { id, output });
                 }
-                Ok(None) => still.push_back((id, track, index, complete_only)),
+                Ok(None) => {
+                    if !w.announced {
+                        sink(ImageEvent::Waiting { id });
+                    }
+                    w.announced = true;
+                    still.push_back(w);
+                }
                 Err(error) => {
                     if error.name != ErrorName::RangeError {
                         failed = Some(error.clone());
@@ -193,9 +235,19 @@ mod tests {
             frame_index: 0,
             complete_frames_only: true,
         });
+        // Nothing is here: the decode is announced as waiting, once.
+        match rx.recv().unwrap() {
+            ImageEvent::Waiting { id: 1 } => {}
+            e => panic!("{e:?}"),
+        }
         w.send(ImageRequest::Append(b"\x89PNG".to_vec()));
         match rx.recv().unwrap() {
             ImageEvent::Data(Ok(None)) => {}
+            e => panic!("{e:?}"),
+        }
+        // Still waiting after the data: announced again.
+        match rx.recv().unwrap() {
+            ImageEvent::Waiting { id: 1 } => {}
             e => panic!("{e:?}"),
         }
         w.send(ImageRequest::Reset {

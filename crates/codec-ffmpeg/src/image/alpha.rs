@@ -70,13 +70,13 @@ pub(crate) fn merge(
     alpha: &frame::Video,
 ) -> Result<frame::Video, CodecError> {
     let (target, depth) = with_alpha(color.format()).ok_or_else(|| {
-        CodecError::not_supported(format!(
+        CodecError::encoding(format!(
             "alpha for {:?} AVIF images is not supported",
             color.format()
         ))
     })?;
     let a_depth = luma_depth(alpha.format()).ok_or_else(|| {
-        CodecError::not_supported(format!(
+        CodecError::encoding(format!(
             "{:?} alpha images are not supported",
             alpha.format()
         ))

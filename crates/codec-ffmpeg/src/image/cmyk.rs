@@ -107,7 +107,7 @@ pub(crate) fn to_rgbx(f: &frame::Video, transform: u8) -> Result<frame::Video, C
     ) || f.width() == 0
         || f.height() == 0
     {
-        return Err(CodecError::not_supported(format!(
+        return Err(CodecError::encoding(format!(
             "this CMYK/YCCK JPEG layout ({:?}) is not supported",
             f.format()
         )));

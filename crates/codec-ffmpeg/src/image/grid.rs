@@ -53,7 +53,7 @@ pub(crate) fn stitch(
         ));
     }
     let bps = sample_bytes(fmt).ok_or_else(|| {
-        CodecError::not_supported(format!("{fmt:?} AVIF grid tiles are not supported"))
+        CodecError::encoding(format!("{fmt:?} AVIF grid tiles are not supported"))
     })?;
     let rows = tiles.len() as u32 / columns.max(1);
     if columns == 0

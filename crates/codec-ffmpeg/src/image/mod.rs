@@ -401,7 +401,9 @@ impl ImageSession {
                 },
                 Err(avif::AvifError::Incomplete) => Ok(None),
                 Err(avif::AvifError::Invalid(m)) => Err(CodecError::encoding(m)),
-                Err(avif::AvifError::Unsupported(m)) => Err(CodecError::not_supported(m)),
+                // A feature we cannot decode fails the decode as corrupt data does: the type
+                // itself is supported, and browsers report any failed decode as EncodingError.
+                Err(avif::AvifError::Unsupported(m)) => Err(CodecError::encoding(m)),
             },
             ImageType::Ico => match ico::parse(d) {
                 Ok(Some(e)) => Ok(Some(Layout::Ico(e))),

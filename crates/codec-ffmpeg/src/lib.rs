@@ -95,6 +95,9 @@
 #![deny(unsafe_code)]
 #![warn(missing_docs)]
 
+#[allow(unsafe_code)]
+mod aom;
+mod aom_session;
 mod audio;
 mod avc;
 mod codecs;

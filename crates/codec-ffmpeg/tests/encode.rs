@@ -1006,6 +1006,98 @@ fn vp9_temporal_layers() {
     }
 }
 
+/// AV1 through libaom directly (FFmpeg's wrapper cannot set libaom's SVC controls).
+#[test]
+fn av1_temporal_layers() {
+    for latency in [LatencyMode::Quality, LatencyMode::Realtime] {
+        temporal_layers("av01.0.04M.08", "L1T2", latency);
+        temporal_layers("av01.0.04M.08", "L1T3", latency);
+    }
+}
+
+/// Reads `leb128()` at `d[*i..]`.
+fn leb128(d: &[u8], i: &mut usize) -> u64 {
+    let mut v = 0u64;
+    for k in 0..8 {
+        let b = d[*i];
+        *i += 1;
+        v |= u64::from(b & 0x7f) << (7 * k);
+        if b & 0x80 == 0 {
+            break;
+        }
+    }
+    v
+}
+
+/// `(obu_type, temporal_id)` of every OBU of a low-overhead AV1 chunk (`None` without an
+/// extension header).
+fn av1_obus(d: &[u8]) -> Vec<(u8, Option<u8>)> {
+    let mut obus = Vec::new();
+    let mut i = 0;
+    while i < d.len() {
+        let h = d[i];
+        i += 1;
+        let (ty, ext, has_size) = ((h >> 3) & 0xf, h & 4 != 0, h & 2 != 0);
+        let tid = if ext {
+            let e = d[i];
+            i += 1;
+            Some(e >> 5)
+        } else {
+            None
+        };
+        assert!(has_size, "low-overhead OBUs have sizes");
+        let size = leb128(d, &mut i) as usize;
+        i += size;
+        obus.push((ty, tid));
+    }
+    assert_eq!(i, d.len(), "OBUs fill the chunk exactly");
+    obus
+}
+
+/// libaom writes OBU extension headers in SVC mode: every frame OBU's `temporal_id` equals
+/// the chunk's `temporalLayerId` (libaom leaves the extension out for temporal id 0).
+#[test]
+fn av1_obu_temporal_id_is_the_chunk_layer() {
+    for (mode, top) in [("L1T2", 1), ("L1T3", 2)] {
+        let cfg = VideoEncoderConfig {
+            scalability_mode: Some(mode.into()),
+            ..enc_config("av01.0.04M.08")
+        };
+        let chunks = encode_all(
+            cfg,
+            (0..12)
+                .map(|i| input(i420_pattern(W, H, i), i, i == 5))
+                .collect(),
+        );
+        assert_eq!(chunks.len(), 12);
+        let mut seen = 0;
+        for c in &chunks {
+            let layer = c.temporal_layer_id.unwrap();
+            seen = seen.max(layer);
+            let frame_obus: Vec<_> = av1_obus(&c.data)
+                .into_iter()
+                .filter(|(ty, _)| matches!(ty, 3 | 4 | 6))
+                .collect();
+            assert!(!frame_obus.is_empty(), "{mode}: chunk has a frame");
+            for (ty, tid) in frame_obus {
+                // Without an extension header temporal_id is 0 (AV1 6.2.3); libaom omits it
+                // when both ids are 0, so upper layers must have one.
+                assert!(
+                    layer == 0 || tid.is_some(),
+                    "{mode}: extension on layer {layer}"
+                );
+                assert_eq!(
+                    tid.unwrap_or(0),
+                    layer as u8,
+                    "{mode}: OBU type {ty} at {}",
+                    c.timestamp
+                );
+            }
+        }
+        assert_eq!(seen, top, "{mode}: every layer is used");
+    }
+}
+
 /// x264/x265: both bitstream formats, both latency modes (realtime keeps no look-ahead; the
 /// B-frames alone delay output by 1 or 3 frames).
 fn x26x_temporal_layers(codec: &str) {
@@ -1143,6 +1235,7 @@ fn temporal_layers_support() {
         "avc1.4d001f",
         "avc1.640028",
         "hvc1.1.6.L93.B0",
+        "av01.0.04M.08",
     ] {
         for mode in ["L1T1", "L1T2", "L1T3"] {
             let cfg = VideoEncoderConfig {
@@ -1158,7 +1251,8 @@ fn temporal_layers_support() {
         ("avc1.42e01f", "L1T3"),
         ("hvc1.1.6.L93.B0", "L1T4"),
         ("avc1.640028", "L2T2"),
-        ("av01.0.04M.08", "L1T2"),
+        ("av01.0.04M.08", "L2T1"),
+        ("av01.0.04M.08", "L1T4"),
         ("vp8", "L1T4"),
         ("vp8", "L2T2"),
         ("vp09.00.10.08", "S2T1"),

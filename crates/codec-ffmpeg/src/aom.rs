@@ -22,8 +22,6 @@ mod sys {
 pub(crate) enum AomRate {
     /// Constant bitrate (kbit/s).
     Constant(u32),
-    /// Variable bitrate (kbit/s).
-    Variable(u32),
     /// A fixed quantizer (0–63) at a nominal bitrate (kbit/s), as FFmpeg's `qmin = qmax`.
     Quantizer(u32, u32),
 }
@@ -163,7 +161,6 @@ impl AomEncoder {
         cfg.rc_superres_mode = 0;
         let (mode, kbps, q) = match p.rate {
             AomRate::Constant(b) => (sys::AOM_CBR, b, None),
-            AomRate::Variable(b) => (sys::AOM_VBR, b, None),
             AomRate::Quantizer(q, b) => (sys::AOM_VBR, b, Some(q.min(63))),
         };
         cfg.rc_end_usage = mode;

@@ -7,7 +7,7 @@ use std::sync::Arc;
 
 use codec_core::{
     AvcBitstreamFormat, BitrateMode, ErrorName, FrameBuffer, LatencyMode, Rect, VideoColorSpace,
-    VideoEncoderConfig,
+    VideoEncoderConfig, VideoPixelFormat,
 };
 use codec_ffmpeg::{
     video_encoder_support, EncodedVideoOutput, VideoEncodeInput, VideoEncoderBackend,
@@ -1096,6 +1096,164 @@ fn av1_obu_temporal_id_is_the_chunk_layer() {
         }
         assert_eq!(seen, top, "{mode}: every layer is used");
     }
+}
+
+/// 10-bit AV1 Main (only the libaom path encodes it): I420P10 input, I420P10 output, and
+/// every layer subset still decodes.
+#[test]
+fn av1_10bit_temporal_layers() {
+    let cfg = VideoEncoderConfig {
+        scalability_mode: Some("L1T3".into()),
+        ..enc_config("av01.0.04M.10")
+    };
+    video_encoder_support(&cfg).unwrap();
+    // Without layers 10-bit AV1 stays unsupported (FFmpeg's libaom wrapper path).
+    assert_eq!(
+        video_encoder_support(&enc_config("av01.0.04M.10"))
+            .unwrap_err()
+            .name,
+        ErrorName::NotSupportedError
+    );
+    let originals: Vec<_> = (0..8).map(|t| i420_pattern(W, H, t)).collect();
+    let chunks = encode_all(
+        cfg,
+        originals
+            .iter()
+            .enumerate()
+            .map(|(i, f)| input(to_10bit(f), i as u32, false))
+            .collect(),
+    );
+    let ids: Vec<u32> = chunks
+        .iter()
+        .map(|c| c.temporal_layer_id.unwrap())
+        .collect();
+    assert_eq!(ids, [0, 2, 1, 2, 0, 2, 1, 2]);
+    let dc = chunks[0].decoder_config.clone().unwrap();
+    for top in 0..=2 {
+        let subset: Vec<_> = chunks
+            .iter()
+            .filter(|c| c.temporal_layer_id.unwrap() <= top)
+            .cloned()
+            .collect();
+        let frames = decode_all(dc.clone(), &subset);
+        assert_eq!(frames.len(), subset.len(), "layers ≤ {top}");
+        for f in &frames {
+            assert_eq!(f.frame.format(), VideoPixelFormat::I420P10);
+            let i = (f.timestamp / FRAME_US) as usize;
+            let p = psnr_y(&originals[i], &to_8bit(&f.frame));
+            assert!(p > 30.0, "10-bit layers ≤ {top} frame {i}: {p:.2} dB");
+        }
+    }
+}
+
+/// A busy I420 frame (deterministic noise over the moving pattern), hard enough that the
+/// rate controller must work for its target.
+fn noisy_pattern(w: u32, h: u32, t: u32) -> FrameBuffer {
+    let mut f = i420_pattern(w, h, t);
+    let mut x = 0x9e37_79b9u32.wrapping_mul(t + 1);
+    let (y, stride) = f.plane_mut(0);
+    for r in 0..h as usize {
+        for c in 0..w as usize {
+            x ^= x << 13;
+            x ^= x >> 17;
+            x ^= x << 5;
+            let v = &mut y[r * stride + c];
+            *v = v.wrapping_add((x % 48) as u8).min(235);
+        }
+    }
+    f
+}
+
+/// The libaom layered encoder holds its bitrate target in constant and variable mode, like
+/// the FFmpeg AV1 path does without layers.
+#[test]
+fn av1_temporal_layers_honour_the_bitrate() {
+    let n = 90;
+    for mode in [BitrateMode::Constant, BitrateMode::Variable] {
+        for svc in [None, Some("L1T2"), Some("L1T3")] {
+            let cfg = VideoEncoderConfig {
+                bitrate: Some(400_000),
+                bitrate_mode: mode,
+                scalability_mode: svc.map(Into::into),
+                latency_mode: LatencyMode::Realtime,
+                ..enc_config("av01.0.04M.08")
+            };
+            let chunks = encode_all(
+                cfg,
+                (0..n)
+                    .map(|i| input(noisy_pattern(W, H, i), i, false))
+                    .collect(),
+            );
+            assert_eq!(chunks.len(), n as usize);
+            // The first second is left out: the key frame and the buffer fill dominate it.
+            let bits: usize = chunks[30..].iter().map(|c| c.data.len() * 8).sum();
+            let kbps = bits as f64 / ((n - 30) as f64 / 30.0) / 1000.0;
+            println!("AV1 {mode:?} {svc:?}: {kbps:.0} kbit/s for 400");
+            assert!(
+                (200.0..=600.0).contains(&kbps),
+                "AV1 {mode:?} {svc:?}: {kbps:.0} kbit/s for a 400 kbit/s target"
+            );
+        }
+    }
+}
+
+/// Flush, per-frame quantizer changes (which reopen the encoder) and reset in the middle of a
+/// layered AV1 stream: each restart is a key chunk on layer 0 that restarts the pattern.
+#[test]
+fn av1_temporal_layers_flush_quantizer_and_reset() {
+    let cfg = VideoEncoderConfig {
+        scalability_mode: Some("L1T2".into()),
+        bitrate_mode: BitrateMode::Quantizer,
+        bitrate: None,
+        ..enc_config("av01.0.04M.08")
+    };
+    let mut enc = VideoEncoderBackend::default();
+    let cancel = Cancel::never();
+    let mut chunks = Vec::new();
+    enc.configure(cfg.clone(), &mut |c| chunks.push(c)).unwrap();
+    for i in 0..15u32 {
+        if i == 5 {
+            enc.flush(&cancel, &mut |c| chunks.push(c)).unwrap();
+            assert_eq!(chunks.len(), 5, "flush drains everything");
+        }
+        let mut inp = input(i420_pattern(W, H, i), i, false);
+        inp.quantizer = Some(if i < 10 { 10 } else { 55 });
+        enc.process(inp, &cancel, &mut |c| chunks.push(c)).unwrap();
+    }
+    enc.flush(&cancel, &mut |c| chunks.push(c)).unwrap();
+    assert_eq!(chunks.len(), 15);
+    let ids: Vec<u32> = chunks
+        .iter()
+        .map(|c| c.temporal_layer_id.unwrap())
+        .collect();
+    assert_eq!(ids, [0, 1, 0, 1, 0, 0, 1, 0, 1, 0, 0, 1, 0, 1, 0]);
+    let keys: Vec<usize> = (0..15).filter(|&i| chunks[i].key).collect();
+    assert_eq!(keys, [0, 5, 10]);
+    let (a, b) = (chunks[5].data.len(), chunks[10].data.len());
+    assert!(a > 2 * b, "q 10 key chunk {a} bytes vs q 55 {b} bytes");
+    let frames = decode_all(chunks[0].decoder_config.clone().unwrap(), &chunks);
+    assert_eq!(frames.len(), 15);
+    for f in &frames {
+        let i = (f.timestamp / FRAME_US) as u32;
+        assert!(psnr_y(&i420_pattern(W, H, i), &f.frame) > 28.0, "frame {i}");
+    }
+    // Reset mid-stream drops the session (libaom context destroyed); a new configure works.
+    for i in 0..3u32 {
+        enc.process(input(i420_pattern(W, H, i), i, false), &cancel, &mut |_| {})
+            .unwrap();
+    }
+    enc.reset();
+    let mut after = Vec::new();
+    enc.configure(cfg, &mut |c| after.push(c)).unwrap();
+    for i in 0..3u32 {
+        enc.process(input(i420_pattern(W, H, i), i, false), &cancel, &mut |c| {
+            after.push(c)
+        })
+        .unwrap();
+    }
+    enc.flush(&cancel, &mut |c| after.push(c)).unwrap();
+    assert_eq!(after.len(), 3);
+    assert!(after[0].key && after[0].decoder_config.is_some());
 }
 
 /// x264/x265: both bitstream formats, both latency modes (realtime keeps no look-ahead; the

@@ -1443,12 +1443,14 @@ fn frame_color_space_reaches_the_bitstream() {
         matrix: Some(ColorMatrix::Smpte170m),
         full_range: Some(true),
     };
-    // (codec, what its bitstream can carry: VP9 has only the matrix and range).
-    for (codec, full_vui) in [
-        ("avc1.42001f", true),
-        ("hvc1.1.6.L93.B0", true),
-        ("vp09.00.10.08", false),
-        ("av01.0.04M.08", true),
+    // (codec, what its bitstream can carry: VP9 has only the matrix and range, scalability
+    // mode: AV1 with layers is the libaom session).
+    for (codec, full_vui, svc) in [
+        ("avc1.42001f", true, None),
+        ("hvc1.1.6.L93.B0", true, None),
+        ("vp09.00.10.08", false, None),
+        ("av01.0.04M.08", true, None),
+        ("av01.0.04M.08", true, Some("L1T2")),
     ] {
         let inputs = (0..3)
             .map(|i| {
@@ -1457,7 +1459,11 @@ fn frame_color_space_reaches_the_bitstream() {
                 inp
             })
             .collect();
-        let chunks = encode_all(enc_config(codec), inputs);
+        let cfg = VideoEncoderConfig {
+            scalability_mode: svc.map(Into::into),
+            ..enc_config(codec)
+        };
+        let chunks = encode_all(cfg, inputs);
         let dc = chunks[0].decoder_config.clone().unwrap();
         assert_eq!(
             dc.color_space,

@@ -1256,6 +1256,35 @@ fn av1_temporal_layers_flush_quantizer_and_reset() {
     assert!(after[0].key && after[0].decoder_config.is_some());
 }
 
+/// An odd size and converted input (RGBA) on the libaom layered path; I420 input of another
+/// size is scaled.
+#[test]
+fn av1_temporal_layers_odd_size_and_converted_input() {
+    let (w, h) = (161, 121);
+    let cfg = VideoEncoderConfig {
+        width: w,
+        height: h,
+        scalability_mode: Some("L1T2".into()),
+        ..enc_config("av01.0.04M.08")
+    };
+    let mut inputs: Vec<_> = (0..4)
+        .map(|i| input(rgba_pattern(w, h, i), i, false))
+        .collect();
+    inputs.push(input(i420_pattern(W, H, 4), 4, false));
+    let chunks = encode_all(cfg, inputs);
+    assert_eq!(chunks.len(), 5);
+    let frames = decode_all(chunks[0].decoder_config.clone().unwrap(), &chunks);
+    assert_eq!(frames.len(), 5);
+    for f in &frames {
+        assert_eq!((f.frame.coded_width(), f.frame.coded_height()), (w, h));
+    }
+    for f in &frames[..4] {
+        let i = (f.timestamp / FRAME_US) as u32;
+        let p = psnr_y(&rgba_to_y709(&rgba_pattern(w, h, i)), &f.frame);
+        assert!(p > 25.0, "frame {i}: {p:.2} dB");
+    }
+}
+
 /// x264/x265: both bitstream formats, both latency modes (realtime keeps no look-ahead; the
 /// B-frames alone delay output by 1 or 3 frames).
 fn x26x_temporal_layers(codec: &str) {

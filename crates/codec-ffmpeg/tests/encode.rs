@@ -1285,6 +1285,39 @@ fn av1_temporal_layers_odd_size_and_converted_input() {
     }
 }
 
+/// Key frames on the libaom layered path: exactly the requested ones, and the periodic one
+/// (every 300 frames at 30 fps) is forced by us on layer 0, restarting the pattern.
+#[test]
+fn av1_temporal_layers_key_frame_cadence_and_interval() {
+    cadence(VideoEncoderConfig {
+        scalability_mode: Some("L1T3".into()),
+        ..enc_config("av01.0.04M.08")
+    });
+    let (w, h) = (64, 64);
+    let cfg = VideoEncoderConfig {
+        width: w,
+        height: h,
+        scalability_mode: Some("L1T3".into()),
+        latency_mode: LatencyMode::Realtime,
+        ..enc_config("av01.0.04M.08")
+    };
+    let n = 306;
+    let chunks = encode_all(
+        cfg,
+        (0..n)
+            .map(|i| input(i420_pattern(w, h, i), i, false))
+            .collect(),
+    );
+    assert_eq!(chunks.len(), n as usize);
+    let keys: Vec<usize> = (0..n as usize).filter(|&i| chunks[i].key).collect();
+    assert_eq!(keys, [0, 300]);
+    let ids: Vec<u32> = chunks
+        .iter()
+        .map(|c| c.temporal_layer_id.unwrap())
+        .collect();
+    assert_eq!(ids, expected_layers(&[0, 2, 1, 2], n as usize, &keys));
+}
+
 /// x264/x265: both bitstream formats, both latency modes (realtime keeps no look-ahead; the
 /// B-frames alone delay output by 1 or 3 frames).
 fn x26x_temporal_layers(codec: &str) {

@@ -1625,10 +1625,18 @@ fn decoder_config_color_space_survives_stripping() {
 
 #[test]
 fn content_hint_text_encodes() {
-    for codec in ["vp09.00.10.08", "av01.0.04M.08", "avc1.42001f", "vp8"] {
+    // AV1 with L1T2 is the libaom session (AV1E_SET_TUNE_CONTENT).
+    for (codec, svc) in [
+        ("vp09.00.10.08", None),
+        ("av01.0.04M.08", None),
+        ("av01.0.04M.08", Some("L1T2")),
+        ("avc1.42001f", None),
+        ("vp8", None),
+    ] {
         for hint in ["text", "motion", "detail", "anything"] {
             let cfg = VideoEncoderConfig {
                 content_hint: Some(hint.into()),
+                scalability_mode: svc.map(Into::into),
                 ..enc_config(codec)
             };
             video_encoder_support(&cfg).unwrap();

@@ -17,6 +17,7 @@ fn main() {
         .allowlist_function("aom_codec_av1_cx")
         .allowlist_function("aom_codec_enc_config_default")
         .allowlist_function("aom_codec_enc_init_ver")
+        .allowlist_function("aom_codec_enc_config_set")
         .allowlist_function("aom_codec_encode")
         .allowlist_function("aom_codec_get_cx_data")
         .allowlist_function("aom_codec_control")

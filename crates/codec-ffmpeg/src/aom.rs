@@ -84,6 +84,10 @@ pub(crate) struct AomPicture<'a> {
 pub(crate) struct AomEncoder {
     /// Boxed: libaom keeps no pointer to it, but it must not move while in use.
     ctx: Box<sys::aom_codec_ctx_t>,
+    /// The configuration in effect (changed by [`AomEncoder::set_quantizer`]).
+    cfg: sys::aom_codec_enc_cfg_t,
+    /// The SVC parameters in effect.
+    svc: sys::aom_svc_params_t,
     width: u32,
     height: u32,
     high_bitdepth: bool,
@@ -203,19 +207,23 @@ impl AomEncoder {
             unsafe { sys::aom_codec_destroy(&mut *ctx) };
             return Err(e);
         }
+        // SAFETY: aom_svc_params_t is plain integers; all-zero is a valid start.
+        let svc: sys::aom_svc_params_t = unsafe { MaybeUninit::zeroed().assume_init() };
         let mut enc = Self {
             ctx,
+            cfg,
+            svc,
             width: p.width,
             height: p.height,
             high_bitdepth,
             bit_depth: p.bit_depth,
         };
-        enc.configure(p, q)?;
+        enc.configure(p)?;
         Ok(enc)
     }
 
     /// The controls set once after init: speed, realtime tools, colour, SVC structure.
-    fn configure(&mut self, p: &AomParams, q: Option<u32>) -> Result<(), String> {
+    fn configure(&mut self, p: &AomParams) -> Result<(), String> {
         self.control_int(sys::AOME_SET_CPUUSED, p.cpu_used)?;
         self.control_uint(sys::AV1E_SET_ROW_MT, 1)?;
         // As svc_encoder_rtc.c: no temporal dependency model or delta-q, no order hints (no
@@ -232,8 +240,7 @@ impl AomEncoder {
         self.control_int(sys::AV1E_SET_MATRIX_COEFFICIENTS, to_int(mat))?;
         self.control_int(sys::AV1E_SET_COLOR_RANGE, c_int::from(full))?;
 
-        // SAFETY: aom_svc_params_t is plain integers; all-zero is a valid start.
-        let mut svc: sys::aom_svc_params_t = unsafe { MaybeUninit::zeroed().assume_init() };
+        let svc = &mut self.svc;
         svc.number_spatial_layers = 1;
         svc.number_temporal_layers = p.framerate_factors.len() as c_int;
         svc.scaling_factor_num[0] = 1;
@@ -241,13 +248,37 @@ impl AomEncoder {
         for (i, (&f, &kbps)) in p.framerate_factors.iter().zip(&p.layer_kbps).enumerate() {
             svc.framerate_factor[i] = to_int(f);
             svc.layer_target_bitrate[i] = to_int(kbps.max(1));
-            svc.max_quantizers[i] = to_int(q.unwrap_or(63));
-            svc.min_quantizers[i] = to_int(q.unwrap_or(0));
+            svc.max_quantizers[i] = to_int(self.cfg.rc_max_quantizer);
+            svc.min_quantizers[i] = to_int(self.cfg.rc_min_quantizer);
         }
-        let r =
-            // SAFETY: the control takes an `aom_svc_params_t *`, read during the call only.
-            unsafe { sys::aom_codec_control(&mut *self.ctx, sys::AV1E_SET_SVC_PARAMS as c_int, &mut svc as *mut sys::aom_svc_params_t) };
+        self.send_svc_params()
+    }
+
+    /// (Re)sends `self.svc` (AV1E_SET_SVC_PARAMS).
+    fn send_svc_params(&mut self) -> Result<(), String> {
+        let svc: *mut sys::aom_svc_params_t = &mut self.svc;
+        // SAFETY: the control takes an `aom_svc_params_t *`, read during the call only.
+        let r = unsafe {
+            sys::aom_codec_control(&mut *self.ctx, sys::AV1E_SET_SVC_PARAMS as c_int, svc)
+        };
         self.check(r, "AV1E_SET_SVC_PARAMS")
+    }
+
+    /// Changes the constant quantizer (`rc_min_quantizer = rc_max_quantizer`, every layer's
+    /// too) of the open encoder; the next frame uses it, with no key frame.
+    pub(crate) fn set_quantizer(&mut self, q: u32) -> Result<(), String> {
+        let q = q.min(63);
+        self.cfg.rc_min_quantizer = q;
+        self.cfg.rc_max_quantizer = q;
+        // SAFETY: `cfg` is a complete configuration (from `open`) read during the call only.
+        let r = unsafe { sys::aom_codec_enc_config_set(&mut *self.ctx, &self.cfg) };
+        self.check(r, "aom_codec_enc_config_set")?;
+        let layers = usize::try_from(self.svc.number_temporal_layers).unwrap_or(0);
+        for i in 0..layers {
+            self.svc.max_quantizers[i] = to_int(q);
+            self.svc.min_quantizers[i] = to_int(q);
+        }
+        self.send_svc_params()
     }
 
     fn check(&mut self, r: sys::aom_codec_err_t, what: &str) -> Result<(), String> {

@@ -291,4 +291,10 @@ impl EncoderSession for AomSession {
     fn started(&self) -> bool {
         self.next_pts > 0
     }
+
+    fn set_quantizer(&mut self, q: u32) -> Result<bool, CodecError> {
+        self.enc.set_quantizer(q).map_err(CodecError::encoding)?;
+        self.qp = q;
+        Ok(true)
+    }
 }

@@ -458,6 +458,11 @@ pub(crate) trait EncoderSession: Send {
     fn color(&self) -> VideoColorSpace;
     /// Whether a frame was encoded already.
     fn started(&self) -> bool;
+    /// Changes the constant quantizer (quantizer mode) of the open encoder in place; `false`
+    /// when the encoder cannot, and must be reopened instead.
+    fn set_quantizer(&mut self, _q: u32) -> Result<bool, CodecError> {
+        Ok(false)
+    }
 }
 
 /// Opens the session for `cfg`: libaom directly for AV1 `L1T2`/`L1T3`, FFmpeg otherwise.
@@ -1125,12 +1130,13 @@ impl VideoEncoderBackend {
             // Neither libvpx nor FFmpeg's libx264 wrapper can change the constant quantizer of
             // an open encoder (x264_encoder_reconfig ignores rc.i_qp_constant), so a new
             // quantizer reopens the encoder: free before the first frame, a key frame later.
+            // The libaom session changes it in place (no key frame).
             let max = match s.resolved().entry.family {
                 Family::H264 | Family::H265 => 51,
                 Family::Vp8 | Family::Vp9 | Family::Av1 => 63,
             };
             if let Some(q) = input.quantizer.map(|q| q.min(max)) {
-                if q != s.qp() {
+                if q != s.qp() && !s.set_quantizer(q)? {
                     let old = self.finish(out)?;
                     if let Some(old) = old {
                         self.session = Some(open_session(

@@ -40,7 +40,8 @@
 //! * `bitrateMode: "quantizer"`: the encoder runs at a constant QP (x264/x265 `qp`, 0–51) or
 //!   quantizer (libvpx/libaom `qmin = qmax`, 0–63). None can change it while open, so a frame
 //!   whose `quantizer` differs from the current one drains and reopens the encoder (free before the
-//!   first frame; a key chunk, and a new `decoderConfig` for H.264, later).
+//!   first frame; a key chunk, and a new `decoderConfig` for H.264, later). The AV1 layered
+//!   session (libaom directly) changes it in place instead (no key chunk).
 //! * `avc3.*` is encoded like `avc1.*`: with `avc` format the parameter sets travel only in the
 //!   avcC `description`.
 //! * `scalabilityMode` `L1T2` and `L1T3` for VP8 and VP9: libvpx temporal layers with

@@ -202,3 +202,32 @@ test('av01.0.04M.08 L1T2: flush, reset and close mid-stream', async () => {
   assert.equal(enc.state, 'closed');
   assert.deepEqual(errors, []);
 });
+
+// AV1 layers in quantizer mode: a per-frame av1.quantizer change applies in place, with no
+// key frame and the layer pattern going on.
+test('av01.0.04M.08 L1T2: per-frame av1.quantizer', async () => {
+  const chunks = [];
+  const metas = [];
+  const enc = new VideoEncoder({
+    output: (c, m) => { chunks.push(c); metas.push(m); },
+    error: (e) => assert.fail(e),
+  });
+  enc.configure({ codec: 'av01.0.04M.08', width: W, height: H, framerate: 30, bitrateMode: 'quantizer', scalabilityMode: 'L1T2' });
+  for (let i = 0; i < 8; i++) {
+    const f = makeFrame(W, H, i);
+    enc.encode(f, { av1: { quantizer: i < 4 ? 10 : 55 } });
+    f.close();
+  }
+  await enc.flush();
+  enc.close();
+  assert.deepEqual(metas.map((m) => m.svc.temporalLayerId), [0, 1, 0, 1, 0, 1, 0, 1]);
+  assert.deepEqual(chunks.map((c) => c.type), ['key', 'delta', 'delta', 'delta', 'delta', 'delta', 'delta', 'delta']);
+  // Layer-0 inter chunks at q 10 (frame 2) and q 55 (frame 6).
+  assert.ok(chunks[2].byteLength > 2 * chunks[6].byteLength, `${chunks[2].byteLength} vs ${chunks[6].byteLength}`);
+  const frames = await decodeChunks(metas[0].decoderConfig, chunks);
+  assert.equal(frames.length, 8);
+  for (const f of frames) {
+    assert.ok(psnr(await frameY(f), i420Pattern(W, H, frameIndex(f))) > 28);
+    f.close();
+  }
+});

@@ -29,8 +29,9 @@ pub(crate) enum AomRate {
 /// Everything an [`AomEncoder`] is opened with.
 #[derive(Debug, Clone)]
 pub(crate) struct AomParams {
-    /// Frame size.
+    /// Frame width.
     pub(crate) width: u32,
+    /// Frame height.
     pub(crate) height: u32,
     /// Time base (seconds per pts unit) as numerator/denominator.
     pub(crate) timebase: (i32, i32),
@@ -44,6 +45,7 @@ pub(crate) struct AomParams {
     pub(crate) cpu_used: i32,
     /// `AV1E_SET_TUNE_CONTENT` screen.
     pub(crate) screen: bool,
+    /// Rate control.
     pub(crate) rate: AomRate,
     /// H.273 colour codes: primaries, transfer, matrix; and full range.
     pub(crate) color: (u32, u32, u32, bool),
@@ -68,15 +70,20 @@ pub(crate) struct RefConfig {
 /// One compressed frame.
 #[derive(Debug, Clone)]
 pub(crate) struct AomPacket {
+    /// The temporal unit's OBUs (low-overhead format).
     pub(crate) data: Vec<u8>,
+    /// The pts of its frame.
     pub(crate) pts: i64,
+    /// `AOM_FRAME_IS_KEY`.
     pub(crate) key: bool,
 }
 
 /// One input picture: three planes (Y, U, V) with their strides in bytes; samples are 8-bit,
 /// or 16-bit little-endian words for a 10-bit encoder.
 pub(crate) struct AomPicture<'a> {
+    /// Y, U, V.
     pub(crate) planes: [&'a [u8]; 3],
+    /// Bytes per row of each plane.
     pub(crate) strides: [usize; 3],
 }
 

@@ -55,7 +55,8 @@ else
   run decode decoder_support_checks decodes_wpt_h264_mp4 decodes_wpt_vp8_webm flush_then_decode_again runs_on_a_codec_worker
   # The round trips of the audio suite take minutes each under valgrind; these stay short.
   run audio fixtures corrupt_input_never_panics flush_reopens_and_gaps_restart_timestamps unsupported_configs
-  run encode h264_avc_round_trip vp8_round_trip bad_visible_rect_is_an_encoding_error_not_a_panic support_checks
+  run encode h264_avc_round_trip vp8_round_trip bad_visible_rect_is_an_encoding_error_not_a_panic support_checks \
+    av1_obu_temporal_id_is_the_chunk_layer
   # Shared frames: encoder input wrapping FrameBuffers, decoded pictures fed to an encoder.
   run zerocopy encoder_keeps_input_alive_after_the_caller_drops_it transcoding_feeds_decoded_frames_to_the_encoder
 fi

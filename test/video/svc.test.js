@@ -1,12 +1,12 @@
 'use strict';
 // scalabilityMode L1T2/L1T3: metadata.svc.temporalLayerId on every chunk, and the layering is
 // real: the base layer alone (and every lower-layer subset) decodes to the right pictures.
-// VP8/VP9: libvpx reference flags. H.264/HEVC: runs of non-reference B-frames, so chunks come
+// VP8/VP9: libvpx reference flags. AV1: libaom's SVC controls. H.264/HEVC: runs of non-reference B-frames, so chunks come
 // in decode order; ids are checked in presentation order.
 const test = require('node:test');
 const assert = require('node:assert/strict');
 const { VideoEncoder } = require('../..');
-const { encodeFrames, decodeChunks, frameY, i420Pattern, psnr } = require('../helpers');
+const { encodeFrames, decodeChunks, frameY, i420Pattern, makeFrame, psnr } = require('../helpers');
 
 const W = 320;
 const H = 240;
@@ -35,6 +35,9 @@ const CASES = [
   ['avc1.640028', { avc: { format: 'annexb' }, latencyMode: 'realtime' }],
   ['hvc1.1.6.L93.B0', { hevc: { format: 'hevc' } }],
   ['hev1.1.6.L93.B0', { hevc: { format: 'annexb' }, latencyMode: 'realtime' }],
+  // AV1: libaom directly (SVC controls), dav1d decodes the subsets.
+  ['av01.0.04M.08', {}],
+  ['av01.0.04M.08', { latencyMode: 'realtime', bitrateMode: 'constant' }],
 ];
 
 for (const [codec, extra] of CASES) {
@@ -114,13 +117,15 @@ test('no svc metadata without a multi-layer scalabilityMode', async () => {
 test('scalabilityMode support', async () => {
   const supported = async (codec, scalabilityMode) =>
     (await VideoEncoder.isConfigSupported({ codec, width: W, height: H, scalabilityMode })).supported;
-  for (const codec of ['vp8', 'vp09.00.10.08', 'avc1.4d001f', 'avc1.640028', 'hvc1.1.6.L93.B0']) {
+  for (const codec of ['vp8', 'vp09.00.10.08', 'avc1.4d001f', 'avc1.640028', 'hvc1.1.6.L93.B0', 'av01.0.04M.08']) {
     for (const m of ['L1T1', 'L1T2', 'L1T3']) assert.equal(await supported(codec, m), true, `${codec} ${m}`);
     for (const m of ['L1T4', 'L2T1', 'S2T2', 'L1T2h', '']) assert.equal(await supported(codec, m), false, `${codec} ${m}`);
   }
-  // AV1: FFmpeg 5.1's libaom wrapper has no temporal layer control. H.264 Constrained
-  // Baseline: no B-frames, which the H.264 layers are made of.
-  for (const codec of ['avc1.42001f', 'av01.0.04M.08']) {
+  // 10-bit AV1 only with layers (libaom directly; FFmpeg's wrapper path is 8-bit).
+  assert.equal(await supported('av01.0.04M.10', 'L1T2'), true);
+  assert.equal(await supported('av01.0.04M.10', undefined), false);
+  // H.264 Constrained Baseline: no B-frames, which the H.264 layers are made of.
+  for (const codec of ['avc1.42001f']) {
     assert.equal(await supported(codec, 'L1T1'), true, codec);
     assert.equal(await supported(codec, 'L1T2'), false, codec);
     assert.equal(await supported(codec, 'L1T3'), false, codec);
@@ -134,4 +139,95 @@ test('scalabilityMode support', async () => {
   await assert.rejects(enc.flush(), { name: 'NotSupportedError' });
   assert.equal(errors[0]?.name, 'NotSupportedError');
   assert.equal(enc.state, 'closed');
+});
+
+// AV1 10-bit: the libaom session takes I420P10 input (here converted from I420) and every layer
+// subset decodes to 10-bit frames.
+test('av01.0.04M.10 L1T3: 10-bit layers decode', async () => {
+  const config = { codec: 'av01.0.04M.10', width: W, height: H, bitrate: 600_000, framerate: 30, scalabilityMode: 'L1T3' };
+  const { chunks, metas } = await encodeFrames(config, 8);
+  const ids = metas.map((m) => m.svc.temporalLayerId);
+  assert.deepEqual(ids, [0, 2, 1, 2, 0, 2, 1, 2]);
+  for (const top of [0, 1, 2]) {
+    const subset = chunks.filter((_, k) => ids[k] <= top);
+    const frames = await decodeChunks(metas[0].decoderConfig, subset);
+    assert.equal(frames.length, subset.length);
+    for (const f of frames) {
+      assert.equal(f.format, 'I420P10');
+      f.close();
+    }
+  }
+});
+
+// AV1 layers: flush mid-stream restarts the pattern on a key chunk; reset and close in the
+// middle of a stream end the libaom session cleanly.
+test('av01.0.04M.08 L1T2: flush, reset and close mid-stream', async () => {
+  const chunks = [];
+  const metas = [];
+  const errors = [];
+  const enc = new VideoEncoder({
+    output: (c, m) => { chunks.push(c); metas.push(m); },
+    error: (e) => errors.push(e),
+  });
+  const config = { codec: 'av01.0.04M.08', width: W, height: H, bitrate: 600_000, framerate: 30, scalabilityMode: 'L1T2' };
+  enc.configure(config);
+  const frame = (i) => makeFrame(W, H, i);
+  for (let i = 0; i < 7; i++) {
+    const f = frame(i);
+    enc.encode(f);
+    f.close();
+    if (i === 2) await enc.flush();
+  }
+  await enc.flush();
+  assert.equal(chunks.length, 7);
+  assert.deepEqual(metas.map((m) => m.svc.temporalLayerId), [0, 1, 0, 0, 1, 0, 1]);
+  assert.deepEqual(chunks.map((c) => c.type === 'key'), [true, false, false, true, false, false, false]);
+  const frames = await decodeChunks(metas[0].decoderConfig, chunks);
+  assert.equal(frames.length, 7);
+  for (const f of frames) f.close();
+  for (let i = 0; i < 3; i++) {
+    const f = frame(i);
+    enc.encode(f);
+    f.close();
+  }
+  enc.reset();
+  assert.equal(enc.state, 'unconfigured');
+  enc.configure(config);
+  for (let i = 0; i < 3; i++) {
+    const f = frame(i);
+    enc.encode(f);
+    f.close();
+  }
+  enc.close();
+  assert.equal(enc.state, 'closed');
+  assert.deepEqual(errors, []);
+});
+
+// AV1 layers in quantizer mode: a per-frame av1.quantizer change applies in place, with no
+// key frame and the layer pattern going on.
+test('av01.0.04M.08 L1T2: per-frame av1.quantizer', async () => {
+  const chunks = [];
+  const metas = [];
+  const enc = new VideoEncoder({
+    output: (c, m) => { chunks.push(c); metas.push(m); },
+    error: (e) => assert.fail(e),
+  });
+  enc.configure({ codec: 'av01.0.04M.08', width: W, height: H, framerate: 30, bitrateMode: 'quantizer', scalabilityMode: 'L1T2' });
+  for (let i = 0; i < 8; i++) {
+    const f = makeFrame(W, H, i);
+    enc.encode(f, { av1: { quantizer: i < 4 ? 10 : 55 } });
+    f.close();
+  }
+  await enc.flush();
+  enc.close();
+  assert.deepEqual(metas.map((m) => m.svc.temporalLayerId), [0, 1, 0, 1, 0, 1, 0, 1]);
+  assert.deepEqual(chunks.map((c) => c.type), ['key', 'delta', 'delta', 'delta', 'delta', 'delta', 'delta', 'delta']);
+  // Layer-0 inter chunks at q 10 (frame 2) and q 55 (frame 6).
+  assert.ok(chunks[2].byteLength > 2 * chunks[6].byteLength, `${chunks[2].byteLength} vs ${chunks[6].byteLength}`);
+  const frames = await decodeChunks(metas[0].decoderConfig, chunks);
+  assert.equal(frames.length, 8);
+  for (const f of frames) {
+    assert.ok(psnr(await frameY(f), i420Pattern(W, H, frameIndex(f))) > 28);
+    f.close();
+  }
 });

@@ -13,6 +13,7 @@ use control_queue::{Backend, Cancel};
 use ffmpeg::{codec, color, format::Pixel, frame, picture, Dictionary, Packet, Rational};
 use ffmpeg_next as ffmpeg;
 
+use crate::aom_session::AomSession;
 use crate::codecs::{self, Family, Resolved};
 use crate::convert::{self, GreyChroma, ScalerCache};
 use crate::svc::{BFrameLayers, NalSyntax};
@@ -64,7 +65,7 @@ pub struct EncodedVideoOutput {
 const DEFAULT_FPS: f64 = 30.0;
 /// Initial constant QP for quantizer mode until a frame brings its own.
 const DEFAULT_QP_H264: u32 = 26;
-const DEFAULT_Q_VP8: u32 = 32;
+pub(crate) const DEFAULT_Q_VP8: u32 = 32;
 /// Constant rate factor for x264 when no bitrate is given.
 const DEFAULT_CRF: &str = "23";
 /// Constant rate factor for x265 when no bitrate is given (x265's default, about x264's 23).
@@ -88,7 +89,8 @@ fn check(cfg: &VideoEncoderConfig) -> Result<Resolved, CodecError> {
     }
     match (cfg.scalability_mode.as_deref(), r.entry.family) {
         (None | Some("L1T1"), _) => {}
-        (Some("L1T2" | "L1T3"), Family::Vp8 | Family::Vp9 | Family::H265) => {}
+        // AV1 layers come from libaom directly (`aom_session.rs`).
+        (Some("L1T2" | "L1T3"), Family::Vp8 | Family::Vp9 | Family::H265 | Family::Av1) => {}
         // Layers come from non-reference B-frames, which Baseline has not.
         (Some("L1T2" | "L1T3"), Family::H264) if r.avc.is_some_and(|a| a.profile_idc != 66) => {}
         (Some(m), _) => {
@@ -125,6 +127,8 @@ fn check(cfg: &VideoEncoderConfig) -> Result<Resolved, CodecError> {
     }
     match (r.entry.family, r.profile, r.bit_depth) {
         (Family::Vp9, 0, 8) | (Family::Vp9, 2, 10) | (Family::Av1, 0, 8) => {}
+        // 10-bit AV1 Main only on the libaom session (FFmpeg 5.1's wrapper is 8-bit here).
+        (Family::Av1, 0, 10) if temporal_layers(cfg).is_some() => {}
         (Family::Vp9 | Family::Av1, p, d) => {
             return Err(CodecError::not_supported(format!(
                 "{} profile {p} at {d} bits cannot be encoded",
@@ -204,15 +208,15 @@ const NO_UPD_ARF: u32 = 1 << 23;
 /// layers also leave the entropy context alone (the wrapper's own `ts_layering_mode` patterns
 /// do not, which breaks base-layer-only decoding), so any layer subset decodes on its own.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-struct TemporalLayers {
+pub(crate) struct TemporalLayers {
     /// Temporal layer id of each frame of one period.
-    pattern: &'static [u32],
+    pub(crate) pattern: &'static [u32],
     /// libvpx encode flags of each frame of one period.
     flags: &'static [u32],
     /// Frame-rate decimator of each layer.
-    decimators: &'static [u32],
+    pub(crate) decimators: &'static [u32],
     /// Cumulative share of the bitrate per layer, in percent (libwebrtc's split).
-    rate_percent: &'static [u64],
+    pub(crate) rate_percent: &'static [u64],
 }
 
 const L1T2: TemporalLayers = TemporalLayers {
@@ -236,7 +240,8 @@ const L1T3: TemporalLayers = TemporalLayers {
     rate_percent: &[40, 60, 100],
 };
 
-fn temporal_layers(cfg: &VideoEncoderConfig) -> Option<TemporalLayers> {
+/// The `L1T2`/`L1T3` layering `cfg` asks for, if any.
+pub(crate) fn temporal_layers(cfg: &VideoEncoderConfig) -> Option<TemporalLayers> {
     match cfg.scalability_mode.as_deref() {
         Some("L1T2") => Some(L1T2),
         Some("L1T3") => Some(L1T3),
@@ -244,7 +249,8 @@ fn temporal_layers(cfg: &VideoEncoderConfig) -> Option<TemporalLayers> {
     }
 }
 
-fn framerate(cfg: &VideoEncoderConfig) -> Rational {
+/// The configured frame rate (default 30).
+pub(crate) fn framerate(cfg: &VideoEncoderConfig) -> Rational {
     let fps = cfg
         .framerate
         .filter(|f| f.is_finite() && *f > 0.0 && *f <= 1000.0)
@@ -253,16 +259,23 @@ fn framerate(cfg: &VideoEncoderConfig) -> Rational {
     Rational::new(num, 1000).reduce()
 }
 
-fn default_bitrate(cfg: &VideoEncoderConfig, fps: f64) -> u64 {
+/// The bitrate used when the config has none.
+pub(crate) fn default_bitrate(cfg: &VideoEncoderConfig, fps: f64) -> u64 {
     // ~0.1 bit per pixel, within [100 kbit/s, 20 Mbit/s].
     let bps = f64::from(cfg.width) * f64::from(cfg.height) * fps * 0.1;
     (bps as u64).clamp(100_000, 20_000_000)
 }
 
-fn available_threads() -> usize {
+/// The number of CPUs (at least 1).
+pub(crate) fn available_threads() -> usize {
     std::thread::available_parallelism()
         .map(|n| n.get())
         .unwrap_or(1)
+}
+
+/// A key frame at least every 10 s (and never within the first 300 frames) unless asked.
+pub(crate) fn key_interval(fps: f64) -> u32 {
+    ((fps * 10.0).round() as u32).max(300)
 }
 
 fn gcd(a: u32, b: u32) -> u32 {
@@ -418,7 +431,96 @@ fn vpx_temporal_layers(
     );
 }
 
-/// One opened encoder.
+/// One open encoder of one configuration, driven by [`VideoEncoderBackend`]: FFmpeg's
+/// ([`Session`]) or, for AV1 with temporal layers, libaom's (`aom_session::AomSession`).
+pub(crate) trait EncoderSession: Send {
+    /// Encodes one frame and emits every chunk that is ready.
+    fn encode(
+        &mut self,
+        input: &VideoEncodeInput,
+        scaler: &mut ScalerCache,
+        tracker: &mut OutputConfigTracker<VideoDecoderConfig>,
+        out: &mut dyn FnMut(EncodedVideoOutput),
+    ) -> Result<(), CodecError>;
+    /// Drains the encoder: emits every remaining chunk. The session is not used afterwards.
+    fn drain(
+        &mut self,
+        tracker: &mut OutputConfigTracker<VideoDecoderConfig>,
+        out: &mut dyn FnMut(EncodedVideoOutput),
+    ) -> Result<(), CodecError>;
+    /// The configuration the session was opened with.
+    fn cfg(&self) -> &VideoEncoderConfig;
+    /// The resolved codec.
+    fn resolved(&self) -> Resolved;
+    /// The quantizer in effect (quantizer mode).
+    fn qp(&self) -> u32;
+    /// The colour space the bitstream signals.
+    fn color(&self) -> VideoColorSpace;
+    /// Whether a frame was encoded already.
+    fn started(&self) -> bool;
+    /// Changes the constant quantizer (quantizer mode) of the open encoder in place; `false`
+    /// when the encoder cannot, and must be reopened instead.
+    fn set_quantizer(&mut self, _q: u32) -> Result<bool, CodecError> {
+        Ok(false)
+    }
+}
+
+/// Opens the session for `cfg`: libaom directly for AV1 `L1T2`/`L1T3`, FFmpeg otherwise.
+fn open_session(
+    cfg: &VideoEncoderConfig,
+    resolved: Resolved,
+    qp: Option<u32>,
+    color: VideoColorSpace,
+) -> Result<Box<dyn EncoderSession>, CodecError> {
+    match (resolved.entry.family, temporal_layers(cfg)) {
+        (Family::Av1, Some(layers)) => Ok(Box::new(AomSession::open(
+            cfg, resolved, layers, qp, color,
+        )?)),
+        _ => Ok(Box::new(Session::open(cfg, resolved, qp, color)?)),
+    }
+}
+
+impl EncoderSession for Session {
+    fn encode(
+        &mut self,
+        input: &VideoEncodeInput,
+        scaler: &mut ScalerCache,
+        tracker: &mut OutputConfigTracker<VideoDecoderConfig>,
+        out: &mut dyn FnMut(EncodedVideoOutput),
+    ) -> Result<(), CodecError> {
+        Session::encode(self, input, scaler, tracker, out)
+    }
+
+    fn drain(
+        &mut self,
+        tracker: &mut OutputConfigTracker<VideoDecoderConfig>,
+        out: &mut dyn FnMut(EncodedVideoOutput),
+    ) -> Result<(), CodecError> {
+        self.send(None, tracker, out)
+    }
+
+    fn cfg(&self) -> &VideoEncoderConfig {
+        &self.cfg
+    }
+
+    fn resolved(&self) -> Resolved {
+        self.resolved
+    }
+
+    fn qp(&self) -> u32 {
+        self.qp
+    }
+
+    fn color(&self) -> VideoColorSpace {
+        self.color
+    }
+
+    fn started(&self) -> bool {
+        self.next_pts > 0
+    }
+}
+
+/// One opened FFmpeg encoder.
 struct Session {
     enc: ffmpeg::encoder::video::Encoder,
     cfg: VideoEncoderConfig,
@@ -505,8 +607,7 @@ fn open_encoder(
     };
     let bframes = bframe_layers.as_ref().map_or(0, BFrameLayers::bframes);
     v.set_max_b_frames(bframes as usize);
-    // A key frame at least every 10 s (and never within the first 300 frames) unless asked.
-    let gop = ((fps * 10.0).round() as u32).max(300);
+    let gop = key_interval(fps);
     let layers = temporal_layers(cfg);
     // With temporal layers the periodic key frames are forced by `encode` instead: a key
     // frame the encoder places itself would not restart the layer pattern, so it could
@@ -997,7 +1098,7 @@ fn receive_packets(
 /// The video encoder backend run by a `CodecWorker`.
 #[derive(Default)]
 pub struct VideoEncoderBackend {
-    session: Option<Session>,
+    session: Option<Box<dyn EncoderSession>>,
     tracker: OutputConfigTracker<VideoDecoderConfig>,
     scaler: ScalerCache,
 }
@@ -1007,10 +1108,10 @@ impl VideoEncoderBackend {
     fn finish(
         &mut self,
         out: &mut dyn FnMut(EncodedVideoOutput),
-    ) -> Result<Option<Session>, CodecError> {
+    ) -> Result<Option<Box<dyn EncoderSession>>, CodecError> {
         match self.session.take() {
             Some(mut s) => {
-                s.send(None, &mut self.tracker, out)?;
+                s.drain(&mut self.tracker, out)?;
                 Ok(Some(s))
             }
             None => Ok(None),
@@ -1025,20 +1126,25 @@ impl VideoEncoderBackend {
         let Some(s) = self.session.as_mut() else {
             return Err(CodecError::invalid_state("encoder is not configured"));
         };
-        if s.cfg.bitrate_mode == BitrateMode::Quantizer {
+        if s.cfg().bitrate_mode == BitrateMode::Quantizer {
             // Neither libvpx nor FFmpeg's libx264 wrapper can change the constant quantizer of
             // an open encoder (x264_encoder_reconfig ignores rc.i_qp_constant), so a new
             // quantizer reopens the encoder: free before the first frame, a key frame later.
-            let max = match s.resolved.entry.family {
+            // The libaom session changes it in place (no key frame).
+            let max = match s.resolved().entry.family {
                 Family::H264 | Family::H265 => 51,
                 Family::Vp8 | Family::Vp9 | Family::Av1 => 63,
             };
             if let Some(q) = input.quantizer.map(|q| q.min(max)) {
-                if q != s.qp {
+                if q != s.qp() && !s.set_quantizer(q)? {
                     let old = self.finish(out)?;
                     if let Some(old) = old {
-                        self.session =
-                            Some(Session::open(&old.cfg, old.resolved, Some(q), old.color)?);
+                        self.session = Some(open_session(
+                            old.cfg(),
+                            old.resolved(),
+                            Some(q),
+                            old.color(),
+                        )?);
                     }
                 }
             }
@@ -1048,9 +1154,9 @@ impl VideoEncoderBackend {
         };
         // The first frame of a session decides the signalled colour space: reopening before
         // any frame is free. Later changes are not signalled (the bitstream keeps the first).
-        let cs = encoded_color_space(&input, s.resolved.entry.family);
-        if s.next_pts == 0 && cs != s.color {
-            *s = Session::open(&s.cfg, s.resolved, Some(s.qp), cs)?;
+        let cs = encoded_color_space(&input, s.resolved().entry.family);
+        if !s.started() && cs != s.color() {
+            *s = open_session(s.cfg(), s.resolved(), Some(s.qp()), cs)?;
         }
         s.encode(&input, &mut self.scaler, &mut self.tracker, out)
     }
@@ -1072,7 +1178,7 @@ impl Backend for VideoEncoderBackend {
         self.tracker.clear();
         drained?;
         let resolved = check(&config)?;
-        self.session = Some(Session::open(
+        self.session = Some(open_session(
             &config,
             resolved,
             None,
@@ -1108,11 +1214,11 @@ impl Backend for VideoEncoderBackend {
         // x264 and libvpx cannot leave the draining state: drain, then reopen the same config.
         match self.finish(out)? {
             Some(old) => {
-                self.session = Some(Session::open(
-                    &old.cfg,
-                    old.resolved,
-                    Some(old.qp),
-                    old.color,
+                self.session = Some(open_session(
+                    old.cfg(),
+                    old.resolved(),
+                    Some(old.qp()),
+                    old.color(),
                 )?);
                 Ok(())
             }

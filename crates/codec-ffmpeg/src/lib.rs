@@ -14,6 +14,7 @@
 //! | `vp8`                   | libvpx                           | FFmpeg `vp8`                 |
 //! | `vp09.PP.LL.DD[...]`    | libvpx-vp9 (profiles 0 and 2)    | FFmpeg `vp9` (any)           |
 //! | `av01.P.LLT.DD[...]`    | libaom-av1 (profile 0, 8-bit)    | libdav1d, else libaom-av1    |
+//! | `av01.0.*` + `L1T2/L1T3`| libaom directly (8/10-bit)       | (as above)                   |
 //!
 //! `ImageDecoder` lives in `image/` ([`ImageSession`], run on its own thread by [`ImageWorker`]):
 //! containers are scanned by pure, bounds-checked Rust readers (GIF blocks, PNG/APNG chunks,
@@ -39,10 +40,11 @@
 //! * `bitrateMode: "quantizer"`: the encoder runs at a constant QP (x264/x265 `qp`, 0–51) or
 //!   quantizer (libvpx/libaom `qmin = qmax`, 0–63). None can change it while open, so a frame
 //!   whose `quantizer` differs from the current one drains and reopens the encoder (free before the
-//!   first frame; a key chunk, and a new `decoderConfig` for H.264, later).
+//!   first frame; a key chunk, and a new `decoderConfig` for H.264, later). The AV1 layered
+//!   session (libaom directly) changes it in place instead (no key chunk).
 //! * `avc3.*` is encoded like `avc1.*`: with `avc` format the parameter sets travel only in the
 //!   avcC `description`.
-//! * `scalabilityMode` `L1T2` and `L1T3` (VP8 and VP9 only): libvpx temporal layers with
+//! * `scalabilityMode` `L1T2` and `L1T3` for VP8 and VP9: libvpx temporal layers with
 //!   explicit per-frame reference flags (libvpx/WebRTC patterns; layer ids 0,1,… and
 //!   0,2,1,2,…), upper layers never update what lower layers reference nor the entropy context,
 //!   and VP9 runs error-resilient, so any layer subset decodes on its own. Each chunk carries
@@ -50,6 +52,12 @@
 //!   is forced by us (not by libvpx) for that reason. Bitrate split 60/40 (L1T2) and 40/20/40
 //!   (L1T3) as in libwebrtc. VP9 with layers runs CBR even for `variable` (libvpx's VBR
 //!   overshot about fourfold with layers).
+//! * `scalabilityMode` `L1T2` and `L1T3` for AV1: an `aom_session::AomSession` on libaom
+//!   directly (`aom.rs`, the only libaom FFI), since FFmpeg 5.1's wrapper cannot pass libaom's
+//!   SVC structs. Per-frame layer id and reference config follow libaom's `svc_encoder_rtc.c`
+//!   (layer 0 refreshes slot 0; L1T3's layer 1 refreshes slot 1, read by the layer-2 frame after
+//!   it; no other frame refreshes anything), so every layer subset decodes. Same speed, key
+//!   frame, colour and quantizer handling as the FFmpeg path; `variable` runs CBR.
 //! * `scalabilityMode` `L1T2` and `L1T3` for H.264 (Main and High; Baseline has no B-frames) and
 //!   HEVC: fixed runs of non-reference B-frames (1 for L1T2, 3 for L1T3, no B-pyramid, no
 //!   adaptive placement; see `svc.rs`). I/P frames are layer 0; L1T2's B-frames layer 1; L1T3's
@@ -95,6 +103,9 @@
 #![deny(unsafe_code)]
 #![warn(missing_docs)]
 
+#[allow(unsafe_code)]
+mod aom;
+mod aom_session;
 mod audio;
 mod avc;
 mod codecs;

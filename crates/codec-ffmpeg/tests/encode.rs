@@ -7,7 +7,7 @@ use std::sync::Arc;
 
 use codec_core::{
     AvcBitstreamFormat, BitrateMode, ErrorName, FrameBuffer, LatencyMode, Rect, VideoColorSpace,
-    VideoEncoderConfig,
+    VideoEncoderConfig, VideoPixelFormat,
 };
 use codec_ffmpeg::{
     video_encoder_support, EncodedVideoOutput, VideoEncodeInput, VideoEncoderBackend,
@@ -1006,6 +1006,321 @@ fn vp9_temporal_layers() {
     }
 }
 
+/// AV1 through libaom directly (FFmpeg's wrapper cannot set libaom's SVC controls).
+#[test]
+fn av1_temporal_layers() {
+    for latency in [LatencyMode::Quality, LatencyMode::Realtime] {
+        temporal_layers("av01.0.04M.08", "L1T2", latency);
+        temporal_layers("av01.0.04M.08", "L1T3", latency);
+    }
+}
+
+/// Reads `leb128()` at `d[*i..]`.
+fn leb128(d: &[u8], i: &mut usize) -> u64 {
+    let mut v = 0u64;
+    for k in 0..8 {
+        let b = d[*i];
+        *i += 1;
+        v |= u64::from(b & 0x7f) << (7 * k);
+        if b & 0x80 == 0 {
+            break;
+        }
+    }
+    v
+}
+
+/// `(obu_type, temporal_id)` of every OBU of a low-overhead AV1 chunk (`None` without an
+/// extension header).
+fn av1_obus(d: &[u8]) -> Vec<(u8, Option<u8>)> {
+    let mut obus = Vec::new();
+    let mut i = 0;
+    while i < d.len() {
+        let h = d[i];
+        i += 1;
+        let (ty, ext, has_size) = ((h >> 3) & 0xf, h & 4 != 0, h & 2 != 0);
+        let tid = if ext {
+            let e = d[i];
+            i += 1;
+            Some(e >> 5)
+        } else {
+            None
+        };
+        assert!(has_size, "low-overhead OBUs have sizes");
+        let size = leb128(d, &mut i) as usize;
+        i += size;
+        obus.push((ty, tid));
+    }
+    assert_eq!(i, d.len(), "OBUs fill the chunk exactly");
+    obus
+}
+
+/// libaom writes OBU extension headers in SVC mode: every frame OBU's `temporal_id` equals
+/// the chunk's `temporalLayerId` (libaom leaves the extension out for temporal id 0).
+#[test]
+fn av1_obu_temporal_id_is_the_chunk_layer() {
+    for (mode, top) in [("L1T2", 1), ("L1T3", 2)] {
+        let cfg = VideoEncoderConfig {
+            scalability_mode: Some(mode.into()),
+            ..enc_config("av01.0.04M.08")
+        };
+        let chunks = encode_all(
+            cfg,
+            (0..12)
+                .map(|i| input(i420_pattern(W, H, i), i, i == 5))
+                .collect(),
+        );
+        assert_eq!(chunks.len(), 12);
+        let mut seen = 0;
+        for c in &chunks {
+            let layer = c.temporal_layer_id.unwrap();
+            seen = seen.max(layer);
+            let frame_obus: Vec<_> = av1_obus(&c.data)
+                .into_iter()
+                .filter(|(ty, _)| matches!(ty, 3 | 4 | 6))
+                .collect();
+            assert!(!frame_obus.is_empty(), "{mode}: chunk has a frame");
+            for (ty, tid) in frame_obus {
+                // Without an extension header temporal_id is 0 (AV1 6.2.3); libaom omits it
+                // when both ids are 0, so upper layers must have one.
+                assert!(
+                    layer == 0 || tid.is_some(),
+                    "{mode}: extension on layer {layer}"
+                );
+                assert_eq!(
+                    tid.unwrap_or(0),
+                    layer as u8,
+                    "{mode}: OBU type {ty} at {}",
+                    c.timestamp
+                );
+            }
+        }
+        assert_eq!(seen, top, "{mode}: every layer is used");
+    }
+}
+
+/// 10-bit AV1 Main (only the libaom path encodes it): I420P10 input, I420P10 output, and
+/// every layer subset still decodes.
+#[test]
+fn av1_10bit_temporal_layers() {
+    let cfg = VideoEncoderConfig {
+        scalability_mode: Some("L1T3".into()),
+        ..enc_config("av01.0.04M.10")
+    };
+    video_encoder_support(&cfg).unwrap();
+    // Without layers 10-bit AV1 stays unsupported (FFmpeg's libaom wrapper path).
+    assert_eq!(
+        video_encoder_support(&enc_config("av01.0.04M.10"))
+            .unwrap_err()
+            .name,
+        ErrorName::NotSupportedError
+    );
+    let originals: Vec<_> = (0..8).map(|t| i420_pattern(W, H, t)).collect();
+    let chunks = encode_all(
+        cfg,
+        originals
+            .iter()
+            .enumerate()
+            .map(|(i, f)| input(to_10bit(f), i as u32, false))
+            .collect(),
+    );
+    let ids: Vec<u32> = chunks
+        .iter()
+        .map(|c| c.temporal_layer_id.unwrap())
+        .collect();
+    assert_eq!(ids, [0, 2, 1, 2, 0, 2, 1, 2]);
+    let dc = chunks[0].decoder_config.clone().unwrap();
+    for top in 0..=2 {
+        let subset: Vec<_> = chunks
+            .iter()
+            .filter(|c| c.temporal_layer_id.unwrap() <= top)
+            .cloned()
+            .collect();
+        let frames = decode_all(dc.clone(), &subset);
+        assert_eq!(frames.len(), subset.len(), "layers ≤ {top}");
+        for f in &frames {
+            assert_eq!(f.frame.format(), VideoPixelFormat::I420P10);
+            let i = (f.timestamp / FRAME_US) as usize;
+            let p = psnr_y(&originals[i], &to_8bit(&f.frame));
+            assert!(p > 30.0, "10-bit layers ≤ {top} frame {i}: {p:.2} dB");
+        }
+    }
+}
+
+/// A busy I420 frame (deterministic noise over the moving pattern), hard enough that the
+/// rate controller must work for its target.
+fn noisy_pattern(w: u32, h: u32, t: u32) -> FrameBuffer {
+    let mut f = i420_pattern(w, h, t);
+    let mut x = 0x9e37_79b9u32.wrapping_mul(t + 1);
+    let (y, stride) = f.plane_mut(0);
+    for r in 0..h as usize {
+        for c in 0..w as usize {
+            x ^= x << 13;
+            x ^= x >> 17;
+            x ^= x << 5;
+            let v = &mut y[r * stride + c];
+            *v = v.wrapping_add((x % 48) as u8).min(235);
+        }
+    }
+    f
+}
+
+/// The libaom layered encoder holds its bitrate target in constant and variable mode, like
+/// the FFmpeg AV1 path does without layers.
+#[test]
+fn av1_temporal_layers_honour_the_bitrate() {
+    let n = 90;
+    for mode in [BitrateMode::Constant, BitrateMode::Variable] {
+        for svc in [None, Some("L1T2"), Some("L1T3")] {
+            let cfg = VideoEncoderConfig {
+                bitrate: Some(400_000),
+                bitrate_mode: mode,
+                scalability_mode: svc.map(Into::into),
+                latency_mode: LatencyMode::Realtime,
+                ..enc_config("av01.0.04M.08")
+            };
+            let chunks = encode_all(
+                cfg,
+                (0..n)
+                    .map(|i| input(noisy_pattern(W, H, i), i, false))
+                    .collect(),
+            );
+            assert_eq!(chunks.len(), n as usize);
+            // The first second is left out: the key frame and the buffer fill dominate it.
+            let bits: usize = chunks[30..].iter().map(|c| c.data.len() * 8).sum();
+            let kbps = bits as f64 / ((n - 30) as f64 / 30.0) / 1000.0;
+            println!("AV1 {mode:?} {svc:?}: {kbps:.0} kbit/s for 400");
+            assert!(
+                (200.0..=600.0).contains(&kbps),
+                "AV1 {mode:?} {svc:?}: {kbps:.0} kbit/s for a 400 kbit/s target"
+            );
+        }
+    }
+}
+
+/// Flush, per-frame quantizer changes and reset in the middle of a layered AV1 stream: a flush
+/// restarts with a key chunk on layer 0 and a new pattern; a quantizer change applies in
+/// place (libaom reconfigured, no key frame, the pattern goes on).
+#[test]
+fn av1_temporal_layers_flush_quantizer_and_reset() {
+    let cfg = VideoEncoderConfig {
+        scalability_mode: Some("L1T2".into()),
+        bitrate_mode: BitrateMode::Quantizer,
+        bitrate: None,
+        ..enc_config("av01.0.04M.08")
+    };
+    let mut enc = VideoEncoderBackend::default();
+    let cancel = Cancel::never();
+    let mut chunks = Vec::new();
+    enc.configure(cfg.clone(), &mut |c| chunks.push(c)).unwrap();
+    for i in 0..15u32 {
+        if i == 5 {
+            enc.flush(&cancel, &mut |c| chunks.push(c)).unwrap();
+            assert_eq!(chunks.len(), 5, "flush drains everything");
+        }
+        let mut inp = input(i420_pattern(W, H, i), i, false);
+        inp.quantizer = Some(if i < 10 { 10 } else { 55 });
+        enc.process(inp, &cancel, &mut |c| chunks.push(c)).unwrap();
+    }
+    enc.flush(&cancel, &mut |c| chunks.push(c)).unwrap();
+    assert_eq!(chunks.len(), 15);
+    let ids: Vec<u32> = chunks
+        .iter()
+        .map(|c| c.temporal_layer_id.unwrap())
+        .collect();
+    assert_eq!(ids, [0, 1, 0, 1, 0, 0, 1, 0, 1, 0, 1, 0, 1, 0, 1]);
+    let keys: Vec<usize> = (0..15).filter(|&i| chunks[i].key).collect();
+    assert_eq!(keys, [0, 5]);
+    // Layer-0 inter chunks before and after the change.
+    let (a, b) = (chunks[9].data.len(), chunks[11].data.len());
+    println!("AV1 L1T2 inter chunk at q 10: {a} bytes, at q 55: {b} bytes");
+    assert!(a > 2 * b, "q 10 chunk {a} bytes vs q 55 {b} bytes");
+    let frames = decode_all(chunks[0].decoder_config.clone().unwrap(), &chunks);
+    assert_eq!(frames.len(), 15);
+    for f in &frames {
+        let i = (f.timestamp / FRAME_US) as u32;
+        assert!(psnr_y(&i420_pattern(W, H, i), &f.frame) > 28.0, "frame {i}");
+    }
+    // Reset mid-stream drops the session (libaom context destroyed); a new configure works.
+    for i in 0..3u32 {
+        enc.process(input(i420_pattern(W, H, i), i, false), &cancel, &mut |_| {})
+            .unwrap();
+    }
+    enc.reset();
+    let mut after = Vec::new();
+    enc.configure(cfg, &mut |c| after.push(c)).unwrap();
+    for i in 0..3u32 {
+        enc.process(input(i420_pattern(W, H, i), i, false), &cancel, &mut |c| {
+            after.push(c)
+        })
+        .unwrap();
+    }
+    enc.flush(&cancel, &mut |c| after.push(c)).unwrap();
+    assert_eq!(after.len(), 3);
+    assert!(after[0].key && after[0].decoder_config.is_some());
+}
+
+/// An odd size and converted input (RGBA) on the libaom layered path; I420 input of another
+/// size is scaled.
+#[test]
+fn av1_temporal_layers_odd_size_and_converted_input() {
+    let (w, h) = (161, 121);
+    let cfg = VideoEncoderConfig {
+        width: w,
+        height: h,
+        scalability_mode: Some("L1T2".into()),
+        ..enc_config("av01.0.04M.08")
+    };
+    let mut inputs: Vec<_> = (0..4)
+        .map(|i| input(rgba_pattern(w, h, i), i, false))
+        .collect();
+    inputs.push(input(i420_pattern(W, H, 4), 4, false));
+    let chunks = encode_all(cfg, inputs);
+    assert_eq!(chunks.len(), 5);
+    let frames = decode_all(chunks[0].decoder_config.clone().unwrap(), &chunks);
+    assert_eq!(frames.len(), 5);
+    for f in &frames {
+        assert_eq!((f.frame.coded_width(), f.frame.coded_height()), (w, h));
+    }
+    for f in &frames[..4] {
+        let i = (f.timestamp / FRAME_US) as u32;
+        let p = psnr_y(&rgba_to_y709(&rgba_pattern(w, h, i)), &f.frame);
+        assert!(p > 25.0, "frame {i}: {p:.2} dB");
+    }
+}
+
+/// Key frames on the libaom layered path: exactly the requested ones, and the periodic one
+/// (every 300 frames at 30 fps) is forced by us on layer 0, restarting the pattern.
+#[test]
+fn av1_temporal_layers_key_frame_cadence_and_interval() {
+    cadence(VideoEncoderConfig {
+        scalability_mode: Some("L1T3".into()),
+        ..enc_config("av01.0.04M.08")
+    });
+    let (w, h) = (64, 64);
+    let cfg = VideoEncoderConfig {
+        width: w,
+        height: h,
+        scalability_mode: Some("L1T3".into()),
+        latency_mode: LatencyMode::Realtime,
+        ..enc_config("av01.0.04M.08")
+    };
+    let n = 306;
+    let chunks = encode_all(
+        cfg,
+        (0..n)
+            .map(|i| input(i420_pattern(w, h, i), i, false))
+            .collect(),
+    );
+    assert_eq!(chunks.len(), n as usize);
+    let keys: Vec<usize> = (0..n as usize).filter(|&i| chunks[i].key).collect();
+    assert_eq!(keys, [0, 300]);
+    let ids: Vec<u32> = chunks
+        .iter()
+        .map(|c| c.temporal_layer_id.unwrap())
+        .collect();
+    assert_eq!(ids, expected_layers(&[0, 2, 1, 2], n as usize, &keys));
+}
+
 /// x264/x265: both bitstream formats, both latency modes (realtime keeps no look-ahead; the
 /// B-frames alone delay output by 1 or 3 frames).
 fn x26x_temporal_layers(codec: &str) {
@@ -1143,6 +1458,7 @@ fn temporal_layers_support() {
         "avc1.4d001f",
         "avc1.640028",
         "hvc1.1.6.L93.B0",
+        "av01.0.04M.08",
     ] {
         for mode in ["L1T1", "L1T2", "L1T3"] {
             let cfg = VideoEncoderConfig {
@@ -1158,7 +1474,8 @@ fn temporal_layers_support() {
         ("avc1.42e01f", "L1T3"),
         ("hvc1.1.6.L93.B0", "L1T4"),
         ("avc1.640028", "L2T2"),
-        ("av01.0.04M.08", "L1T2"),
+        ("av01.0.04M.08", "L2T1"),
+        ("av01.0.04M.08", "L1T4"),
         ("vp8", "L1T4"),
         ("vp8", "L2T2"),
         ("vp09.00.10.08", "S2T1"),
@@ -1191,12 +1508,14 @@ fn frame_color_space_reaches_the_bitstream() {
         matrix: Some(ColorMatrix::Smpte170m),
         full_range: Some(true),
     };
-    // (codec, what its bitstream can carry: VP9 has only the matrix and range).
-    for (codec, full_vui) in [
-        ("avc1.42001f", true),
-        ("hvc1.1.6.L93.B0", true),
-        ("vp09.00.10.08", false),
-        ("av01.0.04M.08", true),
+    // (codec, what its bitstream can carry: VP9 has only the matrix and range, scalability
+    // mode: AV1 with layers is the libaom session).
+    for (codec, full_vui, svc) in [
+        ("avc1.42001f", true, None),
+        ("hvc1.1.6.L93.B0", true, None),
+        ("vp09.00.10.08", false, None),
+        ("av01.0.04M.08", true, None),
+        ("av01.0.04M.08", true, Some("L1T2")),
     ] {
         let inputs = (0..3)
             .map(|i| {
@@ -1205,7 +1524,11 @@ fn frame_color_space_reaches_the_bitstream() {
                 inp
             })
             .collect();
-        let chunks = encode_all(enc_config(codec), inputs);
+        let cfg = VideoEncoderConfig {
+            scalability_mode: svc.map(Into::into),
+            ..enc_config(codec)
+        };
+        let chunks = encode_all(cfg, inputs);
         let dc = chunks[0].decoder_config.clone().unwrap();
         assert_eq!(
             dc.color_space,
@@ -1305,10 +1628,18 @@ fn decoder_config_color_space_survives_stripping() {
 
 #[test]
 fn content_hint_text_encodes() {
-    for codec in ["vp09.00.10.08", "av01.0.04M.08", "avc1.42001f", "vp8"] {
+    // AV1 with L1T2 is the libaom session (AV1E_SET_TUNE_CONTENT).
+    for (codec, svc) in [
+        ("vp09.00.10.08", None),
+        ("av01.0.04M.08", None),
+        ("av01.0.04M.08", Some("L1T2")),
+        ("avc1.42001f", None),
+        ("vp8", None),
+    ] {
         for hint in ["text", "motion", "detail", "anything"] {
             let cfg = VideoEncoderConfig {
                 content_hint: Some(hint.into()),
+                scalability_mode: svc.map(Into::into),
                 ..enc_config(codec)
             };
             video_encoder_support(&cfg).unwrap();

@@ -123,7 +123,7 @@ test('scalabilityMode support', async () => {
   }
   // 10-bit AV1 only with layers (libaom directly; FFmpeg's wrapper path is 8-bit).
   assert.equal(await supported('av01.0.04M.10', 'L1T2'), true);
-  assert.equal(await supported('av01.0.04M.10', undefined), false);
+  assert.equal(await supported('av01.0.04M.10', undefined), true);
   // H.264 Constrained Baseline: no B-frames, which the H.264 layers are made of.
   for (const codec of ['avc1.42001f']) {
     assert.equal(await supported(codec, 'L1T1'), true, codec);

@@ -126,9 +126,8 @@ fn check(cfg: &VideoEncoderConfig) -> Result<Resolved, CodecError> {
         check_hevc(cfg, &h)?;
     }
     match (r.entry.family, r.profile, r.bit_depth) {
-        (Family::Vp9, 0, 8) | (Family::Vp9, 2, 10) | (Family::Av1, 0, 8) => {}
-        // 10-bit AV1 Main only on the libaom session (FFmpeg 5.1's wrapper is 8-bit here).
-        (Family::Av1, 0, 10) if temporal_layers(cfg).is_some() => {}
+        // AV1 Main is 8- or 10-bit (yuv420p10le input on either session).
+        (Family::Vp9, 0, 8) | (Family::Vp9, 2, 10) | (Family::Av1, 0, 8 | 10) => {}
         (Family::Vp9 | Family::Av1, p, d) => {
             return Err(CodecError::not_supported(format!(
                 "{} profile {p} at {d} bits cannot be encoded",

@@ -120,14 +120,31 @@ fn emit_row<const BGR: bool>(
         }
         return;
     }
+    // Whole pixel pairs: luma terms and alpha per pixel, chroma terms per pair, 8 bytes out.
     let pairs = out
         .chunks_exact_mut(8)
         .zip(y.chunks_exact(2).zip(a.chunks_exact(2)))
         .zip(terms);
-    for ((px, (y2, a2)), &t) in pairs {
-        let (p0, p1) = px.split_at_mut(4);
-        put::<BGR>(p0, k.luma(y2[0]), t, a2[0]);
-        put::<BGR>(p1, k.luma(y2[1]), t, a2[1]);
+    for ((px, (y2, a2)), &(r, g, b)) in pairs {
+        let (l0, l1) = (k.luma(y2[0]), k.luma(y2[1]));
+        let v0 = [
+            clamp16(l0 + r),
+            clamp16(l0 + g),
+            clamp16(l0 + b),
+            a2[0] as u8,
+        ];
+        let v1 = [
+            clamp16(l1 + r),
+            clamp16(l1 + g),
+            clamp16(l1 + b),
+            a2[1] as u8,
+        ];
+        let (v0, v1) = if BGR {
+            ([v0[2], v0[1], v0[0], v0[3]], [v1[2], v1[1], v1[0], v1[3]])
+        } else {
+            (v0, v1)
+        };
+        px.copy_from_slice(&[v0[0], v0[1], v0[2], v0[3], v1[0], v1[1], v1[2], v1[3]]);
     }
     // An odd width leaves one pixel, which has the last chroma sample to itself.
     if y.len() % 2 == 1 {

@@ -1,0 +1,270 @@
+'use strict';
+// Node mirrors of WPT webcodecs/audio-decoder.https.any.js and
+// audioDecoder-codec-specific.https.any.js (every variant: ADTS/MP4 AAC, AAC without
+// description, MP3, Opus, FLAC and the seven PCM flavours), decoding WPT's own media files.
+const test = require('node:test');
+const assert = require('node:assert/strict');
+const fs = require('node:fs');
+const path = require('node:path');
+const { AudioDecoder, EncodedAudioChunk } = require('../..');
+
+const MEDIA = path.join(__dirname, '..', '..', '..', 'shared', 'fixtures', 'wpt-media');
+
+const noCallbacks = () => ({ output: () => assert.fail('unexpected output'), error: (e) => assert.fail(`unexpected error ${e}`) });
+
+function detachedBuffer() {
+  const b = new ArrayBuffer(4);
+  structuredClone(b, { transfer: [b] });
+  assert.equal(b.byteLength, 0);
+  return b;
+}
+
+// --- audio-decoder.https.any.js ---
+
+const INVALID = {
+  'Missing codec': { sampleRate: 48000, numberOfChannels: 2 },
+  'Empty codec': { codec: '', sampleRate: 48000, numberOfChannels: 2 },
+  // WPT's "Missing sampleRate" entry really lacks numberOfChannels; we test the name too.
+  'Missing sampleRate': { codec: 'opus', numberOfChannels: 2 },
+  'Missing numberOfChannels': { codec: 'opus', sampleRate: 48000 },
+  'Zero sampleRate': { codec: 'opus', sampleRate: 0, numberOfChannels: 2 },
+  'Zero channels': { codec: 'opus', sampleRate: 8000, numberOfChannels: 0 },
+  'Opus with >2 channels but no description': { codec: 'opus', sampleRate: 48000, numberOfChannels: 6 },
+  'Valid configuration except detached description': {
+    codec: 'opus', sampleRate: 8000, numberOfChannels: 1, description: detachedBuffer(),
+  },
+};
+
+for (const [name, config] of Object.entries(INVALID)) {
+  test(`WPT audio-decoder: isConfigSupported() and configure() reject invalid config: ${name}`, async () => {
+    await assert.rejects(AudioDecoder.isConfigSupported(config), TypeError);
+    const dec = new AudioDecoder(noCallbacks());
+    assert.throws(() => dec.configure(config), TypeError);
+    assert.equal(dec.state, 'unconfigured');
+    dec.close();
+  });
+}
+
+// Resolves with what a configure() that must fail produced: the error callback's exception,
+// the state seen inside it, and the flush() rejection.
+async function failedConfigure(config) {
+  let callbackError = null;
+  let stateInCallback = null;
+  const dec = new AudioDecoder({
+    output: () => assert.fail('unexpected output'),
+    error: (e) => { callbackError = e; stateInCallback = dec.state; },
+  });
+  dec.configure(config);
+  const flushError = await dec.flush().then(() => null, (e) => e);
+  return { callbackError, stateInCallback, flushError, state: dec.state };
+}
+
+function assertNotSupportedClose(r) {
+  assert.ok(r.flushError instanceof DOMException, 'flush rejects');
+  assert.equal(r.flushError.name, 'NotSupportedError');
+  assert.ok(r.callbackError instanceof DOMException, 'error callback ran before flush settled');
+  assert.equal(r.callbackError.name, 'NotSupportedError');
+  assert.equal(r.stateInCallback, 'closed');
+  assert.equal(r.state, 'closed');
+}
+
+const UNSUPPORTED = {
+  'Unrecognized codec': 'bogus',
+  'Video codec': 'vp8',
+  'Ambiguous codec': 'vp9',
+  'Codec with MIME type': 'audio/webm; codecs="opus"',
+  'Possible future opus codec string': 'opus.123',
+  'Possible future aac codec string': 'mp4a.FF.9',
+};
+
+for (const [name, codec] of Object.entries(UNSUPPORTED)) {
+  test(`WPT audio-decoder: isConfigSupported() is false and configure() closes with NotSupportedError: ${name}`, async () => {
+    const config = { codec, sampleRate: 48000, numberOfChannels: 2 };
+    assert.equal((await AudioDecoder.isConfigSupported(config)).supported, false);
+    assertNotSupportedClose(await failedConfigure(config));
+  });
+}
+
+test('WPT audio-decoder: configure() of Opus above two channels with a too-short description → NotSupportedError', async () => {
+  // sampleRate as a string is converted by WebIDL; 9 bytes is shorter than any multichannel OpusHead.
+  assertNotSupportedClose(await failedConfigure(
+    { codec: 'opus', sampleRate: '48000', numberOfChannels: 3, description: new Uint8Array(9) }));
+});
+
+test('WPT audio-decoder: Test AudioDecoder construction', () => {
+  assert.throws(() => new AudioDecoder({}), TypeError);
+  const dec = new AudioDecoder(noCallbacks());
+  assert.equal(dec.state, 'unconfigured');
+  dec.close();
+  assert.equal(dec.state, 'closed');
+});
+
+test('WPT audio-decoder: Verify unconfigured AudioDecoder operations', async () => {
+  const dec = new AudioDecoder(noCallbacks());
+  dec.reset();
+  assert.equal(dec.state, 'unconfigured');
+  const chunk = new EncodedAudioChunk({ type: 'key', timestamp: 0, data: Uint8Array.of(0) });
+  assert.throws(() => dec.decode(chunk), { name: 'InvalidStateError' });
+  await assert.rejects(dec.flush(), { name: 'InvalidStateError' });
+  assert.equal(dec.state, 'unconfigured');
+  dec.close();
+});
+
+// --- audioDecoder-codec-specific.https.any.js ---
+
+// Packet tables (offset, size) of WPT's sample files, as that test lists them.
+const runs = (start, sizes) => {
+  let at = start;
+  return sizes.map((size) => { const c = { offset: at, size }; at += size; return c; });
+};
+const AAC_MP4 = runs(44, [241, 273, 251, 118, 223, 141, 217, 159, 209, 176]);
+const VARIANTS = {
+  adts_aac: { file: 'sfx.adts', codec: 'mp4a.40.2', chunks: runs(0, [248, 280, 258, 125, 230, 148, 224, 166, 216, 183]), duration: 24000 },
+  mp4_aac: { file: 'sfx-aac.mp4', codec: 'mp4a.40.2', description: { offset: 2552, size: 5 }, chunks: AAC_MP4, duration: 21333 },
+  mp4_raw_aac_no_desc: { file: 'sfx-aac.mp4', codec: 'mp4a.40.2', chunks: AAC_MP4, duration: 21333 },
+  mp3: { file: 'sfx.mp3', codec: 'mp3', chunks: runs(333, new Array(10).fill(288)), duration: 24000 },
+  opus: {
+    file: 'sfx-opus.ogg', codec: 'opus', description: { offset: 28, size: 19 },
+    chunks: runs(185, [450, 268, 285, 296, 287, 308, 289, 286, 296, 294]), duration: 20000,
+  },
+  flac: { file: 'sfx.flac', codec: 'flac', description: { offset: 0, size: 8287 }, chunks: runs(8288, [2276, 2038, 521]), duration: 20000 },
+  // PCM: the data after the WAV header, in 1200-byte packets (whole samples for 1-4 byte types).
+  pcm_alaw: { file: 'sfx-alaw.wav', codec: 'alaw', pcmStart: 0x5c, bytesPerSample: 1 },
+  pcm_ulaw: { file: 'sfx-ulaw.wav', codec: 'ulaw', pcmStart: 0x5c, bytesPerSample: 1 },
+  pcm_u8: { file: 'sfx-pcm-u8.wav', codec: 'pcm-u8', pcmStart: 0x4e, bytesPerSample: 1 },
+  pcm_s16: { file: 'sfx-pcm-s16.wav', codec: 'pcm-s16', pcmStart: 0x4e, bytesPerSample: 2 },
+  pcm_s24: { file: 'sfx-pcm-s24.wav', codec: 'pcm-s24', pcmStart: 0x66, bytesPerSample: 3 },
+  pcm_s32: { file: 'sfx-pcm-s32.wav', codec: 'pcm-s32', pcmStart: 0x66, bytesPerSample: 4 },
+  pcm_f32: { file: 'sfx-pcm-f32.wav', codec: 'pcm-f32', pcmStart: 0x72, bytesPerSample: 4 },
+};
+
+function load(v) {
+  const file = fs.readFileSync(path.join(MEDIA, v.file));
+  const view = ({ offset, size }) => file.subarray(offset, offset + size);
+  const config = { codec: v.codec, sampleRate: 48000, numberOfChannels: 1 };
+  if (v.description) config.description = view(v.description);
+  let pieces;
+  let duration = v.duration;
+  if (v.pcmStart !== undefined) {
+    pieces = [];
+    for (let at = v.pcmStart; at < file.length; at += 1200) pieces.push(view({ offset: at, size: Math.min(1200, file.length - at) }));
+    duration = (1e6 * 1200) / 48000 / v.bytesPerSample;
+  } else {
+    pieces = v.chunks.map(view);
+  }
+  const chunks = pieces.map((data, i) => new EncodedAudioChunk({ type: 'key', timestamp: i * duration, duration, data }));
+  return { config, pieces, chunks };
+}
+
+// Decodes `chunks` with one flush and returns the number of outputs.
+async function countOutputs(config, chunks) {
+  let outputs = 0;
+  const dec = new AudioDecoder({
+    output: (data) => { outputs++; data.close(); },
+    error: (e) => assert.fail(`decoder error: ${e.message}`),
+  });
+  dec.configure(config);
+  for (const c of chunks) dec.decode(c);
+  await dec.flush();
+  dec.close();
+  return outputs;
+}
+
+for (const [variant, v] of Object.entries(VARIANTS)) {
+  const name = (what) => `WPT audioDecoder-codec-specific ?${variant}: ${what}`;
+
+  test(name('isConfigSupported() returns a parsed configuration'), async () => {
+    const { config } = load(v);
+    assert.equal((await AudioDecoder.isConfigSupported(
+      { codec: config.codec, sampleRate: 48000, numberOfChannels: 1 })).supported, true);
+    const support = await AudioDecoder.isConfigSupported({ ...config, futureConfigFeature: 'foo' });
+    assert.equal(support.supported, true);
+    assert.equal(Object.hasOwn(support.config, 'futureConfigFeature'), false);
+    assert.equal(support.config.codec, config.codec);
+    assert.equal(support.config.sampleRate, 48000);
+    assert.equal(support.config.numberOfChannels, 1);
+    if (config.description) {
+      assert.notEqual(support.config.description, config.description, 'the description is a copy');
+      assert.deepEqual(Buffer.from(ArrayBuffer.isView(support.config.description)
+        ? support.config.description : new Uint8Array(support.config.description)), Buffer.from(config.description));
+    } else {
+      assert.equal(Object.hasOwn(support.config, 'description'), false);
+    }
+  });
+
+  test(name('configure(), then closed-decoder operations throw InvalidStateError'), async () => {
+    const { config, chunks } = load(v);
+    const dec = new AudioDecoder(noCallbacks());
+    dec.configure(config);
+    assert.equal(dec.state, 'configured');
+    dec.close();
+    assert.equal(dec.state, 'closed');
+    assert.throws(() => dec.configure(config), { name: 'InvalidStateError' });
+    assert.throws(() => dec.reset(), { name: 'InvalidStateError' });
+    assert.throws(() => dec.close(), { name: 'InvalidStateError' });
+    assert.throws(() => dec.decode(chunks[0]), { name: 'InvalidStateError' });
+    await assert.rejects(dec.flush(), { name: 'InvalidStateError' });
+  });
+
+  test(name('decoding: one output per chunk, also for a negative timestamp and after a flush'), async () => {
+    const { config, pieces, chunks } = load(v);
+    assert.equal(await countOutputs(config, chunks), chunks.length);
+    assert.equal(await countOutputs(config, [new EncodedAudioChunk({ type: 'key', timestamp: -42, data: pieces[0] })]), 1);
+    let outputs = 0;
+    const dec = new AudioDecoder({ output: (d) => { outputs++; d.close(); }, error: (e) => assert.fail(e.message) });
+    dec.configure(config);
+    dec.decode(chunks[0]);
+    await dec.flush();
+    assert.equal(outputs, 1);
+    dec.decode(chunks[0]);
+    await dec.flush();
+    assert.equal(outputs, 2);
+    dec.close();
+  });
+
+  test(name('reset() during flush rejects the flush with AbortError'), async () => {
+    const { config, chunks } = load(v);
+    let outputs = 0;
+    let firstOutput;
+    const gotFirst = new Promise((resolve) => { firstOutput = resolve; });
+    const dec = new AudioDecoder({
+      output: (d) => { outputs++; dec.reset(); d.close(); firstOutput(); },
+      error: (e) => assert.fail(e.message),
+    });
+    dec.configure(config);
+    dec.decode(chunks[0]);
+    dec.decode(chunks[1]);
+    const flushed = dec.flush();
+    await gotFirst;
+    await assert.rejects(flushed, { name: 'AbortError' });
+    assert.equal(outputs, 1);
+    dec.close();
+  });
+
+  test(name('decodeQueueSize and dequeue events'), async () => {
+    const { config, chunks } = load(v);
+    const dec = new AudioDecoder({ output: (d) => d.close(), error: (e) => assert.fail(e.message) });
+    assert.equal(dec.decodeQueueSize, 0);
+    dec.configure(config);
+    assert.equal(dec.decodeQueueSize, 0);
+    let last = Infinity;
+    const problems = [];
+    dec.ondequeue = () => {
+      if (!(last > 0)) problems.push('dequeue after the queue was empty');
+      if (!(last > dec.decodeQueueSize)) problems.push(`no decrease (${last} → ${dec.decodeQueueSize})`);
+      last = dec.decodeQueueSize;
+    };
+    for (const c of chunks) dec.decode(c);
+    assert.ok(dec.decodeQueueSize >= 0 && dec.decodeQueueSize <= chunks.length);
+    await dec.flush();
+    assert.equal(dec.decodeQueueSize, 0);
+    assert.equal(last, 0, 'the last dequeue event fires with the queue empty');
+    last = Infinity;
+    for (const c of chunks) dec.decode(c);
+    dec.reset();
+    assert.equal(dec.decodeQueueSize, 0);
+    await new Promise((resolve) => setTimeout(resolve, 5));
+    assert.deepEqual(problems, []);
+    dec.close();
+  });
+}

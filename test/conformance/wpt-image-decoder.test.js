@@ -220,26 +220,29 @@ test('WPT image-decoder: Test ReadableStream of gif', async () => {
   assert.throws(() => src.addFrame(), TypeError);
 });
 
-// Chromium decodes one request at a time while the data is incomplete, so a later decode of a
-// frame that is available waits behind an earlier one for a frame that is not. We resolve each
-// request as soon as its own frame is there (test/image/conformance.test.js and
-// progressive.test.js rely on it). WPT's own check of this passes either way (it only waits for
-// a resolved tracks.ready), so this stricter reading is recorded as a todo.
-test('WPT image-decoder: Test that decode requests are serialized.', { todo: 'decodes settle out of request order' }, async () => {
+// Requests are served in order (the spec's control message queue; Chromium decodes one at a
+// time while the data is incomplete): a decode of a frame that is here waits behind an earlier
+// one for a frame that is not. WPT's own check is weaker (it only waits for tracks.ready).
+test('WPT image-decoder: Test that decode requests are serialized.', async () => {
   const src = endlessGif(5);
   const d = new ImageDecoder({ data: src.stream, type: 'image/gif' });
   await d.tracks.ready;
   assert.equal(d.tracks.selectedTrack.frameCount, 2);
   const later = d.decode({ frameIndex: 2 });
   const earlier = d.decode({ frameIndex: 1 });
-  later.catch(() => {});
-  earlier.then((r) => r.image.close(), () => {});
-  try {
-    assert.ok(await isPending(later), 'frame 2 has not arrived');
-    assert.ok(await isPending(earlier), 'frame 1 waits behind the request for frame 2');
-  } finally {
-    d.close();
-  }
+  const order = [];
+  later.then(() => order.push(2), () => {});
+  earlier.then(() => order.push(1), () => {});
+  assert.ok(await isPending(later), 'frame 2 has not arrived');
+  assert.ok(await isPending(earlier), 'frame 1 waits behind the request for frame 2');
+  src.addFrame();
+  const [a, b] = await Promise.all([later, earlier]);
+  assert.equal(a.image.timestamp, 70000);
+  assert.equal(b.image.timestamp, 30000);
+  assert.deepEqual(order, [2, 1]);
+  a.image.close();
+  b.image.close();
+  d.close();
 });
 
 test('WPT image-decoder: Test ReadableStream aborts promises on track change', async () => {

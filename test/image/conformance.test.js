@@ -61,20 +61,30 @@ function gifWithoutTrailer() {
   return bytes.subarray(0, bytes.length - 1);
 }
 
-test('streaming: a frame beyond the data waits, and becomes RangeError when the stream ends', async () => {
+test('streaming: a frame beyond the data waits, later requests wait behind it, and it becomes RangeError when the stream ends', async () => {
   const s = controlledStream();
   const d = new ImageDecoder({ data: s.stream, type: 'image/gif' });
   s.push(gifWithoutTrailer());
   await d.tracks.ready;
   assert.equal(d.tracks.selectedTrack.frameCount, 5);
-  const beyond = d.decode({ frameIndex: 5 });
   const { image } = await d.decode({ frameIndex: 4 });
   assert.equal(image.timestamp, 400000);
   image.close();
+  const beyond = d.decode({ frameIndex: 5 });
+  // Requests are served in order (the spec's control message queue, as in Chromium).
+  const behind = d.decode({ frameIndex: 3 });
+  const order = [];
+  beyond.then(() => order.push('beyond'), () => order.push('beyond'));
+  behind.then(() => order.push('behind'), () => order.push('behind'));
   assert.ok(await isPending(beyond), 'frame 5 may still come');
+  assert.ok(await isPending(behind), 'frame 3 is here but waits behind the request for frame 5');
   s.push([0x3b]);
   s.close();
   await assert.rejects(beyond, RangeError);
+  const r = await behind;
+  assert.equal(r.image.timestamp, 300000);
+  r.image.close();
+  assert.deepEqual(order, ['beyond', 'behind']);
   await d.completed;
   assert.equal(d.complete, true);
   d.close();

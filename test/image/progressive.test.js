@@ -31,7 +31,6 @@ test('progressive JPEG: partial generations with complete:false, then the full i
   const d = new ImageDecoder({ data: s.stream, type: 'image/jpeg' });
   // The header and the first scan (its end is known once the second scan header starts).
   s.push(bytes.subarray(0, sos[1] + 2));
-  const full = d.decode();
   const first = await d.decode({ completeFramesOnly: false });
   assert.equal(first.complete, false);
   assert.equal(first.image.codedWidth, 128);
@@ -39,7 +38,6 @@ test('progressive JPEG: partial generations with complete:false, then the full i
   const p1 = psnrRgba(await frameRgba(first.image), ref);
   assert.ok(p1 > 20 && p1 < 40, `first scan PSNR ${p1.toFixed(1)}`);
   first.image.close();
-  assert.ok(await isPending(full), 'completeFramesOnly (the default) waits for the whole frame');
 
   // No new scan: the next partial decode waits for a higher generation.
   const next = d.decode({ completeFramesOnly: false });
@@ -50,7 +48,11 @@ test('progressive JPEG: partial generations with complete:false, then the full i
   const p2 = psnrRgba(await frameRgba(second.image), ref);
   assert.ok(p2 > p1 + 3, `more scans, more detail: ${p1.toFixed(1)} → ${p2.toFixed(1)} dB`);
   second.image.close();
-  assert.ok(await isPending(full));
+  // Requests are served in order: a partial request behind a complete-frame one waits with it.
+  const full = d.decode();
+  const behind = d.decode({ completeFramesOnly: false });
+  assert.ok(await isPending(full), 'completeFramesOnly (the default) waits for the whole frame');
+  assert.ok(await isPending(behind), 'a later request waits behind the earlier one');
 
   s.push(bytes.subarray(sos[4] + 2));
   const whole = await full;
@@ -58,6 +60,9 @@ test('progressive JPEG: partial generations with complete:false, then the full i
   const p3 = psnrRgba(await frameRgba(whole.image), ref);
   assert.ok(p3 >= 45, `full image PSNR ${p3.toFixed(1)}`);
   whole.image.close();
+  const after = await behind;
+  assert.equal(after.complete, true, 'the partial request behind it gets the full image');
+  after.image.close();
   // Once the frame is whole, a partial request gets the full image at once.
   const again = await d.decode({ completeFramesOnly: false });
   assert.equal(again.complete, true);
@@ -113,13 +118,15 @@ test('animated WebP streamed in pieces: frameCount grows, complete/completed set
   const track = d.tracks.selectedTrack;
   assert.equal(track.animated, true);
   assert.equal(track.frameCount, 1);
-  const last = d.decode({ frameIndex: 2 });
-  assert.ok(await isPending(last));
+  const second = d.decode({ frameIndex: 1 });
+  assert.ok(await isPending(second));
   s.push(bytes.subarray(anmf[1] + 20, anmf[2] + 20));
-  const { image: f1 } = await d.decode({ frameIndex: 1 });
+  const { image: f1 } = await second;
   assert.equal(track.frameCount, 2);
   f1.close();
   assert.equal(d.complete, false);
+  const last = d.decode({ frameIndex: 2 });
+  assert.ok(await isPending(last));
   s.push(bytes.subarray(anmf[2] + 20));
   const { image } = await last;
   assert.equal(track.frameCount, 3);

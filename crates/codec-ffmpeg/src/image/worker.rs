@@ -173,7 +173,10 @@ fn run(
                 }
             }
         }
-        // Serve every decode whose frame is here now (or that can never succeed).
+        // Serve the decodes in request order (the spec's control message queue, as in
+        // Chromium): the first one whose frame has not arrived blocks every later one, which
+        // all wait with it (each announced as waiting, so none keeps Node alive). A failed
+        // decoder fails them all.
         let mut still = VecDeque::new();
         while let Some(mut w) = waiting.pop_front() {
             let Waiting {
@@ -186,10 +189,14 @@ fn run(
                 });
                 continue;
             }
-            // A newer request may already be queued behind us; keep replies in request order
-            // for frames that are ready.
-            let after = (!w.complete_only).then(|| generations.get(&index).copied().unwrap_or(0));
-            match guarded(|| session.decode(track, index, after)) {
+            let result = if still.is_empty() {
+                let after =
+                    (!w.complete_only).then(|| generations.get(&index).copied().unwrap_or(0));
+                guarded(|| session.decode(track, index, after))
+            } else {
+                Ok(None) // blocked behind an earlier request
+            };
+            match result {
                 Ok(Some(output)) => {
                     match output.generation {
                         Some(g) => generations.insert(index, g),

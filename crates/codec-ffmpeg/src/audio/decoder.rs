@@ -142,7 +142,13 @@ pub fn audio_decoder_support(cfg: &AudioDecoderConfig) -> Result<(), CodecError>
 }
 
 /// Maps a decoded frame to an `AudioBuffer`.
-fn to_buffer(f: &frame::Audio, fallback_rate: u32) -> Result<AudioBuffer, CodecError> {
+/// The decoded samples of `f` as an [`AudioBuffer`] in FFmpeg's sample format, or interleaved
+/// when `interleave` (planar formats only; s64/dbl become f32-planar either way).
+fn to_buffer(
+    f: &frame::Audio,
+    fallback_rate: u32,
+    interleave: bool,
+) -> Result<AudioBuffer, CodecError> {
     let n = f.samples();
     let ch = usize::from(f.channels());
     if ch == 0 || f.planes() == 0 {
@@ -178,6 +184,16 @@ fn to_buffer(f: &frame::Audio, fallback_rate: u32) -> Result<AudioBuffer, CodecE
         Sample::F32(_) => Some(AudioSampleFormat::F32),
         _ => None,
     };
+    if let (Some(o), true, true) = (out_fmt, planar, interleave) {
+        let mut inter = vec![0u8; bytes.len()];
+        for (c, plane) in bytes.chunks_exact(plane_len).enumerate() {
+            for (i, sample) in plane.chunks_exact(bps).enumerate() {
+                let at = (i * ch + c) * bps;
+                inter[at..at + bps].copy_from_slice(sample);
+            }
+        }
+        return AudioBuffer::from_bytes(o, rate as f32, n as u32, ch as u32, &inter);
+    }
     if let Some(o) = out_fmt {
         return AudioBuffer::from_bytes(
             o.with_planar(planar),
@@ -213,6 +229,8 @@ fn to_buffer(f: &frame::Audio, fallback_rate: u32) -> Result<AudioBuffer, CodecE
 struct Session {
     dec: ffmpeg::decoder::Audio,
     rate: u32,
+    /// Output interleaved samples (Opus: `f32`, as Chromium's Opus decoder gives).
+    interleave: bool,
     last_pts: Option<i64>,
     next_ts: Option<i64>,
 }
@@ -236,6 +254,7 @@ impl Session {
         Ok(Self {
             dec,
             rate: cfg.sample_rate,
+            interleave: matches!(kind_of(&cfg.codec)?, Kind::Opus),
             last_pts: None,
             next_ts: None,
         })
@@ -285,7 +304,7 @@ impl Session {
             if pts.is_some() {
                 self.last_pts = pts;
             }
-            let data = to_buffer(&f, self.rate)?;
+            let data = to_buffer(&f, self.rate, self.interleave)?;
             let rate = data.sample_rate() as u32;
             self.next_ts = Some(timestamp + samples_to_us(f.samples() as i64, rate));
             if cancel.is_stale() {

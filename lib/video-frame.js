@@ -9,6 +9,8 @@ const PIXEL_FORMATS = [
   'NV12', 'RGBA', 'RGBX', 'BGRA', 'BGRX',
 ];
 const RGB = new Set(['RGBA', 'RGBX', 'BGRA', 'BGRX']);
+// RGB formats whose fourth byte is padding.
+const PADDED = new Set(['RGBX', 'BGRX']);
 const PRIMARIES = ['bt709', 'bt470bg', 'smpte170m', 'bt2020', 'smpte432'];
 const TRANSFERS = ['bt709', 'smpte170m', 'iec61966-2-1', 'linear', 'pq', 'hlg'];
 const MATRICES = ['rgb', 'bt709', 'bt470bg', 'smpte170m', 'bt2020-ncl'];
@@ -305,11 +307,15 @@ class VideoFrame {
   }
 
   // Parses VideoFrameCopyToOptions. `format` is the frame's own format (a plain copy) or an
-  // RGB format (a conversion of `rect` to that format, in sRGB); anything else is
-  // NotSupportedError. The rect of a converted copy starts at (0, 0) in the destination.
+  // RGB format (a conversion of `rect` to that format, in `colorSpace`: sRGB by default, or
+  // Display P3); anything else is NotSupportedError. An explicit RGB format converts even when
+  // it is the frame's own (as the spec's copyTo() steps do) if that changes bytes: a Display P3
+  // target, or an RGBX/BGRX source whose padding byte becomes 255. `convert` says which path.
+  // The rect of a converted copy starts at (0, 0) in the destination.
   #copyOptions(options) {
     options = idl.dictionary(options, 'VideoFrameCopyToOptions');
-    if (options.colorSpace !== undefined) idl.enumValue(options.colorSpace, ['srgb', 'display-p3'], 'colorSpace');
+    const colorSpace = options.colorSpace === undefined ? 'srgb'
+      : idl.enumValue(options.colorSpace, ['srgb', 'display-p3'], 'colorSpace');
     const format = options.format === undefined ? this.#format : idl.enumValue(options.format, PIXEL_FORMATS, 'format');
     const layout = parseLayout(options.layout, 'layout');
     const rect = options.rect === undefined ? { ...this.#visible } : parseRect(options.rect, 'rect');
@@ -317,25 +323,28 @@ class VideoFrame {
       throw idl.dom('NotSupportedError', `copyTo() from ${this.#format} to ${format} is not supported`);
     }
     checkRect(rect, this.#codedWidth, this.#codedHeight, this.#format, 'rect');
-    return { rect, layout, format };
+    const displayP3 = colorSpace === 'display-p3';
+    const convert = format !== this.#format
+      || (options.format !== undefined && (displayP3 || PADDED.has(format)));
+    return { rect, layout, format, displayP3, convert };
   }
 
   allocationSize(options = {}) {
     this.#check();
-    const { rect, layout, format } = this.#copyOptions(options);
-    if (format !== this.#format) return native.frameAllocationSize(format, 0, 0, rect.width, rect.height, layout);
+    const { rect, layout, format, convert } = this.#copyOptions(options);
+    if (convert) return native.frameAllocationSize(format, 0, 0, rect.width, rect.height, layout);
     return native.frameAllocationSize(this.#format, rect.x, rect.y, rect.width, rect.height, layout);
   }
 
   copyTo(destination, options = {}) {
     try {
       this.#check();
-      const { rect, layout, format } = this.#copyOptions(options);
+      const { rect, layout, format, displayP3, convert } = this.#copyOptions(options);
       const dest = idl.bytesOf(destination, 'destination');
-      const planes = format === this.#format
+      const planes = !convert
         ? native.frameCopyTo(this.#h, dest, rect.x, rect.y, rect.width, rect.height, layout)
         : native.frameCopyToRgb(this.#h, dest, rect.x, rect.y, rect.width, rect.height, format,
-          this.#colorSpace.toJSON(), layout);
+          this.#colorSpace.toJSON(), layout, displayP3);
       return Promise.resolve(planes);
     } catch (e) {
       return Promise.reject(e);

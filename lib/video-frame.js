@@ -118,6 +118,19 @@ const kCreate = Symbol('kCreate');
 let createFrame;
 let frameNative;
 
+// The spec's default display size for a frame made from another (`base`: its rotation, display
+// size and visible rect) with a new visible rect and total rotation: the base's display/visible
+// scale, measured before its own rotation, applied to the new rect, then swapped when the new
+// rotation is a quarter turn. An anamorphic source stays anamorphic when cropped.
+function scaledDisplaySize(base, visibleRect, rotation) {
+  const baseSwap = base.rotation % 180 !== 0;
+  const widthScale = (baseSwap ? base.displayHeight : base.displayWidth) / base.visible.width;
+  const heightScale = (baseSwap ? base.displayWidth : base.displayHeight) / base.visible.height;
+  const w = Math.max(1, Math.round(visibleRect.width * widthScale));
+  const h = Math.max(1, Math.round(visibleRect.height * heightScale));
+  return rotation % 180 === 0 ? [w, h] : [h, w];
+}
+
 class VideoFrame {
   #h = null;
   #format = null;
@@ -262,6 +275,10 @@ class VideoFrame {
     if (displayWidth === 0 || displayHeight === 0) throw new TypeError('display size must be non-zero');
     const r = parseRotation(init.rotation);
     const rotation = ((other.#flip ? other.#rotation - r : other.#rotation + r) % 360 + 360) % 360;
+    const display = displayWidth === undefined
+      ? scaledDisplaySize({ rotation: other.#rotation, displayWidth: other.#displayWidth,
+        displayHeight: other.#displayHeight, visible: other.#visible }, visibleRect, rotation)
+      : [displayWidth, displayHeight];
     this.#adopt(native.frameClone(other.#h), {
       format,
       codedWidth: other.#codedWidth,
@@ -269,8 +286,8 @@ class VideoFrame {
       visibleRect,
       rotation,
       flip: other.#flip !== idl.bool(init.flip),
-      displayWidth: displayWidth ?? (init.visibleRect === undefined && r === 0 ? other.#displayWidth : undefined),
-      displayHeight: displayHeight ?? (init.visibleRect === undefined && r === 0 ? other.#displayHeight : undefined),
+      displayWidth: display[0],
+      displayHeight: display[1],
       timestamp: init.timestamp === undefined ? other.#timestamp : idl.i64(init.timestamp, 'timestamp'),
       duration: init.duration === undefined ? other.#duration : idl.u64(init.duration, 'duration'),
       colorSpace: other.#colorSpace,

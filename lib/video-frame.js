@@ -396,6 +396,8 @@ class VideoFrame {
     this.#rotation = 0;
     this.#flip = false;
     this.#metadata = {};
+    // The spec's "Close VideoFrame" gives a closed frame an empty colour space.
+    this.#colorSpace = new VideoColorSpace({});
   }
 
 }

@@ -251,3 +251,37 @@ test(`${W} (ours) an anamorphic source keeps its pixel aspect through rotation a
   assert.deepEqual([cropped.displayWidth, cropped.displayHeight], [2, 4], 'half the width, still 2:1 pixels, still turned');
   [src, turned, cropped].forEach((f) => f.close());
 });
+
+// The four basic ImageBitmap cases, with a buffer-backed RGBA source in place of the bitmap.
+test(`${W} Test we can construct a VideoFrame.`, () => {
+  const image = rgbaSource();
+  const f = new VideoFrame(image, { timestamp: 10 });
+  assert.deepEqual([f.timestamp, f.duration, f.visibleRect.width, f.visibleRect.height, f.displayWidth, f.displayHeight],
+    [10, null, 32, 16, 32, 16]);
+  [f, image].forEach((x) => x.close());
+});
+
+test(`${W} Test closed VideoFrame.`, () => {
+  const image = rgbaSource();
+  const f = new VideoFrame(image, { timestamp: 10, duration: 15 });
+  f.close();
+  image.close();
+  assert.deepEqual([f.format, f.timestamp, f.duration, f.codedWidth, f.codedHeight, f.visibleRect, f.displayWidth, f.displayHeight],
+    [null, 10, 15, 0, 0, null, 0, 0]);
+  assert.deepEqual(spaceOf(f), { primaries: null, transfer: null, matrix: null, fullRange: null });
+  assert.throws(() => f.clone(), { name: 'InvalidStateError' });
+});
+
+test(`${W} Test we can construct a VideoFrame with a negative timestamp.`, () => {
+  const image = rgbaSource();
+  const f = new VideoFrame(image, { timestamp: -10 });
+  assert.equal(f.timestamp, -10);
+  [f, image].forEach((x) => x.close());
+});
+
+test(`${W} Test we can construct an odd-sized VideoFrame.`, () => {
+  const image = rgbaSource(1, 1);
+  const f = new VideoFrame(image, { timestamp: 10 });
+  assert.deepEqual([f.visibleRect.width, f.visibleRect.height, f.displayWidth, f.displayHeight], [1, 1, 1, 1]);
+  [f, image].forEach((x) => x.close());
+});

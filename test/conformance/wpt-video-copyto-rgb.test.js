@@ -143,3 +143,20 @@ for (const format of ['I420', 'I420P10', 'I420P12', 'I420A', 'I422', 'I422A', 'I
     frame.close();
   });
 }
+
+test('WPT videoFrame-copyTo-rgb: (ours) a large display-p3 copy (converted off the JS thread) matches the inline path', async () => {
+  const [w, h] = [1920, 1080];
+  const data = Uint8Array.from({ length: w * h * 3 / 2 }, (_, i) => (i * 7) & 0xFF);
+  const frame = new VideoFrame(data, { format: 'I420', codedWidth: w, codedHeight: h, timestamp: 0 });
+  const whole = new Uint8Array(w * h * 4);
+  await frame.copyTo(whole, { format: 'RGBA', colorSpace: 'display-p3' });
+  const rect = { x: 0, y: 0, width: 64, height: 2 };
+  const [p3, srgb] = [new Uint8Array(64 * 2 * 4), new Uint8Array(64 * 2 * 4)];
+  await frame.copyTo(p3, { format: 'RGBA', colorSpace: 'display-p3', rect });
+  await frame.copyTo(srgb, { format: 'RGBA', rect });
+  for (let row = 0; row < 2; row++) {
+    assert.deepEqual(whole.subarray(row * w * 4, row * w * 4 + 256), p3.subarray(row * 256, row * 256 + 256), `row ${row}`);
+  }
+  assert.notDeepEqual(p3, srgb, 'display-p3 is not the sRGB bytes');
+  frame.close();
+});

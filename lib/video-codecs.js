@@ -46,7 +46,18 @@ function convertVideoEncoderConfig(config) {
     : idl.enumValue(c.latencyMode, ['quality', 'realtime'], 'latencyMode');
   if (c.scalabilityMode !== undefined) out.scalabilityMode = idl.string(c.scalabilityMode);
   out.width = idl.u32(idl.required(c, 'width', 'VideoEncoderConfig'), 'width');
+  dropForeignCodecMembers(out);
   return out;
+}
+
+// The codec-registration members (av1, avc, hevc) that belong to codecs other than `out.codec`
+// are validated above but not kept: they cannot affect the encode, and browsers and WPT
+// (video-encoder-config) leave e.g. `avc` out of a VP8 config that isConfigSupported echoes.
+const CODEC_MEMBERS = { av1: /^av01\./, avc: /^avc[13]\./, hevc: /^(hvc1|hev1)\./ };
+function dropForeignCodecMembers(out) {
+  for (const [member, codec] of Object.entries(CODEC_MEMBERS)) {
+    if (out[member] !== undefined && !codec.test(out.codec)) delete out[member];
+  }
 }
 
 function convertVideoDecoderConfig(config) {

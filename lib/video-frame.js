@@ -9,6 +9,8 @@ const PIXEL_FORMATS = [
   'NV12', 'RGBA', 'RGBX', 'BGRA', 'BGRX',
 ];
 const RGB = new Set(['RGBA', 'RGBX', 'BGRA', 'BGRX']);
+// RGB formats whose fourth byte is padding.
+const PADDED = new Set(['RGBX', 'BGRX']);
 const PRIMARIES = ['bt709', 'bt470bg', 'smpte170m', 'bt2020', 'smpte432'];
 const TRANSFERS = ['bt709', 'smpte170m', 'iec61966-2-1', 'linear', 'pq', 'hlg'];
 const MATRICES = ['rgb', 'bt709', 'bt470bg', 'smpte170m', 'bt2020-ncl'];
@@ -115,6 +117,19 @@ const kCreate = Symbol('kCreate');
 // Module-internal access to frames, set up by the class's static block (no visible members).
 let createFrame;
 let frameNative;
+
+// The spec's default display size for a frame made from another (`base`: its rotation, display
+// size and visible rect) with a new visible rect and total rotation: the base's display/visible
+// scale, measured before its own rotation, applied to the new rect, then swapped when the new
+// rotation is a quarter turn. An anamorphic source stays anamorphic when cropped.
+function scaledDisplaySize(base, visibleRect, rotation) {
+  const baseSwap = base.rotation % 180 !== 0;
+  const widthScale = (baseSwap ? base.displayHeight : base.displayWidth) / base.visible.width;
+  const heightScale = (baseSwap ? base.displayWidth : base.displayHeight) / base.visible.height;
+  const w = Math.max(1, Math.round(visibleRect.width * widthScale));
+  const h = Math.max(1, Math.round(visibleRect.height * heightScale));
+  return rotation % 180 === 0 ? [w, h] : [h, w];
+}
 
 class VideoFrame {
   #h = null;
@@ -260,6 +275,10 @@ class VideoFrame {
     if (displayWidth === 0 || displayHeight === 0) throw new TypeError('display size must be non-zero');
     const r = parseRotation(init.rotation);
     const rotation = ((other.#flip ? other.#rotation - r : other.#rotation + r) % 360 + 360) % 360;
+    const display = displayWidth === undefined
+      ? scaledDisplaySize({ rotation: other.#rotation, displayWidth: other.#displayWidth,
+        displayHeight: other.#displayHeight, visible: other.#visible }, visibleRect, rotation)
+      : [displayWidth, displayHeight];
     this.#adopt(native.frameClone(other.#h), {
       format,
       codedWidth: other.#codedWidth,
@@ -267,8 +286,8 @@ class VideoFrame {
       visibleRect,
       rotation,
       flip: other.#flip !== idl.bool(init.flip),
-      displayWidth: displayWidth ?? (init.visibleRect === undefined && r === 0 ? other.#displayWidth : undefined),
-      displayHeight: displayHeight ?? (init.visibleRect === undefined && r === 0 ? other.#displayHeight : undefined),
+      displayWidth: display[0],
+      displayHeight: display[1],
       timestamp: init.timestamp === undefined ? other.#timestamp : idl.i64(init.timestamp, 'timestamp'),
       duration: init.duration === undefined ? other.#duration : idl.u64(init.duration, 'duration'),
       colorSpace: other.#colorSpace,
@@ -305,11 +324,15 @@ class VideoFrame {
   }
 
   // Parses VideoFrameCopyToOptions. `format` is the frame's own format (a plain copy) or an
-  // RGB format (a conversion of `rect` to that format, in sRGB); anything else is
-  // NotSupportedError. The rect of a converted copy starts at (0, 0) in the destination.
+  // RGB format (a conversion of `rect` to that format, in `colorSpace`: sRGB by default, or
+  // Display P3); anything else is NotSupportedError. An explicit RGB format converts even when
+  // it is the frame's own (as the spec's copyTo() steps do) if that changes bytes: a Display P3
+  // target, or an RGBX/BGRX source whose padding byte becomes 255. `convert` says which path.
+  // The rect of a converted copy starts at (0, 0) in the destination.
   #copyOptions(options) {
     options = idl.dictionary(options, 'VideoFrameCopyToOptions');
-    if (options.colorSpace !== undefined) idl.enumValue(options.colorSpace, ['srgb', 'display-p3'], 'colorSpace');
+    const colorSpace = options.colorSpace === undefined ? 'srgb'
+      : idl.enumValue(options.colorSpace, ['srgb', 'display-p3'], 'colorSpace');
     const format = options.format === undefined ? this.#format : idl.enumValue(options.format, PIXEL_FORMATS, 'format');
     const layout = parseLayout(options.layout, 'layout');
     const rect = options.rect === undefined ? { ...this.#visible } : parseRect(options.rect, 'rect');
@@ -317,25 +340,28 @@ class VideoFrame {
       throw idl.dom('NotSupportedError', `copyTo() from ${this.#format} to ${format} is not supported`);
     }
     checkRect(rect, this.#codedWidth, this.#codedHeight, this.#format, 'rect');
-    return { rect, layout, format };
+    const displayP3 = colorSpace === 'display-p3';
+    const convert = format !== this.#format
+      || (options.format !== undefined && (displayP3 || PADDED.has(format)));
+    return { rect, layout, format, displayP3, convert };
   }
 
   allocationSize(options = {}) {
     this.#check();
-    const { rect, layout, format } = this.#copyOptions(options);
-    if (format !== this.#format) return native.frameAllocationSize(format, 0, 0, rect.width, rect.height, layout);
+    const { rect, layout, format, convert } = this.#copyOptions(options);
+    if (convert) return native.frameAllocationSize(format, 0, 0, rect.width, rect.height, layout);
     return native.frameAllocationSize(this.#format, rect.x, rect.y, rect.width, rect.height, layout);
   }
 
   copyTo(destination, options = {}) {
     try {
       this.#check();
-      const { rect, layout, format } = this.#copyOptions(options);
+      const { rect, layout, format, displayP3, convert } = this.#copyOptions(options);
       const dest = idl.bytesOf(destination, 'destination');
-      const planes = format === this.#format
+      const planes = !convert
         ? native.frameCopyTo(this.#h, dest, rect.x, rect.y, rect.width, rect.height, layout)
         : native.frameCopyToRgb(this.#h, dest, rect.x, rect.y, rect.width, rect.height, format,
-          this.#colorSpace.toJSON(), layout);
+          this.#colorSpace.toJSON(), layout, displayP3);
       return Promise.resolve(planes);
     } catch (e) {
       return Promise.reject(e);
@@ -370,6 +396,8 @@ class VideoFrame {
     this.#rotation = 0;
     this.#flip = false;
     this.#metadata = {};
+    // The spec's "Close VideoFrame" gives a closed frame an empty colour space.
+    this.#colorSpace = new VideoColorSpace({});
   }
 
 }

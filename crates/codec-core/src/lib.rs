@@ -18,6 +18,7 @@ mod config;
 mod convert;
 mod error;
 mod frame;
+mod gamut;
 mod keyframe;
 mod model;
 mod parse;
@@ -36,6 +37,7 @@ pub use config::{
 pub use convert::convert_to_rgb;
 pub use error::{CodecError, ErrorName};
 pub use frame::{EncodedChunkType, FrameBuffer, PlaneSource, Rect};
+pub use gamut::srgb_to_display_p3;
 pub use keyframe::{av1_obus_are_valid, chunk_is_key, has_slice_nal, vp8_tag_is_valid, NalFraming};
 pub use model::{
     CodecKind, CodecState, Epoch, FlushId, JsEvent, Model, Msg, Report, Tagged,

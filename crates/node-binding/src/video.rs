@@ -472,8 +472,24 @@ fn compute_layout_of(
         .ok_or_else(|| CodecError::type_error("no plane to copy"))
 }
 
-/// `frameCopyToRgb(frame, dest, x, y, w, h, format, colorSpace, layout?)` → PlaneLayout[] or a
-/// promise of it: converts `rect` to an RGB format, then copies it into `dest`. Every argument
+/// `convert_to_rgb`, then re-encoded as Display P3 when asked for.
+fn to_rgb(
+    buf: &FrameBuffer,
+    rect: Rect,
+    format: VideoPixelFormat,
+    cs: &VideoColorSpace,
+    display_p3: bool,
+) -> Result<FrameBuffer, CodecError> {
+    let mut rgb = codec_core::convert_to_rgb(buf, rect, format, cs)?;
+    if display_p3 {
+        codec_core::srgb_to_display_p3(&mut rgb)?;
+    }
+    Ok(rgb)
+}
+
+/// `frameCopyToRgb(frame, dest, x, y, w, h, format, colorSpace, layout?, displayP3?)` →
+/// PlaneLayout[] or a promise of it: converts `rect` to an RGB format (sRGB, or Display P3 when
+/// `displayP3` is true), then copies it into `dest`. Every argument
 /// is checked before returning (errors are thrown); a large conversion then runs off the JS
 /// thread and only the final copy into `dest` happens back on it.
 fn frame_copy_to_rgb(mut cx: FunctionContext) -> JsResult<JsValue> {
@@ -487,6 +503,12 @@ fn frame_copy_to_rgb(mut cx: FunctionContext) -> JsResult<JsValue> {
     let cs = cx.argument::<JsObject>(7)?;
     let cs = color_space_from_js(&mut cx, cs)?;
     let layout = layout_arg(&mut cx, 8)?;
+    let display_p3 = match cx.argument_opt(9) {
+        Some(v) => v
+            .downcast::<JsBoolean, _>(&mut cx)
+            .is_ok_and(|b| b.value(&mut cx)),
+        None => false,
+    };
     let full = Rect::new(0, 0, rect.width, rect.height);
     // The checks convert_to_rgb and copy_to would make, made now so that they throw.
     buf.check_rect(rect).or_throw(&mut cx)?;
@@ -496,7 +518,7 @@ fn frame_copy_to_rgb(mut cx: FunctionContext) -> JsResult<JsValue> {
         return CodecError::type_error("destination is too small").throw(&mut cx);
     }
     if u64::from(rect.width) * u64::from(rect.height) < OFF_THREAD_PIXELS {
-        let rgb = codec_core::convert_to_rgb(&buf, rect, format, &cs).or_throw(&mut cx)?;
+        let rgb = to_rgb(&buf, rect, format, &cs, display_p3).or_throw(&mut cx)?;
         let l = rgb.copy_to(full, dest.as_mut_slice(&mut cx), layout.as_deref());
         let l = l.or_throw(&mut cx)?;
         return Ok(layout_to_js(&mut cx, &l)?.upcast());
@@ -506,7 +528,7 @@ fn frame_copy_to_rgb(mut cx: FunctionContext) -> JsResult<JsValue> {
     let channel = cx.channel();
     let (deferred, promise) = cx.promise();
     let work = move || {
-        let rgb = match codec_core::convert_to_rgb(&buf, rect, format, &cs) {
+        let rgb = match to_rgb(&buf, rect, format, &cs, display_p3) {
             Ok(rgb) => Arc::new(rgb),
             Err(e) => {
                 deferred.settle_with(&channel, move |mut cx| {

@@ -1,0 +1,352 @@
+'use strict';
+// Mirrors the cases of WPT webcodecs/videoDecoder-codec-specific.https.any.js in our own words,
+// for each of its variants (av1, vp8, vp9, h264 avc/annexb, h265 hevc/annexb). WPT decodes
+// chunks cut from its media files; here the chunks come from our own encoder (a key frame and
+// three delta frames of a small moving picture), with the decoder config the encoder reported.
+const test = require('node:test');
+const assert = require('node:assert/strict');
+const { VideoEncoder, VideoDecoder, VideoFrame, EncodedVideoChunk } = require('../..');
+
+const VARIANTS = {
+  av1: { codec: 'av01.0.04M.08' },
+  vp8: { codec: 'vp8' },
+  vp9: { codec: 'vp09.00.10.08' },
+  h264_avc: { codec: 'avc1.64000c', avc: { format: 'avc' } },
+  h264_annexb: { codec: 'avc1.64000c', avc: { format: 'annexb' } },
+  h265_hevc: { codec: 'hvc1.1.6.L60.90', hevc: { format: 'hevc' } },
+  h265_annexb: { codec: 'hvc1.1.6.L60.90', hevc: { format: 'annexb' } },
+};
+
+// Encodes four 64x48 frames; returns the reported decoder config, the raw chunk bytes and
+// chunks re-wrapped with timestamps 0..3 and duration 1 (WPT's CHUNKS have that shape).
+async function makeStream(base) {
+  const out = [];
+  let config = null;
+  const enc = new VideoEncoder({
+    output: (c, m) => { out.push(c); if (m?.decoderConfig) config = m.decoderConfig; },
+    error: (e) => assert.fail(e),
+  });
+  enc.configure({ ...base, width: 64, height: 48, bitrate: 200000, framerate: 30 });
+  for (let i = 0; i < 4; i++) {
+    const rgba = new Uint8Array(64 * 48 * 4);
+    for (let p = 0; p < 64 * 48; p++) rgba.set([(p + i * 30) & 0xFF, 100, 50, 255], p * 4);
+    const frame = new VideoFrame(rgba, { format: 'RGBA', codedWidth: 64, codedHeight: 48, timestamp: i });
+    enc.encode(frame, { keyFrame: i === 0 });
+    frame.close();
+  }
+  await enc.flush();
+  enc.close();
+  const data = out.map((c) => { const b = new Uint8Array(c.byteLength); c.copyTo(b); return b; });
+  const chunks = data.map((d, i) =>
+    new EncodedVideoChunk({ type: i === 0 ? 'key' : 'delta', timestamp: i, duration: 1, data: d }));
+  return { config, data, chunks };
+}
+
+// A chunk whose bytes are those of chunk `i` with every fourth byte set to 0xFF.
+function corruptChunk(data, i) {
+  const bytes = Uint8Array.from(data[i]);
+  for (let k = 0; k < bytes.length; k += 4) bytes[k] = 0xFF;
+  return new EncodedVideoChunk({ type: 'delta', timestamp: i, data: bytes });
+}
+
+// A decoder whose callbacks can be swapped during a test (frames are closed by default).
+function makeDecoder() {
+  const cb = { output: (f) => f.close(), error: () => {} };
+  const dec = new VideoDecoder({ output: (f) => cb.output(f), error: (e) => cb.error(e) });
+  return { cb, dec };
+}
+
+const firstOutput = (cb, onFrame) => new Promise((resolve) => {
+  cb.output = (f) => { onFrame(f); resolve(); };
+});
+
+for (const [variant, base] of Object.entries(VARIANTS)) {
+  test(`WPT videoDecoder-codec-specific ?${variant}`, async (t) => {
+    const { config: CONFIG, data: DATA, chunks: CHUNKS } = await makeStream(base);
+    const name = (s) => `WPT videoDecoder-codec-specific ?${variant}: ${s}`;
+
+    await t.test(name('Test isConfigSupported()'), async () => {
+      assert.equal((await VideoDecoder.isConfigSupported(CONFIG)).supported, true);
+    });
+
+    await t.test(name('Test isConfigSupported() with 1080p crop'), async () => {
+      const s = await VideoDecoder.isConfigSupported({ codec: CONFIG.codec, codedWidth: 1920,
+        codedHeight: 1088, displayAspectWidth: 1920, displayAspectHeight: 1080 });
+      assert.equal(s.supported, true);
+    });
+
+    await t.test(name('Test that isConfigSupported() returns a parsed configuration'), async () => {
+      const cfg = { ...CONFIG, colorSpace: { primaries: 'bt709' }, futureConfigFeature: 'foo' };
+      const { supported, config } = await VideoDecoder.isConfigSupported(cfg);
+      assert.equal(supported, true);
+      for (const k of ['codec', 'codedWidth', 'codedHeight', 'displayAspectWidth', 'displayAspectHeight']) {
+        assert.equal(config[k], cfg[k], k);
+      }
+      assert.deepEqual({ ...config.colorSpace },
+        { primaries: 'bt709', transfer: null, matrix: null, fullRange: null });
+      assert.equal(Object.hasOwn(config, 'futureConfigFeature'), false);
+      if (cfg.description) {
+        assert.notEqual(config.description, cfg.description, 'description is a copy');
+        assert.deepEqual(new Uint8Array(config.description), new Uint8Array(cfg.description));
+      } else {
+        assert.equal(Object.hasOwn(config, 'description'), false);
+      }
+    });
+
+    await t.test(name('Test invalid configs'), async () => {
+      for (const bad of [{ ...CONFIG, codedWidth: 0 }, { ...CONFIG, displayAspectWidth: 0 }]) {
+        await assert.rejects(VideoDecoder.isConfigSupported(bad), TypeError);
+        const { dec } = makeDecoder();
+        assert.throws(() => dec.configure(bad), TypeError);
+        assert.equal(dec.state, 'unconfigured');
+        dec.close();
+      }
+    });
+
+    await t.test(name('Test configure()'), () => {
+      const { dec } = makeDecoder();
+      dec.configure(CONFIG);
+      assert.equal(dec.state, 'configured');
+      dec.close();
+    });
+
+    await t.test(name('Decode a key frame'), async () => {
+      const { cb, dec } = makeDecoder();
+      dec.configure(CONFIG);
+      dec.decode(CHUNKS[0]);
+      const got = [];
+      cb.output = (f) => { got.push([f.timestamp, f.duration]); f.close(); };
+      await dec.flush();
+      assert.deepEqual(got, [[0, 1]]);
+      dec.close();
+    });
+
+    await t.test(name('Decode a non key frame first fails'), () => {
+      const { dec } = makeDecoder();
+      dec.configure(CONFIG);
+      assert.equal(CHUNKS[1].type, 'delta');
+      assert.throws(() => dec.decode(CHUNKS[1]), { name: 'DataError' });
+      dec.close();
+    });
+
+    await t.test(name('Decode a key frame marked as delta fails'), () => {
+      const { dec } = makeDecoder();
+      dec.configure(CONFIG);
+      const mismarked = new EncodedVideoChunk({ type: 'delta', timestamp: 0, duration: 1, data: DATA[0] });
+      assert.throws(() => dec.decode(mismarked), { name: 'DataError' });
+      dec.close();
+    });
+
+    await t.test(name('Verify reset() suppresses outputs'), async () => {
+      const { cb, dec } = makeDecoder();
+      dec.configure(CONFIG);
+      for (let i = 0; i < 16; i++) dec.decode(new EncodedVideoChunk({ type: 'key', timestamp: 0, data: DATA[0] }));
+      assert.ok(dec.decodeQueueSize > 0, 'decodes are queued');
+      const stamps = [];
+      await firstOutput(cb, (f) => {
+        stamps.push(f.timestamp);
+        f.close();
+        dec.reset();
+        assert.equal(dec.decodeQueueSize, 0);
+      });
+      cb.output = (f) => { stamps.push(f.timestamp); f.close(); };
+      dec.configure(CONFIG);
+      for (let i = 0; i < 4; i++) dec.decode(new EncodedVideoChunk({ type: 'key', timestamp: 1, data: DATA[0] }));
+      await dec.flush();
+      assert.deepEqual(stamps, [0, 1, 1, 1, 1], 'one output before the reset, then only new ones');
+      assert.equal(dec.decodeQueueSize, 0);
+      dec.close();
+    });
+
+    await t.test(name('Test unconfigured VideoDecoder operations'), async () => {
+      const { dec } = makeDecoder();
+      dec.reset();
+      assert.equal(dec.state, 'unconfigured');
+      assert.throws(() => dec.decode(CHUNKS[0]), { name: 'InvalidStateError' });
+      await assert.rejects(dec.flush(), { name: 'InvalidStateError' });
+      dec.close();
+    });
+
+    await t.test(name('Test closed VideoDecoder operations'), async () => {
+      const { dec } = makeDecoder();
+      dec.close();
+      assert.equal(dec.state, 'closed');
+      assert.throws(() => dec.configure(CONFIG), { name: 'InvalidStateError' });
+      assert.throws(() => dec.reset(), { name: 'InvalidStateError' });
+      assert.throws(() => dec.close(), { name: 'InvalidStateError' });
+      assert.throws(() => dec.decode(CHUNKS[0]), { name: 'InvalidStateError' });
+      await assert.rejects(dec.flush(), { name: 'InvalidStateError' });
+    });
+
+    // Decodes the key frame then `bad`: one EncodingError through error() and flush(), closed.
+    async function expectEncodingError(bad) {
+      const { cb, dec } = makeDecoder();
+      const errors = [];
+      let outputs = 0;
+      cb.error = (e) => errors.push(e);
+      cb.output = (f) => { outputs++; f.close(); };
+      dec.configure(CONFIG);
+      dec.decode(CHUNKS[0]);
+      dec.decode(bad);
+      await assert.rejects(dec.flush(), (e) => e instanceof DOMException && e.name === 'EncodingError');
+      assert.equal(errors.length, 1, 'error() ran once, before flush() settled');
+      assert.ok(errors[0] instanceof DOMException);
+      assert.equal(errors[0].name, 'EncodingError');
+      assert.equal(dec.state, 'closed');
+      assert.ok(outputs <= 1);
+    }
+
+    await t.test(name('Decode empty frame'), () =>
+      expectEncodingError(new EncodedVideoChunk({ type: 'key', timestamp: 1, data: new ArrayBuffer(0) })));
+
+    await t.test(name('Decode corrupt frame'), () => expectEncodingError(corruptChunk(DATA, 2)));
+
+    await t.test(name('Close while decoding corrupt frame'), async () => {
+      const { cb, dec } = makeDecoder();
+      cb.error = () => assert.fail('no error() after close()');
+      dec.configure(CONFIG);
+      dec.decode(CHUNKS[0]);
+      dec.decode(corruptChunk(DATA, 1));
+      const flushed = dec.flush();
+      dec.close();
+      await assert.rejects(flushed, { name: 'AbortError' });
+    });
+
+    await t.test(name('Test decoding after flush'), async () => {
+      const { cb, dec } = makeDecoder();
+      let outputs = 0;
+      cb.output = (f) => { outputs++; f.close(); };
+      dec.configure(CONFIG);
+      dec.decode(CHUNKS[0]);
+      await dec.flush();
+      assert.equal(outputs, 1);
+      dec.decode(CHUNKS[0]);
+      await dec.flush();
+      assert.equal(outputs, 2);
+      dec.close();
+    });
+
+    await t.test(name('Test decoding a with negative timestamp'), async () => {
+      const { cb, dec } = makeDecoder();
+      const stamps = [];
+      cb.output = (f) => { stamps.push(f.timestamp); f.close(); };
+      dec.configure(CONFIG);
+      dec.decode(new EncodedVideoChunk({ type: 'key', timestamp: -42, data: DATA[0] }));
+      await dec.flush();
+      assert.deepEqual(stamps, [-42]);
+      dec.close();
+    });
+
+    await t.test(name('Test reset during flush'), async () => {
+      const { cb, dec } = makeDecoder();
+      dec.configure(CONFIG);
+      dec.decode(CHUNKS[0]);
+      dec.decode(CHUNKS[1]);
+      const flushed = dec.flush();
+      let outputs = 0;
+      await firstOutput(cb, (f) => { outputs++; dec.reset(); f.close(); });
+      cb.output = (f) => { outputs++; f.close(); };
+      await assert.rejects(flushed, { name: 'AbortError' });
+      assert.equal(outputs, 1);
+      dec.close();
+    });
+
+    await t.test(name('Test new flush after reset in a flush callback'), async () => {
+      const { cb, dec } = makeDecoder();
+      dec.configure(CONFIG);
+      dec.decode(CHUNKS[0]);
+      const flushed = dec.flush();
+      let second;
+      let outputs = 0;
+      await firstOutput(cb, (f) => {
+        dec.reset();
+        f.close();
+        cb.output = (g) => { outputs++; g.close(); };
+        cb.error = (e) => assert.fail(e);
+        dec.configure(CONFIG);
+        dec.decode(CHUNKS[0]);
+        second = dec.flush();
+      });
+      await assert.rejects(flushed, { name: 'AbortError' });
+      await second;
+      assert.equal(outputs, 1);
+      dec.close();
+    });
+
+    await t.test(name('Test decoding a corrupt frame after reset in a flush callback'), async () => {
+      const { cb, dec } = makeDecoder();
+      dec.configure(CONFIG);
+      dec.decode(CHUNKS[0]);
+      const flushed = dec.flush();
+      let second;
+      await firstOutput(cb, (f) => {
+        dec.reset();
+        f.close();
+        cb.output = (g) => g.close();
+        dec.configure(CONFIG);
+        dec.decode(CHUNKS[0]);
+        dec.decode(corruptChunk(DATA, 1));
+        second = dec.flush();
+      });
+      await assert.rejects(flushed, { name: 'AbortError' });
+      await assert.rejects(second, { name: 'EncodingError' });
+    });
+
+    await t.test(name('Test low-latency decoding'), async () => {
+      const { cb, dec } = makeDecoder();
+      dec.configure({ ...CONFIG, optimizeForLatency: true });
+      dec.decode(CHUNKS[0]);
+      // The frame must arrive with no flush() to push it out.
+      await firstOutput(cb, (f) => f.close());
+      dec.close();
+    });
+
+    await t.test(name('VideoDecoder decodeQueueSize test'), async () => {
+      const { dec } = makeDecoder();
+      assert.equal(dec.decodeQueueSize, 0);
+      dec.configure(CONFIG);
+      assert.equal(dec.decodeQueueSize, 0);
+      let last = Infinity;
+      dec.ondequeue = () => {
+        assert.ok(last > 0, 'no dequeue event after the queue emptied');
+        assert.ok(last > dec.decodeQueueSize, 'each dequeue event follows a decrease');
+        last = dec.decodeQueueSize;
+      };
+      for (const c of CHUNKS) dec.decode(c);
+      assert.ok(dec.decodeQueueSize >= 0 && dec.decodeQueueSize <= CHUNKS.length);
+      await dec.flush();
+      assert.equal(dec.decodeQueueSize, 0);
+      assert.equal(last, 0, 'the last dequeue event saw an empty queue');
+      last = Infinity;
+      for (const c of CHUNKS) dec.decode(c);
+      dec.reset();
+      assert.equal(dec.decodeQueueSize, 0);
+      dec.close();
+    });
+
+    await t.test(name('Test configure, reset, configure does not stall'), async () => {
+      const { cb, dec } = makeDecoder();
+      dec.configure(CONFIG);
+      dec.reset();
+      dec.configure(CONFIG);
+      dec.decode(CHUNKS[0]);
+      const got = [];
+      cb.output = (f) => { got.push([f.timestamp, f.duration]); f.close(); };
+      await dec.flush();
+      assert.deepEqual(got, [[0, 1]]);
+      dec.close();
+    });
+
+    await t.test(name('Test decoding chunks with duplicate timestamps preserves durations'), async () => {
+      const { cb, dec } = makeDecoder();
+      dec.configure(CONFIG);
+      dec.decode(new EncodedVideoChunk({ type: 'key', timestamp: 0, duration: 111, data: DATA[0] }));
+      dec.decode(new EncodedVideoChunk({ type: 'delta', timestamp: 0, duration: 222, data: DATA[1] }));
+      const got = [];
+      cb.output = (f) => { got.push([f.timestamp, f.duration]); f.close(); };
+      await dec.flush();
+      assert.deepEqual(got, [[0, 111], [0, 222]]);
+      dec.close();
+    });
+  });
+}

@@ -1,0 +1,91 @@
+'use strict';
+// Mirrors the cases of WPT webcodecs/video-encoder-config.https.any.js in our own words:
+// invalid configs (TypeError), valid-but-unsupported ones (supported: false with the config
+// echoed; NotSupportedError through error() and a closed encoder) and supported configs echoed
+// without unknown members, and without the `avc` member for a codec that is not AVC.
+const test = require('node:test');
+const assert = require('node:assert/strict');
+const { VideoEncoder } = require('../..');
+
+const W = 'WPT video-encoder-config:';
+
+const INVALID = [
+  ['Missing codec', { width: 640, height: 480 }],
+  ['Empty codec', { codec: '', width: 640, height: 480 }],
+  ['Width is 0', { codec: 'vp8', width: 0, height: 480 }],
+  ['Height is 0', { codec: 'vp8', width: 640, height: 0 }],
+  ['displayWidth is 0', { codec: 'vp8', displayWidth: 0, width: 640, height: 480 }],
+  ['displayHeight is 0', { codec: 'vp8', width: 640, displayHeight: 0, height: 480 }],
+];
+for (const [name, config] of INVALID) {
+  test(`${W} isConfigSupported() rejects invalid config: ${name}`, async () => {
+    await assert.rejects(VideoEncoder.isConfigSupported(config), TypeError);
+  });
+  test(`${W} configure() rejects invalid config: ${name}`, () => {
+    const enc = new VideoEncoder({ output: () => {}, error: () => {} });
+    assert.throws(() => enc.configure(config), TypeError);
+    assert.equal(enc.state, 'unconfigured');
+    enc.close();
+  });
+}
+
+const UNSUPPORTED = [
+  ['Invalid scalability mode', { codec: 'vp8', width: 640, height: 480, scalabilityMode: 'ABC' }],
+  ['Unrecognized codec', { codec: 'bogus', width: 640, height: 480 }],
+  ['Width is too large', { codec: 'vp8', width: 1000000, height: 480 }],
+  ['Height is too large', { codec: 'vp8', width: 640, height: 1000000 }],
+  ['Too strenuous accelerated encoding parameters', { codec: 'vp8', hardwareAcceleration: 'prefer-hardware',
+    width: 20000, height: 20000, bitrate: 1, framerate: 240 }],
+  ['Odd sized frames for H264', { codec: 'avc1.42001E', width: 641, height: 480, bitrate: 1000000, framerate: 24 }],
+  ['Possible future H264 codec string', { codec: 'avc1.FF000b', width: 640, height: 480 }],
+  ['Possible future HEVC codec string', { codec: 'hvc1.C99.6FFFFFF.L93', width: 640, height: 480 }],
+  ['Possible future VP9 codec string', { codec: 'vp09.99.99.08', width: 640, height: 480 }],
+  ['Possible future AV1 codec string', { codec: 'av01.9.99M.08', width: 640, height: 480 }],
+];
+for (const [name, config] of UNSUPPORTED) {
+  test(`${W} isConfigSupported() doesn't support config: ${name}`, async () => {
+    const { supported, config: echoed } = await VideoEncoder.isConfigSupported(config);
+    assert.equal(supported, false);
+    for (const k of ['codec', 'width', 'height', 'bitrate', 'framerate']) assert.equal(echoed[k], config[k], k);
+  });
+  test(`${W} configure() doesn't support config: ${name}`, async () => {
+    const got = await new Promise((resolve) => {
+      const enc = new VideoEncoder({
+        output: () => assert.fail('no output expected'),
+        error: (e) => resolve({ dom: e instanceof DOMException, name: e.name, state: enc.state }),
+      });
+      enc.configure(config);
+    });
+    assert.deepEqual(got, { dom: true, name: 'NotSupportedError', state: 'closed' });
+  });
+}
+
+const SUPPORTED = [
+  { codec: 'avc1.42001E', hardwareAcceleration: 'no-preference', width: 640, height: 480, bitrate: 5000000,
+    framerate: 24, avc: { format: 'annexb' }, futureConfigFeature: 'foo' },
+  { codec: 'vp8', hardwareAcceleration: 'no-preference', width: 800, height: 600, bitrate: 7000000,
+    bitrateMode: 'variable', framerate: 60, scalabilityMode: 'L1T2', futureConfigFeature: 'foo',
+    latencyMode: 'quality', avc: { format: 'annexb' } },
+  { codec: 'vp09.00.10.08', hardwareAcceleration: 'no-preference', width: 1280, height: 720, bitrate: 7000000,
+    bitrateMode: 'constant', framerate: 25, futureConfigFeature: 'foo', latencyMode: 'realtime', alpha: 'discard' },
+];
+for (const config of SUPPORTED) {
+  test(`${W} isConfigSupported() supports: ${config.codec} ${config.width}x${config.height}`, async () => {
+    const { supported, config: echoed } = await VideoEncoder.isConfigSupported(config);
+    assert.equal(supported, true);
+    assert.equal(Object.hasOwn(echoed, 'futureConfigFeature'), false);
+    for (const k of ['codec', 'width', 'height', 'bitrate', 'framerate', 'bitrateMode', 'latencyMode', 'alpha', 'scalabilityMode']) {
+      if (config[k] !== undefined) assert.equal(echoed[k], config[k], k);
+    }
+    if (config.codec.startsWith('avc')) assert.equal(echoed.avc.format, config.avc.format);
+    else assert.equal(echoed.avc, undefined, 'no avc member for a non-AVC codec');
+  });
+}
+
+test(`${W} (ours) a foreign codec member is still validated before it is dropped`, async () => {
+  await assert.rejects(VideoEncoder.isConfigSupported({ codec: 'vp8', width: 64, height: 64, avc: { format: 'bogus' } }), TypeError);
+  const { config } = await VideoEncoder.isConfigSupported({ codec: 'vp8', width: 64, height: 64,
+    hevc: { format: 'annexb' }, av1: { forceScreenContentTools: true } });
+  assert.equal(config.hevc, undefined);
+  assert.equal(config.av1, undefined);
+});

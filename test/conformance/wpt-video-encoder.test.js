@@ -1,0 +1,226 @@
+'use strict';
+// Mirrors, in our own words, the cases of these WPT webcodecs files:
+//  - video-encoder-h264.https.any.js (?baseline ?main ?high ?high-6.2): the avcC the encoder
+//    reports carries the asked-for profile and a level no higher than asked;
+//  - full-cycle-test.https.any.js (all eight variants): encode 16 dotted frames, decode them as
+//    they come out, check timestamps, size, colour space and picture;
+//  - temporal-svc-encoding.https.any.js (?av1 ?vp8 ?vp9; ?h264 is optional in WPT and we do
+//    not support L1T2 for H.264): the base layer of an L1T2 stream decodes on its own;
+//  - videoFrame-decoded-yuv.https.any.js: decoded frames stay YUV and copy out real planes.
+// WPT draws its frames on a canvas; here they are RGBA bytes with the same kind of content.
+const test = require('node:test');
+const assert = require('node:assert/strict');
+const { VideoEncoder, VideoDecoder, VideoFrame } = require('../..');
+
+// An RGBA frame in `fill`, with `dots` black 8x8 squares on a row-major grid of 16 px cells.
+function dottedFrame(w, h, dots, timestamp, fill = [230, 200, 60]) {
+  const row = new Uint8Array(w * 4);
+  for (let x = 0; x < w; x++) row.set([...fill, 255], x * 4);
+  const rgba = new Uint8Array(w * h * 4);
+  for (let y = 0; y < h; y++) rgba.set(row, y * w * 4);
+  for (let d = 0; d < dots; d++) {
+    const [x0, y0] = dotOrigin(w, d);
+    for (let y = y0; y < y0 + 8; y++) for (let x = x0; x < x0 + 8; x++) rgba.set([0, 0, 0, 255], (y * w + x) * 4);
+  }
+  return new VideoFrame(rgba, { format: 'RGBA', codedWidth: w, codedHeight: h, timestamp });
+}
+const dotOrigin = (w, d) => [4 + (d % Math.floor(w / 16)) * 16, 4 + Math.floor(d / Math.floor(w / 16)) * 16];
+
+// Whether the luma of `frame` shows exactly `dots` dots: dark at the centre of each drawn dot,
+// bright where the next one would be.
+async function hasDots(frame, dots) {
+  const rgba = new Uint8Array(frame.visibleRect.width * frame.visibleRect.height * 4);
+  await frame.copyTo(rgba, { format: 'RGBA' });
+  const w = frame.visibleRect.width;
+  const luma = (d) => { const [x, y] = dotOrigin(w, d); const i = ((y + 4) * w + x + 4) * 4; return rgba[i] + rgba[i + 1]; };
+  for (let d = 0; d < dots; d++) if (luma(d) > 120) return false;
+  return luma(dots) > 300;
+}
+
+const H264_PROFILES = [
+  ['baseline', 'avc1.42001e', 640, 480, 800, 600],
+  ['main', 'avc1.4d001e', 640, 480, 800, 600],
+  ['high', 'avc1.64001e', 640, 480, 800, 600],
+  ['high-6.2', 'avc1.64003e', 7680, 4320, 7680, 4320],
+];
+for (const [variant, codec, width, height, displayWidth, displayHeight] of H264_PROFILES) {
+  test(`WPT video-encoder-h264 ?${variant}: encoding with a specific H264 profile produces that profile`, async () => {
+    const config = { codec, width, height, displayWidth, displayHeight, avc: { format: 'avc' } };
+    assert.equal((await VideoEncoder.isConfigSupported(config)).supported, true);
+    let description = null;
+    const enc = new VideoEncoder({
+      output: (chunk, meta) => { assert.ok(meta); if (meta.decoderConfig) description = meta.decoderConfig.description; },
+      error: (e) => assert.fail(e),
+    });
+    enc.configure(config);
+    for (const ts of [0, 33333]) {
+      const frame = dottedFrame(width, height, 1, ts);
+      enc.encode(frame);
+      frame.close();
+    }
+    await enc.flush();
+    enc.close();
+    assert.ok(description && description.byteLength > 0, 'an avcC description');
+    const avcc = ArrayBuffer.isView(description)
+      ? new Uint8Array(description.buffer, description.byteOffset, description.byteLength)
+      : new Uint8Array(description);
+    assert.equal(avcc[1], parseInt(codec.slice(5, 7), 16), 'AVCProfileIndication');
+    assert.ok(avcc[3] <= parseInt(codec.slice(9, 11), 16), `AVCLevelIndication ${avcc[3]}`);
+  });
+}
+
+const FULL_CYCLE = {
+  av1: { codec: 'av01.0.04M.08', embedded: true },
+  vp8: { codec: 'vp8', embedded: false },
+  vp9_p0: { codec: 'vp09.00.10.08', embedded: true },
+  vp9_p2: { codec: 'vp09.02.10.10', embedded: true },
+  h264_avc: { codec: 'avc1.640028', avc: { format: 'avc' }, latencyMode: 'realtime', embedded: true },
+  h264_annexb: { codec: 'avc1.42001E', avc: { format: 'annexb' }, embedded: true },
+  h265_hevc: { codec: 'hvc1.1.6.L123.00', hevc: { format: 'hevc' }, embedded: true },
+  h265_annexb: { codec: 'hvc1.1.6.L123.00', hevc: { format: 'annexb' }, embedded: true },
+};
+const BASE = { width: 320, height: 200, bitrate: 1000000, bitrateMode: 'constant', framerate: 30 };
+
+async function fullCycle({ embedded, ...codec }, stripColorSpace) {
+  const config = { ...codec, ...BASE, hardwareAcceleration: 'prefer-software' };
+  assert.equal((await VideoEncoder.isConfigSupported(config)).supported, true);
+  let encoderSpace = null;
+  const decoded = [];
+  const checks = [];
+  const dec = new VideoDecoder({
+    output: (frame) => {
+      decoded.push(frame.timestamp);
+      assert.equal(frame.visibleRect.width, 320);
+      assert.equal(frame.visibleRect.height, 200);
+      // The decoder must report what the encoder said, even from the bitstream alone.
+      assert.deepEqual({ ...frame.colorSpace.toJSON() }, { ...encoderSpace });
+      checks.push(hasDots(frame, frame.timestamp).then((ok) => { frame.close(); return ok; }));
+    },
+    error: (e) => assert.fail(e),
+  });
+  const encoded = [];
+  const enc = new VideoEncoder({
+    output: (chunk, meta) => {
+      if (meta?.decoderConfig) {
+        const dc = { ...meta.decoderConfig, hardwareAcceleration: config.hardwareAcceleration };
+        encoderSpace = dc.colorSpace;
+        if (stripColorSpace) dc.colorSpace = {};
+        dec.configure(dc);
+      }
+      dec.decode(chunk);
+      encoded.push(chunk.timestamp);
+    },
+    error: (e) => assert.fail(e),
+  });
+  enc.configure(config);
+  for (let i = 0; i < 16; i++) {
+    const frame = dottedFrame(320, 200, i, i);
+    enc.encode(frame, { keyFrame: i % 5 === 0 });
+    frame.close();
+  }
+  await enc.flush();
+  await dec.flush();
+  enc.close();
+  dec.close();
+  const order = [...Array(16).keys()];
+  assert.deepEqual(encoded, order, 'encode timestamps');
+  assert.deepEqual(decoded, order, 'decode timestamps');
+  const ok = await Promise.all(checks);
+  assert.deepEqual(ok.map((v, i) => (v ? -1 : i)).filter((i) => i >= 0), [], 'frames with the wrong dots');
+}
+
+for (const [variant, codec] of Object.entries(FULL_CYCLE)) {
+  test(`WPT full-cycle-test ?${variant}: Encoding and decoding cycle`, () => fullCycle(codec, false));
+  // WPT runs this one only for codecs whose bitstream carries a colour space (not VP8).
+  if (codec.embedded) {
+    test(`WPT full-cycle-test ?${variant}: Encoding and decoding cycle w/ stripped color space`,
+      () => fullCycle(codec, true));
+  }
+}
+
+for (const [variant, codec] of [['av1', 'av01.0.04M.08'], ['vp8', 'vp8'], ['vp9', 'vp09.00.10.08']]) {
+  test(`WPT temporal-svc-encoding ?${variant}: SVC L1T2`, async () => {
+    const config = { codec, ...BASE, latencyMode: 'realtime', scalabilityMode: 'L1T2',
+      hardwareAcceleration: 'prefer-software' };
+    assert.equal((await VideoEncoder.isConfigSupported(config)).supported, true);
+    const base = [];
+    let encoded = 0;
+    const enc = new VideoEncoder({
+      output: (chunk, meta) => {
+        encoded++;
+        assert.ok(meta && Object.hasOwn(meta, 'svc') && Object.hasOwn(meta.svc, 'temporalLayerId'));
+        assert.ok(meta.svc.temporalLayerId < 2);
+        if (meta.svc.temporalLayerId === 0) base.push(chunk);
+      },
+      error: (e) => assert.fail(e),
+    });
+    enc.configure(config);
+    for (let i = 0; i < 24; i++) {
+      const frame = dottedFrame(320, 200, i, i);
+      enc.encode(frame, { keyFrame: false });
+      frame.close();
+    }
+    await enc.flush();
+    enc.close();
+    const checks = [];
+    const dec = new VideoDecoder({
+      output: (frame) => checks.push(hasDots(frame, frame.timestamp).then((ok) => { frame.close(); return ok || frame.timestamp; })),
+      error: (e) => assert.fail(e),
+    });
+    dec.configure({ codec, hardwareAcceleration: 'prefer-software', codedWidth: 320, codedHeight: 200 });
+    for (const chunk of base) dec.decode(chunk);
+    await dec.flush();
+    dec.close();
+    assert.equal(encoded, 24);
+    assert.equal(base.length, 12, 'every other frame is in the base layer');
+    const results = await Promise.all(checks);
+    assert.equal(results.length, 12, 'every base-layer chunk decodes');
+    assert.deepEqual(results.filter((r) => r !== true), [], 'corrupted frames');
+  });
+}
+
+for (const codec of ['avc1.42001f', 'vp8']) {
+  for (const acceleration of ['prefer-software', 'no-preference']) {
+    test(`WPT videoFrame-decoded-yuv: ${codec} ${acceleration}: decoded frame reports YUV and copies real planes`, async () => {
+      const chunks = [];
+      let decoderConfig = null;
+      const enc = new VideoEncoder({
+        output: (c, m) => { chunks.push(c); if (m?.decoderConfig) decoderConfig = m.decoderConfig; },
+        error: (e) => assert.fail(e),
+      });
+      enc.configure({ codec, width: 320, height: 240, bitrate: 1000000, framerate: 24 });
+      for (let i = 0; i < 5; i++) {
+        const frame = dottedFrame(320, 240, 0, i * 41667, [64, 128, 64]);
+        enc.encode(frame, { keyFrame: i === 0 });
+        frame.close();
+      }
+      await enc.flush();
+      enc.close();
+      const config = { ...decoderConfig, hardwareAcceleration: acceleration };
+      assert.equal((await VideoDecoder.isConfigSupported(config)).supported, true);
+      const frames = [];
+      const dec = new VideoDecoder({ output: (f) => frames.push(f), error: (e) => assert.fail(e) });
+      dec.configure(config);
+      for (const c of chunks) dec.decode(c);
+      await dec.flush();
+      dec.close();
+      const [frame] = frames;
+      frames.slice(1).forEach((f) => f.close());
+      assert.ok(['I420', 'NV12'].includes(frame.format), `YUV format, got ${frame.format}`);
+      assert.notEqual(frame.colorSpace.matrix, null);
+      assert.notEqual(frame.colorSpace.fullRange, null);
+      const data = new Uint8Array(frame.allocationSize());
+      const layout = await frame.copyTo(data);
+      assert.equal(layout.length, frame.format === 'I420' ? 3 : 2, 'plane count');
+      // rgb(64, 128, 64) is luma ≈ 103 in limited range (BT.601; BT.709 is close by).
+      const want = 16 + 0.257 * 64 + 0.504 * 128 + 0.098 * 64;
+      for (let y = 0; y < frame.codedHeight; y += 16) {
+        for (let x = 0; x < frame.codedWidth; x += 16) {
+          const v = data[layout[0].offset + y * layout[0].stride + x];
+          assert.ok(Math.abs(v - want) < 24, `Y at (${x},${y}) is ${v}, want about ${want}`);
+        }
+      }
+      frame.close();
+    });
+  }
+}

@@ -1,0 +1,120 @@
+'use strict';
+// Mirrors the cases of WPT webcodecs/videoFrame-copyTo.any.js in our own words: plane layouts
+// (default, custom offsets/strides, padding), rects (coded, cropped, empty, out of bounds) and
+// the TypeErrors for bad layouts, undersized buffers and closed frames.
+const test = require('node:test');
+const assert = require('node:assert/strict');
+const { VideoFrame } = require('../..');
+
+const W = 'WPT videoFrame-copyTo:';
+// A 4x2 I420 frame: Y 1..8, U 9 10, V 11 12.
+const I420_BYTES = Uint8Array.from({ length: 12 }, (_, i) => i + 1);
+const i420 = () => new VideoFrame(I420_BYTES, { format: 'I420', timestamp: 0, codedWidth: 4, codedHeight: 2 });
+const plain = (layout) => layout.map(({ offset, stride }) => ({ offset, stride }));
+
+// Checks allocationSize(options), then copyTo() into a buffer of exactly that size.
+async function expectCopy(frame, options, wantLayout, wantBytes) {
+  assert.equal(frame.allocationSize(options), wantBytes.length, 'allocationSize()');
+  const data = new Uint8Array(wantBytes.length);
+  const layout = await frame.copyTo(data, options);
+  assert.deepEqual(plain(layout), wantLayout);
+  assert.deepEqual([...data], [...wantBytes]);
+}
+
+async function expectTypeError(frame, options) {
+  assert.throws(() => frame.allocationSize(options), TypeError);
+  await assert.rejects(frame.copyTo(new Uint8Array(12), options), TypeError);
+}
+
+test(`${W} Test closed frame.`, async () => {
+  const frame = i420();
+  frame.close();
+  assert.throws(() => frame.allocationSize(), { name: 'InvalidStateError' });
+  await assert.rejects(frame.copyTo(new Uint8Array(12)), { name: 'InvalidStateError' });
+});
+
+for (const [name, make] of [['ArrayBuffer', () => new ArrayBuffer(12)], ['ArrayBufferView', () => new Uint8Array(12)]]) {
+  test(`${W} Test copying I420 frame to a non-shared ${name}`, async () => {
+    const dest = make();
+    const layout = await i420().copyTo(dest);
+    assert.deepEqual(plain(layout), [{ offset: 0, stride: 4 }, { offset: 8, stride: 2 }, { offset: 10, stride: 2 }]);
+    assert.deepEqual([...new Uint8Array(ArrayBuffer.isView(dest) ? dest.buffer : dest)], [...I420_BYTES]);
+  });
+}
+
+test(`${W} Test RGBA frame.`, async () => {
+  const bytes = Uint8Array.from({ length: 16 }, (_, i) => i + 1);
+  const frame = new VideoFrame(bytes, { format: 'RGBA', timestamp: 0, codedWidth: 2, codedHeight: 2 });
+  await expectCopy(frame, undefined, [{ offset: 0, stride: 8 }], bytes);
+});
+
+test(`${W} Test NV12 frame.`, async () => {
+  const frame = new VideoFrame(I420_BYTES, { format: 'NV12', timestamp: 0, codedWidth: 4, codedHeight: 2 });
+  await expectCopy(frame, undefined, [{ offset: 0, stride: 4 }, { offset: 8, stride: 4 }], I420_BYTES);
+});
+
+test(`${W} Test undersized buffer.`, async () => {
+  await assert.rejects(i420().copyTo(new Uint8Array(11)), TypeError);
+});
+
+test(`${W} Test incorrect plane count.`, async () => {
+  await expectTypeError(i420(), { layout: [{ offset: 0, stride: 4 }] });
+});
+
+test(`${W} Test I420 stride and offset work.`, async () => {
+  const layout = [{ offset: 4, stride: 4 }, { offset: 0, stride: 2 }, { offset: 2, stride: 2 }];
+  await expectCopy(i420(), { layout }, layout, [9, 10, 11, 12, 1, 2, 3, 4, 5, 6, 7, 8]);
+});
+
+test(`${W} Test I420 stride and offset with padding.`, async () => {
+  const layout = [{ offset: 9, stride: 5 }, { offset: 1, stride: 3 }, { offset: 5, stride: 3 }];
+  await expectCopy(i420(), { layout }, layout,
+    [0, 9, 10, 0, 0, 11, 12, 0, 0, 1, 2, 3, 4, 0, 5, 6, 7, 8, 0]);
+});
+
+test(`${W} Test I420A stride and offset work.`, async () => {
+  const bytes = Uint8Array.from({ length: 20 }, (_, i) => i + 1);
+  const frame = new VideoFrame(bytes, { format: 'I420A', timestamp: 0, codedWidth: 4, codedHeight: 2 });
+  const layout = [{ offset: 12, stride: 4 }, { offset: 8, stride: 2 }, { offset: 10, stride: 2 }, { offset: 0, stride: 4 }];
+  await expectCopy(frame, { layout }, layout,
+    [13, 14, 15, 16, 17, 18, 19, 20, 9, 10, 11, 12, 1, 2, 3, 4, 5, 6, 7, 8]);
+});
+
+test(`${W} Test I420 with odd coded size.`, async () => {
+  const bytes = Uint8Array.from({ length: 17 }, (_, i) => i + 1);
+  const frame = new VideoFrame(bytes, { format: 'I420', timestamp: 0, codedWidth: 3, codedHeight: 3 });
+  await expectCopy(frame, undefined, [{ offset: 0, stride: 3 }, { offset: 9, stride: 2 }, { offset: 13, stride: 2 }], bytes);
+});
+
+test(`${W} Test NV12 stride and offset work.`, async () => {
+  const frame = new VideoFrame(I420_BYTES, { format: 'NV12', timestamp: 0, codedWidth: 4, codedHeight: 2 });
+  const layout = [{ offset: 4, stride: 4 }, { offset: 0, stride: 4 }];
+  await expectCopy(frame, { layout }, layout, [9, 10, 11, 12, 1, 2, 3, 4, 5, 6, 7, 8]);
+});
+
+test(`${W} Test invalid stride.`, async () => {
+  await expectTypeError(i420(), { layout: [{ offset: 0, stride: 1 }, { offset: 8, stride: 2 }, { offset: 10, stride: 2 }] });
+});
+
+test(`${W} Test address overflow.`, async () => {
+  await expectTypeError(i420(), { layout: [{ offset: 0, stride: 4 }, { offset: 8, stride: 2 }, { offset: 2 ** 32 - 2, stride: 2 }] });
+});
+
+test(`${W} Test codedRect.`, async () => {
+  const frame = i420();
+  await expectCopy(frame, { rect: frame.codedRect },
+    [{ offset: 0, stride: 4 }, { offset: 8, stride: 2 }, { offset: 10, stride: 2 }], I420_BYTES);
+});
+
+test(`${W} Test empty rect.`, async () => {
+  await expectTypeError(i420(), { rect: { x: 0, y: 0, width: 4, height: 0 } });
+});
+
+test(`${W} Test left crop.`, async () => {
+  await expectCopy(i420(), { rect: { x: 2, y: 0, width: 2, height: 2 } },
+    [{ offset: 0, stride: 2 }, { offset: 4, stride: 1 }, { offset: 5, stride: 1 }], [3, 4, 7, 8, 10, 12]);
+});
+
+test(`${W} Test invalid rect.`, async () => {
+  await expectTypeError(i420(), { rect: { x: 0, y: 0, width: 4, height: 4 } });
+});

@@ -10,7 +10,8 @@ use codec_core::{
     VideoEncoderConfig, VideoPixelFormat,
 };
 use codec_ffmpeg::{
-    video_encoder_support, EncodedVideoOutput, VideoEncodeInput, VideoEncoderBackend,
+    video_encoder_support, DecodedVideoOutput, EncodedVideoOutput, VideoEncodeInput,
+    VideoEncoderBackend,
 };
 use common::*;
 use control_queue::{Backend, Cancel};
@@ -1744,6 +1745,15 @@ fn vpx_is_key(codec: &str, data: &[u8]) -> bool {
 }
 
 /// The alpha side data of `chunks` as chunks of their own (the stream a second decoder gets).
+/// Decodes the alpha stream of `chunks` (their `alpha_side_data`) with the first chunk's
+/// decoder config.
+fn decode_alpha(chunks: &[EncodedVideoOutput]) -> Vec<DecodedVideoOutput> {
+    decode_all(
+        chunks[0].decoder_config.clone().expect("decoder config"),
+        &alpha_stream(chunks),
+    )
+}
+
 fn alpha_stream(chunks: &[EncodedVideoOutput]) -> Vec<EncodedVideoOutput> {
     chunks
         .iter()
@@ -1852,10 +1862,7 @@ fn alpha_keep_opaque_and_rgba_input() {
                 .map(|t| input(i420_pattern(W, H, t), t, false))
                 .collect(),
         );
-        let frames = decode_all(
-            chunks[0].decoder_config.clone().unwrap(),
-            &alpha_stream(&chunks),
-        );
+        let frames = decode_alpha(&chunks);
         assert_eq!(frames.len(), 5);
         for f in &frames {
             let (y, s) = f.frame.plane(0);
@@ -1878,10 +1885,7 @@ fn alpha_keep_opaque_and_rgba_input() {
             f
         };
         let chunks = encode_all(cfg, (0..5).map(|t| input(rgba(t), t, false)).collect());
-        let frames = decode_all(
-            chunks[0].decoder_config.clone().unwrap(),
-            &alpha_stream(&chunks),
-        );
+        let frames = decode_alpha(&chunks);
         assert_eq!(frames.len(), 5);
         let worst = (0..5)
             .map(|t| psnr_y(&alpha_as_y(W, H, t), &frames[t as usize].frame))
@@ -2010,10 +2014,7 @@ fn alpha_keep_visible_rect_and_10bit_alpha() {
             ("I420AP10", &ten_bit),
         ] {
             let chunks = encode_all(cfg.clone(), (0..5).map(make).collect());
-            let frames = decode_all(
-                chunks[0].decoder_config.clone().unwrap(),
-                &alpha_stream(&chunks),
-            );
+            let frames = decode_alpha(&chunks);
             assert_eq!(frames.len(), 5);
             let worst = (0..5)
                 .map(|t| psnr_y(&alpha_as_y(W, H, t), &frames[t as usize].frame))
@@ -2095,10 +2096,7 @@ fn alpha_keep_across_flush_and_quantizer_reopen() {
                 c.key
             );
         }
-        let frames = decode_all(
-            chunks[0].decoder_config.clone().unwrap(),
-            &alpha_stream(&chunks),
-        );
+        let frames = decode_alpha(&chunks);
         assert_eq!(frames.len(), 6);
         for (t, f) in frames.iter().enumerate() {
             let p = psnr_y(&alpha_as_y(W, H, t as u32), &f.frame);
@@ -2121,10 +2119,7 @@ fn alpha_keep_across_flush_and_quantizer_reopen() {
         );
         assert_eq!(chunks.len(), 4);
         assert!(chunks.iter().all(|c| c.alpha_side_data.is_some()));
-        let frames = decode_all(
-            chunks[0].decoder_config.clone().unwrap(),
-            &alpha_stream(&chunks),
-        );
+        let frames = decode_alpha(&chunks);
         assert_eq!(frames.len(), 4);
     }
 }

@@ -142,17 +142,30 @@ where
         this: Option<Handle<'a, JsObject>>,
     ) {
         let busy = self.model.is_busy();
-        if busy {
-            if self.owner.is_none() {
-                if let Some(t) = this {
-                    self.owner = Some(t.root(cx));
-                }
-            }
-        } else if let Some(o) = self.owner.take() {
-            o.drop(cx);
-        }
-        self.callback.set_keep_alive(cx, busy);
+        hold_while_busy(cx, &mut self.owner, &mut self.callback, this, busy);
     }
+}
+
+/// While `busy`, roots the JS object `this` in `owner` (once) and keeps the event loop alive
+/// through `callback`; when idle, drops the root and lets the loop go. Shared by the codecs and
+/// ImageDecoder.
+pub(crate) fn hold_while_busy<'a, C: Context<'a>, T: Send + 'static>(
+    cx: &mut C,
+    owner: &mut Option<Root<JsObject>>,
+    callback: &mut SafeCallback<T>,
+    this: Option<Handle<'a, JsObject>>,
+    busy: bool,
+) {
+    if busy {
+        if owner.is_none() {
+            if let Some(t) = this {
+                *owner = Some(t.root(cx));
+            }
+        }
+    } else if let Some(o) = owner.take() {
+        o.drop(cx);
+    }
+    callback.set_keep_alive(cx, busy);
 }
 
 /// `arr[index] = v`. Indices are tracked in Rust on purpose: `JsArray::len` panics inside Neon

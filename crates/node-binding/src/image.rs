@@ -69,16 +69,7 @@ impl Inner {
         this: Option<Handle<'a, JsObject>>,
     ) {
         let busy = self.busy() && self.worker.is_some();
-        if busy {
-            if self.owner.is_none() {
-                if let Some(t) = this {
-                    self.owner = Some(t.root(cx));
-                }
-            }
-        } else if let Some(o) = self.owner.take() {
-            o.drop(cx);
-        }
-        self.callback.set_keep_alive(cx, busy);
+        crate::codec::hold_while_busy(cx, &mut self.owner, &mut self.callback, this, busy);
     }
 
     /// Stops delivery and lets the worker thread end (it exits when its channel closes).

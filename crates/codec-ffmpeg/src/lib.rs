@@ -112,6 +112,7 @@ mod codecs;
 mod convert;
 mod decoder;
 mod encoder;
+mod error;
 mod hevc;
 mod image;
 #[allow(unsafe_code)]
@@ -131,6 +132,7 @@ pub use decoder::{
 pub use encoder::{
     video_encoder_support, EncodedVideoOutput, VideoEncodeInput, VideoEncoderBackend,
 };
+pub use error::{Error, Result};
 pub use image::{
     image_type_supported, ColorSpaceConversion, ImageDecoderOptions, ImageEvent, ImageFrameOutput,
     ImageRequest, ImageSession, ImageTrackInfo, ImageType, ImageWorker,

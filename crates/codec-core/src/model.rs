@@ -214,6 +214,11 @@ impl<C, I, O> Model<C, I, O> {
                 || !self.pending_flush_promises.is_empty())
     }
 
+    /// Whether [`Model::poll_event`] has something to give.
+    pub fn has_events(&self) -> bool {
+        !self.events.is_empty()
+    }
+
     /// Next message for the worker, in FIFO order.
     #[must_use]
     pub fn poll_action(&mut self) -> Option<Tagged<Msg<C, I>>> {

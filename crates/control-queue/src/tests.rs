@@ -3,10 +3,11 @@ use std::sync::atomic::AtomicUsize;
 use super::*;
 
 /// Echoes inputs; holds back `delay` inputs like an encoder with lookahead; panics on 666,
-/// fails on 13.
+/// fails on 13, waits for `gate` on 999.
 struct Echo {
     delay: usize,
     held: Vec<u32>,
+    gate: Option<flume::Receiver<()>>,
 }
 
 struct Payload(u32, Arc<AtomicUsize>);
@@ -36,6 +37,11 @@ impl Backend for Echo {
     ) -> Result<(), CodecError> {
         match i.0 {
             666 => panic!("boom"),
+            999 => {
+                if let Some(g) = &self.gate {
+                    let _ = g.recv();
+                }
+            }
             13 => return Err(CodecError::encoding("unlucky")),
             _ => {}
         }
@@ -64,6 +70,7 @@ fn start() -> (ControlTx<usize, Payload>, CodecWorker, Rx, Arc<AtomicUsize>) {
         Echo {
             delay: 0,
             held: vec![],
+            gate: None,
         },
         stx,
     )
@@ -183,4 +190,132 @@ fn panics_and_errors_become_failed_reports() {
         .drain()
         .any(|r| matches!(r.body, Report::Output(_) | Report::FlushDone(_))));
     assert_eq!(d.load(Ordering::SeqCst), 3);
+}
+
+/// Records every delivery the worker makes, as a whole batch.
+struct Deliveries(flume::Sender<Batch<u32>>);
+
+impl Sink<u32> for Deliveries {
+    fn report(&self, r: Tagged<Report<u32>>) -> Result<(), Tagged<Report<u32>>> {
+        self.0.send(vec![r]).map_err(|e| e.into_inner().remove(0))
+    }
+    fn report_batch(&self, batch: Batch<u32>) -> Result<(), Batch<u32>> {
+        self.0.send(batch).map_err(|e| e.into_inner())
+    }
+}
+
+type Spawned2 = (
+    ControlTx<usize, Payload>,
+    CodecWorker,
+    flume::Receiver<Batch<u32>>,
+    flume::Sender<()>,
+);
+
+fn start_counting(limits: BatchLimits) -> Spawned2 {
+    let (stx, srx) = flume::unbounded();
+    let (gate_tx, gate_rx) = flume::unbounded();
+    let backend = Echo {
+        delay: 0,
+        held: vec![],
+        gate: Some(gate_rx),
+    };
+    let (tx, w) = CodecWorker::spawn_with_limits("test-batches", backend, Deliveries(stx), limits)
+        .expect("spawn");
+    (tx, w, srx, gate_tx)
+}
+
+fn bodies(b: Batch<u32>) -> Vec<Report<u32>> {
+    b.into_iter().map(|r| r.body).collect()
+}
+
+const PATIENT: BatchLimits = BatchLimits {
+    max_messages: 16,
+    max_delay: Duration::from_secs(30),
+};
+
+#[test]
+fn one_delivery_per_message_when_messages_come_one_at_a_time() {
+    let (tx, w, rx, _gate) = start_counting(PATIENT);
+    let d = Arc::new(AtomicUsize::new(0));
+    let next = || rx.recv_timeout(Duration::from_secs(5)).expect("a delivery");
+    tx.send(m(0, Msg::Configure(0))).expect("send");
+    assert_eq!(bodies(next()), vec![Report::Configured]);
+    for i in 100..120 {
+        tx.send(m(0, Msg::Process(Payload(i, d.clone()))))
+            .expect("send");
+        assert_eq!(
+            bodies(next()),
+            vec![Report::Dequeued, Report::Output(i), Report::Done],
+            "Dequeued, Output and Done of one message travel together"
+        );
+    }
+    tx.send(m(0, Msg::Flush(1))).expect("send");
+    assert_eq!(bodies(next()), vec![Report::FlushDone(1)]);
+    assert!(rx.try_recv().is_err(), "nothing was delivered twice");
+    tx.send(m(0, Msg::Close)).expect("send");
+    assert!(w.join_timeout(Duration::from_secs(5)));
+    assert!(rx.try_recv().is_err());
+}
+
+#[test]
+fn queued_messages_share_a_delivery_up_to_the_message_bound() {
+    let (tx, w, rx, gate) = start_counting(PATIENT);
+    let d = Arc::new(AtomicUsize::new(0));
+    let next = || rx.recv_timeout(Duration::from_secs(5)).expect("a delivery");
+    tx.send(m(0, Msg::Configure(0))).expect("send");
+    assert_eq!(bodies(next()), vec![Report::Configured]);
+    // The worker blocks in 999 while 100 more inputs and a flush queue up behind it.
+    tx.send(m(0, Msg::Process(Payload(999, d.clone()))))
+        .expect("send");
+    for i in 100..200 {
+        tx.send(m(0, Msg::Process(Payload(i, d.clone()))))
+            .expect("send");
+    }
+    tx.send(m(0, Msg::Flush(1))).expect("send");
+    gate.send(()).expect("open the gate");
+    let mut deliveries = vec![];
+    let mut all = vec![];
+    loop {
+        let b = bodies(next());
+        let done = b.contains(&Report::FlushDone(1));
+        deliveries.push(b.len());
+        all.extend(b);
+        if done {
+            break;
+        }
+    }
+    // 102 messages, at most 16 per delivery: 7 deliveries (16 × 6 + 6), in order.
+    assert_eq!(deliveries.len(), 7, "deliveries: {deliveries:?}");
+    assert!(deliveries[..6].iter().all(|&n| n == 48));
+    let outputs: Vec<u32> = all
+        .iter()
+        .filter_map(|r| match r {
+            Report::Output(o) => Some(*o),
+            _ => None,
+        })
+        .collect();
+    let expected: Vec<u32> = std::iter::once(999).chain(100..200).collect();
+    assert_eq!(outputs, expected);
+    assert_eq!(all.last(), Some(&Report::FlushDone(1)));
+    tx.send(m(0, Msg::Close)).expect("send");
+    assert!(w.join_timeout(Duration::from_secs(5)));
+}
+
+#[test]
+fn an_old_batch_is_delivered_while_the_message_still_runs() {
+    let (tx, w, rx, _gate) = start_counting(BatchLimits {
+        max_messages: 1000,
+        max_delay: Duration::ZERO,
+    });
+    let d = Arc::new(AtomicUsize::new(0));
+    let next = || rx.recv_timeout(Duration::from_secs(5)).expect("a delivery");
+    tx.send(m(0, Msg::Configure(0))).expect("send");
+    assert_eq!(bodies(next()), vec![Report::Configured]);
+    tx.send(m(0, Msg::Process(Payload(5, d.clone()))))
+        .expect("send");
+    // With no delay allowed, the output leaves as soon as it exists, before the message ends.
+    assert_eq!(bodies(next()), vec![Report::Dequeued, Report::Output(5)]);
+    assert_eq!(bodies(next()), vec![Report::Done]);
+    tx.send(m(0, Msg::Close)).expect("send");
+    assert!(w.join_timeout(Duration::from_secs(5)));
 }

@@ -8,7 +8,7 @@
 use std::sync::{Arc, Mutex, MutexGuard, OnceLock, Weak};
 
 use codec_core::{CodecKind, JsEvent, Model, Report, Tagged};
-use control_queue::{Backend, CodecWorker, ControlTx, Sink};
+use control_queue::{Backend, Batch, CodecWorker, ControlTx, Sink};
 use neon::prelude::*;
 use safe_callback::{CallbackSender, SafeCallback};
 
@@ -22,20 +22,34 @@ pub(crate) trait OutputToJs: Send + Sized + 'static {
 
 /// What the codec's channel carries to the JS thread.
 pub(crate) enum Incoming<O> {
-    Report(Tagged<Report<O>>),
+    /// The reports of one worker wake-up, in order (one delivery, one lock, one pump).
+    Reports(Batch<O>),
+    /// A `dequeue` event scheduled by a method call (posted behind what is already queued).
     DequeueTick,
 }
 
 struct WorkerSink<O: Send + 'static>(CallbackSender<Incoming<O>>);
 
+impl<O: Send + 'static> WorkerSink<O> {
+    fn send(&self, batch: Batch<O>) -> Result<(), Batch<O>> {
+        self.0
+            .call(Incoming::Reports(batch))
+            .map_err(|e| match e.into_payload() {
+                Incoming::Reports(b) => b,
+                Incoming::DequeueTick => Vec::new(),
+            })
+    }
+}
+
 impl<O: Send + 'static> Sink<O> for WorkerSink<O> {
     fn report(&self, r: Tagged<Report<O>>) -> Result<(), Tagged<Report<O>>> {
-        self.0
-            .call(Incoming::Report(r))
-            .map_err(|e| match e.into_payload() {
-                Incoming::Report(r) => r,
-                Incoming::DequeueTick => unreachable!("only reports are sent by the worker"),
-            })
+        // What comes back is the batch of one, unless nothing did.
+        self.send(vec![r])
+            .or_else(|mut b| b.pop().map_or(Ok(()), Err))
+    }
+
+    fn report_batch(&self, batch: Batch<O>) -> Result<(), Batch<O>> {
+        self.send(batch)
     }
 }
 
@@ -228,6 +242,18 @@ where
     Ok(cx.boxed(CodecBox { core }))
 }
 
+/// Whether a report settles something JS may still be waiting on (a flush, or the codec itself).
+fn settles<O>(r: &Tagged<Report<O>>) -> bool {
+    matches!(r.body, Report::FlushDone(_) | Report::Failed(_))
+}
+
+/// One delivery of the codec's channel: applies it to the model under one lock, turns the
+/// resulting events into one JS array and hands it to the dispatcher in one call.
+///
+/// Callbacks may call `reset()` or `close()` while the events run, and those must still find
+/// every flush the callbacks have not seen settled pending, so a report that settles a flush (or
+/// fails the codec) after events that are not dispatched yet starts a new round: the events so far
+/// are dispatched first. The usual batch (outputs, dequeues) takes one round.
 fn handle_incoming<B>(
     cx: &mut Cx,
     core: &Arc<Mutex<Core<B>>>,
@@ -237,26 +263,51 @@ where
     B: Backend,
     B::Output: OutputToJs,
 {
-    let (owner, dispatch, events) = {
-        let mut c = lock(core);
-        let mut fire_dequeue = false;
-        match incoming {
-            Incoming::Report(r) => c.model.handle_report(r),
-            Incoming::DequeueTick => fire_dequeue = c.model.dequeue_event_fired(),
+    let mut reports = match incoming {
+        Incoming::Reports(reports) => reports.into_iter().peekable(),
+        Incoming::DequeueTick => {
+            let mut c = lock(core);
+            let fire = c.model.dequeue_event_fired();
+            return dispatch_events(cx, c, fire);
         }
-        let (events, mut len) = c.pump(cx, true)?;
-        if fire_dequeue {
-            let item = cx.empty_array();
-            set_num(cx, item, 0, EV_DEQUEUE)?;
-            events.set(cx, len, item)?;
-            len += 1;
-        }
-        let owner = c.owner.as_ref().map(|o| o.to_inner(cx));
-        let dispatch = c.dispatch.to_inner(cx);
-        (owner, dispatch, (events, len))
     };
-    let (events, len) = events;
-    let result = match owner {
+    loop {
+        let mut c = lock(core);
+        while let Some(r) = reports.next_if(|r| !(settles(r) && c.model.has_events())) {
+            c.model.handle_report(r);
+        }
+        dispatch_events(cx, c, false)?;
+        if reports.peek().is_none() {
+            return Ok(());
+        }
+    }
+}
+
+/// Pumps the model (with a fired `dequeue` event at the end if `fire_dequeue`), releases the
+/// lock and calls the dispatcher with the events, if any.
+fn dispatch_events<B>(
+    cx: &mut Cx,
+    mut c: MutexGuard<'_, Core<B>>,
+    fire_dequeue: bool,
+) -> NeonResult<()>
+where
+    B: Backend,
+    B::Output: OutputToJs,
+{
+    let (events, mut len) = c.pump(cx, true)?;
+    if fire_dequeue {
+        let item = cx.empty_array();
+        set_num(cx, item, 0, EV_DEQUEUE)?;
+        events.set(cx, len, item)?;
+        len += 1;
+    }
+    // Taken before the keep-alive update may drop the root: the handle stays valid in this call.
+    let owner = c.owner.as_ref().map(|o| o.to_inner(cx));
+    let dispatch = c.dispatch.to_inner(cx);
+    c.update_keep_alive(cx, None);
+    c.detach_if_closed(cx);
+    drop(c);
+    match owner {
         Some(o) if len > 0 => {
             let undefined = cx.undefined();
             dispatch
@@ -264,16 +315,7 @@ where
                 .map(|_| ())
         }
         _ => Ok(()),
-    };
-    let mut c = lock(core);
-    c.update_keep_alive(cx, None);
-    if c.model.state() == codec_core::CodecState::Closed {
-        c.callback.release_and_unref(cx);
-        if let Some(w) = c.worker.take() {
-            w.detach();
-        }
     }
-    result
 }
 
 /// Runs a spec method on the model, then returns the resulting JS events (already-settled
@@ -293,12 +335,7 @@ where
     let r = f(&mut c);
     let (events, _) = c.pump(cx, false)?;
     c.update_keep_alive(cx, Some(this));
-    if c.model.state() == codec_core::CodecState::Closed {
-        c.callback.release_and_unref(cx);
-        if let Some(w) = c.worker.take() {
-            w.detach();
-        }
-    }
+    c.detach_if_closed(cx);
     drop(c);
     match r {
         Ok(v) => Ok((v, events)),
@@ -307,6 +344,17 @@ where
 }
 
 impl<B: Backend> Core<B> {
+    /// Once the model is closed: no more deliveries, the loop may exit, the worker finishes on
+    /// its own.
+    fn detach_if_closed<'a, C: Context<'a>>(&mut self, cx: &mut C) {
+        if self.model.state() == codec_core::CodecState::Closed {
+            self.callback.release_and_unref(cx);
+            if let Some(w) = self.worker.take() {
+                w.detach();
+            }
+        }
+    }
+
     fn send_actions(&mut self) {
         while let Some(a) = self.model.poll_action() {
             // A stopped worker only happens after close; the payload is dropped here.

@@ -227,7 +227,7 @@ where
     let sink = WorkerSink(callback.sender());
     let (tx, worker) = match CodecWorker::spawn(name, backend, sink) {
         Ok(v) => v,
-        Err(e) => return cx.throw_error(format!("{e}")),
+        Err(e) => return e.throw(cx),
     };
     let dispatch = dispatch.root(cx);
     let core = Arc::new(Mutex::new(Core {
@@ -455,8 +455,7 @@ where
             deferred.settle_with(&channel, move |mut cx| Ok(cx.boolean(supported)));
         });
     if let Err(e) = spawned {
-        return codec_core::CodecError::encoding(format!("cannot start a support check: {e}"))
-            .throw(&mut cx);
+        return crate::error::thread_refused("a support check", &e).throw(&mut cx);
     }
     Ok(promise)
 }

@@ -274,7 +274,9 @@ fn image_decoder_new(mut cx: FunctionContext) -> JsResult<JsBox<ImageBox>> {
     });
     let worker = match worker {
         Ok(w) => w,
-        Err(e) => return cx.throw_error(format!("could not start image decoder thread: {e}")),
+        Err(e) => {
+            return crate::error::thread_refused("an image decoder thread", &e).throw(&mut cx)
+        }
     };
     let dispatch = dispatch.root(&mut cx);
     let inner = Arc::new(Mutex::new(Inner {

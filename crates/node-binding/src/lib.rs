@@ -8,6 +8,7 @@ mod codec;
 mod error;
 mod image;
 mod js;
+#[cfg(feature = "testing")]
 mod testing;
 mod video;
 
@@ -17,6 +18,7 @@ fn main(mut cx: neon::context::ModuleContext) -> neon::result::NeonResult<()> {
     video::register(&mut cx)?;
     audio::register(&mut cx)?;
     image::register(&mut cx)?;
+    #[cfg(feature = "testing")]
     testing::register(&mut cx)?;
     Ok(())
 }

@@ -577,8 +577,7 @@ fn frame_copy_to_rgb(mut cx: FunctionContext) -> JsResult<JsValue> {
         .name("webcodecs-copyto".into())
         .spawn(work)
     {
-        return CodecError::encoding(format!("cannot start a conversion thread: {e}"))
-            .throw(&mut cx);
+        return crate::error::thread_refused("a conversion thread", &e).throw(&mut cx);
     }
     Ok(promise.upcast())
 }

@@ -115,6 +115,15 @@ fn check_codec(codec: &str) -> Result<(), CodecError> {
     Ok(())
 }
 
+/// "If config.bitrate exists and is 0, return false" (encoder configs): a bitrate that is present
+/// must be positive.
+pub(crate) fn check_bitrate(bitrate: Option<u64>) -> Result<(), CodecError> {
+    if bitrate == Some(0) {
+        return Err(CodecError::type_error("bitrate must be greater than 0"));
+    }
+    Ok(())
+}
+
 /// `VideoEncoderConfig` after WebIDL conversion (<https://w3c.github.io/webcodecs/#video-encoder-config>).
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct VideoEncoderConfig {
@@ -154,12 +163,14 @@ impl VideoEncoderConfig {
     /// "Check if a VideoEncoderConfig is a valid VideoEncoderConfig".
     ///
     /// # Errors
-    /// `TypeError` for an empty codec, a zero width/height or a zero display dimension.
+    /// `TypeError` for an empty codec, a zero width/height, a zero display dimension or a
+    /// bitrate that is present but zero.
     pub fn validate(&self) -> Result<(), CodecError> {
         check_codec(&self.codec)?;
         if self.width == 0 || self.height == 0 {
             return Err(CodecError::type_error("width and height must be non-zero"));
         }
+        check_bitrate(self.bitrate)?;
         if self.display_width == Some(0) || self.display_height == Some(0) {
             return Err(CodecError::type_error(
                 "displayWidth and displayHeight must be non-zero",
@@ -288,6 +299,20 @@ mod tests {
             ..ok.clone()
         };
         assert!(e.validate().is_err());
+        let e = VideoEncoderConfig {
+            bitrate: Some(0),
+            ..ok.clone()
+        };
+        assert_eq!(
+            e.validate().expect_err("bitrate 0").name,
+            crate::ErrorName::TypeError
+        );
+        VideoEncoderConfig {
+            bitrate: Some(1),
+            ..ok.clone()
+        }
+        .validate()
+        .expect("any positive bitrate is valid");
         // Unknown codecs are valid (merely unsupported).
         let u = VideoEncoderConfig {
             codec: "bogus".into(),

@@ -26,7 +26,7 @@ mod pixel;
 
 pub use audio::{
     AudioBuffer, AudioCopy, AudioDecoderConfig, AudioEncoderConfig, AudioSampleFormat,
-    OpusEncoderConfig,
+    OpusEncoderConfig, OPUS_MIN_BITRATE,
 };
 pub use codec_string::{AvcCodecString, CodecString, HevcCodecString};
 pub use color::{ColorMatrix, ColorPrimaries, ColorTransfer, VideoColorSpace};

@@ -94,7 +94,8 @@ test('visibleRect, rotation and display size', () => {
     format: 'I420', codedWidth: 8, codedHeight: 4, timestamp: 0,
     visibleRect: { x: 2, y: 2, width: 4, height: 2 }, rotation: 90,
   });
-  assert.equal(f.visibleRect.x, 2);
+  // A buffer source keeps only its visible pixels: the rect becomes the coded size.
+  assert.deepEqual([f.codedWidth, f.codedHeight, f.visibleRect.x, f.visibleRect.y], [4, 2, 0, 0]);
   assert.equal(f.rotation, 90);
   assert.equal(f.displayWidth, 2);
   assert.equal(f.displayHeight, 4);

@@ -23,12 +23,13 @@ mod keyframe;
 mod model;
 mod parse;
 mod pixel;
+mod rules;
 
 pub use audio::{
     AudioBuffer, AudioCopy, AudioDecoderConfig, AudioEncoderConfig, AudioSampleFormat,
     OpusEncoderConfig, OPUS_MIN_BITRATE,
 };
-pub use codec_string::{AvcCodecString, CodecString, HevcCodecString};
+pub use codec_string::{codec_registration_member, AvcCodecString, CodecString, HevcCodecString};
 pub use color::{ColorMatrix, ColorPrimaries, ColorTransfer, VideoColorSpace};
 pub use config::{
     AlphaOption, AvcBitstreamFormat, BitrateMode, HardwareAcceleration, HevcBitstreamFormat,
@@ -36,7 +37,7 @@ pub use config::{
 };
 pub use convert::convert_to_rgb;
 pub use error::{CodecError, ErrorName};
-pub use frame::{EncodedChunkType, FrameBuffer, PlaneSource, Rect};
+pub use frame::{EncodedChunkType, FrameBuffer, Orientation, PlaneSource, Rect, VideoFrameMeta};
 pub use gamut::srgb_to_display_p3;
 pub use keyframe::{av1_obus_are_valid, chunk_is_key, has_slice_nal, vp8_tag_is_valid, NalFraming};
 pub use model::{
@@ -48,6 +49,7 @@ pub use parse::{
     HvccNalArray, ParseError,
 };
 pub use pixel::{compute_layout, PlaneLayout, PlaneRegion, VideoPixelFormat};
+pub use rules::{InputFacts, KeyChunkCheck, ModelConfig, OutputContext};
 
 #[cfg(test)]
 mod tests;

@@ -7,7 +7,7 @@
 
 use std::sync::{Arc, Mutex, MutexGuard, OnceLock, Weak};
 
-use codec_core::{CodecKind, JsEvent, Model, Report, Tagged};
+use codec_core::{CodecKind, JsEvent, Model, ModelConfig, OutputContext, Report, Tagged};
 use control_queue::{Backend, Batch, CodecWorker, ControlTx, Sink};
 use neon::prelude::*;
 use safe_callback::{CallbackSender, SafeCallback};
@@ -16,8 +16,14 @@ use crate::error::IntoJsError;
 
 /// Converts one backend output into the JS values passed to the dispatcher.
 pub(crate) trait OutputToJs: Send + Sized + 'static {
-    /// Appends the event's JS arguments after the event code.
-    fn to_js<'a, C: Context<'a>>(self, cx: &mut C, event: Handle<'a, JsArray>) -> NeonResult<()>;
+    /// Appends the event's JS arguments after the event code; `ctx` is what the configuration
+    /// that produced the output says about it (codec-core decides how it applies).
+    fn to_js<'a, C: Context<'a>>(
+        self,
+        ctx: &OutputContext,
+        cx: &mut C,
+        event: Handle<'a, JsArray>,
+    ) -> NeonResult<()>;
 }
 
 /// What the codec's channel carries to the JS thread.
@@ -111,9 +117,9 @@ where
         while let Some(ev) = self.model.poll_event() {
             let item = cx.empty_array();
             match ev {
-                JsEvent::Output(o) => {
+                JsEvent::Output(o, ctx) => {
                     set_num(cx, item, 0, EV_OUTPUT)?;
-                    o.to_js(cx, item)?;
+                    o.to_js(&ctx, cx, item)?;
                 }
                 JsEvent::Error(e) => {
                     set_num(cx, item, 0, EV_ERROR)?;
@@ -419,7 +425,7 @@ where
 
 /// A codec configuration as the JS classes hand it over: read, checked for validity
 /// (`TypeError`) and for support (`NotSupportedError`), the same way for all four codecs.
-pub(crate) trait JsConfig: Sized {
+pub(crate) trait JsConfig: ModelConfig + Sized {
     /// Reads the converted dictionary.
     fn from_js<'a, C: Context<'a>>(cx: &mut C, o: Handle<'a, JsObject>) -> NeonResult<Self>;
     /// The spec's validity check.

@@ -6,6 +6,7 @@
 mod audio;
 mod codec;
 mod error;
+mod frame;
 mod image;
 mod js;
 #[cfg(feature = "testing")]

@@ -204,28 +204,60 @@ impl Sink<u32> for Deliveries {
     }
 }
 
-type Spawned2 = (
-    ControlTx<usize, Payload>,
-    CodecWorker,
-    flume::Receiver<Batch<u32>>,
-    flume::Sender<()>,
-);
-
-fn start_counting(limits: BatchLimits) -> Spawned2 {
-    let (stx, srx) = flume::unbounded();
-    let (gate_tx, gate_rx) = flume::unbounded();
-    let backend = Echo {
-        delay: 0,
-        held: vec![],
-        gate: Some(gate_rx),
-    };
-    let (tx, w) = CodecWorker::spawn_with_limits("test-batches", backend, Deliveries(stx), limits)
-        .expect("spawn");
-    (tx, w, srx, gate_tx)
+/// A worker on a gated [`Echo`] whose deliveries are recorded, already configured.
+struct Counting {
+    tx: ControlTx<usize, Payload>,
+    worker: CodecWorker,
+    rx: flume::Receiver<Batch<u32>>,
+    gate: flume::Sender<()>,
+    dropped: Arc<AtomicUsize>,
 }
 
-fn bodies(b: Batch<u32>) -> Vec<Report<u32>> {
-    b.into_iter().map(|r| r.body).collect()
+impl Counting {
+    fn start(limits: BatchLimits) -> Self {
+        let (stx, srx) = flume::unbounded();
+        let (gate, gate_rx) = flume::unbounded();
+        let backend = Echo {
+            delay: 0,
+            held: vec![],
+            gate: Some(gate_rx),
+        };
+        let (tx, worker) =
+            CodecWorker::spawn_with_limits("test-batches", backend, Deliveries(stx), limits)
+                .expect("spawn");
+        let c = Self {
+            tx,
+            worker,
+            rx: srx,
+            gate,
+            dropped: Arc::new(AtomicUsize::new(0)),
+        };
+        c.send(Msg::Configure(0));
+        assert_eq!(c.next(), vec![Report::Configured]);
+        c
+    }
+
+    fn send(&self, body: Msg<usize, Payload>) {
+        self.tx.send(m(0, body)).expect("send");
+    }
+
+    fn process(&self, i: u32) {
+        self.send(Msg::Process(Payload(i, self.dropped.clone())));
+    }
+
+    /// The reports of the next delivery.
+    fn next(&self) -> Vec<Report<u32>> {
+        let b = self
+            .rx
+            .recv_timeout(Duration::from_secs(5))
+            .expect("a delivery");
+        b.into_iter().map(|r| r.body).collect()
+    }
+
+    fn close(self) {
+        self.send(Msg::Close);
+        assert!(self.worker.join_timeout(Duration::from_secs(5)));
+    }
 }
 
 const PATIENT: BatchLimits = BatchLimits {
@@ -235,54 +267,39 @@ const PATIENT: BatchLimits = BatchLimits {
 
 #[test]
 fn one_delivery_per_message_when_messages_come_one_at_a_time() {
-    let (tx, w, rx, _gate) = start_counting(PATIENT);
-    let d = Arc::new(AtomicUsize::new(0));
-    let next = || rx.recv_timeout(Duration::from_secs(5)).expect("a delivery");
-    tx.send(m(0, Msg::Configure(0))).expect("send");
-    assert_eq!(bodies(next()), vec![Report::Configured]);
+    let c = Counting::start(PATIENT);
     for i in 100..120 {
-        tx.send(m(0, Msg::Process(Payload(i, d.clone()))))
-            .expect("send");
+        c.process(i);
         assert_eq!(
-            bodies(next()),
+            c.next(),
             vec![Report::Dequeued, Report::Output(i), Report::Done],
             "Dequeued, Output and Done of one message travel together"
         );
     }
-    tx.send(m(0, Msg::Flush(1))).expect("send");
-    assert_eq!(bodies(next()), vec![Report::FlushDone(1)]);
-    assert!(rx.try_recv().is_err(), "nothing was delivered twice");
-    tx.send(m(0, Msg::Close)).expect("send");
-    assert!(w.join_timeout(Duration::from_secs(5)));
+    c.send(Msg::Flush(1));
+    assert_eq!(c.next(), vec![Report::FlushDone(1)]);
+    assert!(c.rx.try_recv().is_err(), "nothing was delivered twice");
+    let rx = c.rx.clone();
+    c.close();
     assert!(rx.try_recv().is_err());
 }
 
 #[test]
 fn queued_messages_share_a_delivery_up_to_the_message_bound() {
-    let (tx, w, rx, gate) = start_counting(PATIENT);
-    let d = Arc::new(AtomicUsize::new(0));
-    let next = || rx.recv_timeout(Duration::from_secs(5)).expect("a delivery");
-    tx.send(m(0, Msg::Configure(0))).expect("send");
-    assert_eq!(bodies(next()), vec![Report::Configured]);
+    let c = Counting::start(PATIENT);
     // The worker blocks in 999 while 100 more inputs and a flush queue up behind it.
-    tx.send(m(0, Msg::Process(Payload(999, d.clone()))))
-        .expect("send");
+    c.process(999);
     for i in 100..200 {
-        tx.send(m(0, Msg::Process(Payload(i, d.clone()))))
-            .expect("send");
+        c.process(i);
     }
-    tx.send(m(0, Msg::Flush(1))).expect("send");
-    gate.send(()).expect("open the gate");
+    c.send(Msg::Flush(1));
+    c.gate.send(()).expect("open the gate");
     let mut deliveries = vec![];
     let mut all = vec![];
-    loop {
-        let b = bodies(next());
-        let done = b.contains(&Report::FlushDone(1));
+    while !all.contains(&Report::FlushDone(1)) {
+        let b = c.next();
         deliveries.push(b.len());
         all.extend(b);
-        if done {
-            break;
-        }
     }
     // 102 messages, at most 16 per delivery: 7 deliveries (16 × 6 + 6), in order.
     assert_eq!(deliveries.len(), 7, "deliveries: {deliveries:?}");
@@ -297,25 +314,18 @@ fn queued_messages_share_a_delivery_up_to_the_message_bound() {
     let expected: Vec<u32> = std::iter::once(999).chain(100..200).collect();
     assert_eq!(outputs, expected);
     assert_eq!(all.last(), Some(&Report::FlushDone(1)));
-    tx.send(m(0, Msg::Close)).expect("send");
-    assert!(w.join_timeout(Duration::from_secs(5)));
+    c.close();
 }
 
 #[test]
 fn an_old_batch_is_delivered_while_the_message_still_runs() {
-    let (tx, w, rx, _gate) = start_counting(BatchLimits {
+    let c = Counting::start(BatchLimits {
         max_messages: 1000,
         max_delay: Duration::ZERO,
     });
-    let d = Arc::new(AtomicUsize::new(0));
-    let next = || rx.recv_timeout(Duration::from_secs(5)).expect("a delivery");
-    tx.send(m(0, Msg::Configure(0))).expect("send");
-    assert_eq!(bodies(next()), vec![Report::Configured]);
-    tx.send(m(0, Msg::Process(Payload(5, d.clone()))))
-        .expect("send");
+    c.process(5);
     // With no delay allowed, the output leaves as soon as it exists, before the message ends.
-    assert_eq!(bodies(next()), vec![Report::Dequeued, Report::Output(5)]);
-    assert_eq!(bodies(next()), vec![Report::Done]);
-    tx.send(m(0, Msg::Close)).expect("send");
-    assert!(w.join_timeout(Duration::from_secs(5)));
+    assert_eq!(c.next(), vec![Report::Dequeued, Report::Output(5)]);
+    assert_eq!(c.next(), vec![Report::Done]);
+    c.close();
 }

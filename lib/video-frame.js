@@ -48,14 +48,6 @@ function convertColorSpace(init) {
   return init instanceof VideoColorSpace ? init : new VideoColorSpace(init);
 }
 
-// The metadata arguments of frameFromBuffer / frameClone / frameSetMeta, in the order the native
-// side reads them (crates/node-binding/src/frame.rs `meta_args`).
-function metaArgs(m) {
-  const v = m.visible;
-  return [m.timestamp, m.duration ?? undefined, v.x, v.y, v.width, v.height, m.displayWidth,
-    m.displayHeight, m.rotation, m.flip, m.colorSpace === undefined || m.colorSpace === null ? undefined : m.colorSpace.toJSON()];
-}
-
 // Display size by default: the visible size, turned by a quarter rotation.
 function defaultDisplay(visible, rotation, displayWidth, displayHeight) {
   const swap = rotation === 90 || rotation === 270;
@@ -238,11 +230,23 @@ class VideoFrame {
     this.#metadata = init.metadata ?? {};
   }
 
+  // The frame's metadata as the trailing arguments of frameFromBuffer / frameClone /
+  // frameSetMeta, in the order the native side reads them (crates/node-binding/src/frame.rs
+  // `meta_args`); a missing colour space lets the native side keep or pick it.
   #metaArgs() {
-    return metaArgs({
-      timestamp: this.#timestamp, duration: this.#duration, visible: this.#visible, displayWidth: this.#displayWidth,
-      displayHeight: this.#displayHeight, rotation: this.#rotation, flip: this.#flip, colorSpace: this.#colorSpace,
-    });
+    const v = this.#visible;
+    const cs = this.#colorSpace;
+    return [this.#timestamp, this.#duration ?? undefined, v.x, v.y, v.width, v.height, this.#displayWidth,
+      this.#displayHeight, this.#rotation, this.#flip, cs === null ? undefined : cs.toJSON()];
+  }
+
+  // A new native handle on `source`'s pixels carrying this frame's metadata (the hot path of
+  // `new VideoFrame(frame, init)`: no intermediate array).
+  #cloneNative(source) {
+    const v = this.#visible;
+    const cs = this.#colorSpace;
+    return native.frameClone(source, this.#timestamp, this.#duration ?? undefined, v.x, v.y, v.width, v.height,
+      this.#displayWidth, this.#displayHeight, this.#rotation, this.#flip, cs === null ? undefined : cs.toJSON());
   }
 
   #fromBuffer(data, init) {
@@ -319,7 +323,7 @@ class VideoFrame {
       colorSpace: other.#colorSpace,
       metadata: init.metadata === undefined ? other.#metadata : convertMetadata(init.metadata),
     });
-    this.#h = native.frameClone(other.#h, ...this.#metaArgs());
+    this.#h = this.#cloneNative(other.#h);
   }
 
   #check() {

@@ -37,6 +37,8 @@ pub struct KeyChunkCheck {
 }
 
 impl KeyChunkCheck {
+    /// Checks the bytes of a chunk labelled "key".
+    ///
     /// # Errors
     /// `DataError` when the chunk's bytes show it is not a key frame (unknown codecs and
     /// unparsable data pass: the decoder judges those).

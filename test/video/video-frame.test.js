@@ -193,3 +193,21 @@ test('copyTo with conversion of a large rect runs off the JS thread and matches 
   await assert.rejects(g.copyTo(new Uint8Array(10), { format: 'RGBA' }), TypeError);
   g.close();
 });
+
+test('an ImageDecoder frame (made around a bare native handle) encodes with its own timestamp', async () => {
+  const { ImageDecoder, VideoEncoder } = require('../..');
+  const { generated } = require('../image/helpers');
+  const data = require('node:fs').readFileSync(generated('anim.gif'));
+  const dec = new ImageDecoder({ data, type: 'image/gif' });
+  const { image } = await dec.decode({ frameIndex: 2 });
+  dec.close();
+  assert.ok(image.timestamp > 0, `timestamp ${image.timestamp}`);
+  const chunks = [];
+  const enc = new VideoEncoder({ output: (c) => chunks.push(c), error: assert.fail });
+  enc.configure({ codec: 'vp8', width: image.codedWidth, height: image.codedHeight });
+  enc.encode(image);
+  await enc.flush();
+  enc.close();
+  assert.deepEqual(chunks.map((c) => c.timestamp), [image.timestamp]);
+  image.close();
+});

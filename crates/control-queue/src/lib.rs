@@ -3,7 +3,8 @@
 //!
 //! The JS thread sends [`Msg`]s through a [`ControlTx`] (never blocks); the worker runs them in
 //! order against a [`Backend`] and reports back through a [`Sink`] (one FIFO channel per codec,
-//! so outputs, flush completions and errors arrive in the order they happened). Messages of a
+//! so outputs, flush completions and errors arrive in the order they happened), one [`Batch`] per
+//! wake-up: the reports of every message it found queued, within [`BatchLimits`]. Messages of a
 //! stale epoch are skipped and their payloads dropped on the worker thread. The backend — and
 //! with it every FFmpeg context — is created, used and dropped on the worker thread only.
 //!

@@ -3,7 +3,9 @@
 //! The model lives behind an `Arc<Mutex<_>>` that is only ever locked on the JS thread (the
 //! mutex exists to satisfy `Send` for the channel handler); the worker holds no reference to it.
 //! Worker reports arrive through one [`SafeCallback`] per codec, so outputs, flush results,
-//! errors and dequeue ticks reach JS in the order they happened.
+//! errors and dequeue ticks reach JS in the order they happened; each delivery is one batch of
+//! reports, applied under one lock and handed to JS in one dispatcher call (see
+//! `handle_incoming` for the one exception).
 
 use std::sync::{Arc, Mutex, MutexGuard, OnceLock, Weak};
 

@@ -3,6 +3,7 @@
 
 use crate::error::{Error, Result};
 use crate::reader::{BitReader, ByteReader};
+use crate::video::nal::next_record;
 
 /// `obu_type` of a sequence header.
 pub const OBU_SEQUENCE_HEADER: u8 = 1;
@@ -45,45 +46,41 @@ impl<'a> Obus<'a> {
             failed: false,
         }
     }
-
-    fn obu(&mut self) -> Result<Obu<'a>> {
-        let header = self.r.u8()?;
-        if header & 0x80 != 0 {
-            return Err(Error::Malformed("obu_forbidden_bit"));
-        }
-        let (mut temporal_id, mut spatial_id) = (0, 0);
-        if header & 0x04 != 0 {
-            let ext = self.r.u8()?;
-            temporal_id = ext >> 5;
-            spatial_id = (ext >> 3) & 3;
-        }
-        let has_size_field = header & 0x02 != 0;
-        let size = if has_size_field {
-            usize::try_from(self.r.leb128()?).map_err(|_| Error::Limit("obu_size"))?
-        } else {
-            self.r.remaining()
-        };
-        Ok(Obu {
-            obu_type: (header >> 3) & 0x0f,
-            temporal_id,
-            spatial_id,
-            has_size_field,
-            payload: self.r.take(size)?,
-        })
-    }
 }
 
 impl<'a> Iterator for Obus<'a> {
     type Item = Result<Obu<'a>>;
 
     fn next(&mut self) -> Option<Self::Item> {
-        if self.failed || self.r.is_empty() {
-            return None;
-        }
-        let o = self.obu();
-        self.failed = o.is_err();
-        Some(o)
+        next_record(&mut self.r, &mut self.failed, read_obu)
     }
+}
+
+/// One OBU (header, optional size, payload).
+fn read_obu<'a>(r: &mut ByteReader<'a>) -> Result<Obu<'a>> {
+    let header = r.u8()?;
+    if header & 0x80 != 0 {
+        return Err(Error::Malformed("obu_forbidden_bit"));
+    }
+    let (mut temporal_id, mut spatial_id) = (0, 0);
+    if header & 0x04 != 0 {
+        let ext = r.u8()?;
+        temporal_id = ext >> 5;
+        spatial_id = (ext >> 3) & 3;
+    }
+    let has_size_field = header & 0x02 != 0;
+    let size = if has_size_field {
+        usize::try_from(r.leb128()?).map_err(|_| Error::Limit("obu_size"))?
+    } else {
+        r.remaining()
+    };
+    Ok(Obu {
+        obu_type: (header >> 3) & 0x0f,
+        temporal_id,
+        spatial_id,
+        has_size_field,
+        payload: r.take(size)?,
+    })
 }
 
 /// Whether `d` is a well-formed, non-empty sequence of low-overhead OBUs: each header has its

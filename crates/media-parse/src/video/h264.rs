@@ -4,7 +4,9 @@
 
 use crate::error::{Error, Result};
 use crate::reader::{rbsp, BitReader, ByteReader};
-use crate::video::nal::{nal_units, AnnexBNals, NalFraming};
+use crate::video::nal::{
+    nal_units, next_record, read_units16, write_units16, AnnexBNals, NalFraming,
+};
 
 pub use crate::video::nal::annexb_to_length_prefixed as annexb_to_avc;
 
@@ -224,30 +226,6 @@ impl<'a> SeiMessages<'a> {
             failed: false,
         }
     }
-
-    /// A `payloadType` or `payloadSize`: a run of 0xFF bytes (255 each) and a last byte.
-    fn ff_coded(&mut self) -> Result<u32> {
-        let mut v = 0u32;
-        loop {
-            let b = self.r.u8()?;
-            v = v
-                .checked_add(u32::from(b))
-                .ok_or(Error::Limit("SEI payload type or size"))?;
-            if b != 0xff {
-                return Ok(v);
-            }
-        }
-    }
-
-    fn message(&mut self) -> Result<SeiMessage<'a>> {
-        let payload_type = self.ff_coded()?;
-        let size = self.ff_coded()?;
-        let payload = self.r.take(size as usize)?;
-        Ok(SeiMessage {
-            payload_type,
-            payload,
-        })
-    }
 }
 
 impl<'a> Iterator for SeiMessages<'a> {
@@ -255,12 +233,31 @@ impl<'a> Iterator for SeiMessages<'a> {
 
     fn next(&mut self) -> Option<Self::Item> {
         // What is left is the rbsp_trailing_bits (0x80) or nothing: no more messages.
-        if self.failed || matches!(self.r.rest(), [] | [0x80]) {
+        if self.r.rest() == [0x80] {
             return None;
         }
-        let m = self.message();
-        self.failed = m.is_err();
-        Some(m)
+        next_record(&mut self.r, &mut self.failed, |r| {
+            let payload_type = ff_coded(r)?;
+            let size = ff_coded(r)?;
+            Ok(SeiMessage {
+                payload_type,
+                payload: r.take(size as usize)?,
+            })
+        })
+    }
+}
+
+/// A `payloadType` or `payloadSize`: a run of 0xFF bytes (255 each) and a last byte.
+fn ff_coded(r: &mut ByteReader<'_>) -> Result<u32> {
+    let mut v = 0u32;
+    loop {
+        let b = r.u8()?;
+        v = v
+            .checked_add(u32::from(b))
+            .ok_or(Error::Limit("SEI payload type or size"))?;
+        if b != 0xff {
+            return Ok(v);
+        }
     }
 }
 
@@ -383,30 +380,17 @@ pub struct AvcDecoderConfigurationRecord {
     pub high: Option<AvcHighExtension>,
 }
 
-/// `count` length-prefixed NAL units of type `nal_type` (any type for `None`).
+/// `count` parameter sets of type `nal_type` (forbidden bit clear).
 fn parameter_sets(
     r: &mut ByteReader<'_>,
     count: usize,
-    nal_type: Option<u8>,
+    nal_type: u8,
     what: &'static str,
 ) -> Result<Vec<Vec<u8>>> {
-    // Each unit needs at least its 2 length bytes: a count the data cannot hold is truncated.
-    if count > r.remaining() / 2 {
-        return Err(Error::Truncated { at: r.position() });
-    }
-    let mut out = Vec::with_capacity(count);
-    for _ in 0..count {
-        let len = usize::from(r.u16_be()?);
-        let nal = r.take(len)?;
-        // forbidden_zero_bit clear and the expected nal_unit_type.
-        match (nal.first(), nal_type) {
-            (Some(_), None) => {}
-            (Some(&h), Some(t)) if h & 0x80 == 0 && nal_unit_type(h) == t => {}
-            _ => return Err(Error::Malformed(what)),
-        }
-        out.push(nal.to_vec());
-    }
-    Ok(out)
+    read_units16(r, count, what, |u| {
+        u.first()
+            .is_some_and(|&h| h & 0x80 == 0 && nal_unit_type(h) == nal_type)
+    })
 }
 
 fn high_extension(r: &mut ByteReader<'_>) -> Result<AvcHighExtension> {
@@ -415,16 +399,8 @@ fn high_extension(r: &mut ByteReader<'_>) -> Result<AvcHighExtension> {
         chroma_format_idc: c & 3,
         bit_depth_luma_minus8: l & 7,
         bit_depth_chroma_minus8: cd & 7,
-        sps_ext: parameter_sets(r, usize::from(n), None, "SPS extension")?,
+        sps_ext: read_units16(r, usize::from(n), "SPS extension", |u| !u.is_empty())?,
     })
-}
-
-/// Writes `units` as 16-bit-length-prefixed NAL units.
-fn write_units(out: &mut Vec<u8>, units: &[Vec<u8>]) {
-    for u in units {
-        out.extend_from_slice(&(u.len() as u16).to_be_bytes());
-        out.extend_from_slice(u);
-    }
 }
 
 impl AvcDecoderConfigurationRecord {
@@ -449,9 +425,9 @@ impl AvcDecoderConfigurationRecord {
         if num_sps == 0 {
             return Err(Error::Malformed("numOfSequenceParameterSets"));
         }
-        let sps = parameter_sets(&mut r, num_sps, Some(NAL_SPS), "sequence parameter set")?;
+        let sps = parameter_sets(&mut r, num_sps, NAL_SPS, "sequence parameter set")?;
         let num_pps = usize::from(r.u8()?);
-        let pps = parameter_sets(&mut r, num_pps, Some(NAL_PPS), "picture parameter set")?;
+        let pps = parameter_sets(&mut r, num_pps, NAL_PPS, "picture parameter set")?;
         let high = if AVCC_EXT_PROFILES.contains(&profile_idc) {
             high_extension(&mut r).ok()
         } else {
@@ -480,15 +456,15 @@ impl AvcDecoderConfigurationRecord {
             0xfc | (self.nal_length_size.wrapping_sub(1) & 3),
             0xe0 | (self.sps.len() as u8 & 0x1f),
         ];
-        write_units(&mut out, &self.sps);
+        write_units16(&mut out, &self.sps);
         out.push(self.pps.len() as u8);
-        write_units(&mut out, &self.pps);
+        write_units16(&mut out, &self.pps);
         if let Some(h) = &self.high {
             out.push(0xfc | (h.chroma_format_idc & 3));
             out.push(0xf8 | (h.bit_depth_luma_minus8 & 7));
             out.push(0xf8 | (h.bit_depth_chroma_minus8 & 7));
             out.push(h.sps_ext.len() as u8);
-            write_units(&mut out, &h.sps_ext);
+            write_units16(&mut out, &h.sps_ext);
         }
         out
     }
@@ -496,11 +472,15 @@ impl AvcDecoderConfigurationRecord {
 
 /// Builds an avcC record from Annex B parameter sets (x264's global header), with 4-byte NAL
 /// lengths and, for the High profiles, the chroma format and bit depths of the first SPS.
-/// `None` if there is no SPS or PPS, or more than fit the record.
+/// Units with the forbidden bit set are left out. `None` if there is no SPS or PPS, or more
+/// than fit the record.
 pub fn avcc_from_annexb(extradata: &[u8]) -> Option<Vec<u8>> {
     let of = |t: u8| -> Vec<Vec<u8>> {
         AnnexBNals::new(extradata)
-            .filter(|n| n.first().is_some_and(|&h| nal_unit_type(h) == t))
+            .filter(|n| {
+                n.first()
+                    .is_some_and(|&h| h & 0x80 == 0 && nal_unit_type(h) == t)
+            })
             .map(<[u8]>::to_vec)
             .collect()
     };

@@ -199,8 +199,15 @@ fn builds_avcc_from_x264_headers() {
     let r = AvcDecoderConfigurationRecord::parse(&c).expect("parses");
     assert_eq!(
         (r.sps, r.pps, r.nal_length_size),
-        (vec![sps], vec![pps.clone()], 4)
+        (vec![sps.clone()], vec![pps.clone()], 4)
     );
+    // Found by the avcc fuzz target: a unit with the forbidden bit set (0xe7: type 7) went
+    // into the record, which the parser then refused. It is left out now.
+    let bad_sps = [0xe7, 100, 0, 10, 0xac];
+    let c = avcc_from_annexb(&annexb(&[&bad_sps, &sps, &pps])).expect("avcC");
+    let r = AvcDecoderConfigurationRecord::parse(&c).expect("parses");
+    assert_eq!(r.sps, std::slice::from_ref(&sps));
+    assert!(avcc_from_annexb(&annexb(&[&bad_sps, &pps])).is_none());
     // Baseline: no extension.
     let c =
         avcc_from_annexb(&annexb(&[&hex(SPS_BASELINE_64X48), &hex("68cb83cb20")])).expect("avcC");

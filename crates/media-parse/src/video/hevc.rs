@@ -4,7 +4,7 @@
 
 use crate::error::{Error, Result};
 use crate::reader::{rbsp, BitReader, ByteReader};
-use crate::video::nal::{nal_units, AnnexBNals, NalFraming};
+use crate::video::nal::{nal_units, read_units16, write_units16, AnnexBNals, NalFraming};
 
 /// `nal_unit_type` of a video parameter set.
 pub const NAL_VPS: u8 = 32;
@@ -212,22 +212,13 @@ fn hvcc_array(r: &mut ByteReader<'_>) -> Result<HvccNalArray> {
         return Err(Error::Malformed("NAL_unit_type of an hvcC array"));
     }
     let count = usize::from(r.u16_be()?);
-    // Each unit needs at least 2 length bytes: a count the data cannot hold is truncated.
-    if count > r.remaining() / 2 {
-        return Err(Error::Truncated { at: r.position() });
-    }
-    let mut nal_units = Vec::with_capacity(count);
-    for _ in 0..count {
-        let len = usize::from(r.u16_be()?);
-        let nal = r.take(len)?;
-        // A two-byte header with forbidden_zero_bit clear and the array's nal_unit_type.
-        match nal {
-            [h, _, ..] if h & 0x80 == 0 && nal_unit_type(*h) == array_type => {
-                nal_units.push(nal.to_vec());
-            }
-            _ => return Err(Error::Malformed("NAL unit in an hvcC array")),
-        }
-    }
+    // Each unit: a two-byte header with forbidden_zero_bit clear and the array's type.
+    let nal_units = read_units16(
+        r,
+        count,
+        "NAL unit in an hvcC array",
+        |u| matches!(u, [h, _, ..] if h & 0x80 == 0 && nal_unit_type(*h) == array_type),
+    )?;
     Ok(HvccNalArray {
         complete: head & 0x80 != 0,
         nal_unit_type: array_type,
@@ -325,10 +316,7 @@ impl HevcDecoderConfigurationRecord {
         for a in &self.arrays {
             out.push(u8::from(a.complete) << 7 | (a.nal_unit_type & 0x3f));
             out.extend_from_slice(&(a.nal_units.len() as u16).to_be_bytes());
-            for n in &a.nal_units {
-                out.extend_from_slice(&(n.len() as u16).to_be_bytes());
-                out.extend_from_slice(n);
-            }
+            write_units16(&mut out, &a.nal_units);
         }
         out
     }
@@ -336,12 +324,13 @@ impl HevcDecoderConfigurationRecord {
 
 /// Builds an hvcC record from Annex B parameter sets (x265's global header): the SPS's
 /// profile/tier/level, chroma format and bit depths, then complete arrays of the VPS, SPS and
-/// PPS NAL units, with 4-byte NAL length fields. `None` if a parameter set is missing, there
-/// are more than fit the record, or the SPS cannot be parsed.
+/// PPS NAL units, with 4-byte NAL length fields (units with the forbidden bit set are left
+/// out). `None` if a parameter set is missing, there are more than fit the record, or the SPS
+/// cannot be parsed.
 pub fn hvcc_from_annexb(extradata: &[u8]) -> Option<Vec<u8>> {
     let of = |t: u8| -> Vec<Vec<u8>> {
         AnnexBNals::new(extradata)
-            .filter(|n| typed(n) == Some(t))
+            .filter(|n| typed(n) == Some(t) && n.first().is_some_and(|h| h & 0x80 == 0))
             .map(<[u8]>::to_vec)
             .collect()
     };

@@ -83,6 +83,13 @@ fn builds_hvcc() {
     let no_pps = &X265_HEADERS[..X265_HEADERS.len() - 10];
     assert!(hvcc_from_annexb(no_pps).is_none());
     assert!(hvcc_from_annexb(&[]).is_none());
+    // Found by the hvcc fuzz target: a unit with the forbidden bit set (0xc0: type 32) went
+    // into the record, which the parser then refused. It is left out now.
+    let mut stream = vec![0, 0, 0, 1, 0xc0, 0x01, 0x0c];
+    stream.extend_from_slice(X265_HEADERS);
+    let h = HevcDecoderConfigurationRecord::parse(&hvcc_from_annexb(&stream).expect("hvcC"))
+        .expect("parses");
+    assert_eq!(h.nal_units(NAL_VPS).collect::<Vec<_>>(), [nals[0]]);
 }
 
 #[test]

@@ -90,19 +90,15 @@ impl<'a> Iterator for LengthPrefixedNals<'a> {
     type Item = Result<&'a [u8]>;
 
     fn next(&mut self) -> Option<Result<&'a [u8]>> {
-        if self.failed || self.r.is_empty() {
-            return None;
-        }
-        let item = if matches!(self.size, 1 | 2 | 4) {
-            self.r
-                .uint_be(self.size)
-                .and_then(|len| usize::try_from(len).map_err(|_| Error::Limit("NAL unit length")))
-                .and_then(|len| self.r.take(len))
-        } else {
-            Err(Error::Malformed("NAL unit length size (not 1, 2 or 4)"))
-        };
-        self.failed = item.is_err();
-        Some(item)
+        let size = self.size;
+        next_record(&mut self.r, &mut self.failed, |r| {
+            if !matches!(size, 1 | 2 | 4) {
+                return Err(Error::Malformed("NAL unit length size (not 1, 2 or 4)"));
+            }
+            let len =
+                usize::try_from(r.uint_be(size)?).map_err(|_| Error::Limit("NAL unit length"))?;
+            r.take(len)
+        })
     }
 }
 
@@ -137,6 +133,57 @@ pub fn nal_units(data: &[u8], framing: NalFraming) -> NalUnits<'_> {
             failed: false,
         }),
     }
+}
+
+/// `count` NAL units with 16-bit big-endian lengths (the parameter set lists of avcC and
+/// hvcC), each accepted by `valid`.
+///
+/// # Errors
+/// [`Error::Truncated`] when they do not fit (checked up front for the count), and
+/// [`Error::Malformed`]`(what)` for a unit `valid` refuses.
+pub(crate) fn read_units16(
+    r: &mut ByteReader<'_>,
+    count: usize,
+    what: &'static str,
+    valid: impl Fn(&[u8]) -> bool,
+) -> Result<Vec<Vec<u8>>> {
+    // Each unit needs at least its 2 length bytes: a count the data cannot hold is truncated.
+    if count > r.remaining() / 2 {
+        return Err(Error::Truncated { at: r.position() });
+    }
+    let mut out = Vec::with_capacity(count);
+    for _ in 0..count {
+        let len = usize::from(r.u16_be()?);
+        let unit = r.take(len)?;
+        if !valid(unit) {
+            return Err(Error::Malformed(what));
+        }
+        out.push(unit.to_vec());
+    }
+    Ok(out)
+}
+
+/// Writes `units` with 16-bit big-endian lengths (the inverse of [`read_units16`]).
+pub(crate) fn write_units16(out: &mut Vec<u8>, units: &[Vec<u8>]) {
+    for u in units {
+        out.extend_from_slice(&(u.len() as u16).to_be_bytes());
+        out.extend_from_slice(u);
+    }
+}
+
+/// One step of an iterator over the records of `r`: `None` at the end of the data or after an
+/// error (which `failed` remembers), otherwise the record `read` gives.
+pub(crate) fn next_record<'a, T>(
+    r: &mut ByteReader<'a>,
+    failed: &mut bool,
+    read: impl FnOnce(&mut ByteReader<'a>) -> Result<T>,
+) -> Option<Result<T>> {
+    if *failed || r.is_empty() {
+        return None;
+    }
+    let item = read(r);
+    *failed = item.is_err();
+    Some(item)
 }
 
 /// Converts an Annex B access unit to 4-byte big-endian length-prefixed NAL units (the `avc`

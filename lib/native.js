@@ -29,8 +29,7 @@ function load() {
     `webcodecs-node: the native addon could not be loaded (${tried.join('; ')}). ` +
       'The prebuilt addon needs the FFmpeg 5.1 runtime libraries (Debian 12: apt-get install ffmpeg). ' +
       'To build from source instead (needs cargo, clang and the FFmpeg development packages, see ' +
-      'README.md): WEBCODECS_NODE_BUILD_FROM_SOURCE=1 npm rebuild webcodecs-node ' +
-      '(npm 11 first needs: npm install-scripts approve webcodecs-node).',
+      'README.md): WEBCODECS_NODE_BUILD_FROM_SOURCE=1 npm rebuild webcodecs-node',
   );
   err.cause = tried;
   throw err;

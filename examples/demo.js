@@ -1,7 +1,13 @@
 'use strict';
 // Demo: generate a 720p test pattern and 10 s of stereo music-like audio in code, encode them
-// with each codec, decode them back, print speed and quality (PSNR/SNR). Run with `npm run demo`.
-const { VideoEncoder, VideoDecoder, VideoFrame, AudioEncoder, AudioDecoder, AudioData } = require('..');
+// with each codec, decode them back, print speed and quality (PSNR/SNR), then write the H.264
+// and AAC streams into a playable MP4 with mediabunny. Run with `npm run demo`; DEMO_FRAMES
+// sets the frame count, DEMO_OUT where the MP4 goes (default: the system's temp folder).
+const os = require('node:os');
+const path = require('node:path');
+const {
+  VideoEncoder, VideoDecoder, VideoFrame, AudioEncoder, AudioDecoder, AudioData, install,
+} = require('webcodecs-node');
 
 const W = 1280;
 const H = 720;
@@ -36,12 +42,21 @@ function psnrY(a, b) {
   return se === 0 ? 99 : 10 * Math.log10((255 * 255) / (se / (W * H)));
 }
 
+let progress; // examples/lib/progress.mjs, loaded by main()
+
 async function run(name, config) {
   const sources = Array.from({ length: FRAMES }, (_, i) => pattern(i));
   const chunks = [];
+  const metas = [];
   let decoderConfig;
+  const bar = progress({ label: name, total: FRAMES });
   const enc = new VideoEncoder({
-    output: (c, m) => { chunks.push(c); if (m.decoderConfig) decoderConfig = m.decoderConfig; },
+    output: (c, m) => {
+      chunks.push(c);
+      metas.push(m);
+      if (m.decoderConfig) decoderConfig = m.decoderConfig;
+      bar.update(chunks.length);
+    },
     error: (e) => { throw e; },
   });
   enc.configure(config);
@@ -57,6 +72,7 @@ async function run(name, config) {
   await enc.flush();
   const tEnc = performance.now() - t0;
   enc.close();
+  bar.finish({ keep: false });
 
   let psnrSum = 0;
   let psnrMin = Infinity;
@@ -90,6 +106,7 @@ async function run(name, config) {
     `  ${(bytes * 8 / (FRAMES / FPS) / 1e6).toFixed(2)} Mbit/s`,
   );
   if (decoded !== FRAMES) throw new Error(`decoded ${decoded} of ${FRAMES} frames`);
+  return { chunks, metas };
 }
 
 // ---- audio ----
@@ -135,9 +152,10 @@ function snr(ref, out) {
 async function runAudio(name, config) {
   const pcm = audioSource();
   const chunks = [];
+  const metas = [];
   let decoderConfig;
   const enc = new AudioEncoder({
-    output: (c, m) => { chunks.push(c); if (m?.decoderConfig) decoderConfig = m.decoderConfig; },
+    output: (c, m) => { chunks.push(c); metas.push(m); if (m.decoderConfig) decoderConfig = m.decoderConfig; },
     error: (e) => { throw e; },
   });
   enc.configure({ ...config, sampleRate: RATE, numberOfChannels: 2 });
@@ -181,11 +199,34 @@ async function runAudio(name, config) {
     `  decode ${(SECONDS / (tDec / 1000)).toFixed(0).padStart(5)}× realtime` +
     `  SNR ${snr(pcm, out.subarray(0, written)).toFixed(1)} dB  ${(bytes * 8 / SECONDS / 1000).toFixed(0)} kbit/s`,
   );
+  return { chunks, metas };
+}
+
+// Writes encoded video and audio chunks (with their metadata) into an MP4 with mediabunny; the
+// audio is cut to the video's length.
+async function writeMp4(file, video, audio) {
+  install(); // mediabunny checks chunks against the global EncodedVideoChunk/EncodedAudioChunk
+  const mb = await import('mediabunny');
+  const output = new mb.Output({ format: new mb.Mp4OutputFormat(), target: new mb.FilePathTarget(file) });
+  const videoSource = new mb.EncodedVideoPacketSource('avc');
+  const audioSource = new mb.EncodedAudioPacketSource('aac');
+  output.addVideoTrack(videoSource, { frameRate: FPS });
+  output.addAudioTrack(audioSource);
+  await output.start();
+  const end = (FRAMES * 1e6) / FPS;
+  for (const [i, c] of video.chunks.entries()) await videoSource.add(mb.EncodedPacket.fromEncodedChunk(c), video.metas[i]);
+  for (const [i, c] of audio.chunks.entries()) {
+    if (c.timestamp < end) await audioSource.add(mb.EncodedPacket.fromEncodedChunk(c), audio.metas[i]);
+  }
+  videoSource.close();
+  audioSource.close();
+  await output.finalize();
 }
 
 (async () => {
+  ({ progress } = await import('./lib/progress.mjs'));
   console.log(`webcodecs-node demo: ${FRAMES} frames of ${W}x${H} and ${SECONDS} s of stereo audio, generated in code\n`);
-  await run('H.264 (avc1.64001f)', { codec: 'avc1.64001f', width: W, height: H, bitrate: 3_000_000, framerate: FPS });
+  const h264 = await run('H.264 (avc1.64001f)', { codec: 'avc1.64001f', width: W, height: H, bitrate: 3_000_000, framerate: FPS });
   await run('H.264 realtime (avc1.42001f)', { codec: 'avc1.42001f', width: W, height: H, bitrate: 3_000_000, framerate: FPS, latencyMode: 'realtime' });
   await run('HEVC realtime (hvc1.1.6.L93.B0)', { codec: 'hvc1.1.6.L93.B0', width: W, height: H, bitrate: 3_000_000, framerate: FPS, latencyMode: 'realtime' });
   await run('VP8', { codec: 'vp8', width: W, height: H, bitrate: 3_000_000, framerate: FPS });
@@ -194,7 +235,11 @@ async function runAudio(name, config) {
   await run('AV1 realtime (av01.0.08M.08)', { codec: 'av01.0.08M.08', width: W, height: H, bitrate: 3_000_000, framerate: FPS, latencyMode: 'realtime' });
   console.log('');
   await runAudio('Opus 128 kbit/s', { codec: 'opus', bitrate: 128_000 });
-  await runAudio('AAC-LC 128 kbit/s', { codec: 'mp4a.40.2', bitrate: 128_000 });
+  const aac = await runAudio('AAC-LC 128 kbit/s', { codec: 'mp4a.40.2', bitrate: 128_000 });
   await runAudio('MP3 128 kbit/s', { codec: 'mp3', bitrate: 128_000 });
   await runAudio('FLAC (lossless)', { codec: 'flac' });
+
+  const file = process.env.DEMO_OUT || path.join(os.tmpdir(), 'webcodecs-node-demo.mp4');
+  await writeMp4(file, h264, aac);
+  console.log(`\nwrote ${file}: the H.264 pattern with the AAC audio, ${(FRAMES / FPS).toFixed(1)} s (play it with any video player)`);
 })().catch((e) => { console.error(e); process.exit(1); });

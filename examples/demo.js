@@ -9,11 +9,21 @@ const {
   VideoEncoder, VideoDecoder, VideoFrame, AudioEncoder, AudioDecoder, AudioData, install,
 } = require('webcodecs-node');
 
+/**
+ * @typedef {import('webcodecs-node').EncodedVideoChunk} EncodedVideoChunk
+ * @typedef {import('webcodecs-node').EncodedVideoChunkMetadata} EncodedVideoChunkMetadata
+ * @typedef {import('webcodecs-node').EncodedAudioChunk} EncodedAudioChunk
+ * @typedef {import('webcodecs-node').EncodedAudioChunkMetadata} EncodedAudioChunkMetadata
+ * @typedef {import('webcodecs-node').VideoDecoderConfig} VideoDecoderConfig
+ * @typedef {import('webcodecs-node').AudioDecoderConfig} AudioDecoderConfig
+ */
+
 const W = 1280;
 const H = 720;
 const FRAMES = Number(process.env.DEMO_FRAMES || 150);
 const FPS = 30;
 
+/** @param {number} t frame number */
 function pattern(t) {
   const cw = W / 2;
   const ch = H / 2;
@@ -36,18 +46,28 @@ function pattern(t) {
   return buf;
 }
 
+/** @param {Uint8Array} a @param {Uint8Array} b */
 function psnrY(a, b) {
   let se = 0;
   for (let i = 0; i < W * H; i++) { const d = a[i] - b[i]; se += d * d; }
   return se === 0 ? 99 : 10 * Math.log10((255 * 255) / (se / (W * H)));
 }
 
-let progress; // examples/lib/progress.mjs, loaded by main()
+/** @type {typeof import('./lib/progress.mjs', { with: { 'resolution-mode': 'import' } }).progress} */
+let progress; // loaded by the main function below (an ES module)
 
+/**
+ * Encodes the pattern with `config`, decodes it back, prints speed and quality.
+ * @param {string} name
+ * @param {import('webcodecs-node').VideoEncoderConfig} config
+ */
 async function run(name, config) {
   const sources = Array.from({ length: FRAMES }, (_, i) => pattern(i));
+  /** @type {EncodedVideoChunk[]} */
   const chunks = [];
+  /** @type {EncodedVideoChunkMetadata[]} */
   const metas = [];
+  /** @type {VideoDecoderConfig | undefined} */
   let decoderConfig;
   const bar = progress({ label: name, total: FRAMES });
   const enc = new VideoEncoder({
@@ -77,11 +97,13 @@ async function run(name, config) {
   let psnrSum = 0;
   let psnrMin = Infinity;
   let decoded = 0;
+  /** @type {import('webcodecs-node').VideoFrame[]} */
   const pending = [];
   const dec = new VideoDecoder({
     output: (f) => { pending.push(f); },
     error: (e) => { throw e; },
   });
+  if (!decoderConfig) throw new Error(`${name}: no decoderConfig`);
   dec.configure(decoderConfig);
   const t1 = performance.now();
   for (const c of chunks) dec.decode(c);
@@ -129,7 +151,10 @@ function audioSource() {
   return pcm;
 }
 
-// SNR of `out` against `ref` (interleaved stereo), at the lag (codec delay) that fits best.
+/**
+ * SNR of `out` against `ref` (interleaved stereo), at the lag (codec delay) that fits best.
+ * @param {Float32Array} ref @param {Float32Array} out
+ */
 function snr(ref, out) {
   let best = -Infinity;
   for (let lag = 0; lag <= 2048; lag += 1) {
@@ -149,10 +174,18 @@ function snr(ref, out) {
   return best;
 }
 
+/**
+ * Encodes the audio with `config`, decodes it back, prints speed and quality.
+ * @param {string} name
+ * @param {{ codec: string, bitrate?: number }} config
+ */
 async function runAudio(name, config) {
   const pcm = audioSource();
+  /** @type {EncodedAudioChunk[]} */
   const chunks = [];
+  /** @type {EncodedAudioChunkMetadata[]} */
   const metas = [];
+  /** @type {AudioDecoderConfig | undefined} */
   let decoderConfig;
   const enc = new AudioEncoder({
     output: (c, m) => { chunks.push(c); metas.push(m); if (m.decoderConfig) decoderConfig = m.decoderConfig; },
@@ -187,6 +220,7 @@ async function runAudio(name, config) {
     },
     error: (e) => { throw e; },
   });
+  if (!decoderConfig) throw new Error(`${name}: no decoderConfig`);
   dec.configure(decoderConfig);
   const t1 = performance.now();
   for (const c of chunks) dec.decode(c);
@@ -202,8 +236,13 @@ async function runAudio(name, config) {
   return { chunks, metas };
 }
 
-// Writes encoded video and audio chunks (with their metadata) into an MP4 with mediabunny; the
-// audio is cut to the video's length.
+/**
+ * Writes encoded video and audio chunks (with their metadata) into an MP4 with mediabunny; the
+ * audio is cut to the video's length.
+ * @param {string} file
+ * @param {{ chunks: EncodedVideoChunk[], metas: EncodedVideoChunkMetadata[] }} video
+ * @param {{ chunks: EncodedAudioChunk[], metas: EncodedAudioChunkMetadata[] }} audio
+ */
 async function writeMp4(file, video, audio) {
   install(); // mediabunny checks chunks against the global EncodedVideoChunk/EncodedAudioChunk
   const mb = await import('mediabunny');

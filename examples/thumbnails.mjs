@@ -13,6 +13,7 @@ import { downscale, encodePng } from './lib/png.mjs';
 
 const MAX_WIDTH = 160;
 const COUNT = 4;
+/** @type {Record<string, string>} */
 const TYPES = {
   '.jpg': 'image/jpeg', '.jpeg': 'image/jpeg', '.png': 'image/png', '.gif': 'image/gif',
   '.webp': 'image/webp', '.avif': 'image/avif', '.bmp': 'image/bmp', '.ico': 'image/x-icon',

@@ -2,7 +2,8 @@
 // Demo: generate a 720p test pattern and 10 s of stereo music-like audio in code, encode them
 // with each codec, decode them back, print speed and quality (PSNR/SNR), then write the H.264
 // and AAC streams into a playable MP4 with mediabunny. Run with `npm run demo`; DEMO_FRAMES
-// sets the frame count, DEMO_OUT where the MP4 goes (default: the system's temp folder).
+// sets the frame count, DEMO_SECONDS the audio length, DEMO_OUT where the MP4 goes (default:
+// the system's temp folder).
 const os = require('node:os');
 const path = require('node:path');
 const {
@@ -134,7 +135,7 @@ async function run(name, config) {
 // ---- audio ----
 
 const RATE = 48000;
-const SECONDS = 10;
+const SECONDS = Number(process.env.DEMO_SECONDS || 10);
 
 // Two voices with vibrato and a slow stereo pan: smooth enough for every codec.
 function audioSource() {

@@ -150,7 +150,7 @@ test('audio-to-opus.mjs: a WAV file to Opus in WebM', async (t) => {
 test('demo.js: benchmarks every codec and writes a playable MP4 (npm run demo)', async (t) => {
   const dir = tmpdir(t);
   const file = path.join(dir, 'demo.mp4');
-  const stdout = example('demo.js', [], { DEMO_FRAMES: '12', DEMO_OUT: file });
+  const stdout = example('demo.js', [], { DEMO_FRAMES: '12', DEMO_SECONDS: '3', DEMO_OUT: file });
   for (const codec of ['H.264', 'HEVC', 'VP8', 'VP9', 'AV1', 'Opus', 'AAC', 'MP3', 'FLAC']) assert.match(stdout, new RegExp(codec));
   assert.ok(stdout.includes(`wrote ${file}`), stdout);
   const out = await inspect(file);

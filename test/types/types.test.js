@@ -34,8 +34,7 @@ function build(config) {
 
 for (const [config, what] of [
   ['test/types/tsconfig.dom.json', 'our classes and DOM-typed values, both ways (lib: dom)'],
-  ['test/types/tsconfig.node.json', 'a Node program (ESM, @types/node, no DOM lib)'],
-  ['test/guardrails/tsconfig.json', 'the TypeScript guardrails'],
+  ['test/types/tsconfig.node.json', 'a Node program (ESM, @types/node, no DOM lib) and the TypeScript guardrails'],
   ['examples/tsconfig.json', 'the examples (checkJs)'],
 ]) {
   test(`tsc --strict: ${what}`, () => {

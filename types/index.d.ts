@@ -352,6 +352,20 @@ export interface EncodedAudioChunkConstructor {
   new (init: EncodedAudioChunkInit): EncodedAudioChunk;
 }
 
+// ---- what the codecs share -----------------------------------------------------------------
+
+/** A codec's init: where its outputs and its error go. */
+export interface CodecInit<Output> {
+  output: Output;
+  error: WebCodecsErrorCallback;
+}
+/**
+ * `isConfigSupported()`'s answer: whether the config is supported, and the config as
+ * understood (the recognised members, with defaults filled in).
+ */
+export type Support<K extends string, Config> =
+  Out<PlatformSupport<K>, { supported: boolean; config: Config }>;
+
 // ---- video codec configs -------------------------------------------------------------------
 
 /** https://w3c.github.io/webcodecs/avc_codec_registration.html */
@@ -430,23 +444,15 @@ export interface OwnEncodedVideoChunkMetadata {
 /** What a VideoEncoder passes with each chunk. */
 export type EncodedVideoChunkMetadata =
   Out<PlatformOutputMetadata<'VideoEncoder'>, OwnEncodedVideoChunkMetadata>;
-/** `isConfigSupported()`'s answer: `config` is the recognised members, defaults filled in. */
-export type VideoEncoderSupport =
-  Out<PlatformSupport<'VideoEncoder'>, { supported: boolean; config: VideoEncoderConfig }>;
-/** `isConfigSupported()`'s answer: `config` is the recognised members, defaults filled in. */
-export type VideoDecoderSupport =
-  Out<PlatformSupport<'VideoDecoder'>, { supported: boolean; config: VideoDecoderConfig }>;
+/** `VideoEncoder.isConfigSupported()`'s answer. */
+export type VideoEncoderSupport = Support<'VideoEncoder', VideoEncoderConfig>;
+/** `VideoDecoder.isConfigSupported()`'s answer. */
+export type VideoDecoderSupport = Support<'VideoDecoder', VideoDecoderConfig>;
 
 /** https://w3c.github.io/webcodecs/#dictdef-videoencoderinit */
-export interface VideoEncoderInit {
-  output: EncodedVideoChunkOutputCallback;
-  error: WebCodecsErrorCallback;
-}
+export type VideoEncoderInit = CodecInit<EncodedVideoChunkOutputCallback>;
 /** https://w3c.github.io/webcodecs/#dictdef-videodecoderinit */
-export interface VideoDecoderInit {
-  output: VideoFrameOutputCallback;
-  error: WebCodecsErrorCallback;
-}
+export type VideoDecoderInit = CodecInit<VideoFrameOutputCallback>;
 
 // ---- audio codec configs -------------------------------------------------------------------
 
@@ -497,69 +503,50 @@ export interface OwnEncodedAudioChunkMetadata {
 /** What an AudioEncoder passes with each chunk. */
 export type EncodedAudioChunkMetadata =
   Out<PlatformOutputMetadata<'AudioEncoder'>, OwnEncodedAudioChunkMetadata>;
-/** `isConfigSupported()`'s answer: `config` is the recognised members, defaults filled in. */
-export type AudioEncoderSupport =
-  Out<PlatformSupport<'AudioEncoder'>, { supported: boolean; config: AudioEncoderConfig }>;
-/** `isConfigSupported()`'s answer: `config` is the recognised members, defaults filled in. */
-export type AudioDecoderSupport =
-  Out<PlatformSupport<'AudioDecoder'>, { supported: boolean; config: AudioDecoderConfig }>;
+/** `AudioEncoder.isConfigSupported()`'s answer. */
+export type AudioEncoderSupport = Support<'AudioEncoder', AudioEncoderConfig>;
+/** `AudioDecoder.isConfigSupported()`'s answer. */
+export type AudioDecoderSupport = Support<'AudioDecoder', AudioDecoderConfig>;
 
 /** https://w3c.github.io/webcodecs/#dictdef-audioencoderinit */
-export interface AudioEncoderInit {
-  output: EncodedAudioChunkOutputCallback;
-  error: WebCodecsErrorCallback;
-}
+export type AudioEncoderInit = CodecInit<EncodedAudioChunkOutputCallback>;
 /** https://w3c.github.io/webcodecs/#dictdef-audiodecoderinit */
-export interface AudioDecoderInit {
-  output: AudioDataOutputCallback;
-  error: WebCodecsErrorCallback;
-}
+export type AudioDecoderInit = CodecInit<AudioDataOutputCallback>;
 
 // ---- codecs --------------------------------------------------------------------------------
 
-/** Our VideoEncoder. */
-export interface OwnVideoEncoder extends EventTarget {
+/** What the four codec classes share (`Self` is the class's instance type). */
+export interface OwnCodec<Self> extends EventTarget {
   readonly state: CodecState;
+  ondequeue: ((this: Self, ev: Event) => any) | null;
+  /** Resolves once every queued control message is done; never blocks the event loop. */
+  flush(): Promise<void>;
+  reset(): void;
+  close(): void;
+}
+/** Our VideoEncoder. */
+export interface OwnVideoEncoder extends OwnCodec<VideoEncoder> {
   readonly encodeQueueSize: number;
-  ondequeue: ((this: VideoEncoder, ev: Event) => any) | null;
   configure(config: VideoEncoderConfig): void;
   encode(frame: VideoFrame, options?: VideoEncoderEncodeOptions): void;
-  flush(): Promise<void>;
-  reset(): void;
-  close(): void;
 }
 /** Our VideoDecoder. */
-export interface OwnVideoDecoder extends EventTarget {
-  readonly state: CodecState;
+export interface OwnVideoDecoder extends OwnCodec<VideoDecoder> {
   readonly decodeQueueSize: number;
-  ondequeue: ((this: VideoDecoder, ev: Event) => any) | null;
   configure(config: VideoDecoderConfig): void;
   decode(chunk: EncodedVideoChunk): void;
-  flush(): Promise<void>;
-  reset(): void;
-  close(): void;
 }
 /** Our AudioEncoder. */
-export interface OwnAudioEncoder extends EventTarget {
-  readonly state: CodecState;
+export interface OwnAudioEncoder extends OwnCodec<AudioEncoder> {
   readonly encodeQueueSize: number;
-  ondequeue: ((this: AudioEncoder, ev: Event) => any) | null;
   configure(config: AudioEncoderConfig): void;
   encode(data: AudioData): void;
-  flush(): Promise<void>;
-  reset(): void;
-  close(): void;
 }
 /** Our AudioDecoder. */
-export interface OwnAudioDecoder extends EventTarget {
-  readonly state: CodecState;
+export interface OwnAudioDecoder extends OwnCodec<AudioDecoder> {
   readonly decodeQueueSize: number;
-  ondequeue: ((this: AudioDecoder, ev: Event) => any) | null;
   configure(config: AudioDecoderConfig): void;
   decode(chunk: EncodedAudioChunk): void;
-  flush(): Promise<void>;
-  reset(): void;
-  close(): void;
 }
 /** https://w3c.github.io/webcodecs/#videoencoder-interface */
 export type VideoEncoder = Out<PlatformOf<'VideoEncoder'>, OwnVideoEncoder>;
@@ -570,31 +557,24 @@ export type AudioEncoder = Out<PlatformOf<'AudioEncoder'>, OwnAudioEncoder>;
 /** https://w3c.github.io/webcodecs/#audiodecoder-interface */
 export type AudioDecoder = Out<PlatformOf<'AudioDecoder'>, OwnAudioDecoder>;
 
+/** A codec class: `new` with its init, and `isConfigSupported()`, which runs off the JS thread. */
+export interface CodecConstructor<Instance, Init, Config, Support> {
+  readonly prototype: Instance;
+  new (init: Init): Instance;
+  isConfigSupported(config: Config): Promise<Support>;
+}
 /** The VideoEncoder constructor. */
-export interface VideoEncoderConstructor {
-  readonly prototype: VideoEncoder;
-  new (init: VideoEncoderInit): VideoEncoder;
-  /** Runs the check off the JS thread (some checks open an encoder). */
-  isConfigSupported(config: VideoEncoderConfig): Promise<VideoEncoderSupport>;
-}
+export type VideoEncoderConstructor =
+  CodecConstructor<VideoEncoder, VideoEncoderInit, VideoEncoderConfig, VideoEncoderSupport>;
 /** The VideoDecoder constructor. */
-export interface VideoDecoderConstructor {
-  readonly prototype: VideoDecoder;
-  new (init: VideoDecoderInit): VideoDecoder;
-  isConfigSupported(config: VideoDecoderConfig): Promise<VideoDecoderSupport>;
-}
+export type VideoDecoderConstructor =
+  CodecConstructor<VideoDecoder, VideoDecoderInit, VideoDecoderConfig, VideoDecoderSupport>;
 /** The AudioEncoder constructor. */
-export interface AudioEncoderConstructor {
-  readonly prototype: AudioEncoder;
-  new (init: AudioEncoderInit): AudioEncoder;
-  isConfigSupported(config: AudioEncoderConfig): Promise<AudioEncoderSupport>;
-}
+export type AudioEncoderConstructor =
+  CodecConstructor<AudioEncoder, AudioEncoderInit, AudioEncoderConfig, AudioEncoderSupport>;
 /** The AudioDecoder constructor. */
-export interface AudioDecoderConstructor {
-  readonly prototype: AudioDecoder;
-  new (init: AudioDecoderInit): AudioDecoder;
-  isConfigSupported(config: AudioDecoderConfig): Promise<AudioDecoderSupport>;
-}
+export type AudioDecoderConstructor =
+  CodecConstructor<AudioDecoder, AudioDecoderInit, AudioDecoderConfig, AudioDecoderSupport>;
 
 // ---- ImageDecoder --------------------------------------------------------------------------
 

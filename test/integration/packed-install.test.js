@@ -53,6 +53,27 @@ function assertRoundTrip(app) {
   assert.ok(Math.abs(r8 - 200) <= 8 && Math.abs(g8 - 40) <= 8 && Math.abs(b8 - 40) <= 8 && a8 === 255, `pixel ${result.pixel}`);
 }
 
+// The installed package's types resolve from a TypeScript program in `app` (CJS and ESM).
+function assertTypes(app) {
+  const ts = require('typescript');
+  fs.writeFileSync(path.join(app, 'main.ts'), [
+    "import { VideoEncoder, type VideoPixelFormat } from 'webcodecs-node';",
+    "const format: VideoPixelFormat = 'I420P10';",
+    'const encoder = new VideoEncoder({ output: (chunk) => chunk.byteLength, error: (e) => e.name });',
+    "encoder.configure({ codec: 'vp8', width: 2, height: 2, latencyMode: 'realtime' });",
+    'export { format };',
+  ].join('\n'));
+  fs.writeFileSync(path.join(app, 'esm.mts'), "import api, { install } from 'webcodecs-node';\nexport const n: string[] = install();\nexport const e = api.VideoDecoder;\n");
+  const program = ts.createProgram([path.join(app, 'main.ts'), path.join(app, 'esm.mts')], {
+    strict: true, noEmit: true, target: ts.ScriptTarget.ES2022, lib: ['lib.es2022.d.ts', 'lib.dom.d.ts'], types: [],
+    module: ts.ModuleKind.Node16, moduleResolution: ts.ModuleResolutionKind.Node16,
+  });
+  const diagnostics = ts.getPreEmitDiagnostics(program).map((d) => ts.flattenDiagnosticMessageText(d.messageText, '\n'));
+  assert.deepEqual(diagnostics, []);
+  const declarations = program.getSourceFiles().map((f) => path.relative(app, f.fileName)).filter((f) => f.includes('webcodecs-node'));
+  assert.deepEqual(declarations.sort(), ['node_modules/webcodecs-node/types/index.d.mts', 'node_modules/webcodecs-node/types/index.d.ts']);
+}
+
 // Encodes one VP8 frame and decodes it back; prints what came out.
 const ROUND_TRIP = `
 const { VideoEncoder, VideoDecoder, VideoFrame } = require('webcodecs-node');
@@ -93,13 +114,14 @@ test('npm pack carries the prebuilt addon; it installs offline and works without
   assert.deepEqual(listing.filter((f) => f.endsWith('.node')), [`package/prebuilds/${tag}/webcodecs-node.node`], 'and no other addon');
   assert.ok(listing.includes('package/types/index.d.ts'));
 
-  await t.test('the install script picks the prebuilt addon; nothing is compiled', () => {
+  await t.test('the install script picks the prebuilt addon; nothing is compiled; the types resolve', () => {
     const app = path.join(tmp, 'app');
     const r = install(app, tarball);
     assert.equal(r.status, 0, r.out);
     assert.match(r.out, new RegExp(`using the prebuilt addon for ${tag}`));
     assert.ok(!fs.existsSync(path.join(app, 'node_modules', 'webcodecs-node', 'build')), 'nothing was compiled');
     assertRoundTrip(app);
+    assertTypes(app);
   });
 
   await t.test('installed with --ignore-scripts, require() loads the prebuilt addon itself', () => {

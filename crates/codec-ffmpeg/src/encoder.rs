@@ -17,7 +17,8 @@ use crate::aom_session::AomSession;
 use crate::codecs::{self, Family, Resolved};
 use crate::convert::{self, GreyChroma, ScalerCache};
 use crate::svc::{BFrameLayers, NalSyntax};
-use crate::{av_error, avc, hevc, is_eagain, raw};
+use crate::{av_error, is_eagain, raw};
+use media_parse::video::{h264 as avc, hevc};
 
 /// One frame to encode.
 #[derive(Debug, Clone)]

@@ -13,7 +13,7 @@
 
 use std::collections::BTreeSet;
 
-use crate::{avc, hevc};
+use media_parse::video::{h264 as avc, hevc};
 
 /// How many anchors (reference pictures) are remembered. Non-reference pictures lie between
 /// the two latest anchors in display order, so a few suffice.

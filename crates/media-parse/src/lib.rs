@@ -12,6 +12,7 @@
 #![warn(missing_docs, unreachable_pub)]
 
 mod error;
+pub mod image;
 mod reader;
 
 pub use error::{Error, Result};

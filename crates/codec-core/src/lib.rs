@@ -19,6 +19,7 @@ mod convert;
 mod error;
 mod frame;
 mod gamut;
+mod image_model;
 mod keyframe;
 mod model;
 mod parse;
@@ -38,6 +39,10 @@ pub use convert::convert_to_rgb;
 pub use error::{CodecError, ErrorName};
 pub use frame::{EncodedChunkType, FrameBuffer, PlaneSource, Rect};
 pub use gamut::srgb_to_display_p3;
+pub use image_model::{
+    default_selected_track, DecodeId, ImageDecoderModel, ImageEvent, ImageOutput, ImageRequest,
+    ImageState, ImageTrackInfo,
+};
 pub use keyframe::{av1_obus_are_valid, chunk_is_key, has_slice_nal, vp8_tag_is_valid, NalFraming};
 pub use model::{
     CodecKind, CodecState, Epoch, FlushId, JsEvent, Model, Msg, Report, Tagged,

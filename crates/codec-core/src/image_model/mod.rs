@@ -103,8 +103,8 @@ pub enum ImageOutput<F> {
         /// Full detail (`false` for a partial progressive image).
         complete: bool,
     },
-    /// The data is complete and does not contain the frame (an index past the track, or the
-    /// data ends inside the frame).
+    /// The frame can never be decoded: the data is complete (or the container has ended) and
+    /// does not contain it (an index past the track, or data that ends inside the frame).
     Infeasible {
         /// The request.
         id: DecodeId,
@@ -422,12 +422,11 @@ impl<C, F> ImageDecoderModel<C, F> {
             }
             Report::Output(ImageOutput::Infeasible { id }) => {
                 if self.take_pending(id) {
-                    // Reject Infeasible Decode.
-                    let error = if self.complete {
-                        CodecError::range_error("the image data does not contain this frame")
-                    } else {
-                        CodecError::invalid_state("the frame cannot be decoded")
-                    };
+                    // Reject Infeasible Decode. The worker reports it only when the frame can
+                    // never come (the data is complete, or the container says it has ended):
+                    // `RangeError`. Its other case, a closed decoder, is Close's rejection.
+                    let error =
+                        CodecError::range_error("the image data does not contain this frame");
                     self.events.push_back(ImageEvent::Rejected { id, error });
                 }
             }

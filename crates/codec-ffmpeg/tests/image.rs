@@ -70,15 +70,20 @@ fn frame_index_past_a_still_is_infeasible() {
 }
 
 #[test]
-fn truncated_png_waits_then_is_infeasible() {
+fn truncated_png_waits_then_is_an_encoding_error() {
     let d = fixture("four-colors.png");
     let mut s = ImageSession::new(ImageType::Png, Default::default());
     s.append(&d[..d.len() - 6]); // all but the end of IEND
     assert!(s.tracks().unwrap().is_some());
     assert_eq!(s.decode(None, 0, None).unwrap(), DecodeOutcome::NotYet);
     s.set_complete();
-    // "Reject Infeasible Decode": complete data without the whole frame.
-    assert_eq!(s.decode(None, 0, None).unwrap(), DecodeOutcome::Infeasible);
+    // Complete data that ends inside the frame is corrupt (WPT: "Test decoding a partial
+    // ArrayBuffer results in EncodingError"); an index past the track is RangeError.
+    assert_eq!(
+        s.decode(None, 0, None).unwrap_err().name(),
+        codec_core::ErrorName::EncodingError
+    );
+    assert_eq!(s.decode(None, 1, None).unwrap(), DecodeOutcome::Infeasible);
 }
 
 #[test]

@@ -48,8 +48,9 @@ pub enum DecodeOutcome {
     Frame(ImageFrameOutput),
     /// Its data has not all arrived.
     NotYet,
-    /// The data is complete and does not contain the frame: an index past the track, or data
-    /// that ends inside it (the processing model's "Reject Infeasible Decode").
+    /// The index is past the track, and the data is complete or the container has ended (the
+    /// processing model's "Reject Infeasible Decode"). Complete data that ends inside a frame
+    /// of the track is an error instead (`EncodingError`).
     Infeasible,
 }
 
@@ -233,8 +234,9 @@ impl ImageSession {
     /// scans) exceeds `g`, or the full-detail one if that is here.
     ///
     /// # Errors
-    /// Malformed data or a decoder failure (`EncodingError`), a missing FFmpeg decoder
-    /// (`NotSupportedError`): the decoder is then closed.
+    /// Malformed data, complete data that ends inside the frame, or a decoder failure
+    /// (`EncodingError`); a missing FFmpeg decoder (`NotSupportedError`): the decoder is then
+    /// closed.
     pub fn decode(
         &mut self,
         track: Option<u32>,

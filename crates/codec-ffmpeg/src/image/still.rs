@@ -16,12 +16,15 @@ use crate::{Error, Result};
 type StillPacket = (Vec<u8>, Option<u32>);
 
 impl ImageSession {
-    /// What a frame whose bytes are not all here is: infeasible once the data is complete.
-    fn missing(&self) -> DecodeOutcome {
+    /// A frame of the track whose bytes are not all here waits for more data; once the data
+    /// is complete it never will be, which is corrupt data (`EncodingError`, fatal), as
+    /// Chromium and WPT ("Test decoding a partial ArrayBuffer results in EncodingError") have
+    /// it. An index past the track is another matter (`Infeasible`, `RangeError`).
+    fn missing(&self) -> Result<DecodeOutcome> {
         if self.complete {
-            DecodeOutcome::Infeasible
+            Err(Error::malformed("the image data ends inside the frame"))
         } else {
-            DecodeOutcome::NotYet
+            Ok(DecodeOutcome::NotYet)
         }
     }
 
@@ -71,7 +74,7 @@ impl ImageSession {
         let picture = match layout {
             Layout::Avif(img, _) if img.grid.is_some() => {
                 let Some(f) = self.avif_grid(img)? else {
-                    return Ok(self.missing());
+                    return self.missing();
                 };
                 let mut out = self.convert(&f)?;
                 apply_avif_props(img, &mut out);
@@ -94,7 +97,7 @@ impl ImageSession {
             },
         };
         let Some(f) = picture else {
-            return Ok(self.missing());
+            return self.missing();
         };
         let mut out = self.convert(&f)?;
         if self.opts.color_space_conversion == ColorSpaceConversion::Default {

@@ -31,8 +31,9 @@ fn gamma_to_srgb_lut(gamma: u32) -> [u8; 256] {
 }
 
 impl ImageSession {
-    /// `"default"` with an embedded ICC profile (JPEG, PNG, WebP, as FFmpeg exports it): the
-    /// pixels are converted to sRGB, as RGBX/RGBA (a YUV picture is converted to RGB first).
+    /// `"default"` with an embedded RGB or grey ICC profile (JPEG, PNG, WebP, as FFmpeg exports
+    /// it): the pixels are converted to sRGB, as RGBX/RGBA (a YUV or grey picture is converted
+    /// to RGB first).
     pub(super) fn apply_icc(&mut self, f: &frame::Video, out: &mut ImageFrameOutput) -> Result<()> {
         let Some(sd) = f.side_data(ffmpeg::frame::side_data::Type::IccProfile) else {
             return Ok(());
@@ -53,9 +54,12 @@ impl ImageSession {
             out.frame = converted.frame;
             out.color_space = converted.color_space;
         }
-        let (plane, _) = out.frame.plane_mut(0);
-        t.apply_rgba(plane);
-        Ok(())
+        let (w, h) = (
+            out.frame.coded_width() as usize,
+            out.frame.coded_height() as usize,
+        );
+        let (plane, stride) = out.frame.plane_mut(0);
+        t.apply(plane, stride, w, h)
     }
 
     /// A PNG with `gAMA` and no `sRGB`/`iCCP`: `"default"` re-encodes the samples from that

@@ -87,11 +87,11 @@ pub fn image_type_supported(mime: &str) -> bool {
 
 /// `ColorSpaceConversion` (the `colorSpaceConversion` member of `ImageDecoderInit`).
 ///
-/// What `Default` converts: an embedded RGB matrix/TRC ICC profile (JPEG `APP2`, PNG `iCCP`,
-/// WebP `ICCP`) to sRGB (the output is then RGBX/RGBA), and a PNG whose only colour
-/// information is `gAMA` from that gamma to sRGB. Not applied: LUT-based, grey and CMYK ICC
-/// profiles and AVIF `colr` `prof`; AVIF `nclx` and the JPEG/YUV matrices are only reported in
-/// the frame's colour space, never converted. `None` converts nothing.
+/// What `Default` converts: an embedded RGB (matrix/TRC or LUT-based) or grey ICC profile (JPEG
+/// `APP2`, PNG `iCCP`, WebP `ICCP`) to sRGB (the output is then RGBX/RGBA), and a PNG whose only
+/// colour information is `gAMA` from that gamma to sRGB. Not applied: CMYK ICC profiles and AVIF
+/// `colr` `prof`; AVIF `nclx` and the JPEG/YUV matrices are only reported in the frame's colour
+/// space, never converted. `None` converts nothing.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum ColorSpaceConversion {
     /// `"default"`: convert to sRGB where the image describes another colour space.

@@ -1,6 +1,11 @@
 //! Animated WebP: each `ANMF` frame is decoded on its own (rewrapped as a standalone file) and
 //! composited onto an RGBA canvas as the WebP container spec describes (alpha blending,
 //! disposal to transparent).
+//!
+//! The `image-webp` crate (decoding and compositing in pure Rust) was measured as a
+//! replacement: 640x480, 50 lossy frames took about 400 ms with it against about 200 ms here
+//! (FFmpeg's VP8 decoder), so this path stays; it also needs the whole file, while the
+//! scanner here streams.
 
 use ffmpeg::format::Pixel;
 use ffmpeg_next as ffmpeg;

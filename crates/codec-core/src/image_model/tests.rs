@@ -514,8 +514,6 @@ impl Reference {
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig::with_cases(512))]
-
     /// Any interleaving of JS calls, worker steps and report deliveries: every decode promise
     /// settles exactly once (all of them once the data is complete and the worker has run
     /// dry), nothing is delivered after close or from a stale epoch, tracks are established

@@ -16,10 +16,10 @@
 //! | `av01.P.LLT.DD[...]`    | libaom-av1 (profile 0, 8-bit)    | libdav1d, else libaom-av1    |
 //! | `av01.0.*` + `L1T2/L1T3`| libaom directly (8/10-bit)       | (as above)                   |
 //!
-//! `ImageDecoder` lives in `image/` ([`ImageSession`], run on its own thread by [`ImageWorker`]):
-//! containers are scanned by pure, bounds-checked Rust readers (GIF blocks, PNG/APNG chunks,
-//! AVIF `meta`/`moov`, ICO directory, WebP `ANMF`, JPEG EXIF) and each frame goes to FFmpeg as
-//! one packet. See `image/mod.rs` for the per-type table.
+//! `ImageDecoder` lives in `image/` ([`ImageSession`], run on a `CodecWorker` by
+//! [`ImageBackend`]): containers are scanned by `media_parse::image` (GIF blocks, PNG/APNG
+//! chunks, AVIF `meta`/`moov`, ICO directory, WebP `ANMF`, JPEG markers and EXIF) and each frame
+//! goes to FFmpeg as one packet. See `image/mod.rs` for the per-type table.
 //!
 //! Policies worth knowing:
 //! * Encoder input that is not I420 at exactly the configured size is converted and scaled
@@ -132,8 +132,8 @@ pub use encoder::{
 };
 pub use error::{Error, Result};
 pub use image::{
-    image_type_supported, ColorSpaceConversion, ImageDecoderOptions, ImageEvent, ImageFrameOutput,
-    ImageRequest, ImageSession, ImageTrackInfo, ImageType, ImageWorker,
+    image_type_supported, ColorSpaceConversion, DecodeOutcome, ImageBackend, ImageDecoderConfig,
+    ImageDecoderOptions, ImageFrameOutput, ImageSession, ImageType,
 };
 
 use codec_core::CodecError;

@@ -13,6 +13,7 @@
 
 pub mod audio;
 mod error;
+pub mod image;
 mod reader;
 pub mod video;
 

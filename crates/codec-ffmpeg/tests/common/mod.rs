@@ -186,3 +186,134 @@ pub fn rgba_to_y709(f: &FrameBuffer) -> FrameBuffer {
     }
     out
 }
+
+/// `i420_pattern` with one more dark 6×6 square per frame (square `k` is added at frame `k`
+/// and stays), so every frame differs from every other and a frame decoded against the wrong
+/// reference shows it. With `alpha`, an I420A frame whose alpha plane accumulates squares too.
+pub fn accumulating_pattern(w: u32, h: u32, t: u32, alpha: bool) -> FrameBuffer {
+    let colour = i420_pattern(w, h, t);
+    let format = if alpha {
+        VideoPixelFormat::I420A
+    } else {
+        VideoPixelFormat::I420
+    };
+    let mut f = FrameBuffer::new_zeroed(format, w, h).unwrap();
+    for p in 0..3 {
+        let (row, rows) = VideoPixelFormat::I420.plane_size(p, w, h);
+        let (s, ss) = colour.plane(p);
+        let (d, ds) = f.plane_mut(p);
+        for r in 0..rows as usize {
+            d[r * ds..r * ds + row as usize].copy_from_slice(&s[r * ss..r * ss + row as usize]);
+        }
+    }
+    let square = |k: u32| ((7 + 37 * k) % (w - 6), (5 + 23 * k) % (h - 6));
+    let planes: &[(usize, u8)] = if alpha {
+        &[(0, 16), (3, 40)]
+    } else {
+        &[(0, 16)]
+    };
+    for &(p, v) in planes {
+        let (d, ds) = f.plane_mut(p);
+        if p == 3 {
+            d.fill(200);
+        }
+        for k in 0..=t {
+            let (x, y) = square(if p == 3 { k * 3 + 1 } else { k });
+            for r in y..y + 6 {
+                for c in x..x + 6 {
+                    d[r as usize * ds + c as usize] = v;
+                }
+            }
+        }
+    }
+    f
+}
+
+/// The alpha side data of `chunks` as chunks of their own (the stream a second decoder gets).
+pub fn alpha_stream(chunks: &[EncodedVideoOutput]) -> Vec<EncodedVideoOutput> {
+    chunks
+        .iter()
+        .map(|c| EncodedVideoOutput {
+            data: c.alpha_side_data.clone().expect("alpha side data"),
+            alpha_side_data: None,
+            ..c.clone()
+        })
+        .collect()
+}
+
+/// Whether two decoded frames have the same format, size and samples.
+pub fn same_pixels(a: &FrameBuffer, b: &FrameBuffer) -> bool {
+    let (w, h) = (a.coded_width(), a.coded_height());
+    if a.format() != b.format() || (w, h) != (b.coded_width(), b.coded_height()) {
+        return false;
+    }
+    (0..a.format().plane_count()).all(|p| {
+        let (row, rows) = a.format().plane_size(p, w, h);
+        let ((pa, sa), (pb, sb)) = (a.plane(p), b.plane(p));
+        (0..rows as usize)
+            .all(|r| pa[r * sa..r * sa + row as usize] == pb[r * sb..r * sb + row as usize])
+    })
+}
+
+/// Every chunk carries a temporal layer id, and for every `top` below the highest layer, the
+/// chunks of layers ≤ `top` decoded alone (fresh decoder, the first chunk's config) give
+/// exactly their frames, each bit-identical to the same frame decoded from all of `chunks`.
+pub fn assert_subsets_match_full_stream(what: &str, chunks: &[EncodedVideoOutput]) {
+    let ids: Vec<u32> = chunks
+        .iter()
+        .map(|c| c.temporal_layer_id.expect("temporal layer id"))
+        .collect();
+    let dc = chunks[0].decoder_config.clone().unwrap();
+    let full = decode_all(dc.clone(), chunks);
+    assert_eq!(full.len(), chunks.len(), "{what}: full stream");
+    let top_layer = *ids.iter().max().unwrap();
+    assert!(top_layer > 0, "{what}: more than one layer");
+    for top in 0..top_layer {
+        let subset: Vec<_> = chunks
+            .iter()
+            .zip(&ids)
+            .filter(|(_, id)| **id <= top)
+            .map(|(c, _)| c.clone())
+            .collect();
+        let mut want: Vec<i64> = subset.iter().map(|c| c.timestamp).collect();
+        want.sort_unstable();
+        let frames = decode_all(dc.clone(), &subset);
+        let got: Vec<i64> = frames.iter().map(|f| f.timestamp).collect();
+        assert_eq!(
+            got, want,
+            "{what}: layers ≤ {top} give exactly their frames"
+        );
+        let differ: Vec<String> = frames
+            .iter()
+            .filter_map(|f| {
+                let whole = full.iter().find(|g| g.timestamp == f.timestamp).unwrap();
+                (!same_pixels(&f.frame, &whole.frame)).then(|| {
+                    format!(
+                        "frame {} ({:.1} dB from the full decode)",
+                        f.timestamp / FRAME_US,
+                        psnr_y(&to_8bit(&f.frame), &to_8bit(&whole.frame))
+                    )
+                })
+            })
+            .collect();
+        assert!(
+            differ.is_empty(),
+            "{what}: layers ≤ {top} decode differently from the full stream: {}",
+            differ.join(", ")
+        );
+    }
+}
+
+/// `f` with every sample of its colour planes inverted (255 − v): a scene cut.
+pub fn inverted(mut f: FrameBuffer) -> FrameBuffer {
+    for p in 0..3 {
+        let (row, rows) = f.format().plane_size(p, f.coded_width(), f.coded_height());
+        let (d, ds) = f.plane_mut(p);
+        for r in 0..rows as usize {
+            for v in &mut d[r * ds..r * ds + row as usize] {
+                *v = 255 - *v;
+            }
+        }
+    }
+    f
+}

@@ -536,8 +536,9 @@ struct Session {
     /// Position in the layer pattern of the next frame (+1 per frame, back to 0 on a key
     /// frame).
     layer_idx: usize,
-    /// Frames since the last forced key frame (temporal layering forces its own periodic key
-    /// frames, so that they restart the pattern on layer 0).
+    /// Whether `encode` places the periodic key frames (libvpx), not the encoder.
+    forced_keys: bool,
+    /// Frames since the last key frame, with `forced_keys`.
     since_key: u64,
     /// The key frame interval in frames.
     gop: u64,
@@ -608,14 +609,12 @@ fn open_encoder(
     v.set_max_b_frames(bframes as usize);
     let gop = key_interval(fps);
     let layers = temporal_layers(cfg);
-    // With temporal layers the periodic key frames are forced by `encode` instead: a key
-    // frame the encoder places itself would not restart the layer pattern, so it could
-    // land on an upper layer that a base-layer-only decoder never sees.
-    v.set_gop(if layers.is_some() || alpha_stream {
-        i32::MAX as u32
-    } else {
-        gop
-    });
+    // libvpx never places a key frame itself: `encode` forces the periodic ones (and the
+    // alpha encoder's). With temporal layers a key frame the encoder placed would not restart
+    // the layer pattern, so it could land on an upper layer that a base-layer-only decoder
+    // never sees; and VP8 in "good" mode places key frames at scene cuts.
+    let forced_keys = matches!(family, Family::Vp8 | Family::Vp9);
+    v.set_gop(if forced_keys { i32::MAX as u32 } else { gop });
     set_color(&mut v, color);
     let (dw, dh) = (
         cfg.display_width.unwrap_or(w),
@@ -785,9 +784,10 @@ fn open_encoder(
             vpx_rate_control(&mut v, &mut opts, cfg, bitrate, fps, qp, cfg.bitrate_mode);
         }
     }
-    if alpha_stream {
+    if forced_keys {
         // libvpx turns automatic key frames (VP8 also places them at scene cuts) off when
-        // kf_min_dist == kf_max_dist, which FFmpeg sets when keyint_min == gop.
+        // kf_min_dist == kf_max_dist, which FFmpeg sets when keyint_min == gop (as libvpx's
+        // own `vpx_temporal_svc_encoder.c` does).
         opts.set("keyint_min", &(i32::MAX).to_string());
     }
     let enc = v
@@ -876,6 +876,7 @@ impl Session {
             layers,
             bframe_layers,
             layer_idx: 0,
+            forced_keys: matches!(family, Family::Vp8 | Family::Vp9),
             since_key: 0,
             gop: u64::from(gop),
             qp,
@@ -1010,13 +1011,19 @@ impl Session {
         self.next_pts += 1;
         f.set_pts(Some(pts));
         let mut key = input.key_frame;
-        let mut layer = None;
-        if let Some(l) = self.layers {
-            // The first frame, a requested key frame and the periodic one restart the pattern.
+        if self.forced_keys {
+            // libvpx places no key frame itself: the first and the periodic one are ours.
             key |= pts == 0 || self.since_key >= self.gop;
             if key {
-                self.layer_idx = 0;
                 self.since_key = 0;
+            }
+            self.since_key += 1;
+        }
+        let mut layer = None;
+        if let Some(l) = self.layers {
+            // A key frame restarts the pattern.
+            if key {
+                self.layer_idx = 0;
             }
             let id = l.pattern[self.layer_idx];
             let mut meta = Dictionary::new();
@@ -1028,7 +1035,6 @@ impl Session {
             f.set_metadata(meta);
             layer = Some(id);
             self.layer_idx = (self.layer_idx + 1) % l.pattern.len();
-            self.since_key += 1;
         }
         f.set_kind(if key {
             picture::Type::I

@@ -157,3 +157,37 @@ fn scene_cuts_place_no_key_frames() {
         }
     }
 }
+
+/// The periodic key frame comes 300 frames (at 30 fps) after the previous key frame, whether
+/// that one was periodic or requested, for every encoder.
+#[test]
+fn periodic_key_frames_count_from_the_last_key_frame() {
+    for codec in [
+        "vp8",
+        "vp09.00.10.08",
+        "av01.0.04M.08",
+        "avc1.640028",
+        "hvc1.1.6.L93.B0",
+    ] {
+        for latency in [LatencyMode::Quality, LatencyMode::Realtime] {
+            let cfg = VideoEncoderConfig {
+                latency_mode: latency,
+                width: 64,
+                height: 64,
+                ..enc_config(codec)
+            };
+            let chunks = encode_all(
+                cfg,
+                (0..620)
+                    .map(|t| input(accumulating_pattern(64, 64, t % 40, false), t, t == 5))
+                    .collect(),
+            );
+            let keys: Vec<i64> = chunks
+                .iter()
+                .filter(|c| c.key)
+                .map(|c| c.timestamp / FRAME_US)
+                .collect();
+            assert_eq!(keys, [0, 5, 305, 605], "{codec} {latency:?}");
+        }
+    }
+}

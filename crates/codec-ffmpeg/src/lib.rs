@@ -52,7 +52,7 @@
 //!   is forced by us (not by libvpx) for that reason. Bitrate split 60/40 (L1T2) and 40/20/40
 //!   (L1T3) as in libwebrtc. VP9 with layers runs CBR even for `variable` (libvpx's VBR
 //!   overshot about fourfold with layers).
-//! * `scalabilityMode` `L1T2` and `L1T3` for AV1: an `aom_session::AomSession` on libaom
+//! * `scalabilityMode` `L1T2` and `L1T3` for AV1: an `encoder::aom_session::AomSession` on libaom
 //!   directly (`aom.rs`, the only libaom FFI), since FFmpeg 5.1's wrapper cannot pass libaom's
 //!   SVC structs. Per-frame layer id and reference config follow libaom's `svc_encoder_rtc.c`
 //!   (layer 0 refreshes slot 0; L1T3's layer 1 refreshes slot 1, read by the layer-2 frame after
@@ -105,7 +105,6 @@
 
 #[allow(unsafe_code)]
 mod aom;
-mod aom_session;
 mod audio;
 mod avc;
 mod codecs;

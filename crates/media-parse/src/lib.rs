@@ -14,5 +14,7 @@
 mod error;
 mod reader;
 
+pub mod opus_packet;
+
 pub use error::{Error, Result};
 pub use reader::{rbsp, BitReader, ByteReader};

@@ -54,6 +54,38 @@ fn reopen(
     open_session(&c.cfg, c.resolved, Some(qp), color)
 }
 
+/// What the video and audio encoder backends share in `Backend::process`: a stale input is
+/// skipped, and a failure drops the session (the codec is closed with the error).
+pub(crate) trait SessionBackend {
+    /// One input to encode.
+    type Input;
+    /// One encoded chunk.
+    type Output;
+
+    /// Encodes `input` with the open session.
+    fn encode(&mut self, input: Self::Input, out: &mut dyn FnMut(Self::Output)) -> Result<()>;
+
+    /// Drops the session.
+    fn close_session(&mut self);
+
+    /// `Backend::process`.
+    fn process_input(
+        &mut self,
+        input: Self::Input,
+        cancel: &Cancel,
+        out: &mut dyn FnMut(Self::Output),
+    ) -> Result<(), CodecError> {
+        if cancel.is_stale() {
+            return Ok(());
+        }
+        let r = self.encode(input, out);
+        if r.is_err() {
+            self.close_session();
+        }
+        r.map_err(Into::into)
+    }
+}
+
 fn not_configured() -> Error {
     CodecError::invalid_state("encoder is not configured").into()
 }
@@ -72,8 +104,17 @@ impl VideoEncoderBackend {
             None => Ok(None),
         }
     }
+}
 
-    fn process_inner(
+impl SessionBackend for VideoEncoderBackend {
+    type Input = VideoEncodeInput;
+    type Output = EncodedVideoOutput;
+
+    fn close_session(&mut self) {
+        self.session = None;
+    }
+
+    fn encode(
         &mut self,
         input: VideoEncodeInput,
         out: &mut dyn FnMut(EncodedVideoOutput),
@@ -142,14 +183,7 @@ impl Backend for VideoEncoderBackend {
         cancel: &Cancel,
         out: &mut dyn FnMut(EncodedVideoOutput),
     ) -> Result<(), CodecError> {
-        if cancel.is_stale() {
-            return Ok(());
-        }
-        let r = self.process_inner(input, out);
-        if r.is_err() {
-            self.session = None;
-        }
-        r.map_err(Into::into)
+        self.process_input(input, cancel, out)
     }
 
     fn flush(

@@ -34,6 +34,7 @@ mod vpx;
 mod x264;
 mod x265;
 
+pub(crate) use backend::SessionBackend;
 pub use backend::VideoEncoderBackend;
 
 /// One frame to encode.

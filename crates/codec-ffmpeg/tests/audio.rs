@@ -44,38 +44,20 @@ fn planar_bytes(planes: &[Vec<f32>], start: usize, n: usize) -> Vec<u8> {
 }
 
 fn encode(cfg: &AudioEncoderConfig, sig: &[Vec<f32>], piece: usize) -> Vec<EncodedAudioOutput> {
-    let mut enc = AudioEncoderBackend::default();
-    let mut chunks = Vec::new();
-    enc.configure(cfg.clone(), &mut |o| chunks.push(o))
-        .expect("configure");
-    let rate = cfg.sample_rate;
-    let total = sig[0].len();
-    let mut at = 0;
-    while at < total {
-        let n = piece.min(total - at);
-        let buf = AudioBuffer::from_bytes(
-            AudioSampleFormat::F32Planar,
-            rate as f32,
-            n as u32,
-            sig.len() as u32,
-            &planar_bytes(sig, at, n),
-        )
-        .expect("buffer");
-        let timestamp = 1_000 + (at as i64 * 1_000_000 / i64::from(rate));
-        enc.process(
-            AudioEncodeInput {
-                data: Arc::new(buf),
-                timestamp,
-            },
-            &Cancel::never(),
-            &mut |o| chunks.push(o),
-        )
-        .expect("encode");
-        at += n;
-    }
-    enc.flush(&Cancel::never(), &mut |o| chunks.push(o))
-        .expect("flush");
-    chunks
+    encode_pieces(cfg, sig, &[piece], 1_000)
+}
+
+/// The samples of `plane` of `o`, copied out in `format`.
+fn copied(o: &DecodedAudioOutput, plane: u32, format: AudioSampleFormat) -> Vec<u8> {
+    let opt = AudioCopy {
+        plane_index: plane,
+        frame_offset: 0,
+        frame_count: None,
+        format: Some(format),
+    };
+    let mut b = vec![0u8; o.data.allocation_size(&opt).expect("size")];
+    o.data.copy_to(&mut b, &opt).expect("copy");
+    b
 }
 
 fn to_planes(outs: &[DecodedAudioOutput]) -> Vec<Vec<f32>> {
@@ -83,14 +65,7 @@ fn to_planes(outs: &[DecodedAudioOutput]) -> Vec<Vec<f32>> {
     let mut planes = vec![Vec::new(); ch];
     for o in outs {
         for (c, plane) in planes.iter_mut().enumerate() {
-            let opt = AudioCopy {
-                plane_index: c as u32,
-                frame_offset: 0,
-                frame_count: None,
-                format: Some(AudioSampleFormat::F32Planar),
-            };
-            let mut b = vec![0u8; o.data.allocation_size(&opt).expect("size")];
-            o.data.copy_to(&mut b, &opt).expect("copy");
+            let b = copied(o, c as u32, AudioSampleFormat::F32Planar);
             plane.extend(
                 b.chunks_exact(4)
                     .map(|c| f32::from_le_bytes([c[0], c[1], c[2], c[3]])),
@@ -609,6 +584,29 @@ fn flush_reopens_and_gaps_restart_timestamps() {
     );
 }
 
+/// Configures a fresh encoder, encodes `inputs` (samples, timestamp), flushes; returns every
+/// chunk.
+fn encode_buffers(
+    cfg: &AudioEncoderConfig,
+    inputs: impl IntoIterator<Item = (AudioBuffer, i64)>,
+) -> Vec<EncodedAudioOutput> {
+    let mut enc = AudioEncoderBackend::default();
+    let mut chunks = Vec::new();
+    enc.configure(cfg.clone(), &mut |o| chunks.push(o))
+        .expect("configure");
+    for (buf, timestamp) in inputs {
+        let input = AudioEncodeInput {
+            data: Arc::new(buf),
+            timestamp,
+        };
+        enc.process(input, &Cancel::never(), &mut |o| chunks.push(o))
+            .expect("encode");
+    }
+    enc.flush(&Cancel::never(), &mut |o| chunks.push(o))
+        .expect("flush");
+    chunks
+}
+
 /// Encodes `sig` (at `cfg.sample_rate`) in pieces cycling through `pieces`, from timestamp `t0`.
 fn encode_pieces(
     cfg: &AudioEncoderConfig,
@@ -616,12 +614,9 @@ fn encode_pieces(
     pieces: &[usize],
     t0: i64,
 ) -> Vec<EncodedAudioOutput> {
-    let mut enc = AudioEncoderBackend::default();
-    let mut chunks = Vec::new();
-    enc.configure(cfg.clone(), &mut |o| chunks.push(o))
-        .expect("configure");
     let rate = cfg.sample_rate;
     let total = sig[0].len();
+    let mut inputs = Vec::new();
     let (mut at, mut k) = (0, 0);
     while at < total {
         let n = pieces[k % pieces.len()].min(total - at);
@@ -634,21 +629,10 @@ fn encode_pieces(
             &planar_bytes(sig, at, n),
         )
         .expect("buffer");
-        let timestamp = t0 + (at as i64 * 1_000_000 / i64::from(rate));
-        enc.process(
-            AudioEncodeInput {
-                data: Arc::new(buf),
-                timestamp,
-            },
-            &Cancel::never(),
-            &mut |o| chunks.push(o),
-        )
-        .expect("encode");
+        inputs.push((buf, t0 + (at as i64 * 1_000_000 / i64::from(rate))));
         at += n;
     }
-    enc.flush(&Cancel::never(), &mut |o| chunks.push(o))
-        .expect("flush");
-    chunks
+    encode_buffers(cfg, inputs)
 }
 
 fn as_inputs(chunks: &[EncodedAudioOutput]) -> Vec<AudioDecodeInput> {
@@ -808,14 +792,9 @@ fn encode_raw(
     frames: usize,
     piece: usize,
 ) -> Vec<EncodedAudioOutput> {
-    let mut enc = AudioEncoderBackend::default();
-    let mut chunks = Vec::new();
-    enc.configure(cfg.clone(), &mut |o| chunks.push(o))
-        .expect("configure");
     let ch = cfg.number_of_channels as usize;
     let bps = format.bytes_per_sample();
-    let mut at = 0;
-    while at < frames {
+    let inputs = (0..frames).step_by(piece).map(|at| {
         let n = piece.min(frames - at);
         let buf = AudioBuffer::from_bytes(
             format,
@@ -825,34 +804,16 @@ fn encode_raw(
             &bytes[at * ch * bps..(at + n) * ch * bps],
         )
         .expect("buffer");
-        enc.process(
-            AudioEncodeInput {
-                data: Arc::new(buf),
-                timestamp: at as i64 * 1_000_000 / i64::from(cfg.sample_rate),
-            },
-            &Cancel::never(),
-            &mut |o| chunks.push(o),
-        )
-        .expect("encode");
-        at += n;
-    }
-    enc.flush(&Cancel::never(), &mut |o| chunks.push(o))
-        .expect("flush");
-    chunks
+        (buf, at as i64 * 1_000_000 / i64::from(cfg.sample_rate))
+    });
+    encode_buffers(cfg, inputs)
 }
 
 /// Interleaved s32 samples of all decoded outputs (which must be s32).
 fn s32_interleaved(outs: &[DecodedAudioOutput]) -> Vec<i32> {
     let mut v = Vec::new();
     for o in outs {
-        let opt = AudioCopy {
-            plane_index: 0,
-            frame_offset: 0,
-            frame_count: None,
-            format: Some(AudioSampleFormat::S32),
-        };
-        let mut b = vec![0u8; o.data.allocation_size(&opt).expect("size")];
-        o.data.copy_to(&mut b, &opt).expect("copy");
+        let b = copied(o, 0, AudioSampleFormat::S32);
         v.extend(
             b.chunks_exact(4)
                 .map(|c| i32::from_le_bytes([c[0], c[1], c[2], c[3]])),

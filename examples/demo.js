@@ -1,13 +1,30 @@
 'use strict';
 // Demo: generate a 720p test pattern and 10 s of stereo music-like audio in code, encode them
-// with each codec, decode them back, print speed and quality (PSNR/SNR). Run with `npm run demo`.
-const { VideoEncoder, VideoDecoder, VideoFrame, AudioEncoder, AudioDecoder, AudioData } = require('..');
+// with each codec, decode them back, print speed and quality (PSNR/SNR), then write the H.264
+// and AAC streams into a playable MP4 with mediabunny. Run with `npm run demo`; DEMO_FRAMES
+// sets the frame count, DEMO_SECONDS the audio length, DEMO_OUT where the MP4 goes (default:
+// the system's temp folder).
+const os = require('node:os');
+const path = require('node:path');
+const {
+  VideoEncoder, VideoDecoder, VideoFrame, AudioEncoder, AudioDecoder, AudioData, install,
+} = require('webcodecs-node');
+
+/**
+ * @typedef {import('webcodecs-node').EncodedVideoChunk} EncodedVideoChunk
+ * @typedef {import('webcodecs-node').EncodedVideoChunkMetadata} EncodedVideoChunkMetadata
+ * @typedef {import('webcodecs-node').EncodedAudioChunk} EncodedAudioChunk
+ * @typedef {import('webcodecs-node').EncodedAudioChunkMetadata} EncodedAudioChunkMetadata
+ * @typedef {import('webcodecs-node').VideoDecoderConfig} VideoDecoderConfig
+ * @typedef {import('webcodecs-node').AudioDecoderConfig} AudioDecoderConfig
+ */
 
 const W = 1280;
 const H = 720;
 const FRAMES = Number(process.env.DEMO_FRAMES || 150);
 const FPS = 30;
 
+/** @param {number} t frame number */
 function pattern(t) {
   const cw = W / 2;
   const ch = H / 2;
@@ -30,18 +47,37 @@ function pattern(t) {
   return buf;
 }
 
+/** @param {Uint8Array} a @param {Uint8Array} b */
 function psnrY(a, b) {
   let se = 0;
   for (let i = 0; i < W * H; i++) { const d = a[i] - b[i]; se += d * d; }
   return se === 0 ? 99 : 10 * Math.log10((255 * 255) / (se / (W * H)));
 }
 
+/** @type {typeof import('./lib/progress.mjs', { with: { 'resolution-mode': 'import' } }).progress} */
+let progress; // loaded by the main function below (an ES module)
+
+/**
+ * Encodes the pattern with `config`, decodes it back, prints speed and quality.
+ * @param {string} name
+ * @param {import('webcodecs-node').VideoEncoderConfig} config
+ */
 async function run(name, config) {
   const sources = Array.from({ length: FRAMES }, (_, i) => pattern(i));
+  /** @type {EncodedVideoChunk[]} */
   const chunks = [];
+  /** @type {EncodedVideoChunkMetadata[]} */
+  const metas = [];
+  /** @type {VideoDecoderConfig | undefined} */
   let decoderConfig;
+  const bar = progress({ label: name, total: FRAMES });
   const enc = new VideoEncoder({
-    output: (c, m) => { chunks.push(c); if (m.decoderConfig) decoderConfig = m.decoderConfig; },
+    output: (c, m) => {
+      chunks.push(c);
+      metas.push(m);
+      if (m.decoderConfig) decoderConfig = m.decoderConfig;
+      bar.update(chunks.length);
+    },
     error: (e) => { throw e; },
   });
   enc.configure(config);
@@ -57,15 +93,18 @@ async function run(name, config) {
   await enc.flush();
   const tEnc = performance.now() - t0;
   enc.close();
+  bar.finish({ keep: false });
 
   let psnrSum = 0;
   let psnrMin = Infinity;
   let decoded = 0;
+  /** @type {import('webcodecs-node').VideoFrame[]} */
   const pending = [];
   const dec = new VideoDecoder({
     output: (f) => { pending.push(f); },
     error: (e) => { throw e; },
   });
+  if (!decoderConfig) throw new Error(`${name}: no decoderConfig`);
   dec.configure(decoderConfig);
   const t1 = performance.now();
   for (const c of chunks) dec.decode(c);
@@ -90,12 +129,13 @@ async function run(name, config) {
     `  ${(bytes * 8 / (FRAMES / FPS) / 1e6).toFixed(2)} Mbit/s`,
   );
   if (decoded !== FRAMES) throw new Error(`decoded ${decoded} of ${FRAMES} frames`);
+  return { chunks, metas };
 }
 
 // ---- audio ----
 
 const RATE = 48000;
-const SECONDS = 10;
+const SECONDS = Number(process.env.DEMO_SECONDS || 10);
 
 // Two voices with vibrato and a slow stereo pan: smooth enough for every codec.
 function audioSource() {
@@ -112,7 +152,10 @@ function audioSource() {
   return pcm;
 }
 
-// SNR of `out` against `ref` (interleaved stereo), at the lag (codec delay) that fits best.
+/**
+ * SNR of `out` against `ref` (interleaved stereo), at the lag (codec delay) that fits best.
+ * @param {Float32Array} ref @param {Float32Array} out
+ */
 function snr(ref, out) {
   let best = -Infinity;
   for (let lag = 0; lag <= 2048; lag += 1) {
@@ -132,12 +175,21 @@ function snr(ref, out) {
   return best;
 }
 
+/**
+ * Encodes the audio with `config`, decodes it back, prints speed and quality.
+ * @param {string} name
+ * @param {{ codec: string, bitrate?: number }} config
+ */
 async function runAudio(name, config) {
   const pcm = audioSource();
+  /** @type {EncodedAudioChunk[]} */
   const chunks = [];
+  /** @type {EncodedAudioChunkMetadata[]} */
+  const metas = [];
+  /** @type {AudioDecoderConfig | undefined} */
   let decoderConfig;
   const enc = new AudioEncoder({
-    output: (c, m) => { chunks.push(c); if (m?.decoderConfig) decoderConfig = m.decoderConfig; },
+    output: (c, m) => { chunks.push(c); metas.push(m); if (m.decoderConfig) decoderConfig = m.decoderConfig; },
     error: (e) => { throw e; },
   });
   enc.configure({ ...config, sampleRate: RATE, numberOfChannels: 2 });
@@ -169,6 +221,7 @@ async function runAudio(name, config) {
     },
     error: (e) => { throw e; },
   });
+  if (!decoderConfig) throw new Error(`${name}: no decoderConfig`);
   dec.configure(decoderConfig);
   const t1 = performance.now();
   for (const c of chunks) dec.decode(c);
@@ -181,11 +234,39 @@ async function runAudio(name, config) {
     `  decode ${(SECONDS / (tDec / 1000)).toFixed(0).padStart(5)}× realtime` +
     `  SNR ${snr(pcm, out.subarray(0, written)).toFixed(1)} dB  ${(bytes * 8 / SECONDS / 1000).toFixed(0)} kbit/s`,
   );
+  return { chunks, metas };
+}
+
+/**
+ * Writes encoded video and audio chunks (with their metadata) into an MP4 with mediabunny; the
+ * audio is cut to the video's length.
+ * @param {string} file
+ * @param {{ chunks: EncodedVideoChunk[], metas: EncodedVideoChunkMetadata[] }} video
+ * @param {{ chunks: EncodedAudioChunk[], metas: EncodedAudioChunkMetadata[] }} audio
+ */
+async function writeMp4(file, video, audio) {
+  install(); // mediabunny checks chunks against the global EncodedVideoChunk/EncodedAudioChunk
+  const mb = await import('mediabunny');
+  const output = new mb.Output({ format: new mb.Mp4OutputFormat(), target: new mb.FilePathTarget(file) });
+  const videoSource = new mb.EncodedVideoPacketSource('avc');
+  const audioSource = new mb.EncodedAudioPacketSource('aac');
+  output.addVideoTrack(videoSource, { frameRate: FPS });
+  output.addAudioTrack(audioSource);
+  await output.start();
+  const end = (FRAMES * 1e6) / FPS;
+  for (const [i, c] of video.chunks.entries()) await videoSource.add(mb.EncodedPacket.fromEncodedChunk(c), video.metas[i]);
+  for (const [i, c] of audio.chunks.entries()) {
+    if (c.timestamp < end) await audioSource.add(mb.EncodedPacket.fromEncodedChunk(c), audio.metas[i]);
+  }
+  videoSource.close();
+  audioSource.close();
+  await output.finalize();
 }
 
 (async () => {
+  ({ progress } = await import('./lib/progress.mjs'));
   console.log(`webcodecs-node demo: ${FRAMES} frames of ${W}x${H} and ${SECONDS} s of stereo audio, generated in code\n`);
-  await run('H.264 (avc1.64001f)', { codec: 'avc1.64001f', width: W, height: H, bitrate: 3_000_000, framerate: FPS });
+  const h264 = await run('H.264 (avc1.64001f)', { codec: 'avc1.64001f', width: W, height: H, bitrate: 3_000_000, framerate: FPS });
   await run('H.264 realtime (avc1.42001f)', { codec: 'avc1.42001f', width: W, height: H, bitrate: 3_000_000, framerate: FPS, latencyMode: 'realtime' });
   await run('HEVC realtime (hvc1.1.6.L93.B0)', { codec: 'hvc1.1.6.L93.B0', width: W, height: H, bitrate: 3_000_000, framerate: FPS, latencyMode: 'realtime' });
   await run('VP8', { codec: 'vp8', width: W, height: H, bitrate: 3_000_000, framerate: FPS });
@@ -194,7 +275,11 @@ async function runAudio(name, config) {
   await run('AV1 realtime (av01.0.08M.08)', { codec: 'av01.0.08M.08', width: W, height: H, bitrate: 3_000_000, framerate: FPS, latencyMode: 'realtime' });
   console.log('');
   await runAudio('Opus 128 kbit/s', { codec: 'opus', bitrate: 128_000 });
-  await runAudio('AAC-LC 128 kbit/s', { codec: 'mp4a.40.2', bitrate: 128_000 });
+  const aac = await runAudio('AAC-LC 128 kbit/s', { codec: 'mp4a.40.2', bitrate: 128_000 });
   await runAudio('MP3 128 kbit/s', { codec: 'mp3', bitrate: 128_000 });
   await runAudio('FLAC (lossless)', { codec: 'flac' });
+
+  const file = process.env.DEMO_OUT || path.join(os.tmpdir(), 'webcodecs-node-demo.mp4');
+  await writeMp4(file, h264, aac);
+  console.log(`\nwrote ${file}: the H.264 pattern with the AAC audio, ${(FRAMES / FPS).toFixed(1)} s (play it with any video player)`);
 })().catch((e) => { console.error(e); process.exit(1); });

@@ -1,24 +1,37 @@
 'use strict';
-// Loads the compiled addon (built by `npm install` / `npm run build`).
+// Loads the native addon: a source build (build/, from `npm run build` or an install that
+// compiled) if there is one, else the prebuilt addon the package carries for this platform.
+const fs = require('node:fs');
 const path = require('node:path');
+const { SOURCE_BUILD, platformTag, prebuiltPath } = require('../scripts/addon');
 
 function load() {
-  const candidates = [
-    path.join(__dirname, '..', 'index.node'),
-  ];
-  let lastError;
-  for (const p of candidates) {
+  const tried = [];
+  if (fs.existsSync(SOURCE_BUILD)) {
     try {
-      return require(p);
+      return require(SOURCE_BUILD);
     } catch (e) {
-      lastError = e;
+      tried.push(`${path.relative(path.join(__dirname, '..'), SOURCE_BUILD)}: ${e.message}`);
     }
   }
+  const tag = platformTag();
+  const prebuilt = prebuiltPath(tag);
+  if (fs.existsSync(prebuilt)) {
+    try {
+      return require(prebuilt);
+    } catch (e) {
+      tried.push(`the prebuilt addon for ${tag}: ${e.message}`);
+    }
+  } else {
+    tried.push(`no source build and no prebuilt addon for ${tag}`);
+  }
   const err = new Error(
-    'webcodecs-node: the native addon is not built. Run `npm install` (needs the FFmpeg ' +
-      'development packages: see README.md). Cause: ' + (lastError && lastError.message),
+    `webcodecs-node: the native addon could not be loaded (${tried.join('; ')}). ` +
+      'The prebuilt addon needs the FFmpeg 5.1 runtime libraries (Debian 12: apt-get install ffmpeg). ' +
+      'To build from source instead (needs cargo, clang and the FFmpeg development packages, see ' +
+      'README.md): WEBCODECS_NODE_BUILD_FROM_SOURCE=1 npm rebuild webcodecs-node',
   );
-  err.cause = lastError;
+  err.cause = tried;
   throw err;
 }
 

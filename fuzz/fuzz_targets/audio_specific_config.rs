@@ -1,7 +1,7 @@
 //! `AudioSpecificConfig::parse`: never panics; accepted configs have sane fields.
 #![no_main]
-use codec_core::AudioSpecificConfig;
 use libfuzzer_sys::fuzz_target;
+use media_parse::audio::aac::AudioSpecificConfig;
 
 fuzz_target!(|data: &[u8]| {
     if let Ok(c) = AudioSpecificConfig::parse(data) {

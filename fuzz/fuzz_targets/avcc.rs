@@ -1,31 +1,34 @@
-//! `AvcDecoderConfigurationRecord::parse`: never panics; an accepted record re-serialises to
-//! bytes that parse to the same record.
+//! `AvcDecoderConfigurationRecord::parse` and `avcc_from_annexb`: never panic; an accepted
+//! record re-serialises to bytes that parse to the same record; a record built from Annex B
+//! parameter sets parses back to them (the units with the forbidden bit set left out).
 #![no_main]
-use codec_core::AvcDecoderConfigurationRecord;
 use libfuzzer_sys::fuzz_target;
+use media_parse::video::h264::{avcc_from_annexb, AvcDecoderConfigurationRecord};
+use media_parse::video::AnnexBNals;
 
 fuzz_target!(|data: &[u8]| {
-    let Ok(r) = AvcDecoderConfigurationRecord::parse(data) else {
-        return;
-    };
-    assert!(matches!(r.nal_length_size, 1 | 2 | 4));
-    assert!(!r.sps.is_empty() && r.sps.len() < 32 && r.pps.len() < 256);
-    let mut out = vec![
-        1,
-        r.profile_idc,
-        r.profile_compatibility,
-        r.level_idc,
-        0xfc | (r.nal_length_size - 1),
-        0xe0 | r.sps.len() as u8,
-    ];
-    for s in &r.sps {
-        out.extend_from_slice(&(s.len() as u16).to_be_bytes());
-        out.extend_from_slice(s);
+    if let Ok(r) = AvcDecoderConfigurationRecord::parse(data) {
+        assert!(matches!(r.nal_length_size, 1 | 2 | 4));
+        assert!(!r.sps.is_empty() && r.sps.len() < 32 && r.pps.len() < 256);
+        let out = r.to_bytes();
+        assert!(
+            out.len() <= data.len(),
+            "re-serialised record is no longer than the input"
+        );
+        assert_eq!(AvcDecoderConfigurationRecord::parse(&out).as_ref(), Ok(&r));
     }
-    out.push(r.pps.len() as u8);
-    for p in &r.pps {
-        out.extend_from_slice(&(p.len() as u16).to_be_bytes());
-        out.extend_from_slice(p);
+    if let Some(c) = avcc_from_annexb(data) {
+        let r = AvcDecoderConfigurationRecord::parse(&c).expect("a built avcC parses");
+        let units: Vec<&[u8]> = AnnexBNals::new(data).collect();
+        let of = |t: u8| -> Vec<Vec<u8>> {
+            units
+                .iter()
+                .filter(|u| u[0] & 0x80 == 0 && u[0] & 0x1f == t)
+                .map(|u| u.to_vec())
+                .collect()
+        };
+        assert_eq!(r.sps, of(7));
+        assert_eq!(r.pps, of(8));
+        assert_eq!(r.nal_length_size, 4);
     }
-    assert_eq!(AvcDecoderConfigurationRecord::parse(&out).as_ref(), Ok(&r));
 });

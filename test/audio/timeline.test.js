@@ -1,8 +1,10 @@
 'use strict';
 // Timestamp continuity over long runs: 60 s of 48 kHz stereo fed as irregular AudioData sizes
-// (441/1000/4096 frames) through each encoder and back through the decoder. Every chunk and
-// every AudioData must start where the previous one ended (±1 µs of rounding), and the k-th
-// chunk must sit at exactly k × frame on the input timeline (no drift).
+// (441/1000/4096 frames) through each encoder and back through the decoder. Every chunk must
+// start where the previous one ended (±1 µs of rounding), and the k-th chunk must sit at
+// exactly k × frame on the input timeline (no drift). Every AudioData starts at the timestamp
+// of the chunk it came from; they are back to back too, except that the Opus decoder's first
+// output is shorter by the pre-skip it discards (its successor starts that much later).
 const test = require('node:test');
 const assert = require('node:assert/strict');
 const { AudioEncoder, AudioDecoder, AudioData } = require('../..');
@@ -102,18 +104,25 @@ for (const [name, config, seconds, frame, priming] of CASES) {
     const t1 = Date.now();
     const decoded = await decodeAll(decoderConfig, chunks);
     const tDec = Date.now() - t1;
+    // The OpusHead's pre-skip (bytes 10-11, little-endian), discarded by the decoder.
+    const head = decoderConfig.description ? new Uint8Array(decoderConfig.description) : null;
+    const preSkip = config.codec === 'opus' ? head[10] | (head[11] << 8) : 0;
+    assert.equal(decoded.length, chunks.length, 'one AudioData per chunk');
     let frames = 0;
     for (let i = 0; i < decoded.length; i++) {
       frames += decoded[i].numberOfFrames;
+      assert.equal(decoded[i].timestamp, chunks[i].timestamp, `AudioData ${i} starts at its chunk's timestamp`);
       if (i > 0) {
-        const expected = decoded[i - 1].timestamp + decoded[i - 1].duration;
+        const gap = i === 1 ? preSkip * 1e6 / encRate : 0;
+        const expected = decoded[i - 1].timestamp + decoded[i - 1].duration + gap;
         assert.ok(Math.abs(decoded[i].timestamp - expected) <= 1, `AudioData ${i}: ${decoded[i].timestamp} vs ${expected}`);
       }
     }
     const first = decoded[0];
     const end = decoded[decoded.length - 1].timestamp + decoded[decoded.length - 1].duration;
-    // No drift over the whole run: the last end time is the first timestamp plus the frames.
-    const spanDrift = Math.abs(end - first.timestamp - frames * 1e6 / encRate);
+    // No drift over the whole run: the last end time is the first timestamp plus the frames
+    // (and the discarded pre-skip).
+    const spanDrift = Math.abs(end - first.timestamp - (frames + preSkip) * 1e6 / encRate);
     assert.ok(spanDrift <= 2, `decoded span drifts by ${spanDrift} µs`);
     const inFrames = Math.ceil(total * encRate / config.sampleRate);
     assert.ok(frames >= inFrames && frames < inFrames + frame + priming + 1200,

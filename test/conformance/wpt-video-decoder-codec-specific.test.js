@@ -350,3 +350,50 @@ for (const [variant, base] of Object.entries(VARIANTS)) {
     });
   });
 }
+
+// --- WPT's H.264 SEI recovery point test (variants ?h264_sei_avc and ?h264_sei_annexb of
+// videoDecoder-codec-specific-setup.js), on WPT's h264_sei.mp4 / h264_sei.annexb: chunk 5 is
+// an I frame that is not IDR, marked "key" because it starts with a recovery point SEI
+// (recovery_frame_cnt 0). Decoding it first must be accepted as a key chunk (as Chromium does)
+// and give one frame with its timestamp and duration.
+const fs = require('node:fs');
+const path = require('node:path');
+
+const MEDIA = path.join(__dirname, '..', '..', '..', 'shared', 'fixtures', 'wpt-media');
+const runs = (sizes, start) => sizes.map((size) => { const c = { offset: start, size }; start += size; return c; });
+const SEI_VARIANTS = {
+  h264_sei_avc: {
+    file: 'h264_sei.mp4', description: { offset: 11989, size: 46 },
+    chunks: runs([4229, 1114, 320, 188, 173, 3694, 936, 345, 213, 210], 48),
+  },
+  h264_sei_annexb: {
+    file: 'h264_sei.annexb',
+    chunks: runs([4264, 1112, 318, 186, 171, 3729, 934, 343, 211, 208], 0),
+  },
+};
+const KEY_CHUNKS = new Set([0, 5]);
+
+for (const [variant, v] of Object.entries(SEI_VARIANTS)) {
+  test(`WPT videoDecoder H.264 SEI ?${variant}: H.264 SEI recovery point frames are treated as keyframes.`, async () => {
+    const file = fs.readFileSync(path.join(MEDIA, v.file));
+    const view = ({ offset, size }) => file.subarray(offset, offset + size);
+    const config = { codec: 'avc1.64000b', codedWidth: 320, codedHeight: 240, displayAspectWidth: 320, displayAspectHeight: 240 };
+    if (v.description) config.description = view(v.description);
+    const chunks = v.chunks.map((c, i) => new EncodedVideoChunk({
+      type: KEY_CHUNKS.has(i) ? 'key' : 'delta', timestamp: i, duration: 1, data: view(c),
+    }));
+    assert.equal((await VideoDecoder.isConfigSupported({ codec: config.codec })).supported, true);
+    const got = [];
+    const dec = new VideoDecoder({
+      output: (f) => { got.push([f.timestamp, f.duration, f.codedWidth, f.codedHeight]); f.close(); },
+      error: (e) => assert.fail(e),
+    });
+    dec.configure(config);
+    dec.decode(chunks[5]);
+    await dec.flush();
+    assert.deepEqual(got, [[5, 1, 320, 240]]);
+    // A delta chunk still cannot start decoding (after the flush, a key chunk is required).
+    assert.throws(() => dec.decode(chunks[6]), { name: 'DataError' });
+    dec.close();
+  });
+}

@@ -19,9 +19,7 @@ mod convert;
 mod error;
 mod frame;
 mod gamut;
-mod keyframe;
 mod model;
-mod parse;
 mod pixel;
 
 pub use audio::{
@@ -38,14 +36,11 @@ pub use convert::convert_to_rgb;
 pub use error::{CodecError, ErrorName};
 pub use frame::{EncodedChunkType, FrameBuffer, PlaneSource, Rect};
 pub use gamut::srgb_to_display_p3;
-pub use keyframe::{av1_obus_are_valid, chunk_is_key, has_slice_nal, vp8_tag_is_valid, NalFraming};
+/// The key-chunk detection `decode()` applies (the parsers live in `media-parse`).
+pub use media_parse::video::{chunk_is_key, has_slice_nal, NalFraming};
 pub use model::{
     CodecKind, CodecState, Epoch, FlushId, JsEvent, Model, Msg, Report, Tagged,
     DEFAULT_MAX_IN_FLIGHT,
-};
-pub use parse::{
-    AudioSpecificConfig, AvcDecoderConfigurationRecord, HevcDecoderConfigurationRecord,
-    HvccNalArray, ParseError,
 };
 pub use pixel::{compute_layout, PlaneLayout, PlaneRegion, VideoPixelFormat};
 

@@ -109,13 +109,11 @@
 #[allow(unsafe_code)]
 mod aom;
 mod audio;
-mod avc;
 mod codecs;
 mod convert;
 mod decoder;
 mod encoder;
 mod error;
-mod hevc;
 mod image;
 #[allow(unsafe_code)]
 mod raw;
@@ -163,29 +161,4 @@ pub(crate) fn av_error(what: &str, e: ffmpeg::Error) -> CodecError {
 /// Whether `e` is `AVERROR(EAGAIN)`.
 pub(crate) fn is_eagain(e: &ffmpeg::Error) -> bool {
     matches!(e, ffmpeg::Error::Other { errno } if *errno == ffmpeg::util::error::EAGAIN)
-}
-
-/// Sends one packet (or, with `pkt` `None`, the end of stream) to a decoder, draining its
-/// output whenever it refuses input (`EAGAIN`) and once more after. Shared by the audio and
-/// video decoders; `drain` returns how many frames it took out.
-pub(crate) fn send_draining<S>(
-    state: &mut S,
-    eof: bool,
-    mut send: impl FnMut(&mut S) -> Result<(), ffmpeg::Error>,
-    mut drain: impl FnMut(&mut S) -> Result<usize, CodecError>,
-) -> Result<(), CodecError> {
-    loop {
-        match send(state) {
-            Ok(()) => break,
-            Err(e) if is_eagain(&e) => {
-                if drain(state)? == 0 {
-                    return Err(av_error("decoder refuses input and has no output", e));
-                }
-            }
-            Err(ffmpeg::Error::Eof) if eof => break,
-            Err(e) => return Err(av_error("decoding failed", e)),
-        }
-    }
-    drain(state)?;
-    Ok(())
 }

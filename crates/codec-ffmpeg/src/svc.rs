@@ -16,7 +16,7 @@
 
 use std::collections::BTreeSet;
 
-use crate::{avc, hevc};
+use media_parse::video::{h264 as avc, hevc};
 
 /// The layer structure of `L1T2`/`L1T3`: one period of layer ids, and per layer its frame-rate
 /// decimator and cumulative share of the bitrate.

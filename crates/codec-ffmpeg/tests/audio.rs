@@ -1,5 +1,8 @@
 //! Audio encode → decode round trips, real fixtures and corrupt input.
 
+#[path = "common/samples.rs"]
+mod samples;
+
 use std::path::Path;
 use std::sync::Arc;
 
@@ -13,10 +16,17 @@ use codec_ffmpeg::{
 };
 use control_queue::{Backend, Cancel};
 use ffmpeg_next as ffmpeg;
+use samples::snr_at_zero;
 
 /// The shared fixtures live next to the repository: `<repo>/../shared/fixtures/wpt-media`.
-fn fixtures_dir() -> std::path::PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/fixtures/wpt-media")
+/// `None` (and a note on stderr) when they are not there: the tests that need them skip.
+fn fixtures_dir() -> Option<std::path::PathBuf> {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/fixtures/wpt-media");
+    if !dir.is_dir() {
+        eprintln!("skipping: {} is missing", dir.display());
+        return None;
+    }
+    Some(dir)
 }
 
 /// A two-channel chirp (quantised to the s16 grid so 16-bit lossless codecs are exact).
@@ -24,13 +34,7 @@ fn signal(rate: u32, frames: usize, channels: usize) -> Vec<Vec<f32>> {
     (0..channels)
         .map(|c| {
             (0..frames)
-                .map(|i| {
-                    let t = i as f64 / f64::from(rate);
-                    let f0 = 200.0 + 150.0 * c as f64;
-                    let phase = 2.0 * std::f64::consts::PI * (f0 * t + 1500.0 * t * t);
-                    let v = 0.5 * phase.sin();
-                    ((v * 32768.0).round() / 32768.0) as f32
-                })
+                .map(|i| ((samples::chirp_sample(rate, c, i) * 32768.0).round() / 32768.0) as f32)
                 .collect()
         })
         .collect()
@@ -61,18 +65,7 @@ fn copied(o: &DecodedAudioOutput, plane: u32, format: AudioSampleFormat) -> Vec<
 }
 
 fn to_planes(outs: &[DecodedAudioOutput]) -> Vec<Vec<f32>> {
-    let ch = outs.first().map_or(0, |o| o.data.channels() as usize);
-    let mut planes = vec![Vec::new(); ch];
-    for o in outs {
-        for (c, plane) in planes.iter_mut().enumerate() {
-            let b = copied(o, c as u32, AudioSampleFormat::F32Planar);
-            plane.extend(
-                b.chunks_exact(4)
-                    .map(|c| f32::from_le_bytes([c[0], c[1], c[2], c[3]])),
-            );
-        }
-    }
-    planes
+    samples::f32_planes(outs.iter().map(|o| &o.data))
 }
 
 fn decode(cfg: &AudioDecoderConfig, chunks: &[AudioDecodeInput]) -> Vec<DecodedAudioOutput> {
@@ -256,9 +249,14 @@ fn flac_round_trip() {
         number_of_channels: 2,
         description: None,
     };
-    // FFmpeg's flac decoder reads the frame headers, so no description is needed; an
-    // invalid one is unsupported.
-    audio_decoder_support(&no_desc).expect("no description");
+    // The FLAC registration requires the STREAMINFO: a config without one is valid but not
+    // supported, and so is one whose description is not a STREAMINFO.
+    assert_eq!(
+        audio_decoder_support(&no_desc)
+            .expect_err("no description")
+            .name(),
+        ErrorName::NotSupportedError
+    );
     let bad_desc = AudioDecoderConfig {
         description: Some(vec![0; 10]),
         ..no_desc
@@ -266,7 +264,7 @@ fn flac_round_trip() {
     assert_eq!(
         audio_decoder_support(&bad_desc)
             .expect_err("invalid description")
-            .name,
+            .name(),
         ErrorName::NotSupportedError
     );
 }
@@ -358,11 +356,9 @@ fn demux(path: &Path) -> Demuxed {
 
 #[test]
 fn fixtures() {
-    let dir = fixtures_dir();
-    if !dir.is_dir() {
-        eprintln!("skipping: {} is missing", dir.display());
+    let Some(dir) = fixtures_dir() else {
         return;
-    }
+    };
     // Expected sample counts: `ffmpeg -v error -i FILE -f f32le -ac 1 - | wc -c` / 4. The CLI
     // trims with container info (Ogg granules, LAME/Xing gapless data) that raw chunks don't
     // carry, so lossy codecs get a tolerance; PCM, FLAC and ADTS must match exactly.
@@ -430,6 +426,76 @@ fn fixtures() {
                 "{file}: timestamps go backwards"
             );
         }
+    }
+}
+
+#[test]
+fn opus_outputs_keep_their_chunk_timestamps_negative_ones_too() {
+    let Some(dir) = fixtures_dir() else {
+        return;
+    };
+    let (rate, ch, head, packets) = demux(&dir.join("sfx-opus.ogg"));
+    let dc = AudioDecoderConfig {
+        codec: "opus".into(),
+        sample_rate: rate,
+        number_of_channels: ch,
+        description: Some(head),
+    };
+    // The first packet alone, at -42 µs (WPT's negative-timestamp case): its output, the
+    // pre-skip discarded, still starts at -42 µs.
+    let first = |timestamp| AudioDecodeInput {
+        data: packets[0].1.clone(),
+        timestamp,
+        duration: None,
+    };
+    let outs = decode(&dc, &[first(-42)]);
+    assert_eq!(outs.len(), 1);
+    assert_eq!(outs[0].timestamp, -42);
+    // Ten packets 20 ms apart from 1 s: each output at its chunk's timestamp.
+    let inputs: Vec<AudioDecodeInput> = (0..10)
+        .map(|i| AudioDecodeInput {
+            data: packets[i].1.clone(),
+            timestamp: 1_000_000 + 20_000 * i as i64,
+            duration: Some(20_000),
+        })
+        .collect();
+    let stamps: Vec<i64> = decode(&dc, &inputs).iter().map(|o| o.timestamp).collect();
+    let want: Vec<i64> = inputs.iter().map(|i| i.timestamp).collect();
+    assert_eq!(stamps, want);
+}
+
+/// Configures a fresh decoder with `cfg` and returns the error name, if any.
+fn configure_error(cfg: &AudioDecoderConfig) -> Option<ErrorName> {
+    let mut dec = AudioDecoderBackend::default();
+    dec.configure(cfg.clone(), &mut |_| {})
+        .err()
+        .map(|e| e.name)
+}
+
+#[test]
+fn descriptions_decoders_need() {
+    let config = |codec: &str, channels| AudioDecoderConfig {
+        codec: codec.into(),
+        sample_rate: 48000,
+        number_of_channels: channels,
+        description: None,
+    };
+    // Valid configs a decoder cannot run without their description: not supported, and
+    // configure() fails the same way.
+    for c in [config("opus", 3), config("opus", 8), config("flac", 2)] {
+        let e = audio_decoder_support(&c).expect_err(&c.codec);
+        assert_eq!(e.name(), ErrorName::NotSupportedError, "{}: {e}", c.codec);
+        assert_eq!(configure_error(&c), Some(ErrorName::NotSupportedError));
+    }
+    // Vorbis is reported supported (clients probe before they have the headers), but FFmpeg
+    // cannot open a decoder without them.
+    let vorbis = config("vorbis", 2);
+    audio_decoder_support(&vorbis).expect("vorbis probes as supported");
+    assert_eq!(configure_error(&vorbis), Some(ErrorName::NotSupportedError));
+    // Mono and stereo Opus need none.
+    for ch in [1, 2] {
+        audio_decoder_support(&config("opus", ch)).expect("opus");
+        assert_eq!(configure_error(&config("opus", ch)), None);
     }
 }
 
@@ -646,21 +712,6 @@ fn as_inputs(chunks: &[EncodedAudioOutput]) -> Vec<AudioDecodeInput> {
         .collect()
 }
 
-/// SNR (dB) of `got` against `want` at lag 0 over the middle of the signal.
-fn snr_at_zero(want: &[f32], got: &[f32]) -> f64 {
-    let n = want.len().min(got.len());
-    let (lo, hi) = (n / 10, n - n / 10);
-    let (mut s, mut e) = (0f64, 0f64);
-    for i in lo..hi {
-        s += f64::from(want[i]).powi(2);
-        e += f64::from(want[i] - got[i]).powi(2);
-    }
-    if e == 0.0 {
-        return f64::INFINITY;
-    }
-    10.0 * (s / e).log10()
-}
-
 #[test]
 fn opus_resamples_other_rates_to_48k() {
     for rate in [44100u32, 22050, 32000, 96000, 11025] {
@@ -759,7 +810,7 @@ fn opus_multichannel_round_trip() {
             assert!(s > 15.0, "{ch} ch, channel {c}: SNR {s:.1}");
         }
     }
-    // Without the description a decoder cannot know the mapping: an invalid config.
+    // Without the description a decoder cannot know the mapping: valid, but not supported.
     let no_desc = AudioDecoderConfig {
         codec: "opus".into(),
         sample_rate: 48000,
@@ -767,8 +818,8 @@ fn opus_multichannel_round_trip() {
         description: None,
     };
     assert_eq!(
-        audio_decoder_support(&no_desc).expect_err("mapping").name,
-        ErrorName::TypeError
+        audio_decoder_support(&no_desc).expect_err("mapping").name(),
+        ErrorName::NotSupportedError
     );
     assert_eq!(
         audio_encoder_support(&cfg("opus", 48000, 9))
@@ -982,7 +1033,7 @@ fn aac_variants_support() {
         description: None,
     };
     assert_eq!(
-        audio_decoder_support(&xhe).expect_err("USAC").name,
+        audio_decoder_support(&xhe).expect_err("USAC").name(),
         ErrorName::NotSupportedError
     );
     // mp4a.67 encodes MPEG-2 AAC-LC: ADTS with the MPEG-2 ID bit, and it round-trips.
@@ -995,7 +1046,7 @@ fn aac_variants_support() {
 }
 
 #[test]
-fn opus_priming_is_discarded_and_timestamps_follow() {
+fn opus_priming_is_discarded_and_outputs_keep_their_chunk_timestamps() {
     let n = 48000 + 123;
     let sig = signal(48000, n, 2);
     let mut c = cfg("opus", 48000, 2);
@@ -1033,10 +1084,20 @@ fn opus_priming_is_discarded_and_timestamps_follow() {
         eprintln!("opus priming ch{ch}: {got} samples for {n}, SNR at lag 0 {s:.1} dB");
         assert!(s > 20.0, "first sample aligns with the input: {s:.1} dB");
     }
-    // The surviving output's timestamp moves forward by the discarded duration
-    // (w3c/webcodecs#944/#948, as Chromium and FFmpeg do); the rest is continuous.
-    assert_eq!(outs[0].timestamp, t0 + pre_skip * 1_000_000 / 48000);
-    for w in outs.windows(2) {
+    // Every output keeps the timestamp of the chunk it came from (one 20 ms packet each): the
+    // first is the pre-skip shorter, so it ends that much before the second starts; from
+    // there on the outputs are back to back.
+    assert_eq!(outs.len(), inputs.len());
+    for (o, i) in outs.iter().zip(&inputs) {
+        assert_eq!(o.timestamp, i.timestamp);
+    }
+    assert_eq!(outs[0].timestamp, t0);
+    assert_eq!(i64::from(outs[0].data.frames()), 960 - pre_skip);
+    assert_eq!(
+        outs[1].timestamp - (outs[0].timestamp + outs[0].data.duration_us() as i64),
+        pre_skip * 1_000_000 / 48000
+    );
+    for w in outs[1..].windows(2) {
         let next = w[0].timestamp + w[0].data.duration_us() as i64;
         assert!(
             (w[1].timestamp - next).abs() <= 1,

@@ -171,7 +171,7 @@ fn decoder_support_checks() {
         } else {
             ErrorName::NotSupportedError
         };
-        assert_eq!(e.name, want, "{bad}");
+        assert_eq!(e.name(), want, "{bad}");
     }
 }
 
@@ -390,14 +390,15 @@ fn decodes_wpt_h265_mp4() {
     let path = dir.join("h265.mp4");
     let desc = mp4_box(&std::fs::read(&path).unwrap(), b"hvcC");
     assert_eq!(desc[0], 1, "hvcC configurationVersion");
-    let h = codec_core::HevcDecoderConfigurationRecord::parse(&desc).expect("fixture hvcC");
+    let h = media_parse::video::hevc::HevcDecoderConfigurationRecord::parse(&desc)
+        .expect("fixture hvcC");
     assert_eq!(h.nal_units(33).count(), 1, "one SPS");
     // A malformed hvcC makes the config unsupported, as for avcC.
     let mut bad = desc.clone();
     bad[21] = (bad[21] & !3) | 2; // lengthSizeMinusOne 2
     for d in [bad, desc[..desc.len() - 1].to_vec(), vec![1, 2, 3]] {
         let e = video_decoder_support(&dec_config("hvc1.1.6.L60.90", Some(d))).unwrap_err();
-        assert_eq!(e.name, ErrorName::NotSupportedError, "{}", e.message);
+        assert_eq!(e.name(), ErrorName::NotSupportedError, "{e}");
     }
     let chunks = demux(&path);
     let frames = decode_inputs(dec_config("hvc1.1.6.L60.90", Some(desc)), chunks.clone());

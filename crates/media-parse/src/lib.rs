@@ -11,8 +11,10 @@
 #![forbid(unsafe_code)]
 #![warn(missing_docs, unreachable_pub)]
 
+pub mod audio;
 mod error;
 mod reader;
+pub mod video;
 
 pub mod opus_packet;
 

@@ -27,10 +27,16 @@
 //!   no FLAC encoder). 24-bit FLAC decodes to `s32` (sample << 8), losslessly.
 //! * Priming: encoder chunks start at the first input timestamp and cover input + priming,
 //!   rounded up to whole packets (Opus 20 ms = 960, AAC 1024, MP3 1152). The Opus decoder
-//!   discards the OpusHead pre-skip (once per `configure`) and moves that output's timestamp
-//!   forward by the discarded duration (w3c/webcodecs#944, as Chromium and FFmpeg do). AAC and
-//!   MP3 carry no priming information in their descriptions, so their decoders keep it (1024 /
-//!   ~1105 samples), as browsers do.
+//!   discards the OpusHead pre-skip (once per `configure`); every output keeps the timestamp
+//!   of the chunk it came from (the first output is the pre-skip shorter, so it ends before
+//!   the next chunk starts), negative timestamps included. AAC and MP3 carry no priming
+//!   information in their descriptions, so their decoders keep it (1024 / ~1105 samples), as
+//!   browsers do.
+//! * Decoder descriptions: Opus above two channels needs an OpusHead and FLAC its STREAMINFO
+//!   (without one the config is valid but not supported: `NotSupportedError`). Vorbis without
+//!   one is reported supported (clients probe before they have the headers, as Chromium
+//!   answers), but `configure()` then fails with `NotSupportedError`: FFmpeg's Vorbis decoder
+//!   cannot start without them.
 
 mod decoder;
 mod encoder;
@@ -42,7 +48,7 @@ pub use encoder::{
     audio_encoder_support, AudioEncodeInput, AudioEncoderBackend, EncodedAudioOutput,
 };
 
-use codec_core::CodecError;
+use crate::{Error, Result};
 
 /// The audio codec families.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -63,7 +69,7 @@ pub(crate) enum Kind {
 }
 
 /// Maps a WebCodecs audio codec string to its family.
-pub(crate) fn kind_of(codec: &str) -> Result<Kind, CodecError> {
+pub(crate) fn kind_of(codec: &str) -> Result<Kind> {
     Ok(match codec {
         "opus" => Kind::Opus,
         "mp4a.40.2" | "mp4a.40.02" => Kind::Aac { mpeg2: false },
@@ -80,7 +86,7 @@ pub(crate) fn kind_of(codec: &str) -> Result<Kind, CodecError> {
         "ulaw" => Kind::Pcm("pcm_mulaw"),
         "alaw" => Kind::Pcm("pcm_alaw"),
         _ => {
-            return Err(CodecError::not_supported(format!(
+            return Err(Error::unsupported(format!(
                 "unsupported audio codec '{codec}'"
             )))
         }
@@ -88,9 +94,7 @@ pub(crate) fn kind_of(codec: &str) -> Result<Kind, CodecError> {
 }
 
 /// MPEG-4 sampling frequency index table (ADTS / AudioSpecificConfig).
-pub(crate) const AAC_RATES: [u32; 13] = [
-    96000, 88200, 64000, 48000, 44100, 32000, 24000, 22050, 16000, 12000, 11025, 8000, 7350,
-];
+pub(crate) use media_parse::audio::aac::SAMPLING_FREQUENCIES as AAC_RATES;
 
 /// Sample rates every encoder accepts at most (Chromium's `media::limits`).
 pub(crate) const MIN_RATE: u32 = 3000;

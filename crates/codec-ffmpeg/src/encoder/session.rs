@@ -16,7 +16,8 @@ use super::input::InputConverter;
 use super::profile::{self, framerate, key_interval, Layering, Setup};
 use super::{EncodedVideoOutput, VideoEncodeInput};
 use crate::codecs::{self, Resolved};
-use crate::{avc, is_eagain, raw, Error, Result};
+use crate::{is_eagain, raw, Error, Result};
+use media_parse::video::h264 as avc;
 
 /// Where a session's chunks go: the output callback, with the tracker that decides which
 /// chunk carries a `decoderConfig`.

@@ -9,7 +9,8 @@ use ffmpeg_next as ffmpeg;
 use super::profile::{Layering, Profile, Setup, Traits, X26X};
 use crate::codecs::{self, Resolved};
 use crate::svc::{BFrameLayers, NalSyntax};
-use crate::{avc, Error, Result};
+use crate::{Error, Result};
+use media_parse::video::h264 as avc;
 
 /// Constant rate factor when no bitrate is given.
 const DEFAULT_CRF: &str = "23";

@@ -9,7 +9,8 @@ use ffmpeg_next as ffmpeg;
 use super::profile::{Layering, Profile, Setup, Traits, X26X};
 use crate::codecs::{self, Resolved};
 use crate::svc::{BFrameLayers, NalSyntax};
-use crate::{hevc, Error, Result};
+use crate::{Error, Result};
+use media_parse::video::hevc;
 
 /// Constant rate factor when no bitrate is given (x265's default, about x264's 23).
 const DEFAULT_CRF: &str = "28";

@@ -4,10 +4,13 @@
 //! decoded stream equal to the input.
 #![allow(clippy::unwrap_used)]
 
+#[path = "../../../tests/common/samples.rs"]
+mod samples;
+
 use std::sync::Arc;
 
 use codec_core::{
-    AudioBuffer, AudioCopy, AudioDecoderConfig, AudioEncoderConfig, AudioSampleFormat, BitrateMode,
+    AudioBuffer, AudioDecoderConfig, AudioEncoderConfig, AudioSampleFormat, BitrateMode,
     OpusEncoderConfig, OutputConfigTracker,
 };
 use control_queue::{Backend, Cancel};
@@ -16,6 +19,7 @@ use media_parse::opus_packet;
 use super::session::Session;
 use super::{AudioEncodeInput, EncodedAudioOutput};
 use crate::audio::{AudioDecodeInput, AudioDecoderBackend};
+use samples::snr_at_zero;
 
 /// A chirp per channel, every channel different; with 6 or more channels channel 3 is the LFE
 /// (which libopus low-passes), a 60 Hz tone.
@@ -23,14 +27,12 @@ fn chirp(rate: u32, frames: usize, channels: usize) -> Vec<Vec<f32>> {
     (0..channels)
         .map(|c| {
             (0..frames)
-                .map(|i| {
-                    let t = i as f64 / f64::from(rate);
-                    let f0 = 200.0 + 150.0 * c as f64;
-                    let phase = match (channels, c) {
-                        (6.., 3) => 60.0 * t,
-                        _ => f0 * t + 1500.0 * t * t,
-                    };
-                    (0.5 * (2.0 * std::f64::consts::PI * phase).sin()) as f32
+                .map(|i| match (channels, c) {
+                    (6.., 3) => {
+                        let t = i as f64 / f64::from(rate);
+                        (0.5 * (2.0 * std::f64::consts::PI * 60.0 * t).sin()) as f32
+                    }
+                    _ => samples::chirp_sample(rate, c, i) as f32,
                 })
                 .collect()
         })
@@ -91,39 +93,7 @@ fn decode(dc: &AudioDecoderConfig, chunks: &[EncodedAudioOutput]) -> Vec<Vec<f32
             .expect("decode");
     }
     dec.flush(&never, &mut |o| outs.push(o)).expect("flush");
-    let channels = dc.number_of_channels as usize;
-    (0..channels)
-        .map(|c| {
-            let opt = AudioCopy {
-                plane_index: c as u32,
-                frame_offset: 0,
-                frame_count: None,
-                format: Some(AudioSampleFormat::F32Planar),
-            };
-            let mut plane = Vec::new();
-            for o in &outs {
-                let mut b = vec![0u8; o.data.allocation_size(&opt).expect("size")];
-                o.data.copy_to(&mut b, &opt).expect("copy");
-                plane.extend(
-                    b.chunks_exact(4)
-                        .map(|c| f32::from_le_bytes([c[0], c[1], c[2], c[3]])),
-                );
-            }
-            plane
-        })
-        .collect()
-}
-
-/// SNR (dB) of `got` against `want` at lag 0, away from both ends.
-fn snr(want: &[f32], got: &[f32]) -> f64 {
-    let n = want.len().min(got.len());
-    let (lo, hi) = (n / 10, n - n / 10);
-    let (mut s, mut e) = (0f64, 0f64);
-    for i in lo..hi {
-        s += f64::from(want[i]).powi(2);
-        e += f64::from(want[i] - got[i]).powi(2);
-    }
-    10.0 * (s / e.max(f64::MIN_POSITIVE)).log10()
+    samples::f32_planes(outs.iter().map(|o| &o.data))
 }
 
 fn opus(rate: u32, channels: u32, duration: u64) -> AudioEncoderConfig {
@@ -200,7 +170,7 @@ fn check_with(
         want[0].len()
     );
     let worst = (0..ch)
-        .map(|c| snr(&want[c], &planes[c]))
+        .map(|c| snr_at_zero(&want[c], &planes[c]))
         .fold(f64::INFINITY, f64::min);
     assert!(worst > min_snr, "{what}: SNR {worst:.1} dB");
     worst

@@ -1,12 +1,12 @@
-'use strict';
 // Guardrail: codec work never blocks the event loop. A 5 ms heartbeat keeps running while a
 // decoder and an encoder flush 720p work; no gap may exceed 50 ms.
-const test = require('node:test');
-const assert = require('node:assert/strict');
-const { VideoEncoder, VideoDecoder, VideoFrame } = require('../..');
-const { i420Pattern, encodeFrames } = require('../helpers');
+import test from 'node:test';
+import assert from 'node:assert/strict';
+import { VideoEncoder, VideoDecoder, VideoFrame } from 'webcodecs-node';
+import type { EncodedVideoChunk, EncodedVideoChunkMetadata } from 'webcodecs-node';
+import { i420Pattern, encodeFrames } from '../helpers';
 
-function heartbeat() {
+function heartbeat(): { stop(): number } {
   let last = performance.now();
   let maxGap = 0;
   const t = setInterval(() => {
@@ -39,10 +39,13 @@ test('encoder: encode() calls and flush() of 30 queued 720p frames keep the hear
 });
 
 test('decoder: flush() of 60 queued 720p chunks keeps the heartbeat', async () => {
-  const { chunks, metas } = await encodeFrames({ codec: 'avc1.64001f', width: W, height: H, bitrate: 2_000_000, latencyMode: 'realtime' }, 60);
+  const { chunks, metas }: { chunks: EncodedVideoChunk[]; metas: EncodedVideoChunkMetadata[] } =
+    await encodeFrames({ codec: 'avc1.64001f', width: W, height: H, bitrate: 2_000_000, latencyMode: 'realtime' }, 60);
   let outputs = 0;
   const dec = new VideoDecoder({ output: (f) => { outputs++; f.close(); }, error: assert.fail });
-  dec.configure(metas[0].decoderConfig);
+  const decoderConfig = metas[0].decoderConfig;
+  assert.ok(decoderConfig, 'the first chunk carries a decoderConfig');
+  dec.configure(decoderConfig);
   await new Promise((r) => setTimeout(r, 20));
   const hb = heartbeat();
   for (const c of chunks) dec.decode(c);

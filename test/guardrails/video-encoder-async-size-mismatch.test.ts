@@ -1,17 +1,17 @@
-'use strict';
 // Guardrail: frames whose size or format differ from the configuration never read out of
 // bounds. Policy (as Chromium): the encoder scales/converts every frame's visible rect to the
 // configured size. Data too short for its declared format and size is a TypeError at
 // VideoFrame construction.
-const test = require('node:test');
-const assert = require('node:assert/strict');
-const { VideoEncoder, VideoFrame } = require('../..');
-const { i420Pattern, rgbaPattern, decodeChunks, frameY, psnr } = require('../helpers');
+import test from 'node:test';
+import assert from 'node:assert/strict';
+import { VideoEncoder, VideoFrame } from 'webcodecs-node';
+import type { EncodedVideoChunk, VideoDecoderConfig, VideoEncoderConfig } from 'webcodecs-node';
+import { i420Pattern, rgbaPattern, decodeChunks, frameY, psnr } from '../helpers';
 
-async function encodeMixed(config, frames) {
-  const chunks = [];
-  let decoderConfig;
-  const errors = [];
+async function encodeMixed(config: VideoEncoderConfig, frames: VideoFrame[]): Promise<{ chunks: EncodedVideoChunk[]; decoderConfig: VideoDecoderConfig }> {
+  const chunks: EncodedVideoChunk[] = [];
+  let decoderConfig: VideoDecoderConfig | undefined;
+  const errors: DOMException[] = [];
   const enc = new VideoEncoder({
     output: (c, m) => { chunks.push(c); if (m.decoderConfig) decoderConfig = m.decoderConfig; },
     error: (e) => errors.push(e),
@@ -21,6 +21,7 @@ async function encodeMixed(config, frames) {
   await enc.flush();
   enc.close();
   assert.deepEqual(errors, []);
+  assert.ok(decoderConfig, 'the first chunk carries a decoderConfig');
   return { chunks, decoderConfig };
 }
 
@@ -35,7 +36,7 @@ for (const codec of ['avc1.42001f', 'vp8']) {
     ];
     const { chunks, decoderConfig } = await encodeMixed({ codec, width: 320, height: 240, bitrate: 800_000 }, frames);
     assert.deepEqual(chunks.map((c) => c.timestamp), [0, 1, 2, 3, 4]);
-    const decoded = await decodeChunks(decoderConfig, chunks);
+    const decoded: VideoFrame[] = await decodeChunks(decoderConfig, chunks);
     assert.equal(decoded.length, 5);
     for (const f of decoded) {
       assert.equal(f.codedWidth, 320);
@@ -58,7 +59,7 @@ test('a visibleRect crop is what gets encoded', async () => {
     visibleRect: { x: 80, y: 60, width: 320, height: 240 },
   });
   const { chunks, decoderConfig } = await encodeMixed({ codec: 'vp8', width: 320, height: 240, bitrate: 2_000_000 }, [frame]);
-  const [d] = await decodeChunks(decoderConfig, chunks);
+  const [d]: VideoFrame[] = await decodeChunks(decoderConfig, chunks);
   assert.ok(psnr(await frameY(d), src) > 30);
   d.close();
 });
@@ -75,11 +76,12 @@ test('data too short for the format and size is a TypeError at construction', ()
     format: 'RGBA', codedWidth: 10, codedHeight: 10, timestamp: 0, visibleRect: { x: 5, y: 0, width: 10, height: 10 },
   }), TypeError);
   assert.throws(() => new VideoFrame(new Uint8Array(400), { format: 'RGBA', codedWidth: 0, codedHeight: 10, timestamp: 0 }), TypeError);
+  // @ts-expect-error: 'XYZ' is not a pixel format (the types say so too)
   assert.throws(() => new VideoFrame(new Uint8Array(400), { format: 'XYZ', codedWidth: 10, codedHeight: 10, timestamp: 0 }), TypeError);
 });
 
 test('encoding a closed frame is a TypeError, and the encoder keeps working', async () => {
-  const out = [];
+  const out: EncodedVideoChunk[] = [];
   const enc = new VideoEncoder({ output: (c) => out.push(c), error: assert.fail });
   enc.configure({ codec: 'vp8', width: 64, height: 64 });
   const f = new VideoFrame(i420Pattern(64, 64, 0), { format: 'I420', codedWidth: 64, codedHeight: 64, timestamp: 0 });

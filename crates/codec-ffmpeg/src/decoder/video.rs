@@ -1,0 +1,304 @@
+//! `VideoDecoderBackend`: FFmpeg's native H.264, HEVC, VP8 and VP9 decoders, and libdav1d (or
+//! libaom) for AV1.
+
+use std::collections::BTreeMap;
+
+use codec_core::{
+    ColorMatrix, ColorPrimaries, ColorTransfer, FrameBuffer, VideoColorSpace, VideoDecoderConfig,
+};
+use control_queue::Cancel;
+use ffmpeg::{codec, frame, Packet};
+use ffmpeg_next as ffmpeg;
+use media_parse::video::{av1, h264, hevc, vp8, NalFraming};
+
+use super::{receive, DecodeSession, DecoderBackend};
+use crate::codecs::{self, Family};
+use crate::convert::{self, ScalerCache};
+use crate::{raw, Error, Result};
+
+/// One chunk to decode.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct VideoDecodeInput {
+    /// The chunk bytes.
+    pub data: Vec<u8>,
+    /// Whether the chunk is a key chunk.
+    pub key: bool,
+    /// Timestamp in microseconds.
+    pub timestamp: i64,
+    /// Duration in microseconds.
+    pub duration: Option<u64>,
+}
+
+/// One decoded frame.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DecodedVideoOutput {
+    /// The pixels at the decoded (cropped) size.
+    pub frame: FrameBuffer,
+    /// The timestamp of the chunk that carried this picture.
+    pub timestamp: i64,
+    /// That chunk's duration.
+    pub duration: Option<u64>,
+    /// Colour space signalled by the bitstream (unknown members are `None`).
+    pub color_space: VideoColorSpace,
+}
+
+/// Side-table entries older than this many chunks are forgotten (pictures the decoder dropped).
+const MAX_PENDING: i64 = 1024;
+
+/// Whether `cfg` can be decoded (`VideoDecoder.isConfigSupported` and `configure`). Opens
+/// nothing; callable from any thread.
+///
+/// # Errors
+/// A spec `TypeError` for an invalid config; [`Error::Unsupported`] (`NotSupportedError`) for
+/// one we cannot decode, including a malformed avcC/hvcC `description`.
+pub fn video_decoder_support(cfg: &VideoDecoderConfig) -> Result<()> {
+    check(cfg).map(|_| ())
+}
+
+fn check(cfg: &VideoDecoderConfig) -> Result<codecs::Resolved> {
+    cfg.validate()?;
+    let r = codecs::resolve(&cfg.codec)?;
+    codecs::check_hardware(cfg.hardware_acceleration)?;
+    let description = cfg.description.as_deref().filter(|d| !d.is_empty());
+    if let Some(a) = r.avc {
+        if !a.decodable() {
+            return Err(Error::unsupported(format!(
+                "H.264 profile_idc {} is not supported",
+                a.profile_idc
+            )));
+        }
+        if !codecs::AVC_LEVELS.contains(&a.level_idc) {
+            return Err(Error::unsupported(format!(
+                "unknown H.264 level_idc {}",
+                a.level_idc
+            )));
+        }
+        // A description is an avcC; a malformed one cannot configure a decoder.
+        check_description(
+            description,
+            "avcC",
+            h264::AvcDecoderConfigurationRecord::parse,
+        )?;
+    }
+    if let Some(h) = r.hevc {
+        // Main, Main 10, Main Still Picture and the range extensions (FFmpeg's hevc decoder).
+        if h.profile_space != 0 || !(1..=4).contains(&h.profile_idc) {
+            return Err(Error::unsupported(format!(
+                "HEVC profile {} is not supported",
+                h.profile_idc
+            )));
+        }
+        // A description is an hvcC; a malformed one cannot configure a decoder.
+        check_description(
+            description,
+            "hvcC",
+            hevc::HevcDecoderConfigurationRecord::parse,
+        )?;
+    }
+    if cfg.coded_width.is_some_and(|w| w > codecs::MAX_DIMENSION)
+        || cfg.coded_height.is_some_and(|h| h > codecs::MAX_DIMENSION)
+    {
+        return Err(Error::unsupported("coded size too large"));
+    }
+    codecs::has_decoder(r.entry.decoders)?;
+    Ok(r)
+}
+
+/// A `description` that `parse` refuses makes the config unsupported (`NotSupportedError`).
+fn check_description<T>(
+    description: Option<&[u8]>,
+    what: &str,
+    parse: fn(&[u8]) -> media_parse::Result<T>,
+) -> Result<()> {
+    match description.map(parse) {
+        Some(Err(e)) => Err(Error::unsupported(format!(
+            "invalid {what} description: {e}"
+        ))),
+        _ => Ok(()),
+    }
+}
+
+pub(crate) fn color_space(
+    f: &frame::Video,
+    format_full_range: bool,
+    family: Family,
+) -> VideoColorSpace {
+    // Raw code points: the bitstream may carry values ffmpeg-next's enums do not have.
+    let c = crate::raw::color_codes(f);
+    let full_range = match c.range {
+        2 => Some(true),
+        1 => Some(false),
+        _ if format_full_range => Some(true),
+        _ => None,
+    };
+    let mut cs = VideoColorSpace {
+        primaries: ColorPrimaries::from_code(c.primaries),
+        transfer: ColorTransfer::from_code(c.transfer),
+        // AVCOL_SPC_RGB (0) is only meaningful for RGB streams; 2 = unspecified maps to None.
+        matrix: ColorMatrix::from_code(c.matrix),
+        full_range,
+    };
+    // A VP9 bitstream signals only its colour space (the matrix) and range. Like libvpx users
+    // (Chromium's VpxVideoDecoder), read that as the whole standard colour space; the encoder
+    // reports the same in `decoderConfig.colorSpace`.
+    if family == Family::Vp9 && cs.primaries.is_none() && cs.transfer.is_none() {
+        cs = cs.vp9_signalled();
+    }
+    cs
+}
+
+/// An open H.264, HEVC, VP8, VP9 or AV1 decoder.
+pub struct Session {
+    dec: ffmpeg::decoder::Video,
+    /// Counter used as packet pts.
+    next_pts: i64,
+    /// pts → (timestamp, duration) of chunks whose picture has not come out yet.
+    pending: BTreeMap<i64, (i64, Option<u64>)>,
+    /// H.264/HEVC (is it HEVC, and the NAL framing): chunks must hold a slice NAL unit.
+    nal: Option<(bool, NalFraming)>,
+    /// The codec family, for the cheap validity checks FFmpeg's decoders skip.
+    family: Family,
+}
+
+/// The video decoder backend run by a `CodecWorker`.
+pub type VideoDecoderBackend = DecoderBackend<Session>;
+
+/// What video sessions share: the scaler contexts converting decoded frames (kept across
+/// configurations).
+#[derive(Default)]
+pub struct Scalers(ScalerCache);
+
+impl DecodeSession for Session {
+    type Config = VideoDecoderConfig;
+    type Input = VideoDecodeInput;
+    type Output = DecodedVideoOutput;
+    type Shared = Scalers;
+
+    fn open(cfg: &VideoDecoderConfig) -> Result<Self> {
+        let r = check(cfg)?;
+        let codec = codecs::has_decoder(r.entry.decoders)?;
+        let mut ctx = codec::Context::new_with_codec(codec);
+        let nal_family = matches!(r.entry.family, Family::H264 | Family::H265);
+        let description = cfg.description.as_deref().filter(|d| !d.is_empty());
+        if nal_family {
+            // avcC / hvcC: the decoder then expects length-prefixed NAL units.
+            if let Some(d) = description {
+                raw::set_extradata(&mut ctx, d)
+                    .map_err(|e| Error::ffmpeg("cannot set description", e))?;
+            }
+        }
+        let low_latency = cfg.optimize_for_latency == Some(true);
+        if low_latency {
+            ctx.set_flags(codec::Flags::LOW_DELAY);
+        }
+        ctx.set_threading(codec::threading::Config {
+            kind: if low_latency {
+                codec::threading::Type::Slice
+            } else {
+                codec::threading::Type::Frame
+            },
+            count: 0,
+            ..Default::default()
+        });
+        let mut dec = ctx.decoder();
+        dec.set_packet_time_base(ffmpeg::Rational::new(1, 1_000_000));
+        let dec = dec
+            .open()
+            .and_then(|o| o.video())
+            .map_err(|e| Error::ffmpeg("cannot open decoder", e))?;
+        let hevc = r.entry.family == Family::H265;
+        Ok(Self {
+            dec,
+            next_pts: 0,
+            pending: BTreeMap::new(),
+            nal: nal_family.then(|| (hevc, NalFraming::from_description(hevc, description))),
+            family: r.entry.family,
+        })
+    }
+
+    fn packet(&mut self, input: &VideoDecodeInput) -> Result<Packet> {
+        let data = &input.data;
+        if data.is_empty() {
+            return Err(Error::malformed("empty chunk"));
+        }
+        // FFmpeg conceals a bad VP8 frame tag (unknown version, partition past the end), and
+        // libdav1d skips broken OBU chains without an error.
+        if self.family == Family::Vp8 && !vp8::tag_is_valid(data) {
+            return Err(Error::malformed("invalid VP8 frame tag"));
+        }
+        if self.family == Family::Av1 && !av1::obus_are_valid(data) {
+            return Err(Error::malformed("malformed AV1 OBUs"));
+        }
+        // FFmpeg skips NAL units it cannot parse silently; a chunk with no slice is corrupt.
+        if let Some((hevc, framing)) = self.nal {
+            if !media_parse::video::has_slice_nal(hevc, data, framing) {
+                return Err(Error::malformed("the chunk holds no slice NAL unit"));
+            }
+        }
+        let mut pkt = Packet::copy(data);
+        let pts = self.next_pts;
+        self.next_pts += 1;
+        pkt.set_pts(Some(pts));
+        pkt.set_dts(None);
+        if input.key {
+            pkt.set_flags(codec::packet::Flags::KEY);
+        }
+        self.pending.insert(pts, (input.timestamp, input.duration));
+        while self.pending.len() as i64 > MAX_PENDING {
+            self.pending.pop_first();
+        }
+        Ok(pkt)
+    }
+
+    fn decoder(&mut self) -> &mut ffmpeg::codec::decoder::Opened {
+        &mut self.dec
+    }
+
+    fn drain(
+        &mut self,
+        scalers: &mut Scalers,
+        cancel: &Cancel,
+        out: &mut dyn FnMut(DecodedVideoOutput),
+    ) -> Result<usize> {
+        let mut n = 0;
+        let mut f = frame::Video::empty();
+        while receive(&mut self.dec, &mut f)? {
+            n += 1;
+            let pts = f.pts().or_else(|| f.timestamp());
+            let (timestamp, duration) = match pts.and_then(|p| self.pending.remove(&p)) {
+                Some(t) => t,
+                None => self
+                    .pending
+                    .pop_first()
+                    .map(|(_, t)| t)
+                    .unwrap_or((0, None)),
+            };
+            // Chunks older than this picture never produce one now (no reordering past it).
+            if let Some(p) = pts {
+                let floor = p - MAX_PENDING;
+                while self
+                    .pending
+                    .first_key_value()
+                    .is_some_and(|(k, _)| *k < floor)
+                {
+                    self.pending.pop_first();
+                }
+            }
+            if cancel.is_stale() {
+                continue;
+            }
+            let (frame, full) = convert::from_decoded_frame(&f, &mut scalers.0)?;
+            out(DecodedVideoOutput {
+                frame,
+                timestamp,
+                duration,
+                color_space: color_space(&f, full, self.family),
+            });
+        }
+        Ok(n)
+    }
+
+    fn after_flush(&mut self) {
+        self.pending.clear();
+    }
+}

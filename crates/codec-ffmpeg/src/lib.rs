@@ -47,12 +47,13 @@
 //! * `scalabilityMode` `L1T2` and `L1T3` for VP8 and VP9: libvpx temporal layers with
 //!   explicit per-frame reference flags (libvpx/WebRTC patterns; layer ids 0,1,… and
 //!   0,2,1,2,…), upper layers never update what lower layers reference nor the entropy context,
-//!   and VP9 runs error-resilient, so any layer subset decodes on its own. Each chunk carries
+//!   and VP9 runs error-resilient, so any layer subset decodes on its own, bit for bit as in the
+//!   full stream (tested for every codec). Each chunk carries
 //!   `temporal_layer_id`. Key frames restart the pattern on layer 0, and the periodic key frame
 //!   is forced by us (not by libvpx) for that reason. Bitrate split 60/40 (L1T2) and 40/20/40
 //!   (L1T3) as in libwebrtc. VP9 with layers runs CBR even for `variable` (libvpx's VBR
 //!   overshot about fourfold with layers).
-//! * `scalabilityMode` `L1T2` and `L1T3` for AV1: an `aom_session::AomSession` on libaom
+//! * `scalabilityMode` `L1T2` and `L1T3` for AV1: an `encoder::aom_session::AomSession` on libaom
 //!   directly (`aom.rs`, the only libaom FFI), since FFmpeg 5.1's wrapper cannot pass libaom's
 //!   SVC structs. Per-frame layer id and reference config follow libaom's `svc_encoder_rtc.c`
 //!   (layer 0 refreshes slot 0; L1T3's layer 1 refreshes slot 1, read by the layer-2 frame after
@@ -98,14 +99,15 @@
 //!   libaom (`tune-content=screen`); other hints and other codecs are unaffected.
 //! * Rate control: `variable` with a bitrate → average bitrate; without one → x264 CRF 23, libvpx
 //!   ~0.1 bit/pixel. `constant` → maxrate = bitrate with a one-second buffer (libvpx CBR).
-//! * Key frames come only on request (`keyFrame: true`), at the start and after at least
-//!   max(300 frames, 10 s); x264 scene-cut detection is off.
+//! * Key frames come only on request (`keyFrame: true`), at the start and max(300 frames, 10 s)
+//!   after the previous key frame; no encoder places one at a scene cut (x264/x265 `scenecut=0`;
+//!   libvpx places none itself, `kf_min_dist = kf_max_dist`, and the session forces the periodic
+//!   one: VP8 in "good" mode put one at a scene cut, on an upper layer with `L1T2`/`L1T3`).
 #![deny(unsafe_code)]
 #![warn(missing_docs)]
 
 #[allow(unsafe_code)]
 mod aom;
-mod aom_session;
 mod audio;
 mod codecs;
 mod convert;

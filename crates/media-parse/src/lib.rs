@@ -17,5 +17,7 @@ pub mod image;
 mod reader;
 pub mod video;
 
+pub mod opus_packet;
+
 pub use error::{Error, Result};
 pub use reader::{rbsp, BitReader, ByteReader};

@@ -138,11 +138,10 @@ pub use image::{
     ImageDecoderOptions, ImageFrameOutput, ImageSession, ImageType,
 };
 
-use codec_core::CodecError;
 use ffmpeg_next as ffmpeg;
 
 /// Initialises FFmpeg once (idempotent, thread-safe) and sets its log level to `quiet`: every
-/// failure is reported through a [`CodecError`] instead of stderr noise. The backends call it
+/// failure is reported through an [`Error`] instead of stderr noise. The backends call it
 /// themselves; calling it early (at addon load) is harmless.
 pub fn init() {
     static INIT: Once = Once::new();
@@ -151,11 +150,6 @@ pub fn init() {
         let _ = ffmpeg::init();
         ffmpeg::util::log::set_level(ffmpeg::util::log::Level::Quiet);
     });
-}
-
-/// Maps a libav error to an `EncodingError` with context.
-pub(crate) fn av_error(what: &str, e: ffmpeg::Error) -> CodecError {
-    CodecError::encoding(format!("{what}: {e}"))
 }
 
 /// Whether `e` is `AVERROR(EAGAIN)`.

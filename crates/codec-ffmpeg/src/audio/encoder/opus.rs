@@ -6,12 +6,12 @@
 //! own 80–120 ms packets: the encoder codes shorter frames (the longest of 20, 10, 5 or 2.5 ms
 //! that divides the duration), every frame after a chunk's first is held to that first frame's
 //! mode, bandwidth and channel count, and the frames are joined into one code 3 packet
-//! (`media_parse::opus_packet`).
+//! (`media_parse::audio::opus_packet`).
 
 use codec_core::{AudioEncoderConfig, BitrateMode};
 use ffmpeg::{ChannelLayout, Dictionary};
 use ffmpeg_next as ffmpeg;
-use media_parse::opus_packet::{self, Bandwidth, Mode};
+use media_parse::audio::opus_packet::{self, Bandwidth, Mode};
 use media_parse::ByteReader;
 
 use super::profile::{at_most_8, AudioProfile, Chunk, Packets, Plan};

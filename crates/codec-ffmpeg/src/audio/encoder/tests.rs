@@ -14,7 +14,7 @@ use codec_core::{
     OpusEncoderConfig, OutputConfigTracker,
 };
 use control_queue::{Backend, Cancel};
-use media_parse::opus_packet;
+use media_parse::audio::opus_packet;
 
 use super::session::Session;
 use super::{AudioEncodeInput, EncodedAudioOutput};

@@ -1,25 +1,32 @@
 'use strict';
-// ImageDecoder, ImageTrackList, ImageTrack (https://w3c.github.io/webcodecs/#image-decoding).
-// The native half runs a worker thread that scans the container and decodes with FFmpeg; this
-// file keeps the spec state (tracks, promises, closed/complete) on the JS thread.
+// ImageDecoder, ImageTrackList, ImageTrack (https://w3c.github.io/webcodecs/#image-decoding):
+// WebIDL conversion and glue. Every rule of the spec's processing model (closed state, pending
+// decodes, track selection, which error a decode gets) lives in codec-core's ImageDecoderModel
+// behind the natives; this file reads the ReadableStream, and turns the model's events into
+// promise settlements and track list updates.
 const native = require('./native');
 const idl = require('./webidl');
 const { createFrame } = require('./video-frame');
 
-const EV_DATA = 0;
-const EV_DECODED = 1;
-const EV_DECODE_FAILED = 2;
+// Event codes shared with crates/node-binding/src/image.rs.
+const EV_TRACKS = 0;
+const EV_FRAME_COUNTS = 1;
+const EV_RESOLVED = 2;
+const EV_REJECTED = 3;
+const EV_COMPLETED = 4;
+const EV_CLOSED = 5;
 
 // Module-internal access to the classes' private state, set up by their static blocks.
-let trackApply;
+let trackSet;
 let listApply;
 let decoderApply;
 let decoderSelect;
 const kInit = Symbol('kInit');
 
-// Called by the addon for every worker reply. Module-level: it must not capture a decoder.
-function dispatch(owner, event) {
-  decoderApply(owner, event);
+// Called by the addon with the events of worker reports. Module-level: it must not capture a
+// decoder.
+function dispatch(owner, events) {
+  decoderApply(owner, events);
 }
 
 // A valid MIME type string (MIME Sniffing): RFC 9110 tokens, parameters `;name=value` with a
@@ -45,8 +52,14 @@ function deferred() {
   const promise = new Promise((res, rej) => { resolve = res; reject = rej; });
   // The library rejects these itself; an unobserved rejection must not kill the process.
   promise.catch(() => {});
-  return { promise, resolve, reject, settled: false };
+  return { promise, resolve, reject };
 }
+
+const isObject = (v) => v !== null && (typeof v === 'object' || typeof v === 'function');
+
+// A promise-typed attribute read on the wrong receiver returns a rejected promise (WebIDL),
+// it does not throw.
+const illegalInvocation = () => Promise.reject(new TypeError('Illegal invocation'));
 
 class ImageTrack {
   #decoder;
@@ -56,7 +69,9 @@ class ImageTrack {
   #repetitionCount;
   #selected = false;
 
-  constructor(key, decoder, index, info) {
+  // No constructor arguments as far as WebIDL is concerned (`ImageTrack.length` is 0).
+  constructor(...args) {
+    const [key, decoder, index, info] = args;
     if (key !== kInit) throw new TypeError('Illegal constructor');
     this.#decoder = decoder;
     this.#index = index;
@@ -71,20 +86,15 @@ class ImageTrack {
   get selected() { return this.#selected; }
   set selected(value) {
     value = idl.bool(value);
-    if (this.#selected === value) return;
     decoderSelect(this.#decoder, this.#index, value);
   }
 
   static {
-    trackApply = (t, field, value) => t.#apply(field, value);
+    trackSet = (t, field, value) => {
+      if (field === 'selected') t.#selected = value;
+      else t.#frameCount = value;
+    };
   }
-
-  // Internal updates (no side effects).
-  #apply(field, value) {
-    if (field === 'selected') this.#selected = value;
-    else if (field === 'frameCount') this.#frameCount = value;
-  }
-
 }
 
 class ImageTrackList {
@@ -92,11 +102,15 @@ class ImageTrackList {
   #selectedIndex = -1;
   #ready = deferred();
 
-  constructor(key) {
-    if (key !== kInit) throw new TypeError('Illegal constructor');
+  constructor(...args) {
+    if (args[0] !== kInit) throw new TypeError('Illegal constructor');
   }
 
-  get ready() { return this.#ready.promise; }
+  get ready() {
+    if (!isObject(this) || !(#ready in this)) return illegalInvocation();
+    return this.#ready.promise;
+  }
+
   get length() { return this.#tracks.length; }
   get selectedIndex() { return this.#selectedIndex; }
   get selectedTrack() { return this.#selectedIndex === -1 ? null : this.#tracks[this.#selectedIndex]; }
@@ -107,7 +121,7 @@ class ImageTrackList {
     listApply = (l, op, a, b) => l.#apply(op, a, b);
   }
 
-  // Internal: publish the tracks and resolve `ready`.
+  // Internal updates from the decoder's events.
   #apply(op, a, b) {
     switch (op) {
       case 'establish':
@@ -116,8 +130,7 @@ class ImageTrackList {
         a.forEach((t, i) => {
           Object.defineProperty(this, i, { get: () => this.#tracks[i], enumerable: true, configurable: true });
         });
-        if (b !== -1) trackApply(a[b], 'selected', true);
-        this.#ready.settled = true;
+        trackSet(a[b], 'selected', true);
         this.#ready.resolve();
         break;
       case 'select':
@@ -129,33 +142,24 @@ class ImageTrackList {
         this.#selectedIndex = -1;
         break;
       case 'reject':
-        if (!this.#ready.settled) {
-          this.#ready.settled = true;
-          this.#ready.reject(a);
-        }
+        this.#ready.reject(a);
         break;
       default:
         break;
     }
   }
-
 }
 
 class ImageDecoder {
-  #h = null;
+  #h;
   #type;
-  #complete = false;
   #completed = deferred();
   #tracks = new ImageTrackList(kInit);
-  #established = false;
-  #closed = false;
-  #preferAnimation = null;
+  #trackObjects = [];
   #pending = new Map();
-  #nextId = 1;
   #reader = null;
-  // The type is not supported: decode() keeps rejecting with NotSupportedError after the close
-  // (as in Chromium and Firefox).
-  #unsupported = false;
+  // The constructor's events, applied in a microtask or before those of any later call.
+  #initEvents = null;
 
   constructor(init) {
     init = idl.requireObject(init, 'ImageDecoderInit');
@@ -165,14 +169,14 @@ class ImageDecoder {
     const data = idl.required(init, 'data', 'ImageDecoderInit');
     const desiredHeight = init.desiredHeight === undefined ? undefined : idl.u32(init.desiredHeight, 'desiredHeight');
     const desiredWidth = init.desiredWidth === undefined ? undefined : idl.u32(init.desiredWidth, 'desiredWidth');
-    const preferAnimation = init.preferAnimation === undefined ? null : idl.bool(init.preferAnimation);
+    const preferAnimation = init.preferAnimation === undefined ? undefined : idl.bool(init.preferAnimation);
     const transfer = idl.validateTransfer(init.transfer);
     const type = idl.string(idl.required(init, 'type', 'ImageDecoderInit'));
 
     // Valid ImageDecoderInit (TypeError), as browsers check it: see isImageMime().
     if (!MIME_RE.test(type)) throw new TypeError(`'${type}' is not a valid MIME type`);
     const isStream = typeof ReadableStream !== 'undefined' && data instanceof ReadableStream;
-    let bytes = null;
+    let bytes;
     if (isStream) {
       if (data.locked) throw new TypeError('data ReadableStream is locked');
     } else {
@@ -188,30 +192,16 @@ class ImageDecoder {
     if (desiredWidth === 0 || desiredHeight === 0) throw new TypeError('desired size must be non-zero');
 
     this.#type = type;
-    this.#preferAnimation = preferAnimation;
-    this.#completed.promise.then(() => {}, () => {});
-
-    if (isImageMime(type) && native.imageTypeSupported(type)) {
-      this.#h = native.imageDecoderNew(dispatch, type, desiredWidth, desiredHeight, preferAnimation ?? undefined,
-        colorSpaceConversion);
-    }
-    if (isStream) {
-      this.#fetch(data.getReader());
-    } else {
-      if (this.#h !== null) {
-        native.imageDecoderAppend(this.#h, this, bytes);
-        native.imageDecoderEnd(this.#h, this);
-      }
-      this.#complete = true;
-      this.#completed.settled = true;
-      this.#completed.resolve();
-    }
+    const supportedType = isImageMime(type) ? type : '';
+    const [h, events] = native.imageDecoderNew(dispatch, this, supportedType, desiredWidth, desiredHeight,
+      preferAnimation, colorSpaceConversion, bytes);
+    this.#h = h;
     idl.detachAll(transfer);
-    if (this.#h === null) {
-      this.#unsupported = true;
-      // The configure step reports an unsupported type asynchronously.
-      queueMicrotask(() => this.#close(idl.dom('NotSupportedError', `image type '${type}' is not supported`)));
-    }
+    // The configure message (which closes the decoder for an unsupported type) runs after the
+    // constructor returns, and before any later call's messages.
+    this.#initEvents = events;
+    queueMicrotask(() => this.#applyInit());
+    if (isStream) this.#fetch(data.getReader());
   }
 
   static isTypeSupported(type) {
@@ -224,33 +214,36 @@ class ImageDecoder {
     }
   }
 
+  // Fetch Stream Data Loop. `#reader` is null once the decoder is closed.
   async #fetch(reader) {
     this.#reader = reader;
     try {
       for (;;) {
         const { value, done } = await reader.read();
-        if (this.#closed) return;
+        if (this.#reader === null) return;
         if (done) {
-          this.#complete = true;
-          this.#completed.settled = true;
-          this.#completed.resolve();
-          if (this.#h !== null) native.imageDecoderEnd(this.#h, this);
+          this.#call(native.imageDecoderEnd(this.#h, this));
           return;
         }
         if (!(value instanceof Uint8Array)) {
-          this.#close(idl.dom('DataError', 'ReadableStream chunks must be Uint8Arrays'));
+          this.#call(native.imageDecoderStreamFailed(this.#h, this, true));
           return;
         }
-        if (this.#h !== null && value.byteLength > 0) native.imageDecoderAppend(this.#h, this, value);
+        this.#call(native.imageDecoderAppend(this.#h, this, value));
       }
     } catch (e) {
-      if (!this.#closed) this.#close(idl.dom('NotReadableError', `reading the image stream failed: ${e && e.message}`));
+      if (this.#reader !== null) this.#call(native.imageDecoderStreamFailed(this.#h, this, false, String(e && e.message)));
     }
   }
 
   get type() { return this.#type; }
-  get complete() { return this.#complete; }
-  get completed() { return this.#completed.promise; }
+  get complete() { return native.imageDecoderComplete(this.#h); }
+
+  get completed() {
+    if (!isObject(this) || !(#completed in this)) return illegalInvocation();
+    return this.#completed.promise;
+  }
+
   get tracks() { return this.#tracks; }
 
   decode(options = {}) {
@@ -258,144 +251,97 @@ class ImageDecoder {
       options = idl.dictionary(options, 'ImageDecodeOptions');
       const completeFramesOnly = options.completeFramesOnly === undefined ? true : idl.bool(options.completeFramesOnly);
       const frameIndex = options.frameIndex === undefined ? 0 : idl.u32Modulo(options.frameIndex);
-      if (this.#closed && this.#unsupported) throw idl.dom('NotSupportedError', 'image type is not supported');
-      if (this.#closed) throw idl.dom('InvalidStateError', 'ImageDecoder is closed');
-      // decode() step 2 rejects while [[selected index]] is -1, which read literally includes
-      // the time before the tracks are established; but the control message then "waits for
-      // [[tracks established]]", and Chromium, Firefox and WPT (decodes issued before
-      // tracks.ready) queue such a decode instead. We do the same: only a decoder whose tracks
-      // are known and none is selected rejects.
-      if (this.#established && this.#tracks.selectedIndex === -1) {
-        throw idl.dom('InvalidStateError', 'no track is selected');
-      }
-      const id = this.#nextId++;
-      const p = new Promise((resolve, reject) => this.#pending.set(id, { resolve, reject }));
-      if (this.#h !== null) {
-        native.imageDecoderDecode(this.#h, this, id, frameIndex, this.#tracks.selectedIndex, completeFramesOnly);
-      }
-      return p;
+      const id = this.#call(native.imageDecoderDecode(this.#h, this, frameIndex, completeFramesOnly));
+      return new Promise((resolve, reject) => this.#pending.set(id, { resolve, reject }));
     } catch (e) {
       return Promise.reject(e);
     }
   }
 
   reset() {
-    this.#abortPending(idl.dom('AbortError', 'ImageDecoder was reset'));
+    this.#call(native.imageDecoderReset(this.#h, this));
   }
 
   close() {
-    this.#close(idl.dom('AbortError', 'ImageDecoder was closed'));
-  }
-
-  // Reset ImageDecoder; `trackChanged` also forgets [[progressive frame generations]].
-  #abortPending(e, trackChanged = false) {
-    const pending = [...this.#pending.values()];
-    this.#pending.clear();
-    if (this.#h !== null && !this.#closed) native.imageDecoderReset(this.#h, this, trackChanged);
-    for (const p of pending) p.reject(e);
-  }
-
-  #close(e) {
-    if (this.#closed) return;
-    this.#abortPending(e);
-    this.#closed = true;
-    // Chromium and Firefox empty `type` on close, and WPT checks it.
-    this.#type = '';
-    if (this.#h !== null) native.imageDecoderClose(this.#h);
-    if (this.#reader !== null) {
-      this.#reader.cancel(e).catch(() => {});
-      this.#reader = null;
-    }
-    if (!this.#established) listApply(this.#tracks, 'reject', e);
-    else listApply(this.#tracks, 'clear');
-    if (!this.#complete && !this.#completed.settled) {
-      this.#completed.settled = true;
-      this.#completed.reject(e);
-    }
-  }
-
-  #trackObjects = [];
-
-  #establish(infos) {
-    if (infos.length === 0) {
-      this.#close(idl.dom('EncodingError', 'the image has no tracks'));
-      return;
-    }
-    this.#trackObjects = infos.map((info, i) => new ImageTrack(kInit, this, i, info));
-    // The primary track (the first) unless preferAnimation asks for the other kind.
-    let selected = 0;
-    const pref = this.#preferAnimation;
-    if (pref !== null && infos[0].animated !== pref) {
-      const i = infos.findIndex((t) => t.animated === pref);
-      if (i !== -1) selected = i;
-    }
-    this.#established = true;
-    listApply(this.#tracks, 'establish', this.#trackObjects, selected);
+    this.#call(native.imageDecoderClose(this.#h, this));
   }
 
   static {
     decoderSelect = (d, index, value) => d.#select(index, value);
-    decoderApply = (d, ev) => d.#apply(ev);
+    decoderApply = (d, events) => {
+      d.#applyInit();
+      d.#apply(events);
+    };
+  }
+
+  #applyInit() {
+    const events = this.#initEvents;
+    this.#initEvents = null;
+    if (events !== null) this.#apply(events);
+  }
+
+  // A native spec method's `[value, events]`: applies the events, returns the value.
+  #call([value, events]) {
+    this.#applyInit();
+    this.#apply(events);
+    return value;
   }
 
   #select(index, value) {
-    if (this.#closed) return;
+    const selected = this.#call(native.imageDecoderSelect(this.#h, this, index, value));
+    if (selected === null) return;
     const old = this.#tracks.selectedIndex;
-    if (old !== -1) trackApply(this.#trackObjects[old], 'selected', false);
-    const next = value ? index : -1;
-    if (next !== -1) trackApply(this.#trackObjects[next], 'selected', true);
-    listApply(this.#tracks, 'select', next);
-    this.#abortPending(idl.dom('AbortError', 'the selected track changed'), true);
+    if (old !== -1) trackSet(this.#trackObjects[old], 'selected', false);
+    if (selected !== -1) trackSet(this.#trackObjects[selected], 'selected', true);
+    listApply(this.#tracks, 'select', selected);
   }
 
-  #apply(ev) {
-    if (this.#closed) {
-      if (ev[0] === EV_DECODED) native.frameClose(ev[2]);
-      return;
-    }
-    switch (ev[0]) {
-      case EV_DATA: {
-        if (ev[2] !== undefined) {
-          this.#close(ev[2]);
-          return;
-        }
-        const infos = ev[1];
-        if (infos === null) return;
-        if (!this.#established) this.#establish(infos);
-        else {
-          infos.forEach((info, i) => {
-            const t = this.#trackObjects[i];
-            if (t && info.frameCount > t.frameCount) trackApply(t, 'frameCount', info.frameCount);
-          });
-        }
-        break;
-      }
-      case EV_DECODED: {
-        const p = this.#pending.get(ev[1]);
-        if (!p) {
-          native.frameClose(ev[2]);
-          return;
-        }
-        this.#pending.delete(ev[1]);
-        const image = createFrame(ev[2], ev[3]);
-        p.resolve({ image, complete: ev[4] });
-        break;
-      }
-      case EV_DECODE_FAILED: {
-        if (ev[3]) {
-          this.#close(ev[2]);
-          return;
-        }
-        const p = this.#pending.get(ev[1]);
-        this.#pending.delete(ev[1]);
-        if (p) p.reject(ev[2]);
-        break;
-      }
-      default:
-        break;
-    }
+  #settle(id) {
+    const p = this.#pending.get(id);
+    this.#pending.delete(id);
+    return p;
   }
 
+  #apply(events) {
+    for (const ev of events) {
+      switch (ev[0]) {
+        case EV_TRACKS:
+          this.#trackObjects = ev[1].map((info, i) => new ImageTrack(kInit, this, i, info));
+          listApply(this.#tracks, 'establish', this.#trackObjects, ev[2]);
+          break;
+        case EV_FRAME_COUNTS:
+          for (let k = 1; k + 1 < ev.length; k += 2) trackSet(this.#trackObjects[ev[k]], 'frameCount', ev[k + 1]);
+          break;
+        case EV_RESOLVED: {
+          const image = createFrame(ev[2], ev[3]);
+          const p = this.#settle(ev[1]);
+          if (p) p.resolve({ image, complete: ev[4] });
+          else image.close();
+          break;
+        }
+        case EV_REJECTED: {
+          const p = this.#settle(ev[1]);
+          if (p) p.reject(ev[2]);
+          break;
+        }
+        case EV_COMPLETED:
+          this.#completed.resolve();
+          break;
+        case EV_CLOSED:
+          // Chromium and Firefox empty `type` on close, and WPT checks it.
+          this.#type = '';
+          listApply(this.#tracks, ev[2] ? 'clear' : 'reject', ev[1]);
+          if (!ev[3]) this.#completed.reject(ev[1]);
+          if (this.#reader !== null) {
+            this.#reader.cancel(ev[1]).catch(() => {});
+            this.#reader = null;
+          }
+          break;
+        default:
+          break;
+      }
+    }
+  }
 }
 
 for (const C of [ImageDecoder, ImageTrackList, ImageTrack]) idl.exposeInterface(C);

@@ -55,31 +55,9 @@ function srgbEncode(linear) {
   return Math.round(v * 255);
 }
 
-// A minimal ICC v2 RGB matrix/TRC display profile: D50 colorants `cols` (r, g, b XYZ) and, for
-// every channel, a gamma curve (`{ gamma }`) or the sRGB parametric curve (`'srgb'`).
-function iccProfile(cols, trc) {
-  const xyz = (v) => {
-    const b = Buffer.alloc(20);
-    b.write('XYZ ', 0, 'latin1');
-    v.forEach((x, i) => b.writeInt32BE(Math.round(x * 65536), 8 + 4 * i));
-    return b;
-  };
-  const curve = () => {
-    if (trc === 'srgb') {
-      const b = Buffer.alloc(32);
-      b.write('para', 0, 'latin1');
-      b.writeUInt16BE(3, 8);
-      [2.4, 1 / 1.055, 0.055 / 1.055, 1 / 12.92, 0.04045].forEach((v, i) => b.writeInt32BE(Math.round(v * 65536), 12 + 4 * i));
-      return b;
-    }
-    const b = Buffer.alloc(16);
-    b.write('curv', 0, 'latin1');
-    b.writeUInt32BE(1, 8);
-    b.writeUInt16BE(Math.round(trc.gamma * 256), 12);
-    return b;
-  };
-  const tags = [['wtpt', xyz([0.9642, 1, 0.8249])], ['rXYZ', xyz(cols[0])], ['gXYZ', xyz(cols[1])], ['bXYZ', xyz(cols[2])],
-    ['rTRC', curve()], ['gTRC', curve()], ['bTRC', curve()]];
+// An ICC v2 display profile of `colorSpace` ('RGB ' or 'GRAY') with PCS XYZ, D50 white and
+// `tags` ([signature, body] pairs).
+function iccFromTags(colorSpace, tags) {
   let off = 128 + 4 + 12 * tags.length;
   const table = Buffer.alloc(4 + 12 * tags.length);
   table.writeUInt32BE(tags.length, 0);
@@ -96,10 +74,40 @@ function iccProfile(cols, trc) {
   const header = Buffer.alloc(128);
   header.writeUInt32BE(off, 0);
   header.writeUInt32BE(0x02100000, 8);
-  header.write('mntrRGB XYZ ', 12, 'latin1');
+  header.write(`mntr${colorSpace}XYZ `, 12, 'latin1');
   header.write('acsp', 36, 'latin1');
   [0.9642, 1, 0.8249].forEach((v, i) => header.writeInt32BE(Math.round(v * 65536), 68 + 4 * i));
   return Buffer.concat([header, table, ...bodies]);
+}
+
+const xyzTag = (v) => {
+  const b = Buffer.alloc(20);
+  b.write('XYZ ', 0, 'latin1');
+  v.forEach((x, i) => b.writeInt32BE(Math.round(x * 65536), 8 + 4 * i));
+  return b;
+};
+const D50 = [0.9642, 1, 0.8249];
+
+// A tone curve tag: a gamma (`{ gamma }`) or the sRGB parametric curve (`'srgb'`).
+function curveTag(trc) {
+  if (trc === 'srgb') {
+    const b = Buffer.alloc(32);
+    b.write('para', 0, 'latin1');
+    b.writeUInt16BE(3, 8);
+    [2.4, 1 / 1.055, 0.055 / 1.055, 1 / 12.92, 0.04045].forEach((v, i) => b.writeInt32BE(Math.round(v * 65536), 12 + 4 * i));
+    return b;
+  }
+  const b = Buffer.alloc(16);
+  b.write('curv', 0, 'latin1');
+  b.writeUInt32BE(1, 8);
+  b.writeUInt16BE(Math.round(trc.gamma * 256), 12);
+  return b;
+}
+
+// A matrix/TRC RGB profile: D50 colorants `cols` (r, g, b XYZ) and one curve for every channel.
+function iccProfile(cols, trc) {
+  return iccFromTags('RGB ', [['wtpt', xyzTag(D50)], ['rXYZ', xyzTag(cols[0])], ['gXYZ', xyzTag(cols[1])],
+    ['bXYZ', xyzTag(cols[2])], ['rTRC', curveTag(trc)], ['gTRC', curveTag(trc)], ['bTRC', curveTag(trc)]]);
 }
 
 const SRGB_COLS = [[0.43607, 0.22249, 0.01393], [0.38515, 0.71687, 0.09710], [0.14307, 0.06061, 0.71419]];
@@ -119,6 +127,43 @@ function jpegWithIcc(jpeg, icc) {
 }
 
 const srgbDecode = (v) => (v <= 0.04045 ? v / 12.92 : ((v + 0.055) / 1.055) ** 2.4);
+
+// An RGB profile whose only transform is an A2B0 lut16 (mft2) table: the input tables undo the
+// sRGB curve and the 9x9x9 grid holds the D50 XYZ of the sRGB colour (g, r, b). It describes
+// sRGB with red and green swapped, so converting to sRGB swaps them.
+function lutProfileSwappingRedGreen() {
+  const n = 256;
+  const g = 9;
+  const head = Buffer.alloc(52);
+  head.write('mft2', 0, 'latin1');
+  head[8] = 3;
+  head[9] = 3;
+  head[10] = g;
+  for (let i = 0; i < 3; i++) head.writeInt32BE(65536, 12 + 16 * i); // identity matrix
+  head.writeUInt16BE(n, 48);
+  head.writeUInt16BE(2, 50);
+  const input = Buffer.alloc(2 * 3 * n);
+  for (let c = 0; c < 3; c++) {
+    for (let i = 0; i < n; i++) input.writeUInt16BE(Math.round(srgbDecode(i / (n - 1)) * 65535), 2 * (c * n + i));
+  }
+  const grid = Buffer.alloc(2 * 3 * g ** 3);
+  let o = 0;
+  for (let r = 0; r < g; r++) {
+    for (let gr = 0; gr < g; gr++) {
+      for (let b = 0; b < g; b++) {
+        const rgb = [gr / (g - 1), r / (g - 1), b / (g - 1)];
+        for (let k = 0; k < 3; k++) {
+          const v = SRGB_COLS[0][k] * rgb[0] + SRGB_COLS[1][k] * rgb[1] + SRGB_COLS[2][k] * rgb[2];
+          grid.writeUInt16BE(Math.min(65535, Math.round(v * 32768)), o);
+          o += 2;
+        }
+      }
+    }
+  }
+  const output = Buffer.alloc(2 * 3 * 2);
+  for (let c = 0; c < 3; c++) output.writeUInt16BE(65535, 2 * (2 * c + 1));
+  return iccFromTags('RGB ', [['wtpt', xyzTag(D50)], ['A2B0', Buffer.concat([head, input, grid, output])]]);
+}
 
 test('colorSpaceConversion must be "default" or "none"', () => {
   const data = fs.readFileSync(fixture('four-colors.png'));
@@ -225,4 +270,41 @@ test('JPEG with a Display P3 ICC profile (APP2): "default" gives sRGB RGBX, "non
   // The conversion is visible: P3 colours are more saturated than the same numbers in sRGB.
   const p = psnrRgba(def.rgba, none.rgba);
   assert.ok(p < 35, `default vs none PSNR ${p.toFixed(1)} dB`);
+});
+
+test('PNG with a LUT-based (lut16) ICC profile: "default" converts through its table', async () => {
+  const png = pngWithIcc(lutProfileSwappingRedGreen());
+  const raw = ffmpegRgba(fixture('pattern.png'));
+  const none = await decodeRgba(png, 'image/png', 'none');
+  assert.equal(psnrRgba(none.rgba, raw, true), 99);
+  const def = await decodeRgba(png, 'image/png', 'default');
+  assert.deepEqual(def.colorSpace, SRGB);
+  let close = 0;
+  let swapped = 0;
+  for (let i = 0; i < raw.length; i += 4) {
+    const want = [raw[i + 1], raw[i], raw[i + 2]];
+    if (want.every((v, c) => Math.abs(def.rgba[i + c] - v) <= 2)) close++;
+    if (raw[i] !== raw[i + 1]) swapped++;
+    assert.equal(def.rgba[i + 3], raw[i + 3], 'alpha is kept');
+  }
+  assert.ok(close / (raw.length / 4) > 0.99, `${((400 * close) / raw.length).toFixed(1)}% of pixels within 2`);
+  assert.ok(swapped > raw.length / 16, 'the pattern has pixels whose red and green differ');
+});
+
+test('JPEG with a grey ICC profile (linear): "default" converts to sRGB, "none" keeps the grey', async () => {
+  const { execFileSync } = require('node:child_process');
+  const grey = execFileSync('ffmpeg', ['-v', 'error', '-f', 'lavfi', '-i', 'testsrc2=size=64x48', '-frames:v', '1',
+    '-pix_fmt', 'gray', '-f', 'mjpeg', '-']);
+  const icc = iccFromTags('GRAY', [['wtpt', xyzTag(D50)], ['kTRC', curveTag({ gamma: 1 })]]);
+  const jpeg = jpegWithIcc(grey, icc);
+  const none = await decodeRgba(jpeg, 'image/jpeg', 'none');
+  const def = await decodeRgba(jpeg, 'image/jpeg', 'default');
+  assert.deepEqual(def.colorSpace, SRGB);
+  let changed = 0;
+  for (let i = 0; i < none.rgba.length; i += 4) {
+    const want = srgbEncode(none.rgba[i] / 255);
+    for (let c = 0; c < 3; c++) assert.ok(Math.abs(def.rgba[i + c] - want) <= 2, `pixel ${i / 4}: ${def.rgba[i + c]} vs ${want}`);
+    if (def.rgba[i] !== none.rgba[i]) changed++;
+  }
+  assert.ok(changed > none.rgba.length / 16, 'the conversion changed the picture');
 });

@@ -58,6 +58,7 @@ function generated(name) {
     'anim.gif': [...src, '-frames:v', '5', '-loop', '0'],
     'big.gif': ['-f', 'lavfi', '-i', 'testsrc=size=480x360:rate=10', '-frames:v', '24', '-loop', '0'],
     'anim-loop3.gif': [...src, '-frames:v', '3', '-loop', '3'],
+    'tiny-2frames.gif': ['-f', 'lavfi', '-i', 'testsrc=size=2x2:rate=10', '-frames:v', '2', '-loop', '0'],
     'anim.apng': [...src, '-frames:v', '4', '-plays', '0', '-f', 'apng'],
     'anim-plays2.apng': [...src, '-frames:v', '2', '-plays', '2', '-f', 'apng'],
     'anim.webp': [...src, '-frames:v', '3', '-c:v', 'libwebp_anim', '-lossless', '1', '-loop', '0'],

@@ -25,6 +25,8 @@ pub enum ErrorName {
     QuotaExceededError,
     /// A transfer list names a detached or duplicate buffer.
     DataCloneError,
+    /// Reading the `ImageDecoder`'s `ReadableStream` failed.
+    NotReadableError,
 }
 
 impl ErrorName {
@@ -40,6 +42,7 @@ impl ErrorName {
             Self::AbortError => "AbortError",
             Self::QuotaExceededError => "QuotaExceededError",
             Self::DataCloneError => "DataCloneError",
+            Self::NotReadableError => "NotReadableError",
         }
     }
 
@@ -93,4 +96,5 @@ impl CodecError {
     ctor!(encoding, EncodingError);
     ctor!(abort, AbortError);
     ctor!(data_clone, DataCloneError);
+    ctor!(not_readable, NotReadableError);
 }

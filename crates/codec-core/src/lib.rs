@@ -19,6 +19,7 @@ mod convert;
 mod error;
 mod frame;
 mod gamut;
+mod image_model;
 mod model;
 mod pixel;
 mod rules;
@@ -37,6 +38,10 @@ pub use convert::convert_to_rgb;
 pub use error::{CodecError, ErrorName};
 pub use frame::{EncodedChunkType, FrameBuffer, Orientation, PlaneSource, Rect, VideoFrameMeta};
 pub use gamut::srgb_to_display_p3;
+pub use image_model::{
+    default_selected_track, DecodeId, ImageDecoderModel, ImageEvent, ImageOutput, ImageRequest,
+    ImageState, ImageTrackInfo,
+};
 /// The key-chunk detection `decode()` applies (the parsers live in `media-parse`).
 pub use media_parse::video::{chunk_is_key, has_slice_nal, NalFraming};
 pub use model::{

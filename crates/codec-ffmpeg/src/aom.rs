@@ -6,6 +6,8 @@
 use std::ffi::{c_int, c_uint, CStr};
 use std::mem::MaybeUninit;
 
+use crate::{Error, Result};
+
 #[allow(
     non_camel_case_types,
     non_upper_case_globals,
@@ -105,7 +107,8 @@ pub(crate) struct AomEncoder {
 // exclusively and every call takes `&mut self`, so it is used by one thread at a time.
 unsafe impl Send for AomEncoder {}
 
-fn err_text(ctx: *mut sys::aom_codec_ctx_t, what: &str) -> String {
+/// libaom's description of the last error on `ctx`, after `what`, as an [`Error::Aom`].
+fn aom_error(ctx: *mut sys::aom_codec_ctx_t, what: &str) -> Error {
     // SAFETY: `ctx` is a live (or failed-to-init, which libaom allows here) context;
     // `aom_codec_error` returns a static string and `aom_codec_error_detail` null or a string
     // owned by the context, both copied out before returning.
@@ -121,7 +124,7 @@ fn err_text(ctx: *mut sys::aom_codec_ctx_t, what: &str) -> String {
             s.push_str(&CStr::from_ptr(d).to_string_lossy());
             s.push(')');
         }
-        s
+        Error::Aom(s)
     }
 }
 
@@ -131,10 +134,10 @@ fn to_int(v: u32) -> c_int {
 
 impl AomEncoder {
     /// Opens a realtime AV1 encoder with temporal layers as `p` describes.
-    pub(crate) fn open(p: &AomParams) -> Result<Self, String> {
+    pub(crate) fn open(p: &AomParams) -> Result<Self> {
         let layers = p.framerate_factors.len();
         if layers == 0 || layers > sys::AOM_MAX_TS_LAYERS as usize || p.layer_kbps.len() != layers {
-            return Err("bad temporal layer count".into());
+            return Err(Error::internal("bad temporal layer count"));
         }
         let high_bitdepth = p.bit_depth > 8;
         // SAFETY: `aom_codec_av1_cx` returns a static interface. `aom_codec_enc_config_default`
@@ -148,7 +151,7 @@ impl AomEncoder {
                 sys::AOM_USAGE_REALTIME,
             );
             if r != sys::AOM_CODEC_OK {
-                return Err("aom_codec_enc_config_default failed".into());
+                return Err(Error::Aom("aom_codec_enc_config_default failed".into()));
             }
             cfg.assume_init()
         };
@@ -208,7 +211,7 @@ impl AomEncoder {
             )
         };
         if r != sys::AOM_CODEC_OK {
-            let e = err_text(&mut *ctx, "cannot open libaom encoder");
+            let e = aom_error(&mut *ctx, "cannot open libaom encoder");
             // SAFETY: destroying a context whose init failed is allowed (it frees nothing
             // that was not allocated) and `ctx` is not used afterwards.
             unsafe { sys::aom_codec_destroy(&mut *ctx) };
@@ -230,7 +233,7 @@ impl AomEncoder {
     }
 
     /// The controls set once after init: speed, realtime tools, colour, SVC structure.
-    fn configure(&mut self, p: &AomParams) -> Result<(), String> {
+    fn configure(&mut self, p: &AomParams) -> Result<()> {
         self.control_int(sys::AOME_SET_CPUUSED, p.cpu_used)?;
         self.control_uint(sys::AV1E_SET_ROW_MT, 1)?;
         // As svc_encoder_rtc.c: no temporal dependency model or delta-q, no order hints (no
@@ -262,7 +265,7 @@ impl AomEncoder {
     }
 
     /// (Re)sends `self.svc` (AV1E_SET_SVC_PARAMS).
-    fn send_svc_params(&mut self) -> Result<(), String> {
+    fn send_svc_params(&mut self) -> Result<()> {
         let svc: *mut sys::aom_svc_params_t = &mut self.svc;
         // SAFETY: the control takes an `aom_svc_params_t *`, read during the call only.
         let r = unsafe {
@@ -273,7 +276,7 @@ impl AomEncoder {
 
     /// Changes the constant quantizer (`rc_min_quantizer = rc_max_quantizer`, every layer's
     /// too) of the open encoder; the next frame uses it, with no key frame.
-    pub(crate) fn set_quantizer(&mut self, q: u32) -> Result<(), String> {
+    pub(crate) fn set_quantizer(&mut self, q: u32) -> Result<()> {
         let q = q.min(63);
         self.cfg.rc_min_quantizer = q;
         self.cfg.rc_max_quantizer = q;
@@ -288,21 +291,21 @@ impl AomEncoder {
         self.send_svc_params()
     }
 
-    fn check(&mut self, r: sys::aom_codec_err_t, what: &str) -> Result<(), String> {
+    fn check(&mut self, r: sys::aom_codec_err_t, what: &str) -> Result<()> {
         if r == sys::AOM_CODEC_OK {
             Ok(())
         } else {
-            Err(err_text(&mut *self.ctx, what))
+            Err(aom_error(&mut *self.ctx, what))
         }
     }
 
-    fn control_int(&mut self, id: sys::aome_enc_control_id, v: c_int) -> Result<(), String> {
+    fn control_int(&mut self, id: sys::aome_enc_control_id, v: c_int) -> Result<()> {
         // SAFETY: the controls passed here take an `int` argument.
         let r = unsafe { sys::aom_codec_control(&mut *self.ctx, id as c_int, v) };
         self.check(r, "aom_codec_control")
     }
 
-    fn control_uint(&mut self, id: sys::aome_enc_control_id, v: c_uint) -> Result<(), String> {
+    fn control_uint(&mut self, id: sys::aome_enc_control_id, v: c_uint) -> Result<()> {
         // SAFETY: the controls passed here take an `unsigned int` argument.
         let r = unsafe { sys::aom_codec_control(&mut *self.ctx, id as c_int, v) };
         self.check(r, "aom_codec_control")
@@ -315,7 +318,7 @@ impl AomEncoder {
         pic: Option<(&AomPicture<'_>, u32, &RefConfig)>,
         pts: i64,
         key: bool,
-    ) -> Result<Vec<AomPacket>, String> {
+    ) -> Result<Vec<AomPacket>> {
         let r = match pic {
             Some((pic, layer, refs)) => {
                 self.set_layer(layer, refs)?;
@@ -328,7 +331,7 @@ impl AomEncoder {
         Ok(self.packets())
     }
 
-    fn set_layer(&mut self, layer: u32, refs: &RefConfig) -> Result<(), String> {
+    fn set_layer(&mut self, layer: u32, refs: &RefConfig) -> Result<()> {
         let mut id = sys::aom_svc_layer_id_t {
             spatial_layer_id: 0,
             temporal_layer_id: to_int(layer),
@@ -368,7 +371,7 @@ impl AomEncoder {
         pic: &AomPicture<'_>,
         pts: i64,
         key: bool,
-    ) -> Result<sys::aom_codec_err_t, String> {
+    ) -> Result<sys::aom_codec_err_t> {
         let (w, h) = (self.width as usize, self.height as usize);
         let bps = if self.high_bitdepth { 2 } else { 1 };
         let (cw, ch) = (w.div_ceil(2), h.div_ceil(2));
@@ -376,7 +379,7 @@ impl AomEncoder {
         for (i, (pl, &st)) in pic.planes.iter().zip(&pic.strides).enumerate() {
             let (pw, ph) = if i == 0 { (w, h) } else { (cw, ch) };
             if st < pw * bps || pl.len() < st * (ph - 1) + pw * bps {
-                return Err("input plane too small".into());
+                return Err(Error::internal("libaom input plane too small"));
             }
         }
         let fmt = if self.high_bitdepth {
@@ -400,11 +403,12 @@ impl AomEncoder {
                 pic.planes[0].as_ptr() as *mut u8,
             );
             if p.is_null() {
-                return Err("aom_img_wrap failed".into());
+                return Err(Error::Aom("aom_img_wrap failed".into()));
             }
             for i in 0..3 {
                 img.planes[i] = pic.planes[i].as_ptr() as *mut u8;
-                img.stride[i] = c_int::try_from(pic.strides[i]).map_err(|_| "stride")?;
+                img.stride[i] = c_int::try_from(pic.strides[i])
+                    .map_err(|_| Error::internal("libaom input stride too large"))?;
             }
             img.bit_depth = self.bit_depth;
             let flags = if key {

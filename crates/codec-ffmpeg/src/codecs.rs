@@ -1,9 +1,11 @@
 //! The per-codec table: which FFmpeg encoder/decoder runs which WebCodecs codec string, and
 //! the support checks. Adding a codec means adding a [`Family`] variant, a row in
-//! [`TABLE`] and its option mapping in `encoder.rs`.
+//! [`TABLE`] and its encoder profile in `encoder/` (`encoder::profile::of`).
 
-use codec_core::{AvcCodecString, CodecError, CodecString, HardwareAcceleration, HevcCodecString};
+use codec_core::{AvcCodecString, CodecString, HardwareAcceleration, HevcCodecString};
 use ffmpeg_next as ffmpeg;
+
+use crate::{Error, Result};
 
 /// A codec family we know how to drive.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -84,8 +86,8 @@ fn entry(family: Family) -> Entry {
 ///
 /// # Errors
 /// `NotSupportedError` for unknown or malformed strings and for families without a row yet.
-pub(crate) fn resolve(codec: &str) -> Result<Resolved, CodecError> {
-    let unsupported = || CodecError::not_supported(format!("codec '{codec}' is not supported"));
+pub(crate) fn resolve(codec: &str) -> Result<Resolved> {
+    let unsupported = || Error::unsupported(format!("codec '{codec}' is not supported"));
     match CodecString::parse(codec).ok_or_else(unsupported)? {
         CodecString::Avc(a) => Ok(Resolved {
             entry: entry(Family::H264),
@@ -154,27 +156,25 @@ pub(crate) const HEVC_LEVELS: [(u8, u64); 13] = [
 ];
 
 /// Rejects `prefer-hardware`: every codec here is a software implementation.
-pub(crate) fn check_hardware(hw: HardwareAcceleration) -> Result<(), CodecError> {
+pub(crate) fn check_hardware(hw: HardwareAcceleration) -> Result<()> {
     if hw == HardwareAcceleration::PreferHardware {
-        return Err(CodecError::not_supported("no hardware codec is available"));
+        return Err(Error::unsupported("no hardware codec is available"));
     }
     Ok(())
 }
 
 /// Whether FFmpeg has the named encoder (a table lookup; nothing is opened).
-pub(crate) fn has_encoder(name: &str) -> Result<ffmpeg::Codec, CodecError> {
+pub(crate) fn has_encoder(name: &str) -> Result<ffmpeg::Codec> {
     crate::init();
     ffmpeg::encoder::find_by_name(name)
-        .ok_or_else(|| CodecError::not_supported(format!("FFmpeg has no encoder '{name}'")))
+        .ok_or_else(|| Error::unsupported(format!("FFmpeg has no encoder '{name}'")))
 }
 
 /// The first of the named decoders FFmpeg has.
-pub(crate) fn has_decoder(names: &[&str]) -> Result<ffmpeg::Codec, CodecError> {
+pub(crate) fn has_decoder(names: &[&str]) -> Result<ffmpeg::Codec> {
     crate::init();
     names
         .iter()
         .find_map(|n| ffmpeg::decoder::find_by_name(n))
-        .ok_or_else(|| {
-            CodecError::not_supported(format!("FFmpeg has none of the decoders {names:?}"))
-        })
+        .ok_or_else(|| Error::unsupported(format!("FFmpeg has none of the decoders {names:?}")))
 }

@@ -3,15 +3,13 @@
 use std::fmt;
 use std::sync::Arc;
 
-use codec_core::{
-    compute_layout, CodecError, FrameBuffer, PlaneRegion, PlaneSource, Rect, VideoPixelFormat,
-};
+use codec_core::{compute_layout, FrameBuffer, PlaneRegion, PlaneSource, Rect, VideoPixelFormat};
 use ffmpeg::format::Pixel;
 use ffmpeg::frame;
 use ffmpeg::software::scaling;
 use ffmpeg_next as ffmpeg;
 
-use crate::raw;
+use crate::{raw, Error, Result};
 
 /// The FFmpeg pixel format with the same memory layout as an opaque WebCodecs format.
 /// Formats with alpha map to their opaque equivalent (the alpha plane is not copied).
@@ -63,22 +61,18 @@ pub(crate) fn webcodecs_pixel(p: Pixel) -> Option<(VideoPixelFormat, bool)> {
 }
 
 /// Allocates a writable frame, failing cleanly when FFmpeg could not allocate it.
-pub(crate) fn alloc_frame(
-    format: Pixel,
-    width: u32,
-    height: u32,
-) -> Result<frame::Video, CodecError> {
+pub(crate) fn alloc_frame(format: Pixel, width: u32, height: u32) -> Result<frame::Video> {
     let f = frame::Video::new(format, width, height);
     if f.planes() == 0 || f.width() != width || f.height() != height {
-        return Err(CodecError::encoding(format!(
+        return Err(Error::limit(format!(
             "could not allocate a {width}x{height} {format:?} frame"
         )));
     }
     Ok(f)
 }
 
-fn oob() -> CodecError {
-    CodecError::encoding("plane copy out of bounds")
+fn oob() -> Error {
+    Error::malformed("plane copy out of bounds")
 }
 
 /// Copies `rect` of `src` (its first `planes` planes) into the top-left of `dst`.
@@ -87,7 +81,7 @@ fn copy_rect_into(
     rect: Rect,
     planes: usize,
     dst: &mut frame::Video,
-) -> Result<(), CodecError> {
+) -> Result<()> {
     let (regions, _) = compute_layout(src.format(), rect, None)?;
     for (p, r) in regions.iter().enumerate().take(planes.min(dst.planes())) {
         let (s, s_stride) = src.plane(p);
@@ -118,7 +112,7 @@ impl ScalerCache {
         &mut self,
         src: (Pixel, u32, u32),
         dst: (Pixel, u32, u32),
-    ) -> Result<&mut scaling::Context, CodecError> {
+    ) -> Result<&mut scaling::Context> {
         let key = (src.0, src.1, src.2, dst.0, dst.1, dst.2);
         if self.key != Some(key) || self.ctx.is_none() {
             self.ctx = None;
@@ -131,7 +125,7 @@ impl ScalerCache {
                 dst.2,
                 scaling::Flags::BILINEAR,
             )
-            .map_err(|e| crate::av_error("cannot create scaler", e))?;
+            .map_err(|e| Error::ffmpeg("cannot create scaler", e))?;
             let src_rgb = matches!(src.0, Pixel::RGBA | Pixel::BGRA | Pixel::RGBZ | Pixel::BGRZ);
             let src_full =
                 src_rgb || matches!(src.0, Pixel::YUVJ420P | Pixel::YUVJ422P | Pixel::YUVJ444P);
@@ -147,7 +141,7 @@ impl ScalerCache {
         self.ctx
             .as_mut()
             .map(|s| &mut s.0)
-            .ok_or_else(|| CodecError::encoding("scaler missing"))
+            .ok_or_else(|| Error::internal("scaler missing"))
     }
 }
 
@@ -161,9 +155,9 @@ pub(crate) fn to_encoder_frame(
     height: u32,
     target: Pixel,
     scaler: &mut ScalerCache,
-) -> Result<frame::Video, CodecError> {
+) -> Result<frame::Video> {
     buf.check_rect(visible)
-        .map_err(|e| CodecError::encoding(format!("bad visible rect: {}", e.message)))?;
+        .map_err(|e| Error::malformed(format!("bad visible rect: {}", e.message)))?;
     let fmt = buf.format().opaque();
     let planes = fmt.plane_count();
     let src_pix = av_pixel(fmt);
@@ -185,7 +179,7 @@ pub(crate) fn to_encoder_frame(
             (target, width, height),
         )?
         .run(&src, &mut dst)
-        .map_err(|e| crate::av_error("scaling failed", e))?;
+        .map_err(|e| Error::ffmpeg("scaling failed", e))?;
     Ok(dst)
 }
 
@@ -197,7 +191,7 @@ pub(crate) fn shared_input(
     visible: Rect,
     planes: usize,
     format: Pixel,
-) -> Result<Option<frame::Video>, CodecError> {
+) -> Result<Option<frame::Video>> {
     let (regions, _) = compute_layout(buf.format(), visible, None)?;
     if regions.len() < planes {
         return Ok(None);
@@ -278,10 +272,7 @@ fn share_planes(src: &frame::Video, fmt: VideoPixelFormat) -> Option<FrameBuffer
 
 /// `src` (whose memory layout equals `fmt`) as a [`FrameBuffer`]: its planes shared when
 /// possible, else copied.
-pub(crate) fn share_or_copy(
-    src: &frame::Video,
-    fmt: VideoPixelFormat,
-) -> Result<FrameBuffer, CodecError> {
+pub(crate) fn share_or_copy(src: &frame::Video, fmt: VideoPixelFormat) -> Result<FrameBuffer> {
     match share_planes(src, fmt) {
         Some(f) => Ok(f),
         None => copy_planes(src, fmt),
@@ -294,10 +285,10 @@ pub(crate) fn share_or_copy(
 pub(crate) fn from_decoded_frame(
     f: &frame::Video,
     scaler: &mut ScalerCache,
-) -> Result<(FrameBuffer, bool), CodecError> {
+) -> Result<(FrameBuffer, bool)> {
     let (w, h) = (f.width(), f.height());
     if w == 0 || h == 0 {
-        return Err(CodecError::encoding("decoder returned an empty frame"));
+        return Err(Error::internal("decoder returned an empty frame"));
     }
     match webcodecs_pixel(f.format()) {
         Some((fmt, full)) => Ok((share_or_copy(f, fmt)?, full)),
@@ -306,22 +297,19 @@ pub(crate) fn from_decoded_frame(
             scaler
                 .get((f.format(), w, h), (Pixel::YUV420P, w, h))?
                 .run(f, &mut dst)
-                .map_err(|e| crate::av_error("pixel format conversion failed", e))?;
+                .map_err(|e| Error::ffmpeg("pixel format conversion failed", e))?;
             Ok((share_or_copy(&dst, VideoPixelFormat::I420)?, false))
         }
     }
 }
 
 /// Copies a frame whose memory layout equals `fmt` into a packed [`FrameBuffer`].
-pub(crate) fn copy_planes(
-    src: &frame::Video,
-    fmt: VideoPixelFormat,
-) -> Result<FrameBuffer, CodecError> {
+pub(crate) fn copy_planes(src: &frame::Video, fmt: VideoPixelFormat) -> Result<FrameBuffer> {
     let (w, h) = (src.width(), src.height());
     let mut out = FrameBuffer::new_zeroed(fmt, w, h)?;
     for p in 0..fmt.plane_count() {
         if p >= src.planes() {
-            return Err(CodecError::encoding("decoded frame lacks a plane"));
+            return Err(Error::internal("decoded frame lacks a plane"));
         }
         let (row, rows) = fmt.plane_size(p, w, h);
         let (row, rows) = (row as usize, rows as usize);
@@ -342,7 +330,7 @@ pub(crate) struct GreyChroma(Option<Arc<FrameBuffer>>);
 
 impl GreyChroma {
     /// An I420 `width`×`height` buffer whose U and V planes are 128 (Y unused).
-    fn get(&mut self, width: u32, height: u32) -> Result<Arc<FrameBuffer>, CodecError> {
+    fn get(&mut self, width: u32, height: u32) -> Result<Arc<FrameBuffer>> {
         if let Some(g) = self
             .0
             .as_ref()
@@ -367,7 +355,7 @@ fn shared_alpha(
     width: u32,
     height: u32,
     grey: &mut GreyChroma,
-) -> Result<Option<frame::Video>, CodecError> {
+) -> Result<Option<frame::Video>> {
     let fmt = buf.format();
     if !fmt.has_alpha() || fmt.is_rgb() || fmt.bit_depth() != 8 {
         return Ok(None);
@@ -400,9 +388,9 @@ pub(crate) fn to_alpha_frame(
     height: u32,
     scaler: &mut ScalerCache,
     grey: &mut GreyChroma,
-) -> Result<frame::Video, CodecError> {
+) -> Result<frame::Video> {
     buf.check_rect(visible)
-        .map_err(|e| CodecError::encoding(format!("bad visible rect: {}", e.message)))?;
+        .map_err(|e| Error::malformed(format!("bad visible rect: {}", e.message)))?;
     if let Some(f) = shared_alpha(buf, visible, width, height, grey)? {
         return Ok(f);
     }
@@ -467,7 +455,7 @@ pub(crate) fn to_alpha_frame(
                 (Pixel::GRAY8, width, height),
             )?
             .run(&gray, &mut scaled)
-            .map_err(|e| crate::av_error("scaling alpha failed", e))?;
+            .map_err(|e| Error::ffmpeg("scaling alpha failed", e))?;
         let (s_stride, d_stride) = (scaled.stride(0), dst.stride(0));
         let w = width as usize;
         let s = scaled.data(0);

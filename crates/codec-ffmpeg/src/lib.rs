@@ -16,10 +16,10 @@
 //! | `av01.P.LLT.DD[...]`    | libaom-av1 (profile 0, 8-bit)    | libdav1d, else libaom-av1    |
 //! | `av01.0.*` + `L1T2/L1T3`| libaom directly (8/10-bit)       | (as above)                   |
 //!
-//! `ImageDecoder` lives in `image/` ([`ImageSession`], run on its own thread by [`ImageWorker`]):
-//! containers are scanned by pure, bounds-checked Rust readers (GIF blocks, PNG/APNG chunks,
-//! AVIF `meta`/`moov`, ICO directory, WebP `ANMF`, JPEG EXIF) and each frame goes to FFmpeg as
-//! one packet. See `image/mod.rs` for the per-type table.
+//! `ImageDecoder` lives in `image/` ([`ImageSession`], run on a `CodecWorker` by
+//! [`ImageBackend`]): containers are scanned by `media_parse::image` (GIF blocks, PNG/APNG
+//! chunks, AVIF `meta`/`moov`, ICO directory, WebP `ANMF`, JPEG markers and EXIF) and each frame
+//! goes to FFmpeg as one packet. See `image/mod.rs` for the per-type table.
 //!
 //! Policies worth knowing:
 //! * Encoder input that is not I420 at exactly the configured size is converted and scaled
@@ -47,12 +47,13 @@
 //! * `scalabilityMode` `L1T2` and `L1T3` for VP8 and VP9: libvpx temporal layers with
 //!   explicit per-frame reference flags (libvpx/WebRTC patterns; layer ids 0,1,… and
 //!   0,2,1,2,…), upper layers never update what lower layers reference nor the entropy context,
-//!   and VP9 runs error-resilient, so any layer subset decodes on its own. Each chunk carries
+//!   and VP9 runs error-resilient, so any layer subset decodes on its own, bit for bit as in the
+//!   full stream (tested for every codec). Each chunk carries
 //!   `temporal_layer_id`. Key frames restart the pattern on layer 0, and the periodic key frame
 //!   is forced by us (not by libvpx) for that reason. Bitrate split 60/40 (L1T2) and 40/20/40
 //!   (L1T3) as in libwebrtc. VP9 with layers runs CBR even for `variable` (libvpx's VBR
 //!   overshot about fourfold with layers).
-//! * `scalabilityMode` `L1T2` and `L1T3` for AV1: an `aom_session::AomSession` on libaom
+//! * `scalabilityMode` `L1T2` and `L1T3` for AV1: an `encoder::aom_session::AomSession` on libaom
 //!   directly (`aom.rs`, the only libaom FFI), since FFmpeg 5.1's wrapper cannot pass libaom's
 //!   SVC structs. Per-frame layer id and reference config follow libaom's `svc_encoder_rtc.c`
 //!   (layer 0 refreshes slot 0; L1T3's layer 1 refreshes slot 1, read by the layer-2 frame after
@@ -98,14 +99,15 @@
 //!   libaom (`tune-content=screen`); other hints and other codecs are unaffected.
 //! * Rate control: `variable` with a bitrate → average bitrate; without one → x264 CRF 23, libvpx
 //!   ~0.1 bit/pixel. `constant` → maxrate = bitrate with a one-second buffer (libvpx CBR).
-//! * Key frames come only on request (`keyFrame: true`), at the start and after at least
-//!   max(300 frames, 10 s); x264 scene-cut detection is off.
+//! * Key frames come only on request (`keyFrame: true`), at the start and max(300 frames, 10 s)
+//!   after the previous key frame; no encoder places one at a scene cut (x264/x265 `scenecut=0`;
+//!   libvpx places none itself, `kf_min_dist = kf_max_dist`, and the session forces the periodic
+//!   one: VP8 in "good" mode put one at a scene cut, on an upper layer with `L1T2`/`L1T3`).
 #![deny(unsafe_code)]
 #![warn(missing_docs)]
 
 #[allow(unsafe_code)]
 mod aom;
-mod aom_session;
 mod audio;
 mod codecs;
 mod convert;
@@ -132,15 +134,14 @@ pub use encoder::{
 };
 pub use error::{Error, Result};
 pub use image::{
-    image_type_supported, ColorSpaceConversion, ImageDecoderOptions, ImageEvent, ImageFrameOutput,
-    ImageRequest, ImageSession, ImageTrackInfo, ImageType, ImageWorker,
+    image_type_supported, ColorSpaceConversion, DecodeOutcome, ImageBackend, ImageDecoderConfig,
+    ImageDecoderOptions, ImageFrameOutput, ImageSession, ImageType,
 };
 
-use codec_core::CodecError;
 use ffmpeg_next as ffmpeg;
 
 /// Initialises FFmpeg once (idempotent, thread-safe) and sets its log level to `quiet`: every
-/// failure is reported through a [`CodecError`] instead of stderr noise. The backends call it
+/// failure is reported through an [`Error`] instead of stderr noise. The backends call it
 /// themselves; calling it early (at addon load) is harmless.
 pub fn init() {
     static INIT: Once = Once::new();
@@ -149,11 +150,6 @@ pub fn init() {
         let _ = ffmpeg::init();
         ffmpeg::util::log::set_level(ffmpeg::util::log::Level::Quiet);
     });
-}
-
-/// Maps a libav error to an `EncodingError` with context.
-pub(crate) fn av_error(what: &str, e: ffmpeg::Error) -> CodecError {
-    CodecError::encoding(format!("{what}: {e}"))
 }
 
 /// Whether `e` is `AVERROR(EAGAIN)`.

@@ -89,6 +89,13 @@ pub(crate) fn set_bits_per_raw_sample(ctx: &mut ffmpeg::codec::Context, bits: i3
     }
 }
 
+/// The encoder delay (`initial_padding`) of an opened encoder, in samples at its rate.
+pub(crate) fn initial_padding(ctx: &ffmpeg::codec::Context) -> i32 {
+    // SAFETY: `ctx` wraps a live AVCodecContext for the duration of the borrow; we read one
+    // plain int field.
+    unsafe { (*ctx.as_ptr()).initial_padding }
+}
+
 extern "C" {
     fn dlopen(filename: *const std::ffi::c_char, flags: i32) -> *mut std::ffi::c_void;
     fn dlsym(
@@ -97,45 +104,129 @@ extern "C" {
     ) -> *mut std::ffi::c_void;
 }
 
-/// Turns on libopus discontinuous transmission on an opened `libopus` encoder. FFmpeg 5.1's
-/// wrapper has no `dtx` option, so this calls `opus_multistream_encoder_ctl(OPUS_SET_DTX)` on
-/// the wrapper's encoder, found in the already loaded libopus. Returns whether it took effect.
-pub(crate) fn opus_enable_dtx(ctx: &ffmpeg::codec::Context) -> bool {
+/// libopus's `*_ctl` functions (C: `int f(void *st, int request, ...)`).
+type OpusCtl = unsafe extern "C" fn(*mut std::ffi::c_void, i32, ...) -> i32;
+
+/// `OPUS_AUTO`.
+const OPUS_AUTO: i32 = -1000;
+const OPUS_SET_BANDWIDTH_REQUEST: i32 = 4008;
+const OPUS_SET_DTX_REQUEST: i32 = 4016;
+const OPUS_SET_FORCE_CHANNELS_REQUEST: i32 = 4022;
+const OPUS_MULTISTREAM_GET_ENCODER_STATE_REQUEST: i32 = 5120;
+/// From libopus's `opus_private.h`: `opus_encoder_ctl` has handled it since libopus 1.0 (its
+/// own multi-frame packets and `opus_demo` use it); values `MODE_SILK_ONLY` (1000),
+/// `MODE_HYBRID` (1001), `MODE_CELT_ONLY` (1002) or `OPUS_AUTO`.
+const OPUS_SET_FORCE_MODE_REQUEST: i32 = 11002;
+
+/// A function of the libopus that libavcodec already loaded (never loads a library).
+fn opus_function(name: &std::ffi::CStr) -> Option<OpusCtl> {
     const RTLD_LAZY: i32 = 0x1;
     const RTLD_NOLOAD: i32 = 0x4;
-    const OPUS_SET_DTX_REQUEST: i32 = 4016;
-    type Ctl = unsafe extern "C" fn(*mut std::ffi::c_void, i32, ...) -> i32;
+    // SAFETY: dlopen with RTLD_NOLOAD only returns a handle to an already loaded library (or
+    // null); dlsym returns the symbol's address or null. Every function named here has the C
+    // signature `int f(void *st, int request, ...)` declared by `OpusCtl`.
+    unsafe {
+        let lib = dlopen(c"libopus.so.0".as_ptr(), RTLD_LAZY | RTLD_NOLOAD);
+        if lib.is_null() {
+            return None;
+        }
+        let sym = dlsym(lib, name.as_ptr());
+        if sym.is_null() {
+            return None;
+        }
+        Some(std::mem::transmute::<*mut std::ffi::c_void, OpusCtl>(sym))
+    }
+}
+
+/// The `OpusMSEncoder *` of an opened FFmpeg `libopus` encoder context, or `None` for any
+/// other context.
+fn opus_ms_encoder(ctx: &ffmpeg::codec::Context) -> Option<*mut std::ffi::c_void> {
     // SAFETY: `ctx` wraps a live, opened AVCodecContext. We only touch its `priv_data` after
     // checking that the codec is FFmpeg's "libopus" encoder, whose private context starts with
     // `{ const AVClass *class; OpusMSEncoder *enc; ... }` (unchanged since the wrapper gained
-    // multistream support); the class pointer is checked too. The ctl symbol comes from the
-    // libopus that libavcodec already loaded (RTLD_NOLOAD never loads a new library) and has
-    // the C signature declared in `Ctl`; OPUS_SET_DTX takes one opus_int32.
+    // multistream support); the class pointer is checked too.
     unsafe {
         let p = ctx.as_ptr();
         let codec = (*p).codec;
         if codec.is_null() || std::ffi::CStr::from_ptr((*codec).name).to_bytes() != b"libopus" {
-            return false;
+            return None;
         }
         let priv_data = (*p).priv_data as *const *mut std::ffi::c_void;
         if priv_data.is_null() || (*priv_data).cast_const() != (*codec).priv_class.cast() {
-            return false;
+            return None;
         }
         let enc = *priv_data.add(1);
-        if enc.is_null() {
-            return false;
-        }
-        let lib = dlopen(c"libopus.so.0".as_ptr(), RTLD_LAZY | RTLD_NOLOAD);
-        if lib.is_null() {
-            return false;
-        }
-        let sym = dlsym(lib, c"opus_multistream_encoder_ctl".as_ptr());
-        if sym.is_null() {
-            return false;
-        }
-        let ctl: Ctl = std::mem::transmute::<*mut std::ffi::c_void, Ctl>(sym);
-        ctl(enc, OPUS_SET_DTX_REQUEST, 1i32) == 0
+        (!enc.is_null()).then_some(enc)
     }
+}
+
+/// Turns on libopus discontinuous transmission on an opened `libopus` encoder. FFmpeg 5.1's
+/// wrapper has no `dtx` option, so this calls `opus_multistream_encoder_ctl(OPUS_SET_DTX)` on
+/// the wrapper's encoder. Returns whether it took effect.
+pub(crate) fn opus_enable_dtx(ctx: &ffmpeg::codec::Context) -> bool {
+    let (Some(enc), Some(ctl)) = (
+        opus_ms_encoder(ctx),
+        opus_function(c"opus_multistream_encoder_ctl"),
+    ) else {
+        return false;
+    };
+    // SAFETY: `enc` is the live OpusMSEncoder of `ctx` (borrowed for the call); OPUS_SET_DTX
+    // takes one opus_int32.
+    unsafe { ctl(enc, OPUS_SET_DTX_REQUEST, 1i32) == 0 }
+}
+
+/// What one libopus stream encoder is held to: a mode (`MODE_*`, 1000–1002), a bandwidth
+/// (`OPUS_BANDWIDTH_*`, 1101–1105) and a channel count, or [`OpusForce::AUTO`] (its own
+/// choice). libopus holds its streams so while it codes the frames of one multi-frame packet,
+/// since one packet has one configuration.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct OpusForce {
+    /// `OPUS_SET_FORCE_MODE`.
+    pub(crate) mode: i32,
+    /// `OPUS_SET_BANDWIDTH`.
+    pub(crate) bandwidth: i32,
+    /// `OPUS_SET_FORCE_CHANNELS`.
+    pub(crate) channels: i32,
+}
+
+impl OpusForce {
+    /// Every choice back to the encoder.
+    pub(crate) const AUTO: Self = Self {
+        mode: OPUS_AUTO,
+        bandwidth: OPUS_AUTO,
+        channels: OPUS_AUTO,
+    };
+}
+
+/// Holds stream `i` of an opened `libopus` encoder to `force[i]`. Returns whether every
+/// control took effect.
+pub(crate) fn opus_force(ctx: &ffmpeg::codec::Context, force: &[OpusForce]) -> bool {
+    let (Some(ms), Some(ms_ctl), Some(ctl)) = (
+        opus_ms_encoder(ctx),
+        opus_function(c"opus_multistream_encoder_ctl"),
+        opus_function(c"opus_encoder_ctl"),
+    ) else {
+        return false;
+    };
+    force.iter().enumerate().all(|(i, f)| {
+        let mut st: *mut std::ffi::c_void = std::ptr::null_mut();
+        // SAFETY: `ms` is the live OpusMSEncoder of `ctx`. OPUS_MULTISTREAM_GET_ENCODER_STATE
+        // takes (opus_int32 stream, OpusEncoder **) and fails for a stream it does not have;
+        // on success `st` is that stream's live OpusEncoder, and the three controls each take
+        // one opus_int32.
+        unsafe {
+            ms_ctl(
+                ms,
+                OPUS_MULTISTREAM_GET_ENCODER_STATE_REQUEST,
+                i as i32,
+                &mut st as *mut *mut std::ffi::c_void,
+            ) == 0
+                && !st.is_null()
+                && ctl(st, OPUS_SET_FORCE_MODE_REQUEST, f.mode) == 0
+                && ctl(st, OPUS_SET_BANDWIDTH_REQUEST, f.bandwidth) == 0
+                && ctl(st, OPUS_SET_FORCE_CHANNELS_REQUEST, f.channels) == 0
+        }
+    })
 }
 
 /// Whether `[start, start + len)` lies inside one of the frame's reference-counted buffers.

@@ -1,19 +1,104 @@
-//! Temporal layers (`L1T2`, `L1T3`) for libx264 and libx265 from non-reference B-frames.
+//! Temporal layers (`scalabilityMode` `L1T2`, `L1T3`): the layer structure shared by every
+//! encoder ([`TemporalLayers`], walked by [`LayerCursor`]), and for libx264/libx265 the
+//! labelling of non-reference B-frames ([`BFrameLayers`]).
 //!
-//! FFmpeg 5.1 gives no per-frame reference control for x264/x265, but a fixed mini-GOP of
-//! non-reference B-frames (`bframes` 1 or 3, no B-pyramid, no adaptive B placement) is a valid
-//! temporal-layer structure: I/P frames (layer 0) reference only each other, and no frame
-//! references a B-frame, so dropping B-frames leaves a decodable stream. L1T2: `P b P b …`,
-//! every b is layer 1. L1T3: `P b b b P …`, the middle b (display offset 2 from its anchor) is
-//! layer 1, the others layer 2.
+//! libvpx (`encoder/vpx.rs`) and libaom (`encoder/aom_session.rs`) take per-frame layer ids and
+//! reference controls, following the pattern below. FFmpeg 5.1 gives no per-frame reference
+//! control for x264/x265, but a fixed mini-GOP of non-reference B-frames (`bframes` 1 or 3, no
+//! B-pyramid, no adaptive B placement) is a valid temporal-layer structure: I/P frames (layer
+//! 0) reference only each other, and no frame references a B-frame, so dropping B-frames
+//! leaves a decodable stream. L1T2: `P b P b …`, every b is layer 1. L1T3: `P b b b P …`, the
+//! middle b (display offset 2 from its anchor) is layer 1, the others layer 2.
 //!
-//! The layer of each chunk is read from the coded output, not assumed from the pattern: a
-//! forced key frame, the periodic key frame and the end-of-stream flush shorten mini-GOPs
-//! (the frame before a forced key frame becomes a P-frame), and the layering follows.
+//! The layer of each x264/x265 chunk is read from the coded output, not assumed from the
+//! pattern: a forced key frame, the periodic key frame and the end-of-stream flush shorten
+//! mini-GOPs (the frame before a forced key frame becomes a P-frame), and the layering follows.
 
 use std::collections::BTreeSet;
 
 use media_parse::video::{h264 as avc, hevc};
+
+/// The layer structure of `L1T2`/`L1T3`: one period of layer ids, and per layer its frame-rate
+/// decimator and cumulative share of the bitrate.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct TemporalLayers {
+    /// Temporal layer id of each frame of one period (`0 1`, `0 2 1 2`).
+    pub(crate) pattern: &'static [u32],
+    /// Frame-rate decimator of each layer.
+    pub(crate) decimators: &'static [u32],
+    /// Cumulative share of the bitrate per layer, in percent (libwebrtc's split: 60/40 and
+    /// 40/20/40).
+    pub(crate) rate_percent: &'static [u64],
+}
+
+/// `L1T2`.
+const L1T2: TemporalLayers = TemporalLayers {
+    pattern: &[0, 1],
+    decimators: &[2, 1],
+    rate_percent: &[60, 100],
+};
+
+/// `L1T3`.
+const L1T3: TemporalLayers = TemporalLayers {
+    pattern: &[0, 2, 1, 2],
+    decimators: &[4, 2, 1],
+    rate_percent: &[40, 60, 100],
+};
+
+impl TemporalLayers {
+    /// The layering of `scalabilityMode` `mode` (`None` for anything but `L1T2`/`L1T3`).
+    pub(crate) fn for_mode(mode: Option<&str>) -> Option<Self> {
+        match mode {
+            Some("L1T2") => Some(L1T2),
+            Some("L1T3") => Some(L1T3),
+            _ => None,
+        }
+    }
+
+    /// The number of layers.
+    pub(crate) fn count(&self) -> usize {
+        self.decimators.len()
+    }
+
+    /// The cumulative target bitrate of each layer for a total of `kbps` (at least 1 each).
+    pub(crate) fn layer_kbps(&self, kbps: u64) -> Vec<u64> {
+        self.rate_percent
+            .iter()
+            .map(|p| (kbps * p / 100).max(1))
+            .collect()
+    }
+}
+
+/// Walks a [`TemporalLayers`] pattern frame by frame; a key frame restarts it on layer 0.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct LayerCursor {
+    layers: TemporalLayers,
+    /// Position of the next frame in the pattern.
+    idx: usize,
+}
+
+impl LayerCursor {
+    /// A cursor at the start of `layers`' pattern.
+    pub(crate) fn new(layers: TemporalLayers) -> Self {
+        Self { layers, idx: 0 }
+    }
+
+    /// The layering walked.
+    pub(crate) fn layers(&self) -> TemporalLayers {
+        self.layers
+    }
+
+    /// The next frame's position in the pattern and its layer id (a `key` frame restarts the
+    /// pattern), and advances.
+    pub(crate) fn next(&mut self, key: bool) -> (usize, u32) {
+        if key {
+            self.idx = 0;
+        }
+        let at = self.idx;
+        self.idx = (self.idx + 1) % self.layers.pattern.len();
+        (at, self.layers.pattern[at])
+    }
+}
 
 /// How many anchors (reference pictures) are remembered. Non-reference pictures lie between
 /// the two latest anchors in display order, so a few suffice.
@@ -42,11 +127,7 @@ pub(crate) struct BFrameLayers {
 impl BFrameLayers {
     /// Layering for `scalabilityMode` `mode` (`None` for anything but `L1T2`/`L1T3`).
     pub(crate) fn for_mode(mode: Option<&str>, syntax: NalSyntax) -> Option<Self> {
-        let layers = match mode {
-            Some("L1T2") => 2,
-            Some("L1T3") => 3,
-            _ => return None,
-        };
+        let layers = TemporalLayers::for_mode(mode)?.count() as u32;
         Some(Self {
             layers,
             syntax,
@@ -161,6 +242,31 @@ mod tests {
         assert_eq!(run("L1T3", &order), [0, 2, 0, 0, 2, 1, 2, 0, 2, 0]);
         assert!(BFrameLayers::for_mode(Some("L1T1"), NalSyntax::Hevc).is_none());
         assert!(BFrameLayers::for_mode(None, NalSyntax::Hevc).is_none());
+    }
+
+    #[test]
+    fn cursor_restarts_on_key_frames() {
+        let mut c = LayerCursor::new(TemporalLayers::for_mode(Some("L1T3")).unwrap());
+        let ids: Vec<(usize, u32)> = [true, false, false, false, false, false, true, false]
+            .into_iter()
+            .map(|key| c.next(key))
+            .collect();
+        assert_eq!(
+            ids,
+            [
+                (0, 0),
+                (1, 2),
+                (2, 1),
+                (3, 2),
+                (0, 0),
+                (1, 2),
+                (0, 0),
+                (1, 2)
+            ]
+        );
+        assert_eq!(c.layers().layer_kbps(1000), [400, 600, 1000]);
+        assert_eq!(L1T2.layer_kbps(1), [1, 1]);
+        assert!(TemporalLayers::for_mode(Some("L1T1")).is_none());
     }
 
     #[test]

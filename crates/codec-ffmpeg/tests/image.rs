@@ -1,8 +1,8 @@
 //! ImageSession against the WPT image fixtures (shared/fixtures/wpt-media next to the repo).
 #![allow(clippy::unwrap_used)]
 
-use codec_core::{ErrorName, VideoPixelFormat};
-use codec_ffmpeg::{ImageSession, ImageType};
+use codec_core::VideoPixelFormat;
+use codec_ffmpeg::{DecodeOutcome, ImageFrameOutput, ImageSession, ImageType};
 use std::path::PathBuf;
 
 fn fixture(name: &str) -> Vec<u8> {
@@ -12,13 +12,21 @@ fn fixture(name: &str) -> Vec<u8> {
     std::fs::read(&p).unwrap_or_else(|e| panic!("{}: {e}", p.display()))
 }
 
-fn decode(ty: ImageType, name: &str) -> codec_ffmpeg::ImageFrameOutput {
+/// The frame of a decode that must have produced one.
+fn frame(o: DecodeOutcome) -> ImageFrameOutput {
+    match o {
+        DecodeOutcome::Frame(f) => f,
+        o => panic!("no frame: {o:?}"),
+    }
+}
+
+fn decode(ty: ImageType, name: &str) -> ImageFrameOutput {
     let mut s = ImageSession::new(ty, Default::default());
     s.append(&fixture(name));
     s.set_complete();
     let t = s.tracks().unwrap().unwrap();
     assert!(!t.is_empty());
-    s.decode(None, 0, None).unwrap().unwrap()
+    frame(s.decode(None, 0, None).unwrap())
 }
 
 #[test]
@@ -54,29 +62,28 @@ fn stills_decode_at_their_size() {
 }
 
 #[test]
-fn frame_index_past_a_still_is_range_error() {
+fn frame_index_past_a_still_is_infeasible() {
     let mut s = ImageSession::new(ImageType::Png, Default::default());
     s.append(&fixture("four-colors.png"));
     s.set_complete();
-    assert_eq!(
-        s.decode(None, 1, None).unwrap_err().name,
-        ErrorName::RangeError
-    );
+    assert_eq!(s.decode(None, 1, None).unwrap(), DecodeOutcome::Infeasible);
 }
 
 #[test]
-fn truncated_png_waits_then_is_range_error() {
+fn truncated_png_waits_then_is_an_encoding_error() {
     let d = fixture("four-colors.png");
     let mut s = ImageSession::new(ImageType::Png, Default::default());
     s.append(&d[..d.len() - 6]); // all but the end of IEND
     assert!(s.tracks().unwrap().is_some());
-    assert!(s.decode(None, 0, None).unwrap().is_none());
+    assert_eq!(s.decode(None, 0, None).unwrap(), DecodeOutcome::NotYet);
     s.set_complete();
-    // "Reject Infeasible Decode": complete data without the whole frame.
+    // Complete data that ends inside the frame is corrupt (WPT: "Test decoding a partial
+    // ArrayBuffer results in EncodingError"); an index past the track is RangeError.
     assert_eq!(
-        s.decode(None, 0, None).unwrap_err().name,
-        ErrorName::RangeError
+        s.decode(None, 0, None).unwrap_err().name(),
+        codec_core::ErrorName::EncodingError
     );
+    assert_eq!(s.decode(None, 1, None).unwrap(), DecodeOutcome::Infeasible);
 }
 
 #[test]
@@ -90,14 +97,14 @@ fn avif_sequence_is_a_second_track() {
     assert_eq!(t[1].frame_count, 7);
     let mut last_ts = -1;
     for i in 0..7 {
-        let f = s.decode(Some(1), i, None).unwrap().unwrap();
+        let f = frame(s.decode(Some(1), i, None).unwrap());
         assert!(f.timestamp > last_ts);
         last_ts = f.timestamp;
         assert_eq!(f.frame.coded_width(), 320);
     }
     assert_eq!(
-        s.decode(Some(1), 7, None).unwrap_err().name,
-        ErrorName::RangeError
+        s.decode(Some(1), 7, None).unwrap(),
+        DecodeOutcome::Infeasible
     );
 }
 
@@ -109,7 +116,7 @@ fn gif_decodes_every_frame_with_delays() {
     let t = s.tracks().unwrap().unwrap();
     assert_eq!(t[0].frame_count, 2);
     assert_eq!(t[0].repetition_count, f64::INFINITY);
-    let f1 = s.decode(None, 1, None).unwrap().unwrap();
+    let f1 = frame(s.decode(None, 1, None).unwrap());
     assert_eq!((f1.timestamp, f1.duration), (30_000, Some(40_000)));
 }
 
@@ -168,7 +175,7 @@ fn animated_webp_frames_are_composited() {
         assert_eq!(t[0].frame_count, 3);
         assert_eq!(t[0].repetition_count, f64::INFINITY);
         for i in [0u32, 1, 2, 1] {
-            let f = s.decode(None, i, None).unwrap().unwrap();
+            let f = frame(s.decode(None, i, None).unwrap());
             assert_eq!(f.timestamp, i64::from(i) * 100_000);
             assert_eq!(f.frame.format(), VideoPixelFormat::RGBA);
             let (px, _) = f.frame.plane(0);
@@ -223,7 +230,7 @@ fn streamed_fixtures_match_whole_file_decodes() {
         s.set_complete();
         assert!(s.tracks().unwrap().is_some(), "{name}");
         assert_eq!(
-            s.decode(None, 0, None).unwrap().unwrap().frame,
+            frame(s.decode(None, 0, None).unwrap()).frame,
             whole.frame,
             "{name}"
         );
@@ -243,7 +250,7 @@ fn avif_alpha_item_becomes_the_alpha_plane() {
     let mut s = ImageSession::new(ImageType::Avif, Default::default());
     s.append(&own_fixture("alpha.avif"));
     s.set_complete();
-    let out = s.decode(None, 0, None).unwrap().unwrap();
+    let out = frame(s.decode(None, 0, None).unwrap());
     assert_eq!(out.frame.format(), VideoPixelFormat::I420A);
     // The source alpha is min(255, 4x + y), coded losslessly.
     let (a, stride) = out.frame.plane(3);
@@ -265,12 +272,12 @@ fn progressive_jpeg_partial_generations() {
     let mut s = ImageSession::new(ImageType::Jpeg, Default::default());
     s.append(&d[..sos[2] + 2]);
     assert!(s.tracks().unwrap().is_some());
-    assert!(s.decode(None, 0, None).unwrap().is_none());
-    let partial = s.decode(None, 0, Some(0)).unwrap().unwrap();
+    assert_eq!(s.decode(None, 0, None).unwrap(), DecodeOutcome::NotYet);
+    let partial = frame(s.decode(None, 0, Some(0)).unwrap());
     assert_eq!(partial.generation, Some(2));
-    assert!(s.decode(None, 0, Some(2)).unwrap().is_none());
+    assert_eq!(s.decode(None, 0, Some(2)).unwrap(), DecodeOutcome::NotYet);
     s.append(&d[sos[2] + 2..]);
-    let full = s.decode(None, 0, Some(2)).unwrap().unwrap();
+    let full = frame(s.decode(None, 0, Some(2)).unwrap());
     assert_eq!(full.generation, None);
 }
 
@@ -280,7 +287,7 @@ fn subsampled_cmyk_and_ycck_become_rgbx() {
         let mut s = ImageSession::new(ImageType::Jpeg, Default::default());
         s.append(&own_fixture(name));
         s.set_complete();
-        let out = s.decode(None, 0, None).unwrap().unwrap();
+        let out = frame(s.decode(None, 0, None).unwrap());
         assert_eq!(out.frame.format(), VideoPixelFormat::RGBX, "{name}");
         // Pixel (40, 20): the pattern's (80, 53, 220) with K' = 255 (no black ink).
         let (p, stride) = out.frame.plane(0);
@@ -334,4 +341,85 @@ fn corrupt_and_truncated_fixtures_never_panic() {
             }
         }
     }
+}
+
+/// The processing model driving an `ImageBackend` on a real `CodecWorker`, as node-binding does:
+/// streamed GIF data, decodes served in request order, an infeasible index, reset and close.
+#[test]
+fn model_and_worker_end_to_end() {
+    use codec_core::{ErrorName, ImageDecoderModel, ImageEvent, Report, Tagged};
+    use codec_ffmpeg::{ImageBackend, ImageDecoderConfig};
+    use control_queue::CodecWorker;
+    use std::time::Duration;
+
+    type Model = ImageDecoderModel<ImageDecoderConfig, ImageFrameOutput>;
+    let (sink, reports) = flume::unbounded::<Tagged<Report<_>>>();
+    let (tx, worker) = CodecWorker::spawn("image-test", ImageBackend::new(), sink).unwrap();
+    let config = ImageDecoderConfig {
+        ty: ImageType::Gif,
+        options: Default::default(),
+    };
+    let mut m = Model::new(config, None);
+    let gif = fixture("four-colors-flip.gif");
+    // Everything but the trailer and the second frame's last bytes.
+    let cut = gif.len() - 30;
+    // Runs until the model is idle, returning its events.
+    let run = |m: &mut Model| {
+        let mut events = Vec::new();
+        loop {
+            while let Some(a) = m.poll_action() {
+                let _ = tx.send(a);
+            }
+            events.extend(std::iter::from_fn(|| m.poll_event()));
+            if !m.is_busy() {
+                return events;
+            }
+            let r = reports.recv_timeout(Duration::from_secs(10)).unwrap();
+            m.handle_report(r);
+        }
+    };
+    let later = m.decode(1, true).unwrap();
+    let earlier = m.decode(0, true).unwrap();
+    m.append(gif[..cut].to_vec());
+    // One frame is here, which does not tell a still GIF from an animation yet: both wait, and
+    // the model is idle (nothing keeps the host alive for them).
+    assert!(run(&mut m).is_empty());
+    m.append(gif[cut..].to_vec());
+    let ev = run(&mut m);
+    let ids: Vec<_> = ev
+        .iter()
+        .filter_map(|e| match e {
+            ImageEvent::Resolved { id, frame, .. } => Some((*id, frame.timestamp)),
+            _ => None,
+        })
+        .collect();
+    // Served in request order.
+    assert_eq!(ids, [(later, 30_000), (earlier, 0)], "{ev:?}");
+    assert!(
+        matches!(&ev[0], ImageEvent::TracksEstablished { tracks, selected: 0 }
+        if tracks[0].animated && tracks[0].frame_count == 2)
+    );
+    // Past the end, once the data is complete: RangeError, and the decoder stays open.
+    let past = m.decode(2, true).unwrap();
+    m.end_of_data();
+    let ev = run(&mut m);
+    assert_eq!(ev[0], ImageEvent::Completed);
+    assert!(
+        matches!(&ev[1], ImageEvent::Rejected { id, error } if *id == past && error.name == ErrorName::RangeError)
+    );
+    assert!(!m.is_closed());
+    // Reset aborts a decode in flight; close ends the worker.
+    let aborted = m.decode(1, true).unwrap();
+    m.reset();
+    let ev = run(&mut m);
+    assert!(
+        matches!(&ev[0], ImageEvent::Rejected { id, error } if *id == aborted && error.name == ErrorName::AbortError)
+    );
+    assert!(ev[1..]
+        .iter()
+        .all(|e| !matches!(e, ImageEvent::Resolved { .. })));
+    m.close();
+    let _ = run(&mut m);
+    drop(tx);
+    assert!(worker.join_timeout(Duration::from_secs(5)));
 }

@@ -51,7 +51,7 @@ fn decoded_frames_share_the_decoder_pictures() {
     for codec in CODECS {
         codec_ffmpeg::video_encoder_support(&enc_config(codec)).unwrap();
         let chunks = chunks_for(codec, 6);
-        let frames = decode_all(chunks[0].decoder_config.clone().unwrap(), &chunks);
+        let frames = decode_all(first_config(&chunks), &chunks);
         assert_eq!(frames.len(), 6, "{codec}");
         for (t, f) in frames.iter().enumerate() {
             assert!(f.frame.is_foreign(), "{codec}: frame {t} was copied");
@@ -70,7 +70,7 @@ fn decoded_frames_share_the_decoder_pictures() {
 fn decoded_frames_outlive_the_decoder_and_stay_intact() {
     for codec in CODECS {
         let chunks = chunks_for(codec, 24);
-        let cfg: VideoDecoderConfig = chunks[0].decoder_config.clone().unwrap();
+        let cfg: VideoDecoderConfig = first_config(&chunks);
         let mut dec = VideoDecoderBackend::default();
         let cancel = Cancel::never();
         let mut frames = Vec::new();
@@ -112,7 +112,7 @@ fn closing_decoded_frames_releases_them() {
     // decoder's pool, so the decoder's memory stays bounded (checked by the leak check), and
     // dropping a frame never disturbs the ones still held.
     let chunks = chunks_for("avc1.42001f", 30);
-    let cfg: VideoDecoderConfig = chunks[0].decoder_config.clone().unwrap();
+    let cfg: VideoDecoderConfig = first_config(&chunks);
     let mut dec = VideoDecoderBackend::default();
     let cancel = Cancel::never();
     dec.configure(cfg, &mut |_| {}).unwrap();
@@ -142,7 +142,7 @@ fn transcoding_feeds_decoded_frames_to_the_encoder() {
         ("vp09.00.10.08", "avc1.42001f"),
     ] {
         let chunks = chunks_for(from, 8);
-        let frames = decode_all(chunks[0].decoder_config.clone().unwrap(), &chunks);
+        let frames = decode_all(first_config(&chunks), &chunks);
         let inputs: Vec<VideoEncodeInput> = frames
             .iter()
             .enumerate()
@@ -188,7 +188,7 @@ fn encoder_keeps_input_alive_after_the_caller_drops_it() {
             weak.iter().all(|w| w.upgrade().is_none()),
             "{codec}: input leaked"
         );
-        let frames = decode_all(chunks[0].decoder_config.clone().unwrap(), &chunks);
+        let frames = decode_all(first_config(&chunks), &chunks);
         assert_eq!(frames.len(), 10);
         for (t, f) in frames.iter().enumerate() {
             let mut want = codec_core::FrameBuffer::new_zeroed(

@@ -1,5 +1,6 @@
 //! Pure parsers for the bytes WebCodecs hands around: codec bitstreams (H.264/HEVC NAL units and
-//! their avcC/hvcC records, AV1 OBUs, VP8/VP9 frame headers, AAC AudioSpecificConfig) and image
+//! their avcC/hvcC records, AV1 OBUs, VP8/VP9 frame headers, AAC AudioSpecificConfig, Opus
+//! headers and packets) and image
 //! containers (ISOBMFF/AVIF, PNG/APNG, GIF, WebP, JPEG, EXIF, ICO).
 //!
 //! Every parser reads through the one [`ByteReader`]/[`BitReader`] pair in this crate, never
@@ -13,6 +14,7 @@
 
 pub mod audio;
 mod error;
+pub mod image;
 mod reader;
 pub mod video;
 

@@ -1,37 +1,54 @@
-//! `ImageDecoder` natives. The worker thread ([`ImageWorker`]) owns the decoding; its replies
-//! come back through one [`SafeCallback`] per decoder, in order. The JS object is held (and the
-//! event loop kept open) only while a reply is due: data being scanned or a decode being worked
-//! on. A decode that waits for stream data does not hold the loop (the stream's producer does,
-//! if there is one); otherwise a never-ending stream would keep Node alive forever.
+//! `ImageDecoder` natives: glue between `lib/image-decoder.js`, codec-core's
+//! [`ImageDecoderModel`] (every spec rule) and a `CodecWorker` running an [`ImageBackend`] (the
+//! encoded data and the decoding).
+//!
+//! Each native runs one spec method on the model and returns the JS events it produced; worker
+//! reports arrive through one [`SafeCallback`] per decoder, in order, and their events go to the
+//! module-level `dispatch(owner, events)`. The JS object is held (and the event loop kept
+//! open) only while the worker owes an answer; a decode that waits for stream data does not
+//! hold the loop (the stream's producer does, if there is one), or a never-ending stream would
+//! keep Node alive forever.
 
-use std::collections::HashSet;
 use std::sync::{Arc, Mutex, MutexGuard, OnceLock, Weak};
 
-use codec_core::ErrorName;
+use codec_core::{ImageDecoderModel, ImageEvent, ImageOutput, ImageRequest, ImageTrackInfo};
+use codec_core::{Report, Tagged};
 use codec_ffmpeg::{
-    ColorSpaceConversion, ImageDecoderOptions, ImageEvent, ImageRequest, ImageTrackInfo, ImageType,
-    ImageWorker,
+    ColorSpaceConversion, ImageBackend, ImageDecoderConfig, ImageDecoderOptions, ImageFrameOutput,
+    ImageType,
 };
+use control_queue::{CodecWorker, ControlTx, Sink};
 use neon::prelude::*;
 use neon::types::buffer::TypedArray;
-use safe_callback::SafeCallback;
+use safe_callback::{CallbackSender, SafeCallback};
 
+use crate::codec::set_num as set_index;
 use crate::error::IntoJsError;
 use crate::js::{set_num, set_str};
 use crate::video::{color_space_to_js, FrameBox};
 
+type Model = ImageDecoderModel<ImageDecoderConfig, ImageFrameOutput>;
+type ImageReport = Tagged<Report<ImageOutput<ImageFrameOutput>>>;
+
+/// The worker's reports, carried to the JS thread by the decoder's callback channel.
+struct ImageSink(CallbackSender<ImageReport>);
+
+impl Sink<ImageOutput<ImageFrameOutput>> for ImageSink {
+    fn report(&self, r: ImageReport) -> Result<(), ImageReport> {
+        // After release the report comes back and is dropped on the worker thread.
+        self.0.call(r).map_err(|e| e.into_payload())
+    }
+}
+
 struct Inner {
-    worker: Option<ImageWorker>,
-    callback: SafeCallback<ImageEvent>,
+    model: Model,
+    /// `None` for an unsupported type (no worker) and after close.
+    tx: Option<ControlTx<ImageDecoderConfig, ImageRequest>>,
+    worker: Option<CodecWorker>,
+    callback: SafeCallback<ImageReport>,
+    /// The JS object, held only while the worker owes an answer.
     owner: Option<Root<JsObject>>,
     dispatch: Root<JsFunction>,
-    /// `Append`/`End` requests whose `Data` reply has not arrived.
-    data_pending: usize,
-    /// Decode ids whose reply is still wanted.
-    decodes: HashSet<u64>,
-    /// The subset of `decodes` the worker parked until more data arrives (as of its last
-    /// `Waiting` events since the last `Data` reply).
-    waiting: HashSet<u64>,
 }
 
 /// The boxed native half of an `ImageDecoder`.
@@ -42,7 +59,9 @@ pub(crate) struct ImageBox {
 impl Finalize for ImageBox {
     fn finalize<'a, C: Context<'a>>(self, cx: &mut C) {
         let mut i = lock(&self.inner);
-        i.shut_down(cx);
+        i.model.shut_down();
+        i.send_actions();
+        i.after_close(cx);
     }
 }
 
@@ -51,52 +70,13 @@ fn lock(m: &Mutex<Inner>) -> MutexGuard<'_, Inner> {
     m.lock().unwrap_or_else(|p| p.into_inner())
 }
 
-impl Inner {
-    fn busy(&self) -> bool {
-        self.data_pending > 0 || self.decodes.len() > self.waiting.len()
-    }
-
-    /// Forgets every pending decode.
-    fn clear_decodes(&mut self) {
-        self.decodes.clear();
-        self.waiting.clear();
-    }
-
-    /// Holds the JS object and the event loop while a reply is due; lets both go when idle.
-    fn update_keep_alive<'a, C: Context<'a>>(
-        &mut self,
-        cx: &mut C,
-        this: Option<Handle<'a, JsObject>>,
-    ) {
-        let busy = self.busy() && self.worker.is_some();
-        crate::codec::hold_while_busy(cx, &mut self.owner, &mut self.callback, this, busy);
-    }
-
-    /// Stops delivery and lets the worker thread end (it exits when its channel closes).
-    fn shut_down<'a, C: Context<'a>>(&mut self, cx: &mut C) {
-        self.worker = None;
-        self.clear_decodes();
-        self.data_pending = 0;
-        self.callback.release_and_unref(cx);
-        if let Some(o) = self.owner.take() {
-            o.drop(cx);
-        }
-    }
-
-    fn send(&mut self, r: ImageRequest) {
-        let counts_data = matches!(r, ImageRequest::Append(_) | ImageRequest::End);
-        if let Some(w) = &self.worker {
-            if w.send(r) && counts_data {
-                self.data_pending += 1;
-            }
-        }
-    }
-}
-
 // Event codes shared with lib/image-decoder.js.
-const EV_DATA: f64 = 0.0;
-const EV_DECODED: f64 = 1.0;
-const EV_DECODE_FAILED: f64 = 2.0;
+const EV_TRACKS: f64 = 0.0;
+const EV_FRAME_COUNTS: f64 = 1.0;
+const EV_RESOLVED: f64 = 2.0;
+const EV_REJECTED: f64 = 3.0;
+const EV_COMPLETED: f64 = 4.0;
+const EV_CLOSED: f64 = 5.0;
 
 fn tracks_to_js<'a, C: Context<'a>>(cx: &mut C, t: &[ImageTrackInfo]) -> JsResult<'a, JsArray> {
     let arr = cx.empty_array();
@@ -111,114 +91,162 @@ fn tracks_to_js<'a, C: Context<'a>>(cx: &mut C, t: &[ImageTrackInfo]) -> JsResul
     Ok(arr)
 }
 
-/// Turns one worker event into `[code, ...]`, or `None` when nobody waits for it.
-fn event_to_js<'a, C: Context<'a>>(
+/// `[frame box, VideoFrame init]` for a decoded image.
+fn frame_to_js<'a, C: Context<'a>>(
     cx: &mut C,
-    inner: &mut Inner,
-    ev: ImageEvent,
-) -> NeonResult<Option<Handle<'a, JsArray>>> {
-    let item = cx.empty_array();
-    match ev {
-        ImageEvent::Data(r) => {
-            inner.data_pending = inner.data_pending.saturating_sub(1);
-            // The worker re-examines parked decodes after each `Data` reply and announces
-            // again those that still wait: until then they count as work in progress.
-            inner.waiting.clear();
-            crate::codec::set_num(cx, item, 0, EV_DATA)?;
-            match r {
-                Ok(Some(t)) => {
-                    let t = tracks_to_js(cx, &t)?;
-                    item.set(cx, 1, t)?;
-                }
-                Ok(None) => {
-                    let n = cx.null();
-                    item.set(cx, 1, n)?;
-                }
-                Err(e) => {
-                    let n = cx.null();
-                    item.set(cx, 1, n)?;
-                    let e = e.to_js_error(cx)?;
-                    item.set(cx, 2, e)?;
-                }
-            }
-        }
-        ImageEvent::Waiting { id } => {
-            if inner.decodes.contains(&id) {
-                inner.waiting.insert(id);
-            }
-            return Ok(None);
-        }
-        ImageEvent::Decoded { id, output } => {
-            inner.waiting.remove(&id);
-            if !inner.decodes.remove(&id) {
-                return Ok(None);
-            }
-            crate::codec::set_num(cx, item, 0, EV_DECODED)?;
-            crate::codec::set_num(cx, item, 1, id as f64)?;
-            let init = cx.empty_object();
-            let f = &output.frame;
-            set_str(cx, init, "format", f.format().as_str())?;
-            set_num(cx, init, "codedWidth", f64::from(f.coded_width()))?;
-            set_num(cx, init, "codedHeight", f64::from(f.coded_height()))?;
-            set_num(cx, init, "timestamp", output.timestamp as f64)?;
-            if let Some(d) = output.duration {
-                set_num(cx, init, "duration", d as f64)?;
-            }
-            set_num(cx, init, "rotation", f64::from(output.rotation))?;
-            let flip = cx.boolean(output.flip);
-            init.set(cx, "flip", flip)?;
-            let cs = color_space_to_js(cx, &output.color_space)?;
-            init.set(cx, "colorSpace", cs)?;
-            let complete = cx.boolean(output.generation.is_none());
-            let frame = cx.boxed(FrameBox::new(output.frame));
-            item.set(cx, 2, frame)?;
-            item.set(cx, 3, init)?;
-            item.set(cx, 4, complete)?;
-        }
-        ImageEvent::DecodeFailed { id, error } => {
-            inner.waiting.remove(&id);
-            if !inner.decodes.remove(&id) && error.name == ErrorName::RangeError {
-                return Ok(None);
-            }
-            crate::codec::set_num(cx, item, 0, EV_DECODE_FAILED)?;
-            crate::codec::set_num(cx, item, 1, id as f64)?;
-            let e = error.to_js_error(cx)?;
-            item.set(cx, 2, e)?;
-            let fatal = cx.boolean(error.name != ErrorName::RangeError);
-            item.set(cx, 3, fatal)?;
-        }
+    item: Handle<'a, JsArray>,
+    out: ImageFrameOutput,
+) -> NeonResult<()> {
+    let init = cx.empty_object();
+    let f = &out.frame;
+    set_str(cx, init, "format", f.format().as_str())?;
+    set_num(cx, init, "codedWidth", f64::from(f.coded_width()))?;
+    set_num(cx, init, "codedHeight", f64::from(f.coded_height()))?;
+    set_num(cx, init, "timestamp", out.timestamp as f64)?;
+    if let Some(d) = out.duration {
+        set_num(cx, init, "duration", d as f64)?;
     }
-    Ok(Some(item))
+    set_num(cx, init, "rotation", f64::from(out.rotation))?;
+    let flip = cx.boolean(out.flip);
+    init.set(cx, "flip", flip)?;
+    let cs = color_space_to_js(cx, &out.color_space)?;
+    init.set(cx, "colorSpace", cs)?;
+    let frame = cx.boxed(FrameBox::new(out.frame));
+    item.set(cx, 2, frame)?;
+    item.set(cx, 3, init)?;
+    Ok(())
 }
 
-fn handle_event(cx: &mut Cx, inner: &Arc<Mutex<Inner>>, ev: ImageEvent) -> NeonResult<()> {
-    let (owner, dispatch, item) = {
-        let mut i = lock(inner);
-        if i.worker.is_none() {
-            return Ok(());
+/// One model event as `[code, ...]`.
+fn event_to_js<'a, C: Context<'a>>(
+    cx: &mut C,
+    ev: ImageEvent<ImageFrameOutput>,
+) -> JsResult<'a, JsArray> {
+    let item = cx.empty_array();
+    match ev {
+        ImageEvent::TracksEstablished { tracks, selected } => {
+            set_index(cx, item, 0, EV_TRACKS)?;
+            let t = tracks_to_js(cx, &tracks)?;
+            item.set(cx, 1, t)?;
+            set_index(cx, item, 2, selected as f64)?;
         }
-        let item = event_to_js(cx, &mut i, ev)?;
+        ImageEvent::FrameCountsChanged(changes) => {
+            set_index(cx, item, 0, EV_FRAME_COUNTS)?;
+            let mut at = 1;
+            for (i, n) in changes {
+                set_index(cx, item, at, i as f64)?;
+                set_index(cx, item, at + 1, f64::from(n))?;
+                at += 2;
+            }
+        }
+        ImageEvent::Resolved {
+            id,
+            frame,
+            complete,
+        } => {
+            set_index(cx, item, 0, EV_RESOLVED)?;
+            set_index(cx, item, 1, id as f64)?;
+            frame_to_js(cx, item, frame)?;
+            let c = cx.boolean(complete);
+            item.set(cx, 4, c)?;
+        }
+        ImageEvent::Rejected { id, error } => {
+            set_index(cx, item, 0, EV_REJECTED)?;
+            set_index(cx, item, 1, id as f64)?;
+            let e = error.to_js_error(cx)?;
+            item.set(cx, 2, e)?;
+        }
+        ImageEvent::Completed => set_index(cx, item, 0, EV_COMPLETED)?,
+        ImageEvent::Closed {
+            error,
+            tracks_established,
+            complete,
+        } => {
+            set_index(cx, item, 0, EV_CLOSED)?;
+            let e = error.to_js_error(cx)?;
+            item.set(cx, 1, e)?;
+            let t = cx.boolean(tracks_established);
+            item.set(cx, 2, t)?;
+            let c = cx.boolean(complete);
+            item.set(cx, 3, c)?;
+        }
+    }
+    Ok(item)
+}
+
+impl Inner {
+    fn send_actions(&mut self) {
+        while let Some(a) = self.model.poll_action() {
+            // No worker (unsupported type) or a stopped one (after close): the payload is
+            // dropped here.
+            if let Some(tx) = &self.tx {
+                let _ = tx.send(a);
+            }
+        }
+    }
+
+    /// Sends the worker its messages and returns the model's events as a JS array, and how
+    /// many there are (counted here: `JsArray::len` panics inside Neon while a worker thread
+    /// is being terminated).
+    fn pump<'a, C: Context<'a>>(&mut self, cx: &mut C) -> NeonResult<(Handle<'a, JsArray>, u32)> {
+        self.send_actions();
+        let out = cx.empty_array();
+        let mut n = 0;
+        while let Some(ev) = self.model.poll_event() {
+            let item = event_to_js(cx, ev)?;
+            out.set(cx, n, item)?;
+            n += 1;
+        }
+        Ok((out, n))
+    }
+
+    /// Once closed, stops delivery and lets the worker thread end on its own; otherwise holds
+    /// the JS object and the event loop while the worker owes an answer.
+    fn update_keep_alive<'a, C: Context<'a>>(
+        &mut self,
+        cx: &mut C,
+        this: Option<Handle<'a, JsObject>>,
+    ) {
+        if self.model.is_closed() {
+            self.after_close(cx);
+        } else {
+            let busy = self.model.is_busy();
+            crate::codec::hold_while_busy(cx, &mut self.owner, &mut self.callback, this, busy);
+        }
+    }
+
+    fn after_close<'a, C: Context<'a>>(&mut self, cx: &mut C) {
+        self.tx = None;
+        self.callback.release_and_unref(cx);
+        if let Some(o) = self.owner.take() {
+            o.drop(cx);
+        }
+        if let Some(w) = self.worker.take() {
+            w.detach();
+        }
+    }
+}
+
+fn handle_report(cx: &mut Cx, inner: &Arc<Mutex<Inner>>, report: ImageReport) -> NeonResult<()> {
+    let (owner, dispatch, events) = {
+        let mut i = lock(inner);
+        i.model.handle_report(report);
+        let events = i.pump(cx)?;
         let owner = i.owner.as_ref().map(|o| o.to_inner(cx));
-        let dispatch = i.dispatch.to_inner(cx);
-        (owner, dispatch, item)
+        (owner, i.dispatch.to_inner(cx), events)
     };
-    let result = match (owner, item) {
-        (Some(o), Some(item)) => {
+    let (events, n) = events;
+    let result = match owner {
+        Some(o) if n > 0 => {
             let undefined = cx.undefined();
             dispatch
-                .call(cx, undefined, [o.upcast(), item.upcast()])
+                .call(cx, undefined, [o.upcast(), events.upcast()])
                 .map(|_| ())
         }
         _ => Ok(()),
     };
-    let mut i = lock(inner);
-    i.update_keep_alive(cx, None);
+    lock(inner).update_keep_alive(cx, None);
     result
-}
-
-fn image_type_arg(cx: &mut FunctionContext, i: usize) -> NeonResult<Option<ImageType>> {
-    let s = cx.argument::<JsString>(i)?.value(cx);
-    Ok(ImageType::from_mime(&s))
 }
 
 /// `imageTypeSupported(type) → boolean`
@@ -227,142 +255,201 @@ fn image_type_supported(mut cx: FunctionContext) -> JsResult<JsBoolean> {
     Ok(cx.boolean(codec_ffmpeg::image_type_supported(&s)))
 }
 
-/// `imageDecoderNew(dispatch, type, desiredWidth?, desiredHeight?, preferAnimation?,
-/// colorSpaceConversion?)`: the type must be supported (the JS side checks first); the
-/// conversion is `"default"` unless `"none"` is given.
-fn image_decoder_new(mut cx: FunctionContext) -> JsResult<JsBox<ImageBox>> {
-    let dispatch = cx.argument::<JsFunction>(0)?;
-    let Some(ty) = image_type_arg(&mut cx, 1)? else {
-        return codec_core::CodecError::not_supported("unsupported image type").throw(&mut cx);
+/// The `ImageDecoderInit` options from `imageDecoderNew`'s arguments 3 to 6.
+fn options(cx: &mut FunctionContext) -> ImageDecoderOptions {
+    let w = crate::js::opt_arg_f64(cx, 3);
+    let h = crate::js::opt_arg_f64(cx, 4);
+    let prefer_animation = cx
+        .argument_opt(5)
+        .and_then(|v| v.downcast::<JsBoolean, _>(cx).ok())
+        .map(|b| b.value(cx));
+    let color_space_conversion = match crate::js::opt_arg_str(cx, 6).as_deref() {
+        Some("none") => ColorSpaceConversion::None,
+        _ => ColorSpaceConversion::Default,
     };
-    let w = crate::js::opt_arg_f64(&mut cx, 2);
-    let h = crate::js::opt_arg_f64(&mut cx, 3);
-    let prefer_animation = match cx.argument_opt(4) {
-        Some(v) => v
-            .downcast::<JsBoolean, _>(&mut cx)
-            .ok()
-            .map(|b| b.value(&mut cx)),
-        None => None,
-    };
-    let color_space_conversion = match cx.argument_opt(5) {
-        Some(v) => match v.downcast::<JsString, _>(&mut cx) {
-            Ok(s) if s.value(&mut cx) == "none" => ColorSpaceConversion::None,
-            _ => ColorSpaceConversion::Default,
-        },
-        None => ColorSpaceConversion::Default,
-    };
-    let opts = ImageDecoderOptions {
+    ImageDecoderOptions {
         color_space_conversion,
         prefer_animation,
         desired_size: match (w, h) {
             (Some(w), Some(h)) if w >= 1.0 && h >= 1.0 => Some((w as u32, h as u32)),
             _ => None,
         },
+    }
+}
+
+/// `imageDecoderNew(dispatch, this, type, desiredWidth?, desiredHeight?, preferAnimation?,
+/// colorSpaceConversion?, data?) → [box, events]`: `data` (a Uint8Array) is complete buffer
+/// data; without it the caller streams with `imageDecoderAppend`/`imageDecoderEnd`. The
+/// events (a type that is not supported closes at once) are for the caller to apply in a
+/// microtask, as the configure message would run.
+fn image_decoder_new(mut cx: FunctionContext) -> JsResult<JsArray> {
+    let dispatch = cx.argument::<JsFunction>(0)?;
+    let this = cx.argument::<JsObject>(1)?;
+    let mime = cx.argument::<JsString>(2)?.value(&mut cx);
+    let opts = options(&mut cx);
+    let data = match cx.argument_opt(7) {
+        Some(v) => v
+            .downcast::<JsTypedArray<u8>, _>(&mut cx)
+            .ok()
+            .map(|a| a.as_slice(&cx).to_vec()),
+        None => None,
     };
+    let ty = ImageType::from_mime(&mime).filter(|_| codec_ffmpeg::image_type_supported(&mime));
     let slot: Arc<OnceLock<Weak<Mutex<Inner>>>> = Arc::new(OnceLock::new());
     let handler_slot = slot.clone();
-    let callback = SafeCallback::new(&mut cx, move |cx: &mut Cx, ev: ImageEvent| {
+    let callback = SafeCallback::new(&mut cx, move |cx: &mut Cx, r: ImageReport| {
         let Some(inner) = handler_slot.get().and_then(Weak::upgrade) else {
             return Ok(());
         };
-        handle_event(cx, &inner, ev)
+        handle_report(cx, &inner, r)
     });
-    let sender = callback.sender();
-    let worker = ImageWorker::spawn(ty, opts, move |ev| {
-        // After release the payload comes back and is dropped here, on the worker thread.
-        let _ = sender.call(ev);
-    });
-    let worker = match worker {
-        Ok(w) => w,
-        Err(e) => {
-            return crate::error::thread_refused("an image decoder thread", &e).throw(&mut cx)
+    let (model, tx, worker) = match ty {
+        Some(ty) => {
+            let sink = ImageSink(callback.sender());
+            let (tx, worker) =
+                match CodecWorker::spawn("webcodecs-image", ImageBackend::new(), sink) {
+                    Ok(v) => v,
+                    Err(e) => return e.throw(&mut cx),
+                };
+            let config = ImageDecoderConfig { ty, options: opts };
+            let mut model = Model::new(config, opts.prefer_animation);
+            if let Some(d) = data {
+                model.append(d);
+                model.end_of_data();
+            }
+            (model, Some(tx), Some(worker))
         }
+        None => (Model::unsupported(data.is_some()), None, None),
     };
     let dispatch = dispatch.root(&mut cx);
     let inner = Arc::new(Mutex::new(Inner {
-        worker: Some(worker),
+        model,
+        tx,
+        worker,
         callback,
         owner: None,
         dispatch,
-        data_pending: 0,
-        decodes: HashSet::new(),
-        waiting: HashSet::new(),
     }));
     let _ = slot.set(Arc::downgrade(&inner));
-    Ok(cx.boxed(ImageBox { inner }))
+    let (events, _) = {
+        let mut i = lock(&inner);
+        let events = i.pump(&mut cx)?;
+        i.update_keep_alive(&mut cx, Some(this));
+        events
+    };
+    let result = cx.empty_array();
+    let boxed = cx.boxed(ImageBox { inner });
+    result.set(&mut cx, 0, boxed)?;
+    result.set(&mut cx, 1, events)?;
+    Ok(result)
 }
 
-fn with_inner<'a>(
+/// What a spec method gives back: a JS value, or the spec error to throw.
+type MethodResult<'a> = NeonResult<Result<Handle<'a, JsValue>, codec_core::CodecError>>;
+
+/// Runs a spec method on the model (`box` is argument 0, the JS object argument 1) and
+/// returns `[its value, events]`, or throws its spec error once the events are taken (so
+/// nothing is lost; there are none then).
+fn with_model<'a>(
     cx: &mut FunctionContext<'a>,
-    f: impl FnOnce(&mut FunctionContext<'a>, &mut Inner) -> NeonResult<()>,
-) -> JsResult<'a, JsUndefined> {
+    f: impl FnOnce(&mut FunctionContext<'a>, &mut Model) -> MethodResult<'a>,
+) -> JsResult<'a, JsArray> {
     let b = cx.argument::<JsBox<ImageBox>>(0)?;
     let this = cx.argument::<JsObject>(1)?;
     let inner = b.inner.clone();
     let mut i = lock(&inner);
-    f(cx, &mut i)?;
+    let r = f(cx, &mut i.model)?;
+    let (events, _) = i.pump(cx)?;
     i.update_keep_alive(cx, Some(this));
-    Ok(cx.undefined())
+    drop(i);
+    let value = match r {
+        Ok(v) => v,
+        Err(e) => return e.throw(cx),
+    };
+    let out = cx.empty_array();
+    out.set(cx, 0, value)?;
+    out.set(cx, 1, events)?;
+    Ok(out)
 }
 
-/// `imageDecoderAppend(box, this, bytes: Uint8Array)`
-fn image_decoder_append(mut cx: FunctionContext) -> JsResult<JsUndefined> {
-    with_inner(&mut cx, |cx, i| {
-        let data = cx.argument::<JsTypedArray<u8>>(2)?;
-        let bytes = data.as_slice(cx).to_vec();
-        i.send(ImageRequest::Append(bytes));
-        Ok(())
+/// `imageDecoderAppend(box, this, bytes: Uint8Array) → [undefined, events]`
+fn image_decoder_append(mut cx: FunctionContext) -> JsResult<JsArray> {
+    with_model(&mut cx, |cx, m| {
+        let bytes = cx.argument::<JsTypedArray<u8>>(2)?.as_slice(cx).to_vec();
+        m.append(bytes);
+        Ok(Ok(cx.undefined().upcast()))
     })
 }
 
-/// `imageDecoderEnd(box, this)`
-fn image_decoder_end(mut cx: FunctionContext) -> JsResult<JsUndefined> {
-    with_inner(&mut cx, |_, i| {
-        i.send(ImageRequest::End);
-        Ok(())
+/// `imageDecoderEnd(box, this) → [undefined, events]`: the stream ended.
+fn image_decoder_end(mut cx: FunctionContext) -> JsResult<JsArray> {
+    with_model(&mut cx, |cx, m| {
+        m.end_of_data();
+        Ok(Ok(cx.undefined().upcast()))
     })
 }
 
-/// `imageDecoderDecode(box, this, id, frameIndex, track, completeFramesOnly)` (`track` -1: the
-/// default track)
-fn image_decoder_decode(mut cx: FunctionContext) -> JsResult<JsUndefined> {
-    with_inner(&mut cx, |cx, i| {
-        let id = cx.argument::<JsNumber>(2)?.value(cx) as u64;
-        let frame_index = cx.argument::<JsNumber>(3)?.value(cx) as u32;
-        let track = cx.argument::<JsNumber>(4)?.value(cx);
-        let track = (track >= 0.0).then_some(track as u32);
-        let complete_frames_only = cx.argument::<JsBoolean>(5)?.value(cx);
-        if i.worker.is_some() {
-            i.decodes.insert(id);
-            i.send(ImageRequest::Decode {
-                id,
-                track,
-                frame_index,
-                complete_frames_only,
-            });
+/// `imageDecoderStreamFailed(box, this, notBytes: boolean, message) → [undefined, events]`:
+/// a chunk that is not a Uint8Array (`DataError`) or a read error (`NotReadableError`).
+fn image_decoder_stream_failed(mut cx: FunctionContext) -> JsResult<JsArray> {
+    with_model(&mut cx, |cx, m| {
+        let not_bytes = cx.argument::<JsBoolean>(2)?.value(cx);
+        if not_bytes {
+            m.chunk_not_bytes();
+        } else {
+            let message = crate::js::opt_arg_str(cx, 3).unwrap_or_default();
+            m.stream_error(&message);
         }
-        Ok(())
+        Ok(Ok(cx.undefined().upcast()))
     })
 }
 
-/// `imageDecoderReset(box, this, trackChanged)`: forgets every pending decode (and, when the
-/// selected track changed, the progressive generations delivered).
-fn image_decoder_reset(mut cx: FunctionContext) -> JsResult<JsUndefined> {
-    with_inner(&mut cx, |cx, i| {
-        let track_changed = cx.argument::<JsBoolean>(2)?.value(cx);
-        i.clear_decodes();
-        i.send(ImageRequest::Reset { track_changed });
-        Ok(())
+/// `imageDecoderDecode(box, this, frameIndex, completeFramesOnly) → [id, events]`; throws the
+/// spec's rejection (`InvalidStateError`, `NotSupportedError`).
+fn image_decoder_decode(mut cx: FunctionContext) -> JsResult<JsArray> {
+    with_model(&mut cx, |cx, m| {
+        let frame_index = cx.argument::<JsNumber>(2)?.value(cx) as u32;
+        let complete_frames_only = cx.argument::<JsBoolean>(3)?.value(cx);
+        Ok(m.decode(frame_index, complete_frames_only)
+            .map(|id| cx.number(id as f64).upcast()))
     })
 }
 
-/// `imageDecoderClose(box)`: never blocks; the worker thread ends on its own.
-fn image_decoder_close(mut cx: FunctionContext) -> JsResult<JsUndefined> {
+/// `imageDecoderSelect(box, this, trackIndex, selected) → [selectedIndex | null, events]`:
+/// the new selected index (-1 for none), or `null` when nothing changed.
+fn image_decoder_select(mut cx: FunctionContext) -> JsResult<JsArray> {
+    with_model(&mut cx, |cx, m| {
+        let index = cx.argument::<JsNumber>(2)?.value(cx) as usize;
+        let value = cx.argument::<JsBoolean>(3)?.value(cx);
+        Ok(Ok(match m.select_track(index, value) {
+            Some(s) => cx.number(s.map_or(-1.0, |s| s as f64)).upcast(),
+            None => cx.null().upcast(),
+        }))
+    })
+}
+
+/// `imageDecoderReset(box, this) → [undefined, events]`
+fn image_decoder_reset(mut cx: FunctionContext) -> JsResult<JsArray> {
+    with_model(&mut cx, |cx, m| {
+        m.reset();
+        Ok(Ok(cx.undefined().upcast()))
+    })
+}
+
+/// `imageDecoderClose(box, this) → [undefined, events]`: never blocks; the worker thread ends
+/// on its own.
+fn image_decoder_close(mut cx: FunctionContext) -> JsResult<JsArray> {
+    with_model(&mut cx, |cx, m| {
+        m.close();
+        Ok(Ok(cx.undefined().upcast()))
+    })
+}
+
+/// `imageDecoderComplete(box) → boolean`: `[[complete]]`.
+fn image_decoder_complete(mut cx: FunctionContext) -> JsResult<JsBoolean> {
     let b = cx.argument::<JsBox<ImageBox>>(0)?;
-    let inner = b.inner.clone();
-    let mut i = lock(&inner);
-    i.shut_down(&mut cx);
-    Ok(cx.undefined())
+    let complete = lock(&b.inner).model.complete();
+    Ok(cx.boolean(complete))
 }
 
 pub(crate) fn register(cx: &mut ModuleContext) -> NeonResult<()> {
@@ -370,8 +457,11 @@ pub(crate) fn register(cx: &mut ModuleContext) -> NeonResult<()> {
     crate::js::export(cx, "imageDecoderNew", image_decoder_new)?;
     crate::js::export(cx, "imageDecoderAppend", image_decoder_append)?;
     crate::js::export(cx, "imageDecoderEnd", image_decoder_end)?;
+    crate::js::export(cx, "imageDecoderStreamFailed", image_decoder_stream_failed)?;
     crate::js::export(cx, "imageDecoderDecode", image_decoder_decode)?;
+    crate::js::export(cx, "imageDecoderSelect", image_decoder_select)?;
     crate::js::export(cx, "imageDecoderReset", image_decoder_reset)?;
     crate::js::export(cx, "imageDecoderClose", image_decoder_close)?;
+    crate::js::export(cx, "imageDecoderComplete", image_decoder_complete)?;
     Ok(())
 }

@@ -1,13 +1,12 @@
 //! Merging a separately coded alpha plane (the AVIF alpha auxiliary image) into a decoded
 //! planar YUV picture, giving the matching YUVA format.
 
-use codec_core::CodecError;
 use ffmpeg::format::Pixel;
 use ffmpeg::frame;
 use ffmpeg_next as ffmpeg;
 
 use crate::convert::alloc_frame;
-use crate::raw;
+use crate::{raw, Error, Result};
 
 /// The YUVA layout for a planar YUV layout, and the bit depth of both.
 fn with_alpha(p: Pixel) -> Option<(Pixel, u32)> {
@@ -56,8 +55,8 @@ fn rescale(v: u32, from: u32, to: u32, limited: bool) -> u32 {
     (v * to_max + span / 2) / span
 }
 
-fn oob() -> CodecError {
-    CodecError::encoding("alpha merge out of bounds")
+fn oob() -> Error {
+    Error::malformed("alpha merge out of bounds")
 }
 
 /// `color` with `alpha`'s luma as its alpha plane.
@@ -65,25 +64,22 @@ fn oob() -> CodecError {
 /// # Errors
 /// `NotSupportedError` for a colour layout without a YUVA counterpart (e.g. RGB, 4:0:0) or an
 /// alpha image that is not planar YUV/grey; `EncodingError` when the sizes differ.
-pub(crate) fn merge(
-    color: &frame::Video,
-    alpha: &frame::Video,
-) -> Result<frame::Video, CodecError> {
+pub(crate) fn merge(color: &frame::Video, alpha: &frame::Video) -> Result<frame::Video> {
     let (target, depth) = with_alpha(color.format()).ok_or_else(|| {
-        CodecError::encoding(format!(
+        Error::malformed(format!(
             "alpha for {:?} AVIF images is not supported",
             color.format()
         ))
     })?;
     let a_depth = luma_depth(alpha.format()).ok_or_else(|| {
-        CodecError::encoding(format!(
+        Error::malformed(format!(
             "{:?} alpha images are not supported",
             alpha.format()
         ))
     })?;
     let (w, h) = (color.width(), color.height());
     if (alpha.width(), alpha.height()) != (w, h) {
-        return Err(CodecError::encoding(
+        return Err(Error::malformed(
             "the AVIF alpha image size differs from the colour image",
         ));
     }

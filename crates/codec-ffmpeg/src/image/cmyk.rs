@@ -4,13 +4,13 @@
 //! four-component YCbCr+alpha JPEG (Adobe transform 1, numeric component ids), FFmpeg returns
 //! the raw component planes, and they are converted here (inverted Adobe samples).
 
-use codec_core::CodecError;
 use ffmpeg::format::Pixel;
 use ffmpeg::frame;
 use ffmpeg_next as ffmpeg;
 
-use super::jpeg::JpegScan;
 use crate::convert::alloc_frame;
+use crate::{Error, Result};
+use media_parse::image::jpeg::JpegScan;
 
 /// If `scan` describes an Adobe CMYK/YCCK JPEG with subsampled components, rewrites `packet`
 /// so FFmpeg decodes its raw planes and returns the original Adobe transform (0 or 2).
@@ -39,8 +39,8 @@ pub(crate) fn raw_components(packet: &mut [u8], scan: &JpegScan) -> Option<u8> {
     Some(transform)
 }
 
-fn oob() -> CodecError {
-    CodecError::encoding("CMYK conversion out of bounds")
+fn oob() -> Error {
+    Error::malformed("CMYK conversion out of bounds")
 }
 
 /// One plane of a decoded picture, sampled at full-resolution positions (bilinear between
@@ -68,14 +68,14 @@ impl<'a> Plane<'a> {
         }
     }
 
-    fn get(&self, x: usize, y: usize) -> Result<f32, CodecError> {
+    fn get(&self, x: usize, y: usize) -> Result<f32> {
         self.data
             .get(y * self.stride + x)
             .map(|&v| f32::from(v))
             .ok_or_else(oob)
     }
 
-    fn at(&self, x: usize, y: usize) -> Result<f32, CodecError> {
+    fn at(&self, x: usize, y: usize) -> Result<f32> {
         if self.sx >= 1.0 && self.sy >= 1.0 {
             return self.get(x, y);
         }
@@ -100,14 +100,14 @@ impl<'a> Plane<'a> {
 ///
 /// # Errors
 /// `NotSupportedError` if FFmpeg returned a layout other than planar YUVA.
-pub(crate) fn to_rgbx(f: &frame::Video, transform: u8) -> Result<frame::Video, CodecError> {
+pub(crate) fn to_rgbx(f: &frame::Video, transform: u8) -> Result<frame::Video> {
     if !matches!(
         f.format(),
         Pixel::YUVA420P | Pixel::YUVA422P | Pixel::YUVA444P
     ) || f.width() == 0
         || f.height() == 0
     {
-        return Err(CodecError::encoding(format!(
+        return Err(Error::malformed(format!(
             "this CMYK/YCCK JPEG layout ({:?}) is not supported",
             f.format()
         )));

@@ -1,12 +1,11 @@
 //! Stitching the decoded tiles of an AVIF `grid` derived image.
 
-use codec_core::CodecError;
 use ffmpeg::format::Pixel;
 use ffmpeg::frame;
 use ffmpeg_next as ffmpeg;
 
 use crate::convert::alloc_frame;
-use crate::raw;
+use crate::{raw, Error, Result};
 
 /// Bytes per sample of the planar layouts AV1 decoders output.
 fn sample_bytes(p: Pixel) -> Option<usize> {
@@ -24,8 +23,8 @@ fn sample_bytes(p: Pixel) -> Option<usize> {
     }
 }
 
-fn oob() -> CodecError {
-    CodecError::encoding("AVIF grid stitching out of bounds")
+fn oob() -> Error {
+    Error::malformed("AVIF grid stitching out of bounds")
 }
 
 /// Places `tiles` (row-major, `columns` per row, all of one size and format) on a
@@ -39,28 +38,25 @@ pub(crate) fn stitch(
     columns: u32,
     width: u32,
     height: u32,
-) -> Result<frame::Video, CodecError> {
+) -> Result<frame::Video> {
     let first = tiles
         .first()
-        .ok_or_else(|| CodecError::encoding("AVIF grid has no tiles"))?;
+        .ok_or_else(|| Error::malformed("AVIF grid has no tiles"))?;
     let (fmt, tw, th) = (first.format(), first.width(), first.height());
     if tiles
         .iter()
         .any(|t| (t.format(), t.width(), t.height()) != (fmt, tw, th))
     {
-        return Err(CodecError::encoding(
-            "AVIF grid tiles differ in size or format",
-        ));
+        return Err(Error::malformed("AVIF grid tiles differ in size or format"));
     }
-    let bps = sample_bytes(fmt).ok_or_else(|| {
-        CodecError::encoding(format!("{fmt:?} AVIF grid tiles are not supported"))
-    })?;
+    let bps = sample_bytes(fmt)
+        .ok_or_else(|| Error::malformed(format!("{fmt:?} AVIF grid tiles are not supported")))?;
     let rows = tiles.len() as u32 / columns.max(1);
     if columns == 0
         || u64::from(tw) * u64::from(columns) < u64::from(width)
         || u64::from(th) * u64::from(rows) < u64::from(height)
     {
-        return Err(CodecError::encoding(
+        return Err(Error::malformed(
             "AVIF grid tiles do not cover the output size",
         ));
     }

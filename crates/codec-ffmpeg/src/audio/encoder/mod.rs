@@ -1,0 +1,166 @@
+//! The audio encoder backend: FIFO-buffered input, chunks of whole codec frames.
+//!
+//! What differs per codec is one [`AudioProfile`](profile::AudioProfile) each (`opus.rs`,
+//! `aac.rs`, `mp3.rs`, `flac.rs`, `vorbis.rs`, `pcm.rs`); `session.rs` is the shared encoder
+//! session and `timeline.rs` its input timeline.
+
+use std::sync::Arc;
+
+use codec_core::{AudioBuffer, AudioDecoderConfig, AudioEncoderConfig, CodecError};
+use control_queue::{Backend, Cancel};
+
+use crate::encoder::SessionBackend;
+use session::Session;
+
+mod aac;
+mod flac;
+mod mp3;
+mod opus;
+mod pcm;
+mod profile;
+mod session;
+mod timeline;
+mod vorbis;
+
+#[cfg(test)]
+mod tests;
+
+/// One `AudioData` to encode.
+#[derive(Debug, Clone)]
+pub struct AudioEncodeInput {
+    /// The samples.
+    pub data: Arc<AudioBuffer>,
+    /// Timestamp in µs.
+    pub timestamp: i64,
+}
+
+/// One encoded chunk (always a key chunk).
+#[derive(Debug, Clone, PartialEq)]
+pub struct EncodedAudioOutput {
+    /// Chunk bytes.
+    pub data: Vec<u8>,
+    /// Timestamp in µs.
+    pub timestamp: i64,
+    /// Duration in µs.
+    pub duration: Option<u64>,
+    /// `decoderConfig` metadata, on the first chunk and whenever it changes.
+    pub decoder_config: Option<AudioDecoderConfig>,
+}
+
+/// Whether `cfg` can be encoded. Pure; callable from any thread.
+///
+/// # Errors
+/// `TypeError` for an invalid config, `NotSupportedError` for an unsupported one.
+pub fn audio_encoder_support(cfg: &AudioEncoderConfig) -> Result<(), CodecError> {
+    use std::collections::HashMap;
+    use std::sync::{Mutex, OnceLock};
+    static CACHE: OnceLock<Mutex<HashMap<String, Result<(), CodecError>>>> = OnceLock::new();
+    crate::init();
+    cfg.validate()?;
+    session::plan(cfg)?;
+    // Opening the encoder (1-12 ms) makes isConfigSupported() agree with configure() exactly:
+    // libvorbis, lame and libopus have limits of their own. Results are cached per config.
+    let key = format!("{cfg:?}");
+    let cache = CACHE.get_or_init(|| Mutex::new(HashMap::new()));
+    if let Some(r) = cache.lock().unwrap_or_else(|e| e.into_inner()).get(&key) {
+        return r.clone();
+    }
+    let r = Session::open(cfg, false)
+        .map(|_| ())
+        .map_err(CodecError::from);
+    let mut map = cache.lock().unwrap_or_else(|e| e.into_inner());
+    if map.len() >= 256 {
+        map.clear();
+    }
+    map.insert(key, r.clone());
+    r
+}
+
+/// The audio encoder backend run by a `CodecWorker`.
+#[derive(Default)]
+pub struct AudioEncoderBackend {
+    session: Option<Session>,
+    tracker: codec_core::OutputConfigTracker<AudioDecoderConfig>,
+    /// Whether the stream is deeper than 16 bits (FLAC at 24 bits), decided by the first
+    /// input's format after `configure` and kept until the next `configure`.
+    deep: Option<bool>,
+}
+
+impl SessionBackend for AudioEncoderBackend {
+    type Input = AudioEncodeInput;
+    type Output = EncodedAudioOutput;
+
+    fn close_session(&mut self) {
+        self.session = None;
+    }
+
+    fn encode(
+        &mut self,
+        input: AudioEncodeInput,
+        out: &mut dyn FnMut(EncodedAudioOutput),
+    ) -> crate::Result<()> {
+        let Some(s) = self.session.as_mut() else {
+            return Err(CodecError::invalid_state("encoder is not configured").into());
+        };
+        if self.deep.is_none() {
+            if let Some(deep) = s.profile().deep_input(input.data.format()) {
+                self.deep = Some(deep);
+                if deep {
+                    *s = Session::open(s.cfg(), true)?;
+                }
+            }
+        }
+        s.push(&input)?;
+        s.encode_ready(out, &mut self.tracker)
+    }
+}
+
+impl Backend for AudioEncoderBackend {
+    type Config = AudioEncoderConfig;
+    type Input = AudioEncodeInput;
+    type Output = EncodedAudioOutput;
+
+    fn configure(
+        &mut self,
+        config: AudioEncoderConfig,
+        out: &mut dyn FnMut(EncodedAudioOutput),
+    ) -> Result<(), CodecError> {
+        crate::init();
+        if let Some(mut s) = self.session.take() {
+            let _ = s.finish(out, &mut self.tracker);
+        }
+        self.tracker.clear();
+        self.deep = None;
+        config.validate()?;
+        self.session = Some(Session::open(&config, false)?);
+        Ok(())
+    }
+
+    fn process(
+        &mut self,
+        input: AudioEncodeInput,
+        cancel: &Cancel,
+        out: &mut dyn FnMut(EncodedAudioOutput),
+    ) -> Result<(), CodecError> {
+        self.process_input(input, cancel, out)
+    }
+
+    fn flush(
+        &mut self,
+        _cancel: &Cancel,
+        out: &mut dyn FnMut(EncodedAudioOutput),
+    ) -> Result<(), CodecError> {
+        let Some(mut s) = self.session.take() else {
+            return Ok(());
+        };
+        s.finish(out, &mut self.tracker)?;
+        self.session = Some(Session::open(s.cfg(), s.deep())?);
+        Ok(())
+    }
+
+    fn reset(&mut self) {
+        self.session = None;
+        self.tracker.clear();
+        self.deep = None;
+    }
+}

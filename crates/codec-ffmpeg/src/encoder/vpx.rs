@@ -1,0 +1,197 @@
+//! libvpx: VP8 and VP9 (profile 0 at 8 bits, profile 2 at 10 bits), with `L1T2`/`L1T3`
+//! temporal layers from explicit per-frame reference flags.
+
+use codec_core::{BitrateMode, VideoColorSpace, VideoEncoderConfig};
+use ffmpeg::Dictionary;
+use ffmpeg_next as ffmpeg;
+
+use super::libaom::LIBAOM_TRAITS;
+use super::profile::{Layering, Profile, Setup, Traits};
+use crate::codecs::Resolved;
+use crate::svc::{LayerCursor, TemporalLayers};
+use crate::{Error, Result};
+
+/// The VP8 profile.
+pub(crate) const VP8: Vpx = Vpx { vp9: false };
+/// The VP9 profile.
+pub(crate) const VP9: Vpx = Vpx { vp9: true };
+
+/// libvpx per-frame reference flags (`vpx/vp8cx.h`), understood by the VP8 and VP9 encoders.
+const NO_REF_LAST: u32 = 1 << 16;
+const NO_REF_GF: u32 = 1 << 17;
+const NO_UPD_LAST: u32 = 1 << 18;
+const NO_UPD_ENTROPY: u32 = 1 << 20;
+const NO_REF_ARF: u32 = 1 << 21;
+const NO_UPD_GF: u32 = 1 << 22;
+const NO_UPD_ARF: u32 = 1 << 23;
+
+/// The reference flags of each frame of one `L1T2` period (layer ids 0, 1): libvpx's
+/// `vpx_temporal_svc_encoder.c` mode 1 without golden: layer 0 references and updates LAST;
+/// layer 1 references LAST and updates nothing, entropy context included.
+const L1T2_FLAGS: [u32; 2] = [
+    NO_REF_GF | NO_REF_ARF | NO_UPD_GF | NO_UPD_ARF,
+    NO_REF_GF | NO_REF_ARF | NO_UPD_LAST | NO_UPD_GF | NO_UPD_ARF | NO_UPD_ENTROPY,
+];
+
+/// The reference flags of each frame of one `L1T3` period (layer ids 0, 2, 1, 2): layer 0
+/// references and updates LAST; the first layer-2 frame references LAST; the layer-1 frame
+/// references LAST and updates only GOLDEN; the second layer-2 frame references GOLDEN. No
+/// upper-layer frame touches the entropy context (the wrapper's own `ts_layering_mode`
+/// patterns do, which breaks base-layer-only decoding).
+const L1T3_FLAGS: [u32; 4] = [
+    NO_REF_GF | NO_REF_ARF | NO_UPD_GF | NO_UPD_ARF,
+    NO_REF_GF | NO_REF_ARF | NO_UPD_LAST | NO_UPD_GF | NO_UPD_ARF | NO_UPD_ENTROPY,
+    NO_REF_GF | NO_REF_ARF | NO_UPD_LAST | NO_UPD_ARF | NO_UPD_ENTROPY,
+    NO_REF_LAST | NO_REF_ARF | NO_UPD_LAST | NO_UPD_GF | NO_UPD_ARF | NO_UPD_ENTROPY,
+];
+
+/// Temporal layering on libvpx. FFmpeg's wrapper is given the layer structure
+/// (`ts-parameters`) and, per frame, the layer id (`temporal_id` frame metadata) and the
+/// reference flags (`vp8-flags`), so upper layers never update what lower layers reference
+/// nor the entropy context, and any layer subset decodes on its own. Key frames (always ours,
+/// see [`Vpx::traits`]) restart the pattern.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct VpxLayers {
+    cursor: LayerCursor,
+    /// The flags of each frame of one period.
+    flags: &'static [u32],
+}
+
+impl VpxLayers {
+    /// The layering of `scalabilityMode` `mode`, if it has several layers.
+    fn for_mode(mode: Option<&str>) -> Option<Self> {
+        let layers = TemporalLayers::for_mode(mode)?;
+        let flags: &'static [u32] = if layers.count() == 2 {
+            &L1T2_FLAGS
+        } else {
+            &L1T3_FLAGS
+        };
+        Some(Self {
+            cursor: LayerCursor::new(layers),
+            flags,
+        })
+    }
+
+    /// The next frame's layer id and its frame metadata for the wrapper: the layer id, and
+    /// unless it is a key frame (which refreshes every reference and the entropy context
+    /// anyway) its reference flags.
+    pub(crate) fn next(&mut self, key: bool) -> (u32, Dictionary<'static>) {
+        let (at, id) = self.cursor.next(key);
+        let mut meta = Dictionary::new();
+        meta.set("temporal_id", &id.to_string());
+        if !key {
+            meta.set("vp8-flags", &self.flags[at].to_string());
+        }
+        (id, meta)
+    }
+
+    /// `ts-parameters`: the layer structure and cumulative per-layer bitrates (kbit/s) for a
+    /// total of `bitrate`.
+    fn ts_parameters(&self, bitrate: u64) -> String {
+        let l = self.cursor.layers();
+        let join = |v: &[u64]| v.iter().map(u64::to_string).collect::<Vec<_>>().join(",");
+        let list = |v: &[u32]| v.iter().map(|&x| u64::from(x)).collect::<Vec<_>>();
+        format!(
+            "ts_number_layers={}:ts_target_bitrate={}:ts_rate_decimator={}:ts_periodicity={}:ts_layer_id={}",
+            l.count(),
+            join(&l.layer_kbps(bitrate / 1000)),
+            join(&list(l.decimators)),
+            l.pattern.len(),
+            join(&list(l.pattern))
+        )
+    }
+}
+
+/// libvpx-vp8 (`vp9: false`) or libvpx-vp9.
+pub(crate) struct Vpx {
+    vp9: bool,
+}
+
+impl Profile for Vpx {
+    fn check(&self, cfg: &VideoEncoderConfig, r: &Resolved) -> Result<()> {
+        match (self.vp9, r.profile, r.bit_depth) {
+            (false, _, _) | (true, 0, 8) | (true, 2, 10) => Ok(()),
+            (true, p, d) => Err(Error::unsupported(format!(
+                "{} profile {p} at {d} bits cannot be encoded",
+                cfg.codec
+            ))),
+        }
+    }
+
+    /// Quantizer 0–63 (32 by default, as libaom). libvpx never places a key frame itself:
+    /// with temporal layers one it placed would not restart the layer pattern (it could land
+    /// on an upper layer, which a base-layer-only decoder never sees), VP8 in "good" mode
+    /// places them at scene cuts, and the alpha encoder must key exactly with the colour
+    /// encoder.
+    fn traits(&self) -> Traits {
+        Traits {
+            forces_key_frames: true,
+            ..LIBAOM_TRAITS
+        }
+    }
+
+    fn layering(&self, cfg: &VideoEncoderConfig) -> Layering {
+        VpxLayers::for_mode(cfg.scalability_mode.as_deref()).map_or(Layering::None, Layering::Vpx)
+    }
+
+    fn configure(&self, s: &mut Setup<'_>) -> Result<()> {
+        s.opts
+            .set("deadline", if s.realtime { "realtime" } else { "good" });
+        let layers = match s.layering {
+            Layering::Vpx(l) => Some(*l),
+            Layering::None | Layering::BFrames(_) => None,
+        };
+        let mut mode = s.cfg.bitrate_mode;
+        if self.vp9 {
+            // VP9 uses |cpu-used| as a fixed speed in every mode (no wall-clock adaptation as
+            // in VP8 realtime). 8 is libvpx's fastest realtime speed; in "good" mode speeds
+            // above 5 behave like 5.
+            s.opts.set("cpu-used", if s.realtime { "8" } else { "5" });
+            s.opts.set("row-mt", "1");
+            if s.text {
+                s.opts.set("tune-content", "screen");
+            }
+            // libvpx's VP9 SVC rate control is built for CBR: in VBR mode with temporal
+            // layers it overshot the target about fourfold (720p, 2 Mbit/s → 8 Mbit/s).
+            if layers.is_some() && mode == BitrateMode::Variable {
+                mode = BitrateMode::Constant;
+            }
+        } else {
+            // A negative cpu-used is a fixed speed; a positive one in realtime mode lets
+            // libvpx trade speed against wall-clock time (unpredictable). -6 is WebRTC's
+            // desktop VP8 setting. In "good" mode cpu-used 8 is a fixed speed, about twice as
+            // fast as 4 at 720p.
+            s.opts.set("cpu-used", if s.realtime { "-6" } else { "8" });
+        }
+        // No look-ahead and no alt-ref: one chunk per frame, no hidden frames (VP9
+        // superframes).
+        s.opts.set("lag-in-frames", "0");
+        s.opts.set("auto-alt-ref", "0");
+        s.vpx_rate_control(mode);
+        if let Some(l) = layers {
+            let ts = l.ts_parameters(s.target_bitrate());
+            s.opts.set("ts-parameters", &ts);
+            if self.vp9 {
+                // Without error resilience a VP9 base-layer-only decode fails within a few
+                // frames (the frame contexts still chain through upper-layer frames).
+                s.opts.set("error-resilient", "1");
+            }
+        }
+        // libvpx turns its automatic key frames (VP8 also places them at scene cuts) off when
+        // kf_min_dist == kf_max_dist, which FFmpeg sets when keyint_min == gop (as libvpx's
+        // own `vpx_temporal_svc_encoder.c` does); the session sets gop to the maximum.
+        s.opts.set("keyint_min", &(i32::MAX).to_string());
+        Ok(())
+    }
+
+    /// VP9 carries only the matrix and range, so its primaries and transfer are the ones a
+    /// decoder derives from those (`VideoColorSpace::vp9_signalled`): `decoderConfig`'s
+    /// colour space then matches what a decoder without a configured colorSpace reports.
+    fn signalled(&self, cs: VideoColorSpace) -> VideoColorSpace {
+        if self.vp9 {
+            cs.vp9_signalled()
+        } else {
+            cs
+        }
+    }
+}

@@ -1,0 +1,191 @@
+//! Decoded pictures to WebCodecs frames: the pixel format an image is delivered in (YUV layouts
+//! WebCodecs has are kept; RGB, palette and grey become RGBA or RGBX), its colour space, and
+//! scaling to `desiredWidth`/`desiredHeight`.
+
+use codec_core::{ColorMatrix, ColorPrimaries, ColorTransfer, VideoColorSpace, VideoPixelFormat};
+use ffmpeg::format::Pixel;
+use ffmpeg::frame;
+use ffmpeg::software::scaling;
+use ffmpeg_next as ffmpeg;
+
+use super::{ImageFrameOutput, ImageSession, ImageType};
+use crate::convert::{alloc_frame, share_or_copy, webcodecs_pixel};
+use crate::{raw, Error, Result};
+
+/// Source format and size, destination format and size, and whether the source is full range.
+type ScaleKey = (Pixel, u32, u32, Pixel, u32, u32, bool);
+
+/// The last scaler used, kept while the conversion stays the same (animation frames).
+#[derive(Default)]
+pub(super) struct Scaler(Option<(ScaleKey, raw::SendScaler)>);
+
+impl Scaler {
+    /// The scaler for `key`, made (BICUBIC, BT.709 coefficients) when the key changed.
+    fn get(&mut self, key: ScaleKey, rgb: bool) -> Result<&mut scaling::Context> {
+        if self.0.as_ref().map(|(k, _)| *k) != Some(key) {
+            self.0 = None;
+            let (src, w, h, dst, tw, th, src_full) = key;
+            let mut ctx = scaling::Context::get(src, w, h, dst, tw, th, scaling::Flags::BICUBIC)
+                .map_err(|e| Error::ffmpeg("cannot create scaler", e))?;
+            let dst_full = rgb || src_full;
+            raw::set_scaler_colorspace(&mut ctx, ffmpeg::ffi::SWS_CS_ITU709, src_full, dst_full);
+            self.0 = Some((key, raw::SendScaler(ctx)));
+        }
+        match self.0.as_mut() {
+            Some((_, s)) => Ok(&mut s.0),
+            None => Err(Error::internal("scaler missing")),
+        }
+    }
+}
+
+/// The WebCodecs format a decoded FFmpeg format is delivered in: `(format, full range implied,
+/// is RGB)`.
+fn target_format(p: Pixel) -> (VideoPixelFormat, bool, bool) {
+    use VideoPixelFormat::*;
+    if let Some((f, full)) = webcodecs_pixel(p) {
+        return (f, full, false);
+    }
+    match p {
+        Pixel::YUVA420P => (I420A, false, false),
+        Pixel::YUVA422P => (I422A, false, false),
+        Pixel::YUVA444P => (I444A, false, false),
+        Pixel::YUVA420P10LE => (I420AP10, false, false),
+        Pixel::YUVA422P10LE => (I422AP10, false, false),
+        Pixel::YUVA444P10LE => (I444AP10, false, false),
+        Pixel::YUVA422P12LE => (I422AP12, false, false),
+        Pixel::YUVA444P12LE => (I444AP12, false, false),
+        Pixel::RGBA => (RGBA, true, true),
+        Pixel::BGRA => (BGRA, true, true),
+        Pixel::RGBZ => (RGBX, true, true),
+        Pixel::BGRZ => (BGRX, true, true),
+        Pixel::ARGB
+        | Pixel::ABGR
+        | Pixel::PAL8
+        | Pixel::YA8
+        | Pixel::YA16BE
+        | Pixel::YA16LE
+        | Pixel::RGBA64BE
+        | Pixel::RGBA64LE
+        | Pixel::BGRA64BE
+        | Pixel::BGRA64LE
+        | Pixel::GBRAP
+        | Pixel::GBRAP10LE
+        | Pixel::GBRAP12LE
+        | Pixel::GBRAP16LE
+        | Pixel::GBRAP16BE => (RGBA, true, true),
+        _ => (RGBX, true, true),
+    }
+}
+
+/// The FFmpeg layout of a WebCodecs format as the image path writes it (alpha formats keep
+/// their alpha plane).
+fn av_layout(fmt: VideoPixelFormat) -> Pixel {
+    match fmt {
+        VideoPixelFormat::I420A => Pixel::YUVA420P,
+        VideoPixelFormat::I422A => Pixel::YUVA422P,
+        VideoPixelFormat::I444A => Pixel::YUVA444P,
+        VideoPixelFormat::RGBA => Pixel::RGBA,
+        VideoPixelFormat::BGRA => Pixel::BGRA,
+        _ => crate::convert::av_pixel(fmt),
+    }
+}
+
+impl ImageSession {
+    /// Copies (or converts/scales) a decoded picture into a WebCodecs frame.
+    pub(super) fn convert(&mut self, f: &frame::Video) -> Result<ImageFrameOutput> {
+        let (w, h) = (f.width(), f.height());
+        if w == 0 || h == 0 {
+            return Err(Error::malformed("decoder returned an empty frame"));
+        }
+        let (tw, th) = self.opts.desired_size.unwrap_or((w, h));
+        let (fmt, full, rgb) = target_format(f.format());
+        let src_full = full || rgb || raw::color_codes(f).range == 2;
+        let color_space = if rgb {
+            VideoColorSpace {
+                primaries: Some(ColorPrimaries::Bt709),
+                transfer: Some(ColorTransfer::Iec6196621),
+                matrix: Some(ColorMatrix::Rgb),
+                full_range: Some(true),
+            }
+        } else {
+            // Members the bitstream leaves unspecified get the usual image defaults: sRGB
+            // primaries and transfer, BT.601 matrix; JPEG is full range, the rest limited.
+            let c = crate::decoder::color_space(f, full, crate::codecs::Family::Av1);
+            VideoColorSpace {
+                primaries: c.primaries.or(Some(ColorPrimaries::Bt709)),
+                transfer: c.transfer.or(Some(ColorTransfer::Iec6196621)),
+                matrix: c.matrix.or(Some(ColorMatrix::Smpte170m)),
+                full_range: c.full_range.or(Some(self.ty == ImageType::Jpeg)),
+            }
+        };
+        let av = av_layout(fmt);
+        let frame = if av == f.format() && (tw, th) == (w, h) {
+            share_or_copy(f, fmt)?
+        } else {
+            let key = (f.format(), w, h, av, tw, th, src_full);
+            let scaler = self.scaler.get(key, rgb)?;
+            let mut dst = alloc_frame(av, tw, th)?;
+            scaler
+                .run(f, &mut dst)
+                .map_err(|e| Error::ffmpeg("pixel format conversion failed", e))?;
+            share_or_copy(&dst, fmt)?
+        };
+        Ok(ImageFrameOutput {
+            frame,
+            timestamp: 0,
+            duration: None,
+            color_space,
+            rotation: 0,
+            flip: false,
+            generation: None,
+        })
+    }
+}
+
+fn oob() -> Error {
+    Error::internal("plane copy out of bounds")
+}
+
+/// Converts a decoded picture to tightly packed RGBA (BT.601 for YUV input, as WebP and JPEG
+/// use; `yuv_full`: the YUV is full range).
+pub(super) fn to_packed_rgba(f: &frame::Video, yuv_full: bool) -> Result<Vec<u8>> {
+    let (w, h) = (f.width(), f.height());
+    let mut ctx =
+        scaling::Context::get(f.format(), w, h, Pixel::RGBA, w, h, scaling::Flags::BICUBIC)
+            .map_err(|e| Error::ffmpeg("cannot create scaler", e))?;
+    let yuv = webcodecs_pixel(f.format()).is_some()
+        || matches!(
+            f.format(),
+            Pixel::YUVA420P | Pixel::YUVA422P | Pixel::YUVA444P
+        );
+    raw::set_scaler_colorspace(&mut ctx, ffmpeg::ffi::SWS_CS_ITU601, !yuv || yuv_full, true);
+    let mut dst = alloc_frame(Pixel::RGBA, w, h)?;
+    ctx.run(f, &mut dst)
+        .map_err(|e| Error::ffmpeg("pixel format conversion failed", e))?;
+    let row = w as usize * 4;
+    let stride = dst.stride(0);
+    let data = dst.data(0);
+    let mut out = Vec::with_capacity(row * h as usize);
+    for y in 0..h as usize {
+        out.extend_from_slice(data.get(y * stride..y * stride + row).ok_or_else(oob)?);
+    }
+    Ok(out)
+}
+
+/// Tightly packed 4-byte pixels (`width` × `height`) as a frame of `format` (RGBA or RGBZ).
+pub(super) fn packed_to_frame(
+    pixels: &[u8],
+    format: Pixel,
+    width: u32,
+    height: u32,
+) -> Result<frame::Video> {
+    let mut f = alloc_frame(format, width, height)?;
+    let (stride, row) = (f.stride(0), width as usize * 4);
+    let dst = f.data_mut(0);
+    for y in 0..height as usize {
+        dst.get_mut(y * stride..y * stride + row)
+            .ok_or_else(oob)?
+            .copy_from_slice(pixels.get(y * row..(y + 1) * row).ok_or_else(oob)?);
+    }
+    Ok(f)
+}

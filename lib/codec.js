@@ -37,13 +37,23 @@ class CodecEvents {
     this.#convert = convert;
   }
 
+  // Bumped by reset() and close(): events of a batch built before that belong to the previous
+  // configuration, so the rest of the batch is dropped (a callback may reset or close).
+  #generation = 0;
+
+  bump() {
+    this.#generation++;
+  }
+
   trackFlush(id) {
     return new Promise((resolve, reject) => this.#flushes.set(id, { resolve, reject }));
   }
 
   apply(events) {
     if (!events) return;
+    const generation = this.#generation;
     for (const ev of events) {
+      if (this.#generation !== generation) break;
       try {
         switch (ev[0]) {
           case EV_OUTPUT:
@@ -141,11 +151,15 @@ function defineCodecMembers(Class, queueSize, natives, convertConfig) {
     },
     reset() {
       const ev = brand(this, Class);
-      ev.apply(natives.reset(ev.handle, this));
+      const events = natives.reset(ev.handle, this);
+      ev.bump();
+      ev.apply(events);
     },
     close() {
       const ev = brand(this, Class);
-      ev.apply(natives.close(ev.handle, this));
+      const events = natives.close(ev.handle, this);
+      ev.bump();
+      ev.apply(events);
     },
   };
   for (const key of Reflect.ownKeys(members)) {

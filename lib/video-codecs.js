@@ -2,7 +2,7 @@
 const native = require('./native');
 const idl = require('./webidl');
 const { attachEvents, defineCodecMembers } = require('./codec');
-const { VideoFrame, VideoColorSpace, createFrame, frameNative } = require('./video-frame');
+const { VideoFrame, VideoColorSpace, adoptFrame, frameNative } = require('./video-frame');
 const { EncodedVideoChunk, adoptVideoChunk, videoChunkBytes } = require('./chunks');
 
 const HW = ['no-preference', 'prefer-hardware', 'prefer-software'];
@@ -53,10 +53,11 @@ function convertVideoEncoderConfig(config) {
 // The codec-registration members (av1, avc, hevc) that belong to codecs other than `out.codec`
 // are validated above but not kept: they cannot affect the encode, and browsers and WPT
 // (video-encoder-config) leave e.g. `avc` out of a VP8 config that isConfigSupported echoes.
-const CODEC_MEMBERS = { av1: /^av01\./, avc: /^avc[13]\./, hevc: /^(hvc1|hev1)\./ };
+// Which member belongs to which codec is codec-core's rule.
 function dropForeignCodecMembers(out) {
-  for (const [member, codec] of Object.entries(CODEC_MEMBERS)) {
-    if (out[member] !== undefined && !codec.test(out.codec)) delete out[member];
+  const own = native.codecRegistrationMember(out.codec);
+  for (const member of ['av1', 'avc', 'hevc']) {
+    if (member !== own) delete out[member];
   }
 }
 
@@ -91,22 +92,10 @@ function outputChunk(chunk, metadata) {
   return [c, metadata];
 }
 
-// The NAL length size of length-prefixed H.264/HEVC chunks (from the avcC/hvcC description's
-// lengthSizeMinusOne), or 0 for Annex B (no description) and other codecs.
-function nalLengthSize(config) {
-  const d = config.description;
-  if (!d) return 0;
-  if (/^avc[13]\./.test(config.codec) && d.length >= 5) return (d[4] & 3) + 1;
-  if (/^(hvc1|hev1)\./.test(config.codec) && d.length >= 22) return (d[21] & 3) + 1;
-  return 0;
-}
-
 // The members every codec class shares (state, queue size, flush, reset, close,
 // isConfigSupported) are defined by defineCodecMembers() below.
 class VideoEncoder extends EventTarget {
   #ev;
-  // [[active orientation]]: the (rotation, flip) of the first frame after configure().
-  #orientation = null;
   constructor(init) {
     super();
     this.#ev = attachEvents(this, VideoEncoder, init, 'VideoEncoderInit', outputChunk, native.videoEncoderNew);
@@ -115,9 +104,10 @@ class VideoEncoder extends EventTarget {
   configure(config) {
     const c = convertVideoEncoderConfig(config);
     this.#ev.apply(native.videoEncoderConfigure(this.#ev.handle, this, c));
-    this.#orientation = null;
   }
 
+  // The frame's pixels and metadata travel in its native handle; the rules (state,
+  // [[active orientation]]) are the native model's.
   encode(frame, options = undefined) {
     if (!(frame instanceof VideoFrame)) throw new TypeError('encode() needs a VideoFrame');
     const o = idl.dictionary(options, 'VideoEncoderEncodeOptions');
@@ -129,68 +119,31 @@ class VideoEncoder extends EventTarget {
       }
     }
     const keyFrame = idl.bool(o.keyFrame);
-    const f = frameNative(frame);
-    if (f === null) throw new TypeError('the VideoFrame is closed');
-    const active = this.#orientation;
-    if (active !== null && native.videoEncoderState(this.#ev.handle)[0] === 'configured' && (active.rotation !== f.rotation || active.flip !== f.flip)) {
-      throw idl.dom('DataError', 'frame orientation differs from the first frame after configure()');
-    }
-    const v = f.visible;
-    this.#ev.apply(native.videoEncoderEncode(this.#ev.handle, this, f.handle, f.timestamp, f.duration ?? undefined,
-      v.x, v.y, v.width, v.height, keyFrame, quantizer, f.colorSpace.toJSON()));
-    if (active === null) this.#orientation = { rotation: f.rotation, flip: f.flip };
+    const handle = frameNative(frame);
+    if (handle === null) throw new TypeError('the VideoFrame is closed');
+    this.#ev.apply(native.videoEncoderEncode(this.#ev.handle, this, handle, keyFrame, quantizer));
   }
 }
 
+// Decoded frames arrive with their metadata (display size, orientation, colour space from the
+// configuration) already decided by the native model.
 class VideoDecoder extends EventTarget {
   #ev;
-  #config = null;
-  #nalLength = 0;
   constructor(init) {
     super();
     this.#ev = attachEvents(this, VideoDecoder, init, 'VideoDecoderInit',
-      (handle, frameInit) => this.#outputFrame(handle, frameInit), native.videoDecoderNew);
+      (handle, frameInit) => [adoptFrame(handle, frameInit)], native.videoDecoderNew);
   }
 
   configure(config) {
     const c = convertVideoDecoderConfig(config);
     this.#ev.apply(native.videoDecoderConfigure(this.#ev.handle, this, c));
-    this.#config = c;
-    this.#nalLength = nalLengthSize(c);
   }
 
   decode(chunk) {
     if (!(chunk instanceof EncodedVideoChunk)) throw new TypeError('decode() needs an EncodedVideoChunk');
     this.#ev.apply(native.videoDecoderDecode(this.#ev.handle, this, chunk.type === 'key', chunk.timestamp,
-      chunk.duration ?? undefined, videoChunkBytes(chunk), this.#config?.codec, this.#nalLength));
-  }
-
-  #outputFrame(handle, init) {
-    const c = this.#config ?? {};
-    const overrides = {};
-    if (c.colorSpace) {
-      const cs = { ...init.colorSpace };
-      for (const k of ['primaries', 'transfer', 'matrix', 'fullRange']) {
-        if (c.colorSpace[k] !== null && c.colorSpace[k] !== undefined) cs[k] = c.colorSpace[k];
-      }
-      overrides.colorSpace = cs;
-    }
-    if (c.displayAspectWidth && c.displayAspectHeight) {
-      // Grow one display dimension (never shrink) until the aspect ratio matches.
-      const w = init.codedWidth;
-      const h = init.codedHeight;
-      const ratio = c.displayAspectWidth / c.displayAspectHeight;
-      if (w / h > ratio) {
-        overrides.displayWidth = w;
-        overrides.displayHeight = Math.round(w / ratio);
-      } else {
-        overrides.displayWidth = Math.round(h * ratio);
-        overrides.displayHeight = h;
-      }
-    }
-    if (c.rotation) overrides.rotation = ((Math.floor(c.rotation / 90 + 0.5) * 90) % 360 + 360) % 360;
-    if (c.flip) overrides.flip = true;
-    return [createFrame(handle, { ...init, ...overrides })];
+      chunk.duration ?? undefined, videoChunkBytes(chunk)));
   }
 }
 

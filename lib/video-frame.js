@@ -41,12 +41,17 @@ class VideoColorSpace {
   }
 }
 
-const REC709 = { primaries: 'bt709', transfer: 'bt709', matrix: 'bt709', fullRange: false };
-const SRGB = { primaries: 'bt709', transfer: 'iec61966-2-1', matrix: 'rgb', fullRange: true };
+// A given VideoColorSpaceInit, validated; `undefined` lets the native side pick the format's
+// default (sRGB for RGB formats, BT.709 otherwise), which the `colorSpace` getter reads once.
+function convertColorSpace(init) {
+  if (init === undefined || init === null) return undefined;
+  return init instanceof VideoColorSpace ? init : new VideoColorSpace(init);
+}
 
-function pickColorSpace(override, format) {
-  if (override !== undefined && override !== null) return new VideoColorSpace(override);
-  return new VideoColorSpace(RGB.has(format) ? SRGB : REC709);
+// Display size by default: the visible size, turned by a quarter rotation.
+function defaultDisplay(visible, rotation, displayWidth, displayHeight) {
+  const swap = rotation === 90 || rotation === 270;
+  return [displayWidth ?? (swap ? visible.height : visible.width), displayHeight ?? (swap ? visible.width : visible.height)];
 }
 
 function parseRotation(r) {
@@ -116,6 +121,7 @@ function convertMetadata(m) {
 const kCreate = Symbol('kCreate');
 // Module-internal access to frames, set up by the class's static block (no visible members).
 let createFrame;
+let adoptFrame;
 let frameNative;
 
 // The spec's default display size for a frame made from another (`base`: its rotation, display
@@ -172,15 +178,13 @@ class VideoFrame {
   #fromImageData(image, init) {
     if (init.timestamp === undefined) throw new TypeError('VideoFrameInit: timestamp is required for an image source');
     const { data, width, height } = image;
-    const handle = native.frameFromBuffer('RGBA', width, height, idl.bytesOf(data, 'data'), undefined);
     const visibleRect = init.visibleRect === undefined ? undefined : parseRect(init.visibleRect, 'visibleRect');
     if (visibleRect) checkRect(visibleRect, width, height, 'RGBA', 'visibleRect');
     if ((init.displayWidth === undefined) !== (init.displayHeight === undefined)) {
-      native.frameClose(handle);
       throw new TypeError('displayWidth and displayHeight must be given together');
     }
     const format = init.alpha === 'discard' ? 'RGBX' : 'RGBA';
-    this.#adopt(handle, {
+    const m = {
       format, codedWidth: width, codedHeight: height, visibleRect,
       rotation: parseRotation(init.rotation), flip: idl.bool(init.flip),
       displayWidth: init.displayWidth === undefined ? undefined : idl.u32(init.displayWidth, 'displayWidth'),
@@ -189,22 +193,28 @@ class VideoFrame {
       duration: init.duration === undefined ? null : idl.u64(init.duration, 'duration'),
       colorSpace: undefined,
       metadata: convertMetadata(init.metadata),
-    });
+    };
+    // An image keeps its whole coded size (only a buffer source is cropped to its visible rect).
+    this.#adopt(null, m);
+    this.#h = native.frameFromBuffer('RGBA', width, height, idl.bytesOf(data, 'data'), undefined,
+      0, 0, width, height, ...this.#metaArgs());
   }
 
   static {
-    // A frame around a native handle (decoder output, clone).
-    createFrame = (handle, init) => new VideoFrame(kCreate, { handle, ...init });
-    // What the encoder needs (null when closed).
-    frameNative = (frame) => {
-      if (frame.#h === null) return null;
-      return {
-        handle: frame.#h, visible: frame.#visible, timestamp: frame.#timestamp, duration: frame.#duration,
-        rotation: frame.#rotation, flip: frame.#flip, colorSpace: frame.#colorSpace,
-      };
+    // A frame around a bare native handle whose metadata is all in `init` (ImageDecoder): the
+    // metadata is handed to the native side too.
+    createFrame = (handle, init) => {
+      const f = new VideoFrame(kCreate, { handle, ...init });
+      native.frameSetMeta(handle, ...f.#metaArgs());
+      return f;
     };
+    // A frame around a native handle that already carries this metadata (decoder output).
+    adoptFrame = (handle, init) => new VideoFrame(kCreate, { handle, ...init });
+    // The native handle an encoder reads pixels and metadata from (null when closed).
+    frameNative = (frame) => frame.#h;
   }
 
+  // `init.colorSpace` may be missing: the native side then holds the default.
   #adopt(handle, init) {
     this.#h = handle;
     this.#format = init.format;
@@ -213,13 +223,30 @@ class VideoFrame {
     this.#visible = init.visibleRect ?? { x: 0, y: 0, width: init.codedWidth, height: init.codedHeight };
     this.#rotation = init.rotation ?? 0;
     this.#flip = init.flip ?? false;
-    const swap = this.#rotation === 90 || this.#rotation === 270;
-    this.#displayWidth = init.displayWidth ?? (swap ? this.#visible.height : this.#visible.width);
-    this.#displayHeight = init.displayHeight ?? (swap ? this.#visible.width : this.#visible.height);
+    [this.#displayWidth, this.#displayHeight] = defaultDisplay(this.#visible, this.#rotation, init.displayWidth, init.displayHeight);
     this.#timestamp = init.timestamp;
     this.#duration = init.duration ?? null;
-    this.#colorSpace = init.colorSpace instanceof VideoColorSpace ? init.colorSpace : pickColorSpace(init.colorSpace, init.format);
+    this.#colorSpace = convertColorSpace(init.colorSpace) ?? null;
     this.#metadata = init.metadata ?? {};
+  }
+
+  // The frame's metadata as the trailing arguments of frameFromBuffer / frameClone /
+  // frameSetMeta, in the order the native side reads them (crates/node-binding/src/frame.rs
+  // `meta_args`); a missing colour space lets the native side keep or pick it.
+  #metaArgs() {
+    const v = this.#visible;
+    const cs = this.#colorSpace;
+    return [this.#timestamp, this.#duration ?? undefined, v.x, v.y, v.width, v.height, this.#displayWidth,
+      this.#displayHeight, this.#rotation, this.#flip, cs === null ? undefined : cs.toJSON()];
+  }
+
+  // A new native handle on `source`'s pixels carrying this frame's metadata (the hot path of
+  // `new VideoFrame(frame, init)`: no intermediate array).
+  #cloneNative(source) {
+    const v = this.#visible;
+    const cs = this.#colorSpace;
+    return native.frameClone(source, this.#timestamp, this.#duration ?? undefined, v.x, v.y, v.width, v.height,
+      this.#displayWidth, this.#displayHeight, this.#rotation, this.#flip, cs === null ? undefined : cs.toJSON());
   }
 
   #fromBuffer(data, init) {
@@ -248,13 +275,16 @@ class VideoFrame {
     checkRect(visible, codedWidth, codedHeight, format, 'visibleRect');
 
     const bytes = idl.bytesOf(data, 'data');
-    // Copies the planes (TypeError if the data is too short for the format and size).
-    const handle = native.frameFromBuffer(format, codedWidth, codedHeight, bytes, layout);
-    idl.detachAll(transfer);
-    this.#adopt(handle, {
-      format, codedWidth, codedHeight, visibleRect: visible, rotation, flip, displayWidth, displayHeight,
-      timestamp, duration, colorSpace, metadata,
+    // A buffer source keeps only its visible pixels (as browsers do): the frame's coded size is
+    // the visible rect's, which starts at (0, 0).
+    this.#adopt(null, {
+      format, codedWidth: visible.width, codedHeight: visible.height, rotation, flip, displayWidth, displayHeight,
+      timestamp, duration, colorSpace: convertColorSpace(colorSpace), metadata,
     });
+    // Copies the visible planes (TypeError if the data is too short for the format and size).
+    this.#h = native.frameFromBuffer(format, codedWidth, codedHeight, bytes, layout,
+      visible.x, visible.y, visible.width, visible.height, ...this.#metaArgs());
+    idl.detachAll(transfer);
   }
 
   #fromFrame(other, init) {
@@ -279,7 +309,7 @@ class VideoFrame {
       ? scaledDisplaySize({ rotation: other.#rotation, displayWidth: other.#displayWidth,
         displayHeight: other.#displayHeight, visible: other.#visible }, visibleRect, rotation)
       : [displayWidth, displayHeight];
-    this.#adopt(native.frameClone(other.#h), {
+    this.#adopt(null, {
       format,
       codedWidth: other.#codedWidth,
       codedHeight: other.#codedHeight,
@@ -293,6 +323,7 @@ class VideoFrame {
       colorSpace: other.#colorSpace,
       metadata: init.metadata === undefined ? other.#metadata : convertMetadata(init.metadata),
     });
+    this.#h = this.#cloneNative(other.#h);
   }
 
   #check() {
@@ -316,7 +347,11 @@ class VideoFrame {
   get displayHeight() { return this.#displayHeight; }
   get timestamp() { return this.#timestamp; }
   get duration() { return this.#duration; }
-  get colorSpace() { return this.#colorSpace; }
+  get colorSpace() {
+    // Read once from the native side when nobody gave it (the format's default).
+    if (this.#colorSpace === null) this.#colorSpace = new VideoColorSpace(native.frameColorSpace(this.#h));
+    return this.#colorSpace;
+  }
 
   metadata() {
     this.#check();
@@ -360,8 +395,7 @@ class VideoFrame {
       const dest = idl.bytesOf(destination, 'destination');
       const planes = !convert
         ? native.frameCopyTo(this.#h, dest, rect.x, rect.y, rect.width, rect.height, layout)
-        : native.frameCopyToRgb(this.#h, dest, rect.x, rect.y, rect.width, rect.height, format,
-          this.#colorSpace.toJSON(), layout, displayP3);
+        : native.frameCopyToRgb(this.#h, dest, rect.x, rect.y, rect.width, rect.height, format, layout, displayP3);
       return Promise.resolve(planes);
     } catch (e) {
       return Promise.reject(e);
@@ -370,7 +404,7 @@ class VideoFrame {
 
   clone() {
     this.#check();
-    return createFrame(native.frameClone(this.#h), {
+    return adoptFrame(native.frameClone(this.#h, ...this.#metaArgs()), {
       format: this.#format,
       codedWidth: this.#codedWidth,
       codedHeight: this.#codedHeight,
@@ -405,4 +439,4 @@ class VideoFrame {
 idl.exposeInterface(VideoFrame);
 idl.exposeInterface(VideoColorSpace);
 
-module.exports = { VideoFrame, VideoColorSpace, createFrame, frameNative, PIXEL_FORMATS };
+module.exports = { VideoFrame, VideoColorSpace, createFrame, adoptFrame, frameNative, PIXEL_FORMATS };

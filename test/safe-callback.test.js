@@ -1,9 +1,69 @@
 'use strict';
-// The safe-callback layer against a real Node environment (natives in
-// crates/node-binding/src/testing.rs).
+// The safe-callback layer and the error mapping against a real Node environment. The natives
+// (crates/node-binding/src/testing.rs) exist only in the test build of the addon
+// (`cargo build -p node-binding --features testing`, run by `npm run pretest:node`), never in
+// the production index.node.
 const test = require('node:test');
 const assert = require('node:assert/strict');
-const native = require('../lib/native');
+const fs = require('node:fs');
+const os = require('node:os');
+const path = require('node:path');
+
+// The test build of the addon, copied to a `.node` file so that Node can load it.
+function loadTestingAddon() {
+  const target = process.env.CARGO_TARGET_DIR ?? path.join(__dirname, '..', 'target');
+  const file = { darwin: 'libnode_binding.dylib', win32: 'node_binding.dll' }[process.platform] ?? 'libnode_binding.so';
+  const built = path.join(target, 'debug', file);
+  if (!fs.existsSync(built)) {
+    throw new Error(`${built} is missing: run \`npm run pretest:node\` (the addon's test build)`);
+  }
+  const copy = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'webcodecs-testing-')), 'testing.node');
+  fs.copyFileSync(built, copy);
+  return require(copy);
+}
+
+const native = loadTestingAddon();
+const production = require('../lib/native');
+
+// Every native only the test build exports.
+const TEST_NATIVES = ['_errThrow', '_scBlockingOnJsThread', '_scCallAfterRelease', '_scStressNew',
+  '_scStressRelease', '_scStressStart', '_scStressStop'];
+
+test('the test natives exist only in the test build, never in the production index.node', () => {
+  const onlyInTest = Object.keys(native).filter((k) => !(k in production)).sort();
+  assert.deepEqual(onlyInTest, TEST_NATIVES);
+  for (const k of TEST_NATIVES) assert.equal(k in production, false, k);
+  assert.deepEqual(Object.keys(production).filter((k) => k.startsWith('_')), []);
+});
+
+test('every crate\'s error reaches JS as a TypeError, a RangeError or a DOMException of its spec name', () => {
+  const dom = (name) => (e) => e instanceof DOMException && e.name === name;
+  const cases = {
+    TypeError: (e) => e instanceof TypeError && e.constructor === TypeError,
+    RangeError: (e) => e instanceof RangeError && e.constructor === RangeError,
+    NotSupportedError: dom('NotSupportedError'),
+    InvalidStateError: dom('InvalidStateError'),
+    DataError: dom('DataError'),
+    EncodingError: dom('EncodingError'),
+    AbortError: dom('AbortError'),
+    QuotaExceededError: dom('QuotaExceededError'),
+    DataCloneError: dom('DataCloneError'),
+    'queue.spawn': dom('QuotaExceededError'),
+    'queue.stopped': dom('InvalidStateError'),
+    'callback.released': dom('InvalidStateError'),
+    'callback.gone': dom('AbortError'),
+    'callback.deadlock': dom('InvalidStateError'),
+    'ffmpeg.malformed': dom('EncodingError'),
+    'ffmpeg.unsupported': dom('NotSupportedError'),
+    'ffmpeg.limit': dom('EncodingError'),
+    'ffmpeg.internal': dom('EncodingError'),
+    'ffmpeg.spec': dom('DataError'),
+    thread: dom('QuotaExceededError'),
+  };
+  for (const [kind, check] of Object.entries(cases)) {
+    assert.throws(() => native._errThrow(kind), check, kind);
+  }
+});
 
 test('call after release fails and hands the payload back', () => {
   assert.equal(native._scCallAfterRelease(), true);

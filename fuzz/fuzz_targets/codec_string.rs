@@ -1,4 +1,5 @@
-//! `CodecString::parse` on arbitrary strings: never panics; accepted AVC strings round-trip.
+//! `CodecString::parse` and `codec_registration_member` on arbitrary strings: never panic;
+//! accepted AVC strings round-trip and belong to the `avc` member.
 #![no_main]
 use codec_core::CodecString;
 use libfuzzer_sys::fuzz_target;
@@ -7,7 +8,9 @@ fuzz_target!(|data: &[u8]| {
     let Ok(s) = std::str::from_utf8(data) else {
         return;
     };
+    let member = codec_core::codec_registration_member(s);
     if let Some(CodecString::Avc(a)) = CodecString::parse(s) {
+        assert_eq!(member, Some("avc"));
         let _ = a.profile_name();
         let _ = a.decodable();
         let _ = a.level_name();

@@ -128,7 +128,7 @@ test('isConfigSupported: Opus resamples any rate; AAC/MP3 rate lists; HE-AAC dec
   assert.equal(await enc({ codec: 'opus', sampleRate: 48000, numberOfChannels: 9 }), false);
   assert.equal(await enc({ codec: 'opus', sampleRate: 1 }), false);
   assert.equal(await enc({ codec: 'opus', sampleRate: 1e7 }), false);
-  assert.equal(await enc({ codec: 'opus', sampleRate: 48000, bitrate: 1 }), false);
+  await assert.rejects(enc({ codec: 'opus', sampleRate: 48000, bitrate: 1 }), TypeError);
   assert.equal(await enc({ codec: 'mp4a.40.2', sampleRate: 44100 }), true);
   assert.equal(await enc({ codec: 'mp4a.40.2', sampleRate: 37800 }), false);
   assert.equal(await enc({ codec: 'mp4a.67', sampleRate: 48000 }), true);

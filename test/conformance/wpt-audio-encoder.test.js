@@ -24,6 +24,11 @@ const INVALID = {
   'Opus frame duration too small': opus({ opus: { frameDuration: 0 } }),
   'Opus frame duration too big': opus({ opus: { frameDuration: 120001 } }),
   'Invalid Opus frameDuration': opus({ opus: { frameDuration: 2501 } }),
+  'Bit rate present but equal to zero': opus({ bitrate: 0 }),
+  'Bitrate is too low for Opus': { codec: 'opus', sampleRate: 48000, numberOfChannels: 2, bitrate: 1 },
+  // Not in WPT: the same two rules for another codec and at the Opus limit.
+  'AAC bitrate present but equal to zero': { codec: 'mp4a.40.2', sampleRate: 48000, numberOfChannels: 2, bitrate: 0 },
+  'Opus bitrate just below 6000': { codec: 'opus', sampleRate: 48000, numberOfChannels: 2, bitrate: 5999 },
 };
 
 for (const [name, config] of Object.entries(INVALID)) {
@@ -36,9 +41,22 @@ for (const [name, config] of Object.entries(INVALID)) {
   });
 }
 
+// WPT audio-encoder-codec-specific "Test Opus valid frame durations": any multiple of 2.5 ms up to
+// 120 ms is a valid config (encoding each of them is checked where the encoder supports it).
+test('WPT audio-encoder-codec-specific: Opus frame durations that are multiples of 2500 µs are valid configs', async () => {
+  for (const frameDuration of [2500, 7500, 30000, 117500, 120000]) {
+    const config = { codec: 'opus', sampleRate: 48000, numberOfChannels: 2, bitrate: 256000, opus: { frameDuration } };
+    const support = await AudioEncoder.isConfigSupported(config);
+    assert.equal(support.config.opus.frameDuration, frameDuration);
+    const enc = new AudioEncoder({ output: () => {}, error: () => {} });
+    enc.configure(config);
+    assert.equal(enc.state, 'configured');
+    enc.close();
+  }
+});
+
 // Valid dictionaries no encoder here can satisfy.
 const UNSUPPORTED = {
-  'Bitrate is too low': { codec: 'opus', sampleRate: 48000, numberOfChannels: 2, bitrate: 1 },
   'Unrecognized codec': { codec: 'bogus', sampleRate: 48000, numberOfChannels: 2 },
   'Sample rate is too small': { codec: 'opus', sampleRate: 1, numberOfChannels: 2 },
   'Sample rate is too large': { codec: 'opus', sampleRate: 10000000, numberOfChannels: 2 },

@@ -16,6 +16,8 @@ const INVALID = [
   ['Height is 0', { codec: 'vp8', width: 640, height: 0 }],
   ['displayWidth is 0', { codec: 'vp8', displayWidth: 0, width: 640, height: 480 }],
   ['displayHeight is 0', { codec: 'vp8', width: 640, displayHeight: 0, height: 480 }],
+  // The spec's validity check (newer than the stored WPT file): a bitrate that is present is > 0.
+  ['Bitrate is present but zero', { codec: 'vp8', width: 640, height: 480, bitrate: 0 }],
 ];
 for (const [name, config] of INVALID) {
   test(`${W} isConfigSupported() rejects invalid config: ${name}`, async () => {

@@ -6,7 +6,10 @@
 //    they come out, check timestamps, size, colour space and picture;
 //  - temporal-svc-encoding.https.any.js (?av1 ?vp8 ?vp9; ?h264 is optional in WPT and we do
 //    not support L1T2 for H.264): the base layer of an L1T2 stream decodes on its own;
-//  - videoFrame-decoded-yuv.https.any.js: decoded frames stay YUV and copy out real planes.
+//  - videoFrame-decoded-yuv.https.any.js: decoded frames stay YUV and copy out real planes;
+//  - video-encoder-orientation.https.any.js: the first frame after configure() sets the
+//    encoder's orientation, a frame with another one is a non-fatal DataError, configure()
+//    forgets it, and the output decoderConfig carries it.
 // WPT draws its frames on a canvas; here they are RGBA bytes with the same kind of content.
 const test = require('node:test');
 const assert = require('node:assert/strict');
@@ -224,3 +227,103 @@ for (const codec of ['avc1.42001f', 'vp8']) {
     });
   }
 }
+
+// WPT video-encoder-orientation.https.any.js (VP8, 640x480, frames made by createFrame()).
+const ORIENTED = { codec: 'vp8', width: 640, height: 480 };
+function orientedFrame(timestamp, rotation, flip) {
+  const base = dottedFrame(640, 480, 1, timestamp);
+  const f = new VideoFrame(base, { rotation, flip });
+  base.close();
+  return f;
+}
+function orientationEncoder() {
+  const got = { chunks: [], decoderConfig: null };
+  const enc = new VideoEncoder({
+    output: (chunk, metadata) => {
+      assert.notEqual(metadata, null);
+      if (metadata.decoderConfig) got.decoderConfig = metadata.decoderConfig;
+      got.chunks.push(chunk);
+    },
+    error: (e) => assert.fail(e.message),
+  });
+  return { enc, got };
+}
+
+// Encodes one frame per [timestamp, rotation, flip], then flushes; frames encode() refuses are
+// reported by their index.
+async function encodeOriented(enc, specs) {
+  const refused = [];
+  specs.forEach(([timestamp, rotation, flip], i) => {
+    const frame = orientedFrame(timestamp, rotation, flip);
+    try {
+      enc.encode(frame);
+    } catch (e) {
+      assert.ok(e instanceof DOMException && e.name === 'DataError', `frame ${i}: ${e}`);
+      refused.push(i);
+    } finally {
+      frame.close();
+    }
+  });
+  await enc.flush();
+  return refused;
+}
+
+const orientationOf = (got) => [got.chunks.length, got.decoderConfig.rotation, got.decoderConfig.flip];
+
+test('WPT video-encoder-orientation: Encode video frame with orientation', async () => {
+  const { enc, got } = orientationEncoder();
+  enc.configure(ORIENTED);
+  assert.deepEqual(await encodeOriented(enc, [[0, 90, true]]), []);
+  enc.close();
+  assert.deepEqual(orientationOf(got), [1, 90, true]);
+});
+
+test('WPT video-encoder-orientation: Encode video frames with different orientation has non-fatal failures', async () => {
+  const { enc, got } = orientationEncoder();
+  enc.configure(ORIENTED);
+  const refused = await encodeOriented(enc, [[0, 90, true], [33333, 90, false], [66666, 180, true], [99999, 90, true]]);
+  enc.close();
+  assert.deepEqual(refused, [1, 2]);
+  assert.deepEqual(orientationOf(got), [2, 90, true]);
+});
+
+test('WPT video-encoder-orientation: Encode video frames with different orientations after reconfigure', async () => {
+  const { enc, got } = orientationEncoder();
+  enc.configure(ORIENTED);
+  assert.deepEqual(await encodeOriented(enc, [[0, 90, true]]), []);
+  assert.deepEqual(orientationOf(got), [1, 90, true]);
+  enc.configure(ORIENTED);
+  assert.deepEqual(await encodeOriented(enc, [[0, 270, false]]), []);
+  assert.deepEqual(orientationOf(got), [2, 270, false]);
+  enc.close();
+});
+
+// Not in WPT: an unrotated stream reports rotation 0 and no flip, and a configure() while frames
+// of the previous configuration are still in the encoder does not relabel their output.
+test('orientation: decoderConfig of unrotated frames, and of frames queued before a reconfigure', async () => {
+  const { enc, got } = orientationEncoder();
+  const configs = [];
+  enc.configure({ ...ORIENTED, codec: 'avc1.42001f' });
+  const seen = [];
+  const enc2 = new VideoEncoder({
+    output: (chunk, m) => { if (m.decoderConfig) configs.push([chunk.timestamp, m.decoderConfig.rotation, m.decoderConfig.flip]); seen.push(chunk.timestamp); },
+    error: (e) => assert.fail(e.message),
+  });
+  const plain = dottedFrame(640, 480, 1, 0);
+  enc.encode(plain);
+  await enc.flush();
+  assert.deepEqual([got.decoderConfig.rotation, got.decoderConfig.flip], [0, false]);
+  enc.close();
+  enc2.configure({ ...ORIENTED, codec: 'avc1.42001f', bitrate: 1e6 });
+  const turned = orientedFrame(1000, 90, false);
+  enc2.encode(turned);
+  // H.264 holds frames back (lookahead): reconfigure while the first one is still inside.
+  enc2.configure({ ...ORIENTED, codec: 'avc1.42001f', bitrate: 2e6 });
+  const mirrored = orientedFrame(2000, 180, true);
+  enc2.encode(mirrored);
+  await enc2.flush();
+  enc2.close();
+  [plain, turned, mirrored].forEach((f) => f.close());
+  assert.deepEqual(seen, [1000, 2000]);
+  assert.deepEqual(configs, [[1000, 90, false], [2000, 180, true]]);
+});

@@ -118,3 +118,39 @@ test(`${W} Test left crop.`, async () => {
 test(`${W} Test invalid rect.`, async () => {
   await expectTypeError(i420(), { rect: { x: 0, y: 0, width: 4, height: 4 } });
 });
+
+// WPT videoFrame-copyTo.any.js "copyTo from byte data with non-default visibleRect": a frame built
+// from bytes keeps only its visible pixels, so its coded size is the rect's and the rect starts
+// at (0, 0); copying that rect gives exactly the visible pixels.
+test('WPT videoFrame-copyTo: copyTo from byte data with non-default visibleRect', async () => {
+  const init = { format: 'I420', timestamp: 1234, codedWidth: 8, codedHeight: 16,
+    visibleRect: { x: 2, y: 2, width: 4, height: 8 },
+    colorSpace: { primaries: 'smpte170m', transfer: 'smpte170m', matrix: 'smpte170m', fullRange: false } };
+  // BT.601 red inside the visible rect (and, as WPT's fill does, to its right and above it).
+  const [Y, U, V] = [76, 84, 255];
+  const fill = (w, h, rect) => {
+    const data = new Uint8Array(w * h * 3 / 2);
+    for (let y = 0; y < h; y++) {
+      for (let x = 0; x < w; x++) data[y * w + x] = x >= rect.x && y < rect.y + rect.height ? Y : 0;
+    }
+    const cw = w / 2;
+    const ch = h / 2;
+    for (let y = 0; y < ch; y++) {
+      for (let x = 0; x < cw; x++) {
+        const inside = x >= rect.x / 2 && y < (rect.y + rect.height) / 2;
+        data[w * h + y * cw + x] = inside ? U : 128;
+        data[w * h + cw * ch + y * cw + x] = inside ? V : 128;
+      }
+    }
+    return data;
+  };
+  const frame = new VideoFrame(fill(8, 16, init.visibleRect), init);
+  assert.deepEqual([frame.codedWidth, frame.codedHeight], [4, 8]);
+  assert.deepEqual([frame.visibleRect.x, frame.visibleRect.y, frame.visibleRect.width, frame.visibleRect.height], [0, 0, 4, 8]);
+  assert.deepEqual([frame.displayWidth, frame.displayHeight], [4, 8]);
+  const options = { rect: frame.visibleRect };
+  const copied = new Uint8Array(frame.allocationSize(options));
+  await frame.copyTo(copied, options);
+  assert.deepEqual([...copied], [...fill(4, 8, frame.visibleRect)]);
+  frame.close();
+});

@@ -164,6 +164,7 @@ class Subject {
     this.entry = null;
     this.pos = 0;
     this.ts = 0;
+    this.orientation = null; // [[active orientation]] as the spec would have it (encoders)
     const ctx = this.ctx;
     const codec = new Ctor({
       output: (o) => {
@@ -222,6 +223,7 @@ class Subject {
     if (entry.kind !== 'valid') this.me.tainted = true;
     this.entry = entry;
     this.pos = 0;
+    this.orientation = null;
   }
 
   work(n, mode) {
@@ -237,13 +239,20 @@ class Subject {
       const h = e && e.cfg.height > 0 ? e.cfg.height : 32;
       const size = mode === 'wrongSize' ? [w === 32 ? 64 : 32, h === 32 ? 48 : 32] : [w, h];
       let f = makeFrame(size[0], size[1], this.ts, { timestamp: this.ts * 33333 });
+      // 'other': a turned frame. The first frame after configure() sets the orientation; a frame
+      // with another one is a DataError that leaves the encoder configured.
+      const rotation = mode === 'other' ? [0, 90, 180, 270][this.ts % 4] : 0;
+      if (rotation) { const r = new VideoFrame(f, { rotation }); f.close(); f = r; }
       this.ts++;
       if (mode === 'clone') { const c = f.clone(); f.close(); f = c; }
       if (mode === 'closed') f.close();
+      const turned = configured && this.orientation !== null && this.orientation !== rotation;
       const before = this.queueSize;
       const err = this.guard('encode', () => this.codec.encode(f, { keyFrame: this.ts % 5 === 0 }),
-        mode === 'closed' ? 'TypeError' : configured ? null : 'InvalidStateError');
+        mode === 'closed' ? 'TypeError' : !configured ? 'InvalidStateError' : turned ? 'DataError' : null);
       if (!err) check(this.queueSize === before + 1, `ve: encodeQueueSize ${before} → ${this.queueSize}`);
+      if (err) check(this.queueSize === before, `ve: a refused frame changed encodeQueueSize ${before} → ${this.queueSize}`);
+      if (!err) this.orientation ??= rotation;
       f.close();
     } else if (this.kind === 'ae') {
       const rate = e && e.cfg.sampleRate > 0 ? e.cfg.sampleRate : 48000;

@@ -21,4 +21,6 @@ test('API sequences across the four codec classes and ImageDecoder (fixed seed)'
     'id.decode rejected RangeError', 'id.decode rejected AbortError', 'id.decode rejected InvalidStateError', 'id.tracks.ready resolved']) {
     assert.ok(stats[k] > 0, `${k}: ${stats[k]}`);
   }
+  // The orientation rule was exercised: turned frames refused while another orientation was active.
+  assert.ok(stats['ve.encode threw DataError'] > 0, `ve.encode threw DataError: ${stats['ve.encode threw DataError']}`);
 });

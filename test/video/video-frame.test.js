@@ -94,7 +94,8 @@ test('visibleRect, rotation and display size', () => {
     format: 'I420', codedWidth: 8, codedHeight: 4, timestamp: 0,
     visibleRect: { x: 2, y: 2, width: 4, height: 2 }, rotation: 90,
   });
-  assert.equal(f.visibleRect.x, 2);
+  // A buffer source keeps only its visible pixels: the rect becomes the coded size.
+  assert.deepEqual([f.codedWidth, f.codedHeight, f.visibleRect.x, f.visibleRect.y], [4, 2, 0, 0]);
   assert.equal(f.rotation, 90);
   assert.equal(f.displayWidth, 2);
   assert.equal(f.displayHeight, 4);
@@ -191,4 +192,22 @@ test('copyTo with conversion of a large rect runs off the JS thread and matches 
   // Errors in the arguments still reject at once.
   await assert.rejects(g.copyTo(new Uint8Array(10), { format: 'RGBA' }), TypeError);
   g.close();
+});
+
+test('an ImageDecoder frame (made around a bare native handle) encodes with its own timestamp', async () => {
+  const { ImageDecoder, VideoEncoder } = require('../..');
+  const { generated } = require('../image/helpers');
+  const data = require('node:fs').readFileSync(generated('anim.gif'));
+  const dec = new ImageDecoder({ data, type: 'image/gif' });
+  const { image } = await dec.decode({ frameIndex: 2 });
+  dec.close();
+  assert.ok(image.timestamp > 0, `timestamp ${image.timestamp}`);
+  const chunks = [];
+  const enc = new VideoEncoder({ output: (c) => chunks.push(c), error: assert.fail });
+  enc.configure({ codec: 'vp8', width: image.codedWidth, height: image.codedHeight });
+  enc.encode(image);
+  await enc.flush();
+  enc.close();
+  assert.deepEqual(chunks.map((c) => c.timestamp), [image.timestamp]);
+  image.close();
 });

@@ -80,34 +80,54 @@ impl AudioSampleFormat {
         }
     }
 
-    fn read(self, b: &[u8]) -> f32 {
+    /// Reads one sample: integers at full 32-bit scale, floats as they are.
+    fn read(self, b: &[u8]) -> Sample {
         use AudioSampleFormat::*;
         match self {
-            U8 | U8Planar => (f32::from(b[0]) - 128.0) / 128.0,
-            S16 | S16Planar => f32::from(i16::from_le_bytes([b[0], b[1]])) / 32768.0,
-            S32 | S32Planar => {
-                i32::from_le_bytes([b[0], b[1], b[2], b[3]]) as f32 / 2_147_483_648.0
-            }
-            F32 | F32Planar => f32::from_le_bytes([b[0], b[1], b[2], b[3]]),
+            U8 | U8Planar => Sample::Int((i32::from(b[0]) - 128) << 24),
+            S16 | S16Planar => Sample::Int(i32::from(i16::from_le_bytes([b[0], b[1]])) << 16),
+            S32 | S32Planar => Sample::Int(i32::from_le_bytes([b[0], b[1], b[2], b[3]])),
+            F32 | F32Planar => Sample::Float(f32::from_le_bytes([b[0], b[1], b[2], b[3]])),
         }
     }
 
-    fn write(self, v: f32, out: &mut [u8]) {
+    /// Writes one sample in this format. Integer to integer is exact when widening and keeps
+    /// the high bits when narrowing (s16 16383 → u8 191, s32 1073741823 → s16 16383); floats
+    /// are scaled, rounded and clamped; integers become floats in [-1, 1).
+    fn write(self, v: Sample, out: &mut [u8]) {
         use AudioSampleFormat::*;
-        match self {
-            U8 | U8Planar => out[0] = (v * 128.0 + 128.0).round().clamp(0.0, 255.0) as u8,
-            S16 | S16Planar => out[..2].copy_from_slice(
+        const FULL: f64 = 2_147_483_648.0;
+        match (self, v) {
+            (U8 | U8Planar, Sample::Int(x)) => out[0] = ((x >> 24) + 128) as u8,
+            (S16 | S16Planar, Sample::Int(x)) => {
+                out[..2].copy_from_slice(&((x >> 16) as i16).to_le_bytes())
+            }
+            (S32 | S32Planar, Sample::Int(x)) => out[..4].copy_from_slice(&x.to_le_bytes()),
+            (F32 | F32Planar, Sample::Int(x)) => {
+                out[..4].copy_from_slice(&((f64::from(x) / FULL) as f32).to_le_bytes())
+            }
+            (U8 | U8Planar, Sample::Float(v)) => {
+                out[0] = (v * 128.0 + 128.0).round().clamp(0.0, 255.0) as u8
+            }
+            (S16 | S16Planar, Sample::Float(v)) => out[..2].copy_from_slice(
                 &((v * 32768.0).round().clamp(-32768.0, 32767.0) as i16).to_le_bytes(),
             ),
-            S32 | S32Planar => out[..4].copy_from_slice(
-                &((f64::from(v) * 2_147_483_648.0)
-                    .round()
-                    .clamp(-2_147_483_648.0, 2_147_483_647.0) as i32)
-                    .to_le_bytes(),
+            (S32 | S32Planar, Sample::Float(v)) => out[..4].copy_from_slice(
+                &((f64::from(v) * FULL).round().clamp(-FULL, FULL - 1.0) as i32).to_le_bytes(),
             ),
-            F32 | F32Planar => out[..4].copy_from_slice(&v.to_le_bytes()),
+            (F32 | F32Planar, Sample::Float(v)) => out[..4].copy_from_slice(&v.to_le_bytes()),
         }
     }
+}
+
+/// One sample on its way between formats.
+#[derive(Debug, Clone, Copy)]
+enum Sample {
+    /// An integer sample scaled to the full `i32` range (u8 and s16 shifted up, biased u8
+    /// centred on 0).
+    Int(i32),
+    /// A float sample, nominally in [-1, 1].
+    Float(f32),
 }
 
 /// The samples of an `AudioData`: immutable once built, shared with `Arc`.
@@ -192,7 +212,7 @@ impl AudioBuffer {
         (f64::from(self.frames) * 1_000_000.0 / f64::from(self.sample_rate)) as u64
     }
 
-    fn sample(&self, ch: u32, frame: u32) -> f32 {
+    fn sample(&self, ch: u32, frame: u32) -> Sample {
         let bps = self.format.bytes_per_sample();
         let idx = if self.format.is_planar() {
             ch as usize * self.frames as usize + frame as usize
@@ -307,6 +327,15 @@ pub struct OpusEncoderConfig {
     pub usedtx: bool,
 }
 
+/// The lowest bitrate (bits per second) an Opus encoder config may ask for.
+pub const OPUS_MIN_BITRATE: u64 = 6000;
+
+/// Whether `d` µs is an Opus packet duration: a multiple of 2.5 ms up to 120 ms (RFC 6716
+/// frames, and packets of several frames).
+fn opus_frame_duration_is_valid(d: u64) -> bool {
+    (2500..=120_000).contains(&d) && d % 2500 == 0
+}
+
 /// `AudioEncoderConfig` after WebIDL conversion.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct AudioEncoderConfig {
@@ -334,8 +363,9 @@ impl AudioEncoderConfig {
     /// "Check if an AudioEncoderConfig is valid".
     ///
     /// # Errors
-    /// `TypeError` for an empty codec, a zero rate or channel count, a bitrate above
-    /// `i32::MAX`, or an invalid Opus/FLAC extension.
+    /// `TypeError` for an empty codec, a zero rate or channel count, a bitrate that is zero or
+    /// above `i32::MAX`, an Opus bitrate below [`OPUS_MIN_BITRATE`], or an invalid Opus/FLAC
+    /// extension.
     pub fn validate(&self) -> Result<(), CodecError> {
         if self
             .codec
@@ -354,15 +384,19 @@ impl AudioEncoderConfig {
         if self.bitrate.is_some_and(|b| b > i32::MAX as u64) {
             return Err(CodecError::type_error("bitrate is too large"));
         }
+        crate::config::check_bitrate(self.bitrate)?;
+        // The Opus registration: a bitrate Opus cannot produce is invalid (Chromium and WPT
+        // audio-encoder-config: "Bitrate is too low for Opus").
+        if self.codec == "opus" && self.bitrate.is_some_and(|b| b < OPUS_MIN_BITRATE) {
+            return Err(CodecError::type_error(format!(
+                "an Opus bitrate must be at least {OPUS_MIN_BITRATE}"
+            )));
+        }
         if let Some(o) = &self.opus {
             if let Some(d) = o.frame_duration {
-                if ![
-                    2500, 5000, 10000, 20000, 40000, 60000, 80000, 100000, 120000,
-                ]
-                .contains(&d)
-                {
+                if !opus_frame_duration_is_valid(d) {
                     return Err(CodecError::type_error(
-                        "opus.frameDuration is not a valid Opus frame duration",
+                        "opus.frameDuration must be a multiple of 2500 from 2500 to 120000",
                     ));
                 }
             }
@@ -445,6 +479,58 @@ mod tests {
     }
 
     #[test]
+    fn encoder_bitrate_zero_and_opus_rules() {
+        let ok = AudioEncoderConfig {
+            codec: "opus".into(),
+            sample_rate: 48000,
+            number_of_channels: 2,
+            ..Default::default()
+        };
+        let invalid = |c: AudioEncoderConfig| c.validate().expect_err("invalid").name;
+        assert_eq!(
+            invalid(AudioEncoderConfig {
+                bitrate: Some(0),
+                codec: "mp4a.40.2".into(),
+                ..ok.clone()
+            }),
+            ErrorName::TypeError
+        );
+        assert_eq!(
+            invalid(AudioEncoderConfig {
+                bitrate: Some(OPUS_MIN_BITRATE - 1),
+                ..ok.clone()
+            }),
+            ErrorName::TypeError
+        );
+        let c = AudioEncoderConfig {
+            bitrate: Some(OPUS_MIN_BITRATE),
+            ..ok.clone()
+        };
+        c.validate().expect("the minimum is valid");
+        // The minimum is Opus's: another codec may ask for less.
+        AudioEncoderConfig {
+            bitrate: Some(1),
+            codec: "mp4a.40.2".into(),
+            ..ok.clone()
+        }
+        .validate()
+        .expect("valid");
+        let duration = |d: u64| AudioEncoderConfig {
+            opus: Some(OpusEncoderConfig {
+                frame_duration: Some(d),
+                ..Default::default()
+            }),
+            ..ok.clone()
+        };
+        for d in [2500, 5000, 7500, 10000, 30000, 117_500, 120_000] {
+            duration(d).validate().expect("a multiple of 2500");
+        }
+        for d in [0, 2499, 2501, 7499, 120_001, 122_500, u64::MAX] {
+            assert_eq!(invalid(duration(d)), ErrorName::TypeError, "{d}");
+        }
+    }
+
+    #[test]
     fn decoder_descriptions_are_a_support_question_not_validity() {
         // The spec's validity steps look at the codec string, sample rate, channel count and
         // a detached description only: a missing or unusable description is for the decoder
@@ -485,6 +571,69 @@ mod tests {
             .map(|c| f32::from_le_bytes([c[0], c[1], c[2], c[3]]))
             .collect();
         assert_eq!(f, vec![0.5, 32767.0 / 32768.0]);
+    }
+
+    /// The spec's conversions on the values WPT audio-data.any.js checks: the extremes, silence
+    /// and half scale of each format, converted to every other format.
+    #[test]
+    fn conversions_between_every_format() {
+        // (u8, s16, s32, f32) for min, max, half, -half, silence.
+        let rows: [(u8, i16, i32, f32); 5] = [
+            (0, i16::MIN, i32::MIN, -1.0),
+            (255, i16::MAX, i32::MAX, 1.0),
+            (191, 16383, 1_073_741_823, 0.5),
+            (64, -16384, -1_073_741_824, -0.5),
+            (128, 0, 0, 0.0),
+        ];
+        let bytes = |f: AudioSampleFormat, r: &(u8, i16, i32, f32)| -> Vec<u8> {
+            match f.with_planar(false) {
+                U8 => vec![r.0],
+                S16 => r.1.to_le_bytes().to_vec(),
+                S32 => r.2.to_le_bytes().to_vec(),
+                _ => r.3.to_le_bytes().to_vec(),
+            }
+        };
+        let convert = |from: AudioSampleFormat, to: AudioSampleFormat, r| -> Vec<u8> {
+            let a = AudioBuffer::from_bytes(from, 8000.0, 1, 1, &bytes(from, r)).expect("audio");
+            let o = AudioCopy {
+                plane_index: 0,
+                frame_offset: 0,
+                frame_count: None,
+                format: Some(to),
+            };
+            let mut out = vec![0; to.bytes_per_sample()];
+            a.copy_to(&mut out, &o).expect("copy");
+            out
+        };
+        for from in [U8, S16, S32, F32, U8Planar, S16Planar, S32Planar, F32Planar] {
+            for to in [U8, S16, S32, F32, U8Planar, S16Planar, S32Planar, F32Planar] {
+                for (i, r) in rows.iter().enumerate() {
+                    let got = convert(from, to, r);
+                    let want = bytes(to, r);
+                    let same = from.with_planar(false) == to.with_planar(false);
+                    let narrowing = from.bytes_per_sample() > to.bytes_per_sample();
+                    if same || (narrowing && from.with_planar(false) != F32) || i >= 4 {
+                        // Same type, integer narrowing, silence: exact.
+                        assert_eq!(got, want, "{from:?} → {to:?} row {i}");
+                    } else if to.with_planar(false) == F32 {
+                        let g = f32::from_le_bytes([got[0], got[1], got[2], got[3]]);
+                        assert!(
+                            (g - r.3).abs() < 1.0 / 64.0,
+                            "{from:?} → {to:?} row {i}: {g}"
+                        );
+                    }
+                }
+            }
+        }
+        // The cases WPT names: exact where the source has more resolution.
+        assert_eq!(convert(S16, U8, &rows[2]), vec![191]);
+        assert_eq!(convert(S32, S16, &rows[2]), 16383i16.to_le_bytes().to_vec());
+        assert_eq!(
+            convert(S32, S32Planar, &rows[2]),
+            1_073_741_823i32.to_le_bytes().to_vec()
+        );
+        assert_eq!(convert(F32, U8, &rows[1]), vec![255]);
+        assert_eq!(convert(F32, S32, &rows[1]), i32::MAX.to_le_bytes().to_vec());
     }
 
     #[test]

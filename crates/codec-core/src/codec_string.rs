@@ -69,6 +69,19 @@ pub enum CodecString {
     },
 }
 
+/// The codec-registration member of an encoder or decoder config (`av1`, `avc`, `hevc`) that
+/// belongs to `codec`, by its prefix: `av01.`, `avc1.`/`avc3.`, `hvc1.`/`hev1.`. Members of
+/// other codecs are validated but change nothing, and a config echo leaves them out.
+pub fn codec_registration_member(codec: &str) -> Option<&'static str> {
+    let (family, _) = codec.split_once('.')?;
+    match family {
+        "av01" => Some("av1"),
+        "avc1" | "avc3" => Some("avc"),
+        "hvc1" | "hev1" => Some("hevc"),
+        _ => None,
+    }
+}
+
 fn hex_byte(s: &str) -> Option<u8> {
     if s.len() == 2 && s.bytes().all(|b| b.is_ascii_hexdigit()) {
         u8::from_str_radix(s, 16).ok()
@@ -271,6 +284,24 @@ impl AvcCodecString {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn registration_member_by_prefix() {
+        for (codec, member) in [
+            ("av01.0.04M.08", Some("av1")),
+            ("avc1.42001f", Some("avc")),
+            ("avc3.bogus", Some("avc")),
+            ("hvc1.1.6.L93.B0", Some("hevc")),
+            ("hev1.x", Some("hevc")),
+            ("vp8", None),
+            ("vp09.00.10.08", None),
+            ("av01", None),
+            ("avc1", None),
+            ("AVC1.42001f", None),
+        ] {
+            assert_eq!(codec_registration_member(codec), member, "{codec}");
+        }
+    }
 
     #[test]
     fn parses_avc() {

@@ -64,6 +64,16 @@ impl VideoColorSpace {
         full_range: Some(true),
     };
 
+    /// The colour space of a frame whose maker said nothing: sRGB for RGB formats, BT.709
+    /// otherwise (as browsers do for frames built from buffers).
+    pub fn default_for(format: crate::pixel::VideoPixelFormat) -> Self {
+        if format.is_rgb() {
+            Self::SRGB
+        } else {
+            Self::REC709
+        }
+    }
+
     /// Whether every member is unknown.
     pub fn is_empty(&self) -> bool {
         *self == Self::default()

@@ -115,6 +115,15 @@ fn check_codec(codec: &str) -> Result<(), CodecError> {
     Ok(())
 }
 
+/// "If config.bitrate exists and is 0, return false" (encoder configs): a bitrate that is present
+/// must be positive.
+pub(crate) fn check_bitrate(bitrate: Option<u64>) -> Result<(), CodecError> {
+    if bitrate == Some(0) {
+        return Err(CodecError::type_error("bitrate must be greater than 0"));
+    }
+    Ok(())
+}
+
 /// `VideoEncoderConfig` after WebIDL conversion (<https://w3c.github.io/webcodecs/#video-encoder-config>).
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct VideoEncoderConfig {
@@ -148,18 +157,35 @@ pub struct VideoEncoderConfig {
     pub avc_format: AvcBitstreamFormat,
     /// `hevc.format`.
     pub hevc_format: HevcBitstreamFormat,
+    /// `av1.forceScreenContentTools`.
+    pub force_screen_content_tools: bool,
 }
 
 impl VideoEncoderConfig {
+    /// The config with its codec-specific members applied to the generic ones. AV1:
+    /// `av1.forceScreenContentTools` forces the encoder's screen-content tools, which is what
+    /// `contentHint: "text"` selects, so the flag sets that hint. Members of other codecs change
+    /// nothing (see [`crate::codec_registration_member`]).
+    pub fn with_codec_rules(mut self) -> Self {
+        if self.force_screen_content_tools
+            && crate::codec_registration_member(&self.codec) == Some("av1")
+        {
+            self.content_hint = Some("text".to_owned());
+        }
+        self
+    }
+
     /// "Check if a VideoEncoderConfig is a valid VideoEncoderConfig".
     ///
     /// # Errors
-    /// `TypeError` for an empty codec, a zero width/height or a zero display dimension.
+    /// `TypeError` for an empty codec, a zero width/height, a zero display dimension or a
+    /// bitrate that is present but zero.
     pub fn validate(&self) -> Result<(), CodecError> {
         check_codec(&self.codec)?;
         if self.width == 0 || self.height == 0 {
             return Err(CodecError::type_error("width and height must be non-zero"));
         }
+        check_bitrate(self.bitrate)?;
         if self.display_width == Some(0) || self.display_height == Some(0) {
             return Err(CodecError::type_error(
                 "displayWidth and displayHeight must be non-zero",
@@ -198,6 +224,22 @@ pub struct VideoDecoderConfig {
 }
 
 impl VideoDecoderConfig {
+    /// How this config's H.264/HEVC chunks delimit NAL units: length prefixes of the size the
+    /// `description` (avcC `lengthSizeMinusOne` in byte 4, hvcC in byte 21) gives, or Annex B
+    /// start codes without one (and for every other codec).
+    pub fn nal_framing(&self) -> crate::NalFraming {
+        let d = self.description.as_deref().unwrap_or_default();
+        let at = match crate::codec_registration_member(&self.codec) {
+            Some("avc") => 4,
+            Some("hevc") => 21,
+            _ => return crate::NalFraming::AnnexB,
+        };
+        match d.get(at) {
+            Some(b) => crate::NalFraming::LengthPrefixed((b & 3) + 1),
+            None => crate::NalFraming::AnnexB,
+        }
+    }
+
     /// "Check if a VideoDecoderConfig is a valid VideoDecoderConfig".
     ///
     /// # Errors
@@ -288,6 +330,20 @@ mod tests {
             ..ok.clone()
         };
         assert!(e.validate().is_err());
+        let e = VideoEncoderConfig {
+            bitrate: Some(0),
+            ..ok.clone()
+        };
+        assert_eq!(
+            e.validate().expect_err("bitrate 0").name,
+            crate::ErrorName::TypeError
+        );
+        VideoEncoderConfig {
+            bitrate: Some(1),
+            ..ok.clone()
+        }
+        .validate()
+        .expect("any positive bitrate is valid");
         // Unknown codecs are valid (merely unsupported).
         let u = VideoEncoderConfig {
             codec: "bogus".into(),
@@ -322,6 +378,71 @@ mod tests {
         }
         .validate()
         .is_err());
+    }
+
+    #[test]
+    fn av1_screen_content_flag_sets_the_text_hint_for_av1_only() {
+        let c = VideoEncoderConfig {
+            codec: "av01.0.04M.08".into(),
+            force_screen_content_tools: true,
+            ..Default::default()
+        };
+        assert_eq!(
+            c.clone().with_codec_rules().content_hint.as_deref(),
+            Some("text")
+        );
+        let vp9 = VideoEncoderConfig {
+            codec: "vp09.00.10.08".into(),
+            content_hint: Some("motion".into()),
+            ..c.clone()
+        };
+        assert_eq!(
+            vp9.with_codec_rules().content_hint.as_deref(),
+            Some("motion")
+        );
+        let off = VideoEncoderConfig {
+            force_screen_content_tools: false,
+            content_hint: Some("detail".into()),
+            ..c
+        };
+        assert_eq!(
+            off.with_codec_rules().content_hint.as_deref(),
+            Some("detail")
+        );
+    }
+
+    #[test]
+    fn nal_framing_comes_from_the_description() {
+        use crate::NalFraming::*;
+        let cfg = |codec: &str, d: Option<Vec<u8>>| VideoDecoderConfig {
+            codec: codec.into(),
+            description: d,
+            ..Default::default()
+        };
+        assert_eq!(cfg("avc1.42001f", None).nal_framing(), AnnexB);
+        assert_eq!(
+            cfg("avc1.42001f", Some(vec![1, 66, 0, 31, 0xff])).nal_framing(),
+            LengthPrefixed(4)
+        );
+        assert_eq!(
+            cfg("avc3.42001f", Some(vec![1, 66, 0, 31, 0xfc])).nal_framing(),
+            LengthPrefixed(1)
+        );
+        assert_eq!(
+            cfg("avc1.42001f", Some(vec![1, 66, 0, 31])).nal_framing(),
+            AnnexB
+        );
+        let mut hvcc = vec![0u8; 23];
+        hvcc[21] = 0x0f;
+        assert_eq!(
+            cfg("hvc1.1.6.L93.B0", Some(hvcc.clone())).nal_framing(),
+            LengthPrefixed(4)
+        );
+        assert_eq!(
+            cfg("hev1.1.6.L93.B0", Some(hvcc[..21].to_vec())).nal_framing(),
+            AnnexB
+        );
+        assert_eq!(cfg("vp8", Some(vec![0xff; 30])).nal_framing(), AnnexB);
     }
 
     #[test]

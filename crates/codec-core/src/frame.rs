@@ -3,6 +3,7 @@
 use std::fmt;
 use std::sync::Arc;
 
+use crate::color::VideoColorSpace;
 use crate::error::CodecError;
 use crate::pixel::{compute_layout, PlaneLayout, PlaneRegion, VideoPixelFormat};
 
@@ -27,6 +28,67 @@ impl Rect {
             y,
             width,
             height,
+        }
+    }
+}
+
+/// A frame's `[[rotation]]` (0, 90, 180 or 270 degrees clockwise) and `[[flip]]` (mirrored
+/// horizontally, applied before the rotation) (<https://w3c.github.io/webcodecs/#videoframe-interface>).
+/// Also a `VideoEncoder`'s `[[active orientation]]`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Hash)]
+pub struct Orientation {
+    /// Clockwise rotation in degrees: 0, 90, 180 or 270.
+    pub rotation: u32,
+    /// Horizontal mirroring.
+    pub flip: bool,
+}
+
+impl Orientation {
+    /// The orientation a `rotation` of any number of degrees snaps to (the nearest multiple of
+    /// 90, modulo 360, as `VideoFrame` and `VideoDecoderConfig` do) with `flip`.
+    pub fn snapped(rotation: f64, flip: bool) -> Self {
+        let quarter = (rotation / 90.0 + 0.5).floor().rem_euclid(4.0);
+        Self {
+            rotation: quarter as u32 * 90,
+            flip,
+        }
+    }
+}
+
+/// What a `VideoFrame` holds besides its pixels: the native half of a frame carries it, so an
+/// encoder reads it from there rather than from arguments.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct VideoFrameMeta {
+    /// `timestamp` in microseconds.
+    pub timestamp: i64,
+    /// `duration` in microseconds.
+    pub duration: Option<u64>,
+    /// `visibleRect`, in coded pixels.
+    pub visible: Rect,
+    /// `displayWidth`.
+    pub display_width: u32,
+    /// `displayHeight`.
+    pub display_height: u32,
+    /// `rotation` and `flip`.
+    pub orientation: Orientation,
+    /// `colorSpace` (unknown members `None`).
+    pub color_space: VideoColorSpace,
+}
+
+impl VideoFrameMeta {
+    /// The metadata of a frame around `buf` that nobody said more about: timestamp 0, all of the
+    /// coded rect visible and displayed at that size, no rotation, and the format's default
+    /// colour space (sRGB for RGB formats, BT.709 otherwise).
+    pub fn of(buf: &FrameBuffer) -> Self {
+        let (w, h) = (buf.coded_width(), buf.coded_height());
+        Self {
+            timestamp: 0,
+            duration: None,
+            visible: Rect::new(0, 0, w, h),
+            display_width: w,
+            display_height: h,
+            orientation: Orientation::default(),
+            color_space: VideoColorSpace::default_for(buf.format()),
         }
     }
 }
@@ -150,7 +212,7 @@ impl FrameBuffer {
     }
 
     /// Copies a whole coded frame out of `src`, whose planes are placed by `layout` (tightly
-    /// packed when `None`), as `new VideoFrame(data, init)` does.
+    /// packed when `None`).
     ///
     /// # Errors
     /// `TypeError` for an invalid layout or a `src` shorter than the layout needs.
@@ -161,8 +223,29 @@ impl FrameBuffer {
         src: &[u8],
         layout: Option<&[PlaneLayout]>,
     ) -> Result<Self, CodecError> {
-        let mut out = Self::new_zeroed(format, coded_width, coded_height)?;
-        let (regions, needed) =
+        let all = Rect::new(0, 0, coded_width, coded_height);
+        Self::from_bytes_visible(format, coded_width, coded_height, src, layout, all)
+    }
+
+    /// Copies the `visible` region of a coded frame out of `src` (planes placed by `layout`),
+    /// as `new VideoFrame(data, init)` does: the new frame keeps only the visible pixels, so its
+    /// coded size is the rect's size.
+    ///
+    /// # Errors
+    /// `TypeError` for an invalid layout, a `src` shorter than the layout of the whole coded
+    /// frame needs, or a `visible` rect that is empty, outside the coded size or misaligned.
+    pub fn from_bytes_visible(
+        format: VideoPixelFormat,
+        coded_width: u32,
+        coded_height: u32,
+        src: &[u8],
+        layout: Option<&[PlaneLayout]>,
+        visible: Rect,
+    ) -> Result<Self, CodecError> {
+        if coded_width == 0 || coded_height == 0 {
+            return Err(CodecError::type_error("coded size must be non-zero"));
+        }
+        let (planes, needed) =
             compute_layout(format, Rect::new(0, 0, coded_width, coded_height), layout)?;
         if (src.len() as u64) < u64::from(needed) {
             return Err(CodecError::type_error(format!(
@@ -171,11 +254,17 @@ impl FrameBuffer {
                 format.as_str()
             )));
         }
-        for (p, r) in regions.iter().enumerate() {
+        check_rect_in(format, coded_width, coded_height, visible)?;
+        let mut out = Self::new_zeroed(format, visible.width, visible.height)?;
+        // Where the visible rect lies in each plane of the source.
+        let (rect, _) = compute_layout(format, visible, None)?;
+        for (p, (plane, r)) in planes.iter().zip(&rect).enumerate() {
             let (dst, dst_stride) = out.plane_mut(p);
             let row = r.source_width_bytes as usize;
             for y in 0..r.source_height as usize {
-                let s = r.layout.offset as usize + y * r.layout.stride as usize;
+                let s = plane.layout.offset as usize
+                    + (r.source_top as usize + y) * plane.layout.stride as usize
+                    + r.source_left_bytes as usize;
                 let d = y * dst_stride;
                 dst[d..d + row].copy_from_slice(&src[s..s + row]);
             }
@@ -341,21 +430,31 @@ impl FrameBuffer {
     /// # Errors
     /// `TypeError` otherwise.
     pub fn check_rect(&self, rect: Rect) -> Result<(), CodecError> {
-        if rect.width == 0 || rect.height == 0 {
-            return Err(CodecError::type_error("rect must have a non-zero size"));
-        }
-        if u64::from(rect.x) + u64::from(rect.width) > u64::from(self.coded_width)
-            || u64::from(rect.y) + u64::from(rect.height) > u64::from(self.coded_height)
-        {
-            return Err(CodecError::type_error("rect is outside the coded size"));
-        }
-        if !self.format.offset_aligned(rect.x, rect.y) {
-            return Err(CodecError::type_error(
-                "rect offset is not aligned to the subsampling",
-            ));
-        }
-        Ok(())
+        check_rect_in(self.format, self.coded_width, self.coded_height, rect)
     }
+}
+
+/// [`FrameBuffer::check_rect`] for a frame of `format` and this coded size.
+fn check_rect_in(
+    format: VideoPixelFormat,
+    coded_width: u32,
+    coded_height: u32,
+    rect: Rect,
+) -> Result<(), CodecError> {
+    if rect.width == 0 || rect.height == 0 {
+        return Err(CodecError::type_error("rect must have a non-zero size"));
+    }
+    if u64::from(rect.x) + u64::from(rect.width) > u64::from(coded_width)
+        || u64::from(rect.y) + u64::from(rect.height) > u64::from(coded_height)
+    {
+        return Err(CodecError::type_error("rect is outside the coded size"));
+    }
+    if !format.offset_aligned(rect.x, rect.y) {
+        return Err(CodecError::type_error(
+            "rect offset is not aligned to the subsampling",
+        ));
+    }
+    Ok(())
 }
 
 /// Bytes from the start of a plane's first row to the end of its last: `rows - 1` strides and
@@ -410,6 +509,111 @@ mod tests {
             .expect_err("short");
         assert_eq!(e.name, crate::ErrorName::TypeError);
         FrameBuffer::from_bytes(VideoPixelFormat::I420, 4, 4, &[0; 24], None).expect("exact");
+    }
+
+    #[test]
+    fn from_bytes_visible_keeps_only_the_visible_pixels() {
+        // 8x4 I420 with every byte distinct; the 4x2 rect at (2, 2).
+        let src: Vec<u8> = (0..48).collect();
+        let f = FrameBuffer::from_bytes_visible(
+            VideoPixelFormat::I420,
+            8,
+            4,
+            &src,
+            None,
+            Rect::new(2, 2, 4, 2),
+        )
+        .expect("crop");
+        assert_eq!((f.coded_width(), f.coded_height()), (4, 2));
+        let mut out = vec![0u8; 12];
+        f.copy_to(Rect::new(0, 0, 4, 2), &mut out, None)
+            .expect("copy");
+        // Y rows 2 and 3 from column 2; U and V row 1 from column 1.
+        assert_eq!(
+            out,
+            vec![
+                18,
+                19,
+                20,
+                21,
+                26,
+                27,
+                28,
+                29,
+                32 + 5,
+                32 + 6,
+                40 + 5,
+                40 + 6
+            ]
+        );
+        // A padded source layout, and an odd crop keeping its last chroma sample.
+        let layout = [
+            PlaneLayout {
+                offset: 100,
+                stride: 10,
+            },
+            PlaneLayout {
+                offset: 0,
+                stride: 6,
+            },
+            PlaneLayout {
+                offset: 50,
+                stride: 4,
+            },
+        ];
+        let mut padded = vec![0u8; 140];
+        for y in 0..4 {
+            for x in 0..8 {
+                padded[100 + y * 10 + x] = (y * 8 + x) as u8;
+            }
+        }
+        for y in 0..2 {
+            for x in 0..4 {
+                padded[y * 6 + x] = (32 + y * 4 + x) as u8;
+                padded[50 + y * 4 + x] = (40 + y * 4 + x) as u8;
+            }
+        }
+        let g = FrameBuffer::from_bytes_visible(
+            VideoPixelFormat::I420,
+            8,
+            4,
+            &padded,
+            Some(&layout),
+            Rect::new(2, 0, 3, 3),
+        )
+        .expect("odd crop");
+        assert_eq!((g.coded_width(), g.coded_height()), (3, 3));
+        let mut out = vec![0u8; 9 + 4 + 4];
+        g.copy_to(Rect::new(0, 0, 3, 3), &mut out, None)
+            .expect("copy");
+        assert_eq!(
+            out,
+            vec![2, 3, 4, 10, 11, 12, 18, 19, 20, 33, 34, 37, 38, 41, 42, 45, 46]
+        );
+        for bad in [
+            Rect::new(1, 0, 2, 2),
+            Rect::new(6, 0, 4, 2),
+            Rect::new(0, 0, 0, 2),
+        ] {
+            let e = FrameBuffer::from_bytes_visible(VideoPixelFormat::I420, 8, 4, &src, None, bad)
+                .expect_err("bad rect");
+            assert_eq!(e.name, crate::ErrorName::TypeError);
+        }
+    }
+
+    #[test]
+    fn orientation_snaps_to_quarter_turns() {
+        for (deg, want) in [
+            (0.0, 0),
+            (44.0, 0),
+            (45.0, 90),
+            (90.0, 90),
+            (-90.0, 270),
+            (359.0, 0),
+            (585.0, 270),
+        ] {
+            assert_eq!(Orientation::snapped(deg, false).rotation, want, "{deg}");
+        }
     }
 
     #[test]

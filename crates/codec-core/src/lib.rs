@@ -22,12 +22,13 @@ mod gamut;
 mod image_model;
 mod model;
 mod pixel;
+mod rules;
 
 pub use audio::{
     AudioBuffer, AudioCopy, AudioDecoderConfig, AudioEncoderConfig, AudioSampleFormat,
-    OpusEncoderConfig,
+    OpusEncoderConfig, OPUS_MIN_BITRATE,
 };
-pub use codec_string::{AvcCodecString, CodecString, HevcCodecString};
+pub use codec_string::{codec_registration_member, AvcCodecString, CodecString, HevcCodecString};
 pub use color::{ColorMatrix, ColorPrimaries, ColorTransfer, VideoColorSpace};
 pub use config::{
     AlphaOption, AvcBitstreamFormat, BitrateMode, HardwareAcceleration, HevcBitstreamFormat,
@@ -35,7 +36,7 @@ pub use config::{
 };
 pub use convert::convert_to_rgb;
 pub use error::{CodecError, ErrorName};
-pub use frame::{EncodedChunkType, FrameBuffer, PlaneSource, Rect};
+pub use frame::{EncodedChunkType, FrameBuffer, Orientation, PlaneSource, Rect, VideoFrameMeta};
 pub use gamut::srgb_to_display_p3;
 pub use image_model::{
     default_selected_track, DecodeId, ImageDecoderModel, ImageEvent, ImageOutput, ImageRequest,
@@ -48,6 +49,7 @@ pub use model::{
     DEFAULT_MAX_IN_FLIGHT,
 };
 pub use pixel::{compute_layout, PlaneLayout, PlaneRegion, VideoPixelFormat};
+pub use rules::{InputFacts, KeyChunkCheck, ModelConfig, OutputContext};
 
 #[cfg(test)]
 mod tests;

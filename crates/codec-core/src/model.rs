@@ -6,6 +6,8 @@
 use std::collections::VecDeque;
 
 use crate::error::{CodecError, ErrorName};
+use crate::frame::Orientation;
+use crate::rules::{InputFacts, KeyChunkCheck, ModelConfig, OutputContext};
 
 /// A configuration generation. Reset and close start a new one; work and reports of older
 /// epochs are stale and dropped ("cease producing output for the previous configuration").
@@ -91,8 +93,9 @@ pub enum Report<O> {
 /// What the JS side must do, in order, drained through [`Model::poll_event`].
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum JsEvent<O> {
-    /// Call the `output` callback. Never emitted after close or for a stale epoch.
-    Output(O),
+    /// Call the `output` callback, with what the configuration that produced the output says
+    /// about it. Never emitted after close or for a stale epoch.
+    Output(O, OutputContext),
     /// Call the `error` callback (the codec is already closed). Never emitted for `AbortError`.
     Error(CodecError),
     /// Resolve this flush promise.
@@ -139,6 +142,14 @@ pub struct Model<C, I, O> {
     pending_flush_promises: Vec<FlushId>,
     /// `[[key chunk required]]` (decoders only)
     key_chunk_required: bool,
+    /// The key-chunk check of the last configuration (video decoders).
+    key_chunk_check: Option<KeyChunkCheck>,
+    /// What outputs of the configuration the worker runs carry.
+    output_context: OutputContext,
+    /// The same for configurations `configure()` accepted and the worker has not confirmed yet,
+    /// oldest first. The last one (or `output_context` when empty) is the one `encode()` sees:
+    /// it holds `[[active orientation]]`.
+    pending_contexts: VecDeque<OutputContext>,
     actions: VecDeque<Tagged<Msg<C, I>>>,
     events: VecDeque<JsEvent<O>>,
 }
@@ -165,6 +176,9 @@ impl<C, I, O> Model<C, I, O> {
             dequeue_event_scheduled: false,
             pending_flush_promises: Vec::new(),
             key_chunk_required: kind == CodecKind::Decoder,
+            key_chunk_check: None,
+            output_context: OutputContext::default(),
+            pending_contexts: VecDeque::new(),
             actions: VecDeque::new(),
             events: VecDeque::new(),
         }
@@ -214,6 +228,11 @@ impl<C, I, O> Model<C, I, O> {
                 || !self.pending_flush_promises.is_empty())
     }
 
+    /// Whether [`Model::poll_event`] has something to give.
+    pub fn has_events(&self) -> bool {
+        !self.events.is_empty()
+    }
+
     /// Next message for the worker, in FIFO order.
     #[must_use]
     pub fn poll_action(&mut self) -> Option<Tagged<Msg<C, I>>> {
@@ -226,46 +245,60 @@ impl<C, I, O> Model<C, I, O> {
         self.events.pop_front()
     }
 
-    /// `configure(config)` after the validity check passed
-    /// (<https://w3c.github.io/webcodecs/#dom-videodecoder-configure>).
+    /// `encode()` / `decode()`. `facts(&input)` tells the rules what they need to know: a
+    /// frame's orientation (video encoders), a chunk's type and bytes (decoders).
     ///
     /// # Errors
-    /// `InvalidStateError` if closed; the codec is unchanged.
-    pub fn configure(&mut self, config: C) -> Result<(), CodecError> {
-        self.ensure_not_closed()?;
-        self.state = CodecState::Configured;
-        if self.kind == CodecKind::Decoder {
-            self.key_chunk_required = true;
-        }
-        self.control_message_queue
-            .push_back(Queued::Configure(config));
-        self.process_control_message_queue();
-        Ok(())
-    }
-
-    /// `encode()` / `decode()`: `is_key` is the chunk type for decoders (ignored for encoders).
-    ///
-    /// # Errors
-    /// `InvalidStateError` if not configured; `DataError` if a decoder needs a key chunk and
-    /// `is_key` is false. The codec is unchanged and `input` is dropped.
-    pub fn submit(&mut self, input: I, is_key: bool) -> Result<(), CodecError> {
+    /// `InvalidStateError` if not configured; `DataError` if a frame's orientation differs from
+    /// `[[active orientation]]`, or if a decoder needs a key chunk and the chunk is not labelled
+    /// "key" or its bytes show it is not one. The codec is unchanged and `input` is dropped.
+    pub fn submit<F>(&mut self, input: I, facts: F) -> Result<(), CodecError>
+    where
+        F: FnOnce(&I) -> InputFacts<'_>,
+    {
         if self.state != CodecState::Configured {
             return Err(CodecError::invalid_state(format!(
                 "codec is {}",
                 self.state.as_str()
             )));
         }
-        if self.kind == CodecKind::Decoder && self.key_chunk_required {
-            if !is_key {
-                return Err(CodecError::data(
-                    "a key chunk is required after configure() or flush()",
-                ));
+        match (self.kind, facts(&input)) {
+            (CodecKind::Encoder, InputFacts::Frame(o)) => self.check_orientation(o)?,
+            (CodecKind::Decoder, InputFacts::Chunk { key, data }) if self.key_chunk_required => {
+                if !key {
+                    return Err(CodecError::data(
+                        "a key chunk is required after configure() or flush()",
+                    ));
+                }
+                if let Some(check) = &self.key_chunk_check {
+                    check.check(data)?;
+                }
+                self.key_chunk_required = false;
             }
-            self.key_chunk_required = false;
+            _ => {}
         }
         self.queue_size = self.queue_size.saturating_add(1);
         self.control_message_queue.push_back(Queued::Process(input));
         self.process_control_message_queue();
+        Ok(())
+    }
+
+    /// `[[active orientation]]`: the first frame after `configure()` sets it; a frame with
+    /// another orientation is a `DataError` (the codec keeps working).
+    fn check_orientation(&mut self, o: Orientation) -> Result<(), CodecError> {
+        let active = match self.pending_contexts.back_mut() {
+            Some(c) => c,
+            None => &mut self.output_context,
+        };
+        match active.orientation {
+            None => active.orientation = Some(o),
+            Some(a) if a != o => {
+                return Err(CodecError::data(
+                    "the frame's rotation and flip differ from the first frame's after configure()",
+                ))
+            }
+            Some(_) => {}
+        }
         Ok(())
     }
 
@@ -326,6 +359,9 @@ impl<C, I, O> Model<C, I, O> {
         }
         match report.body {
             Report::Configured => {
+                if let Some(c) = self.pending_contexts.pop_front() {
+                    self.output_context = c;
+                }
                 self.message_queue_blocked = false;
                 self.process_control_message_queue();
             }
@@ -337,7 +373,9 @@ impl<C, I, O> Model<C, I, O> {
                 self.in_flight = self.in_flight.saturating_sub(1);
                 self.process_control_message_queue();
             }
-            Report::Output(o) => self.events.push_back(JsEvent::Output(o)),
+            Report::Output(o) => self
+                .events
+                .push_back(JsEvent::Output(o, self.output_context)),
             Report::FlushDone(id) => {
                 if let Some(pos) = self.pending_flush_promises.iter().position(|&p| p == id) {
                     self.pending_flush_promises.remove(pos);
@@ -412,6 +450,9 @@ impl<C, I, O> Model<C, I, O> {
         self.control_message_queue.clear();
         self.message_queue_blocked = false;
         self.in_flight = 0;
+        self.key_chunk_check = None;
+        self.output_context = OutputContext::default();
+        self.pending_contexts.clear();
         self.send(Msg::Reset);
         if self.queue_size > 0 {
             self.queue_size = 0;
@@ -431,5 +472,27 @@ impl<C, I, O> Model<C, I, O> {
         if exception.name != ErrorName::AbortError {
             self.events.push_back(JsEvent::Error(exception));
         }
+    }
+}
+
+impl<C: ModelConfig, I, O> Model<C, I, O> {
+    /// `configure(config)` after the validity check passed
+    /// (<https://w3c.github.io/webcodecs/#dom-videodecoder-configure>). Resets
+    /// `[[active orientation]]` and takes the config's key-chunk check.
+    ///
+    /// # Errors
+    /// `InvalidStateError` if closed; the codec is unchanged.
+    pub fn configure(&mut self, config: C) -> Result<(), CodecError> {
+        self.ensure_not_closed()?;
+        self.state = CodecState::Configured;
+        if self.kind == CodecKind::Decoder {
+            self.key_chunk_required = true;
+        }
+        self.key_chunk_check = config.key_chunk_check();
+        self.pending_contexts.push_back(config.output_context());
+        self.control_message_queue
+            .push_back(Queued::Configure(config));
+        self.process_control_message_queue();
+        Ok(())
     }
 }

@@ -3,7 +3,8 @@
 //!
 //! The JS thread sends [`Msg`]s through a [`ControlTx`] (never blocks); the worker runs them in
 //! order against a [`Backend`] and reports back through a [`Sink`] (one FIFO channel per codec,
-//! so outputs, flush completions and errors arrive in the order they happened). Messages of a
+//! so outputs, flush completions and errors arrive in the order they happened), one [`Batch`] per
+//! wake-up: the reports of every message it found queued, within [`BatchLimits`]. Messages of a
 //! stale epoch are skipped and their payloads dropped on the worker thread. The backend — and
 //! with it every FFmpeg context — is created, used and dropped on the worker thread only.
 //!
@@ -11,7 +12,6 @@
 #![forbid(unsafe_code)]
 #![warn(missing_docs, unreachable_pub)]
 
-use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Condvar, Mutex};
 use std::thread::JoinHandle;
@@ -102,18 +102,66 @@ pub trait Backend: Send + 'static {
     fn reset(&mut self);
 }
 
+/// The reports of one worker wake-up, in the order they happened.
+pub type Batch<O> = Vec<Tagged<Report<O>>>;
+
 /// Where the worker sends its reports (the codec's single event channel).
+///
+/// The worker hands over one [`Batch`] per wake-up through [`Sink::report_batch`]: every report
+/// of the messages it ran back to back (bounded by [`BatchLimits`]), so a host pays one delivery
+/// per batch instead of one per report. A sink only has to implement [`Sink::report`]; the
+/// default `report_batch` sends the reports one by one.
 pub trait Sink<O>: Send + 'static {
     /// Sends one report.
     ///
     /// # Errors
     /// Hands the report back when the receiver is gone; the worker then drops it.
     fn report(&self, report: Tagged<Report<O>>) -> Result<(), Tagged<Report<O>>>;
+
+    /// Sends a batch of reports, in order (never empty). Override it to deliver the whole batch
+    /// at once.
+    ///
+    /// # Errors
+    /// Hands back the reports that were not sent when the receiver is gone.
+    fn report_batch(&self, batch: Batch<O>) -> Result<(), Batch<O>> {
+        let mut reports = batch.into_iter();
+        while let Some(r) = reports.next() {
+            if let Err(r) = self.report(r) {
+                let mut rest = vec![r];
+                rest.extend(reports);
+                return Err(rest);
+            }
+        }
+        Ok(())
+    }
 }
 
 impl<O: Send + 'static> Sink<O> for flume::Sender<Tagged<Report<O>>> {
     fn report(&self, report: Tagged<Report<O>>) -> Result<(), Tagged<Report<O>>> {
         self.send(report).map_err(|e| e.into_inner())
+    }
+}
+
+/// How long the worker keeps collecting reports before it hands a [`Batch`] to its [`Sink`].
+///
+/// A batch is delivered when the worker has nothing more to run (its queue is empty), after
+/// `max_messages` messages, or as soon as its oldest report has waited `max_delay` (checked
+/// whenever a report is added or a message finishes), so a long drain still streams its outputs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct BatchLimits {
+    /// Messages whose reports may share one batch (at least 1).
+    pub max_messages: usize,
+    /// How long the oldest report of a batch may wait for the rest.
+    pub max_delay: Duration,
+}
+
+impl Default for BatchLimits {
+    /// 16 messages (the processing model's default in-flight cap) or 1 ms.
+    fn default() -> Self {
+        Self {
+            max_messages: 16,
+            max_delay: Duration::from_millis(1),
+        }
     }
 }
 
@@ -167,7 +215,8 @@ pub struct CodecWorker {
 }
 
 impl CodecWorker {
-    /// Starts a named worker thread running `backend`, reporting to `sink`.
+    /// Starts a named worker thread running `backend`, reporting to `sink` in batches bounded
+    /// by the default [`BatchLimits`].
     ///
     /// # Errors
     /// [`Error::Spawn`] if the thread cannot be created.
@@ -175,6 +224,19 @@ impl CodecWorker {
         name: &str,
         backend: B,
         sink: S,
+    ) -> Result<Spawned<B>, Error> {
+        Self::spawn_with_limits(name, backend, sink, BatchLimits::default())
+    }
+
+    /// [`CodecWorker::spawn`] with explicit batch limits.
+    ///
+    /// # Errors
+    /// [`Error::Spawn`] if the thread cannot be created.
+    pub fn spawn_with_limits<B: Backend, S: Sink<B::Output>>(
+        name: &str,
+        backend: B,
+        sink: S,
+        limits: BatchLimits,
     ) -> Result<Spawned<B>, Error> {
         let (tx, rx) = flume::unbounded();
         let live = Arc::new(AtomicU64::new(0));
@@ -184,7 +246,7 @@ impl CodecWorker {
         let handle = std::thread::Builder::new()
             .name(name.to_string())
             .spawn(move || {
-                run(backend, rx, worker_live, sink);
+                worker::run(backend, rx, worker_live, sink, limits);
                 let (lock, cv) = &*worker_exited;
                 if let Ok(mut done) = lock.lock() {
                     *done = true;
@@ -221,87 +283,7 @@ impl CodecWorker {
     }
 }
 
-fn guarded<T>(f: impl FnOnce() -> Result<T, CodecError>) -> Result<T, CodecError> {
-    match catch_unwind(AssertUnwindSafe(f)) {
-        Ok(r) => r,
-        Err(p) => {
-            let what = p
-                .downcast_ref::<&str>()
-                .map(|s| s.to_string())
-                .or_else(|| p.downcast_ref::<String>().cloned())
-                .unwrap_or_else(|| "unknown panic".into());
-            Err(CodecError::encoding(format!(
-                "internal error in codec worker: {what}"
-            )))
-        }
-    }
-}
-
-fn run<B: Backend, S: Sink<B::Output>>(
-    mut backend: B,
-    rx: flume::Receiver<Tagged<Msg<B::Config, B::Input>>>,
-    live: Arc<AtomicU64>,
-    sink: S,
-) {
-    let mut failed_epoch: Option<Epoch> = None;
-    while let Ok(Tagged { epoch, body }) = rx.recv() {
-        let stale = live.load(Ordering::Acquire) > epoch;
-        let cancel = Cancel {
-            live: live.clone(),
-            epoch,
-        };
-        let report = |body: Report<B::Output>| {
-            let _ = sink.report(Tagged { epoch, body });
-        };
-        let mut out = |o: B::Output| {
-            if !cancel.is_stale() {
-                let _ = sink.report(Tagged {
-                    epoch,
-                    body: Report::Output(o),
-                });
-            }
-        };
-        match body {
-            Msg::Close => break,
-            Msg::Reset => {
-                let _ = guarded(|| {
-                    backend.reset();
-                    Ok(())
-                });
-            }
-            // Payloads of stale or failed epochs are dropped here, on the worker thread.
-            _ if stale || failed_epoch == Some(epoch) => {}
-            Msg::Configure(c) => match guarded(|| backend.configure(c, &mut out)) {
-                Ok(()) => {
-                    failed_epoch = None;
-                    report(Report::Configured);
-                }
-                Err(e) => {
-                    failed_epoch = Some(epoch);
-                    report(Report::Failed(e));
-                }
-            },
-            Msg::Process(input) => {
-                report(Report::Dequeued);
-                let r = guarded(|| backend.process(input, &cancel, &mut out));
-                if let Err(e) = r {
-                    failed_epoch = Some(epoch);
-                    report(Report::Failed(e));
-                }
-                report(Report::Done);
-            }
-            Msg::Flush(id) => match guarded(|| backend.flush(&cancel, &mut out)) {
-                Ok(()) => report(Report::FlushDone(id)),
-                Err(e) => {
-                    failed_epoch = Some(epoch);
-                    report(Report::Failed(e));
-                }
-            },
-        }
-    }
-    // `backend` (and every codec context it owns) is dropped here, on this thread.
-    drop(backend);
-}
+mod worker;
 
 #[cfg(test)]
 mod tests;

@@ -3,10 +3,11 @@ use std::sync::atomic::AtomicUsize;
 use super::*;
 
 /// Echoes inputs; holds back `delay` inputs like an encoder with lookahead; panics on 666,
-/// fails on 13.
+/// fails on 13, waits for `gate` on 999.
 struct Echo {
     delay: usize,
     held: Vec<u32>,
+    gate: Option<flume::Receiver<()>>,
 }
 
 struct Payload(u32, Arc<AtomicUsize>);
@@ -36,6 +37,11 @@ impl Backend for Echo {
     ) -> Result<(), CodecError> {
         match i.0 {
             666 => panic!("boom"),
+            999 => {
+                if let Some(g) = &self.gate {
+                    let _ = g.recv();
+                }
+            }
             13 => return Err(CodecError::encoding("unlucky")),
             _ => {}
         }
@@ -64,6 +70,7 @@ fn start() -> (ControlTx<usize, Payload>, CodecWorker, Rx, Arc<AtomicUsize>) {
         Echo {
             delay: 0,
             held: vec![],
+            gate: None,
         },
         stx,
     )
@@ -183,4 +190,142 @@ fn panics_and_errors_become_failed_reports() {
         .drain()
         .any(|r| matches!(r.body, Report::Output(_) | Report::FlushDone(_))));
     assert_eq!(d.load(Ordering::SeqCst), 3);
+}
+
+/// Records every delivery the worker makes, as a whole batch.
+struct Deliveries(flume::Sender<Batch<u32>>);
+
+impl Sink<u32> for Deliveries {
+    fn report(&self, r: Tagged<Report<u32>>) -> Result<(), Tagged<Report<u32>>> {
+        self.0.send(vec![r]).map_err(|e| e.into_inner().remove(0))
+    }
+    fn report_batch(&self, batch: Batch<u32>) -> Result<(), Batch<u32>> {
+        self.0.send(batch).map_err(|e| e.into_inner())
+    }
+}
+
+/// A worker on a gated [`Echo`] whose deliveries are recorded, already configured.
+struct Counting {
+    tx: ControlTx<usize, Payload>,
+    worker: CodecWorker,
+    rx: flume::Receiver<Batch<u32>>,
+    gate: flume::Sender<()>,
+    dropped: Arc<AtomicUsize>,
+}
+
+impl Counting {
+    fn start(limits: BatchLimits) -> Self {
+        let (stx, srx) = flume::unbounded();
+        let (gate, gate_rx) = flume::unbounded();
+        let backend = Echo {
+            delay: 0,
+            held: vec![],
+            gate: Some(gate_rx),
+        };
+        let (tx, worker) =
+            CodecWorker::spawn_with_limits("test-batches", backend, Deliveries(stx), limits)
+                .expect("spawn");
+        let c = Self {
+            tx,
+            worker,
+            rx: srx,
+            gate,
+            dropped: Arc::new(AtomicUsize::new(0)),
+        };
+        c.send(Msg::Configure(0));
+        assert_eq!(c.next(), vec![Report::Configured]);
+        c
+    }
+
+    fn send(&self, body: Msg<usize, Payload>) {
+        self.tx.send(m(0, body)).expect("send");
+    }
+
+    fn process(&self, i: u32) {
+        self.send(Msg::Process(Payload(i, self.dropped.clone())));
+    }
+
+    /// The reports of the next delivery.
+    fn next(&self) -> Vec<Report<u32>> {
+        let b = self
+            .rx
+            .recv_timeout(Duration::from_secs(5))
+            .expect("a delivery");
+        b.into_iter().map(|r| r.body).collect()
+    }
+
+    fn close(self) {
+        self.send(Msg::Close);
+        assert!(self.worker.join_timeout(Duration::from_secs(5)));
+    }
+}
+
+const PATIENT: BatchLimits = BatchLimits {
+    max_messages: 16,
+    max_delay: Duration::from_secs(30),
+};
+
+#[test]
+fn one_delivery_per_message_when_messages_come_one_at_a_time() {
+    let c = Counting::start(PATIENT);
+    for i in 100..120 {
+        c.process(i);
+        assert_eq!(
+            c.next(),
+            vec![Report::Dequeued, Report::Output(i), Report::Done],
+            "Dequeued, Output and Done of one message travel together"
+        );
+    }
+    c.send(Msg::Flush(1));
+    assert_eq!(c.next(), vec![Report::FlushDone(1)]);
+    assert!(c.rx.try_recv().is_err(), "nothing was delivered twice");
+    let rx = c.rx.clone();
+    c.close();
+    assert!(rx.try_recv().is_err());
+}
+
+#[test]
+fn queued_messages_share_a_delivery_up_to_the_message_bound() {
+    let c = Counting::start(PATIENT);
+    // The worker blocks in 999 while 100 more inputs and a flush queue up behind it.
+    c.process(999);
+    for i in 100..200 {
+        c.process(i);
+    }
+    c.send(Msg::Flush(1));
+    c.gate.send(()).expect("open the gate");
+    let mut deliveries = vec![];
+    let mut all = vec![];
+    while !all.contains(&Report::FlushDone(1)) {
+        let b = c.next();
+        deliveries.push(b.len());
+        all.extend(b);
+    }
+    // 102 messages, at most 16 per delivery: 7 deliveries (16 × 6 + 6), in order.
+    assert_eq!(deliveries.len(), 7, "deliveries: {deliveries:?}");
+    assert!(deliveries[..6].iter().all(|&n| n == 48));
+    let outputs: Vec<u32> = all
+        .iter()
+        .filter_map(|r| match r {
+            Report::Output(o) => Some(*o),
+            _ => None,
+        })
+        .collect();
+    let expected: Vec<u32> = std::iter::once(999).chain(100..200).collect();
+    assert_eq!(outputs, expected);
+    assert_eq!(all.last(), Some(&Report::FlushDone(1)));
+    c.close();
+}
+
+#[test]
+fn an_old_batch_is_delivered_while_the_message_still_runs() {
+    let c = Counting::start(BatchLimits {
+        max_messages: 1000,
+        max_delay: Duration::ZERO,
+    });
+    c.process(5);
+    // With no delay allowed, the output leaves as soon as it exists, before the message ends.
+    assert_eq!(c.next(), vec![Report::Dequeued, Report::Output(5)]);
+    assert_eq!(c.next(), vec![Report::Done]);
+    c.close();
 }

@@ -5,7 +5,7 @@ use std::sync::Arc;
 
 use codec_core::{
     AudioBuffer, AudioCopy, AudioDecoderConfig, AudioEncoderConfig, AudioSampleFormat, BitrateMode,
-    CodecError, CodecKind, OpusEncoderConfig,
+    CodecError, CodecKind, InputFacts, OpusEncoderConfig, OutputContext,
 };
 use codec_ffmpeg::{
     AudioDecodeInput, AudioDecoderBackend, AudioEncodeInput, AudioEncoderBackend,
@@ -79,7 +79,12 @@ fn decoder_config<'a, C: Context<'a>>(
 }
 
 impl OutputToJs for EncodedAudioOutput {
-    fn to_js<'a, C: Context<'a>>(self, cx: &mut C, event: Handle<'a, JsArray>) -> NeonResult<()> {
+    fn to_js<'a, C: Context<'a>>(
+        self,
+        _: &OutputContext,
+        cx: &mut C,
+        event: Handle<'a, JsArray>,
+    ) -> NeonResult<()> {
         let chunk = cx.empty_object();
         set_str(cx, chunk, "type", "key")?;
         set_num(cx, chunk, "timestamp", self.timestamp as f64)?;
@@ -107,7 +112,12 @@ impl OutputToJs for EncodedAudioOutput {
 }
 
 impl OutputToJs for DecodedAudioOutput {
-    fn to_js<'a, C: Context<'a>>(self, cx: &mut C, event: Handle<'a, JsArray>) -> NeonResult<()> {
+    fn to_js<'a, C: Context<'a>>(
+        self,
+        _: &OutputContext,
+        cx: &mut C,
+        event: Handle<'a, JsArray>,
+    ) -> NeonResult<()> {
         let init = cx.empty_object();
         set_str(cx, init, "format", self.data.format().as_str())?;
         set_num(cx, init, "sampleRate", f64::from(self.data.sample_rate()))?;
@@ -149,7 +159,9 @@ fn audio_encoder_encode(mut cx: FunctionContext) -> JsResult<JsValue> {
         data: buf,
         timestamp,
     };
-    let ((), ev) = with_core::<AudioEncoderBackend, _>(&mut cx, |c| c.model().submit(input, true))?;
+    let ((), ev) = with_core::<AudioEncoderBackend, _>(&mut cx, |c| {
+        c.model().submit(input, |_| InputFacts::Plain)
+    })?;
     Ok(ev.upcast())
 }
 
@@ -175,7 +187,10 @@ fn audio_decoder_decode(mut cx: FunctionContext) -> JsResult<JsValue> {
         timestamp,
         duration,
     };
-    let ((), ev) = with_core::<AudioDecoderBackend, _>(&mut cx, |c| c.model().submit(input, key))?;
+    let ((), ev) = with_core::<AudioDecoderBackend, _>(&mut cx, |c| {
+        c.model()
+            .submit(input, |i| InputFacts::Chunk { key, data: &i.data })
+    })?;
     Ok(ev.upcast())
 }
 

@@ -3,12 +3,14 @@
 //! The model lives behind an `Arc<Mutex<_>>` that is only ever locked on the JS thread (the
 //! mutex exists to satisfy `Send` for the channel handler); the worker holds no reference to it.
 //! Worker reports arrive through one [`SafeCallback`] per codec, so outputs, flush results,
-//! errors and dequeue ticks reach JS in the order they happened.
+//! errors and dequeue ticks reach JS in the order they happened; each delivery is one batch of
+//! reports, applied under one lock and handed to JS in one dispatcher call (see
+//! `handle_incoming` for the one exception).
 
 use std::sync::{Arc, Mutex, MutexGuard, OnceLock, Weak};
 
-use codec_core::{CodecKind, JsEvent, Model, Report, Tagged};
-use control_queue::{Backend, CodecWorker, ControlTx, Sink};
+use codec_core::{CodecKind, JsEvent, Model, ModelConfig, OutputContext, Report, Tagged};
+use control_queue::{Backend, Batch, CodecWorker, ControlTx, Sink};
 use neon::prelude::*;
 use safe_callback::{CallbackSender, SafeCallback};
 
@@ -16,26 +18,46 @@ use crate::error::IntoJsError;
 
 /// Converts one backend output into the JS values passed to the dispatcher.
 pub(crate) trait OutputToJs: Send + Sized + 'static {
-    /// Appends the event's JS arguments after the event code.
-    fn to_js<'a, C: Context<'a>>(self, cx: &mut C, event: Handle<'a, JsArray>) -> NeonResult<()>;
+    /// Appends the event's JS arguments after the event code; `ctx` is what the configuration
+    /// that produced the output says about it (codec-core decides how it applies).
+    fn to_js<'a, C: Context<'a>>(
+        self,
+        ctx: &OutputContext,
+        cx: &mut C,
+        event: Handle<'a, JsArray>,
+    ) -> NeonResult<()>;
 }
 
 /// What the codec's channel carries to the JS thread.
 pub(crate) enum Incoming<O> {
-    Report(Tagged<Report<O>>),
+    /// The reports of one worker wake-up, in order (one delivery, one lock, one pump).
+    Reports(Batch<O>),
+    /// A `dequeue` event scheduled by a method call (posted behind what is already queued).
     DequeueTick,
 }
 
 struct WorkerSink<O: Send + 'static>(CallbackSender<Incoming<O>>);
 
+impl<O: Send + 'static> WorkerSink<O> {
+    fn send(&self, batch: Batch<O>) -> Result<(), Batch<O>> {
+        self.0
+            .call(Incoming::Reports(batch))
+            .map_err(|e| match e.into_payload() {
+                Incoming::Reports(b) => b,
+                Incoming::DequeueTick => Vec::new(),
+            })
+    }
+}
+
 impl<O: Send + 'static> Sink<O> for WorkerSink<O> {
     fn report(&self, r: Tagged<Report<O>>) -> Result<(), Tagged<Report<O>>> {
-        self.0
-            .call(Incoming::Report(r))
-            .map_err(|e| match e.into_payload() {
-                Incoming::Report(r) => r,
-                Incoming::DequeueTick => unreachable!("only reports are sent by the worker"),
-            })
+        // What comes back is the batch of one, unless nothing did.
+        self.send(vec![r])
+            .or_else(|mut b| b.pop().map_or(Ok(()), Err))
+    }
+
+    fn report_batch(&self, batch: Batch<O>) -> Result<(), Batch<O>> {
+        self.send(batch)
     }
 }
 
@@ -97,9 +119,9 @@ where
         while let Some(ev) = self.model.poll_event() {
             let item = cx.empty_array();
             match ev {
-                JsEvent::Output(o) => {
+                JsEvent::Output(o, ctx) => {
                     set_num(cx, item, 0, EV_OUTPUT)?;
-                    o.to_js(cx, item)?;
+                    o.to_js(&ctx, cx, item)?;
                 }
                 JsEvent::Error(e) => {
                     set_num(cx, item, 0, EV_ERROR)?;
@@ -213,7 +235,7 @@ where
     let sink = WorkerSink(callback.sender());
     let (tx, worker) = match CodecWorker::spawn(name, backend, sink) {
         Ok(v) => v,
-        Err(e) => return cx.throw_error(format!("{e}")),
+        Err(e) => return e.throw(cx),
     };
     let dispatch = dispatch.root(cx);
     let core = Arc::new(Mutex::new(Core {
@@ -228,6 +250,18 @@ where
     Ok(cx.boxed(CodecBox { core }))
 }
 
+/// Whether a report settles something JS may still be waiting on (a flush, or the codec itself).
+fn settles<O>(r: &Tagged<Report<O>>) -> bool {
+    matches!(r.body, Report::FlushDone(_) | Report::Failed(_))
+}
+
+/// One delivery of the codec's channel: applies it to the model under one lock, turns the
+/// resulting events into one JS array and hands it to the dispatcher in one call.
+///
+/// Callbacks may call `reset()` or `close()` while the events run, and those must still find
+/// every flush the callbacks have not seen settled pending, so a report that settles a flush (or
+/// fails the codec) after events that are not dispatched yet starts a new round: the events so far
+/// are dispatched first. The usual batch (outputs, dequeues) takes one round.
 fn handle_incoming<B>(
     cx: &mut Cx,
     core: &Arc<Mutex<Core<B>>>,
@@ -237,26 +271,51 @@ where
     B: Backend,
     B::Output: OutputToJs,
 {
-    let (owner, dispatch, events) = {
-        let mut c = lock(core);
-        let mut fire_dequeue = false;
-        match incoming {
-            Incoming::Report(r) => c.model.handle_report(r),
-            Incoming::DequeueTick => fire_dequeue = c.model.dequeue_event_fired(),
+    let mut reports = match incoming {
+        Incoming::Reports(reports) => reports.into_iter().peekable(),
+        Incoming::DequeueTick => {
+            let mut c = lock(core);
+            let fire = c.model.dequeue_event_fired();
+            return dispatch_events(cx, c, fire);
         }
-        let (events, mut len) = c.pump(cx, true)?;
-        if fire_dequeue {
-            let item = cx.empty_array();
-            set_num(cx, item, 0, EV_DEQUEUE)?;
-            events.set(cx, len, item)?;
-            len += 1;
-        }
-        let owner = c.owner.as_ref().map(|o| o.to_inner(cx));
-        let dispatch = c.dispatch.to_inner(cx);
-        (owner, dispatch, (events, len))
     };
-    let (events, len) = events;
-    let result = match owner {
+    loop {
+        let mut c = lock(core);
+        while let Some(r) = reports.next_if(|r| !(settles(r) && c.model.has_events())) {
+            c.model.handle_report(r);
+        }
+        dispatch_events(cx, c, false)?;
+        if reports.peek().is_none() {
+            return Ok(());
+        }
+    }
+}
+
+/// Pumps the model (with a fired `dequeue` event at the end if `fire_dequeue`), releases the
+/// lock and calls the dispatcher with the events, if any.
+fn dispatch_events<B>(
+    cx: &mut Cx,
+    mut c: MutexGuard<'_, Core<B>>,
+    fire_dequeue: bool,
+) -> NeonResult<()>
+where
+    B: Backend,
+    B::Output: OutputToJs,
+{
+    let (events, mut len) = c.pump(cx, true)?;
+    if fire_dequeue {
+        let item = cx.empty_array();
+        set_num(cx, item, 0, EV_DEQUEUE)?;
+        events.set(cx, len, item)?;
+        len += 1;
+    }
+    // Taken before the keep-alive update may drop the root: the handle stays valid in this call.
+    let owner = c.owner.as_ref().map(|o| o.to_inner(cx));
+    let dispatch = c.dispatch.to_inner(cx);
+    c.update_keep_alive(cx, None);
+    c.detach_if_closed(cx);
+    drop(c);
+    match owner {
         Some(o) if len > 0 => {
             let undefined = cx.undefined();
             dispatch
@@ -264,16 +323,7 @@ where
                 .map(|_| ())
         }
         _ => Ok(()),
-    };
-    let mut c = lock(core);
-    c.update_keep_alive(cx, None);
-    if c.model.state() == codec_core::CodecState::Closed {
-        c.callback.release_and_unref(cx);
-        if let Some(w) = c.worker.take() {
-            w.detach();
-        }
     }
-    result
 }
 
 /// Runs a spec method on the model, then returns the resulting JS events (already-settled
@@ -293,12 +343,7 @@ where
     let r = f(&mut c);
     let (events, _) = c.pump(cx, false)?;
     c.update_keep_alive(cx, Some(this));
-    if c.model.state() == codec_core::CodecState::Closed {
-        c.callback.release_and_unref(cx);
-        if let Some(w) = c.worker.take() {
-            w.detach();
-        }
-    }
+    c.detach_if_closed(cx);
     drop(c);
     match r {
         Ok(v) => Ok((v, events)),
@@ -307,6 +352,17 @@ where
 }
 
 impl<B: Backend> Core<B> {
+    /// Once the model is closed: no more deliveries, the loop may exit, the worker finishes on
+    /// its own.
+    fn detach_if_closed<'a, C: Context<'a>>(&mut self, cx: &mut C) {
+        if self.model.state() == codec_core::CodecState::Closed {
+            self.callback.release_and_unref(cx);
+            if let Some(w) = self.worker.take() {
+                w.detach();
+            }
+        }
+    }
+
     fn send_actions(&mut self) {
         while let Some(a) = self.model.poll_action() {
             // A stopped worker only happens after close; the payload is dropped here.
@@ -371,7 +427,7 @@ where
 
 /// A codec configuration as the JS classes hand it over: read, checked for validity
 /// (`TypeError`) and for support (`NotSupportedError`), the same way for all four codecs.
-pub(crate) trait JsConfig: Sized {
+pub(crate) trait JsConfig: ModelConfig + Sized {
     /// Reads the converted dictionary.
     fn from_js<'a, C: Context<'a>>(cx: &mut C, o: Handle<'a, JsObject>) -> NeonResult<Self>;
     /// The spec's validity check.
@@ -407,8 +463,7 @@ where
             deferred.settle_with(&channel, move |mut cx| Ok(cx.boolean(supported)));
         });
     if let Err(e) = spawned {
-        return codec_core::CodecError::encoding(format!("cannot start a support check: {e}"))
-            .throw(&mut cx);
+        return crate::error::thread_refused("a support check", &e).throw(&mut cx);
     }
     Ok(promise)
 }

@@ -309,7 +309,7 @@ fn image_decoder_new(mut cx: FunctionContext) -> JsResult<JsArray> {
             let (tx, worker) =
                 match CodecWorker::spawn("webcodecs-image", ImageBackend::new(), sink) {
                     Ok(v) => v,
-                    Err(e) => return cx.throw_error(format!("{e}")),
+                    Err(e) => return e.throw(&mut cx),
                 };
             let config = ImageDecoderConfig { ty, options: opts };
             let mut model = Model::new(config, opts.prefer_animation);

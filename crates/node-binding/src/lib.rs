@@ -6,8 +6,10 @@
 mod audio;
 mod codec;
 mod error;
+mod frame;
 mod image;
 mod js;
+#[cfg(feature = "testing")]
 mod testing;
 mod video;
 
@@ -17,6 +19,7 @@ fn main(mut cx: neon::context::ModuleContext) -> neon::result::NeonResult<()> {
     video::register(&mut cx)?;
     audio::register(&mut cx)?;
     image::register(&mut cx)?;
+    #[cfg(feature = "testing")]
     testing::register(&mut cx)?;
     Ok(())
 }

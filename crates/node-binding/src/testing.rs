@@ -1,5 +1,6 @@
-//! Natives that let `test/safe-callback.test.js` exercise the safe-callback layer against a
-//! real Node environment. Not part of the public API (the JS package does not re-export them).
+//! Natives that let `test/safe-callback.test.js` exercise the safe-callback layer and the error
+//! mapping against a real Node environment. Compiled only with the `testing` feature, which the
+//! production addon leaves out (`npm run pretest:node` builds the test artifact).
 
 use std::cell::RefCell;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
@@ -7,6 +8,8 @@ use std::sync::Arc;
 
 use neon::prelude::*;
 use safe_callback::{Error, SafeCallback};
+
+use crate::error::IntoJsError;
 
 struct Stress {
     cb: RefCell<Option<SafeCallback<u64>>>,
@@ -115,7 +118,47 @@ fn blocking_on_js_thread(mut cx: FunctionContext) -> JsResult<JsBoolean> {
     Ok(cx.boolean(refused))
 }
 
+/// `_errThrow(kind)`: throws the error of each crate named by `kind` (or the `CodecError` of
+/// that spec name) through `error.rs`, so the test can check the JS type and name they get.
+fn error_throw(mut cx: FunctionContext) -> JsResult<JsUndefined> {
+    use codec_core::{CodecError, ErrorName};
+    let kind = cx.argument::<JsString>(0)?.value(&mut cx);
+    let io = || std::io::Error::other("refused");
+    let e = match kind.as_str() {
+        "queue.spawn" => control_queue::Error::Spawn(io()).to_codec_error(),
+        "queue.stopped" => control_queue::Error::WorkerStopped.to_codec_error(),
+        "callback.released" => Error::Released(()).to_codec_error(),
+        "callback.gone" => Error::EnvironmentGone(()).to_codec_error(),
+        "callback.deadlock" => Error::WouldDeadlock(()).to_codec_error(),
+        "ffmpeg.malformed" => codec_ffmpeg::Error::malformed("x").to_codec_error(),
+        "ffmpeg.unsupported" => codec_ffmpeg::Error::unsupported("x").to_codec_error(),
+        "ffmpeg.limit" => codec_ffmpeg::Error::limit("x").to_codec_error(),
+        "ffmpeg.internal" => codec_ffmpeg::Error::internal("x").to_codec_error(),
+        "ffmpeg.spec" => codec_ffmpeg::Error::from(CodecError::data("x")).to_codec_error(),
+        "thread" => crate::error::thread_refused("a thread", &io()),
+        name => {
+            let all = [
+                ErrorName::TypeError,
+                ErrorName::RangeError,
+                ErrorName::NotSupportedError,
+                ErrorName::InvalidStateError,
+                ErrorName::DataError,
+                ErrorName::EncodingError,
+                ErrorName::AbortError,
+                ErrorName::QuotaExceededError,
+                ErrorName::DataCloneError,
+            ];
+            match all.into_iter().find(|n| n.as_str() == name) {
+                Some(n) => CodecError::new(n, "x"),
+                None => CodecError::type_error(format!("unknown error kind {name}")),
+            }
+        }
+    };
+    e.throw(&mut cx)
+}
+
 pub(crate) fn register(cx: &mut ModuleContext) -> NeonResult<()> {
+    crate::js::export(cx, "_errThrow", error_throw)?;
     crate::js::export(cx, "_scStressNew", stress_new)?;
     crate::js::export(cx, "_scStressStart", stress_start)?;
     crate::js::export(cx, "_scStressRelease", stress_release)?;

@@ -5,7 +5,20 @@ use std::collections::{HashMap, VecDeque};
 
 use proptest::prelude::*;
 
-use crate::{CodecError, CodecKind, CodecState, ErrorName, JsEvent, Model, Msg, Report, Tagged};
+use crate::{
+    CodecError, CodecKind, CodecState, ErrorName, InputFacts, JsEvent, Model, ModelConfig, Msg,
+    Report, Tagged,
+};
+
+mod rules;
+
+/// The fake config (whether the backend accepts it) has no codec-specific rules.
+impl ModelConfig for bool {}
+
+/// Facts of a chunk of type `key` (encoders ignore them).
+fn key(key: bool) -> impl FnOnce(&u64) -> InputFacts<'_> {
+    move |_| InputFacts::Chunk { key, data: &[] }
+}
 
 /// Config: whether the fake backend accepts it. Input: a sequence number. Output: (epoch, seq).
 type M = Model<bool, u64, (u64, u64)>;
@@ -124,7 +137,7 @@ impl Harness {
         }
         while let Some(ev) = self.model.poll_event() {
             match ev {
-                JsEvent::Output((epoch, seq)) => {
+                JsEvent::Output((epoch, seq), _) => {
                     prop_assert_ne!(self.model.state(), CodecState::Closed, "output after close");
                     prop_assert_eq!(epoch, self.model.epoch(), "output of a stale epoch");
                     if let Some(last) = self.last_output {
@@ -156,16 +169,16 @@ impl Harness {
                 let r = self.model.configure(ok);
                 prop_assert_eq!(r.is_err(), before == CodecState::Closed);
             }
-            Op::Submit(key) => {
+            Op::Submit(k) => {
                 self.next_seq += 1;
-                match self.model.submit(self.next_seq, key) {
+                match self.model.submit(self.next_seq, key(k)) {
                     Ok(()) => {
                         prop_assert_eq!(before, CodecState::Configured);
                         self.expected_queue_size += 1;
                     }
                     Err(e) => prop_assert!(
                         e.name == ErrorName::InvalidStateError && before != CodecState::Configured
-                            || e.name == ErrorName::DataError && !key
+                            || e.name == ErrorName::DataError && !k
                     ),
                 }
             }
@@ -325,7 +338,7 @@ fn reset_rejects_pending_flush_with_abort_and_zeroes_queue() {
 fn configure_blocks_queue_until_configured() {
     let mut m: M = Model::new(CodecKind::Encoder);
     m.configure(true).expect("configure");
-    m.submit(1, false).expect("submit");
+    m.submit(1, key(false)).expect("submit");
     let first: Vec<_> = std::iter::from_fn(|| m.poll_action()).collect();
     assert_eq!(
         first.len(),
@@ -362,7 +375,7 @@ fn saturation_holds_inputs_in_the_queue() {
         body: Report::Configured,
     });
     for i in 0..5 {
-        m.submit(i, false).expect("submit");
+        m.submit(i, key(false)).expect("submit");
     }
     assert!(m.codec_saturated());
     let sent: Vec<_> = std::iter::from_fn(|| m.poll_action()).collect();
@@ -385,14 +398,14 @@ fn decoder_requires_key_chunk_after_configure_and_flush() {
     let mut m: M = Model::new(CodecKind::Decoder);
     m.configure(true).expect("configure");
     assert_eq!(
-        m.submit(1, false).expect_err("delta").name,
+        m.submit(1, key(false)).expect_err("delta").name,
         ErrorName::DataError
     );
-    m.submit(2, true).expect("key");
-    m.submit(3, false).expect("delta after key");
+    m.submit(2, key(true)).expect("key");
+    m.submit(3, key(false)).expect("delta after key");
     m.flush().expect("flush");
     assert_eq!(
-        m.submit(4, false).expect_err("delta").name,
+        m.submit(4, key(false)).expect_err("delta").name,
         ErrorName::DataError
     );
 }

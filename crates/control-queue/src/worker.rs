@@ -1,0 +1,179 @@
+//! The worker thread's loop: runs control messages in order against a [`Backend`] and hands
+//! their reports to the [`Sink`] in batches.
+
+use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
+use std::time::Instant;
+
+use codec_core::{CodecError, Epoch, Msg, Report, Tagged};
+
+use crate::{Backend, Batch, BatchLimits, Cancel, Sink};
+
+/// Collects reports and hands them to the sink as one [`Batch`] when [`BatchLimits`] say so.
+struct Batcher<'s, O, S: Sink<O>> {
+    sink: &'s S,
+    limits: BatchLimits,
+    reports: Batch<O>,
+    /// When the oldest report of `reports` was added.
+    since: Option<Instant>,
+    /// Messages that finished since the last delivery.
+    messages: usize,
+}
+
+impl<'s, O, S: Sink<O>> Batcher<'s, O, S> {
+    fn new(sink: &'s S, limits: BatchLimits) -> Self {
+        Self {
+            sink,
+            limits,
+            reports: Vec::new(),
+            since: None,
+            messages: 0,
+        }
+    }
+
+    fn is_empty(&self) -> bool {
+        self.reports.is_empty()
+    }
+
+    fn push(&mut self, epoch: Epoch, body: Report<O>) {
+        if self.reports.is_empty() {
+            self.since = Some(Instant::now());
+        }
+        self.reports.push(Tagged { epoch, body });
+    }
+
+    /// An output produced in the middle of a message: delivers at once if the batch is old.
+    fn push_output(&mut self, epoch: Epoch, output: O) {
+        self.push(epoch, Report::Output(output));
+        if self.too_old() {
+            self.deliver();
+        }
+    }
+
+    fn too_old(&self) -> bool {
+        self.since
+            .is_some_and(|t| t.elapsed() >= self.limits.max_delay)
+    }
+
+    /// One message finished: delivers if the batch holds enough messages or is old.
+    fn message_done(&mut self) {
+        self.messages += 1;
+        if self.messages >= self.limits.max_messages.max(1) || self.too_old() {
+            self.deliver();
+        }
+    }
+
+    /// Hands the collected reports over (a receiver that is gone drops them here).
+    fn deliver(&mut self) {
+        self.messages = 0;
+        self.since = None;
+        if !self.reports.is_empty() {
+            let _ = self.sink.report_batch(std::mem::take(&mut self.reports));
+        }
+    }
+}
+
+fn guarded<T>(f: impl FnOnce() -> Result<T, CodecError>) -> Result<T, CodecError> {
+    match catch_unwind(AssertUnwindSafe(f)) {
+        Ok(r) => r,
+        Err(p) => {
+            let what = p
+                .downcast_ref::<&str>()
+                .map(|s| s.to_string())
+                .or_else(|| p.downcast_ref::<String>().cloned())
+                .unwrap_or_else(|| "unknown panic".into());
+            Err(CodecError::encoding(format!(
+                "internal error in codec worker: {what}"
+            )))
+        }
+    }
+}
+
+/// Runs messages until `Close` or until every sender is gone. While reports are pending it
+/// only takes messages that are already queued, so it delivers before it would block.
+pub(crate) fn run<B: Backend, S: Sink<B::Output>>(
+    mut backend: B,
+    rx: flume::Receiver<Tagged<Msg<B::Config, B::Input>>>,
+    live: Arc<AtomicU64>,
+    sink: S,
+    limits: BatchLimits,
+) {
+    let mut batch = Batcher::new(&sink, limits);
+    let mut failed_epoch: Option<Epoch> = None;
+    loop {
+        let next = if batch.is_empty() {
+            rx.recv().ok()
+        } else {
+            match rx.try_recv() {
+                Ok(m) => Some(m),
+                Err(flume::TryRecvError::Empty) => {
+                    batch.deliver();
+                    continue;
+                }
+                Err(flume::TryRecvError::Disconnected) => None,
+            }
+        };
+        let Some(Tagged { epoch, body }) = next else {
+            break;
+        };
+        let stale = live.load(Ordering::Acquire) > epoch;
+        let cancel = Cancel {
+            live: live.clone(),
+            epoch,
+        };
+        // Outputs of an epoch that went stale meanwhile are dropped here.
+        let out = |batch: &mut Batcher<'_, B::Output, S>, o: B::Output| {
+            if !cancel.is_stale() {
+                batch.push_output(epoch, o);
+            }
+        };
+        match body {
+            Msg::Close => break,
+            Msg::Reset => {
+                let _ = guarded(|| {
+                    backend.reset();
+                    Ok(())
+                });
+            }
+            // Payloads of stale or failed epochs are dropped here, on the worker thread.
+            _ if stale || failed_epoch == Some(epoch) => {}
+            Msg::Configure(c) => {
+                let r = guarded(|| backend.configure(c, &mut |o| out(&mut batch, o)));
+                match r {
+                    Ok(()) => {
+                        failed_epoch = None;
+                        batch.push(epoch, Report::Configured);
+                    }
+                    Err(e) => {
+                        failed_epoch = Some(epoch);
+                        batch.push(epoch, Report::Failed(e));
+                    }
+                }
+            }
+            Msg::Process(input) => {
+                batch.push(epoch, Report::Dequeued);
+                let r = guarded(|| backend.process(input, &cancel, &mut |o| out(&mut batch, o)));
+                if let Err(e) = r {
+                    failed_epoch = Some(epoch);
+                    batch.push(epoch, Report::Failed(e));
+                }
+                batch.push(epoch, Report::Done);
+            }
+            Msg::Flush(id) => {
+                let r = guarded(|| backend.flush(&cancel, &mut |o| out(&mut batch, o)));
+                match r {
+                    Ok(()) => batch.push(epoch, Report::FlushDone(id)),
+                    Err(e) => {
+                        failed_epoch = Some(epoch);
+                        batch.push(epoch, Report::Failed(e));
+                    }
+                }
+            }
+        }
+        batch.message_done();
+    }
+    batch.deliver();
+    // `backend` (and every codec context it owns) is dropped here, on this thread.
+    drop(backend);
+}

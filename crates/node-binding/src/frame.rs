@@ -1,0 +1,435 @@
+//! `VideoFrame` natives and the native half of a frame, [`FrameBox`], which carries the frame's
+//! pixels and its metadata (so an encoder takes both from the handle). Arguments arrive already
+//! converted the WebIDL way by lib/video-frame.js.
+
+use std::cell::{Cell, RefCell};
+use std::sync::{Arc, Mutex};
+
+use codec_core::{
+    CodecError, ColorMatrix, ColorPrimaries, ColorTransfer, FrameBuffer, Orientation, PlaneLayout,
+    Rect, VideoColorSpace, VideoFrameMeta, VideoPixelFormat,
+};
+use neon::prelude::*;
+use neon::types::buffer::TypedArray;
+
+use crate::error::{IntoJsError, OrThrow};
+use crate::js::{opt_arg_f64, opt_u32, set_num, set_str};
+
+/// Reads a `VideoColorSpaceInit`-shaped object; `null`, `undefined` and unknown strings are
+/// unknown members (`VideoColorSpace.toJSON()` gives `null` for them).
+pub(crate) fn color_space_from_js<'a, C: Context<'a>>(
+    cx: &mut C,
+    o: Handle<'a, JsObject>,
+) -> NeonResult<VideoColorSpace> {
+    let text = |cx: &mut C, k: &str| -> NeonResult<Option<String>> {
+        let v: Handle<JsValue> = o.get(cx, k)?;
+        Ok(v.downcast::<JsString, _>(cx).ok().map(|s| s.value(cx)))
+    };
+    let primaries = text(cx, "primaries")?;
+    let transfer = text(cx, "transfer")?;
+    let matrix = text(cx, "matrix")?;
+    let full_range: Handle<JsValue> = o.get(cx, "fullRange")?;
+    let full_range = full_range
+        .downcast::<JsBoolean, _>(cx)
+        .ok()
+        .map(|b| b.value(cx));
+    Ok(VideoColorSpace {
+        primaries: primaries.as_deref().and_then(ColorPrimaries::parse),
+        transfer: transfer.as_deref().and_then(ColorTransfer::parse),
+        matrix: matrix.as_deref().and_then(ColorMatrix::parse),
+        full_range,
+    })
+}
+
+pub(crate) fn color_space_to_js<'a, C: Context<'a>>(
+    cx: &mut C,
+    c: &VideoColorSpace,
+) -> JsResult<'a, JsObject> {
+    let o = cx.empty_object();
+    let null = cx.null();
+    let v: Handle<JsValue> = match c.primaries {
+        Some(p) => cx.string(p.as_str()).upcast(),
+        None => null.upcast(),
+    };
+    o.set(cx, "primaries", v)?;
+    let v: Handle<JsValue> = match c.transfer {
+        Some(p) => cx.string(p.as_str()).upcast(),
+        None => null.upcast(),
+    };
+    o.set(cx, "transfer", v)?;
+    let v: Handle<JsValue> = match c.matrix {
+        Some(p) => cx.string(p.as_str()).upcast(),
+        None => null.upcast(),
+    };
+    o.set(cx, "matrix", v)?;
+    let v: Handle<JsValue> = match c.full_range {
+        Some(p) => cx.boolean(p).upcast(),
+        None => null.upcast(),
+    };
+    o.set(cx, "fullRange", v)?;
+    Ok(o)
+}
+
+/// The native half of a `VideoFrame`: a shared, immutable pixel buffer and the frame's
+/// metadata. `close()` drops the buffer reference at once.
+pub(crate) struct FrameBox {
+    buf: RefCell<Option<Arc<FrameBuffer>>>,
+    meta: Cell<VideoFrameMeta>,
+}
+
+impl Finalize for FrameBox {}
+
+impl FrameBox {
+    /// A frame around `f` with default metadata ([`VideoFrameMeta::of`]); `createFrame(handle,
+    /// init)` in lib/video-frame.js then sets the metadata JS gives it.
+    pub(crate) fn new(f: FrameBuffer) -> Self {
+        let meta = VideoFrameMeta::of(&f);
+        Self::with_meta(f, meta)
+    }
+
+    /// A frame around `f` with its metadata (see [`frame_to_js`]).
+    pub(crate) fn with_meta(f: FrameBuffer, meta: VideoFrameMeta) -> Self {
+        Self::shared(Arc::new(f), meta)
+    }
+
+    fn shared(buf: Arc<FrameBuffer>, meta: VideoFrameMeta) -> Self {
+        Self {
+            buf: RefCell::new(Some(buf)),
+            meta: Cell::new(meta),
+        }
+    }
+
+    /// The pixels, unless the frame is closed.
+    pub(crate) fn buffer(&self) -> Option<Arc<FrameBuffer>> {
+        self.buf.borrow().clone()
+    }
+
+    /// The frame's metadata.
+    pub(crate) fn meta(&self) -> VideoFrameMeta {
+        self.meta.get()
+    }
+}
+
+/// A new frame's handle and the init object `adoptFrame(handle, init)` in lib/video-frame.js
+/// builds the JS `VideoFrame` from (format, coded size, timestamp, duration, display size,
+/// rotation, flip, colour space; the whole coded rect visible).
+pub(crate) fn frame_to_js<'a, C: Context<'a>>(
+    cx: &mut C,
+    buf: FrameBuffer,
+    meta: VideoFrameMeta,
+) -> NeonResult<(Handle<'a, JsBox<FrameBox>>, Handle<'a, JsObject>)> {
+    let init = cx.empty_object();
+    set_str(cx, init, "format", buf.format().as_str())?;
+    set_num(cx, init, "codedWidth", f64::from(buf.coded_width()))?;
+    set_num(cx, init, "codedHeight", f64::from(buf.coded_height()))?;
+    set_num(cx, init, "timestamp", meta.timestamp as f64)?;
+    if let Some(d) = meta.duration {
+        set_num(cx, init, "duration", d as f64)?;
+    }
+    set_num(cx, init, "displayWidth", f64::from(meta.display_width))?;
+    set_num(cx, init, "displayHeight", f64::from(meta.display_height))?;
+    set_num(cx, init, "rotation", f64::from(meta.orientation.rotation))?;
+    let flip = cx.boolean(meta.orientation.flip);
+    init.set(cx, "flip", flip)?;
+    let cs = color_space_to_js(cx, &meta.color_space)?;
+    init.set(cx, "colorSpace", cs)?;
+    let handle = cx.boxed(FrameBox::with_meta(buf, meta));
+    Ok((handle, init))
+}
+
+/// The metadata arguments lib/video-frame.js passes from index `first` on: `timestamp,
+/// duration?, visible x, y, width, height, displayWidth, displayHeight, rotation, flip,
+/// colorSpace?`; a missing colour space is `default_color`.
+fn meta_args(
+    cx: &mut FunctionContext,
+    first: usize,
+    default_color: VideoColorSpace,
+) -> NeonResult<VideoFrameMeta> {
+    let num = |cx: &mut FunctionContext, i: usize| -> NeonResult<f64> {
+        Ok(cx.argument::<JsNumber>(first + i)?.value(cx))
+    };
+    let timestamp = num(cx, 0)? as i64;
+    let duration = opt_arg_f64(cx, first + 1).map(|d| d as u64);
+    let visible = rect_args(cx, first + 2)?;
+    let display_width = num(cx, 6)? as u32;
+    let display_height = num(cx, 7)? as u32;
+    let rotation = num(cx, 8)? as u32;
+    let flip = cx.argument::<JsBoolean>(first + 9)?.value(cx);
+    let color_space = match cx.argument_opt(first + 10) {
+        Some(v) => match v.downcast::<JsObject, _>(cx) {
+            Ok(o) => color_space_from_js(cx, o)?,
+            Err(_) => default_color,
+        },
+        None => default_color,
+    };
+    Ok(VideoFrameMeta {
+        timestamp,
+        duration,
+        visible,
+        display_width,
+        display_height,
+        orientation: Orientation { rotation, flip },
+        color_space,
+    })
+}
+
+/// `frameFromBuffer(format, codedWidth, codedHeight, data, layout?, keep x, y, width, height,
+/// ...metadata)`: copies the `keep` rect of the frame in `data` (all of it, or the visible rect
+/// of a buffer source, which keeps only its visible pixels).
+fn frame_from_buffer(mut cx: FunctionContext) -> JsResult<JsBox<FrameBox>> {
+    let format = format_arg(&mut cx, 0)?;
+    let w = cx.argument::<JsNumber>(1)?.value(&mut cx) as u32;
+    let h = cx.argument::<JsNumber>(2)?.value(&mut cx) as u32;
+    let data = cx.argument::<JsTypedArray<u8>>(3)?;
+    let layout = layout_arg(&mut cx, 4)?;
+    let keep = rect_args(&mut cx, 5)?;
+    let meta = meta_args(&mut cx, 9, VideoColorSpace::default_for(format))?;
+    let f =
+        FrameBuffer::from_bytes_visible(format, w, h, data.as_slice(&cx), layout.as_deref(), keep);
+    let f = f.or_throw(&mut cx)?;
+    Ok(cx.boxed(FrameBox::with_meta(f, meta)))
+}
+
+/// `frameClone(frame, ...metadata)`: a new handle on the same pixels; a missing colour space
+/// is the source's.
+fn frame_clone(mut cx: FunctionContext) -> JsResult<JsBox<FrameBox>> {
+    let b = cx.argument::<JsBox<FrameBox>>(0)?;
+    let Some(buf) = b.buffer() else {
+        return CodecError::invalid_state("VideoFrame is closed").throw(&mut cx);
+    };
+    let source = b.meta().color_space;
+    let meta = meta_args(&mut cx, 1, source)?;
+    Ok(cx.boxed(FrameBox::shared(buf, meta)))
+}
+
+/// `frameSetMeta(frame, ...metadata)`: the metadata of a frame built around a bare handle
+/// (`createFrame(handle, init)`); a missing colour space keeps the frame's.
+fn frame_set_meta(mut cx: FunctionContext) -> JsResult<JsUndefined> {
+    let b = cx.argument::<JsBox<FrameBox>>(0)?;
+    let meta = meta_args(&mut cx, 1, b.meta().color_space)?;
+    b.meta.set(meta);
+    Ok(cx.undefined())
+}
+
+/// `frameColorSpace(frame)` → the frame's `VideoColorSpaceInit` (read once by the JS getter).
+fn frame_color_space(mut cx: FunctionContext) -> JsResult<JsObject> {
+    let b = cx.argument::<JsBox<FrameBox>>(0)?;
+    let cs = b.meta().color_space;
+    color_space_to_js(&mut cx, &cs)
+}
+
+fn layout_arg<'a>(cx: &mut FunctionContext<'a>, i: usize) -> NeonResult<Option<Vec<PlaneLayout>>> {
+    let Some(v) = cx.argument_opt(i) else {
+        return Ok(None);
+    };
+    let Ok(arr) = v.downcast::<JsArray, _>(cx) else {
+        return Ok(None);
+    };
+    let items = arr.to_vec(cx)?;
+    let mut out = Vec::with_capacity(items.len());
+    for it in items {
+        let o = it.downcast_or_throw::<JsObject, _>(cx)?;
+        let offset = opt_u32(cx, o, "offset")?.unwrap_or(0);
+        let stride = opt_u32(cx, o, "stride")?.unwrap_or(0);
+        out.push(PlaneLayout { offset, stride });
+    }
+    Ok(Some(out))
+}
+
+fn format_arg(cx: &mut FunctionContext, i: usize) -> NeonResult<VideoPixelFormat> {
+    let s = cx.argument::<JsString>(i)?.value(cx);
+    match VideoPixelFormat::parse(&s) {
+        Some(f) => Ok(f),
+        None => CodecError::type_error(format!("'{s}' is not a VideoPixelFormat")).throw(cx),
+    }
+}
+
+fn rect_args(cx: &mut FunctionContext, first: usize) -> NeonResult<Rect> {
+    let mut r = [0u32; 4];
+    for (i, slot) in r.iter_mut().enumerate() {
+        *slot = cx.argument::<JsNumber>(first + i)?.value(cx) as u32;
+    }
+    Ok(Rect::new(r[0], r[1], r[2], r[3]))
+}
+
+fn layout_to_js<'a, C: Context<'a>>(cx: &mut C, l: &[PlaneLayout]) -> JsResult<'a, JsArray> {
+    let arr = cx.empty_array();
+    for (i, p) in l.iter().enumerate() {
+        let o = cx.empty_object();
+        set_num(cx, o, "offset", f64::from(p.offset))?;
+        set_num(cx, o, "stride", f64::from(p.stride))?;
+        arr.set(cx, i as u32, o)?;
+    }
+    Ok(arr)
+}
+
+fn frame_close(mut cx: FunctionContext) -> JsResult<JsUndefined> {
+    let b = cx.argument::<JsBox<FrameBox>>(0)?;
+    b.buf.borrow_mut().take();
+    Ok(cx.undefined())
+}
+
+/// `frameCopyTo(frame, dest: Uint8Array, x, y, w, h, layout?)` → PlaneLayout[]
+fn frame_copy_to(mut cx: FunctionContext) -> JsResult<JsArray> {
+    let b = cx.argument::<JsBox<FrameBox>>(0)?;
+    let Some(buf) = b.buffer() else {
+        return CodecError::invalid_state("VideoFrame is closed").throw(&mut cx);
+    };
+    let mut dest = cx.argument::<JsTypedArray<u8>>(1)?;
+    let rect = rect_args(&mut cx, 2)?;
+    let layout = layout_arg(&mut cx, 6)?;
+    let r = buf.copy_to(rect, dest.as_mut_slice(&mut cx), layout.as_deref());
+    let l = r.or_throw(&mut cx)?;
+    layout_to_js(&mut cx, &l)
+}
+
+/// Conversions of at least this many pixels run on a helper thread (the promise settles later);
+/// smaller ones are converted at once.
+const OFF_THREAD_PIXELS: u64 = 256 * 256;
+
+/// The size of one band of the final copy of an off-thread conversion.
+const COPY_BAND_BYTES: u32 = 4 << 20;
+
+/// The single plane layout of an RGB copy of `rect` with the caller's `layout`.
+fn compute_layout_of(
+    format: VideoPixelFormat,
+    rect: Rect,
+    layout: Option<&[PlaneLayout]>,
+) -> Result<PlaneLayout, CodecError> {
+    let (regions, _) = codec_core::compute_layout(format, rect, layout)?;
+    regions
+        .first()
+        .map(|r| r.layout)
+        .ok_or_else(|| CodecError::type_error("no plane to copy"))
+}
+
+/// `convert_to_rgb`, then re-encoded as Display P3 when asked for.
+fn to_rgb(
+    buf: &FrameBuffer,
+    rect: Rect,
+    format: VideoPixelFormat,
+    cs: &VideoColorSpace,
+    display_p3: bool,
+) -> Result<FrameBuffer, CodecError> {
+    let mut rgb = codec_core::convert_to_rgb(buf, rect, format, cs)?;
+    if display_p3 {
+        codec_core::srgb_to_display_p3(&mut rgb)?;
+    }
+    Ok(rgb)
+}
+
+/// `frameCopyToRgb(frame, dest, x, y, w, h, format, layout?, displayP3?)` → PlaneLayout[] or a
+/// promise of it: converts `rect` from the frame's colour space to an RGB format (sRGB, or
+/// Display P3 when `displayP3` is true), then copies it into `dest`. Every argument
+/// is checked before returning (errors are thrown); a large conversion then runs off the JS
+/// thread and only the final copy into `dest` happens back on it.
+fn frame_copy_to_rgb(mut cx: FunctionContext) -> JsResult<JsValue> {
+    let b = cx.argument::<JsBox<FrameBox>>(0)?;
+    let Some(buf) = b.buffer() else {
+        return CodecError::invalid_state("VideoFrame is closed").throw(&mut cx);
+    };
+    let cs = b.meta().color_space;
+    let mut dest = cx.argument::<JsTypedArray<u8>>(1)?;
+    let rect = rect_args(&mut cx, 2)?;
+    let format = format_arg(&mut cx, 6)?;
+    let layout = layout_arg(&mut cx, 7)?;
+    let display_p3 = match cx.argument_opt(8) {
+        Some(v) => v
+            .downcast::<JsBoolean, _>(&mut cx)
+            .is_ok_and(|b| b.value(&mut cx)),
+        None => false,
+    };
+    let full = Rect::new(0, 0, rect.width, rect.height);
+    // The checks convert_to_rgb and copy_to would make, made now so that they throw.
+    buf.check_rect(rect).or_throw(&mut cx)?;
+    let (_, needed) =
+        codec_core::compute_layout(format, full, layout.as_deref()).or_throw(&mut cx)?;
+    if (dest.as_slice(&cx).len() as u64) < u64::from(needed) {
+        return CodecError::type_error("destination is too small").throw(&mut cx);
+    }
+    if u64::from(rect.width) * u64::from(rect.height) < OFF_THREAD_PIXELS {
+        let rgb = to_rgb(&buf, rect, format, &cs, display_p3).or_throw(&mut cx)?;
+        let l = rgb.copy_to(full, dest.as_mut_slice(&mut cx), layout.as_deref());
+        let l = l.or_throw(&mut cx)?;
+        return Ok(layout_to_js(&mut cx, &l)?.upcast());
+    }
+    let base = compute_layout_of(format, full, layout.as_deref()).or_throw(&mut cx)?;
+    let dest = Arc::new(dest.root(&mut cx));
+    let channel = cx.channel();
+    let (deferred, promise) = cx.promise();
+    let work = move || {
+        let rgb = match to_rgb(&buf, rect, format, &cs, display_p3) {
+            Ok(rgb) => Arc::new(rgb),
+            Err(e) => {
+                deferred.settle_with(&channel, move |mut cx| {
+                    e.throw::<_, Handle<JsValue>>(&mut cx)
+                });
+                return;
+            }
+        };
+        // The copy into `dest` happens on the JS thread in bands of about 4 MiB, one event-loop
+        // turn each, so even a 4K frame never holds the loop for long.
+        let failed = Arc::new(Mutex::new(None::<CodecError>));
+        let band = (COPY_BAND_BYTES / (rect.width * 4)).max(1);
+        for y0 in (0..rect.height).step_by(band as usize) {
+            let (rgb, dest, failed) = (rgb.clone(), dest.clone(), failed.clone());
+            let rows = band.min(rect.height - y0);
+            channel.send(move |mut cx| {
+                let mut failed = failed.lock().unwrap_or_else(|p| p.into_inner());
+                if failed.is_none() {
+                    let mut d = dest.to_inner(&mut cx);
+                    let part = [PlaneLayout {
+                        offset: base.offset + y0 * base.stride,
+                        stride: base.stride,
+                    }];
+                    // The destination may have been detached or shrunk meanwhile: copy_to checks.
+                    let r = rgb.copy_to(
+                        Rect::new(0, y0, rect.width, rows),
+                        d.as_mut_slice(&mut cx),
+                        Some(&part),
+                    );
+                    *failed = r.err();
+                }
+                Ok(())
+            });
+        }
+        deferred.settle_with(&channel, move |mut cx| {
+            if let Ok(root) = Arc::try_unwrap(dest) {
+                root.drop(&mut cx);
+            }
+            if let Some(e) = failed.lock().unwrap_or_else(|p| p.into_inner()).take() {
+                return e.throw(&mut cx);
+            }
+            layout_to_js(&mut cx, &[base])
+        });
+    };
+    if let Err(e) = std::thread::Builder::new()
+        .name("webcodecs-copyto".into())
+        .spawn(work)
+    {
+        return crate::error::thread_refused("a conversion thread", &e).throw(&mut cx);
+    }
+    Ok(promise.upcast())
+}
+
+/// `frameAllocationSize(format, x, y, w, h, layout?)` → number
+fn frame_allocation_size(mut cx: FunctionContext) -> JsResult<JsNumber> {
+    let format = format_arg(&mut cx, 0)?;
+    let rect = rect_args(&mut cx, 1)?;
+    let layout = layout_arg(&mut cx, 5)?;
+    let (_, size) =
+        codec_core::compute_layout(format, rect, layout.as_deref()).or_throw(&mut cx)?;
+    Ok(cx.number(size))
+}
+
+pub(crate) fn register(cx: &mut ModuleContext) -> NeonResult<()> {
+    crate::js::export(cx, "frameFromBuffer", frame_from_buffer)?;
+    crate::js::export(cx, "frameClone", frame_clone)?;
+    crate::js::export(cx, "frameSetMeta", frame_set_meta)?;
+    crate::js::export(cx, "frameColorSpace", frame_color_space)?;
+    crate::js::export(cx, "frameClose", frame_close)?;
+    crate::js::export(cx, "frameCopyTo", frame_copy_to)?;
+    crate::js::export(cx, "frameAllocationSize", frame_allocation_size)?;
+    crate::js::export(cx, "frameCopyToRgb", frame_copy_to_rgb)?;
+    Ok(())
+}

@@ -1,6 +1,8 @@
-//! `VideoFrame.copyTo(dest, { format: "RGBA" })`'s conversion (`convert_to_rgb`) at 720p, 1080p
-//! and 4K from I420, NV12, I444, I420A and I420P10 (what decoders and cameras hand out), a
-//! Display P3 re-encoding, and a plain plane copy for comparison. `cargo bench -p codec-core`.
+//! `VideoFrame.copyTo(dest, { format: "RGBA" })`'s conversion (`convert_to_rgb`, which
+//! allocates its result) at 720p, 1080p and 4K from I420, NV12, I444, I420A and I420P10 (what
+//! decoders and cameras hand out), the I420 conversion alone into a reused buffer
+//! (`convert_to_rgb_into`), a Display P3 re-encoding, and a plain RGBA copy for comparison.
+//! `cargo bench -p codec-core`.
 //!
 //! swscale's time for the same conversions is measured by `codec-ffmpeg`'s `decode` bench
 //! (group `frame_to_rgba`): codec-core must not link FFmpeg.
@@ -8,7 +10,8 @@ use std::hint::black_box;
 use std::time::Duration;
 
 use codec_core::{
-    convert_to_rgb, srgb_to_display_p3, FrameBuffer, Rect, VideoColorSpace, VideoPixelFormat,
+    convert_to_rgb, convert_to_rgb_into, srgb_to_display_p3, FrameBuffer, Rect, VideoColorSpace,
+    VideoPixelFormat,
 };
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
 
@@ -51,7 +54,22 @@ fn convert(c: &mut Criterion) {
                 });
             });
         }
+        // The conversion alone, into a buffer that is reused (as swscale is measured).
         let src = frame(VideoPixelFormat::I420, w, h);
+        let mut into = vec![0u8; (w * h * 4) as usize];
+        g.bench_function(BenchmarkId::new("I420_into", format!("{w}x{h}")), |b| {
+            b.iter(|| {
+                convert_to_rgb_into(
+                    black_box(&src),
+                    Rect::new(0, 0, w, h),
+                    VideoPixelFormat::RGBA,
+                    &VideoColorSpace::REC709,
+                    &mut into,
+                    w as usize * 4,
+                )
+                .expect("convert")
+            });
+        });
         let mut rgb = convert_to_rgb(
             &src,
             Rect::new(0, 0, w, h),

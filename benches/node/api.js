@@ -44,6 +44,22 @@ class Probe {
 
 const dequeued = (codec) => new Promise((resolve) => codec.addEventListener('dequeue', resolve, { once: true }));
 
+// Feeds `count` inputs made by `make(i)` to `codec.encode`/`decode` (closing each frame or
+// AudioData after the call), waiting whenever more than `queue` requests are pending, then
+// flushes and closes the codec. Throws the codec's error, if any (`error()` returns it).
+async function drive(codec, method, count, make, queue, probe, error) {
+  const pending = method === 'encode' ? 'encodeQueueSize' : 'decodeQueueSize';
+  for (let i = 0; i < count && !error(); i++) {
+    const input = make(i);
+    probe.call(() => codec[method](input));
+    if (input.close) input.close();
+    while (codec[pending] > queue) await dequeued(codec);
+  }
+  await codec.flush();
+  codec.close();
+  if (error()) throw error();
+}
+
 async function encode(p) {
   const size = i420Size(p.width, p.height);
   const fd = fs.openSync(p.src, 'r');
@@ -64,20 +80,14 @@ async function encode(p) {
     codec: p.codec, width: p.width, height: p.height, bitrate: p.bitrate, framerate: 30,
     latencyMode: p.realtime ? 'realtime' : 'quality', avc: { format: 'annexb' }, hevc: { format: 'annexb' },
   });
-  for (let i = 0; i < p.frames && !error; i++) {
+  await drive(enc, 'encode', p.frames, (i) => {
     fs.readSync(fd, buf, 0, size, i * size);
-    const frame = new VideoFrame(buf, {
+    return new VideoFrame(buf, {
       format: 'I420', codedWidth: p.width, codedHeight: p.height, timestamp: Math.round(i * 1e6 / 30), duration: 33333,
     });
-    probe.call(() => enc.encode(frame));
-    frame.close();
-    while (enc.encodeQueueSize > p.queue) await dequeued(enc);
-  }
-  await enc.flush();
+  }, p.queue, probe, () => error);
   const ms = performance.now() - t0;
-  enc.close();
   fs.closeSync(fd);
-  if (error) throw error;
   writeIvf(p.out, p.family, p.width, p.height, chunks);
   const bytes = chunks.reduce((n, c) => n + c.data.length, 0);
   return probe.finish({ ms, fps: p.frames / (ms / 1000), frames: chunks.length, bytes });
@@ -94,15 +104,10 @@ async function decode(p) {
   const probe = new Probe();
   const t0 = performance.now();
   dec.configure({ codec: p.codec, codedWidth: p.width, codedHeight: p.height });
-  for (let i = 0; i < packets.length && !error; i++) {
-    const chunk = new EncodedVideoChunk({ type: packets[i].key ? 'key' : 'delta', timestamp: Math.round(i * 1e6 / 30), data: packets[i].data });
-    probe.call(() => dec.decode(chunk));
-    while (dec.decodeQueueSize > p.queue) await dequeued(dec);
-  }
-  await dec.flush();
+  await drive(dec, 'decode', packets.length, (i) => new EncodedVideoChunk({
+    type: packets[i].key ? 'key' : 'delta', timestamp: Math.round(i * 1e6 / 30), data: packets[i].data,
+  }), p.queue, probe, () => error);
   const ms = performance.now() - t0;
-  dec.close();
-  if (error) throw error;
   return probe.finish({ ms, fps: frames / (ms / 1000), frames });
 }
 
@@ -172,21 +177,15 @@ async function audio(p) {
   const probe = new Probe();
   const t0 = performance.now();
   enc.configure({ ...p.config, sampleRate: 48000, numberOfChannels: 2 });
-  for (let off = 0; off < total && !error; off += FRAMES) {
-    fs.readSync(fd, bytesView, 0, bytesView.length, off * 8);
-    const data = new AudioData({
+  await drive(enc, 'encode', Math.ceil(total / FRAMES), (i) => {
+    fs.readSync(fd, bytesView, 0, bytesView.length, i * FRAMES * 8);
+    return new AudioData({
       format: 'f32', sampleRate: 48000, numberOfFrames: FRAMES, numberOfChannels: 2,
-      timestamp: Math.round(off * 1e6 / 48000), data: chunk,
+      timestamp: Math.round(i * FRAMES * 1e6 / 48000), data: chunk,
     });
-    probe.call(() => enc.encode(data));
-    data.close();
-    while (enc.encodeQueueSize > p.queue) await dequeued(enc);
-  }
-  await enc.flush();
+  }, p.queue, probe, () => error);
   const ms = performance.now() - t0;
-  enc.close();
   fs.closeSync(fd);
-  if (error) throw error;
   return probe.finish({ ms, speed: p.seconds / (ms / 1000), kbps: bytes * 8 / p.seconds / 1000 });
 }
 

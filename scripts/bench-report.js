@@ -1,7 +1,8 @@
 'use strict';
 // Writes BENCHMARKS.md (tables, machine, date) and benches/ratios.png (the API/FFmpeg ratio of
 // every scenario) from the JSON `npm run bench` leaves in benches/node/results.json, plus the
-// memory run's (`npm run bench:memory`) when there is one.
+// memory run's (`npm run bench:memory`) when there is one. With several inputs, a later run's
+// result replaces an earlier one's of the same scenario (e.g. a re-run with --only).
 //
 //   node scripts/bench-report.js [--in=a.json,b.json] [--md=BENCHMARKS.md] [--png=benches/ratios.png]
 const fs = require('node:fs');
@@ -107,13 +108,22 @@ function svg(results) {
 }
 
 async function main() {
-  const [run, ...more] = IN.map((f) => JSON.parse(fs.readFileSync(f, 'utf8')));
-  for (const extra of more) run.results.push(...extra.results);
+  const runs = IN.map((f) => JSON.parse(fs.readFileSync(f, 'utf8')));
+  const [run, ...more] = runs;
+  for (const extra of more) {
+    for (const r of extra.results) {
+      const i = run.results.findIndex((x) => x.id === r.id);
+      if (i >= 0) run.results[i] = r;
+      else run.results.push(r);
+    }
+  }
   const m = run.machine;
+  const also = more.map((x) => `\`${x.machine.commit}\` (${x.date.slice(0, 10)}, mode ${x.mode}: ${x.results.map((r) => r.id).join(', ')})`);
   const md = [
     '# Benchmarks',
     '',
     `Written by \`scripts/bench-report.js\` from a \`npm run bench\` run (mode: ${run.mode}) on ${run.date.slice(0, 10)}, commit \`${m.commit}\`, in ${Math.round(run.seconds / 60)} min.`,
+    ...(also.length ? ['', `Rows re-run later on the same machine: ${also.join('; ')}.`] : []),
     '',
     '## Machine',
     '',
@@ -127,6 +137,7 @@ async function main() {
     '- API time: `configure()` to the `flush()` promise, frames read and wrapped in `VideoFrame`/`AudioData` inside the loop; the producer keeps at most ' + `${run.queue} requests queued (\`encodeQueueSize\`/\`decodeQueueSize\`). FFmpeg time: \`-benchmark\` rtime (the transcode loop; process start-up and option parsing excluded).`,
     '- PSNR: FFmpeg\'s psnr filter on both streams against the source. Peak RSS: each API run is its own Node process (`process.resourceUsage().maxRSS`); FFmpeg\'s is its `-benchmark` maxrss.',
     '- JS µs per call: time spent on the JS thread inside each `encode()`/`decode()` call. Worst loop gap: `monitorEventLoopDelay` maximum during the run.',
+    ...(run.repeat > 1 ? [`- Each side ran ${run.repeat} times; the tables show its fastest run.`] : []),
     '',
     ...sections(run.results),
     '![ratios](benches/ratios.png)',

@@ -88,9 +88,7 @@ function scenarios() {
 
 // Runs one API scenario in its own Node process.
 function api(params) {
-  const r = spawnSync(process.execPath, ['--expose-gc', path.join(__dirname, 'api.js'), JSON.stringify(params)], {
-    encoding: 'utf8', maxBuffer: 64 << 20,
-  });
+  const r = ff.spawnMeasured(process.execPath, ['--expose-gc', path.join(__dirname, 'api.js'), JSON.stringify(params)]);
   const line = (r.stdout || '').split('\n').find((l) => l.startsWith('BENCH_RESULT '));
   if (r.status !== 0 || !line) throw new Error(`API ${params.kind} failed (${r.status}): ${(r.stderr || '').slice(-2000)}`);
   return JSON.parse(line.slice('BENCH_RESULT '.length));

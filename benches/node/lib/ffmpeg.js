@@ -5,10 +5,18 @@
 // `maxrss`, the process's peak resident set.
 const { spawnSync } = require('node:child_process');
 
+// Runs `cmd` as a grandchild, through `sh` (which forks it): Linux keeps a process's peak RSS
+// across exec, so a program spawned straight from this Node process would report at least
+// this process's RSS as its own peak (getrusage, `-benchmark` maxrss, process.resourceUsage()).
+// Forked from a small shell, its peak is its own.
+function spawnMeasured(cmd, args, options) {
+  return spawnSync('sh', ['-c', '"$@"; exit $?', 'sh', cmd, ...args], { encoding: 'utf8', maxBuffer: 64 << 20, ...options });
+}
+
 // Runs ffmpeg with `args` (quiet, no stdin); returns its stderr. Throws on failure.
 function ffmpeg(args, { benchmark = false } = {}) {
   const full = ['-hide_banner', '-nostdin', '-loglevel', benchmark ? 'info' : 'error', ...(benchmark ? ['-benchmark'] : []), ...args];
-  const r = spawnSync('ffmpeg', full, { encoding: 'utf8', maxBuffer: 64 << 20 });
+  const r = spawnMeasured('ffmpeg', full);
   if (r.error) throw r.error;
   if (r.status !== 0) throw new Error(`ffmpeg ${full.join(' ')} failed (${r.status}):\n${r.stderr.slice(-2000)}`);
   return r.stderr;
@@ -55,4 +63,4 @@ function framecrcBytes(text) {
   return text.split('\n').filter((l) => l && !l.startsWith('#')).reduce((n, l) => n + Number(l.split(',')[4]), 0);
 }
 
-module.exports = { ffmpeg, benchmark, psnr, framecrcBytes, available, version };
+module.exports = { spawnMeasured, ffmpeg, benchmark, psnr, framecrcBytes, available, version };

@@ -118,12 +118,15 @@ async function main() {
     }
   }
   const m = run.machine;
-  const also = more.map((x) => `\`${x.machine.commit}\` (${x.date.slice(0, 10)}, mode ${x.mode}: ${x.results.map((r) => r.id).join(', ')})`);
+  const note = (x) => (x.note ? ` ${x.note}` : '');
+  const also = more.map((x) => `- ${x.results.map((r) => `\`${r.id}\``).join(', ')}: run at \`${x.machine.commit}\` on ${x.date.slice(0, 10)} (mode ${x.mode}, load ${x.machine.load}).${note(x)}`);
   const md = [
     '# Benchmarks',
     '',
-    `Written by \`scripts/bench-report.js\` from a \`npm run bench\` run (mode: ${run.mode}) on ${run.date.slice(0, 10)}, commit \`${m.commit}\`, in ${Math.round(run.seconds / 60)} min.`,
-    ...(also.length ? ['', `Rows re-run later on the same machine: ${also.join('; ')}.`] : []),
+    `Written by \`scripts/bench-report.js\` from a \`npm run bench\` run (mode: ${run.mode}) on ${run.date.slice(0, 10)}, commit \`${m.commit}\`, in ${Math.round(run.seconds / 60)} min.${note(run)}`,
+    ...(also.length ? ['', 'Rows from later runs on the same machine:', '', ...also] : []),
+    '',
+    `Regenerate this page: \`node scripts/bench-report.js --in=${IN.map((f) => path.relative(ROOT, f)).join(',')}\`.`,
     '',
     '## Machine',
     '',

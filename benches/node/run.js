@@ -10,6 +10,7 @@
 // --memory  add the long memory run (10,000 1080p frames, several minutes)
 // --tiny    320x180 frames and small images, for the harness test (numbers mean nothing)
 // --repeat=N  run each side N times and keep its best time (on a busy machine)
+// --note=TEXT  a remark stored with the results and printed in BENCHMARKS.md
 //
 // How each side is timed: lib/ffmpeg.js (CLI: -benchmark rtime, start-up excluded) and api.js
 // (configure() to flush(), frames read and wrapped inside the loop). Each API run is its own
@@ -287,6 +288,7 @@ async function main() {
     machine: machine(),
     queue: QUEUE,
     repeat: REPEAT,
+    ...(args.note ? { note: String(args.note) } : {}),
     results,
   };
   fs.writeFileSync(JSON_OUT, `${JSON.stringify(out, null, 1)}\n`);

@@ -166,12 +166,14 @@ function runCopyTo(s, dir) {
   const frames = TINY ? 20 : { '720p': 600, '1080p': 300, '4K': 80 }[s.size];
   const input = ['-stream_loop', '-1', '-f', 'rawvideo', '-pix_fmt', 'yuv420p', '-s', `${w}x${h}`, '-i', one, '-frames:v', String(frames)];
   const fastest = (vf) => Math.min(...Array.from({ length: 3 * REPEAT }, () => ff.benchmark([...input, '-vf', vf, '-f', 'null', '-']).ms));
-  const swsMs = Math.max(0, fastest('format=rgba') - fastest('null')) / frames;
+  // A difference below zero is noise (tiny frames): no number rather than a wrong one.
+  const diff = fastest('format=rgba') - fastest('null');
+  const swsMs = diff > 0 ? diff / frames : null;
   return {
     unit: 'ms/frame',
     api: { value: a.msPerFrame, ...pick(a) },
     cli: { value: swsMs },
-    ratio: swsMs / a.msPerFrame,
+    ratio: swsMs === null ? null : swsMs / a.msPerFrame,
   };
 }
 

@@ -32,8 +32,14 @@ test('bench harness: --tiny runs encode, decode, copyTo, image and audio scenari
   for (const x of out.results) {
     assert.equal(x.error, undefined, `${x.id}: ${x.error}`);
     positive(x.api.value, `${x.id} API value`);
-    positive(x.cli.value, `${x.id} reference value`);
-    positive(x.ratio, `${x.id} ratio`);
+    // swscale's cost is a difference of two CLI runs: on tiny frames it can drown in noise,
+    // and the harness then reports no number (null) rather than a wrong one.
+    if (x.kind !== 'copyTo' || x.cli.value !== null) {
+      positive(x.cli.value, `${x.id} reference value`);
+      positive(x.ratio, `${x.id} ratio`);
+    } else {
+      assert.equal(x.ratio, null, `${x.id}: no reference, no ratio`);
+    }
     positive(x.api.rssMB, `${x.id} API RSS`);
     assert.ok(Number.isFinite(x.api.loopMaxMs) && x.api.loopMaxMs >= 0, `${x.id} loop gap`);
     positive(x.api.callMedianUs, `${x.id} JS time per call`);

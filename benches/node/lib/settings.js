@@ -1,17 +1,21 @@
 'use strict';
 // What each scenario configures on our side, and the FFmpeg CLI options that reproduce the
-// encoder settings our backend uses for that configuration. ONE table, kept next to the code it
-// mirrors: crates/codec-ffmpeg/src/encoder.rs (`open_encoder`: presets, speeds, rate control,
-// GOP, threads) and crates/codec-ffmpeg/src/audio/encoder.rs. When a backend changes its
-// settings, change the matching `cli` function here (the bench prints both sides, so a stale row
-// shows up as a quality or bitrate gap between the columns).
+// encoder settings our backend uses for that configuration. ONE table, mirroring the encoder
+// profiles in crates/codec-ffmpeg/src/encoder/ (x264.rs, x265.rs, vpx.rs, libaom.rs: presets,
+// speeds, options; session.rs and profile.rs: GOP, B-frames, threads) and
+// crates/codec-ffmpeg/src/audio/encoder/. When a profile changes its settings, change the
+// matching `cli` function here: the bench prints both sides, and with the same settings both
+// make the same stream (equal kbit/s and PSNR), so a stale row shows up as a gap between them.
 const os = require('node:os');
 
-// libvpx and libaom get min(4, CPUs) threads from our backend (`available_threads().min(4)`);
-// x264/x265 pick their own (thread count 0 = auto, the CLI default too).
+// libvpx and libaom get min(4, CPUs) threads from our backend (`Traits::threads`); x264 and
+// x265 pick their own (thread count 0 = auto, the CLI default too).
 const VPX_THREADS = String(Math.min(4, os.availableParallelism()));
-// Our backend's GOP: key_interval(fps) = max(300, 10 s) frames; no scene-cut key frames.
+// x264, x265 and libaom place their periodic key frames: GOP key_interval(fps) = max(300,
+// 10 s) frames, no scene-cut key frames. libvpx places none (gop and keyint_min at the maximum:
+// automatic and scene-cut key frames off); the session forces the first and one every 300.
 const GOP = '300';
+const VPX_NO_AUTO_KEYS = ['-g', '2147483647', '-keyint_min', '2147483647'];
 
 // Video encoders. `codec(size)` is the codec string for 720p or 1080p (the level must hold the
 // frame size); `cli({ realtime, bitrate })` the FFmpeg options; `ext` the CLI output muxer.
@@ -19,7 +23,7 @@ const VIDEO = {
   'h264-baseline': {
     family: 'h264',
     codec: (h) => (h <= 720 ? 'avc1.42001f' : 'avc1.420028'),
-    // encoder.rs: x264 presets ultrafast (realtime Baseline), superfast (realtime Main/High),
+    // x264.rs: presets ultrafast (realtime Baseline), superfast (realtime Main/High),
     // veryfast (quality); zerolatency for realtime; profile and level from the codec string;
     // forced IDR; scenecut=0; no B-frames (max_b_frames 0); ABR at the bitrate.
     cli: ({ realtime, bitrate, height }) => x264Args('baseline', realtime ? 'ultrafast' : 'veryfast', realtime, bitrate, height),
@@ -32,7 +36,7 @@ const VIDEO = {
   hevc: {
     family: 'hevc',
     codec: (h) => (h <= 720 ? 'hev1.1.6.L93.B0' : 'hev1.1.6.L120.B0'),
-    // encoder.rs: x265 presets ultrafast (realtime) / veryfast (quality); zerolatency for
+    // x265.rs: presets ultrafast (realtime) / veryfast (quality); zerolatency for
     // realtime; x265-params as below (level-idc = level_idc / 3); ABR at the bitrate.
     cli: ({ realtime, bitrate, height }) => [
       '-c:v', 'libx265', '-preset', realtime ? 'ultrafast' : 'veryfast',
@@ -45,28 +49,28 @@ const VIDEO = {
   vp8: {
     family: 'vp8',
     codec: () => 'vp8',
-    // encoder.rs: deadline realtime/good; cpu-used -6 (realtime) / 8 (good); no look-ahead, no
+    // vpx.rs: deadline realtime/good; cpu-used -6 (realtime) / 8 (good); no look-ahead, no
     // alt-ref; VBR at the bitrate; min(4, CPUs) threads.
     cli: ({ realtime, bitrate }) => [
       '-c:v', 'libvpx', '-deadline', realtime ? 'realtime' : 'good', '-cpu-used', realtime ? '-6' : '8',
-      '-lag-in-frames', '0', '-auto-alt-ref', '0', '-g', GOP, '-b:v', String(bitrate), '-threads', VPX_THREADS,
+      '-lag-in-frames', '0', '-auto-alt-ref', '0', ...VPX_NO_AUTO_KEYS, '-b:v', String(bitrate), '-threads', VPX_THREADS,
     ],
   },
   vp9: {
     family: 'vp9',
     codec: (h) => (h <= 720 ? 'vp09.00.31.08' : 'vp09.00.40.08'),
-    // encoder.rs: deadline realtime/good; cpu-used 8 (realtime) / 5 (good); row-mt; no
+    // vpx.rs: deadline realtime/good; cpu-used 8 (realtime) / 5 (good); row-mt; no
     // look-ahead, no alt-ref; VBR at the bitrate; min(4, CPUs) threads.
     cli: ({ realtime, bitrate }) => [
       '-c:v', 'libvpx-vp9', '-deadline', realtime ? 'realtime' : 'good', '-cpu-used', realtime ? '8' : '5',
-      '-row-mt', '1', '-lag-in-frames', '0', '-auto-alt-ref', '0', '-g', GOP, '-b:v', String(bitrate),
+      '-row-mt', '1', '-lag-in-frames', '0', '-auto-alt-ref', '0', ...VPX_NO_AUTO_KEYS, '-b:v', String(bitrate),
       '-threads', VPX_THREADS,
     ],
   },
   av1: {
     family: 'av1',
     codec: (h) => (h <= 720 ? 'av01.0.05M.08' : 'av01.0.08M.08'),
-    // encoder.rs: libaom usage realtime in both modes; cpu-used 8 (realtime) / 6 (quality);
+    // libaom.rs: usage realtime in both modes; cpu-used 8 (realtime) / 6 (quality);
     // row-mt; no look-ahead; VBR at the bitrate; min(4, CPUs) threads.
     cli: ({ realtime, bitrate }) => [
       '-c:v', 'libaom-av1', '-usage', 'realtime', '-cpu-used', realtime ? '8' : '6', '-row-mt', '1',
@@ -83,7 +87,7 @@ function x264Args(profile, preset, realtime, bitrate, height) {
   ];
 }
 
-// Audio encoders (crates/codec-ffmpeg/src/audio/encoder.rs): libopus with 20 ms frames (VBR,
+// Audio encoders (crates/codec-ffmpeg/src/audio/encoder/): libopus with 20 ms frames (VBR,
 // its default), FFmpeg's native AAC-LC, libmp3lame, FLAC at its default compression level.
 // The CLI writes `-f framecrc` (one line per packet with its size): the payload bytes, as the
 // API side counts them, without container overhead.

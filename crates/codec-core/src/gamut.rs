@@ -82,7 +82,8 @@ pub fn srgb_to_display_p3(frame: &mut FrameBuffer) -> Result<(), CodecError> {
             ];
             let out = SRGB_TO_P3.map(|m| {
                 let l = m[0] * lin[0] + m[1] * lin[1] + m[2] * lin[2];
-                let i = (l.clamp(0.0, 1.0) * (ENCODE_STEPS - 1) as f32).round() as usize;
+                // + 0.5 and truncation: the rounding of a non-negative value without a call.
+                let i = (l.clamp(0.0, 1.0) * (ENCODE_STEPS - 1) as f32 + 0.5) as usize;
                 t.encode[i]
             });
             (px[ri], px[1], px[bi]) = (out[0], out[1], out[2]);

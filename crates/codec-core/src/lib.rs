@@ -34,7 +34,7 @@ pub use config::{
     AlphaOption, AvcBitstreamFormat, BitrateMode, HardwareAcceleration, HevcBitstreamFormat,
     LatencyMode, OutputConfigTracker, VideoDecoderConfig, VideoEncoderConfig,
 };
-pub use convert::convert_to_rgb;
+pub use convert::{convert_to_rgb, convert_to_rgb_into};
 pub use error::{CodecError, ErrorName};
 pub use frame::{EncodedChunkType, FrameBuffer, Orientation, PlaneSource, Rect, VideoFrameMeta};
 pub use gamut::srgb_to_display_p3;

@@ -1,23 +1,17 @@
-//! Encode and decode throughput of 720p I420 frames (H.264, VP8 and VP9; realtime encoding).
+//! Encode throughput of 720p I420 frames (H.264, VP8 and VP9; realtime encoding). Decoding
+//! is measured by the `decode` bench.
 #![allow(clippy::unwrap_used, missing_docs)]
 
 use std::hint::black_box;
 use std::sync::Arc;
 
-use codec_core::{
-    FrameBuffer, LatencyMode, Rect, VideoDecoderConfig, VideoEncoderConfig, VideoPixelFormat,
-};
-use codec_ffmpeg::{
-    EncodedVideoOutput, VideoDecodeInput, VideoDecoderBackend, VideoEncodeInput,
-    VideoEncoderBackend,
-};
+use codec_core::{FrameBuffer, LatencyMode, Rect, VideoEncoderConfig, VideoPixelFormat};
+use codec_ffmpeg::{VideoEncodeInput, VideoEncoderBackend};
 use control_queue::{Backend, Cancel};
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
 
 const W: u32 = 1280;
 const H: u32 = 720;
-/// Chunks in the decoded sequence (one key chunk, then delta chunks).
-const DECODE_FRAMES: u32 = 30;
 
 fn frame(t: u32) -> Arc<FrameBuffer> {
     let mut f = FrameBuffer::new_zeroed(VideoPixelFormat::I420, W, H).unwrap();
@@ -80,58 +74,10 @@ fn bench_encode(c: &mut Criterion, name: &str, codec: &str) {
     g.finish();
 }
 
-/// Encodes `DECODE_FRAMES` frames with `codec` for the decode benchmark.
-fn encoded(codec: &str) -> Vec<EncodedVideoOutput> {
-    let mut enc = VideoEncoderBackend::default();
-    let mut chunks = Vec::new();
-    enc.configure(config(codec), &mut |c| chunks.push(c))
-        .unwrap();
-    let cancel = Cancel::never();
-    for i in 0..DECODE_FRAMES {
-        enc.process(input(frame(i), i), &cancel, &mut |c| chunks.push(c))
-            .unwrap();
-    }
-    enc.flush(&cancel, &mut |c| chunks.push(c)).unwrap();
-    chunks
-}
-
-fn bench_decode(c: &mut Criterion, name: &str, codec: &str) {
-    let chunks = encoded(codec);
-    let config: VideoDecoderConfig = chunks[0].decoder_config.clone().unwrap();
-    let cancel = Cancel::never();
-    let mut g = c.benchmark_group("decode_720p");
-    g.sample_size(10);
-    g.throughput(Throughput::Elements(chunks.len() as u64));
-    g.bench_function(name, |b| {
-        b.iter(|| {
-            let mut dec = VideoDecoderBackend::default();
-            let mut n = 0usize;
-            dec.configure(config.clone(), &mut |_| n += 1).unwrap();
-            for ch in &chunks {
-                let input = VideoDecodeInput {
-                    data: ch.data.clone(),
-                    key: ch.key,
-                    timestamp: ch.timestamp,
-                    duration: ch.duration,
-                };
-                dec.process(input, &cancel, &mut |f| {
-                    n += black_box(f).frame.coded_width() as usize
-                })
-                .unwrap();
-            }
-            dec.flush(&cancel, &mut |_| n += 1).unwrap();
-            black_box(n)
-        })
-    });
-    g.finish();
-}
-
 fn benches(c: &mut Criterion) {
     bench_encode(c, "x264", "avc1.42001f");
     bench_encode(c, "vp8", "vp8");
     bench_encode(c, "vp9", "vp09.00.10.08");
-    bench_decode(c, "h264", "avc1.42001f");
-    bench_decode(c, "vp9", "vp09.00.10.08");
 }
 
 criterion_group!(video, benches);

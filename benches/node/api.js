@@ -1,0 +1,242 @@
+'use strict';
+// The API side of one scenario, in a process of its own (so that its peak RSS is its own):
+// `node benches/node/api.js '<json params>'`. Prints one line `BENCH_RESULT <json>`.
+//
+// Timing: from configure() (or the first call) to the flush() promise resolving; the input is
+// read from the page cache frame by frame, as the FFmpeg CLI reads it, and wrapped in a
+// VideoFrame/AudioData (a copy) inside the timed loop. The producer respects the codec's
+// queue: it waits for a `dequeue` event while more than `queue` requests are pending.
+const fs = require('node:fs');
+const { monitorEventLoopDelay } = require('node:perf_hooks');
+const {
+  VideoEncoder, VideoDecoder, VideoFrame, EncodedVideoChunk, AudioEncoder, AudioData, ImageDecoder,
+} = require('../..');
+const { i420Size, writeIvf, readIvf } = require('./lib/media');
+
+// JS-thread cost of each call, the event loop's worst delay, and the process's peak RSS.
+class Probe {
+  constructor() {
+    this.calls = [];
+    this.loop = monitorEventLoopDelay({ resolution: 1 });
+    this.loop.enable();
+  }
+
+  call(fn) {
+    const t = performance.now();
+    const r = fn();
+    this.calls.push(performance.now() - t);
+    return r;
+  }
+
+  finish(extra) {
+    this.loop.disable();
+    const sorted = this.calls.slice().sort((a, b) => a - b);
+    const at = (q) => (sorted.length ? sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * q))] * 1000 : null);
+    return {
+      callMedianUs: at(0.5),
+      callP99Us: at(0.99),
+      loopMaxMs: this.loop.max / 1e6,
+      rssMB: process.resourceUsage().maxRSS / 1024,
+      ...extra,
+    };
+  }
+}
+
+const dequeued = (codec) => new Promise((resolve) => codec.addEventListener('dequeue', resolve, { once: true }));
+
+// Feeds `count` inputs made by `make(i)` to `codec.encode`/`decode` (closing each frame or
+// AudioData after the call), waiting whenever more than `queue` requests are pending, then
+// flushes and closes the codec. Throws the codec's error, if any (`error()` returns it).
+async function drive(codec, method, count, make, queue, probe, error) {
+  const pending = method === 'encode' ? 'encodeQueueSize' : 'decodeQueueSize';
+  for (let i = 0; i < count && !error(); i++) {
+    const input = make(i);
+    probe.call(() => codec[method](input));
+    if (input.close) input.close();
+    while (codec[pending] > queue) await dequeued(codec);
+  }
+  await codec.flush();
+  codec.close();
+  if (error()) throw error();
+}
+
+async function encode(p) {
+  const size = i420Size(p.width, p.height);
+  const fd = fs.openSync(p.src, 'r');
+  const buf = Buffer.allocUnsafe(size);
+  const chunks = [];
+  let error = null;
+  const enc = new VideoEncoder({
+    output: (c) => {
+      const data = Buffer.allocUnsafe(c.byteLength);
+      c.copyTo(data);
+      chunks.push({ data, key: c.type === 'key' });
+    },
+    error: (e) => { error = e; },
+  });
+  const probe = new Probe();
+  const t0 = performance.now();
+  enc.configure({
+    codec: p.codec, width: p.width, height: p.height, bitrate: p.bitrate, framerate: 30,
+    latencyMode: p.realtime ? 'realtime' : 'quality', avc: { format: 'annexb' }, hevc: { format: 'annexb' },
+  });
+  await drive(enc, 'encode', p.frames, (i) => {
+    fs.readSync(fd, buf, 0, size, i * size);
+    return new VideoFrame(buf, {
+      format: 'I420', codedWidth: p.width, codedHeight: p.height, timestamp: Math.round(i * 1e6 / 30), duration: 33333,
+    });
+  }, p.queue, probe, () => error);
+  const ms = performance.now() - t0;
+  fs.closeSync(fd);
+  writeIvf(p.out, p.family, p.width, p.height, chunks);
+  const bytes = chunks.reduce((n, c) => n + c.data.length, 0);
+  return probe.finish({ ms, fps: p.frames / (ms / 1000), frames: chunks.length, bytes });
+}
+
+async function decode(p) {
+  const packets = readIvf(p.file);
+  let frames = 0;
+  let error = null;
+  const dec = new VideoDecoder({
+    output: (f) => { frames++; f.close(); },
+    error: (e) => { error = e; },
+  });
+  const probe = new Probe();
+  const t0 = performance.now();
+  dec.configure({ codec: p.codec, codedWidth: p.width, codedHeight: p.height });
+  await drive(dec, 'decode', packets.length, (i) => new EncodedVideoChunk({
+    type: packets[i].key ? 'key' : 'delta', timestamp: Math.round(i * 1e6 / 30), data: packets[i].data,
+  }), p.queue, probe, () => error);
+  const ms = performance.now() - t0;
+  return probe.finish({ ms, fps: frames / (ms / 1000), frames });
+}
+
+async function copyTo(p) {
+  const size = i420Size(p.width, p.height);
+  const buf = Buffer.alloc(size);
+  const fd = fs.openSync(p.src, 'r');
+  fs.readSync(fd, buf, 0, size, 0);
+  fs.closeSync(fd);
+  const frame = new VideoFrame(buf, { format: 'I420', codedWidth: p.width, codedHeight: p.height, timestamp: 0 });
+  const dest = new Uint8Array(p.width * p.height * 4);
+  for (let i = 0; i < 2; i++) await frame.copyTo(dest, { format: 'RGBA' });
+  const probe = new Probe();
+  const times = [];
+  for (let i = 0; i < p.iterations; i++) {
+    const t = performance.now();
+    await probe.call(() => frame.copyTo(dest, { format: 'RGBA' }));
+    times.push(performance.now() - t);
+  }
+  frame.close();
+  times.sort((a, b) => a - b);
+  return probe.finish({ msPerFrame: times[times.length >> 1], msMin: times[0] });
+}
+
+// One image decoded to RGBA `iterations` times (after one warm-up) by our ImageDecoder or by
+// sharp (libvips; its operation cache off, so every run decodes).
+async function image(p) {
+  const data = fs.readFileSync(p.file);
+  let run;
+  if (p.side === 'sharp') {
+    const sharp = require('sharp');
+    sharp.cache(false);
+    run = () => sharp(data).ensureAlpha().raw().toBuffer();
+  } else {
+    run = async () => {
+      const d = new ImageDecoder({ data, type: `image/${p.type}` });
+      const { image: frame } = await d.decode();
+      const rgba = new Uint8Array(frame.allocationSize({ format: 'RGBA' }));
+      await frame.copyTo(rgba, { format: 'RGBA' });
+      frame.close();
+      d.close();
+      return rgba;
+    };
+  }
+  const first = await run();
+  if (first.length !== p.width * p.height * 4) throw new Error(`${p.side} gave ${first.length} bytes`);
+  const probe = new Probe();
+  const times = [];
+  for (let i = 0; i < p.iterations; i++) {
+    const t = performance.now();
+    await probe.call(run);
+    times.push(performance.now() - t);
+  }
+  times.sort((a, b) => a - b);
+  return probe.finish({ msPerImage: times[times.length >> 1], msMin: times[0] });
+}
+
+async function audio(p) {
+  const FRAMES = 960; // 20 ms at 48 kHz
+  const fd = fs.openSync(p.src, 'r');
+  const total = p.seconds * 48000;
+  const chunk = new Float32Array(FRAMES * 2);
+  const bytesView = new Uint8Array(chunk.buffer);
+  let bytes = 0;
+  let error = null;
+  const enc = new AudioEncoder({ output: (c) => { bytes += c.byteLength; }, error: (e) => { error = e; } });
+  const probe = new Probe();
+  const t0 = performance.now();
+  enc.configure({ ...p.config, sampleRate: 48000, numberOfChannels: 2 });
+  await drive(enc, 'encode', Math.ceil(total / FRAMES), (i) => {
+    fs.readSync(fd, bytesView, 0, bytesView.length, i * FRAMES * 8);
+    return new AudioData({
+      format: 'f32', sampleRate: 48000, numberOfFrames: FRAMES, numberOfChannels: 2,
+      timestamp: Math.round(i * FRAMES * 1e6 / 48000), data: chunk,
+    });
+  }, p.queue, probe, () => error);
+  const ms = performance.now() - t0;
+  fs.closeSync(fd);
+  return probe.finish({ ms, speed: p.seconds / (ms / 1000), kbps: bytes * 8 / p.seconds / 1000 });
+}
+
+// The long memory run: `frames` 1080p frames through an encoder whose chunks go straight into a
+// decoder, the producer waiting on both queues. RSS is sampled every `sampleEvery` frames.
+async function memory(p) {
+  const size = i420Size(p.width, p.height);
+  const fd = fs.openSync(p.src, 'r');
+  const buf = Buffer.allocUnsafe(size);
+  let error = null;
+  let decoded = 0;
+  const dec = new VideoDecoder({ output: (f) => { decoded++; f.close(); }, error: (e) => { error = e; } });
+  const enc = new VideoEncoder({
+    output: (c, meta) => {
+      if (meta && meta.decoderConfig) dec.configure(meta.decoderConfig);
+      dec.decode(c);
+    },
+    error: (e) => { error = e; },
+  });
+  const probe = new Probe();
+  const samples = [];
+  const t0 = performance.now();
+  enc.configure({ codec: p.codec, width: p.width, height: p.height, bitrate: p.bitrate, framerate: 30, latencyMode: 'realtime' });
+  for (let i = 0; i < p.frames && !error; i++) {
+    fs.readSync(fd, buf, 0, size, (i % p.sourceFrames) * size);
+    const frame = new VideoFrame(buf, { format: 'I420', codedWidth: p.width, codedHeight: p.height, timestamp: Math.round(i * 1e6 / 30) });
+    probe.call(() => enc.encode(frame));
+    frame.close();
+    while (enc.encodeQueueSize > p.queue || dec.decodeQueueSize > p.queue) {
+      await dequeued(enc.encodeQueueSize > p.queue ? enc : dec);
+    }
+    if (i % p.sampleEvery === 0) samples.push({ frame: i, rssMB: process.memoryUsage().rss / 1048576 });
+  }
+  await enc.flush();
+  await dec.flush();
+  const ms = performance.now() - t0;
+  enc.close();
+  dec.close();
+  fs.closeSync(fd);
+  if (error) throw error;
+  samples.push({ frame: p.frames, rssMB: process.memoryUsage().rss / 1048576 });
+  return probe.finish({ ms, fps: p.frames / (ms / 1000), decoded, samples });
+}
+
+const KINDS = { encode, decode, copyTo, image, audio, memory };
+
+(async () => {
+  const p = JSON.parse(process.argv[2]);
+  const result = await KINDS[p.kind](p);
+  process.stdout.write(`BENCH_RESULT ${JSON.stringify(result)}\n`);
+})().catch((e) => {
+  process.stderr.write(`${e && e.stack ? e.stack : e}\n`);
+  process.exit(1);
+});

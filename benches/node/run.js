@@ -1,0 +1,304 @@
+'use strict';
+// `npm run bench`: every scenario through the WebCodecs API and through the FFmpeg CLI, same
+// input, same settings (lib/settings.js), same run. Prints a table and writes the results as
+// JSON (default benches/node/results.json) for scripts/bench-report.js.
+//
+//   node benches/node/run.js [--quick] [--only=REGEX] [--memory] [--json=FILE] [--tiny]
+//
+// --quick   smoke run: 720p, 30 frames, 3 MP images, 10 s of audio (a minute or two)
+// --only    run the scenarios whose id matches REGEX (e.g. --only='^encode/vp9')
+// --memory  add the long memory run (10,000 1080p frames, several minutes)
+// --tiny    320x180 frames and small images, for the harness test (numbers mean nothing)
+// --repeat=N  run each side N times and keep its best time (on a busy machine)
+// --note=TEXT  a remark stored with the results and printed in BENCHMARKS.md
+//
+// How each side is timed: lib/ffmpeg.js (CLI: -benchmark rtime, start-up excluded) and api.js
+// (configure() to flush(), frames read and wrapped inside the loop). Each API run is its own
+// process, so its peak RSS is its own; the CLI's is FFmpeg's maxrss.
+const fs = require('node:fs');
+const os = require('node:os');
+const path = require('node:path');
+const { spawnSync } = require('node:child_process');
+const { VIDEO, AUDIO, VIDEO_BITRATE } = require('./lib/settings');
+const media = require('./lib/media');
+const ff = require('./lib/ffmpeg');
+
+const args = Object.fromEntries(process.argv.slice(2).map((a) => {
+  const [k, v] = a.replace(/^--/, '').split('=');
+  return [k, v === undefined ? true : v];
+}));
+const QUICK = Boolean(args.quick);
+const TINY = Boolean(args.tiny);
+const ONLY = args.only ? new RegExp(args.only) : null;
+const JSON_OUT = args.json || path.join(__dirname, 'results.json');
+// Requests the producer keeps in flight (encodeQueueSize / decodeQueueSize above this: wait).
+const QUEUE = 8;
+const REPEAT = Math.max(1, Number(args.repeat) || 1);
+
+// `run()` REPEAT times; the result with the lowest `time(result)`.
+function best(run, time) {
+  let pick = null;
+  for (let i = 0; i < REPEAT; i++) {
+    const r = run();
+    if (!pick || time(r) < time(pick)) pick = r;
+  }
+  return pick;
+}
+const ms = (r) => r.ms;
+
+const SIZES = {
+  tiny: [320, 180],
+  '720p': [1280, 720],
+  '1080p': [1920, 1080],
+  '4K': [3840, 2160],
+};
+const IMAGE_SIZES = { tiny: [640, 480], '3MP': [2048, 1536], '12MP': [4000, 3000] };
+
+// The scenario list for this run's mode: [{ id, kind, ...params }].
+function scenarios() {
+  const list = [];
+  const videoSizes = TINY ? ['tiny'] : QUICK ? ['720p'] : ['720p', '1080p'];
+  const frames = (s) => (TINY ? 10 : QUICK ? 30 : s === '720p' ? 90 : 60);
+  for (const size of videoSizes) {
+    for (const name of Object.keys(VIDEO)) {
+      for (const mode of ['realtime', 'quality']) {
+        list.push({ id: `encode/${name}/${size}/${mode}`, kind: 'encode', name, size, mode, frames: frames(size) });
+      }
+    }
+  }
+  for (const size of videoSizes) {
+    for (const name of ['h264-high', 'hevc', 'vp8', 'vp9', 'av1']) {
+      list.push({ id: `decode/${name}/${size}`, kind: 'decode', name, size, frames: frames(size) });
+    }
+  }
+  const copySizes = TINY ? ['tiny'] : QUICK ? ['720p', '1080p'] : ['720p', '1080p', '4K'];
+  for (const size of copySizes) list.push({ id: `copyTo/RGBA/${size}`, kind: 'copyTo', size });
+  const imageSizes = TINY ? ['tiny'] : QUICK ? ['3MP'] : ['3MP', '12MP'];
+  for (const size of imageSizes) {
+    for (const type of ['jpeg', 'png', 'webp']) list.push({ id: `image/${type}/${size}`, kind: 'image', type, size });
+  }
+  for (const name of Object.keys(AUDIO)) {
+    list.push({ id: `audio/${name}`, kind: 'audio', name, seconds: TINY ? 2 : QUICK ? 10 : 60 });
+  }
+  if (args.memory) {
+    const frames = Number(args.frames) || 10000;
+    list.push({ id: `memory/h264/1080p/${frames}`, kind: 'memory', frames });
+  }
+  return list.filter((s) => !ONLY || ONLY.test(s.id));
+}
+
+// Runs one API scenario in its own Node process.
+function api(params) {
+  const r = ff.spawnMeasured(process.execPath, ['--expose-gc', path.join(__dirname, 'api.js'), JSON.stringify(params)]);
+  const line = (r.stdout || '').split('\n').find((l) => l.startsWith('BENCH_RESULT '));
+  if (r.status !== 0 || !line) throw new Error(`API ${params.kind} failed (${r.status}): ${(r.stderr || '').slice(-2000)}`);
+  return JSON.parse(line.slice('BENCH_RESULT '.length));
+}
+
+const ivfOverhead = (frames) => 32 + 12 * frames;
+
+// Encoded streams of the quality-mode encode runs, reused as the decode runs' input.
+const streams = new Map();
+
+function runEncode(s, dir) {
+  const [w, h] = SIZES[s.size];
+  const v = VIDEO[s.name];
+  const realtime = s.mode === 'realtime';
+  const bitrate = VIDEO_BITRATE[h >= 1080 ? 1080 : 720];
+  const src = media.videoSource(w, h, s.frames);
+  const out = path.join(dir, `${s.name}_${s.size}_${s.mode}.ivf`);
+  const a = best(() => api({
+    kind: 'encode', codec: v.codec(h), family: v.family, width: w, height: h, frames: s.frames,
+    bitrate, realtime, src, out, queue: QUEUE,
+  }), ms);
+  if (!realtime) streams.set(`${s.name}/${s.size}`, out);
+  const annexB = media.isAnnexB(v.family);
+  const cliOut = path.join(dir, `${s.name}_${s.size}_${s.mode}_cli.${annexB ? v.family : 'ivf'}`);
+  const c = best(() => ff.benchmark([
+    '-f', 'rawvideo', '-pix_fmt', 'yuv420p', '-s', `${w}x${h}`, '-r', '30', '-i', src,
+    '-frames:v', String(s.frames), ...v.cli({ realtime, bitrate, height: h }), '-f', annexB ? v.family : 'ivf', '-y', cliOut,
+  ]), ms);
+  const seconds = s.frames / 30;
+  const cliBytes = fs.statSync(cliOut).size - (annexB ? 0 : ivfOverhead(s.frames));
+  const apiPsnr = ff.psnr(media.streamInput(media.rawStream(out, v.family), v.family), src, w, h, s.frames);
+  const cliPsnr = ff.psnr(media.streamInput(cliOut, v.family), src, w, h, s.frames);
+  return {
+    unit: 'fps',
+    api: { value: a.fps, psnr: apiPsnr.avg, psnrY: apiPsnr.y, kbps: a.bytes * 8 / seconds / 1000, ...pick(a) },
+    cli: { value: s.frames / (c.ms / 1000), psnr: cliPsnr.avg, psnrY: cliPsnr.y, kbps: cliBytes * 8 / seconds / 1000, rssMB: c.rssMB },
+    targetKbps: bitrate / 1000,
+    ratio: a.fps / (s.frames / (c.ms / 1000)),
+  };
+}
+
+function runDecode(s, dir) {
+  const [w, h] = SIZES[s.size];
+  const v = VIDEO[s.name];
+  let file = streams.get(`${s.name}/${s.size}`);
+  if (!file) {
+    file = path.join(dir, `${s.name}_${s.size}_quality.ivf`);
+    api({
+      kind: 'encode', codec: v.codec(h), family: v.family, width: w, height: h, frames: s.frames,
+      bitrate: VIDEO_BITRATE[h >= 1080 ? 1080 : 720], realtime: false, src: media.videoSource(w, h, s.frames), out: file, queue: QUEUE,
+    });
+    streams.set(`${s.name}/${s.size}`, file);
+  }
+  const a = best(() => api({ kind: 'decode', codec: v.codec(h), family: v.family, width: w, height: h, file, queue: QUEUE }), ms);
+  const c = best(() => ff.benchmark([...media.streamInput(media.rawStream(file, v.family), v.family), '-an', '-f', 'null', '-']), ms);
+  const cliFps = a.frames / (c.ms / 1000);
+  return { unit: 'fps', api: { value: a.fps, ...pick(a) }, cli: { value: cliFps, rssMB: c.rssMB }, ratio: a.fps / cliFps };
+}
+
+// swscale's cost per frame: the same CLI run with and without an RGBA conversion, the difference
+// divided by the frame count (input reading and the rest cancel out).
+function runCopyTo(s, dir) {
+  const [w, h] = SIZES[s.size];
+  const src = media.videoSource(w, h, TINY ? 10 : 30);
+  const one = path.join(dir, `frame_${s.size}.yuv`);
+  const size = media.i420Size(w, h);
+  const fd = fs.openSync(src, 'r');
+  const buf = Buffer.alloc(size);
+  fs.readSync(fd, buf, 0, size, 0);
+  fs.closeSync(fd);
+  fs.writeFileSync(one, buf);
+  const iterations = TINY ? 5 : { '720p': 100, '1080p': 60, '4K': 20 }[s.size];
+  const a = best(() => api({ kind: 'copyTo', width: w, height: h, src, iterations }), (r) => r.msPerFrame);
+  const frames = TINY ? 20 : { '720p': 600, '1080p': 300, '4K': 80 }[s.size];
+  const input = ['-stream_loop', '-1', '-f', 'rawvideo', '-pix_fmt', 'yuv420p', '-s', `${w}x${h}`, '-i', one, '-frames:v', String(frames)];
+  const fastest = (vf) => Math.min(...Array.from({ length: 3 * REPEAT }, () => ff.benchmark([...input, '-vf', vf, '-f', 'null', '-']).ms));
+  // A difference below zero is noise (tiny frames): no number rather than a wrong one.
+  const diff = fastest('format=rgba') - fastest('null');
+  const swsMs = diff > 0 ? diff / frames : null;
+  return {
+    unit: 'ms/frame',
+    api: { value: a.msPerFrame, ...pick(a) },
+    cli: { value: swsMs },
+    ratio: swsMs === null ? null : swsMs / a.msPerFrame,
+  };
+}
+
+async function runImage(s) {
+  const [w, h] = IMAGE_SIZES[s.size];
+  const file = await media.imageSource(w, h, s.type);
+  const iterations = TINY ? 2 : s.size === '12MP' ? 5 : 10;
+  const a = best(() => api({ kind: 'image', side: 'api', type: s.type, file, width: w, height: h, iterations }), (r) => r.msPerImage);
+  const b = best(() => api({ kind: 'image', side: 'sharp', type: s.type, file, width: w, height: h, iterations }), (r) => r.msPerImage);
+  return {
+    unit: 'ms/image',
+    api: { value: a.msPerImage, ...pick(a) },
+    cli: { value: b.msPerImage, rssMB: b.rssMB, loopMaxMs: b.loopMaxMs },
+    ratio: b.msPerImage / a.msPerImage,
+    reference: 'sharp',
+  };
+}
+
+function runAudio(s, dir) {
+  const au = AUDIO[s.name];
+  const src = media.audioSource(s.seconds);
+  const a = best(() => api({ kind: 'audio', config: au.config, seconds: s.seconds, src, queue: QUEUE }), ms);
+  const out = path.join(dir, `${s.name}.framecrc`);
+  const c = best(() => ff.benchmark(['-f', 'f32le', '-ar', '48000', '-ac', '2', '-i', src, ...au.cli, '-f', 'framecrc', '-y', out]), ms);
+  const cliSpeed = s.seconds / (c.ms / 1000);
+  return {
+    unit: 'x realtime',
+    api: { value: a.speed, kbps: a.kbps, ...pick(a) },
+    cli: { value: cliSpeed, kbps: ff.framecrcBytes(fs.readFileSync(out, 'utf8')) * 8 / s.seconds / 1000, rssMB: c.rssMB },
+    targetKbps: au.config.bitrate ? au.config.bitrate / 1000 : null,
+    ratio: a.speed / cliSpeed,
+  };
+}
+
+function runMemory(s) {
+  const [w, h] = SIZES['1080p'];
+  const sourceFrames = 60;
+  const a = api({
+    kind: 'memory', codec: 'avc1.640028', width: w, height: h, bitrate: VIDEO_BITRATE[1080], frames: s.frames,
+    src: media.videoSource(w, h, sourceFrames), sourceFrames, queue: QUEUE, sampleEvery: 250,
+  });
+  // Flat: after the first 10% (warm-up), the RSS never rises more than 10% above that level.
+  const settled = a.samples.filter((x) => x.frame >= s.frames / 10);
+  const base = settled.length ? settled[0].rssMB : a.rssMB;
+  const peak = Math.max(...settled.map((x) => x.rssMB));
+  return {
+    unit: 'fps',
+    api: { value: a.fps, ...pick(a), samples: a.samples, settledMB: base, settledPeakMB: peak },
+    cli: null,
+    flat: peak <= base * 1.1,
+    ratio: null,
+  };
+}
+
+const pick = (a) => ({ callMedianUs: a.callMedianUs, callP99Us: a.callP99Us, loopMaxMs: a.loopMaxMs, rssMB: a.rssMB });
+
+function machine() {
+  const cpu = (fs.existsSync('/proc/cpuinfo') ? fs.readFileSync('/proc/cpuinfo', 'utf8') : '');
+  const model = (/model name\s*:\s*(.*)/.exec(cpu) || [])[1] || os.cpus()[0]?.model || 'unknown';
+  const flags = ((/flags\s*:\s*(.*)/.exec(cpu) || [])[1] || '').split(' ');
+  const simd = ['sse4_2', 'avx2', 'avx512f', 'avx512bw'].filter((f) => flags.includes(f));
+  let commit = 'unknown';
+  const git = spawnSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: __dirname, encoding: 'utf8' });
+  if (git.status === 0) commit = git.stdout.trim();
+  return {
+    cpu: model, cpus: os.availableParallelism(), simd, memGB: Math.round(os.totalmem() / 2 ** 30),
+    os: `${os.type()} ${os.release()} (${os.arch()})`, node: process.version, ffmpeg: ff.version(), commit,
+    load: os.loadavg().map((l) => l.toFixed(2)).join(' '),
+  };
+}
+
+const fmt = (v, d = 1) => (v === null || v === undefined || Number.isNaN(v) ? '-' : Number(v).toFixed(d));
+
+// One table line per result.
+function line(r) {
+  if (r.error) return `${r.id.padEnd(34)} ERROR ${r.error.split('\n')[0]}`;
+  const a = r.api;
+  const c = r.cli || {};
+  const parts = [
+    r.id.padEnd(34),
+    `${fmt(a.value, 2)} vs ${fmt(c.value, 2)} ${r.unit}`.padEnd(30),
+    `ratio ${fmt(r.ratio, 2)}`.padEnd(11),
+  ];
+  if (a.psnr !== undefined) parts.push(`PSNR ${fmt(a.psnr, 2)}/${fmt(c.psnr, 2)} dB`);
+  if (a.kbps !== undefined) parts.push(`kbit/s ${fmt(a.kbps, 0)}/${fmt(c.kbps, 0)}${r.targetKbps ? ` (target ${r.targetKbps})` : ''}`);
+  parts.push(`JS ${fmt(a.callMedianUs, 0)}µs p99 ${fmt(a.callP99Us, 0)}µs`, `loop ${fmt(a.loopMaxMs)}ms`, `RSS ${fmt(a.rssMB, 0)}/${fmt(c.rssMB, 0)}MB`);
+  if (r.flat !== undefined) parts.push(`RSS after warm-up ${fmt(a.settledMB, 0)}→peak ${fmt(a.settledPeakMB, 0)}MB ${r.flat ? 'flat' : 'GROWS'}`);
+  return parts.join('  ');
+}
+
+async function main() {
+  if (!ff.available()) throw new Error('the bench needs the ffmpeg CLI on PATH');
+  const list = scenarios();
+  const dir = media.runDir();
+  const results = [];
+  const started = Date.now();
+  console.log(`${list.length} scenarios${QUICK ? ' (quick)' : ''}${TINY ? ' (tiny)' : ''}; API side vs FFmpeg CLI (vs sharp for images); files in ${dir}`);
+  for (const s of list) {
+    let r;
+    try {
+      const run = { encode: runEncode, decode: runDecode, copyTo: runCopyTo, image: runImage, audio: runAudio, memory: runMemory }[s.kind];
+      r = { id: s.id, kind: s.kind, ...(await run(s, dir)) };
+    } catch (e) {
+      r = { id: s.id, kind: s.kind, error: String(e && e.message ? e.message : e) };
+    }
+    results.push(r);
+    console.log(line(r));
+  }
+  fs.rmSync(dir, { recursive: true, force: true });
+  const out = {
+    date: new Date().toISOString(),
+    seconds: Math.round((Date.now() - started) / 1000),
+    mode: TINY ? 'tiny' : QUICK ? 'quick' : 'full',
+    machine: machine(),
+    queue: QUEUE,
+    repeat: REPEAT,
+    ...(args.note ? { note: String(args.note) } : {}),
+    results,
+  };
+  fs.writeFileSync(JSON_OUT, `${JSON.stringify(out, null, 1)}\n`);
+  console.log(`${results.filter((r) => r.error).length} errors; ${out.seconds} s; results in ${JSON_OUT}`);
+  if (results.some((r) => r.error)) process.exitCode = 1;
+}
+
+main().catch((e) => {
+  console.error(e);
+  process.exit(1);
+});

@@ -1,0 +1,159 @@
+'use strict';
+// Writes BENCHMARKS.md (tables, machine, date) and benches/ratios.png (the API/FFmpeg ratio of
+// every scenario) from the JSON `npm run bench` leaves in benches/node/results.json, plus the
+// memory run's (`npm run bench:memory`) when there is one. With several inputs, a later run's
+// result replaces an earlier one's of the same scenario (e.g. a re-run with --only).
+//
+//   node scripts/bench-report.js [--in=a.json,b.json] [--md=BENCHMARKS.md] [--png=benches/ratios.png]
+const fs = require('node:fs');
+const path = require('node:path');
+
+const ROOT = path.join(__dirname, '..');
+const args = Object.fromEntries(process.argv.slice(2).map((a) => a.replace(/^--/, '').split('=')));
+const IN = args.in ? args.in.split(',') : ['results.json', 'results-memory.json']
+  .map((f) => path.join(ROOT, 'benches', 'node', f)).filter((f, i) => i === 0 || fs.existsSync(f));
+const MD = args.md || path.join(ROOT, 'BENCHMARKS.md');
+const PNG = args.png || path.join(ROOT, 'benches', 'ratios.png');
+
+const f = (v, d = 1) => (v === null || v === undefined || !Number.isFinite(v) ? '–' : v.toFixed(d));
+const pair = (a, b, d = 1) => `${f(a, d)} / ${f(b, d)}`;
+const ratio = (r) => (Number.isFinite(r) ? `**${r.toFixed(2)}**` : '–');
+
+function table(head, rows) {
+  return [`| ${head.join(' | ')} |`, `|${head.map(() => '---').join('|')}|`, ...rows.map((r) => `| ${r.join(' | ')} |`)].join('\n');
+}
+
+function sections(results) {
+  const ok = results.filter((r) => !r.error);
+  const by = (kind) => ok.filter((r) => r.kind === kind);
+  const js = (a) => `${f(a.callMedianUs, 0)} / ${f(a.callP99Us, 0)}`;
+  const out = [];
+  const enc = by('encode');
+  if (enc.length) {
+    out.push('## Encode', '', 'Frames per second (ratio = API ÷ FFmpeg, above 1 is faster than FFmpeg). PSNR: average of Y, U, V (4:1:1) against the source frames; kbit/s: the stream\'s payload.', '');
+    out.push(table(['codec', 'size', 'latencyMode', 'API fps', 'FFmpeg fps', 'ratio', 'PSNR dB API / FFmpeg', 'kbit/s API / FFmpeg (target)', 'JS µs per encode() median / p99', 'worst loop gap ms', 'peak RSS MB API / FFmpeg'],
+      enc.map((r) => {
+        const [, name, size, mode] = r.id.split('/');
+        return [name, size, mode, f(r.api.value), f(r.cli.value), ratio(r.ratio), pair(r.api.psnr, r.cli.psnr, 2),
+          `${pair(r.api.kbps, r.cli.kbps, 0)} (${r.targetKbps})`, js(r.api), f(r.api.loopMaxMs), pair(r.api.rssMB, r.cli.rssMB, 0)];
+      })), '');
+  }
+  const dec = by('decode');
+  if (dec.length) {
+    out.push('## Decode', '', 'Frames per second decoding the same stream (made by our encoder in quality mode at the encode bitrate).', '');
+    out.push(table(['codec', 'size', 'API fps', 'FFmpeg fps', 'ratio', 'JS µs per decode() median / p99', 'worst loop gap ms', 'peak RSS MB API / FFmpeg'],
+      dec.map((r) => {
+        const [, name, size] = r.id.split('/');
+        return [name, size, f(r.api.value), f(r.cli.value), ratio(r.ratio), js(r.api), f(r.api.loopMaxMs), pair(r.api.rssMB, r.cli.rssMB, 0)];
+      })), '');
+  }
+  const copy = by('copyTo');
+  if (copy.length) {
+    out.push('## copyTo() to RGBA vs swscale', '', 'Milliseconds per I420 frame (ratio = swscale ÷ API, above 1 is faster than swscale). API: `await frame.copyTo(dest, { format: "RGBA" })`, median. swscale: the FFmpeg CLI converting the same frame (`-vf format=rgba`), minus the same run without the conversion, per frame.', '');
+    out.push(table(['size', 'API ms', 'swscale ms', 'ratio', 'worst loop gap ms', 'peak RSS MB'],
+      copy.map((r) => [r.id.split('/')[2], f(r.api.value, 2), f(r.cli.value, 2), ratio(r.ratio), f(r.api.loopMaxMs), f(r.api.rssMB, 0)])), '');
+  }
+  const img = by('image');
+  if (img.length) {
+    out.push('## ImageDecoder to RGBA vs sharp', '', 'Milliseconds per image, median (ratio = sharp ÷ API). API: `decode()` then `copyTo(RGBA)`; sharp: `sharp(data).ensureAlpha().raw().toBuffer()` with its cache off.', '');
+    out.push(table(['type', 'size', 'API ms', 'sharp ms', 'ratio', 'worst loop gap ms API / sharp', 'peak RSS MB API / sharp'],
+      img.map((r) => {
+        const [, type, size] = r.id.split('/');
+        return [type, size, f(r.api.value), f(r.cli.value), ratio(r.ratio), pair(r.api.loopMaxMs, r.cli.loopMaxMs), pair(r.api.rssMB, r.cli.rssMB, 0)];
+      })), '');
+  }
+  const au = by('audio');
+  if (au.length) {
+    out.push('## Audio encode', '', 'Speed in seconds of 48 kHz stereo audio per second (ratio = API ÷ FFmpeg) and the bitrate produced.', '');
+    out.push(table(['codec', 'API ×realtime', 'FFmpeg ×realtime', 'ratio', 'kbit/s API / FFmpeg (target)', 'JS µs per encode() median / p99', 'worst loop gap ms', 'peak RSS MB API / FFmpeg'],
+      au.map((r) => [r.id.split('/')[1], f(r.api.value, 0), f(r.cli.value, 0), ratio(r.ratio),
+        `${pair(r.api.kbps, r.cli.kbps, 0)}${r.targetKbps ? ` (${r.targetKbps})` : ''}`, js(r.api), f(r.api.loopMaxMs), pair(r.api.rssMB, r.cli.rssMB, 0)])), '');
+  }
+  const mem = by('memory');
+  if (mem.length) {
+    out.push('## Memory', '', 'A queue-respecting producer sends 1080p frames through an H.264 encoder whose chunks go straight into a decoder. RSS after the first 10% of frames, and its peak after that.', '');
+    out.push(table(['run', 'fps', 'RSS after warm-up MB', 'peak RSS after warm-up MB', 'flat (≤ +10%)', 'process peak RSS MB', 'worst loop gap ms'],
+      mem.map((r) => [r.id, f(r.api.value), f(r.api.settledMB, 0), f(r.api.settledPeakMB, 0), r.flat ? 'yes' : '**no**', f(r.api.rssMB, 0), f(r.api.loopMaxMs)])), '');
+  }
+  const failed = results.filter((r) => r.error);
+  if (failed.length) out.push('## Failed scenarios', '', ...failed.map((r) => `- \`${r.id}\`: ${r.error.split('\n')[0]}`), '');
+  return out;
+}
+
+// A horizontal bar per scenario: its ratio, with the 1.0 line (FFmpeg / swscale / sharp parity).
+function svg(results) {
+  const rows = results.filter((r) => !r.error && Number.isFinite(r.ratio));
+  const W = 900;
+  const rowH = 16;
+  const left = 300;
+  const top = 40;
+  const max = Math.max(2, ...rows.map((r) => Math.min(r.ratio, 4)));
+  const x = (v) => left + (Math.min(v, max) / max) * (W - left - 60);
+  const H = top + rows.length * rowH + 30;
+  const esc = (s) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;');
+  const bars = rows.map((r, i) => {
+    const y = top + i * rowH;
+    const colour = r.ratio >= 1 ? '#2e7d32' : r.ratio >= 0.95 ? '#f9a825' : '#c62828';
+    return `<text x="${left - 6}" y="${y + 12}" text-anchor="end" font-size="11">${esc(r.id)}</text>` +
+      `<rect x="${left}" y="${y + 2}" width="${x(r.ratio) - left}" height="${rowH - 4}" fill="${colour}"/>` +
+      `<text x="${x(r.ratio) + 4}" y="${y + 12}" font-size="11">${r.ratio.toFixed(2)}</text>`;
+  }).join('');
+  const ticks = [0, 0.5, 1, 1.5, 2, 3, 4].filter((t) => t <= max).map((t) =>
+    `<line x1="${x(t)}" y1="${top - 4}" x2="${x(t)}" y2="${H - 26}" stroke="${t === 1 ? '#000' : '#ccc'}" stroke-width="${t === 1 ? 1.5 : 1}"/>` +
+    `<text x="${x(t)}" y="${H - 12}" text-anchor="middle" font-size="11">${t}</text>`).join('');
+  return `<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${H}" font-family="DejaVu Sans, sans-serif">` +
+    `<rect width="${W}" height="${H}" fill="#fff"/>` +
+    `<text x="${W / 2}" y="22" text-anchor="middle" font-size="14">webcodecs-node ÷ FFmpeg CLI (copyTo: ÷ swscale, images: ÷ sharp); above 1 is faster</text>` +
+    `${ticks}${bars}</svg>`;
+}
+
+async function main() {
+  const runs = IN.map((f) => JSON.parse(fs.readFileSync(f, 'utf8')));
+  const [run, ...more] = runs;
+  for (const extra of more) {
+    for (const r of extra.results) {
+      const i = run.results.findIndex((x) => x.id === r.id);
+      if (i >= 0) run.results[i] = r;
+      else run.results.push(r);
+    }
+  }
+  const m = run.machine;
+  const note = (x) => (x.note ? ` ${x.note}` : '');
+  const also = more.map((x) => `- ${x.results.map((r) => `\`${r.id}\``).join(', ')}: run at \`${x.machine.commit}\` on ${x.date.slice(0, 10)} (mode ${x.mode}, load ${x.machine.load}).${note(x)}`);
+  const md = [
+    '# Benchmarks',
+    '',
+    `Written by \`scripts/bench-report.js\` from a \`npm run bench\` run (mode: ${run.mode}) on ${run.date.slice(0, 10)}, commit \`${m.commit}\`, in ${Math.round(run.seconds / 60)} min.${note(run)}`,
+    ...(also.length ? ['', 'Rows from later runs on the same machine:', '', ...also] : []),
+    '',
+    `Regenerate this page: \`node scripts/bench-report.js --in=${IN.map((f) => path.relative(ROOT, f)).join(',')}\`.`,
+    '',
+    '## Machine',
+    '',
+    `- CPU: ${m.cpu}, ${m.cpus} logical CPUs (${m.simd.join(', ') || 'no AVX'}), ${m.memGB} GiB RAM`,
+    `- OS: ${m.os}; Node ${m.node}; ${m.ffmpeg}`,
+    `- Load average when the run started: ${m.load} (other work on the machine slows both sides alike but adds noise)`,
+    '',
+    '## How',
+    '',
+    '- Each scenario runs through the WebCodecs API and through the `ffmpeg` CLI with the same input frames (one raw file, read from the page cache by both) and the encoder settings our backend uses (the table in `benches/node/lib/settings.js`).',
+    '- API time: `configure()` to the `flush()` promise, frames read and wrapped in `VideoFrame`/`AudioData` inside the loop; the producer keeps at most ' + `${run.queue} requests queued (\`encodeQueueSize\`/\`decodeQueueSize\`). FFmpeg time: \`-benchmark\` rtime (the transcode loop; process start-up and option parsing excluded).`,
+    '- PSNR: FFmpeg\'s psnr filter on both streams against the source. Peak RSS: each API run is its own Node process (`process.resourceUsage().maxRSS`); FFmpeg\'s is its `-benchmark` maxrss.',
+    '- JS µs per call: time spent on the JS thread inside each `encode()`/`decode()` call. Worst loop gap: `monitorEventLoopDelay` maximum during the run.',
+    ...(run.repeat > 1 ? [`- Each side ran ${run.repeat} times; the tables show its fastest run.`] : []),
+    '',
+    ...sections(run.results),
+    '![ratios](benches/ratios.png)',
+    '',
+  ].join('\n');
+  fs.writeFileSync(MD, md);
+  const sharp = require('sharp');
+  fs.mkdirSync(path.dirname(PNG), { recursive: true });
+  await sharp(Buffer.from(svg(run.results))).png().toFile(PNG);
+  console.log(`wrote ${path.relative(ROOT, MD)} and ${path.relative(ROOT, PNG)}`);
+}
+
+main().catch((e) => {
+  console.error(e);
+  process.exit(1);
+});

@@ -1,0 +1,63 @@
+'use strict';
+// The benchmark harness (benches/node/run.js) end to end on tiny inputs: one scenario of each
+// kind runs through the API and through the FFmpeg CLI (or sharp) and reports every number the
+// table shows. Proves the harness works; asserts no timing (tiny runs measure nothing).
+const test = require('node:test');
+const assert = require('node:assert/strict');
+const fs = require('node:fs');
+const os = require('node:os');
+const path = require('node:path');
+const { spawnSync } = require('node:child_process');
+
+const RUN = path.join(__dirname, '..', '..', 'benches', 'node', 'run.js');
+const hasFfmpeg = !spawnSync('ffmpeg', ['-version']).error;
+
+test('bench harness: --tiny runs encode, decode, copyTo, image and audio scenarios on both sides', { skip: !hasFfmpeg && 'no ffmpeg CLI on PATH' }, () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'bench-test-'));
+  const json = path.join(dir, 'results.json');
+  const only = '^(encode/vp9/tiny/realtime|encode/h264-baseline/tiny/quality|decode/vp9/tiny|copyTo/|image/(jpeg|png)/|audio/opus)';
+  const r = spawnSync(process.execPath, [RUN, '--tiny', `--only=${only}`, `--json=${json}`], {
+    encoding: 'utf8', env: { ...process.env, BENCH_CACHE: path.join(dir, 'cache') }, timeout: 240_000,
+  });
+  assert.equal(r.status, 0, `run.js failed:\n${r.stdout}\n${r.stderr}`);
+  const out = JSON.parse(fs.readFileSync(json, 'utf8'));
+  assert.equal(out.mode, 'tiny');
+  assert.ok(out.machine.cpu && out.machine.cpus >= 1 && out.machine.ffmpeg.startsWith('ffmpeg version'));
+  const byId = Object.fromEntries(out.results.map((x) => [x.id, x]));
+  assert.deepEqual(Object.keys(byId).sort(), [
+    'audio/opus', 'copyTo/RGBA/tiny', 'decode/vp9/tiny', 'encode/h264-baseline/tiny/quality',
+    'encode/vp9/tiny/realtime', 'image/jpeg/tiny', 'image/png/tiny',
+  ]);
+  const positive = (v, what) => assert.ok(Number.isFinite(v) && v > 0, `${what}: ${v}`);
+  for (const x of out.results) {
+    assert.equal(x.error, undefined, `${x.id}: ${x.error}`);
+    positive(x.api.value, `${x.id} API value`);
+    // swscale's cost is a difference of two CLI runs: on tiny frames it can drown in noise,
+    // and the harness then reports no number (null) rather than a wrong one.
+    if (x.kind !== 'copyTo' || x.cli.value !== null) {
+      positive(x.cli.value, `${x.id} reference value`);
+      positive(x.ratio, `${x.id} ratio`);
+    } else {
+      assert.equal(x.ratio, null, `${x.id}: no reference, no ratio`);
+    }
+    positive(x.api.rssMB, `${x.id} API RSS`);
+    assert.ok(Number.isFinite(x.api.loopMaxMs) && x.api.loopMaxMs >= 0, `${x.id} loop gap`);
+    positive(x.api.callMedianUs, `${x.id} JS time per call`);
+  }
+  for (const id of ['encode/vp9/tiny/realtime', 'encode/h264-baseline/tiny/quality']) {
+    const e = byId[id];
+    // Both sides decode to the source's picture (PSNR from FFmpeg's psnr filter) and make a
+    // stream of plausible size for the target bitrate.
+    assert.ok(e.api.psnr > 25 && e.cli.psnr > 25, `${id} PSNR ${e.api.psnr} / ${e.cli.psnr}`);
+    assert.ok(e.api.kbps > e.targetKbps / 10 && e.cli.kbps > e.targetKbps / 10, `${id} kbit/s`);
+    positive(e.cli.rssMB, `${id} CLI RSS`);
+  }
+  assert.equal(byId['encode/vp9/tiny/realtime'].unit, 'fps');
+  assert.equal(byId['decode/vp9/tiny'].unit, 'fps');
+  assert.equal(byId['copyTo/RGBA/tiny'].unit, 'ms/frame');
+  assert.equal(byId['image/jpeg/tiny'].reference, 'sharp');
+  const opus = byId['audio/opus'];
+  assert.equal(opus.targetKbps, 128);
+  assert.ok(opus.api.kbps > 64 && opus.cli.kbps > 64, `opus kbit/s ${opus.api.kbps} / ${opus.cli.kbps}`);
+  fs.rmSync(dir, { recursive: true, force: true });
+});

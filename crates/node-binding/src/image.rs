@@ -9,6 +9,7 @@
 //! hold the loop (the stream's producer does, if there is one), or a never-ending stream would
 //! keep Node alive forever.
 
+use std::collections::VecDeque;
 use std::sync::{Arc, Mutex, MutexGuard, OnceLock, Weak};
 
 use codec_core::{ImageDecoderModel, ImageEvent, ImageOutput, ImageRequest, ImageTrackInfo};
@@ -17,7 +18,7 @@ use codec_ffmpeg::{
     ColorSpaceConversion, ImageBackend, ImageDecoderConfig, ImageDecoderOptions, ImageFrameOutput,
     ImageType,
 };
-use control_queue::{CodecWorker, ControlTx, Sink};
+use control_queue::{Batch, CodecWorker, ControlTx, Sink};
 use neon::prelude::*;
 use neon::types::buffer::TypedArray;
 use safe_callback::{CallbackSender, SafeCallback};
@@ -29,14 +30,22 @@ use crate::video::{color_space_to_js, FrameBox};
 
 type Model = ImageDecoderModel<ImageDecoderConfig, ImageFrameOutput>;
 type ImageReport = Tagged<Report<ImageOutput<ImageFrameOutput>>>;
+type ImageBatch = Batch<ImageOutput<ImageFrameOutput>>;
 
-/// The worker's reports, carried to the JS thread by the decoder's callback channel.
-struct ImageSink(CallbackSender<ImageReport>);
+/// The worker's reports, carried to the JS thread by the decoder's callback channel: one
+/// delivery per batch, in order.
+struct ImageSink(CallbackSender<ImageBatch>);
 
 impl Sink<ImageOutput<ImageFrameOutput>> for ImageSink {
     fn report(&self, r: ImageReport) -> Result<(), ImageReport> {
-        // After release the report comes back and is dropped on the worker thread.
-        self.0.call(r).map_err(|e| e.into_payload())
+        // What comes back is the batch of one, unless nothing did.
+        self.report_batch(vec![r])
+            .or_else(|mut b| b.pop().map_or(Ok(()), Err))
+    }
+
+    fn report_batch(&self, batch: ImageBatch) -> Result<(), ImageBatch> {
+        // After release the batch comes back and is dropped on the worker thread.
+        self.0.call(batch).map_err(|e| e.into_payload())
     }
 }
 
@@ -45,7 +54,9 @@ struct Inner {
     /// `None` for an unsupported type (no worker) and after close.
     tx: Option<ControlTx<ImageDecoderConfig, ImageRequest>>,
     worker: Option<CodecWorker>,
-    callback: SafeCallback<ImageReport>,
+    callback: SafeCallback<ImageBatch>,
+    /// Reports of a delivered batch held back for a later task (see [`handle_batch`]).
+    deferred: VecDeque<ImageReport>,
     /// The JS object, held only while the worker owes an answer.
     owner: Option<Root<JsObject>>,
     dispatch: Root<JsFunction>,
@@ -227,10 +238,39 @@ impl Inner {
     }
 }
 
-fn handle_report(cx: &mut Cx, inner: &Arc<Mutex<Inner>>, report: ImageReport) -> NeonResult<()> {
+/// Whether a report can close the decoder or fail a decode.
+fn can_close(r: &ImageReport) -> bool {
+    matches!(
+        r.body,
+        Report::Failed(_) | Report::Output(ImageOutput::Infeasible { .. })
+    )
+}
+
+/// Applies one batch of worker reports under one lock, then dispatches the resulting events to
+/// JS in one call.
+///
+/// The spec runs each answer as a task of its own, so promise continuations of earlier answers
+/// (`await tracks.ready`, a resolved `decode()`) run before a later failure closes the decoder.
+/// A report that can close it, behind events not dispatched yet, therefore waits for a later
+/// task: it and the rest of the batch go to `deferred` (ahead of any batch that arrives
+/// meanwhile, so the order holds) and an empty batch is posted to pick them up.
+fn handle_batch(cx: &mut Cx, inner: &Arc<Mutex<Inner>>, batch: ImageBatch) -> NeonResult<()> {
     let (owner, dispatch, events) = {
         let mut i = lock(inner);
-        i.model.handle_report(report);
+        let mut reports = std::mem::take(&mut i.deferred);
+        reports.extend(batch);
+        while let Some(r) = reports.pop_front() {
+            if can_close(&r) && i.model.has_events() {
+                reports.push_front(r);
+                break;
+            }
+            i.model.handle_report(r);
+        }
+        if !reports.is_empty() {
+            i.deferred = reports;
+            // Refused only after close, when nothing is delivered any more.
+            let _ = i.callback.call(Vec::new());
+        }
         let events = i.pump(cx)?;
         let owner = i.owner.as_ref().map(|o| o.to_inner(cx));
         (owner, i.dispatch.to_inner(cx), events)
@@ -297,11 +337,11 @@ fn image_decoder_new(mut cx: FunctionContext) -> JsResult<JsArray> {
     let ty = ImageType::from_mime(&mime).filter(|_| codec_ffmpeg::image_type_supported(&mime));
     let slot: Arc<OnceLock<Weak<Mutex<Inner>>>> = Arc::new(OnceLock::new());
     let handler_slot = slot.clone();
-    let callback = SafeCallback::new(&mut cx, move |cx: &mut Cx, r: ImageReport| {
+    let callback = SafeCallback::new(&mut cx, move |cx: &mut Cx, b: ImageBatch| {
         let Some(inner) = handler_slot.get().and_then(Weak::upgrade) else {
             return Ok(());
         };
-        handle_report(cx, &inner, r)
+        handle_batch(cx, &inner, b)
     });
     let (model, tx, worker) = match ty {
         Some(ty) => {
@@ -327,6 +367,7 @@ fn image_decoder_new(mut cx: FunctionContext) -> JsResult<JsArray> {
         tx,
         worker,
         callback,
+        deferred: VecDeque::new(),
         owner: None,
         dispatch,
     }));

@@ -273,6 +273,11 @@ impl<C, F> ImageDecoderModel<C, F> {
         self.actions.pop_front()
     }
 
+    /// Whether JS-visible effects are waiting in [`ImageDecoderModel::poll_event`].
+    pub fn has_events(&self) -> bool {
+        !self.events.is_empty()
+    }
+
     /// Next JS-visible effect, in order.
     #[must_use]
     pub fn poll_event(&mut self) -> Option<ImageEvent<F>> {

@@ -344,3 +344,95 @@ test('orientation: decoderConfig of unrotated frames, and of frames queued befor
   assert.deepEqual(seen, [1000, 2000]);
   assert.deepEqual(configs, [[1000, 90, false], [2000, 180, true]]);
 });
+
+// --- partial-color-space-test.https.any.js (newest copy: WebKit's import of WPT): frames made
+// from I420 bytes with a partial colour space (some members null) go through a full encode /
+// decode cycle whose decoder config carries the source frame's colour space, nulls included;
+// every decoded frame must report the source's primaries, transfer and matrix, nulls included.
+// Fails today where a member is null (our encoders write BT.709 for unknown members, and
+// FFmpeg's VP8 decoder always reports the BT.601 matrix): see test/conformance/README.md.
+const PARTIAL_SPACES = [
+  ['primaries only 1', { primaries: 'smpte170m' }], ['primaries only 2', { primaries: 'bt709' }],
+  ['transfer only1', { transfer: 'iec61966-2-1' }], ['transfer only 2', { transfer: 'bt709' }],
+  ['matrix only 1', { matrix: 'bt470bg' }], ['matrix only 2', { matrix: 'bt709' }],
+  ['primaries and transfer', { primaries: 'smpte170m', transfer: 'iec61966-2-1' }],
+  ['primaries and matrix', { primaries: 'smpte170m', matrix: 'bt470bg' }],
+  ['transfer and matrix', { transfer: 'iec61966-2-1', matrix: 'bt470bg' }],
+  ['all fields set', { primaries: 'bt709', transfer: 'bt709', matrix: 'bt709', fullRange: false }],
+];
+const PARTIAL_VARIANTS = {
+  av1: { codec: 'av01.0.04M.08' },
+  vp8: { codec: 'vp8' },
+  vp9_p0: { codec: 'vp09.00.10.08' },
+  h264_avc: { codec: 'avc1.42001E', avc: { format: 'avc' } },
+  h265_hevc: { codec: 'hvc1.1.6.L123.00', hevc: { format: 'hevc' }, hardware: true },
+};
+// The cases that fail here today, per variant (a null member comes back filled in).
+const PARTIAL_FAILING = {
+  vp8: new Set(['primaries only 1', 'primaries only 2', 'transfer only1', 'transfer only 2', 'primaries and transfer']),
+};
+const FIELDS = ['primaries', 'transfer', 'matrix'];
+for (const [variant, { hardware, ...codec }] of Object.entries(PARTIAL_VARIANTS)) {
+  const config = { ...codec, ...BASE, hardwareAcceleration: hardware ? 'prefer-hardware' : 'prefer-software' };
+  const W = `WPT partial-color-space-test ?${variant}:`;
+  if (hardware) {
+    test(`${W} prefer-hardware is not supported by this build (WPT: optional, all ten cases)`, async () => {
+      assert.equal((await VideoEncoder.isConfigSupported(config)).supported, false);
+    });
+    continue;
+  }
+  for (const [name, colorSpace] of PARTIAL_SPACES) {
+    const failing = name !== 'all fields set' && (PARTIAL_FAILING[variant]?.has(name) ?? true);
+    const options = failing ? { todo: 'a null colour space member comes back filled in (README)' } : {};
+    test(`${W} Partial color space preserved through decoderConfig - ${name}`, options, async () => {
+      assert.equal((await VideoEncoder.isConfigSupported(config)).supported, true);
+      let source = null;
+      let configured = false;
+      const wrong = [];
+      let decodedCount = 0;
+      const dec = new VideoDecoder({
+        output: (frame) => {
+          for (const k of FIELDS) if (frame.colorSpace[k] !== source[k]) wrong.push(`${k} ${frame.colorSpace[k]} ≠ ${source[k]}`);
+          decodedCount++;
+          frame.close();
+        },
+        error: (e) => assert.fail(e),
+      });
+      let encodedCount = 0;
+      const enc = new VideoEncoder({
+        output: (chunk, meta) => {
+          if (meta.decoderConfig && !configured) {
+            dec.configure({ ...meta.decoderConfig, colorSpace: source });
+            configured = true;
+          }
+          dec.decode(chunk);
+          encodedCount++;
+        },
+        error: (e) => assert.fail(e),
+      });
+      enc.configure(config);
+      for (let i = 0; i < 4; i++) {
+        // Grey with a black bar that moves.
+        const y = new Uint8Array(320 * 200).fill(128);
+        for (let r = 10; r < 26; r++) y.fill(0, r * 320 + i * 20, r * 320 + i * 20 + 16);
+        const data = new Uint8Array(320 * 200 * 1.5).fill(128);
+        data.set(y);
+        const frame = new VideoFrame(data, { format: 'I420', codedWidth: 320, codedHeight: 200, timestamp: i * 33333,
+          duration: 33333, colorSpace });
+        if (i === 0) {
+          for (const k of FIELDS) if (colorSpace[k] !== undefined) assert.equal(frame.colorSpace[k], colorSpace[k], `source ${k}`);
+          source = Object.fromEntries(FIELDS.map((k) => [k, frame.colorSpace[k]]));
+        }
+        enc.encode(frame, { keyFrame: i === 0 });
+        frame.close();
+      }
+      await enc.flush();
+      await dec.flush();
+      enc.close();
+      dec.close();
+      assert.equal(encodedCount, 4);
+      assert.equal(decodedCount, 4);
+      assert.deepEqual([...new Set(wrong)], []);
+    });
+  }
+}

@@ -572,8 +572,13 @@ async function runApiFuzz({ seed, numRuns, maxOps = 30, timeoutMs = 20000, verbo
   let runs = 0;
   const initialArb = fc.array(fc.nat(12), { minLength: KINDS.length, maxLength: KINDS.length });
   const opsArb = fc.array(opArb, { minLength: 1, maxLength: maxOps, size: 'max' });
+  // No run may leave a promise rejected with nobody to handle it: each run's rejections that
+  // reach 'unhandledRejection' fail that run (with its counterexample), not just the process.
+  let unhandled = [];
+  const onUnhandled = (reason) => unhandled.push(reason);
   const prop = fc.asyncProperty(initialArb, opsArb, async (initial, ops) => {
     runs++;
+    unhandled = [];
     const ctx = {
       streams: s, menus, timeoutMs, failure: null, flushes: [],
       fail(msg) { if (!this.failure) this.failure = msg; },
@@ -588,9 +593,16 @@ async function runApiFuzz({ seed, numRuns, maxOps = 30, timeoutMs = 20000, verbo
       },
     };
     await runSequence(initial, ops, ctx);
+    await new Promise((resolve) => setImmediate(resolve));
+    check(unhandled.length === 0, `unhandled rejection: ${unhandled.map((e) => `${e && e.name}: ${e && e.message}`).join('; ')}`);
   });
-  const details = await fc.check(prop, { seed, numRuns, verbose, endOnFailure: false });
-  return { details, runs };
+  process.on('unhandledRejection', onUnhandled);
+  try {
+    const details = await fc.check(prop, { seed, numRuns, verbose, endOnFailure: false });
+    return { details, runs };
+  } finally {
+    process.off('unhandledRejection', onUnhandled);
+  }
 }
 
 module.exports = { runApiFuzz, stats, withTimeout, PropertyFailure, CALLBACK_NAMES, FLUSH_NAMES };

@@ -7,6 +7,7 @@ const assert = require('node:assert/strict');
 const { AudioDecoder, EncodedAudioChunk } = require('../..');
 
 const { media } = require('./wpt-media');
+const { checkClosedCodec, checkQueueSize } = require('./wpt-codec-checks');
 
 const noCallbacks = () => ({ output: () => assert.fail('unexpected output'), error: (e) => assert.fail(`unexpected error ${e}`) });
 
@@ -258,13 +259,7 @@ for (const [variant, v] of Object.entries(VARIANTS)) {
     const dec = new AudioDecoder(noCallbacks());
     dec.configure(config);
     assert.equal(dec.state, 'configured');
-    dec.close();
-    assert.equal(dec.state, 'closed');
-    assert.throws(() => dec.configure(config), { name: 'InvalidStateError' });
-    assert.throws(() => dec.reset(), { name: 'InvalidStateError' });
-    assert.throws(() => dec.close(), { name: 'InvalidStateError' });
-    assert.throws(() => dec.decode(chunks[0]), { name: 'InvalidStateError' });
-    await assert.rejects(dec.flush(), { name: 'InvalidStateError' });
+    await checkClosedCodec(dec, config, chunks[0]);
   });
 
   test(name('decoding: one output per chunk, also for a negative timestamp and after a flush'), async () => {
@@ -307,27 +302,7 @@ for (const [variant, v] of Object.entries(VARIANTS)) {
   test(name('decodeQueueSize and dequeue events'), async () => {
     const { config, chunks } = load(v);
     const dec = new AudioDecoder({ output: (d) => d.close(), error: (e) => assert.fail(e.message) });
-    assert.equal(dec.decodeQueueSize, 0);
-    dec.configure(config);
-    assert.equal(dec.decodeQueueSize, 0);
-    let last = Infinity;
-    const problems = [];
-    dec.ondequeue = () => {
-      if (!(last > 0)) problems.push('dequeue after the queue was empty');
-      if (!(last > dec.decodeQueueSize)) problems.push(`no decrease (${last} → ${dec.decodeQueueSize})`);
-      last = dec.decodeQueueSize;
-    };
-    for (const c of chunks) dec.decode(c);
-    assert.ok(dec.decodeQueueSize >= 0 && dec.decodeQueueSize <= chunks.length);
-    await dec.flush();
-    assert.equal(dec.decodeQueueSize, 0);
-    assert.equal(last, 0, 'the last dequeue event fires with the queue empty');
-    last = Infinity;
-    for (const c of chunks) dec.decode(c);
-    dec.reset();
-    assert.equal(dec.decodeQueueSize, 0);
-    await new Promise((resolve) => setTimeout(resolve, 5));
-    assert.deepEqual(problems, []);
+    await checkQueueSize(dec, config, chunks, 'decodeQueueSize');
     dec.close();
   });
 }

@@ -23,69 +23,39 @@ function runs(start, sizes) {
   });
 }
 
-// Per variant: the file, the config WPT decodes it with (description as a byte range), chunks.
+// A 320x240 variant: its file, codec string, chunk ranges and (avcC/hvcC) description range.
+// WPT's configs give the coded size and, except for AV1 and VP8, the display aspect (its AV1
+// and VP8 configs name visibleRect/displayWidth/displayHeight instead, which VideoDecoderConfig
+// lacks).
+const at320x240 = (file, codec, chunks, { description, aspect = true, keys } = {}) => ({
+  file,
+  config: { codec, codedWidth: 320, codedHeight: 240, ...(aspect ? { displayAspectWidth: 320, displayAspectHeight: 240 } : {}) },
+  description,
+  chunks,
+  keys,
+});
+// WebM blocks: each VP8 frame follows its block header, so these ranges are not contiguous.
+const VP8_BLOCKS = [[522, 4826], [5355, 394], [5756, 621], [6384, 424], [6815, 532], [7354, 655], [8016, 670],
+  [8693, 2413], [11113, 402], [11522, 686]].map(([offset, size]) => ({ offset, size }));
+
 const VIDEO = {
-  av1: {
-    file: 'av1.mp4',
-    // WPT also lists visibleRect/displayWidth/displayHeight here, which VideoDecoderConfig lacks.
-    config: { codec: 'av01.0.04M.08', codedWidth: 320, codedHeight: 240 },
-    chunks: runs(48, [1938, 848, 3, 47, 3, 116, 3, 51, 25, 105]),
-  },
-  vp8: {
-    file: 'vp8.webm',
-    config: { codec: 'vp8', codedWidth: 320, codedHeight: 240 },
-    // WebM blocks: each frame follows its block header, so the ranges are not contiguous.
-    chunks: [[522, 4826], [5355, 394], [5756, 621], [6384, 424], [6815, 532], [7354, 655], [8016, 670],
-      [8693, 2413], [11113, 402], [11522, 686]].map(([offset, size]) => ({ offset, size })),
-  },
-  vp9: {
-    file: 'vp9.mp4',
-    config: { codec: 'vp09.00.10.08', codedWidth: 320, codedHeight: 240, displayAspectWidth: 320, displayAspectHeight: 240 },
-    chunks: runs(44, [3315, 203, 245, 172, 312, 170, 195, 181, 356, 159]),
-  },
-  h264_avc: {
-    file: 'h264.mp4',
-    config: { codec: 'avc1.64000b', codedWidth: 320, codedHeight: 240, displayAspectWidth: 320, displayAspectHeight: 240 },
-    description: { offset: 9490, size: 45 },
-    chunks: runs(48, [4140, 604, 475, 561, 587, 519, 532, 523, 454, 528]),
-  },
-  h264_annexb: {
-    file: 'h264.annexb',
-    config: { codec: 'avc1.64000b', codedWidth: 320, codedHeight: 240, displayAspectWidth: 320, displayAspectHeight: 240 },
-    chunks: runs(0, [4175, 602, 473, 559, 585, 517, 530, 521, 452, 526]),
-  },
-  h265_hevc: {
-    file: 'h265.mp4',
-    config: { codec: 'hev1.1.6.L60.90', codedWidth: 320, codedHeight: 240, displayAspectWidth: 320, displayAspectHeight: 240 },
-    description: { offset: 5821, size: 2406 },
-    chunks: runs(44, [2515, 279, 327, 329, 308, 292, 352, 296, 216, 344]),
-  },
-  h265_annexb: {
-    file: 'h265.annexb',
-    config: { codec: 'hev1.1.6.L60.90', codedWidth: 320, codedHeight: 240, displayAspectWidth: 320, displayAspectHeight: 240 },
-    chunks: runs(0, [4894, 279, 327, 329, 308, 292, 352, 296, 216, 344]),
-  },
-  // An interlaced (field-coded) H.264 stream.
-  h264_interlaced_avc: {
-    file: 'h264_interlaced.mp4',
-    config: { codec: 'avc1.64000b', codedWidth: 320, codedHeight: 240 },
-    description: { offset: 7501, size: 47 },
-    chunks: runs(48, [4091, 949, 260, 134, 111, 660, 197, 96, 159, 277]),
-  },
+  av1: at320x240('av1.mp4', 'av01.0.04M.08', runs(48, [1938, 848, 3, 47, 3, 116, 3, 51, 25, 105]), { aspect: false }),
+  vp8: at320x240('vp8.webm', 'vp8', VP8_BLOCKS, { aspect: false }),
+  vp9: at320x240('vp9.mp4', 'vp09.00.10.08', runs(44, [3315, 203, 245, 172, 312, 170, 195, 181, 356, 159])),
+  h264_avc: at320x240('h264.mp4', 'avc1.64000b', runs(48, [4140, 604, 475, 561, 587, 519, 532, 523, 454, 528]),
+    { description: { offset: 9490, size: 45 } }),
+  h264_annexb: at320x240('h264.annexb', 'avc1.64000b', runs(0, [4175, 602, 473, 559, 585, 517, 530, 521, 452, 526])),
+  h265_hevc: at320x240('h265.mp4', 'hev1.1.6.L60.90', runs(44, [2515, 279, 327, 329, 308, 292, 352, 296, 216, 344]),
+    { description: { offset: 5821, size: 2406 } }),
+  h265_annexb: at320x240('h265.annexb', 'hev1.1.6.L60.90', runs(0, [4894, 279, 327, 329, 308, 292, 352, 296, 216, 344])),
+  // An interlaced (field-coded) H.264 stream; WPT gives no display aspect.
+  h264_interlaced_avc: at320x240('h264_interlaced.mp4', 'avc1.64000b', runs(48, [4091, 949, 260, 134, 111, 660, 197, 96, 159, 277]),
+    { description: { offset: 7501, size: 47 }, aspect: false }),
   // Chunk 5 is an I frame that is not IDR but starts with a recovery point SEI.
-  h264_sei_avc: {
-    file: 'h264_sei.mp4',
-    config: { codec: 'avc1.64000b', codedWidth: 320, codedHeight: 240, displayAspectWidth: 320, displayAspectHeight: 240 },
-    description: { offset: 11989, size: 46 },
-    chunks: runs(48, [4229, 1114, 320, 188, 173, 3694, 936, 345, 213, 210]),
-    keys: [0, 5],
-  },
-  h264_sei_annexb: {
-    file: 'h264_sei.annexb',
-    config: { codec: 'avc1.64000b', codedWidth: 320, codedHeight: 240, displayAspectWidth: 320, displayAspectHeight: 240 },
-    chunks: runs(0, [4264, 1112, 318, 186, 171, 3729, 934, 343, 211, 208]),
-    keys: [0, 5],
-  },
+  h264_sei_avc: at320x240('h264_sei.mp4', 'avc1.64000b', runs(48, [4229, 1114, 320, 188, 173, 3694, 936, 345, 213, 210]),
+    { description: { offset: 11989, size: 46 }, keys: [0, 5] }),
+  h264_sei_annexb: at320x240('h264_sei.annexb', 'avc1.64000b', runs(0, [4264, 1112, 318, 186, 171, 3729, 934, 343, 211, 208]),
+    { keys: [0, 5] }),
 };
 
 /**

@@ -10,26 +10,34 @@ const { media } = require('./wpt-media');
 
 const W = 'WPT encoded-video-chunk:';
 
-test(`${W} Test we can construct an EncodedVideoChunk.`, () => {
-  const key = new EncodedVideoChunk({ type: 'key', timestamp: 10, duration: 300, data: new Uint8Array([0x0A, 0x0B, 0x0C]) });
-  assert.deepEqual([key.type, key.timestamp, key.duration, key.byteLength], ['key', 10, 300, 3]);
+// A key chunk with a duration and a delta chunk without: attributes and copyTo() of each (WPT's
+// "Test we can construct an Encoded{Video,Audio}Chunk.").
+function checkConstruction(Chunk, duration) {
+  const key = new Chunk({ type: 'key', timestamp: 10, duration, data: new Uint8Array([0x0A, 0x0B, 0x0C]) });
+  assert.deepEqual([key.type, key.timestamp, key.duration, key.byteLength], ['key', 10, duration, 3]);
   const out = new Uint8Array(3);
   key.copyTo(out);
   assert.deepEqual([...out], [0x0A, 0x0B, 0x0C]);
-  const delta = new EncodedVideoChunk({ type: 'delta', timestamp: 100, data: new Uint8Array([0x00, 0x01]) });
+  const delta = new Chunk({ type: 'delta', timestamp: 100, data: new Uint8Array([0x00, 0x01]) });
   assert.deepEqual([delta.type, delta.timestamp, delta.duration, delta.byteLength], ['delta', 100, null, 2]);
   const out2 = new Uint8Array(2).fill(9);
   delta.copyTo(out2);
   assert.deepEqual([...out2], [0x00, 0x01]);
-});
+}
 
-test(`${W} Test copyTo() exception if destiation invalid`, () => {
-  const chunk = new EncodedVideoChunk({ type: 'delta', timestamp: 100, data: new Uint8Array([0, 1, 2]) });
+// copyTo() into a destination too small, or detached, is a TypeError.
+function checkCopyToErrors(Chunk) {
+  const chunk = new Chunk({ type: 'delta', timestamp: 100, data: new Uint8Array([0, 1, 2]) });
   assert.throws(() => chunk.copyTo(new Uint8Array(2)), TypeError, 'destination too small');
-  const detached = new ArrayBuffer(4);
+  const detached = new ArrayBuffer(10);
   structuredClone(detached, { transfer: [detached] });
   assert.throws(() => chunk.copyTo(detached), TypeError, 'detached destination');
-});
+  assert.throws(() => chunk.copyTo(new Uint8Array(detached)), TypeError, 'view of a detached destination');
+}
+
+test(`${W} Test we can construct an EncodedVideoChunk.`, () => checkConstruction(EncodedVideoChunk, 300));
+
+test(`${W} Test copyTo() exception if destiation invalid`, () => checkCopyToErrors(EncodedVideoChunk));
 
 test(`${W} Test we can construct a zero-sized EncodedVideoChunk.`, () => {
   const chunk = new EncodedVideoChunk({ type: 'key', timestamp: 10, duration: 300, data: new Uint8Array() });
@@ -40,26 +48,9 @@ test(`${W} Test we can construct a zero-sized EncodedVideoChunk.`, () => {
 });
 
 // --- encoded-audio-chunk.any.js
-test('WPT encoded-audio-chunk: Test we can construct an EncodedAudioChunk.', () => {
-  const key = new EncodedAudioChunk({ type: 'key', timestamp: 10, duration: 123, data: new Uint8Array([0x0A, 0x0B, 0x0C]) });
-  assert.deepEqual([key.type, key.timestamp, key.duration, key.byteLength], ['key', 10, 123, 3]);
-  const out = new Uint8Array(3);
-  key.copyTo(out);
-  assert.deepEqual([...out], [0x0A, 0x0B, 0x0C]);
-  const delta = new EncodedAudioChunk({ type: 'delta', timestamp: 100, data: new Uint8Array([0x00, 0x01]) });
-  assert.deepEqual([delta.type, delta.timestamp, delta.duration, delta.byteLength], ['delta', 100, null, 2]);
-  const out2 = new Uint8Array(2).fill(9);
-  delta.copyTo(out2);
-  assert.deepEqual([...out2], [0x00, 0x01]);
-});
+test('WPT encoded-audio-chunk: Test we can construct an EncodedAudioChunk.', () => checkConstruction(EncodedAudioChunk, 123));
 
-test('WPT encoded-audio-chunk: Test copyTo() exception if destination invalid', () => {
-  const chunk = new EncodedAudioChunk({ type: 'delta', timestamp: 100, data: new Uint8Array([0, 1, 2]) });
-  assert.throws(() => chunk.copyTo(new Uint8Array(2)), TypeError, 'destination too small');
-  const detached = new ArrayBuffer(10);
-  structuredClone(detached, { transfer: [detached] });
-  assert.throws(() => chunk.copyTo(new Uint8Array(detached)), TypeError, 'detached destination');
-});
+test('WPT encoded-audio-chunk: Test copyTo() exception if destination invalid', () => checkCopyToErrors(EncodedAudioChunk));
 
 // --- encoded-video-chunk.crossOriginIsolated.https.any.js: data and destination may live in a
 // SharedArrayBuffer, given directly or through a view.

@@ -14,6 +14,7 @@ const os = require('node:os');
 const path = require('node:path');
 const { VideoEncoder, VideoDecoder, VideoFrame, EncodedVideoChunk } = require('../..');
 const { videoStream } = require('./wpt-media');
+const { checkClosedCodec, checkQueueSize } = require('./wpt-codec-checks');
 
 const VARIANTS = {
   av1: { codec: 'av01.0.04M.08' },
@@ -180,16 +181,7 @@ for (const variant of Object.keys(VARIANTS)) for (const [source, load] of SOURCE
       dec.close();
     });
 
-    await t.test(name('Test closed VideoDecoder operations'), async () => {
-      const { dec } = makeDecoder();
-      dec.close();
-      assert.equal(dec.state, 'closed');
-      assert.throws(() => dec.configure(CONFIG), { name: 'InvalidStateError' });
-      assert.throws(() => dec.reset(), { name: 'InvalidStateError' });
-      assert.throws(() => dec.close(), { name: 'InvalidStateError' });
-      assert.throws(() => dec.decode(CHUNKS[0]), { name: 'InvalidStateError' });
-      await assert.rejects(dec.flush(), { name: 'InvalidStateError' });
-    });
+    await t.test(name('Test closed VideoDecoder operations'), () => checkClosedCodec(makeDecoder().dec, CONFIG, CHUNKS[0]));
 
     // Decodes the key frame then `bad`: one EncodingError through error() and flush(), closed.
     async function expectEncodingError(bad) {
@@ -316,24 +308,7 @@ for (const variant of Object.keys(VARIANTS)) for (const [source, load] of SOURCE
 
     await t.test(name('VideoDecoder decodeQueueSize test'), async () => {
       const { dec } = makeDecoder();
-      assert.equal(dec.decodeQueueSize, 0);
-      dec.configure(CONFIG);
-      assert.equal(dec.decodeQueueSize, 0);
-      let last = Infinity;
-      dec.ondequeue = () => {
-        assert.ok(last > 0, 'no dequeue event after the queue emptied');
-        assert.ok(last > dec.decodeQueueSize, 'each dequeue event follows a decrease');
-        last = dec.decodeQueueSize;
-      };
-      for (const c of CHUNKS) dec.decode(c);
-      assert.ok(dec.decodeQueueSize >= 0 && dec.decodeQueueSize <= CHUNKS.length);
-      await dec.flush();
-      assert.equal(dec.decodeQueueSize, 0);
-      assert.equal(last, 0, 'the last dequeue event saw an empty queue');
-      last = Infinity;
-      for (const c of CHUNKS) dec.decode(c);
-      dec.reset();
-      assert.equal(dec.decodeQueueSize, 0);
+      await checkQueueSize(dec, CONFIG, CHUNKS, 'decodeQueueSize');
       dec.close();
     });
 

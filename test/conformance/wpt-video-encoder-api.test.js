@@ -16,6 +16,8 @@ const test = require('node:test');
 const assert = require('node:assert/strict');
 const { VideoEncoder, VideoDecoder, VideoFrame } = require('../..');
 const { dottedFrame, darkDots } = require('./wpt-video-frames');
+const { checkClosedCodec, checkQueueSize, encoderVariants } = require('./wpt-codec-checks');
+const { decodeChunks: decodeAll } = require('../helpers');
 
 const noCallbacks = () => ({ output: () => assert.fail('unexpected output'), error: (e) => assert.fail(`unexpected error ${e}`) });
 
@@ -33,17 +35,6 @@ async function encodeAll(config, frames, options = () => ({})) {
   await enc.flush();
   enc.close();
   return { chunks, decoderConfig };
-}
-
-// Decodes `chunks` with `config`; returns the frames (open).
-async function decodeAll(config, chunks) {
-  const frames = [];
-  const dec = new VideoDecoder({ output: (f) => frames.push(f), error: (e) => assert.fail(e) });
-  dec.configure(config);
-  for (const c of chunks) dec.decode(c);
-  await dec.flush();
-  dec.close();
-  return frames;
 }
 
 // --- video-encoder.https.any.js
@@ -72,25 +63,8 @@ async function decodeAll(config, chunks) {
 
   test(`${W} encodeQueueSize test`, async () => {
     const enc = new VideoEncoder({ output: () => {}, error: (e) => assert.fail(e) });
-    assert.equal(enc.encodeQueueSize, 0);
-    enc.configure({ codec: 'vp8', width: 320, height: 200 });
-    assert.equal(enc.encodeQueueSize, 0);
     const frames = Array.from({ length: 100 }, (_, i) => dottedFrame(320, 200, i % 10, i * 16000));
-    let last = Infinity;
-    enc.ondequeue = () => {
-      assert.ok(last > 0, 'no dequeue event after the queue emptied');
-      assert.ok(last > enc.encodeQueueSize, 'each dequeue event follows a decrease');
-      last = enc.encodeQueueSize;
-    };
-    for (const f of frames) enc.encode(f);
-    assert.ok(enc.encodeQueueSize >= 0 && enc.encodeQueueSize <= 100);
-    await enc.flush();
-    assert.equal(enc.encodeQueueSize, 0);
-    assert.equal(last, 0, 'the last dequeue event saw an empty queue');
-    last = Infinity;
-    for (const f of frames) { enc.encode(f); f.close(); }
-    enc.reset();
-    assert.equal(enc.encodeQueueSize, 0);
+    await checkQueueSize(enc, { codec: 'vp8', width: 320, height: 200 }, frames, 'encodeQueueSize', (f) => f.close());
     enc.close();
   });
 
@@ -169,15 +143,9 @@ async function decodeAll(config, chunks) {
   test(`${W} Verify closed VideoEncoder operations`, async () => {
     const enc = new VideoEncoder(noCallbacks());
     assert.equal(enc.state, 'unconfigured');
-    enc.close();
-    assert.equal(enc.state, 'closed');
-    assert.throws(() => enc.configure(VP8), { name: 'InvalidStateError' });
-    assert.throws(() => enc.reset(), { name: 'InvalidStateError' });
-    assert.throws(() => enc.close(), { name: 'InvalidStateError' });
     const frame = dottedFrame(640, 480, 0, 0);
-    assert.throws(() => enc.encode(frame), { name: 'InvalidStateError' });
+    await checkClosedCodec(enc, VP8, frame);
     frame.close();
-    await assert.rejects(enc.flush(), { name: 'InvalidStateError' });
   });
 
   test(`${W} Verify unconfigured VideoEncoder operations`, async () => {
@@ -209,11 +177,7 @@ async function decodeAll(config, chunks) {
 }
 
 // --- video-encoder-flush.https.any.js
-const FLUSH = {
-  av1: { codec: 'av01.0.04M.08' },
-  vp8: { codec: 'vp8' },
-  h264_avc: { codec: 'avc1.42001e', avc: { format: 'avc' } },
-};
+const FLUSH = encoderVariants(['av1', 'vp8', 'h264_avc'], 'avc1.42001e');
 for (const [variant, codec] of Object.entries(FLUSH)) {
   const W = `WPT video-encoder-flush ?${variant}:`;
   const config = { ...codec, width: 640, height: 480, displayWidth: 800, displayHeight: 600 };
@@ -266,14 +230,7 @@ for (const [variant, codec] of Object.entries(FLUSH)) {
 
 // --- reconfiguring-encoder.https.any.js: 16 frames at 800x600 / 3 Mbit/s, a reconfigure to
 // 640x480 / 2 Mbit/s, 16 more, then back. decoderConfigs report the size of their frames.
-const RECONFIGURE = {
-  av1: { codec: 'av01.0.04M.08' },
-  vp8: { codec: 'vp8' },
-  vp9_p0: { codec: 'vp09.00.10.08' },
-  vp9_p2: { codec: 'vp09.02.10.10' },
-  h264_avc: { codec: 'avc1.42001F', avc: { format: 'avc' } },
-  h264_annexb: { codec: 'avc1.42001F', avc: { format: 'annexb' } },
-};
+const RECONFIGURE = encoderVariants(['av1', 'vp8', 'vp9_p0', 'vp9_p2', 'h264_avc', 'h264_annexb'], 'avc1.42001F');
 for (const [variant, codec] of Object.entries(RECONFIGURE)) {
   test(`WPT reconfiguring-encoder ?${variant}: Reconfiguring encoder`, async () => {
     const params = { ...codec, hardwareAcceleration: 'prefer-software', bitrateMode: 'constant', framerate: 30,
@@ -309,13 +266,7 @@ for (const [variant, codec] of Object.entries(RECONFIGURE)) {
 
 // --- video-decoder-no-size-in-configure.https.any.js: a decoder config without coded size or
 // display aspect still decodes, and the frame has the encoded size.
-const NO_SIZE = {
-  av1: { codec: 'av01.0.04M.08' },
-  vp8: { codec: 'vp8' },
-  vp9_p0: { codec: 'vp09.00.10.08' },
-  h264_avc: { codec: 'avc1.42001E', avc: { format: 'avc' } },
-  h264_annexb: { codec: 'avc1.42001E', avc: { format: 'annexb' } },
-};
+const NO_SIZE = encoderVariants(['av1', 'vp8', 'vp9_p0', 'h264_avc', 'h264_annexb']);
 for (const [variant, codec] of Object.entries(NO_SIZE)) {
   test(`WPT video-decoder-no-size-in-configure ?${variant}: Test configure() without setting width and height`, async () => {
     const config = { ...codec, width: 320, height: 240, framerate: 30, bitrate: 3000000 };
@@ -358,13 +309,7 @@ function quadrantFrame(format, w, h) {
   }
   return new VideoFrame(data, { format, codedWidth: w, codedHeight: h, displayWidth: w, displayHeight: h, timestamp: 0 });
 }
-const RESCALE_VARIANTS = {
-  av1: { codec: 'av01.0.04M.08' },
-  vp8: { codec: 'vp8' },
-  vp9_p0: { codec: 'vp09.00.10.08' },
-  h264_avc: { codec: 'avc1.42001E', avc: { format: 'avc' } },
-  h264_annexb: { codec: 'avc1.42001E', avc: { format: 'annexb' } },
-};
+const RESCALE_VARIANTS = NO_SIZE;
 const SCALES = [[64, 64, 128, 128], [128, 128, 128, 128], [128, 128, 64, 64], [32, 32, 96, 96], [192, 192, 64, 64],
   [64, 32, 128, 64], [128, 256, 64, 128], [64, 64, 128, 192], [128, 192, 64, 64]];
 for (const [variant, codec] of Object.entries(RESCALE_VARIANTS)) {

@@ -16,6 +16,8 @@ const test = require('node:test');
 const assert = require('node:assert/strict');
 const { VideoEncoder, VideoDecoder, VideoFrame } = require('../..');
 const { dottedFrame, hasDots } = require('./wpt-video-frames');
+const { encoderVariants } = require('./wpt-codec-checks');
+const { decodeChunks } = require('../helpers');
 
 
 const H264_PROFILES = [
@@ -53,12 +55,8 @@ for (const [variant, codec, width, height, displayWidth, displayHeight] of H264_
 // WPT's variants; the H.265 ones ask for prefer-hardware, which this build does not have (WPT
 // then skips them as optional), so they also run on the software encoder.
 const FULL_CYCLE = {
-  av1: { codec: 'av01.0.04M.08', embedded: true },
-  vp8: { codec: 'vp8', embedded: false },
-  vp9_p0: { codec: 'vp09.00.10.08', embedded: true },
-  vp9_p2: { codec: 'vp09.02.10.10', embedded: true },
-  h264_avc: { codec: 'avc1.42001E', avc: { format: 'avc' }, embedded: true },
-  h264_annexb: { codec: 'avc1.42001E', avc: { format: 'annexb' }, embedded: true },
+  ...Object.fromEntries(Object.entries(encoderVariants(['av1', 'vp8', 'vp9_p0', 'vp9_p2', 'h264_avc', 'h264_annexb']))
+    .map(([name, codec]) => [name, { ...codec, embedded: name !== 'vp8' }])),
   h265_hevc: { codec: 'hvc1.1.6.L123.00', hevc: { format: 'hevc' }, embedded: true, hardware: true },
   h265_annexb: { codec: 'hvc1.1.6.L123.00', hevc: { format: 'annexb' }, embedded: true, hardware: true },
 };
@@ -218,12 +216,7 @@ for (const codec of ['avc1.42001f', 'vp8']) {
       enc.close();
       const config = { ...decoderConfig, hardwareAcceleration: acceleration };
       assert.equal((await VideoDecoder.isConfigSupported(config)).supported, true);
-      const frames = [];
-      const dec = new VideoDecoder({ output: (f) => frames.push(f), error: (e) => assert.fail(e) });
-      dec.configure(config);
-      for (const c of chunks) dec.decode(c);
-      await dec.flush();
-      dec.close();
+      const frames = await decodeChunks(config, chunks);
       const [frame] = frames;
       frames.slice(1).forEach((f) => f.close());
       assert.ok(['I420', 'NV12'].includes(frame.format), `YUV format, got ${frame.format}`);
@@ -361,10 +354,7 @@ const PARTIAL_SPACES = [
   ['all fields set', { primaries: 'bt709', transfer: 'bt709', matrix: 'bt709', fullRange: false }],
 ];
 const PARTIAL_VARIANTS = {
-  av1: { codec: 'av01.0.04M.08' },
-  vp8: { codec: 'vp8' },
-  vp9_p0: { codec: 'vp09.00.10.08' },
-  h264_avc: { codec: 'avc1.42001E', avc: { format: 'avc' } },
+  ...encoderVariants(['av1', 'vp8', 'vp9_p0', 'h264_avc']),
   h265_hevc: { codec: 'hvc1.1.6.L123.00', hevc: { format: 'hevc' }, hardware: true },
 };
 // The cases that fail here today, per variant (a null member comes back filled in).

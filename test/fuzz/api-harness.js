@@ -472,7 +472,10 @@ class ImageSubject {
       });
     }
     this.track(p, 'decode', strict, (r) => {
-      check(r && r.complete === true && r.image instanceof VideoFrame, 'id.decode result');
+      // With completeFramesOnly false, a progressive image still arriving may resolve with a
+      // reduced-detail generation (complete: false).
+      const partialOk = options.completeFramesOnly === false;
+      check(r && (r.complete === true || (partialOk && r.complete === false)) && r.image instanceof VideoFrame, 'id.decode result');
       const img = r.image;
       if (!(img.codedWidth > 0 && img.codedHeight > 0 && img.allocationSize() > 0)) this.ctx.fail(`id: bad frame ${img.codedWidth}x${img.codedHeight}`);
       // Closed now, kept for a later 'closed' op, or dropped for GC.

@@ -46,19 +46,7 @@ function convertVideoEncoderConfig(config) {
     : idl.enumValue(c.latencyMode, ['quality', 'realtime'], 'latencyMode');
   if (c.scalabilityMode !== undefined) out.scalabilityMode = idl.string(c.scalabilityMode);
   out.width = idl.u32(idl.required(c, 'width', 'VideoEncoderConfig'), 'width');
-  dropForeignCodecMembers(out);
   return out;
-}
-
-// The codec-registration members (av1, avc, hevc) that belong to codecs other than `out.codec`
-// are validated above but not kept: they cannot affect the encode, and browsers and WPT
-// (video-encoder-config) leave e.g. `avc` out of a VP8 config that isConfigSupported echoes.
-// Which member belongs to which codec is codec-core's rule.
-function dropForeignCodecMembers(out) {
-  const own = native.codecRegistrationMember(out.codec);
-  for (const member of ['av1', 'avc', 'hevc']) {
-    if (member !== own) delete out[member];
-  }
 }
 
 function convertVideoDecoderConfig(config) {

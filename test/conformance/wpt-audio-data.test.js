@@ -1,20 +1,23 @@
 'use strict';
-// Node mirrors of WPT webcodecs/audio-data-copyto-offset.any.js: copyTo() of an interleaved
-// AudioData into an interleaved destination must start at frameOffset and copy frameCount
-// whole frames (every channel of each frame), whatever the sample type or channel count.
+// Node mirrors of WPT webcodecs/audio-data.any.js, audio-data-copyTo.any.js,
+// audio-data-copyto-offset.any.js and audio-data-copyto-oversized.any.js: construction, close
+// and clone, and copyTo() of a window of frames (frameOffset, frameCount) between planar and
+// interleaved layouts, from sources whose buffer is larger than the samples they hold.
 const test = require('node:test');
 const assert = require('node:assert/strict');
 const { AudioData } = require('../..');
 
-// Builds an interleaved AudioData whose sample (frame, channel) is value(frame, channel), copies
-// `count` frames from `offset` and checks each copied sample against value().
-function checkInterleavedWindow({ format, Type, channels, frames, offset, count, value, tolerance = 0 }) {
+// Builds an AudioData whose sample (frame, channel) is value(frame, channel), in `format` or, if
+// `planar`, in its planar form; copies `count` frames from `offset` into an interleaved
+// destination of `format` and checks each copied sample against value().
+function checkInterleavedWindow({ format, Type, channels, frames, offset, count, value, tolerance = 0, planar = false }) {
   const samples = new Type(channels * frames);
   for (let f = 0; f < frames; f++) {
-    for (let c = 0; c < channels; c++) samples[f * channels + c] = value(f, c);
+    for (let c = 0; c < channels; c++) samples[planar ? c * frames + f : f * channels + c] = value(f, c);
   }
   const data = new AudioData({
-    timestamp: 0, data: samples, numberOfFrames: frames, numberOfChannels: channels, sampleRate: 44100, format,
+    timestamp: 0, data: samples, numberOfFrames: frames, numberOfChannels: channels, sampleRate: 44100,
+    format: planar ? `${format}-planar` : format,
   });
   try {
     const dest = new Type(channels * count).fill(Type === Float32Array ? NaN : 0x7ff);
@@ -50,6 +53,174 @@ test('WPT audio-data-copyto-offset: interleaved-to-interleaved f32, 3 channels, 
     format: 'f32', Type: Float32Array, channels: 3, frames: 8, offset: 2, count: 4,
     value: (f, c) => Math.fround(f + c * 0.01), tolerance: 1e-6,
   });
+});
+
+test('WPT audio-data-copyto-offset: planar-to-interleaved with a non-zero frameOffset', () => {
+  checkInterleavedWindow({
+    format: 'f32', Type: Float32Array, channels: 2, frames: 10, offset: 3, count: 5, planar: true,
+    value: (f, c) => Math.fround((c + 1) * (f + 1) * 0.1), tolerance: 1e-6,
+  });
+});
+
+test('WPT audio-data-copyto-offset: planar-to-interleaved s16, 3 channels, frameOffset', () => {
+  checkInterleavedWindow({
+    format: 's16', Type: Int16Array, channels: 3, frames: 8, offset: 2, count: 4, planar: true,
+    value: (f, c) => (c + 1) * 1000 + f,
+  });
+});
+
+test('WPT audio-data-copyto-offset: planar-to-interleaved baseline with frameOffset=0', () => {
+  checkInterleavedWindow({
+    format: 'f32', Type: Float32Array, channels: 2, frames: 4, offset: 0, count: 4, planar: true,
+    value: (f, c) => f + 1 + c * 4,
+  });
+});
+
+// --- audio-data-copyTo.any.js: copying into a window of a larger destination (a subarray view)
+// touches exactly the frames asked for.
+test('WPT audio-data-copyTo: Test that AudioData.copyTo copies frameCount amount of mono frames from frameOffset', () => {
+  for (const [from, to] of [['f32', 'f32'], ['f32', 'f32-planar'], ['f32-planar', 'f32-planar'], ['f32-planar', 'f32']]) {
+    const data = new AudioData({ format: from, sampleRate: 48000, numberOfChannels: 1, numberOfFrames: 5,
+      data: new Float32Array([1, 2, 3, 4, 5]), timestamp: 0 });
+    const out = new Float32Array(5);
+    data.copyTo(out.subarray(1, 4), { planeIndex: 0, frameOffset: 1, frameCount: 3, format: to });
+    data.close();
+    assert.deepEqual([...out], [0, 2, 3, 4, 0], `${from} → ${to}`);
+  }
+});
+
+test('WPT audio-data-copyTo: Test that AudioData.copyTo copies frameCount amount of stereo frames from frameOffset', () => {
+  const data = new AudioData({ format: 'f32-planar', sampleRate: 48000, numberOfChannels: 2, numberOfFrames: 5,
+    data: new Float32Array([1, 2, 3, 4, 5, 6, 7, 8, 9, 10]), timestamp: 0 });
+  const out = new Float32Array(10);
+  data.copyTo(out.subarray(1, 4), { planeIndex: 0, frameOffset: 1, frameCount: 3 });
+  data.copyTo(out.subarray(6, 9), { planeIndex: 1, frameOffset: 1, frameCount: 3 });
+  data.close();
+  assert.deepEqual([...out], [0, 2, 3, 4, 0, 0, 7, 8, 9, 0]);
+});
+
+test('WPT audio-data-copyTo: Test that AudioData.copyTo copies frameCount amount of interleaved stereo frames from frameOffset', () => {
+  const data = new AudioData({ format: 'f32', sampleRate: 48000, numberOfChannels: 2, numberOfFrames: 5,
+    data: new Float32Array([1, 6, 2, 7, 3, 8, 4, 9, 5, 10]), timestamp: 0 });
+  const out = new Float32Array(10);
+  data.copyTo(out.subarray(2, 8), { planeIndex: 0, frameOffset: 1, frameCount: 3, format: 'f32' });
+  data.close();
+  assert.deepEqual([...out], [0, 0, 2, 7, 3, 8, 4, 9, 0, 0]);
+});
+
+test('WPT audio-data-copyTo: AudioData.copyTo throws RangeError when frameOffset >= frameCount', () => {
+  const data = new AudioData({ format: 'f32', sampleRate: 48000, numberOfChannels: 1, numberOfFrames: 5,
+    data: new Float32Array([1, 2, 3, 4, 5]), timestamp: 0 });
+  for (const frameOffset of [5, 6]) {
+    assert.throws(() => data.copyTo(new Float32Array(5), { planeIndex: 0, frameOffset }), RangeError, `frameOffset ${frameOffset}`);
+  }
+  data.close();
+});
+
+// --- audio-data-copyto-oversized.any.js: the source buffer holds more floats than the frames;
+// planes are numberOfFrames long from the start of the buffer, whatever its size. Each case:
+// source layout, frames, the buffer's length in floats, destination format, window.
+const LEFT = (f) => f + 1;
+const RIGHT = (f) => f + 11;
+const OVERSIZED = [
+  ['interleaved-to-interleaved', 'f32', 4, 24, 'f32', 0, 4],
+  ['interleaved-to-interleaved', 'f32', 6, 36, 'f32', 2, 3],
+  ['interleaved-to-planar', 'f32', 4, 24, 'f32-planar', 0, 4],
+  ['interleaved-to-planar', 'f32', 6, 36, 'f32-planar', 2, 3],
+  ['planar-to-interleaved', 'f32-planar', 4, 20, 'f32', 0, 4],
+  ['planar-to-interleaved', 'f32-planar', 6, 36, 'f32', 2, 4],
+  ['planar-to-planar', 'f32-planar', 4, 24, 'f32-planar', 0, 4],
+  ['planar-to-planar', 'f32-planar', 6, 36, 'f32-planar', 2, 3],
+];
+for (const [what, source, frames, floats, dest, offset, count] of OVERSIZED) {
+  const name = offset ? `copyTo ${what} with oversized buffer and frameOffset` : `copyTo ${what} with oversized buffer`;
+  test(`WPT audio-data-copyto-oversized: ${name}`, () => {
+    const buffer = new Float32Array(floats).fill(-1);
+    for (let f = 0; f < frames; f++) {
+      if (source === 'f32') buffer.set([LEFT(f), RIGHT(f)], f * 2);
+      else [buffer[f], buffer[frames + f]] = [LEFT(f), RIGHT(f)];
+    }
+    const data = new AudioData({ data: buffer.buffer, numberOfFrames: frames, numberOfChannels: 2, timestamp: 0,
+      sampleRate: 44100, format: source });
+    const window = Array.from({ length: count }, (_, i) => offset + i);
+    const options = offset ? { frameOffset: offset, frameCount: count } : {};
+    if (dest === 'f32') {
+      const out = new Float32Array(count * 2);
+      data.copyTo(out, { planeIndex: 0, format: dest, ...options });
+      assert.deepEqual([...out], window.flatMap((f) => [LEFT(f), RIGHT(f)]));
+    } else {
+      for (const [plane, value] of [[0, LEFT], [1, RIGHT]]) {
+        const out = new Float32Array(count);
+        data.copyTo(out, { planeIndex: plane, format: dest, ...options });
+        assert.deepEqual([...out], window.map(value), `plane ${plane}`);
+      }
+    }
+    data.close();
+  });
+}
+
+// --- audio-data.any.js: construction, close and clone, negative timestamps, planeIndex rules.
+const stereo100 = (timestamp = 1234) => {
+  const samples = new Float32Array(200);
+  for (let i = 0; i < 200; i++) samples[i] = Math.sin(i / 7);
+  return new AudioData({ timestamp, data: samples, numberOfFrames: 100, numberOfChannels: 2, sampleRate: 8000, format: 'f32-planar' });
+};
+
+test('WPT audio-data: Verify AudioData constructors', () => {
+  const init = { timestamp: 1234, data: new Float32Array(200), numberOfFrames: 100, numberOfChannels: 2, sampleRate: 8000, format: 'f32-planar' };
+  const data = new AudioData(init);
+  assert.deepEqual([data.timestamp, data.numberOfFrames, data.numberOfChannels, data.sampleRate, data.duration, data.format],
+    [1234, 100, 2, 8000, 12500, 'f32-planar']);
+  assert.throws(() => new AudioData({ ...init, data: new Int16Array(200) }), TypeError, 'data too small for f32');
+  for (const member of ['timestamp', 'data', 'numberOfFrames', 'numberOfChannels', 'sampleRate', 'format']) {
+    const partial = { ...init };
+    delete partial[member];
+    assert.throws(() => new AudioData(partial), TypeError, `requires ${member}`);
+  }
+  assert.throws(() => new AudioData({ ...init, numberOfFrames: 0 }), TypeError);
+  assert.throws(() => new AudioData({ ...init, numberOfChannels: 0 }), TypeError);
+});
+
+test('WPT audio-data: Verify closing and cloning AudioData', () => {
+  const data = stereo100();
+  const clone = data.clone();
+  for (const k of ['timestamp', 'numberOfFrames', 'numberOfChannels', 'sampleRate', 'format']) assert.equal(clone[k], data[k], k);
+  for (let plane = 0; plane < 2; plane++) {
+    const a = new Float32Array(100);
+    const b = new Float32Array(100);
+    data.copyTo(a, { planeIndex: plane });
+    clone.copyTo(b, { planeIndex: plane });
+    assert.deepEqual(b, a, `plane ${plane}`);
+  }
+  data.close();
+  assert.equal(data.numberOfFrames, 0);
+  assert.equal(clone.numberOfFrames, 100, 'the clone stays open');
+  clone.close();
+  assert.equal(clone.numberOfFrames, 0);
+  data.close(); // closing twice does not throw
+});
+
+test('WPT audio-data: Test we can construct AudioData with a negative timestamp.', () => {
+  const data = stereo100(-10);
+  assert.equal(data.timestamp, -10);
+  data.close();
+});
+
+test('WPT audio-data: Test input array is copied on construction', () => {
+  const samples = new Float32Array([0.25]);
+  const data = new AudioData({ timestamp: 0, data: samples, numberOfFrames: 1, numberOfChannels: 1, sampleRate: 44100, format: 'f32' });
+  samples[0] = 0.5;
+  assert.equal(samples.length, 1, 'the input is not detached');
+  const out = new Float32Array(1);
+  data.copyTo(out, { planeIndex: 0 });
+  assert.equal(out[0], 0.25, 'later writes to the input do not show');
+});
+
+test('WPT audio-data: Test that copyTo throws if copying from interleaved with a non-zero planeIndex', () => {
+  const data = new AudioData({ timestamp: 0, data: new Float32Array([1, 2, 3, 4, 5, 6, 7, 8]), numberOfFrames: 4,
+    numberOfChannels: 2, sampleRate: 44100, format: 'f32' });
+  assert.throws(() => data.copyTo(new Float32Array(8), { planeIndex: 1 }), RangeError);
+  data.close();
 });
 
 // WPT audio-data.any.js "Test conversion of X to Y": two channels of five frames holding each

@@ -1,11 +1,20 @@
 'use strict';
 // Mirrors the cases of WPT webcodecs/videoDecoder-codec-specific.https.any.js in our own words,
-// for each of its variants (av1, vp8, vp9, h264 avc/annexb, h265 hevc/annexb). WPT decodes
-// chunks cut from its media files; here the chunks come from our own encoder (a key frame and
-// three delta frames of a small moving picture), with the decoder config the encoder reported.
+// for each of its variants (av1, vp8, vp9, h264 avc/annexb, h265 hevc/annexb), on the chunks WPT
+// cuts from its media files; each variant runs a second time on chunks from our own encoder (a
+// key frame and three delta frames of a small moving picture, with the decoder config the
+// encoder reported). Also the files that share its setup script:
+// videoDecoder-codec-specific-orientation, videoDecoder-444-h264, videoDecoder-interlaced-h264
+// and videoDecoder-h264-sei.
 const test = require('node:test');
 const assert = require('node:assert/strict');
+const { execFileSync } = require('node:child_process');
+const fs = require('node:fs');
+const os = require('node:os');
+const path = require('node:path');
 const { VideoEncoder, VideoDecoder, VideoFrame, EncodedVideoChunk } = require('../..');
+const { videoStream } = require('./wpt-media');
+const { checkClosedCodec, checkQueueSize } = require('./wpt-codec-checks');
 
 const VARIANTS = {
   av1: { codec: 'av01.0.04M.08' },
@@ -60,10 +69,15 @@ const firstOutput = (cb, onFrame) => new Promise((resolve) => {
   cb.output = (f) => { onFrame(f); resolve(); };
 });
 
-for (const [variant, base] of Object.entries(VARIANTS)) {
-  test(`WPT videoDecoder-codec-specific ?${variant}`, async (t) => {
-    const { config: CONFIG, data: DATA, chunks: CHUNKS } = await makeStream(base);
-    const name = (s) => `WPT videoDecoder-codec-specific ?${variant}: ${s}`;
+const SOURCES = [
+  ['', (variant) => videoStream(variant)],
+  [' (our encoder\'s chunks)', (variant) => makeStream(VARIANTS[variant])],
+];
+
+for (const variant of Object.keys(VARIANTS)) for (const [source, load] of SOURCES) {
+  test(`WPT videoDecoder-codec-specific ?${variant}${source}`, async (t) => {
+    const { config: CONFIG, data: DATA, chunks: CHUNKS } = await load(variant);
+    const name = (s) => `WPT videoDecoder-codec-specific ?${variant}${source}: ${s}`;
 
     await t.test(name('Test isConfigSupported()'), async () => {
       assert.equal((await VideoDecoder.isConfigSupported(CONFIG)).supported, true);
@@ -167,16 +181,7 @@ for (const [variant, base] of Object.entries(VARIANTS)) {
       dec.close();
     });
 
-    await t.test(name('Test closed VideoDecoder operations'), async () => {
-      const { dec } = makeDecoder();
-      dec.close();
-      assert.equal(dec.state, 'closed');
-      assert.throws(() => dec.configure(CONFIG), { name: 'InvalidStateError' });
-      assert.throws(() => dec.reset(), { name: 'InvalidStateError' });
-      assert.throws(() => dec.close(), { name: 'InvalidStateError' });
-      assert.throws(() => dec.decode(CHUNKS[0]), { name: 'InvalidStateError' });
-      await assert.rejects(dec.flush(), { name: 'InvalidStateError' });
-    });
+    await t.test(name('Test closed VideoDecoder operations'), () => checkClosedCodec(makeDecoder().dec, CONFIG, CHUNKS[0]));
 
     // Decodes the key frame then `bad`: one EncodingError through error() and flush(), closed.
     async function expectEncodingError(bad) {
@@ -303,24 +308,7 @@ for (const [variant, base] of Object.entries(VARIANTS)) {
 
     await t.test(name('VideoDecoder decodeQueueSize test'), async () => {
       const { dec } = makeDecoder();
-      assert.equal(dec.decodeQueueSize, 0);
-      dec.configure(CONFIG);
-      assert.equal(dec.decodeQueueSize, 0);
-      let last = Infinity;
-      dec.ondequeue = () => {
-        assert.ok(last > 0, 'no dequeue event after the queue emptied');
-        assert.ok(last > dec.decodeQueueSize, 'each dequeue event follows a decrease');
-        last = dec.decodeQueueSize;
-      };
-      for (const c of CHUNKS) dec.decode(c);
-      assert.ok(dec.decodeQueueSize >= 0 && dec.decodeQueueSize <= CHUNKS.length);
-      await dec.flush();
-      assert.equal(dec.decodeQueueSize, 0);
-      assert.equal(last, 0, 'the last dequeue event saw an empty queue');
-      last = Infinity;
-      for (const c of CHUNKS) dec.decode(c);
-      dec.reset();
-      assert.equal(dec.decodeQueueSize, 0);
+      await checkQueueSize(dec, CONFIG, CHUNKS, 'decodeQueueSize');
       dec.close();
     });
 
@@ -351,37 +339,13 @@ for (const [variant, base] of Object.entries(VARIANTS)) {
   });
 }
 
-// --- WPT's H.264 SEI recovery point test (variants ?h264_sei_avc and ?h264_sei_annexb of
-// videoDecoder-codec-specific-setup.js), on WPT's h264_sei.mp4 / h264_sei.annexb: chunk 5 is
-// an I frame that is not IDR, marked "key" because it starts with a recovery point SEI
-// (recovery_frame_cnt 0). Decoding it first must be accepted as a key chunk (as Chromium does)
-// and give one frame with its timestamp and duration.
-const fs = require('node:fs');
-const path = require('node:path');
-
-const MEDIA = path.join(__dirname, '..', '..', '..', 'shared', 'fixtures', 'wpt-media');
-const runs = (sizes, start) => sizes.map((size) => { const c = { offset: start, size }; start += size; return c; });
-const SEI_VARIANTS = {
-  h264_sei_avc: {
-    file: 'h264_sei.mp4', description: { offset: 11989, size: 46 },
-    chunks: runs([4229, 1114, 320, 188, 173, 3694, 936, 345, 213, 210], 48),
-  },
-  h264_sei_annexb: {
-    file: 'h264_sei.annexb',
-    chunks: runs([4264, 1112, 318, 186, 171, 3729, 934, 343, 211, 208], 0),
-  },
-};
-const KEY_CHUNKS = new Set([0, 5]);
-
-for (const [variant, v] of Object.entries(SEI_VARIANTS)) {
-  test(`WPT videoDecoder H.264 SEI ?${variant}: H.264 SEI recovery point frames are treated as keyframes.`, async () => {
-    const file = fs.readFileSync(path.join(MEDIA, v.file));
-    const view = ({ offset, size }) => file.subarray(offset, offset + size);
-    const config = { codec: 'avc1.64000b', codedWidth: 320, codedHeight: 240, displayAspectWidth: 320, displayAspectHeight: 240 };
-    if (v.description) config.description = view(v.description);
-    const chunks = v.chunks.map((c, i) => new EncodedVideoChunk({
-      type: KEY_CHUNKS.has(i) ? 'key' : 'delta', timestamp: i, duration: 1, data: view(c),
-    }));
+// --- videoDecoder-h264-sei.https.any.js (?h264_sei_avc, ?h264_sei_annexb), on WPT's
+// h264_sei.mp4 / h264_sei.annexb: chunk 5 is an I frame that is not IDR, marked "key" because it
+// starts with a recovery point SEI (recovery_frame_cnt 0). Decoding it first must be accepted as
+// a key chunk (as Chromium does) and give one frame with its timestamp and duration.
+for (const variant of ['h264_sei_avc', 'h264_sei_annexb']) {
+  test(`WPT videoDecoder-h264-sei ?${variant}: H.264 SEI recovery point frames are treated as keyframes.`, async () => {
+    const { config, chunks } = videoStream(variant);
     assert.equal((await VideoDecoder.isConfigSupported({ codec: config.codec })).supported, true);
     const got = [];
     const dec = new VideoDecoder({
@@ -397,3 +361,86 @@ for (const [variant, v] of Object.entries(SEI_VARIANTS)) {
     dec.close();
   });
 }
+
+// --- videoDecoder-codec-specific-orientation.https.any.js: a decoder config's rotation and
+// flip are echoed by isConfigSupported() and carried by every frame the configuration decodes;
+// a reconfigure with another orientation applies to the frames after it.
+for (const variant of Object.keys(VARIANTS)) {
+  const { config: CONFIG, chunks: CHUNKS } = videoStream(variant);
+  const W = `WPT videoDecoder-codec-specific-orientation ?${variant}:`;
+  test(`${W} Test that isConfigSupported() with orientation`, async () => {
+    const { supported, config } = await VideoDecoder.isConfigSupported({ ...CONFIG, rotation: 90, flip: true });
+    assert.equal(supported, true);
+    assert.equal(config.rotation, 90);
+    assert.equal(config.flip, true);
+  });
+  test(`${W} Decode frames with orientation metadata`, async () => {
+    const got = [];
+    const dec = new VideoDecoder({
+      output: (f) => { got.push([f.timestamp, f.rotation, f.flip]); f.close(); },
+      error: (e) => assert.fail(e),
+    });
+    dec.configure({ ...CONFIG, rotation: 90, flip: true });
+    dec.decode(CHUNKS[0]);
+    dec.decode(CHUNKS[1]);
+    await dec.flush();
+    dec.configure({ ...CONFIG, rotation: 180, flip: false });
+    dec.decode(CHUNKS[0]);
+    dec.decode(CHUNKS[1]);
+    await dec.flush();
+    dec.close();
+    assert.deepEqual(got, [[0, 90, true], [1, 90, true], [0, 180, false], [1, 180, false]]);
+  });
+}
+
+// --- videoDecoder-interlaced-h264.https.any.js (?h264_interlaced_avc): the key frame of WPT's
+// field-coded h264_interlaced.mp4 decodes to one frame.
+test('WPT videoDecoder-interlaced-h264 ?h264_interlaced_avc: Test decoding h.264 interlaced content', async () => {
+  const { config, chunks } = videoStream('h264_interlaced_avc');
+  assert.equal((await VideoDecoder.isConfigSupported({ codec: config.codec })).supported, true);
+  const got = [];
+  const dec = new VideoDecoder({
+    output: (f) => { got.push([f.timestamp, f.codedWidth, f.codedHeight]); f.close(); },
+    error: (e) => assert.fail(e),
+  });
+  dec.configure(config);
+  dec.decode(chunks[0]);
+  await dec.flush();
+  dec.close();
+  assert.deepEqual(got, [[0, 320, 240]]);
+});
+
+// --- videoDecoder-444-h264.https.any.js (?h264_444_avc): WPT's h264_444.mp4 is not among our
+// fixtures, so the ffmpeg CLI makes the same kind of stream: one High 4:4:4 Predictive frame
+// (yuv444p) in an MP4, whose avcC and sample we cut out as WPT does. It decodes to one I444 frame.
+function h264With444() {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'wpt-h264-444-'));
+  const file = path.join(dir, 'h264_444.mp4');
+  execFileSync('ffmpeg', ['-v', 'error', '-y', '-f', 'lavfi', '-i', 'testsrc=size=320x240:rate=30', '-frames:v', '1',
+    '-c:v', 'libx264', '-profile:v', 'high444', '-pix_fmt', 'yuv444p', file]);
+  const packet = execFileSync('ffprobe', ['-v', 'error', '-select_streams', 'v', '-show_entries', 'packet=pos,size',
+    '-of', 'csv=p=0', file]).toString().trim().split('\n')[0].split(',').map(Number);
+  const bytes = fs.readFileSync(file);
+  fs.rmSync(dir, { recursive: true });
+  const avcc = bytes.indexOf('avcC');
+  const boxSize = bytes.readUInt32BE(avcc - 4);
+  const [size, pos] = packet;
+  return { description: bytes.subarray(avcc + 4, avcc - 4 + boxSize), data: bytes.subarray(pos, pos + size) };
+}
+
+test('WPT videoDecoder-444-h264 ?h264_444_avc: Test decoding h.264 4:4:4 content', async () => {
+  const { description, data } = h264With444();
+  assert.equal(description[1], 244, 'AVCProfileIndication: High 4:4:4 Predictive');
+  const codec = `avc1.${[...description.subarray(1, 4)].map((b) => b.toString(16).padStart(2, '0')).join('')}`;
+  assert.equal((await VideoDecoder.isConfigSupported({ codec })).supported, true);
+  const got = [];
+  const dec = new VideoDecoder({
+    output: (f) => { got.push([f.timestamp, f.format, f.codedWidth, f.codedHeight]); f.close(); },
+    error: (e) => assert.fail(e),
+  });
+  dec.configure({ codec, description, codedWidth: 320, codedHeight: 240 });
+  dec.decode(new EncodedVideoChunk({ type: 'key', timestamp: 0, duration: 1, data }));
+  await dec.flush();
+  dec.close();
+  assert.deepEqual(got, [[0, 'I444', 320, 240]]);
+});

@@ -1,11 +1,13 @@
 'use strict';
-// Mirrors the cases of WPT webcodecs/video-encoder-config.https.any.js in our own words:
-// invalid configs (TypeError), valid-but-unsupported ones (supported: false with the config
-// echoed; NotSupportedError through error() and a closed encoder) and supported configs echoed
-// without unknown members, and without the `avc` member for a codec that is not AVC.
+// Mirrors the cases of WPT webcodecs/video-encoder-config.https.any.js and
+// video-encoder-content-hint.https.any.js in our own words: invalid configs (TypeError),
+// valid-but-unsupported ones (supported: false with the config echoed; NotSupportedError
+// through error() and a closed encoder) and supported configs echoed without unknown members.
+// Codec-registration members (`avc`, `hevc`, `av1`) are members of VideoEncoderConfig, so the
+// echo keeps them whatever the codec (WPT checks `avc.format` on its VP8 config).
 const test = require('node:test');
 const assert = require('node:assert/strict');
-const { VideoEncoder } = require('../..');
+const { VideoEncoder, VideoFrame } = require('../..');
 
 const W = 'WPT video-encoder-config:';
 
@@ -34,6 +36,7 @@ for (const [name, config] of INVALID) {
 const UNSUPPORTED = [
   ['Invalid scalability mode', { codec: 'vp8', width: 640, height: 480, scalabilityMode: 'ABC' }],
   ['Unrecognized codec', { codec: 'bogus', width: 640, height: 480 }],
+  ['Codec with bad casing', { codec: 'vP8', width: 640, height: 480 }],
   ['Width is too large', { codec: 'vp8', width: 1000000, height: 480 }],
   ['Height is too large', { codec: 'vp8', width: 640, height: 1000000 }],
   ['Too strenuous accelerated encoding parameters', { codec: 'vp8', hardwareAcceleration: 'prefer-hardware',
@@ -79,15 +82,42 @@ for (const config of SUPPORTED) {
     for (const k of ['codec', 'width', 'height', 'bitrate', 'framerate', 'bitrateMode', 'latencyMode', 'alpha', 'scalabilityMode']) {
       if (config[k] !== undefined) assert.equal(echoed[k], config[k], k);
     }
-    if (config.codec.startsWith('avc')) assert.equal(echoed.avc.format, config.avc.format);
-    else assert.equal(echoed.avc, undefined, 'no avc member for a non-AVC codec');
+    if (config.avc) assert.deepEqual(echoed.avc, config.avc);
+    else assert.equal(Object.hasOwn(echoed, 'avc'), false);
   });
 }
 
-test(`${W} (ours) a foreign codec member is still validated before it is dropped`, async () => {
+test(`${W} (ours) another codec's member is validated, echoed with its defaults, and changes nothing`, async () => {
   await assert.rejects(VideoEncoder.isConfigSupported({ codec: 'vp8', width: 64, height: 64, avc: { format: 'bogus' } }), TypeError);
-  const { config } = await VideoEncoder.isConfigSupported({ codec: 'vp8', width: 64, height: 64,
-    hevc: { format: 'annexb' }, av1: { forceScreenContentTools: true } });
-  assert.equal(config.hevc, undefined);
-  assert.equal(config.av1, undefined);
+  const { supported, config } = await VideoEncoder.isConfigSupported({ codec: 'vp8', width: 64, height: 64,
+    avc: {}, hevc: { format: 'annexb' }, av1: { forceScreenContentTools: true } });
+  assert.equal(supported, true);
+  assert.deepEqual(config.avc, { format: 'avc' });
+  assert.deepEqual(config.hevc, { format: 'annexb' });
+  assert.deepEqual(config.av1, { forceScreenContentTools: true });
+  // A VP8 encode with an annexb `avc` member is still VP8 (no start codes, no description).
+  const chunks = [];
+  let decoderConfig;
+  const enc = new VideoEncoder({ output: (c, m) => { chunks.push(c); decoderConfig ??= m?.decoderConfig; }, error: (e) => assert.fail(e) });
+  enc.configure({ codec: 'vp8', width: 64, height: 64, avc: { format: 'annexb' } });
+  const frame = new VideoFrame(new Uint8Array(64 * 64 * 4).fill(128), { format: 'RGBA', codedWidth: 64, codedHeight: 64, timestamp: 0 });
+  enc.encode(frame);
+  frame.close();
+  await enc.flush();
+  enc.close();
+  assert.equal(decoderConfig.codec, 'vp8');
+  assert.equal(decoderConfig.description, undefined);
+  const bytes = new Uint8Array(chunks[0].byteLength);
+  chunks[0].copyTo(bytes);
+  assert.deepEqual([...bytes.subarray(3, 6)], [0x9d, 0x01, 0x2a], 'a VP8 key frame start code');
+});
+
+// video-encoder-content-hint.https.any.js
+test('WPT video-encoder-content-hint: Test that contentHint is recognized by VideoEncoder', async () => {
+  const config = { codec: 'vp8', width: 1280, height: 720, bitrate: 5000000, bitrateMode: 'constant', framerate: 25,
+    latencyMode: 'realtime', contentHint: 'text' };
+  const { supported, config: echoed } = await VideoEncoder.isConfigSupported(config);
+  assert.equal(supported, true);
+  assert.equal(echoed.codec, 'vp8');
+  assert.equal(echoed.contentHint, 'text');
 });

@@ -2,10 +2,11 @@
 // Mirrors, in our own words, the cases of these WPT webcodecs files:
 //  - video-encoder-h264.https.any.js (?baseline ?main ?high ?high-6.2): the avcC the encoder
 //    reports carries the asked-for profile and a level no higher than asked;
-//  - full-cycle-test.https.any.js (all eight variants): encode 16 dotted frames, decode them as
-//    they come out, check timestamps, size, colour space and picture;
-//  - temporal-svc-encoding.https.any.js (?av1 ?vp8 ?vp9; ?h264 is optional in WPT and we do
-//    not support L1T2 for H.264): the base layer of an L1T2 stream decodes on its own;
+//  - full-cycle-test.https.any.js (all eight variants, quality and realtime latency): encode 16
+//    dotted frames, decode them as they come out, check timestamps, size, colour space and
+//    picture;
+//  - temporal-svc-encoding.https.any.js (?av1 ?vp8 ?vp9 ?h264, L1T2 and L1T3): the base layer
+//    of a layered stream decodes on its own;
 //  - videoFrame-decoded-yuv.https.any.js: decoded frames stay YUV and copy out real planes;
 //  - video-encoder-orientation.https.any.js: the first frame after configure() sets the
 //    encoder's orientation, a frame with another one is a non-fatal DataError, configure()
@@ -14,31 +15,10 @@
 const test = require('node:test');
 const assert = require('node:assert/strict');
 const { VideoEncoder, VideoDecoder, VideoFrame } = require('../..');
+const { dottedFrame, hasDots } = require('./wpt-video-frames');
+const { encoderVariants } = require('./wpt-codec-checks');
+const { decodeChunks } = require('../helpers');
 
-// An RGBA frame in `fill`, with `dots` black 8x8 squares on a row-major grid of 16 px cells.
-function dottedFrame(w, h, dots, timestamp, fill = [230, 200, 60]) {
-  const row = new Uint8Array(w * 4);
-  for (let x = 0; x < w; x++) row.set([...fill, 255], x * 4);
-  const rgba = new Uint8Array(w * h * 4);
-  for (let y = 0; y < h; y++) rgba.set(row, y * w * 4);
-  for (let d = 0; d < dots; d++) {
-    const [x0, y0] = dotOrigin(w, d);
-    for (let y = y0; y < y0 + 8; y++) for (let x = x0; x < x0 + 8; x++) rgba.set([0, 0, 0, 255], (y * w + x) * 4);
-  }
-  return new VideoFrame(rgba, { format: 'RGBA', codedWidth: w, codedHeight: h, timestamp });
-}
-const dotOrigin = (w, d) => [4 + (d % Math.floor(w / 16)) * 16, 4 + Math.floor(d / Math.floor(w / 16)) * 16];
-
-// Whether the luma of `frame` shows exactly `dots` dots: dark at the centre of each drawn dot,
-// bright where the next one would be.
-async function hasDots(frame, dots) {
-  const rgba = new Uint8Array(frame.visibleRect.width * frame.visibleRect.height * 4);
-  await frame.copyTo(rgba, { format: 'RGBA' });
-  const w = frame.visibleRect.width;
-  const luma = (d) => { const [x, y] = dotOrigin(w, d); const i = ((y + 4) * w + x + 4) * 4; return rgba[i] + rgba[i + 1]; };
-  for (let d = 0; d < dots; d++) if (luma(d) > 120) return false;
-  return luma(dots) > 300;
-}
 
 const H264_PROFILES = [
   ['baseline', 'avc1.42001e', 640, 480, 800, 600],
@@ -72,20 +52,22 @@ for (const [variant, codec, width, height, displayWidth, displayHeight] of H264_
   });
 }
 
+// WPT's variants; the H.265 ones ask for prefer-hardware, which this build does not have (WPT
+// then skips them as optional), so they also run on the software encoder.
 const FULL_CYCLE = {
-  av1: { codec: 'av01.0.04M.08', embedded: true },
-  vp8: { codec: 'vp8', embedded: false },
-  vp9_p0: { codec: 'vp09.00.10.08', embedded: true },
-  vp9_p2: { codec: 'vp09.02.10.10', embedded: true },
-  h264_avc: { codec: 'avc1.640028', avc: { format: 'avc' }, latencyMode: 'realtime', embedded: true },
-  h264_annexb: { codec: 'avc1.42001E', avc: { format: 'annexb' }, embedded: true },
-  h265_hevc: { codec: 'hvc1.1.6.L123.00', hevc: { format: 'hevc' }, embedded: true },
-  h265_annexb: { codec: 'hvc1.1.6.L123.00', hevc: { format: 'annexb' }, embedded: true },
+  ...Object.fromEntries(Object.entries(encoderVariants(['av1', 'vp8', 'vp9_p0', 'vp9_p2', 'h264_avc', 'h264_annexb']))
+    .map(([name, codec]) => [name, { ...codec, embedded: name !== 'vp8' }])),
+  h265_hevc: { codec: 'hvc1.1.6.L123.00', hevc: { format: 'hevc' }, embedded: true, hardware: true },
+  h265_annexb: { codec: 'hvc1.1.6.L123.00', hevc: { format: 'annexb' }, embedded: true, hardware: true },
 };
 const BASE = { width: 320, height: 200, bitrate: 1000000, bitrateMode: 'constant', framerate: 30 };
 
-async function fullCycle({ embedded, ...codec }, stripColorSpace) {
+// `realtime`: latencyMode realtime, where WPT lets the encoder drop frames (so neither count nor
+// timestamps are fixed, but every chunk must decode); `strip`: the decoder config loses the
+// encoder's colour space, so the bitstream's must match it.
+async function fullCycle({ embedded, hardware, ...codec }, { strip = false, realtime = false } = {}) {
   const config = { ...codec, ...BASE, hardwareAcceleration: 'prefer-software' };
+  if (realtime) config.latencyMode = 'realtime';
   assert.equal((await VideoEncoder.isConfigSupported(config)).supported, true);
   let encoderSpace = null;
   const decoded = [];
@@ -107,7 +89,7 @@ async function fullCycle({ embedded, ...codec }, stripColorSpace) {
       if (meta?.decoderConfig) {
         const dc = { ...meta.decoderConfig, hardwareAcceleration: config.hardwareAcceleration };
         encoderSpace = dc.colorSpace;
-        if (stripColorSpace) dc.colorSpace = {};
+        if (strip) dc.colorSpace = {};
         dec.configure(dc);
       }
       dec.decode(chunk);
@@ -118,6 +100,7 @@ async function fullCycle({ embedded, ...codec }, stripColorSpace) {
   enc.configure(config);
   for (let i = 0; i < 16; i++) {
     const frame = dottedFrame(320, 200, i, i);
+    assert.notEqual(frame.colorSpace.matrix, null, 'input frames carry a colour space');
     enc.encode(frame, { keyFrame: i % 5 === 0 });
     frame.close();
   }
@@ -126,60 +109,92 @@ async function fullCycle({ embedded, ...codec }, stripColorSpace) {
   enc.close();
   dec.close();
   const order = [...Array(16).keys()];
-  assert.deepEqual(encoded, order, 'encode timestamps');
-  assert.deepEqual(decoded, order, 'decode timestamps');
+  if (realtime) {
+    assert.ok(encoded.length > 0);
+    assert.deepEqual(decoded, encoded, 'every chunk decodes');
+  } else {
+    assert.deepEqual(encoded, order, 'encode timestamps');
+    assert.deepEqual(decoded, order, 'decode timestamps');
+  }
   const ok = await Promise.all(checks);
   assert.deepEqual(ok.map((v, i) => (v ? -1 : i)).filter((i) => i >= 0), [], 'frames with the wrong dots');
 }
 
 for (const [variant, codec] of Object.entries(FULL_CYCLE)) {
-  test(`WPT full-cycle-test ?${variant}: Encoding and decoding cycle`, () => fullCycle(codec, false));
+  const W = `WPT full-cycle-test ?${variant}:`;
+  const sw = codec.hardware ? ' (prefer-software; WPT asks for prefer-hardware)' : '';
+  if (codec.hardware) {
+    test(`${W} prefer-hardware is not supported by this build (WPT: optional)`, async () => {
+      const { embedded, hardware, ...c } = codec;
+      const config = { ...c, ...BASE, hardwareAcceleration: 'prefer-hardware' };
+      assert.equal((await VideoEncoder.isConfigSupported(config)).supported, false);
+    });
+  }
+  test(`${W} Encoding and decoding cycle${sw}`, () => fullCycle(codec));
+  test(`${W} Encoding and decoding cycle with realtime latency mode${sw}`, () => fullCycle(codec, { realtime: true }));
   // WPT runs this one only for codecs whose bitstream carries a colour space (not VP8).
   if (codec.embedded) {
-    test(`WPT full-cycle-test ?${variant}: Encoding and decoding cycle w/ stripped color space`,
-      () => fullCycle(codec, true));
+    test(`${W} Encoding and decoding cycle w/ stripped color space${sw}`, () => fullCycle(codec, { strip: true }));
   }
 }
 
-for (const [variant, codec] of [['av1', 'av01.0.04M.08'], ['vp8', 'vp8'], ['vp9', 'vp09.00.10.08']]) {
-  test(`WPT temporal-svc-encoding ?${variant}: SVC L1T2`, async () => {
-    const config = { codec, ...BASE, latencyMode: 'realtime', scalabilityMode: 'L1T2',
-      hardwareAcceleration: 'prefer-software' };
-    assert.equal((await VideoEncoder.isConfigSupported(config)).supported, true);
-    const base = [];
-    let encoded = 0;
-    const enc = new VideoEncoder({
-      output: (chunk, meta) => {
-        encoded++;
-        assert.ok(meta && Object.hasOwn(meta, 'svc') && Object.hasOwn(meta.svc, 'temporalLayerId'));
-        assert.ok(meta.svc.temporalLayerId < 2);
-        if (meta.svc.temporalLayerId === 0) base.push(chunk);
-      },
-      error: (e) => assert.fail(e),
-    });
-    enc.configure(config);
-    for (let i = 0; i < 24; i++) {
-      const frame = dottedFrame(320, 200, i, i);
-      enc.encode(frame, { keyFrame: false });
-      frame.close();
+// temporal-svc-encoding: 24 frames, none forced to be a key frame; every chunk reports its
+// temporal layer, and the base layer alone (every 2nd frame in L1T2, every 4th in L1T3) decodes
+// to the right pictures.
+const SVC = {
+  av1: { codec: 'av01.0.04M.08' },
+  vp8: { codec: 'vp8' },
+  vp9: { codec: 'vp09.00.10.08' },
+  h264: { codec: 'avc1.42001E', avc: { format: 'annexb' } },
+};
+for (const [variant, codec] of Object.entries(SVC)) {
+  for (const [layers, decimator] of [[2, 2], [3, 4]]) {
+    const config = { ...codec, ...BASE, scalabilityMode: `L1T${layers}`, hardwareAcceleration: 'prefer-software' };
+    const name = `WPT temporal-svc-encoding ?${variant}: SVC L1T${layers}`;
+    if (variant === 'h264') {
+      // Baseline has no B-frames, which is how H.264 gets its temporal layers here.
+      test(`${name} is not supported for H.264 Baseline (WPT: optional)`, async () => {
+        assert.equal((await VideoEncoder.isConfigSupported(config)).supported, false);
+      });
+      continue;
     }
-    await enc.flush();
-    enc.close();
-    const checks = [];
-    const dec = new VideoDecoder({
-      output: (frame) => checks.push(hasDots(frame, frame.timestamp).then((ok) => { frame.close(); return ok || frame.timestamp; })),
-      error: (e) => assert.fail(e),
+    test(name, async () => {
+      assert.equal((await VideoEncoder.isConfigSupported(config)).supported, true);
+      const base = [];
+      let encoded = 0;
+      const enc = new VideoEncoder({
+        output: (chunk, meta) => {
+          encoded++;
+          assert.ok(meta && Object.hasOwn(meta, 'svc') && Object.hasOwn(meta.svc, 'temporalLayerId'));
+          assert.ok(meta.svc.temporalLayerId < layers);
+          if (meta.svc.temporalLayerId === 0) base.push(chunk);
+        },
+        error: (e) => assert.fail(e),
+      });
+      enc.configure(config);
+      for (let i = 0; i < 24; i++) {
+        const frame = dottedFrame(320, 200, i, i);
+        enc.encode(frame, { keyFrame: false });
+        frame.close();
+      }
+      await enc.flush();
+      enc.close();
+      const checks = [];
+      const dec = new VideoDecoder({
+        output: (frame) => checks.push(hasDots(frame, frame.timestamp).then((ok) => { frame.close(); return ok || frame.timestamp; })),
+        error: (e) => assert.fail(e),
+      });
+      dec.configure({ codec: codec.codec, hardwareAcceleration: 'prefer-software', codedWidth: 320, codedHeight: 200 });
+      for (const chunk of base) dec.decode(chunk);
+      await dec.flush();
+      dec.close();
+      assert.equal(encoded, 24);
+      assert.equal(base.length, 24 / decimator, 'base-layer chunks');
+      const results = await Promise.all(checks);
+      assert.equal(results.length, 24 / decimator, 'every base-layer chunk decodes');
+      assert.deepEqual(results.filter((r) => r !== true), [], 'corrupted frames');
     });
-    dec.configure({ codec, hardwareAcceleration: 'prefer-software', codedWidth: 320, codedHeight: 200 });
-    for (const chunk of base) dec.decode(chunk);
-    await dec.flush();
-    dec.close();
-    assert.equal(encoded, 24);
-    assert.equal(base.length, 12, 'every other frame is in the base layer');
-    const results = await Promise.all(checks);
-    assert.equal(results.length, 12, 'every base-layer chunk decodes');
-    assert.deepEqual(results.filter((r) => r !== true), [], 'corrupted frames');
-  });
+  }
 }
 
 for (const codec of ['avc1.42001f', 'vp8']) {
@@ -201,12 +216,7 @@ for (const codec of ['avc1.42001f', 'vp8']) {
       enc.close();
       const config = { ...decoderConfig, hardwareAcceleration: acceleration };
       assert.equal((await VideoDecoder.isConfigSupported(config)).supported, true);
-      const frames = [];
-      const dec = new VideoDecoder({ output: (f) => frames.push(f), error: (e) => assert.fail(e) });
-      dec.configure(config);
-      for (const c of chunks) dec.decode(c);
-      await dec.flush();
-      dec.close();
+      const frames = await decodeChunks(config, chunks);
       const [frame] = frames;
       frames.slice(1).forEach((f) => f.close());
       assert.ok(['I420', 'NV12'].includes(frame.format), `YUV format, got ${frame.format}`);
@@ -327,3 +337,92 @@ test('orientation: decoderConfig of unrotated frames, and of frames queued befor
   assert.deepEqual(seen, [1000, 2000]);
   assert.deepEqual(configs, [[1000, 90, false], [2000, 180, true]]);
 });
+
+// --- partial-color-space-test.https.any.js (newest copy: WebKit's import of WPT): frames made
+// from I420 bytes with a partial colour space (some members null) go through a full encode /
+// decode cycle whose decoder config carries the source frame's colour space, nulls included;
+// every decoded frame must report the source's primaries, transfer and matrix, nulls included.
+// Fails today where a member is null (our encoders write BT.709 for unknown members, and
+// FFmpeg's VP8 decoder always reports the BT.601 matrix): see test/conformance/README.md.
+const PARTIAL_SPACES = [
+  ['primaries only 1', { primaries: 'smpte170m' }], ['primaries only 2', { primaries: 'bt709' }],
+  ['transfer only1', { transfer: 'iec61966-2-1' }], ['transfer only 2', { transfer: 'bt709' }],
+  ['matrix only 1', { matrix: 'bt470bg' }], ['matrix only 2', { matrix: 'bt709' }],
+  ['primaries and transfer', { primaries: 'smpte170m', transfer: 'iec61966-2-1' }],
+  ['primaries and matrix', { primaries: 'smpte170m', matrix: 'bt470bg' }],
+  ['transfer and matrix', { transfer: 'iec61966-2-1', matrix: 'bt470bg' }],
+  ['all fields set', { primaries: 'bt709', transfer: 'bt709', matrix: 'bt709', fullRange: false }],
+];
+const PARTIAL_VARIANTS = {
+  ...encoderVariants(['av1', 'vp8', 'vp9_p0', 'h264_avc']),
+  h265_hevc: { codec: 'hvc1.1.6.L123.00', hevc: { format: 'hevc' }, hardware: true },
+};
+// The cases that fail here today, per variant (a null member comes back filled in).
+const PARTIAL_FAILING = {
+  vp8: new Set(['primaries only 1', 'primaries only 2', 'transfer only1', 'transfer only 2', 'primaries and transfer']),
+};
+const FIELDS = ['primaries', 'transfer', 'matrix'];
+for (const [variant, { hardware, ...codec }] of Object.entries(PARTIAL_VARIANTS)) {
+  const config = { ...codec, ...BASE, hardwareAcceleration: hardware ? 'prefer-hardware' : 'prefer-software' };
+  const W = `WPT partial-color-space-test ?${variant}:`;
+  if (hardware) {
+    test(`${W} prefer-hardware is not supported by this build (WPT: optional, all ten cases)`, async () => {
+      assert.equal((await VideoEncoder.isConfigSupported(config)).supported, false);
+    });
+    continue;
+  }
+  for (const [name, colorSpace] of PARTIAL_SPACES) {
+    const failing = name !== 'all fields set' && (PARTIAL_FAILING[variant]?.has(name) ?? true);
+    const options = failing ? { todo: 'a null colour space member comes back filled in (README)' } : {};
+    test(`${W} Partial color space preserved through decoderConfig - ${name}`, options, async () => {
+      assert.equal((await VideoEncoder.isConfigSupported(config)).supported, true);
+      let source = null;
+      let configured = false;
+      const wrong = [];
+      let decodedCount = 0;
+      const dec = new VideoDecoder({
+        output: (frame) => {
+          for (const k of FIELDS) if (frame.colorSpace[k] !== source[k]) wrong.push(`${k} ${frame.colorSpace[k]} ≠ ${source[k]}`);
+          decodedCount++;
+          frame.close();
+        },
+        error: (e) => assert.fail(e),
+      });
+      let encodedCount = 0;
+      const enc = new VideoEncoder({
+        output: (chunk, meta) => {
+          if (meta.decoderConfig && !configured) {
+            dec.configure({ ...meta.decoderConfig, colorSpace: source });
+            configured = true;
+          }
+          dec.decode(chunk);
+          encodedCount++;
+        },
+        error: (e) => assert.fail(e),
+      });
+      enc.configure(config);
+      for (let i = 0; i < 4; i++) {
+        // Grey with a black bar that moves.
+        const y = new Uint8Array(320 * 200).fill(128);
+        for (let r = 10; r < 26; r++) y.fill(0, r * 320 + i * 20, r * 320 + i * 20 + 16);
+        const data = new Uint8Array(320 * 200 * 1.5).fill(128);
+        data.set(y);
+        const frame = new VideoFrame(data, { format: 'I420', codedWidth: 320, codedHeight: 200, timestamp: i * 33333,
+          duration: 33333, colorSpace });
+        if (i === 0) {
+          for (const k of FIELDS) if (colorSpace[k] !== undefined) assert.equal(frame.colorSpace[k], colorSpace[k], `source ${k}`);
+          source = Object.fromEntries(FIELDS.map((k) => [k, frame.colorSpace[k]]));
+        }
+        enc.encode(frame, { keyFrame: i === 0 });
+        frame.close();
+      }
+      await enc.flush();
+      await dec.flush();
+      enc.close();
+      dec.close();
+      assert.equal(encodedCount, 4);
+      assert.equal(decodedCount, 4);
+      assert.deepEqual([...new Set(wrong)], []);
+    });
+  }
+}

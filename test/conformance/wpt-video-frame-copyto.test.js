@@ -1,10 +1,12 @@
 'use strict';
 // Mirrors the cases of WPT webcodecs/videoFrame-copyTo.any.js in our own words: plane layouts
 // (default, custom offsets/strides, padding), rects (coded, cropped, empty, out of bounds) and
-// the TypeErrors for bad layouts, undersized buffers and closed frames.
+// the TypeErrors for bad layouts, undersized buffers and closed frames; and of
+// videoFrame-copyTo-opaque-swizzle.https.any.js: converting between the opaque and alpha forms
+// of the 8-bit RGB formats writes every row of the destination.
 const test = require('node:test');
 const assert = require('node:assert/strict');
-const { VideoFrame } = require('../..');
+const { VideoFrame, VideoEncoder, VideoDecoder } = require('../..');
 
 const W = 'WPT videoFrame-copyTo:';
 // A 4x2 I420 frame: Y 1..8, U 9 10, V 11 12.
@@ -153,4 +155,73 @@ test('WPT videoFrame-copyTo: copyTo from byte data with non-default visibleRect'
   await frame.copyTo(copied, options);
   assert.deepEqual([...copied], [...fill(4, 8, frame.visibleRect)]);
   frame.close();
+});
+
+// --- videoFrame-copyTo-opaque-swizzle.https.any.js
+const SOLID = [0x41, 0x42, 0x43, 0xFF];
+const solidFrame = (format, width, height) => {
+  const data = new Uint8Array(width * height * 4);
+  for (let i = 0; i < data.length; i += 4) data.set(SOLID, i);
+  return new VideoFrame(data, { format, codedWidth: width, codedHeight: height, timestamp: 0 });
+};
+// Copies a solid frame to `to` over a destination prefilled with 0xDE; returns the destination.
+async function solidCopy(from, to, width, height) {
+  const frame = solidFrame(from, width, height);
+  const out = new Uint8Array(frame.allocationSize({ format: to })).fill(0xDE);
+  await frame.copyTo(out, { format: to });
+  frame.close();
+  return out;
+}
+for (const [from, to, width, height, note] of [
+  ['BGRX', 'BGRA', 8, 4, ''], ['RGBX', 'RGBA', 8, 4, ''], ['BGRX', 'BGRA', 100, 100, ''], ['RGBX', 'RGBA', 100, 100, ''],
+  ['BGRX', 'BGRA', 90, 50, ', non-aligned width'], ['BGRX', 'BGRA', 7, 3, ', odd dimensions'],
+  ['BGRA', 'BGRX', 100, 100, ''], ['RGBA', 'RGBX', 100, 100, ''],
+]) {
+  test(`WPT videoFrame-copyTo-opaque-swizzle: ${from} to ${to} copyTo writes all rows (${width}x${height}${note})`, async () => {
+    const out = await solidCopy(from, to, width, height);
+    assert.equal(out.length, width * height * 4);
+    for (let i = 0; i < out.length; i += 4) {
+      assert.deepEqual([...out.subarray(i, i + 4)], SOLID, `pixel ${i / 4} (row ${Math.floor(i / 4 / width)})`);
+    }
+  });
+}
+
+test('WPT videoFrame-copyTo-opaque-swizzle: BGRX to BGRA copyTo overwrites all bytes (sentinel test)', async () => {
+  const out = await solidCopy('BGRX', 'BGRA', 100, 100);
+  assert.equal(out.filter((b) => b === 0xDE).length, 0);
+});
+
+// WPT only checks rows when the decoder hands out BGRX/RGBX; ours gives I420, so the row check
+// applies to its RGBA copy (every row of a solid picture like the first, within VP8's loss).
+test('WPT videoFrame-copyTo-opaque-swizzle: Decoded frame opaque-to-alpha copyTo writes all rows', async () => {
+  let chunk = null;
+  let decoderConfig = null;
+  const enc = new VideoEncoder({
+    output: (c, m) => { chunk = c; decoderConfig = m?.decoderConfig ?? decoderConfig; },
+    error: (e) => assert.fail(e),
+  });
+  enc.configure({ codec: 'vp8', width: 100, height: 100, bitrate: 5000000 });
+  const input = solidFrame('RGBA', 100, 100);
+  enc.encode(input);
+  input.close();
+  await enc.flush();
+  enc.close();
+  let decoded = null;
+  const dec = new VideoDecoder({ output: (f) => { decoded = f; }, error: (e) => assert.fail(e) });
+  dec.configure(decoderConfig);
+  dec.decode(chunk);
+  await dec.flush();
+  dec.close();
+  const target = decoded.format === 'BGRX' ? 'BGRA' : 'RGBA';
+  const out = new Uint8Array(decoded.allocationSize({ format: target }));
+  await decoded.copyTo(out, { format: target });
+  decoded.close();
+  let bad = 0;
+  for (let row = 1; row < 100; row++) {
+    for (let col = 0; col < 100; col++) {
+      for (let k = 0; k < 4; k++) if (Math.abs(out[(row * 100 + col) * 4 + k] - out[col * 4 + k]) > 20) bad++;
+    }
+  }
+  assert.equal(bad, 0);
+  assert.equal(out[3], 255, 'opaque');
 });

@@ -472,7 +472,10 @@ class ImageSubject {
       });
     }
     this.track(p, 'decode', strict, (r) => {
-      check(r && r.complete === true && r.image instanceof VideoFrame, 'id.decode result');
+      // With completeFramesOnly false, a progressive image still arriving may resolve with a
+      // reduced-detail generation (complete: false).
+      const partialOk = options.completeFramesOnly === false;
+      check(r && (r.complete === true || (partialOk && r.complete === false)) && r.image instanceof VideoFrame, 'id.decode result');
       const img = r.image;
       if (!(img.codedWidth > 0 && img.codedHeight > 0 && img.allocationSize() > 0)) this.ctx.fail(`id: bad frame ${img.codedWidth}x${img.codedHeight}`);
       // Closed now, kept for a later 'closed' op, or dropped for GC.
@@ -572,8 +575,13 @@ async function runApiFuzz({ seed, numRuns, maxOps = 30, timeoutMs = 20000, verbo
   let runs = 0;
   const initialArb = fc.array(fc.nat(12), { minLength: KINDS.length, maxLength: KINDS.length });
   const opsArb = fc.array(opArb, { minLength: 1, maxLength: maxOps, size: 'max' });
+  // No run may leave a promise rejected with nobody to handle it: each run's rejections that
+  // reach 'unhandledRejection' fail that run (with its counterexample), not just the process.
+  let unhandled = [];
+  const onUnhandled = (reason) => unhandled.push(reason);
   const prop = fc.asyncProperty(initialArb, opsArb, async (initial, ops) => {
     runs++;
+    unhandled = [];
     const ctx = {
       streams: s, menus, timeoutMs, failure: null, flushes: [],
       fail(msg) { if (!this.failure) this.failure = msg; },
@@ -588,9 +596,16 @@ async function runApiFuzz({ seed, numRuns, maxOps = 30, timeoutMs = 20000, verbo
       },
     };
     await runSequence(initial, ops, ctx);
+    await new Promise((resolve) => setImmediate(resolve));
+    check(unhandled.length === 0, `unhandled rejection: ${unhandled.map((e) => `${e && e.name}: ${e && e.message}`).join('; ')}`);
   });
-  const details = await fc.check(prop, { seed, numRuns, verbose, endOnFailure: false });
-  return { details, runs };
+  process.on('unhandledRejection', onUnhandled);
+  try {
+    const details = await fc.check(prop, { seed, numRuns, verbose, endOnFailure: false });
+    return { details, runs };
+  } finally {
+    process.off('unhandledRejection', onUnhandled);
+  }
 }
 
 module.exports = { runApiFuzz, stats, withTimeout, PropertyFailure, CALLBACK_NAMES, FLUSH_NAMES };

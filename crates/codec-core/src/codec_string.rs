@@ -71,7 +71,8 @@ pub enum CodecString {
 
 /// The codec-registration member of an encoder or decoder config (`av1`, `avc`, `hevc`) that
 /// belongs to `codec`, by its prefix: `av01.`, `avc1.`/`avc3.`, `hvc1.`/`hev1.`. Members of
-/// other codecs are validated but change nothing, and a config echo leaves them out.
+/// other codecs are validated and echoed (Clone Configuration keeps every member of the
+/// dictionary) but change nothing.
 pub fn codec_registration_member(codec: &str) -> Option<&'static str> {
     let (family, _) = codec.split_once('.')?;
     match family {

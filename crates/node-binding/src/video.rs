@@ -259,16 +259,6 @@ fn chunk_facts(i: &VideoDecodeInput) -> InputFacts<'_> {
     }
 }
 
-/// `codecRegistrationMember(codec)` → `"av1"`, `"avc"`, `"hevc"` or `undefined`: which
-/// codec-specific config member belongs to `codec` (a config echo drops the others).
-fn codec_registration_member(mut cx: FunctionContext) -> JsResult<JsValue> {
-    let codec = cx.argument::<JsString>(0)?.value(&mut cx);
-    Ok(match codec_core::codec_registration_member(&codec) {
-        Some(m) => cx.string(m).upcast(),
-        None => cx.undefined().upcast(),
-    })
-}
-
 pub(crate) fn register(cx: &mut ModuleContext) -> NeonResult<()> {
     codec::export_common::<VideoEncoderBackend>(cx, "videoEncoder")?;
     crate::js::export(cx, "videoEncoderNew", video_encoder_new)?;
@@ -276,7 +266,6 @@ pub(crate) fn register(cx: &mut ModuleContext) -> NeonResult<()> {
     codec::export_common::<VideoDecoderBackend>(cx, "videoDecoder")?;
     crate::js::export(cx, "videoDecoderNew", video_decoder_new)?;
     crate::js::export(cx, "videoDecoderDecode", video_decoder_decode)?;
-    crate::js::export(cx, "codecRegistrationMember", codec_registration_member)?;
     crate::frame::register(cx)
 }
 

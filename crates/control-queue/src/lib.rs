@@ -127,7 +127,9 @@ impl Cancel {
     }
 }
 
-/// A codec implementation run by a [`CodecWorker`]. All methods run on the worker thread.
+/// A codec implementation run by a [`CodecWorker`] (the spec's `[[codec implementation]]`,
+/// <https://w3c.github.io/webcodecs/#codec-processing-model-section>). All methods run on the
+/// worker thread.
 ///
 /// Every fallible method returns a `CodecError` whose name the JS side reports
 /// (`NotSupportedError` for a configuration the backend cannot run, `EncodingError` for codec
@@ -281,8 +283,10 @@ pub type Spawned<B> = (
     CodecWorker,
 );
 
-/// Owns a codec worker thread. Dropping it detaches the thread, which exits by itself after a
-/// `Close` message or when its [`ControlTx`] is dropped; nothing ever joins on the JS thread.
+/// Owns a codec worker thread: the spec's `[[codec work queue]]`
+/// (<https://w3c.github.io/webcodecs/#codec-work-queue>), a parallel queue that runs the codec's
+/// work in order. Dropping it detaches the thread, which exits by itself after a `Close` message or
+/// when its [`ControlTx`] is dropped; nothing ever joins on the JS thread.
 pub struct CodecWorker {
     handle: Option<JoinHandle<()>>,
     exited: Arc<(Mutex<bool>, Condvar)>,

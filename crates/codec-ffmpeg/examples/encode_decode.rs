@@ -47,8 +47,8 @@ struct Codec<B: Backend> {
     /// `output` callback calls not taken yet, in order, with what their configuration says
     /// about them.
     outputs: VecDeque<(B::Output, OutputContext)>,
-    /// Flush promises that resolved.
-    resolved: Vec<FlushId>,
+    /// Flush promises that settled: `Ok` resolved, `Err` rejected (`AbortError` by a reset).
+    settled: Vec<(FlushId, Result<(), CodecError>)>,
     /// The `error` callback's argument, once the codec failed (it is closed then).
     error: Option<CodecError>,
 }
@@ -67,7 +67,7 @@ where
             reports,
             worker,
             outputs: VecDeque::new(),
-            resolved: Vec::new(),
+            settled: Vec::new(),
             error: None,
         })
     }
@@ -83,8 +83,8 @@ where
             match event {
                 JsEvent::Output(o, ctx) => self.outputs.push_back((o, ctx)),
                 JsEvent::Error(e) => self.error = Some(e),
-                JsEvent::FlushResolved(id) => self.resolved.push(id),
-                JsEvent::FlushRejected(_, e) => self.error = self.error.take().or(Some(e)),
+                JsEvent::FlushResolved(id) => self.settled.push((id, Ok(()))),
+                JsEvent::FlushRejected(id, e) => self.settled.push((id, Err(e))),
                 // A program with `ondequeue` listeners would fire them here.
                 JsEvent::ScheduleDequeue => {
                     let _ = self.model.dequeue_event_fired();
@@ -133,7 +133,10 @@ where
         self.failed()?;
         let id = self.model.flush()?;
         self.pump();
-        while !self.resolved.contains(&id) {
+        loop {
+            if let Some(i) = self.settled.iter().position(|(f, _)| *f == id) {
+                return self.settled.remove(i).1;
+            }
             self.failed()?;
             let Ok(report) = self.reports.recv() else {
                 return Err(CodecError::encoding("the codec worker stopped"));
@@ -141,7 +144,6 @@ where
             self.model.handle_report(report);
             self.pump();
         }
-        Ok(())
     }
 
     /// The next output, in order.

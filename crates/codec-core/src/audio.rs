@@ -4,17 +4,26 @@
 use crate::config::BitrateMode;
 use crate::error::CodecError;
 
-/// `AudioSampleFormat`.
-#[allow(missing_docs)]
+/// `AudioSampleFormat` (<https://w3c.github.io/webcodecs/#enumdef-audiosampleformat>): the sample
+/// type, and whether channels are interleaved or planar
+/// (<https://w3c.github.io/webcodecs/#audio-sample-formats>).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum AudioSampleFormat {
+    /// `"u8"`: unsigned 8-bit, interleaved.
     U8,
+    /// `"s16"`: signed 16-bit, interleaved.
     S16,
+    /// `"s32"`: signed 32-bit, interleaved.
     S32,
+    /// `"f32"`: 32-bit float, interleaved.
     F32,
+    /// `"u8-planar"`: unsigned 8-bit, one plane per channel.
     U8Planar,
+    /// `"s16-planar"`: signed 16-bit, one plane per channel.
     S16Planar,
+    /// `"s32-planar"`: signed 32-bit, one plane per channel.
     S32Planar,
+    /// `"f32-planar"`: 32-bit float, one plane per channel.
     F32Planar,
 }
 
@@ -130,7 +139,9 @@ enum Sample {
     Float(f32),
 }
 
-/// The samples of an `AudioData`: immutable once built, shared with `Arc`.
+/// The samples of an `AudioData`, its media resource
+/// (<https://w3c.github.io/webcodecs/#raw-media-memory-model-reference-counting>): immutable once
+/// built, shared with `Arc` between clones.
 #[derive(Debug, Clone, PartialEq)]
 pub struct AudioBuffer {
     format: AudioSampleFormat,
@@ -140,7 +151,8 @@ pub struct AudioBuffer {
     data: Vec<u8>,
 }
 
-/// `AudioDataCopyToOptions` after conversion.
+/// `AudioDataCopyToOptions` after WebIDL conversion
+/// (<https://w3c.github.io/webcodecs/#dictdef-audiodatacopytooptions>).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct AudioCopy {
     /// Plane to copy (0 for interleaved destinations).
@@ -186,19 +198,19 @@ impl AudioBuffer {
         })
     }
 
-    /// Format.
+    /// `format`: the sample format the bytes are in.
     pub fn format(&self) -> AudioSampleFormat {
         self.format
     }
-    /// Sample rate in Hz.
+    /// `sampleRate` in Hz.
     pub fn sample_rate(&self) -> f32 {
         self.sample_rate
     }
-    /// Frames (samples per channel).
+    /// `numberOfFrames` (samples per channel).
     pub fn frames(&self) -> u32 {
         self.frames
     }
-    /// Channels.
+    /// `numberOfChannels`.
     pub fn channels(&self) -> u32 {
         self.channels
     }
@@ -207,7 +219,8 @@ impl AudioBuffer {
         &self.data
     }
 
-    /// `duration` in microseconds, truncated.
+    /// `duration` in microseconds, truncated
+    /// (<https://w3c.github.io/webcodecs/#dom-audiodata-duration>).
     pub fn duration_us(&self) -> u64 {
         (f64::from(self.frames) * 1_000_000.0 / f64::from(self.sample_rate)) as u64
     }
@@ -222,7 +235,9 @@ impl AudioBuffer {
         self.format.read(&self.data[idx * bps..idx * bps + bps])
     }
 
-    /// "Compute Copy Element Count": elements the copy would write.
+    /// "Compute Copy Element Count"
+    /// (<https://w3c.github.io/webcodecs/#compute-copy-element-count>): elements the copy would
+    /// write.
     ///
     /// # Errors
     /// `RangeError` for a bad plane index, frame offset or frame count.
@@ -254,7 +269,8 @@ impl AudioBuffer {
         })
     }
 
-    /// `allocationSize(options)`.
+    /// `allocationSize(options)` (<https://w3c.github.io/webcodecs/#dom-audiodata-allocationsize>):
+    /// bytes `copy_to` writes with these options.
     ///
     /// # Errors
     /// As [`AudioBuffer::copy_element_count`].
@@ -263,7 +279,8 @@ impl AudioBuffer {
         Ok(self.copy_element_count(o)? * dest.bytes_per_sample())
     }
 
-    /// `copyTo(dest, options)` with any format conversion.
+    /// `copyTo(dest, options)` (<https://w3c.github.io/webcodecs/#dom-audiodata-copyto>),
+    /// converting to `options.format` if it differs.
     ///
     /// # Errors
     /// `RangeError` for bad options or a destination that is too small.
@@ -310,20 +327,21 @@ impl AudioBuffer {
     }
 }
 
-/// `OpusEncoderConfig`.
+/// `OpusEncoderConfig`
+/// (<https://w3c.github.io/webcodecs/opus_codec_registration.html#opus-encoder-config>).
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct OpusEncoderConfig {
     /// `"ogg"` emits an OpusHead description (default `"opus"`: none).
     pub format_ogg: bool,
-    /// Frame duration in µs (default 20000).
+    /// `frameDuration` in µs (default 20000).
     pub frame_duration: Option<u64>,
-    /// 0–10.
+    /// `complexity`, 0–10 (the encoder's default when absent).
     pub complexity: Option<u32>,
-    /// 0–100.
+    /// `packetlossperc`: expected packet loss in percent, 0–100.
     pub packetlossperc: Option<u32>,
-    /// In-band FEC.
+    /// `useinbandfec`: in-band forward error correction.
     pub useinbandfec: bool,
-    /// Discontinuous transmission.
+    /// `usedtx`: discontinuous transmission (silent packets are not sent).
     pub usedtx: bool,
 }
 
@@ -336,20 +354,21 @@ fn opus_frame_duration_is_valid(d: u64) -> bool {
     (2500..=120_000).contains(&d) && d % 2500 == 0
 }
 
-/// `AudioEncoderConfig` after WebIDL conversion.
+/// `AudioEncoderConfig` after WebIDL conversion
+/// (<https://w3c.github.io/webcodecs/#audio-encoder-config>).
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct AudioEncoderConfig {
-    /// Codec string.
+    /// `codec`: the codec string.
     pub codec: String,
-    /// Sample rate in Hz.
+    /// `sampleRate` in Hz.
     pub sample_rate: u32,
-    /// Channels.
+    /// `numberOfChannels`.
     pub number_of_channels: u32,
-    /// Target bitrate.
+    /// `bitrate`: target bits per second.
     pub bitrate: Option<u64>,
-    /// Rate control (default variable).
+    /// `bitrateMode` (default `"variable"`).
     pub bitrate_mode: BitrateMode,
-    /// `opus` member.
+    /// The `opus` member (Opus registration).
     pub opus: Option<OpusEncoderConfig>,
     /// `aac.format == "adts"` (default `"aac"` with an AudioSpecificConfig description).
     pub aac_adts: bool,
@@ -360,7 +379,9 @@ pub struct AudioEncoderConfig {
 }
 
 impl AudioEncoderConfig {
-    /// "Check if an AudioEncoderConfig is valid".
+    /// "Check if an AudioEncoderConfig is a valid AudioEncoderConfig"
+    /// (<https://w3c.github.io/webcodecs/#valid-audioencoderconfig>), plus the codec registrations'
+    /// checks.
     ///
     /// # Errors
     /// `TypeError` for an empty codec, a zero rate or channel count, a bitrate that is zero or
@@ -419,21 +440,25 @@ impl AudioEncoderConfig {
     }
 }
 
-/// `AudioDecoderConfig` after WebIDL conversion; also the `decoderConfig` of encoder output.
+/// `AudioDecoderConfig` after WebIDL conversion
+/// (<https://w3c.github.io/webcodecs/#audio-decoder-config>); also the `decoderConfig` of encoder
+/// output.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct AudioDecoderConfig {
-    /// Codec string.
+    /// `codec`: the codec string.
     pub codec: String,
-    /// Sample rate in Hz.
+    /// `sampleRate` in Hz.
     pub sample_rate: u32,
-    /// Channels.
+    /// `numberOfChannels`.
     pub number_of_channels: u32,
-    /// Codec-specific setup data (AudioSpecificConfig, OpusHead, FLAC STREAMINFO, Vorbis headers).
+    /// `description`: codec-specific setup data (AudioSpecificConfig, OpusHead, FLAC STREAMINFO,
+    /// Vorbis headers).
     pub description: Option<Vec<u8>>,
 }
 
 impl AudioDecoderConfig {
-    /// "Check if an AudioDecoderConfig is valid".
+    /// "Check if an AudioDecoderConfig is a valid AudioDecoderConfig"
+    /// (<https://w3c.github.io/webcodecs/#valid-audiodecoderconfig>).
     ///
     /// # Errors
     /// `TypeError` for an empty codec or a zero rate or channel count. A missing or unusable

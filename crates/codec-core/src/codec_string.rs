@@ -2,7 +2,8 @@
 //! registrations). Matching is case-sensitive in the prefix and exact: unknown strings are
 //! *unsupported*, never invalid.
 
-/// An H.264 codec string `avc1.PPCCLL` / `avc3.PPCCLL`.
+/// An H.264 codec string `avc1.PPCCLL` / `avc3.PPCCLL`
+/// (<https://w3c.github.io/webcodecs/avc_codec_registration.html#fully-qualified-codec-strings>).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct AvcCodecString {
     /// `profile_idc` (66 Baseline, 77 Main, 88 Extended, 100 High, ...).
@@ -15,7 +16,8 @@ pub struct AvcCodecString {
     pub in_band_parameter_sets: bool,
 }
 
-/// An HEVC codec string `hvc1.…` / `hev1.…` (ISO/IEC 14496-15 Annex E.3):
+/// An HEVC codec string `hvc1.…` / `hev1.…` (ISO/IEC 14496-15 Annex E.3;
+/// <https://w3c.github.io/webcodecs/hevc_codec_registration.html#fully-qualified-codec-strings>):
 /// `[A|B|C]profile_idc . compatibility flags (hex, bit-reversed) . {L|H}level_idc` followed by
 /// up to six constraint-indicator bytes in hex (trailing zero bytes omitted).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -37,7 +39,9 @@ pub struct HevcCodecString {
     pub in_band_parameter_sets: bool,
 }
 
-/// A recognised codec string.
+/// A recognised video codec string (<https://w3c.github.io/webcodecs/#config-codec-string>; each
+/// form is defined by its codec registration,
+/// <https://w3c.github.io/webcodecs/codec_registry.html>).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum CodecString {

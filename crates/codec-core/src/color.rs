@@ -3,9 +3,13 @@
 macro_rules! h273_enum {
     ($(#[$m:meta])* $name:ident { $($variant:ident = $code:expr, $s:expr;)* }) => {
         $(#[$m])*
-        #[allow(missing_docs)]
         #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-        pub enum $name { $($variant),* }
+        pub enum $name {
+            $(
+                #[doc = concat!("`\"", $s, "\"` (H.273 code point ", stringify!($code), ").")]
+                $variant
+            ),*
+        }
         impl $name {
             /// The IDL enum string.
             pub fn as_str(self) -> &'static str { match self { $(Self::$variant => $s),* } }
@@ -20,31 +24,34 @@ macro_rules! h273_enum {
 }
 
 h273_enum!(
-    /// `VideoColorPrimaries`.
+    /// `VideoColorPrimaries` (<https://w3c.github.io/webcodecs/#enumdef-videocolorprimaries>).
     ColorPrimaries { Bt709 = 1, "bt709"; Bt470bg = 5, "bt470bg"; Smpte170m = 6, "smpte170m";
                      Bt2020 = 9, "bt2020"; Smpte432 = 12, "smpte432"; }
 );
 h273_enum!(
-    /// `VideoTransferCharacteristics`.
+    /// `VideoTransferCharacteristics`
+    /// (<https://w3c.github.io/webcodecs/#enumdef-videotransfercharacteristics>).
     ColorTransfer { Bt709 = 1, "bt709"; Smpte170m = 6, "smpte170m"; Linear = 8, "linear";
                     Iec6196621 = 13, "iec61966-2-1"; Pq = 16, "pq"; Hlg = 18, "hlg"; }
 );
 h273_enum!(
-    /// `VideoMatrixCoefficients`.
+    /// `VideoMatrixCoefficients`
+    /// (<https://w3c.github.io/webcodecs/#enumdef-videomatrixcoefficients>).
     ColorMatrix { Rgb = 0, "rgb"; Bt709 = 1, "bt709"; Bt470bg = 5, "bt470bg"; Smpte170m = 6, "smpte170m";
                   Bt2020Ncl = 9, "bt2020-ncl"; }
 );
 
-/// A colour space; every member may be unknown (`null` in JS).
+/// `VideoColorSpace` (<https://w3c.github.io/webcodecs/#videocolorspace>, initialised from a
+/// `VideoColorSpaceInit`): every member may be unknown (`null` in JS).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Hash)]
 pub struct VideoColorSpace {
-    /// Colour primaries.
+    /// `primaries`.
     pub primaries: Option<ColorPrimaries>,
-    /// Transfer characteristics.
+    /// `transfer`: the transfer characteristics.
     pub transfer: Option<ColorTransfer>,
-    /// Matrix coefficients.
+    /// `matrix`: the matrix coefficients.
     pub matrix: Option<ColorMatrix>,
-    /// Full (true) or limited (false) range.
+    /// `fullRange`: full (true) or limited (false) range.
     pub full_range: Option<bool>,
 }
 

@@ -8,9 +8,13 @@ use crate::error::CodecError;
 macro_rules! idl_enum {
     ($(#[$m:meta])* $name:ident default $def:ident { $($variant:ident = $s:expr),* $(,)? }) => {
         $(#[$m])*
-        #[allow(missing_docs)]
         #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
-        pub enum $name { #[default] $def, $($variant),* }
+        pub enum $name {
+            /// The default value (what a dictionary without this member gets).
+            #[default]
+            $def,
+            $(#[doc = concat!("`\"", $s, "\"`.")] $variant),*
+        }
         impl $name {
             /// Parses the IDL enum string.
             pub fn parse(s: &str) -> Option<Self> {
@@ -22,28 +26,37 @@ macro_rules! idl_enum {
 }
 
 idl_enum!(
-    /// `HardwareAcceleration`.
+    /// `HardwareAcceleration` (<https://w3c.github.io/webcodecs/#enumdef-hardwareacceleration>);
+    /// the default is `"no-preference"`.
     HardwareAcceleration default NoPreference { PreferHardware = "prefer-hardware", PreferSoftware = "prefer-software" }
 );
 idl_enum!(
-    /// `AlphaOption`.
+    /// `AlphaOption` (<https://w3c.github.io/webcodecs/#enumdef-alphaoption>); the default is
+    /// `"discard"`.
     AlphaOption default Discard { Keep = "keep" }
 );
 idl_enum!(
-    /// `VideoEncoderBitrateMode`.
+    /// `VideoEncoderBitrateMode`
+    /// (<https://w3c.github.io/webcodecs/#enumdef-videoencoderbitratemode>); the default is
+    /// `"variable"`. Audio encoders use the `"constant"` and `"variable"` values of `BitrateMode`.
     BitrateMode default Variable { Constant = "constant", Quantizer = "quantizer" }
 );
 idl_enum!(
-    /// `LatencyMode`.
+    /// `LatencyMode` (<https://w3c.github.io/webcodecs/#enumdef-latencymode>); the default is
+    /// `"quality"`.
     LatencyMode default Quality { Realtime = "realtime" }
 );
 idl_enum!(
-    /// `AvcBitstreamFormat` (`avc` is the default).
+    /// `AvcBitstreamFormat`
+    /// (<https://w3c.github.io/webcodecs/avc_codec_registration.html#enumdef-avcbitstreamformat>);
+    /// the default is `"avc"`.
     AvcBitstreamFormat default Avc { Annexb = "annexb" }
 );
 
 idl_enum!(
-    /// `HevcBitstreamFormat` (`hevc` is the default).
+    /// `HevcBitstreamFormat`
+    /// (<https://w3c.github.io/webcodecs/hevc_codec_registration.html#enumdef-hevcbitstreamformat>);
+    /// the default is `"hevc"`.
     HevcBitstreamFormat default Hevc { Annexb = "annexb" }
 );
 
@@ -124,7 +137,8 @@ pub(crate) fn check_bitrate(bitrate: Option<u64>) -> Result<(), CodecError> {
     Ok(())
 }
 
-/// `VideoEncoderConfig` after WebIDL conversion (<https://w3c.github.io/webcodecs/#video-encoder-config>).
+/// `VideoEncoderConfig` after WebIDL conversion
+/// (<https://w3c.github.io/webcodecs/#video-encoder-config>).
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct VideoEncoderConfig {
     /// Codec string.
@@ -175,7 +189,8 @@ impl VideoEncoderConfig {
         self
     }
 
-    /// "Check if a VideoEncoderConfig is a valid VideoEncoderConfig".
+    /// "Check if a VideoEncoderConfig is a valid VideoEncoderConfig"
+    /// (<https://w3c.github.io/webcodecs/#valid-videoencoderconfig>).
     ///
     /// # Errors
     /// `TypeError` for an empty codec, a zero width/height, a zero display dimension or a
@@ -195,8 +210,9 @@ impl VideoEncoderConfig {
     }
 }
 
-/// `VideoDecoderConfig` after WebIDL conversion (<https://w3c.github.io/webcodecs/#video-decoder-config>).
-/// Also the `decoderConfig` an encoder reports in its output metadata.
+/// `VideoDecoderConfig` after WebIDL conversion
+/// (<https://w3c.github.io/webcodecs/#video-decoder-config>). Also the `decoderConfig` an encoder
+/// reports in its output metadata.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct VideoDecoderConfig {
     /// Codec string.
@@ -240,7 +256,8 @@ impl VideoDecoderConfig {
         }
     }
 
-    /// "Check if a VideoDecoderConfig is a valid VideoDecoderConfig".
+    /// "Check if a VideoDecoderConfig is a valid VideoDecoderConfig"
+    /// (<https://w3c.github.io/webcodecs/#valid-videodecoderconfig>).
     ///
     /// # Errors
     /// `TypeError` for an empty codec, a lone or zero coded dimension, or a lone or zero display
@@ -272,9 +289,10 @@ impl VideoDecoderConfig {
     }
 }
 
-/// `[[active output config]]`: decides when output metadata carries `decoderConfig`
-/// (only when the output config differs from the last one reported; after configure or reset
-/// the first output always carries it).
+/// `[[active output config]]` (<https://w3c.github.io/webcodecs/#videoencoder-internal-slots>;
+/// "Output EncodedVideoChunks", <https://w3c.github.io/webcodecs/#output-encodedvideochunks>):
+/// decides when output metadata carries `decoderConfig` (only when the output config differs from
+/// the last one reported; after configure or reset the first output always carries it).
 #[derive(Debug, Clone, Default)]
 pub struct OutputConfigTracker<T> {
     active: Option<T>,

@@ -1,9 +1,14 @@
+//! [`CodecError`]: a failure with the spec category ([`ErrorName`]) JavaScript sees. Every crate
+//! of the workspace ends in it: codec-ffmpeg's errors convert into it at the worker boundary,
+//! and the Node binding turns it into a `TypeError`, `RangeError` or `DOMException`.
+
 use std::fmt;
 
 /// The JavaScript error category a failure maps to.
 ///
 /// `TypeError` and `RangeError` are plain JS errors; every other name is a `DOMException` with that
-/// name (<https://w3c.github.io/webcodecs/>, "Exceptions").
+/// name (<https://webidl.spec.whatwg.org/#idl-DOMException-error-names>). Which one each
+/// WebCodecs step throws is in the spec's algorithms (<https://w3c.github.io/webcodecs/>).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum ErrorName {
@@ -46,7 +51,8 @@ impl ErrorName {
         }
     }
 
-    /// Whether this name is thrown as a `DOMException` (everything except `TypeError`/`RangeError`).
+    /// Whether this name is thrown as a `DOMException` (everything except
+    /// `TypeError`/`RangeError`).
     pub fn is_dom_exception(self) -> bool {
         !matches!(self, Self::TypeError | Self::RangeError)
     }

@@ -7,7 +7,8 @@ use crate::color::VideoColorSpace;
 use crate::error::CodecError;
 use crate::pixel::{compute_layout, PlaneLayout, PlaneRegion, VideoPixelFormat};
 
-/// An integer rectangle (`DOMRectInit` after validation).
+/// An integer rectangle: a `DOMRectInit` (<https://drafts.fxtf.org/geometry/#dictdef-domrectinit>)
+/// after validation, such as a `VideoFrame`'s `visibleRect` or a `copyTo()` `rect`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct Rect {
     /// Left edge.
@@ -33,8 +34,9 @@ impl Rect {
 }
 
 /// A frame's `[[rotation]]` (0, 90, 180 or 270 degrees clockwise) and `[[flip]]` (mirrored
-/// horizontally, applied before the rotation) (<https://w3c.github.io/webcodecs/#videoframe-interface>).
-/// Also a `VideoEncoder`'s `[[active orientation]]`.
+/// horizontally, applied before the rotation)
+/// (<https://w3c.github.io/webcodecs/#videoframe-interface>). Also a `VideoEncoder`'s
+/// `[[active orientation]]`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Hash)]
 pub struct Orientation {
     /// Clockwise rotation in degrees: 0, 90, 180 or 270.
@@ -55,8 +57,9 @@ impl Orientation {
     }
 }
 
-/// What a `VideoFrame` holds besides its pixels: the native half of a frame carries it, so an
-/// encoder reads it from there rather than from arguments.
+/// What a `VideoFrame` holds besides its pixels (its internal slots,
+/// <https://w3c.github.io/webcodecs/#videoframe-interface>): the native half of a frame carries it,
+/// so an encoder reads it from there rather than from arguments.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct VideoFrameMeta {
     /// `timestamp` in microseconds.
@@ -93,12 +96,14 @@ impl VideoFrameMeta {
     }
 }
 
-/// `EncodedVideoChunkType` / `EncodedAudioChunkType`.
+/// `EncodedVideoChunkType` / `EncodedAudioChunkType`
+/// (<https://w3c.github.io/webcodecs/#enumdef-encodedvideochunktype>,
+/// <https://w3c.github.io/webcodecs/#enumdef-encodedaudiochunktype>).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum EncodedChunkType {
-    /// Decodable on its own.
+    /// `"key"`: decodable on its own.
     Key,
-    /// Depends on earlier chunks.
+    /// `"delta"`: depends on earlier chunks.
     Delta,
 }
 
@@ -384,7 +389,8 @@ impl FrameBuffer {
     }
 
     /// Copies `rect` of this frame into `dest` placed by `layout`, as `VideoFrame.copyTo` does
-    /// without a format conversion. Returns the layout used.
+    /// without a format conversion (<https://w3c.github.io/webcodecs/#dom-videoframe-copyto>).
+    /// Returns the layout used.
     ///
     /// # Errors
     /// `TypeError` if `rect` is outside the coded size or misaligned, for an invalid layout, or if
@@ -425,7 +431,9 @@ impl FrameBuffer {
         Ok(regions)
     }
 
-    /// Checks that `rect` is a non-empty, aligned rect inside the coded size.
+    /// Checks that `rect` is a non-empty, aligned rect inside the coded size ("Parse Visible Rect",
+    /// <https://w3c.github.io/webcodecs/#videoframe-parse-visible-rect>, and "Verify Rect Offset
+    /// Alignment").
     ///
     /// # Errors
     /// `TypeError` otherwise.

@@ -8,6 +8,68 @@
 //!
 //! It must never depend on Neon or FFmpeg, spawn threads, read clocks or call callbacks: inputs come
 //! in through method calls and `handle_*`, outputs leave through `poll_*` (see [`Model`]).
+//!
+//! # Example
+//!
+//! A `VideoDecoder` driven by hand: the spec methods run the rules at once, the messages for the
+//! codec worker come out of [`Model::poll_action`], the worker's [`Report`]s go back in through
+//! [`Model::handle_report`], and what JavaScript would see comes out of [`Model::poll_event`].
+//! Here the worker's part is played by the test itself; `control_queue::CodecWorker` plays it
+//! for real.
+//!
+//! ```
+//! use codec_core::{
+//!     CodecKind, CodecState, ErrorName, InputFacts, JsEvent, Model, Msg, Report, Tagged,
+//!     VideoDecoderConfig,
+//! };
+//!
+//! // Inputs are (key, bytes) chunks; outputs are frame numbers (a real decoder's are frames).
+//! type Chunk = (bool, Vec<u8>);
+//! fn facts(c: &Chunk) -> InputFacts<'_> {
+//!     InputFacts::Chunk { key: c.0, data: &c.1 }
+//! }
+//! let mut decoder: Model<VideoDecoderConfig, Chunk, u32> = Model::new(CodecKind::Decoder);
+//!
+//! let config = VideoDecoderConfig { codec: "vp8".into(), ..Default::default() };
+//! config.validate()?; // the TypeError checks come first
+//! decoder.configure(config)?;
+//! assert_eq!(decoder.state(), CodecState::Configured);
+//!
+//! // The first chunk after configure() must be a key chunk: labelled so, and its bytes say so.
+//! let delta: Chunk = (false, vec![0x31, 0x00, 0x00]);
+//! assert_eq!(decoder.submit(delta, facts).unwrap_err().name, ErrorName::DataError);
+//! let key: Chunk = (true, vec![0x50, 0x00, 0x00, 0x9d, 0x01, 0x2a, 0x40, 0x00, 0x30, 0x00]);
+//! decoder.submit(key, facts)?;
+//! let flush = decoder.flush()?;
+//! assert_eq!(decoder.queue_size(), 1); // decodeQueueSize
+//!
+//! // Only Configure goes to the worker: the queue is blocked until it confirms.
+//! let configure = decoder.poll_action().unwrap();
+//! assert!(matches!(configure.body, Msg::Configure(_)));
+//! assert!(decoder.poll_action().is_none());
+//! let epoch = configure.epoch;
+//! decoder.handle_report(Tagged { epoch, body: Report::Configured });
+//! assert!(matches!(decoder.poll_action().unwrap().body, Msg::Process(_)));
+//! assert_eq!(decoder.poll_action().unwrap().body, Msg::Flush(flush));
+//!
+//! // The worker's reports for them, in order, become the JS-visible events, in order.
+//! for body in [Report::Dequeued, Report::Output(0), Report::Done, Report::FlushDone(flush)] {
+//!     decoder.handle_report(Tagged { epoch, body });
+//! }
+//! assert_eq!(decoder.queue_size(), 0);
+//! assert_eq!(decoder.poll_event(), Some(JsEvent::ScheduleDequeue));
+//! assert!(matches!(decoder.poll_event(), Some(JsEvent::Output(0, _))));
+//! assert_eq!(decoder.poll_event(), Some(JsEvent::FlushResolved(flush)));
+//! assert_eq!(decoder.poll_event(), None);
+//!
+//! // reset() starts a new epoch: reports of the old one are dropped.
+//! decoder.reset()?;
+//! assert_eq!(decoder.state(), CodecState::Unconfigured);
+//! assert_eq!(decoder.poll_action().unwrap().body, Msg::Reset);
+//! decoder.handle_report(Tagged { epoch, body: Report::Output(1) });
+//! assert_eq!(decoder.poll_event(), None);
+//! # Ok::<(), codec_core::CodecError>(())
+//! ```
 #![forbid(unsafe_code)]
 #![warn(missing_docs, unreachable_pub)]
 

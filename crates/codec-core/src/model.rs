@@ -13,7 +13,7 @@ use crate::rules::{InputFacts, KeyChunkCheck, ModelConfig, OutputContext};
 /// epochs are stale and dropped ("cease producing output for the previous configuration").
 pub type Epoch = u64;
 
-/// Identifies one pending flush promise.
+/// Identifies one of the `[[pending flush promises]]`.
 pub type FlushId = u64;
 
 /// `CodecState` (<https://w3c.github.io/webcodecs/#enumdef-codecstate>).
@@ -56,7 +56,9 @@ pub struct Tagged<T> {
     pub body: T,
 }
 
-/// A control message for the codec worker, in the order the worker must run them.
+/// A control message for the codec worker, in the order the worker must run them
+/// (<https://w3c.github.io/webcodecs/#control-messages>). The worker runs them on its
+/// `[[codec work queue]]` (<https://w3c.github.io/webcodecs/#codec-work-queue>).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Msg<C, I> {
     /// Open (or reopen) the codec with this configuration; report [`Report::Configured`] or
@@ -102,8 +104,9 @@ pub enum JsEvent<O> {
     FlushResolved(FlushId),
     /// Reject this flush promise with the error.
     FlushRejected(FlushId, CodecError),
-    /// Queue a task that fires `dequeue` and then calls [`Model::dequeue_event_fired`].
-    /// At most one is outstanding at a time (`[[dequeue event scheduled]]`).
+    /// Queue a task that fires `dequeue` and then calls [`Model::dequeue_event_fired`] ("Schedule
+    /// Dequeue Event", <https://w3c.github.io/webcodecs/#videodecoder-schedule-dequeue-event>). At
+    /// most one is outstanding at a time (`[[dequeue event scheduled]]`).
     ScheduleDequeue,
 }
 
@@ -113,10 +116,16 @@ enum Queued<C, I> {
     Flush(FlushId),
 }
 
-/// Default cap on `Process` messages handed to the worker and not yet finished.
+/// Default cap on `Process` messages handed to the worker and not yet finished: at the cap the
+/// model's `[[codec saturated]]` is true and further inputs wait in its control message queue.
 pub const DEFAULT_MAX_IN_FLIGHT: u32 = 16;
 
-/// The per-codec processing model.
+/// The per-codec processing model
+/// (<https://w3c.github.io/webcodecs/#codec-processing-model-section>): the state, internal slots
+/// (<https://w3c.github.io/webcodecs/#videoencoder-internal-slots>,
+/// <https://w3c.github.io/webcodecs/#videodecoder-internal-slots>) and method steps of
+/// `VideoEncoder`, `VideoDecoder`, `AudioEncoder` and `AudioDecoder`, with the codec work left to a
+/// worker.
 ///
 /// Call order: a spec method (`configure`, `submit`, `flush`, `reset`, `close`) or
 /// [`Model::handle_report`], then drain [`Model::poll_action`] (messages for the worker, in order)
@@ -184,17 +193,22 @@ impl<C, I, O> Model<C, I, O> {
         }
     }
 
-    /// `state` attribute.
+    /// The `state` attribute (<https://w3c.github.io/webcodecs/#dom-videodecoder-state>).
     pub fn state(&self) -> CodecState {
         self.state
     }
 
-    /// `[[key chunk required]]` (decoders): the next `submit()` must be a key chunk.
+    /// `[[key chunk required]]` (decoders,
+    /// <https://w3c.github.io/webcodecs/#videodecoder-internal-slots>): the next `submit()` must be
+    /// a key chunk.
     pub fn key_chunk_required(&self) -> bool {
         self.key_chunk_required
     }
 
-    /// `encodeQueueSize` / `decodeQueueSize` attribute.
+    /// The `encodeQueueSize` / `decodeQueueSize` attribute
+    /// (<https://w3c.github.io/webcodecs/#dom-videoencoder-encodequeuesize>,
+    /// <https://w3c.github.io/webcodecs/#dom-videodecoder-decodequeuesize>): inputs submitted and
+    /// not yet taken by the worker.
     pub fn queue_size(&self) -> u32 {
         self.queue_size
     }
@@ -204,7 +218,9 @@ impl<C, I, O> Model<C, I, O> {
         self.epoch
     }
 
-    /// `[[codec saturated]]`
+    /// `[[codec saturated]]` (<https://w3c.github.io/webcodecs/#videodecoder-internal-slots>): the
+    /// worker holds as many unfinished inputs as the model allows, so the next input waits in the
+    /// control message queue.
     pub fn codec_saturated(&self) -> bool {
         self.in_flight >= self.max_in_flight
     }
@@ -245,8 +261,10 @@ impl<C, I, O> Model<C, I, O> {
         self.events.pop_front()
     }
 
-    /// `encode()` / `decode()`. `facts(&input)` tells the rules what they need to know: a
-    /// frame's orientation (video encoders), a chunk's type and bytes (decoders).
+    /// `encode()` / `decode()` (<https://w3c.github.io/webcodecs/#dom-videoencoder-encode>,
+    /// <https://w3c.github.io/webcodecs/#dom-videodecoder-decode>). `facts(&input)` tells the rules
+    /// what they need to know: a frame's orientation (video encoders), a chunk's type and bytes
+    /// (decoders).
     ///
     /// # Errors
     /// `InvalidStateError` if not configured; `DataError` if a frame's orientation differs from
@@ -302,7 +320,8 @@ impl<C, I, O> Model<C, I, O> {
         Ok(())
     }
 
-    /// `flush()`. Returns the id of the new pending flush promise.
+    /// `flush()` (<https://w3c.github.io/webcodecs/#dom-videodecoder-flush>). Returns the id of the
+    /// new pending flush promise.
     ///
     /// # Errors
     /// `InvalidStateError` if not configured (the caller returns a rejected promise).
@@ -324,7 +343,8 @@ impl<C, I, O> Model<C, I, O> {
         Ok(id)
     }
 
-    /// `reset()`: Reset with `AbortError`.
+    /// `reset()`: "Reset VideoDecoder" (<https://w3c.github.io/webcodecs/#reset-videodecoder>) with
+    /// `AbortError`.
     ///
     /// # Errors
     /// `InvalidStateError` if closed.
@@ -334,7 +354,8 @@ impl<C, I, O> Model<C, I, O> {
         Ok(())
     }
 
-    /// `close()`: Close with `AbortError`.
+    /// `close()`: "Close VideoDecoder" (<https://w3c.github.io/webcodecs/#close-videodecoder>) with
+    /// `AbortError`.
     ///
     /// # Errors
     /// `InvalidStateError` if already closed.

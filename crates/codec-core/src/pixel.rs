@@ -4,32 +4,55 @@
 use crate::error::CodecError;
 use crate::frame::Rect;
 
-/// `VideoPixelFormat` (<https://w3c.github.io/webcodecs/#enumdef-videopixelformat>).
-#[allow(missing_docs)]
+/// `VideoPixelFormat` (<https://w3c.github.io/webcodecs/#enumdef-videopixelformat>; the
+/// layouts: <https://w3c.github.io/webcodecs/#pixel-format>).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum VideoPixelFormat {
+    /// `"I420"`: 8-bit Y, U, V planes, chroma subsampled 2×2 (4:2:0).
     I420,
+    /// `"I420P10"`: as `I420` with 10-bit samples in 16-bit little-endian words.
     I420P10,
+    /// `"I420P12"`: as `I420` with 12-bit samples in 16-bit little-endian words.
     I420P12,
+    /// `"I420A"`: `I420` plus a full-resolution alpha plane.
     I420A,
+    /// `"I420AP10"`: `I420P10` plus a 10-bit alpha plane.
     I420AP10,
+    /// `"I420AP12"`: `I420P12` plus a 12-bit alpha plane.
     I420AP12,
+    /// `"I422"`: 8-bit Y, U, V planes, chroma subsampled horizontally (4:2:2).
     I422,
+    /// `"I422P10"`: as `I422` with 10-bit samples in 16-bit little-endian words.
     I422P10,
+    /// `"I422P12"`: as `I422` with 12-bit samples in 16-bit little-endian words.
     I422P12,
+    /// `"I422A"`: `I422` plus a full-resolution alpha plane.
     I422A,
+    /// `"I422AP10"`: `I422P10` plus a 10-bit alpha plane.
     I422AP10,
+    /// `"I422AP12"`: `I422P12` plus a 12-bit alpha plane.
     I422AP12,
+    /// `"I444"`: 8-bit Y, U, V planes at full resolution (4:4:4).
     I444,
+    /// `"I444P10"`: as `I444` with 10-bit samples in 16-bit little-endian words.
     I444P10,
+    /// `"I444P12"`: as `I444` with 12-bit samples in 16-bit little-endian words.
     I444P12,
+    /// `"I444A"`: `I444` plus an alpha plane.
     I444A,
+    /// `"I444AP10"`: `I444P10` plus a 10-bit alpha plane.
     I444AP10,
+    /// `"I444AP12"`: `I444P12` plus a 12-bit alpha plane.
     I444AP12,
+    /// `"NV12"`: an 8-bit Y plane and one plane of interleaved U, V pairs, subsampled 2×2.
     NV12,
+    /// `"RGBA"`: one plane of 8-bit red, green, blue, alpha.
     RGBA,
+    /// `"RGBX"`: as `RGBA` with the fourth byte ignored (opaque).
     RGBX,
+    /// `"BGRA"`: one plane of 8-bit blue, green, red, alpha.
     BGRA,
+    /// `"BGRX"`: as `BGRA` with the fourth byte ignored (opaque).
     BGRX,
 }
 
@@ -206,7 +229,8 @@ impl VideoPixelFormat {
         )
     }
 
-    /// Whether `(x, y)` is aligned to every plane's subsampling ("Verify Rect Offset Alignment").
+    /// Whether `(x, y)` is aligned to every plane's subsampling ("Verify Rect Offset Alignment",
+    /// <https://w3c.github.io/webcodecs/#videoframe-verify-rect-offset-alignment>).
     pub fn offset_aligned(self, x: u32, y: u32) -> bool {
         (0..self.plane_count()).all(|p| {
             let (sx, sy) = self.subsampling(p);
@@ -215,9 +239,11 @@ impl VideoPixelFormat {
     }
 }
 
-/// "Compute Layout and Allocation Size": where each plane of `rect` goes in a destination
-/// buffer described by `layout` (tightly packed in plane order when `None`), and the buffer size
-/// needed. Widths of subsampled planes round up, so odd sizes keep their last chroma column.
+/// "Compute Layout and Allocation Size"
+/// (<https://w3c.github.io/webcodecs/#videoframe-compute-layout-and-allocation-size>): where each
+/// plane of `rect` goes in a destination buffer described by `layout` (tightly packed in plane
+/// order when `None`), and the buffer size needed. Widths of subsampled planes round up, so odd
+/// sizes keep their last chroma column.
 ///
 /// # Errors
 /// `TypeError` if `layout` has the wrong number of planes, a stride is smaller than the row, a

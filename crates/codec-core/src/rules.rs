@@ -26,8 +26,9 @@ pub enum InputFacts<'a> {
     },
 }
 
-/// How a decoder checks that a chunk labelled "key" holds a key frame: the configured codec and
-/// its NAL framing (from the `description`).
+/// How a decoder checks that a chunk labelled "key" holds a key frame (the inspection `decode()`
+/// recommends, <https://w3c.github.io/webcodecs/#dom-videodecoder-decode>): the configured codec
+/// and its NAL framing (from the `description`).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct KeyChunkCheck {
     /// The configured codec string.
@@ -102,14 +103,16 @@ pub struct OutputContext {
 }
 
 impl OutputContext {
-    /// An encoder's output `decoderConfig`: `rotation` and `flip` of the frames encoded.
+    /// An encoder's output `decoderConfig`: `rotation` and `flip` of the frames encoded ("Output
+    /// EncodedVideoChunks", <https://w3c.github.io/webcodecs/#output-encodedvideochunks>).
     pub fn apply_to_decoder_config(&self, config: &mut VideoDecoderConfig) {
         let o = self.orientation.unwrap_or_default();
         config.rotation = o.rotation;
         config.flip = o.flip;
     }
 
-    /// The metadata of a decoded picture of this coded size ("Output VideoFrames"): all of it
+    /// The metadata of a decoded picture of this coded size ("Output VideoFrames",
+    /// <https://w3c.github.io/webcodecs/#output-videoframes>): all of it
     /// visible; displayed at the config's aspect ratio if it has one (one dimension grows, none
     /// shrinks), else at the visible size turned with the rotation; the config's orientation;
     /// the bitstream's colour space with the config's known members on top.

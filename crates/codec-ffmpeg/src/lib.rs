@@ -5,6 +5,61 @@
 //! thread. The pure support checks ([`video_encoder_support`], [`video_decoder_support`]) can be
 //! called from any thread.
 //!
+//! A program that wants WebCodecs semantics (states, queue sizes, flush promises, reset) drives a
+//! backend through codec-core's `Model` and a `CodecWorker`: see the crate's examples
+//! (`examples/quickstart.rs`, `examples/encode_decode.rs`, `examples/decode_image.rs`; `cargo
+//! run --release -p codec-ffmpeg --example encode_decode`). A backend can also be called
+//! directly, synchronously, on the calling thread:
+//!
+//! ```
+//! use std::sync::Arc;
+//!
+//! use codec_core::{FrameBuffer, Rect, VideoEncoderConfig, VideoPixelFormat};
+//! use codec_ffmpeg::{
+//!     video_encoder_support, VideoDecodeInput, VideoDecoderBackend, VideoEncodeInput,
+//!     VideoEncoderBackend,
+//! };
+//! use control_queue::{Backend, Cancel};
+//!
+//! let config = VideoEncoderConfig {
+//!     codec: "vp8".into(),
+//!     width: 64,
+//!     height: 48,
+//!     ..Default::default()
+//! };
+//! video_encoder_support(&config)?; // what `isConfigSupported` answers
+//! let (mut encoder, mut chunks) = (VideoEncoderBackend::default(), Vec::new());
+//! encoder.configure(config, &mut |c| chunks.push(c))?;
+//! let input = VideoEncodeInput {
+//!     frame: Arc::new(FrameBuffer::new_zeroed(VideoPixelFormat::I420, 64, 48)?),
+//!     visible: Rect::new(0, 0, 64, 48),
+//!     timestamp: 0,
+//!     duration: None,
+//!     key_frame: true,
+//!     quantizer: None,
+//!     color_space: Default::default(),
+//! };
+//! encoder.process(input, &Cancel::never(), &mut |c| chunks.push(c))?;
+//! encoder.flush(&Cancel::never(), &mut |c| chunks.push(c))?;
+//! assert_eq!(chunks.len(), 1);
+//! assert!(chunks[0].key);
+//!
+//! let decoder_config = chunks[0].decoder_config.clone().ok_or("no decoderConfig")?;
+//! let (mut decoder, mut frames) = (VideoDecoderBackend::default(), Vec::new());
+//! decoder.configure(decoder_config, &mut |f| frames.push(f))?;
+//! let chunk = VideoDecodeInput {
+//!     data: chunks[0].data.clone(),
+//!     key: true,
+//!     timestamp: 0,
+//!     duration: None,
+//! };
+//! decoder.process(chunk, &Cancel::never(), &mut |f| frames.push(f))?;
+//! decoder.flush(&Cancel::never(), &mut |f| frames.push(f))?;
+//! assert_eq!(frames.len(), 1);
+//! assert_eq!((frames[0].frame.coded_width(), frames[0].frame.coded_height()), (64, 48));
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+//!
 //! Supported so far (see `codecs.rs` for the per-codec table):
 //!
 //! | codec string            | encoder                          | decoder                      |

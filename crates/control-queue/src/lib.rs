@@ -9,6 +9,80 @@
 //! with it every FFmpeg context — is created, used and dropped on the worker thread only.
 //!
 //! This crate never depends on Neon or FFmpeg.
+//!
+//! # Example
+//!
+//! A worker running a toy backend, fed by hand (codec-core's `Model` produces these messages in
+//! a real codec), reporting into a `flume` channel:
+//!
+//! ```
+//! use std::time::Duration;
+//!
+//! use control_queue::{Backend, Cancel, CodecError, CodecWorker, Msg, Report, Tagged};
+//!
+//! /// Upper-cases text. A real backend owns a codec and is created, used and dropped on the
+//! /// worker thread.
+//! struct Upper;
+//!
+//! impl Backend for Upper {
+//!     type Config = ();
+//!     type Input = String;
+//!     type Output = String;
+//!
+//!     fn configure(&mut self, _: (), _: &mut dyn FnMut(String)) -> Result<(), CodecError> {
+//!         Ok(())
+//!     }
+//!
+//!     fn process(
+//!         &mut self,
+//!         text: String,
+//!         _: &Cancel,
+//!         out: &mut dyn FnMut(String),
+//!     ) -> Result<(), CodecError> {
+//!         if text.is_empty() {
+//!             return Err(CodecError::encoding("nothing to encode"));
+//!         }
+//!         out(text.to_uppercase());
+//!         Ok(())
+//!     }
+//!
+//!     fn flush(&mut self, _: &Cancel, _: &mut dyn FnMut(String)) -> Result<(), CodecError> {
+//!         Ok(())
+//!     }
+//!
+//!     fn reset(&mut self) {}
+//! }
+//!
+//! let (sink, reports) = flume::unbounded();
+//! let (tx, worker) = CodecWorker::spawn("upper", Upper, sink)?;
+//! let messages = [
+//!     Msg::Configure(()),
+//!     Msg::Process("a".to_string()),
+//!     Msg::Flush(1),
+//!     Msg::Process(String::new()), // fails: the rest of this epoch is skipped
+//!     Msg::Process("b".to_string()),
+//!     Msg::Close, // the worker drops the backend and exits; the channel then closes
+//! ];
+//! for body in messages {
+//!     tx.send(Tagged { epoch: 1, body })?; // never blocks
+//! }
+//! let reports: Vec<Report<String>> = reports.iter().map(|r| r.body).collect();
+//! assert_eq!(
+//!     reports,
+//!     [
+//!         Report::Configured,
+//!         Report::Dequeued,
+//!         Report::Output("A".to_string()),
+//!         Report::Done,
+//!         Report::FlushDone(1),
+//!         Report::Dequeued,
+//!         Report::Failed(CodecError::encoding("nothing to encode")),
+//!         Report::Done,
+//!     ]
+//! );
+//! assert!(worker.join_timeout(Duration::from_secs(5)));
+//! # Ok::<(), control_queue::Error>(())
+//! ```
 #![forbid(unsafe_code)]
 #![warn(missing_docs, unreachable_pub)]
 
@@ -53,7 +127,9 @@ impl Cancel {
     }
 }
 
-/// A codec implementation run by a [`CodecWorker`]. All methods run on the worker thread.
+/// A codec implementation run by a [`CodecWorker`] (the spec's `[[codec implementation]]`,
+/// <https://w3c.github.io/webcodecs/#codec-processing-model-section>). All methods run on the
+/// worker thread.
 ///
 /// Every fallible method returns a `CodecError` whose name the JS side reports
 /// (`NotSupportedError` for a configuration the backend cannot run, `EncodingError` for codec
@@ -207,8 +283,10 @@ pub type Spawned<B> = (
     CodecWorker,
 );
 
-/// Owns a codec worker thread. Dropping it detaches the thread, which exits by itself after a
-/// `Close` message or when its [`ControlTx`] is dropped; nothing ever joins on the JS thread.
+/// Owns a codec worker thread: the spec's `[[codec work queue]]`
+/// (<https://w3c.github.io/webcodecs/#codec-work-queue>), a parallel queue that runs the codec's
+/// work in order. Dropping it detaches the thread, which exits by itself after a `Close` message or
+/// when its [`ControlTx`] is dropped; nothing ever joins on the JS thread.
 pub struct CodecWorker {
     handle: Option<JoinHandle<()>>,
     exited: Arc<(Mutex<bool>, Condvar)>,

@@ -1,3 +1,6 @@
+//! Tests of the worker loop: message order, epochs and stale payloads, batching, panics in a
+//! backend, shutdown.
+
 use std::sync::atomic::AtomicUsize;
 
 use super::*;

@@ -10,6 +10,49 @@
 //! - the channel starts unreferenced: an idle codec never keeps Node alive, and
 //!   [`SafeCallback::set_keep_alive`] holds the loop open only while work is pending;
 //! - [`CallbackSender::blocking_call`] refuses to run on the JS thread instead of deadlocking.
+//!
+//! # Example
+//!
+//! A native function that counts on another thread and calls back into JavaScript, in order
+//! (`countTo(3, i => console.log(i))` logs 1, 2, 3). It only runs inside Node, so it is
+//! compiled here but not run.
+//!
+//! ```no_run
+//! use neon::prelude::*;
+//! use safe_callback::SafeCallback;
+//!
+//! /// Keeps the callback alive as long as JavaScript holds the returned object.
+//! struct Counter(SafeCallback<u32>);
+//!
+//! impl Finalize for Counter {}
+//!
+//! fn count_to(mut cx: FunctionContext) -> JsResult<JsBox<Counter>> {
+//!     let n = cx.argument::<JsNumber>(0)?.value(&mut cx) as u32;
+//!     let on_count = cx.argument::<JsFunction>(1)?.root(&mut cx);
+//!     // Runs on the JS thread, once per delivered value, in call order.
+//!     let callback = SafeCallback::new(&mut cx, move |cx, i: u32| {
+//!         let f = on_count.to_inner(cx);
+//!         let arg = cx.number(i);
+//!         f.call_with(cx).arg(arg).exec(cx)
+//!     });
+//!     let sender = callback.sender();
+//!     std::thread::spawn(move || {
+//!         for i in 1..=n {
+//!             // Fails once the callback is released or Node is exiting; the value comes back.
+//!             if sender.call(i).is_err() {
+//!                 break;
+//!             }
+//!         }
+//!     });
+//!     Ok(cx.boxed(Counter(callback)))
+//! }
+//!
+//! #[neon::main]
+//! fn register(mut cx: ModuleContext) -> NeonResult<()> {
+//!     cx.export_function("countTo", count_to)
+//! }
+//! # fn main() {}
+//! ```
 #![deny(unsafe_code)]
 #![warn(missing_docs, unreachable_pub)]
 

@@ -12,9 +12,10 @@
 //! Call order: a spec method ([`ImageDecoderModel::decode`], [`reset`](ImageDecoderModel::reset),
 //! [`close`](ImageDecoderModel::close), [`select_track`](ImageDecoderModel::select_track), data
 //! arrival through [`append`](ImageDecoderModel::append) and
-//! [`end_of_data`](ImageDecoderModel::end_of_data)) or [`handle_report`](ImageDecoderModel::handle_report),
-//! then drain [`poll_action`](ImageDecoderModel::poll_action) (messages for the worker, in order)
-//! and [`poll_event`](ImageDecoderModel::poll_event) (JS-visible effects, in order).
+//! [`end_of_data`](ImageDecoderModel::end_of_data)) or
+//! [`handle_report`](ImageDecoderModel::handle_report), then drain
+//! [`poll_action`](ImageDecoderModel::poll_action) (messages for the worker, in order) and
+//! [`poll_event`](ImageDecoderModel::poll_event) (JS-visible effects, in order).
 //!
 //! Epochs: `reset()` and a track change do **not** start a new epoch. The data messages queued
 //! before them must still reach the worker (the bytes are not kept anywhere else), so they
@@ -31,11 +32,11 @@ use crate::model::{Epoch, Msg, Report, Tagged};
 #[cfg(test)]
 mod tests;
 
-/// Identifies one pending decode promise.
+/// Identifies one of the `[[pending decode promises]]`.
 pub type DecodeId = u64;
 
 /// One image track as the encoded data describes it (`ImageTrack`'s `animated`, `frameCount`
-/// and `repetitionCount`).
+/// and `repetitionCount`, <https://w3c.github.io/webcodecs/#imagetrack-interface>).
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct ImageTrackInfo {
     /// Whether the track is an animation.
@@ -177,7 +178,9 @@ pub enum ImageState {
     },
 }
 
-/// The per-decoder processing model. See the module docs for the call order.
+/// The per-decoder processing model of `ImageDecoder`
+/// (<https://w3c.github.io/webcodecs/#imagedecoder-interface>). See the module docs for the call
+/// order.
 pub struct ImageDecoderModel<C, F> {
     state: ImageState,
     /// `[[complete]]`
@@ -284,8 +287,10 @@ impl<C, F> ImageDecoderModel<C, F> {
         self.events.pop_front()
     }
 
-    /// Fetch Stream Data Loop, chunk steps: append `bytes` to `[[encoded data]]` (ignored once
-    /// closed, or empty).
+    /// Fetch Stream Data Loop
+    /// (<https://w3c.github.io/webcodecs/#imagedecoder-fetch-stream-data-loop>), chunk steps:
+    /// append `bytes` to `[[encoded data]]` (ignored once closed, or empty). A BufferSource is one
+    /// such chunk followed by [`ImageDecoderModel::end_of_data`].
     pub fn append(&mut self, bytes: Vec<u8>) {
         if !self.is_closed() && !bytes.is_empty() {
             self.process(ImageRequest::Data(bytes));
@@ -317,7 +322,8 @@ impl<C, F> ImageDecoderModel<C, F> {
         )));
     }
 
-    /// `decode(options)`: returns the id of the new pending decode promise.
+    /// `decode(options)` (<https://w3c.github.io/webcodecs/#dom-imagedecoder-decode>): returns the
+    /// id of the new pending decode promise.
     ///
     /// Spec step 2 rejects while `[[selected index]]` is -1, which read literally includes the
     /// time before the tracks are established; but the control message then "waits for
@@ -362,14 +368,18 @@ impl<C, F> ImageDecoderModel<C, F> {
         Ok(id)
     }
 
-    /// `reset()`: Reset ImageDecoder with `AbortError`. Never fails (a no-op once closed).
+    /// `reset()`: "Reset ImageDecoder"
+    /// (<https://w3c.github.io/webcodecs/#imagedecoder-reset-imagedecoder>) with `AbortError`.
+    /// Never fails (a no-op once closed).
     pub fn reset(&mut self) {
         if !self.is_closed() {
             self.reset_with(CodecError::abort("ImageDecoder was reset"));
         }
     }
 
-    /// `close()`: Close ImageDecoder with `AbortError` (a no-op once closed).
+    /// `close()`: "Close ImageDecoder"
+    /// (<https://w3c.github.io/webcodecs/#imagedecoder-close-imagedecoder>) with `AbortError` (a
+    /// no-op once closed).
     pub fn close(&mut self) {
         self.close_if_open(CodecError::abort("ImageDecoder was closed"));
     }

@@ -1,3 +1,6 @@
+//! Tests of `av1.rs`: libaom sequence headers, OBU chains, key temporal units, and property
+//! tests that no input (random or a flipped sequence header) panics.
+
 use super::*;
 use proptest::prelude::*;
 

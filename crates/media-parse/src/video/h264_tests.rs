@@ -1,3 +1,7 @@
+//! Tests of `h264.rs`: x264 SPSs, SEI recovery points, key access units as Chromium judges
+//! them, slices and reference pictures, avcC parsing and building, and property tests (no input
+//! panics, avcC round trips).
+
 use super::*;
 use proptest::prelude::*;
 

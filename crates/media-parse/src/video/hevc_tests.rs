@@ -1,3 +1,6 @@
+//! Tests of `hevc.rs`: an x265 SPS, hvcC parsing and building, key frames, slices and reference
+//! pictures, and property tests (no input panics, hvcC round trips).
+
 use super::*;
 use proptest::prelude::*;
 

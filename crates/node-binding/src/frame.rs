@@ -293,10 +293,13 @@ const DEFERRED_PIXELS: u64 = 256 * 256;
 /// loop free between its bands.
 const BAND_PIXELS: u64 = 1 << 21;
 
-/// A band at least this large is split between the JS thread and one helper thread (each
-/// converting half of its rows, straight into the destination, while the JS thread waits);
-/// below it a thread costs more than it saves.
+/// A band at least this large is shared between the JS thread and one helper thread, in
+/// chunks of about [`CHUNK_PIXELS`] (both write straight into the destination while the JS
+/// thread is in the call); below it a thread costs more than it saves.
 const SPLIT_PIXELS: u64 = 1 << 20;
+
+/// The chunk of rows the threads sharing a band take at a time: about 70 µs of work.
+const CHUNK_PIXELS: u64 = 1 << 18;
 
 /// The single plane layout of an RGB copy of `rect` with the caller's `layout`.
 fn compute_layout_of(
@@ -333,37 +336,46 @@ impl RgbCopy {
     }
 
     /// Converts rows `y0..y0 + rows` of the rect into `dest` (re-encoded as Display P3 when
-    /// asked), straight into their place. A large band is split between this thread and a
-    /// helper thread; the result is the same bytes.
+    /// asked), straight into their place. A large band is shared with a helper thread in
+    /// chunks of rows taken in turn: the result is the same bytes, and if the helper is slow to
+    /// start (a busy machine), this thread converts the chunks it has not taken, so the wait
+    /// is at most one chunk.
     fn band(&self, dest: &mut [u8], y0: u32, rows: u32) -> Result<(), CodecError> {
         let stride = self.base.stride as usize;
         let start = self.base.offset as usize + y0 as usize * stride;
+        let end = start + (rows as usize - 1) * stride + self.rect.width as usize * 4;
         let dest = dest
-            .get_mut(start..)
+            .get_mut(start..end)
             .ok_or_else(|| CodecError::type_error("destination is too small"))?;
-        let pixels = u64::from(self.rect.width) * u64::from(rows);
-        let sy = self.buf.format().subsampling(1).1.max(1);
-        let half = rows / 2 / sy * sy;
-        if pixels < SPLIT_PIXELS || half == 0 {
+        if u64::from(self.rect.width) * u64::from(rows) < SPLIT_PIXELS {
             return self.rows(dest, y0, rows);
         }
-        let (top, bottom) = dest.split_at_mut((half as usize * stride).min(dest.len()));
-        // Behind a lock only so that it is still here if no thread can be had.
-        let bottom = Mutex::new(bottom);
-        let lower = || {
-            let mut bottom = bottom.lock().unwrap_or_else(|p| p.into_inner());
-            self.rows(&mut bottom, y0 + half, rows - half)
+        let sy = self.buf.format().subsampling(1).1.max(1);
+        let chunk = ((CHUNK_PIXELS / u64::from(self.rect.width)) as u32 / sy).max(1) * sy;
+        let chunks = Mutex::new(
+            dest.chunks_mut(chunk as usize * stride)
+                .zip((y0..).step_by(chunk as usize)),
+        );
+        let work = || -> Result<(), CodecError> {
+            loop {
+                let next = chunks.lock().unwrap_or_else(|p| p.into_inner()).next();
+                let Some((d, first)) = next else {
+                    return Ok(());
+                };
+                self.rows(d, first, chunk.min(y0 + rows - first))?;
+            }
         };
         std::thread::scope(|s| {
             let helper = std::thread::Builder::new()
                 .name("webcodecs-copyto".into())
-                .spawn_scoped(s, lower);
-            let mine = self.rows(top, y0, half);
+                .spawn_scoped(s, work);
+            // Without a helper thread, this thread takes every chunk.
+            let mine = work();
             let theirs = match helper {
                 Ok(helper) => helper
                     .join()
                     .unwrap_or_else(|_| Err(CodecError::encoding("conversion failed"))),
-                Err(_) => lower(),
+                Err(_) => Ok(()),
             };
             mine.and(theirs)
         })

@@ -122,18 +122,22 @@ function encoderConfig(codec, w, h) {
   };
 }
 
+// Gaps while `count` inputs go to `codec[method]`, then while it flushes.
+async function measure(codec, method, count, make) {
+  const probe = new GapProbe();
+  probe.phase(method);
+  await feed(codec, method, count, make);
+  probe.phase('flush');
+  await codec.flush();
+  return probe.finish();
+}
+
 async function encodeRun(s) {
   const [w, h] = SIZES[s.size];
-  const frame = readFrames(w, h, s.frames);
   let error = null;
   const enc = new VideoEncoder({ output: () => {}, error: (e) => { error = e; } });
   enc.configure(encoderConfig(s.codec, w, h));
-  const probe = new GapProbe();
-  probe.phase('encode');
-  await feed(enc, 'encode', s.frames, frame);
-  probe.phase('flush');
-  await enc.flush();
-  const phases = probe.finish();
+  const phases = await measure(enc, 'encode', s.frames, readFrames(w, h, s.frames));
   enc.close();
   if (error) throw error;
   return phases;
@@ -165,12 +169,8 @@ async function decodeRun(s, input) {
   let error = null;
   const dec = new VideoDecoder({ output: (f) => f.close(), error: (e) => { error = e; } });
   dec.configure(input.config);
-  const probe = new GapProbe();
-  probe.phase('decode');
-  await feed(dec, 'decode', input.chunks.length, (i) => new EncodedVideoChunk(input.chunks[i]));
-  probe.phase('flush');
-  await dec.flush();
-  const phases = probe.finish();
+  const chunk = (i) => new EncodedVideoChunk(input.chunks[i]);
+  const phases = await measure(dec, 'decode', input.chunks.length, chunk);
   dec.close();
   if (error) throw error;
   return phases;

@@ -19,11 +19,16 @@ impl Term {
         }
     }
 
-    /// `c · (s − 128)` in Q6.
+    /// `c · (s − 128)` in Q6: `(x + 64) >> 7` for `x = (s − 128) · mul`, which is what
+    /// `pmulhrsw` computes for `(s − 128) · 2^8`. Written with 16-bit operations only (the high
+    /// half of the product, `x >> 8`, and bits 6 and 7 of its low half) so that the portable
+    /// kernels vectorise on SSE2 and NEON without 32-bit lanes.
     #[inline(always)]
     pub(crate) fn apply(self, s: u8) -> i16 {
-        let centred = (i32::from(s) - 128) << 8;
-        ((centred * i32::from(self.mul) + (1 << 14)) >> 15) as i16
+        let c = i16::from(s) - 128;
+        let hi = ((i32::from(c << 8) * i32::from(self.mul)) >> 16) as i16;
+        let lo = (c as u16).wrapping_mul(self.mul as u16);
+        (hi << 1) + ((lo >> 7) & 1) as i16 + ((lo >> 6) & 1) as i16
     }
 }
 
@@ -77,10 +82,13 @@ impl Coefficients {
     /// The luma term (with the rounding constant) of all three channels, Q6.
     #[inline(always)]
     pub(crate) fn luma(&self, y: u8) -> i16 {
-        // `pmulhrsw`: the rounded high half of a signed 16 × 16-bit product, doubled. Both
-        // operands are positive and below 2^15.
-        let p = (i32::from(y) << 7) * i32::from(self.y_mul);
-        ((p + (1 << 14)) >> 15) as i16 - self.y_sub
+        // `pmulhrsw` of `y · 2^7` and `y_mul`, i.e. `(y · y_mul + 128) >> 8`, with 16-bit
+        // operations only: the high half of `y · 2^8 · y_mul` is `(y · y_mul) >> 8`, and bit 7 of
+        // the low half of `y · y_mul` rounds it.
+        let (y, m) = (u16::from(y), self.y_mul as u16);
+        let hi = ((u32::from(y << 8) * u32::from(m)) >> 16) as u16;
+        let round = (y.wrapping_mul(m) >> 7) & 1;
+        (hi + round) as i16 - self.y_sub
     }
 
     /// The chroma terms added to the luma term for R, G and B, Q6.

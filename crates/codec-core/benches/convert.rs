@@ -4,8 +4,9 @@
 //! (`convert_to_rgb_into`), a Display P3 re-encoding, and a plain RGBA copy for comparison.
 //! `cargo bench -p codec-core`.
 //!
-//! swscale's time for the same conversions is measured by `codec-ffmpeg`'s `decode` bench
-//! (group `frame_to_rgba`): codec-core must not link FFmpeg.
+//! swscale's time for the same conversions, in the same run, is measured by `codec-ffmpeg`'s
+//! `convert` bench (codec-core must not link FFmpeg); the row kernels alone, per instruction
+//! set, by `pixel-simd`'s `rows` bench.
 use std::hint::black_box;
 use std::time::Duration;
 

@@ -2,11 +2,13 @@
 //! (<https://w3c.github.io/webcodecs/#videoframe-convert-to-rgb-frame>). Pure arithmetic on
 //! [`FrameBuffer`]s: BT.601/BT.709/BT.2020 matrices, limited or full range, 8–12-bit input.
 //!
-//! The arithmetic is 16-bit fixed point with 6 fractional bits, written as plain element-wise
-//! loops over rows that the compiler turns into SIMD (SSE2 `pmulhuw`/`paddsw`/`punpcklwd`, or
-//! the NEON equivalents) without any `unsafe`. The error budget of the fixed
-//! point is under 0.1 of an 8-bit code, so every channel is within 1 of the rounded float
-//! formulas (`reference_rgb` in the tests).
+//! This module walks the planes (rects, strides, 10/12-bit samples reduced to 8 bits, chroma
+//! rows shared by two luma rows); the per-row arithmetic is `pixel_simd`'s 16-bit fixed point
+//! with 6 fractional bits (AVX2 when the CPU has it, otherwise loops the compiler vectorises),
+//! whose error budget is under 0.1 of an 8-bit code, so every channel is within 1 of the
+//! rounded float formulas (`reference_rgb` in the tests).
+
+use pixel_simd::{Chroma, Coefficients, Order, Row, RowConverter};
 
 use crate::color::{ColorMatrix, VideoColorSpace};
 use crate::error::CodecError;
@@ -61,9 +63,14 @@ pub fn convert_to_rgb_into(
     if src.format().is_rgb() {
         rgb_to_rgb(src, rect, bgr, rows);
     } else {
+        let order = if bgr { Order::Bgra } else { Order::Rgba };
         let mut yuv = YuvRows::new(src, rect, color_space);
-        for (row, out_row) in rows.enumerate() {
-            yuv.convert_row(row, out_row, bgr);
+        let mut rows = rows.enumerate().peekable();
+        while let Some((row, out)) = rows.next() {
+            // The next row too, when it shares this row's chroma (4:2:0).
+            let cy = yuv.chroma_row(row);
+            let next = rows.next_if(|(next, _)| yuv.chroma_row(*next) == cy);
+            yuv.convert(row, [Some(out), next.map(|(_, o)| o)], order);
         }
     }
     Ok(())
@@ -111,13 +118,12 @@ fn rgb_to_rgb<'a>(
     }
 }
 
-/// The per-row state of a YUV conversion: where the planes are, the 8-bit rows of formats
-/// that need reducing or de-interleaving, and the chroma terms of the current chroma row
-/// (shared by both rows of a 4:2:0 pair), already repeated per pixel.
+/// The state of a YUV conversion: where the planes are, the 8-bit rows of formats that need
+/// reducing, and the row converter.
 struct YuvRows<'a> {
     src: &'a FrameBuffer,
     rect: Rect,
-    k: Coefficients,
+    rows: RowConverter,
     /// Bits to drop from 16-bit samples (0 for 8-bit formats).
     shift: u32,
     /// Bytes per sample of the Y, U, V and alpha planes (1 or 2).
@@ -126,115 +132,77 @@ struct YuvRows<'a> {
     sub: (usize, usize),
     nv12: bool,
     alpha: bool,
-    /// 8-bit scratch rows for 16-bit samples and NV12's interleaved chroma.
-    y8: Vec<u8>,
+    /// 8-bit scratch rows for 16-bit samples (two luma and alpha rows share a chroma row).
+    y8: [Vec<u8>; 2],
+    a8: [Vec<u8>; 2],
     u8: Vec<u8>,
     v8: Vec<u8>,
-    a8: Vec<u8>,
-    /// Chroma terms per pixel of the row (Q6), and the chroma row they were made from.
-    terms: Terms,
-    terms_row: Option<usize>,
-}
-
-/// The R, G and B chroma terms of one row, one entry per pixel (`half`: one per chroma
-/// sample, before repeating).
-struct Terms {
-    r: Vec<i16>,
-    g: Vec<i16>,
-    b: Vec<i16>,
-    half: [Vec<i16>; 3],
 }
 
 impl<'a> YuvRows<'a> {
     fn new(src: &'a FrameBuffer, rect: Rect, color_space: &VideoColorSpace) -> Self {
         let sf = src.format();
         let (sx, sy) = sf.subsampling(1);
-        let w = rect.width as usize;
-        // The chroma samples of a row, each repeated `sx` times, cover at least `w` pixels.
-        let padded = w.div_ceil(sx as usize) * sx as usize;
+        let (kr, kb) = kr_kb(color_space);
+        let k = Coefficients::new(kr, kb, color_space.full_range.unwrap_or(false));
         Self {
             src,
             rect,
-            k: Coefficients::new(color_space),
+            rows: RowConverter::new(k, rect.width as usize, sx == 2),
             shift: sf.bit_depth() - 8,
             bpe: sf.bytes_per_element(0) as usize,
             sub: (sx as usize, sy as usize),
             nv12: sf == VideoPixelFormat::NV12,
             alpha: sf.plane_count() == 4,
-            y8: Vec::new(),
+            y8: Default::default(),
+            a8: Default::default(),
             u8: Vec::new(),
             v8: Vec::new(),
-            a8: Vec::new(),
-            terms: Terms {
-                r: vec![0; padded],
-                g: vec![0; padded],
-                b: vec![0; padded],
-                half: [
-                    vec![0; padded / 2],
-                    vec![0; padded / 2],
-                    vec![0; padded / 2],
-                ],
-            },
-            terms_row: None,
         }
     }
 
-    /// Converts row `row` of the rect into `out` (`rect.width` × 4 bytes).
-    fn convert_row(&mut self, row: usize, out: &mut [u8], bgr: bool) {
-        let w = self.rect.width as usize;
-        let (rx, sy) = (self.rect.x as usize, self.rect.y as usize + row);
-        let cy = sy / self.sub.1;
-        if self.terms_row != Some(cy) {
-            self.chroma_row(cy);
-            self.terms_row = Some(cy);
-        }
+    /// The chroma row of row `row` of the rect.
+    fn chroma_row(&self, row: usize) -> usize {
+        (self.rect.y as usize + row) / self.sub.1
+    }
+
+    /// Converts rows `first` and on of the rect, which share one chroma row, into `outs`
+    /// (`rect.width` × 4 bytes each; one or two rows).
+    fn convert(&mut self, first: usize, outs: [Option<&mut [u8]>; 2], order: Order) {
+        let (w, x0) = (self.rect.width as usize, self.rect.x as usize);
+        let (sx, cy) = (self.sub.0, self.chroma_row(first));
         let (bpe, shift) = (self.bpe, self.shift);
-        let y = row8(self.src.plane(0), bpe, shift, sy, rx, w, &mut self.y8);
-        let a = if self.alpha {
-            Some(row8(self.src.plane(3), bpe, shift, sy, rx, w, &mut self.a8))
-        } else {
-            None
-        };
-        let t = &self.terms;
-        let terms = (&t.r[..w], &t.g[..w], &t.b[..w]);
-        if bgr {
-            emit::<true>(out, y, a, terms, &self.k);
-        } else {
-            emit::<false>(out, y, a, terms, &self.k);
-        }
-    }
-
-    /// Computes the chroma terms of chroma row `cy` for the rect's columns.
-    fn chroma_row(&mut self, cy: usize) {
-        let (sx, w) = (self.sub.0, self.rect.width as usize);
         // rect.x is a multiple of the subsampling: the rect starts on a chroma sample.
-        let c0 = self.rect.x as usize / sx;
-        let cw = (w - 1) / sx + 1;
-        let (u, v) = if self.nv12 {
+        let (c0, cw) = (x0 / sx, (w - 1) / sx + 1);
+        let chroma = if self.nv12 {
             let (uv, stride) = self.src.plane(1);
-            let line = &uv[cy * stride + c0 * 2..][..cw * 2];
-            self.u8.resize(cw, 0);
-            self.v8.resize(cw, 0);
-            for ((u, v), pair) in self
-                .u8
-                .iter_mut()
-                .zip(&mut self.v8)
-                .zip(line.chunks_exact(2))
-            {
-                (*u, *v) = (pair[0], pair[1]);
-            }
-            (&self.u8[..cw], &self.v8[..cw])
+            Chroma::Interleaved(&uv[cy * stride + c0 * 2..][..cw * 2])
         } else {
-            let (bpe, shift) = (self.bpe, self.shift);
-            (
-                row8(self.src.plane(1), bpe, shift, cy, c0, cw, &mut self.u8),
-                row8(self.src.plane(2), bpe, shift, cy, c0, cw, &mut self.v8),
-            )
+            let u = row8(self.src.plane(1), bpe, shift, cy, c0, cw, &mut self.u8);
+            let v = row8(self.src.plane(2), bpe, shift, cy, c0, cw, &mut self.v8);
+            Chroma::Planar(u, v)
         };
-        if sx == 2 {
-            chroma_terms::<2>(u, v, &self.k, &mut self.terms);
-        } else {
-            chroma_terms::<1>(u, v, &self.k, &mut self.terms);
+        let src = self.src;
+        let [y8a, y8b] = &mut self.y8;
+        let [a8a, a8b] = &mut self.a8;
+        let alpha = self.alpha;
+        let row = |i: usize, out, y8, a8| {
+            let sy = self.rect.y as usize + first + i;
+            let y = row8(src.plane(0), bpe, shift, sy, x0, w, y8);
+            let alpha = alpha.then(|| row8(src.plane(3), bpe, shift, sy, x0, w, a8));
+            Row { y, alpha, out }
+        };
+        let [top, bottom] = outs;
+        match (top, bottom) {
+            (Some(top), Some(bottom)) => {
+                let rows = &mut [row(0, top, y8a, a8a), row(1, bottom, y8b, a8b)];
+                self.rows.convert(chroma, rows, order);
+            }
+            (Some(one), None) | (None, Some(one)) => {
+                self.rows
+                    .convert(chroma, &mut [row(0, one, y8a, a8a)], order);
+            }
+            (None, None) => {}
         }
     }
 }
@@ -261,236 +229,6 @@ fn row8<'s>(
         *o = (u16::from_le_bytes([s[0], s[1]]) >> shift).min(255) as u8;
     }
     &scratch[..n]
-}
-
-/// The chroma terms (Q6) of every sample of `u`/`v`, each written `DUP` times (the horizontal
-/// subsampling) into `t.r`, `t.g` and `t.b`; `DUP` 2 goes through `t.half`.
-fn chroma_terms<const DUP: usize>(u: &[u8], v: &[u8], k: &Coefficients, t: &mut Terms) {
-    let n = u.len().min(v.len());
-    let (r, g, b) = if DUP == 1 {
-        (&mut t.r[..n], &mut t.g[..n], &mut t.b[..n])
-    } else {
-        let [r, g, b] = &mut t.half;
-        (&mut r[..n], &mut g[..n], &mut b[..n])
-    };
-    for ((r, (g, b)), (&u, &v)) in r.iter_mut().zip(g.iter_mut().zip(b)).zip(u.iter().zip(v)) {
-        (*r, *g, *b) = k.chroma(u, v);
-    }
-    if DUP == 2 {
-        let [hr, hg, hb] = &t.half;
-        for (full, half) in [(&mut t.r, hr), (&mut t.g, hg), (&mut t.b, hb)] {
-            for (o, &h) in full.chunks_exact_mut(2).zip(&half[..n]) {
-                o[0] = h;
-                o[1] = h;
-            }
-        }
-    }
-}
-
-/// Pixels per block of the vectorised loop: one SSE2/NEON register of 16-bit lanes.
-const LANES: usize = 8;
-
-/// 255 for every pixel of a block (sources without alpha).
-const OPAQUE: [u8; LANES] = [255; LANES];
-
-/// Writes one row of RGB(A) pixels from luma `y`, the per-pixel chroma terms and `a` (alpha
-/// per pixel, or 255). `BGR` picks the byte order at compile time. Whole blocks of [`LANES`]
-/// pixels go through [`block`], the rest through the same arithmetic one by one.
-#[inline(always)]
-fn emit<const BGR: bool>(
-    out: &mut [u8],
-    y: &[u8],
-    a: Option<&[u8]>,
-    (tr, tg, tb): (&[i16], &[i16], &[i16]),
-    k: &Coefficients,
-) {
-    let w = y.len();
-    let split = w - w % LANES;
-    let (body, tail) = out.split_at_mut(split * 4);
-    let blocks = body
-        .chunks_exact_mut(4 * LANES)
-        .zip(y.chunks_exact(LANES))
-        .zip(tr.chunks_exact(LANES).zip(tg.chunks_exact(LANES)))
-        .zip(tb.chunks_exact(LANES));
-    match a {
-        Some(a) => {
-            for ((((o, y), (r, g)), b), a) in blocks.zip(a.chunks_exact(LANES)) {
-                block::<BGR>(o, y, a, (r, g, b), k);
-            }
-        }
-        None => {
-            for (((o, y), (r, g)), b) in blocks {
-                block::<BGR>(o, y, &OPAQUE, (r, g, b), k);
-            }
-        }
-    }
-    for (x, o) in (split..w).zip(tail.chunks_exact_mut(4)) {
-        let [r, g, b] = k.pixel(y[x], (tr[x], tg[x], tb[x]));
-        let (first, third) = if BGR { (b, r) } else { (r, b) };
-        o.copy_from_slice(&[first, g, third, a.map_or(255, |a| a[x])]);
-    }
-}
-
-/// One block of [`LANES`] pixels, written so that the compiler keeps it in registers: the
-/// arithmetic of [`Coefficients::pixel`] on 16-bit lanes, the channels saturated to bytes
-/// (`packuswb`), paired R|G and B|A (`punpcklbw`) and the pairs joined into pixels
-/// (`punpcklwd`/`punpckhwd`).
-#[inline(always)]
-fn block<const BGR: bool>(
-    out: &mut [u8],
-    y: &[u8],
-    a: &[u8],
-    (r, g, b): (&[i16], &[i16], &[i16]),
-    k: &Coefficients,
-) {
-    type Px = [u8; LANES];
-    type Terms = [i16; LANES];
-    let (Ok(out), Ok(y), Ok(a), Ok(r), Ok(g), Ok(b)) = (
-        <&mut [u8; 4 * LANES]>::try_from(out),
-        <&Px>::try_from(y),
-        <&Px>::try_from(a),
-        <&Terms>::try_from(r),
-        <&Terms>::try_from(g),
-        <&Terms>::try_from(b),
-    ) else {
-        return;
-    };
-    let mut lo = [0u8; 2 * LANES];
-    let mut hi = [0u8; 2 * LANES];
-    for i in 0..LANES {
-        let l = k.luma(y[i]);
-        let (r, g, b) = (
-            out8(l.saturating_add(r[i])),
-            out8(l.saturating_add(g[i])),
-            out8(l.saturating_add(b[i])),
-        );
-        let (first, third) = if BGR { (b, r) } else { (r, b) };
-        lo[2 * i] = first;
-        lo[2 * i + 1] = g;
-        hi[2 * i] = third;
-        hi[2 * i + 1] = a[i];
-    }
-    for i in 0..LANES {
-        out[4 * i..4 * i + 2].copy_from_slice(&lo[2 * i..2 * i + 2]);
-        out[4 * i + 2..4 * i + 4].copy_from_slice(&hi[2 * i..2 * i + 2]);
-    }
-}
-
-/// A Q6 channel value (luma term plus chroma term) to an 8-bit code: the rounding constant is
-/// in the luma term, so this is a floor, then a clamp.
-#[inline(always)]
-fn out8(v: i16) -> u8 {
-    (v >> FRAC).clamp(0, 255) as u8
-}
-
-/// Fractional bits of the 16-bit fixed point.
-const FRAC: u32 = 6;
-
-/// One chroma coefficient `c` (0 ≤ `c` < 3) in the form the 16-bit arithmetic needs, with
-/// unsigned operands only: `c · (s − 128) · 2^FRAC` for a chroma sample `s` is
-/// `s · int + ((s · 256) · frac) >> 16 − bias`, where `int` is `⌊c⌋ · 2^FRAC`, `frac` the rest
-/// of `c` in units of 2^-14 and `bias` `c · 128 · 2^FRAC` rounded. The sum wraps through 16
-/// bits but ends in range (|result| < 2^15). Unsigned, because the compiler turns an unsigned
-/// high multiply by a broadcast coefficient into `pmulhuw`, while a signed one ends up as
-/// 32-bit multiplies.
-#[derive(Debug, Clone, Copy)]
-struct Term {
-    int: u16,
-    frac: u16,
-    bias: u16,
-}
-
-impl Term {
-    fn new(c: f64) -> Self {
-        let whole = c.floor();
-        let one = f64::from(1u32 << FRAC);
-        Self {
-            int: (whole * one) as u16,
-            frac: ((c - whole) * 16384.0).round() as u16,
-            bias: (c * 128.0 * one).round() as u16,
-        }
-    }
-
-    /// `c · (s − 128)` in Q6.
-    #[inline(always)]
-    fn apply(self, s: u8) -> i16 {
-        let s = u16::from(s);
-        let hi = ((u32::from(s << 8) * u32::from(self.frac)) >> 16) as u16;
-        s.wrapping_mul(self.int)
-            .wrapping_add(hi)
-            .wrapping_sub(self.bias) as i16
-    }
-}
-
-/// YCbCr → R'G'B' in 16-bit fixed point with [`FRAC`] fractional bits for one matrix and
-/// range (the float formulas of `reference_rgb`, multiplied out). Error budget, in units of
-/// 2^-6 of a code: luma ≤ 2 (one truncation, the rounded scale and offset), each chroma term
-/// ≤ 2 (one truncation, the rounded fraction and bias), so a channel (G has two chroma terms)
-/// is off by at most 6 units, under 0.1 of a code, before the final rounding: the result is
-/// within 1 of the rounded float formulas.
-struct Coefficients {
-    /// `ys · 2^FRAC · 2^16 / 257`: luma × 257 (a 16-bit value) times this, high half, is
-    /// `ys · y` in Q6.
-    y_mul: u16,
-    /// `ys · offset` in Q6, less the rounding constant of the final shift.
-    y_sub: i16,
-    cr_r: Term,
-    cb_b: Term,
-    cr_g: Term,
-    cb_g: Term,
-}
-
-impl Coefficients {
-    fn new(cs: &VideoColorSpace) -> Self {
-        let (kr, kb) = kr_kb(cs);
-        let kg = 1.0 - kr - kb;
-        let full = cs.full_range.unwrap_or(false);
-        let (ys, cs_, offset) = if full {
-            (1.0, 1.0, 0.0)
-        } else {
-            (255.0 / 219.0, 255.0 / 224.0, 16.0)
-        };
-        let one = f64::from(1u32 << FRAC);
-        Self {
-            y_mul: (ys * one * 65536.0 / 257.0).round() as u16,
-            y_sub: (ys * offset * one - one / 2.0).round() as i16,
-            cr_r: Term::new(2.0 * (1.0 - kr) * cs_),
-            cb_b: Term::new(2.0 * (1.0 - kb) * cs_),
-            cr_g: Term::new(kr * 2.0 * (1.0 - kr) * cs_ / kg),
-            cb_g: Term::new(kb * 2.0 * (1.0 - kb) * cs_ / kg),
-        }
-    }
-
-    /// The luma term (with the rounding constant) of all three channels, Q6.
-    #[inline(always)]
-    fn luma(&self, y: u8) -> i16 {
-        // 255 × 257 = 65535: the product fits 16 bits, and the high half of the 16 × 16-bit
-        // product is one `pmulhuw`.
-        let y257 = (u16::from(y) << 8) | u16::from(y);
-        let hi = ((u32::from(y257) * u32::from(self.y_mul)) >> 16) as u16;
-        hi as i16 - self.y_sub
-    }
-
-    /// The chroma terms added to the luma term for R, G and B, Q6.
-    #[inline(always)]
-    fn chroma(&self, cb: u8, cr: u8) -> (i16, i16, i16) {
-        (
-            self.cr_r.apply(cr),
-            -(self.cr_g.apply(cr) + self.cb_g.apply(cb)),
-            self.cb_b.apply(cb),
-        )
-    }
-
-    /// One pixel from its luma sample and chroma terms.
-    #[inline(always)]
-    fn pixel(&self, y: u8, (r, g, b): (i16, i16, i16)) -> [u8; 3] {
-        let l = self.luma(y);
-        [
-            out8(l.saturating_add(r)),
-            out8(l.saturating_add(g)),
-            out8(l.saturating_add(b)),
-        ]
-    }
 }
 
 fn kr_kb(cs: &VideoColorSpace) -> (f64, f64) {
@@ -600,7 +338,8 @@ mod tests {
             }
         }
         for cs in &all_spaces() {
-            let k = Coefficients::new(cs);
+            let (kr, kb) = kr_kb(cs);
+            let k = Coefficients::new(kr, kb, cs.full_range.unwrap_or(false));
             let out = convert_to_rgb(&src, Rect::new(0, 0, 256, h), VideoPixelFormat::RGBX, cs)
                 .expect("convert");
             let (o, stride) = out.plane(0);
@@ -608,7 +347,7 @@ mod tests {
             for (row, &(cb, cr)) in chroma.iter().enumerate() {
                 for y in 0..=255u8 {
                     let want = reference_rgb(cs, f64::from(y), f64::from(cb), f64::from(cr));
-                    let one = k.pixel(y, k.chroma(cb, cr));
+                    let one = k.pixel(y, cb, cr);
                     let i = row * stride + usize::from(y) * 4;
                     assert_eq!(&o[i..i + 3], &one, "{cs:?} block vs pixel at {y} {cb} {cr}");
                     for (g, w) in one.into_iter().zip(want) {

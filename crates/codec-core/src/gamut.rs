@@ -59,22 +59,47 @@ fn tables() -> &'static Tables {
 /// # Errors
 /// `NotSupportedError` if `frame` is not in an RGB format.
 pub fn srgb_to_display_p3(frame: &mut FrameBuffer) -> Result<(), CodecError> {
-    let format = frame.format();
+    let (format, width) = (frame.format(), frame.coded_width() as usize);
+    let (data, stride) = frame.plane_mut(0);
+    let rows = data.len().div_ceil(stride.max(1));
+    srgb_to_display_p3_into(data, stride, width, rows, format)
+}
+
+/// [`srgb_to_display_p3`] on `rows` rows of `width` pixels in `format` in a caller's buffer:
+/// row `i` is `data[i * stride..][..width * 4]` (the layout `convert_to_rgb_into` writes).
+///
+/// # Errors
+/// `NotSupportedError` if `format` is not an RGB format; `TypeError` if `data` is too small
+/// for the rows or `stride` is shorter than a row.
+pub fn srgb_to_display_p3_into(
+    data: &mut [u8],
+    stride: usize,
+    width: usize,
+    rows: usize,
+    format: VideoPixelFormat,
+) -> Result<(), CodecError> {
     if !format.is_rgb() {
         return Err(CodecError::not_supported(format!(
             "cannot convert {} to display-p3",
             format.as_str()
         )));
     }
+    let row = width * 4;
+    let needed = rows
+        .checked_sub(1)
+        .map_or(Some(0), |r| r.checked_mul(stride)?.checked_add(row));
+    if stride < row || needed.is_none_or(|n| n > data.len()) {
+        return Err(CodecError::type_error(
+            "display-p3 rows do not fit the buffer",
+        ));
+    }
     let (ri, bi) = match format {
         VideoPixelFormat::BGRA | VideoPixelFormat::BGRX => (2, 0),
         _ => (0, 2),
     };
-    let width = frame.coded_width() as usize;
     let t = tables();
-    let (data, stride) = frame.plane_mut(0);
-    for row in data.chunks_mut(stride) {
-        for px in row[..width * 4].chunks_exact_mut(4) {
+    for line in data.chunks_mut(stride).take(rows) {
+        for px in line[..row].chunks_exact_mut(4) {
             let lin = [
                 t.decode[px[ri] as usize],
                 t.decode[px[1] as usize],
@@ -134,6 +159,29 @@ mod tests {
         let mut f = solid(VideoPixelFormat::BGRA, [0, 0, 255, 9]);
         srgb_to_display_p3(&mut f).expect("convert");
         assert_eq!(&f.plane(0).0[..4], &[35, 51, 234, 9]);
+    }
+
+    /// Rows in a strided buffer come out as the frame's rows do; the gaps stay untouched.
+    #[test]
+    fn strided_rows_match_the_frame() {
+        let mut f = FrameBuffer::new_zeroed(VideoPixelFormat::RGBA, 5, 3).expect("frame");
+        for (i, b) in f.plane_mut(0).0.iter_mut().enumerate() {
+            *b = (i * 37 % 256) as u8;
+        }
+        let stride = 5 * 4 + 3;
+        let mut strided = vec![9u8; stride * 3];
+        for (y, row) in f.plane(0).0.chunks(20).enumerate() {
+            strided[y * stride..][..20].copy_from_slice(row);
+        }
+        srgb_to_display_p3(&mut f).expect("frame");
+        srgb_to_display_p3_into(&mut strided, stride, 5, 3, VideoPixelFormat::RGBA).expect("rows");
+        for (y, row) in f.plane(0).0.chunks(20).enumerate() {
+            assert_eq!(&strided[y * stride..][..20], row);
+            assert!(y == 2 || strided[y * stride + 20..][..3] == [9, 9, 9]);
+        }
+        let short = &mut strided[..stride * 2 + 19];
+        let e = srgb_to_display_p3_into(short, stride, 5, 3, VideoPixelFormat::RGBA);
+        assert_eq!(e.expect_err("short").name, crate::ErrorName::TypeError);
     }
 
     #[test]

@@ -99,7 +99,7 @@ pub use config::{
 pub use convert::{convert_to_rgb, convert_to_rgb_into};
 pub use error::{CodecError, ErrorName};
 pub use frame::{EncodedChunkType, FrameBuffer, Orientation, PlaneSource, Rect, VideoFrameMeta};
-pub use gamut::srgb_to_display_p3;
+pub use gamut::{srgb_to_display_p3, srgb_to_display_p3_into};
 pub use image_model::{
     default_selected_track, DecodeId, ImageDecoderModel, ImageEvent, ImageOutput, ImageRequest,
     ImageState, ImageTrackInfo,

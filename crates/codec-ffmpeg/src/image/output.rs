@@ -118,10 +118,14 @@ impl ImageSession {
                 full_range: c.full_range.or(Some(self.ty == ImageType::Jpeg)),
             }
         };
-        let av = av_layout(fmt);
-        let frame = if av == f.format() && (tw, th) == (w, h) {
+        // The decoded layout is the delivered one (a full-range `yuvj*` picture is laid out as
+        // its WebCodecs format too): its planes are shared, not run through swscale.
+        let same_layout = av_layout(fmt) == f.format()
+            || webcodecs_pixel(f.format()).is_some_and(|(p, _)| p == fmt);
+        let frame = if same_layout && (tw, th) == (w, h) {
             share_or_copy(f, fmt)?
         } else {
+            let av = av_layout(fmt);
             let key = (f.format(), w, h, av, tw, th, src_full);
             let scaler = self.scaler.get(key, rgb)?;
             let mut dst = alloc_frame(av, tw, th)?;

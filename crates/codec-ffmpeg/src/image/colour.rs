@@ -11,7 +11,7 @@ use media_parse::image::png;
 use super::icc::IccToSrgb;
 use super::output::{packed_to_frame, to_packed_rgba};
 use super::{ColorSpaceConversion, ImageFrameOutput, ImageSession};
-use crate::{raw, Result};
+use crate::{raw, Error, Result};
 
 /// Maps 8-bit samples encoded with PNG gamma `gamma` (× 100000: sample = linear^gamma) to
 /// sRGB-encoded samples.
@@ -32,17 +32,29 @@ fn gamma_to_srgb_lut(gamma: u32) -> [u8; 256] {
 
 impl ImageSession {
     /// `"default"` with an embedded RGB or grey ICC profile (JPEG, PNG, WebP, as FFmpeg exports
-    /// it): the pixels are converted to sRGB, as RGBX/RGBA (a YUV or grey picture is converted
-    /// to RGB first).
+    /// it with the picture `f`): see [`ImageSession::apply_icc_profile`].
     pub(super) fn apply_icc(&mut self, f: &frame::Video, out: &mut ImageFrameOutput) -> Result<()> {
-        let Some(sd) = f.side_data(ffmpeg::frame::side_data::Type::IccProfile) else {
-            return Ok(());
-        };
-        let Some(t) = IccToSrgb::new(sd.data()) else {
+        match f.side_data(ffmpeg::frame::side_data::Type::IccProfile) {
+            Some(sd) => self.apply_icc_profile(sd.data(), Some(f), out),
+            None => Ok(()),
+        }
+    }
+
+    /// `"default"` with the embedded RGB or grey ICC profile `icc`: the pixels are converted to
+    /// sRGB, as RGBX/RGBA (a YUV or grey picture is converted from its decoded picture `f` to
+    /// RGB first; output that is RGB already needs no `f`).
+    pub(super) fn apply_icc_profile(
+        &mut self,
+        icc: &[u8],
+        f: Option<&frame::Video>,
+        out: &mut ImageFrameOutput,
+    ) -> Result<()> {
+        let Some(t) = IccToSrgb::new(icc) else {
             return Ok(());
         };
         let fmt = out.frame.format();
         if !(fmt.is_rgb() && fmt.plane_count() == 1 && fmt.bytes_per_element(0) == 4) {
+            let f = f.ok_or_else(|| Error::internal("no picture to convert to RGB"))?;
             let full = raw::color_codes(f).range == 2
                 || matches!(
                     f.format(),

@@ -2,7 +2,9 @@
 //! WebCodecs has are kept; RGB, palette and grey become RGBA or RGBX), its colour space, and
 //! scaling to `desiredWidth`/`desiredHeight`.
 
-use codec_core::{ColorMatrix, ColorPrimaries, ColorTransfer, VideoColorSpace, VideoPixelFormat};
+use codec_core::{
+    ColorMatrix, ColorPrimaries, ColorTransfer, FrameBuffer, VideoColorSpace, VideoPixelFormat,
+};
 use ffmpeg::format::Pixel;
 use ffmpeg::frame;
 use ffmpeg::software::scaling;
@@ -90,6 +92,31 @@ fn av_layout(fmt: VideoPixelFormat) -> Pixel {
     }
 }
 
+/// The colour space of RGB output: sRGB.
+pub(super) fn srgb() -> VideoColorSpace {
+    VideoColorSpace {
+        primaries: Some(ColorPrimaries::Bt709),
+        transfer: Some(ColorTransfer::Iec6196621),
+        matrix: Some(ColorMatrix::Rgb),
+        full_range: Some(true),
+    }
+}
+
+impl ImageFrameOutput {
+    /// A still image's output: `frame` in `color_space`, no timing, no orientation.
+    pub(super) fn still(frame: FrameBuffer, color_space: VideoColorSpace) -> Self {
+        Self {
+            frame,
+            timestamp: 0,
+            duration: None,
+            color_space,
+            rotation: 0,
+            flip: false,
+            generation: None,
+        }
+    }
+}
+
 impl ImageSession {
     /// Copies (or converts/scales) a decoded picture into a WebCodecs frame.
     pub(super) fn convert(&mut self, f: &frame::Video) -> Result<ImageFrameOutput> {
@@ -101,12 +128,7 @@ impl ImageSession {
         let (fmt, full, rgb) = target_format(f.format());
         let src_full = full || rgb || raw::color_codes(f).range == 2;
         let color_space = if rgb {
-            VideoColorSpace {
-                primaries: Some(ColorPrimaries::Bt709),
-                transfer: Some(ColorTransfer::Iec6196621),
-                matrix: Some(ColorMatrix::Rgb),
-                full_range: Some(true),
-            }
+            srgb()
         } else {
             // Members the bitstream leaves unspecified get the usual image defaults: sRGB
             // primaries and transfer, BT.601 matrix; JPEG is full range, the rest limited.
@@ -134,15 +156,7 @@ impl ImageSession {
                 .map_err(|e| Error::ffmpeg("pixel format conversion failed", e))?;
             share_or_copy(&dst, fmt)?
         };
-        Ok(ImageFrameOutput {
-            frame,
-            timestamp: 0,
-            duration: None,
-            color_space,
-            rotation: 0,
-            flip: false,
-            generation: None,
-        })
+        Ok(ImageFrameOutput::still(frame, color_space))
     }
 }
 

@@ -11,8 +11,11 @@ use media_parse::image::jpeg::JpegScan;
 use media_parse::image::{exif, jpeg, png, webp};
 
 use super::decode::{decode_one, decoder_name, find, find_av1};
+use super::output::srgb;
 use super::session::{DecodeOutcome, Layout};
-use super::{alpha, cmyk, grid, ColorSpaceConversion, ImageFrameOutput, ImageSession, ImageType};
+use super::{
+    alpha, cmyk, grid, png_still, ColorSpaceConversion, ImageFrameOutput, ImageSession, ImageType,
+};
 use crate::{Error, Result};
 
 /// A still image's packet (borrowed from the data, or built: a partial progressive JPEG plus
@@ -107,6 +110,12 @@ impl ImageSession {
                 None => None,
             },
             _ => match self.still_packet(partial_after)? {
+                Some(packet) if self.ty == ImageType::Png && self.opts.desired_size.is_none() => {
+                    match png_still::decode(&packet.data) {
+                        Some(png) => return self.png_output(png),
+                        None => Some(self.decode_whole_file(packet)?),
+                    }
+                }
                 Some(packet) => {
                     generation = packet.generation;
                     Some(self.decode_whole_file(packet)?)
@@ -130,6 +139,17 @@ impl ImageSession {
             }
         }
         out.generation = generation;
+        Ok(DecodeOutcome::Frame(out))
+    }
+
+    /// The output of a PNG the `png` crate decoded (`colorSpaceConversion` applied).
+    fn png_output(&mut self, png: png_still::DecodedPng) -> Result<DecodeOutcome> {
+        let mut out = ImageFrameOutput::still(png.frame, srgb());
+        if let (Some(icc), ColorSpaceConversion::Default) =
+            (&png.icc, self.opts.color_space_conversion)
+        {
+            self.apply_icc_profile(icc, None, &mut out)?;
+        }
         Ok(DecodeOutcome::Frame(out))
     }
 

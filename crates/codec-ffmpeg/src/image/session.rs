@@ -91,6 +91,16 @@ impl ImageSession {
         self.data.extend_from_slice(bytes);
     }
 
+    /// Appends encoded bytes given as a vector: the first one becomes the data without a copy
+    /// (a whole image given at once is never copied again).
+    pub fn append_owned(&mut self, bytes: Vec<u8>) {
+        if self.data.is_empty() {
+            self.data = bytes;
+        } else {
+            self.append(&bytes);
+        }
+    }
+
     /// Marks the data as complete (no more bytes will come).
     pub fn set_complete(&mut self) {
         self.complete = true;
@@ -308,6 +318,15 @@ mod tests {
         s.set_complete();
         let e = s.tracks().unwrap_err();
         assert_eq!(e.name(), ErrorName::EncodingError);
+    }
+
+    #[test]
+    fn owned_and_borrowed_appends_concatenate() {
+        let mut s = ImageSession::new(ImageType::Png, Default::default());
+        s.append_owned(png::SIGNATURE[..3].to_vec());
+        s.append_owned(png::SIGNATURE[3..5].to_vec());
+        s.append(&png::SIGNATURE[5..]);
+        assert_eq!(s.data, png::SIGNATURE);
     }
 
     #[test]

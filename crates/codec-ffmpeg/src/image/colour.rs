@@ -9,9 +9,9 @@ use ffmpeg_next as ffmpeg;
 use media_parse::image::png;
 
 use super::icc::IccToSrgb;
-use super::output::{packed_to_frame, to_packed_rgba};
+use super::output::to_rgba_frame;
 use super::{ColorSpaceConversion, ImageFrameOutput, ImageSession};
-use crate::{raw, Error, Result};
+use crate::{raw, Result};
 
 /// Maps 8-bit samples encoded with PNG gamma `gamma` (× 100000: sample = linear^gamma) to
 /// sRGB-encoded samples.
@@ -32,39 +32,39 @@ fn gamma_to_srgb_lut(gamma: u32) -> [u8; 256] {
 
 impl ImageSession {
     /// `"default"` with an embedded RGB or grey ICC profile (JPEG, PNG, WebP, as FFmpeg exports
-    /// it with the picture `f`): see [`ImageSession::apply_icc_profile`].
+    /// it with the picture `f`): the pixels are converted to sRGB, as RGBX/RGBA. A YUV or grey
+    /// picture is converted to RGB first, into a frame of its own that the profile is then
+    /// applied to in place and that is shared as the output (scaled output keeps the order
+    /// convert, scale, apply).
     pub(super) fn apply_icc(&mut self, f: &frame::Video, out: &mut ImageFrameOutput) -> Result<()> {
-        match f.side_data(ffmpeg::frame::side_data::Type::IccProfile) {
-            Some(sd) => self.apply_icc_profile(sd.data(), Some(f), out),
-            None => Ok(()),
-        }
-    }
-
-    /// `"default"` with the embedded RGB or grey ICC profile `icc`: the pixels are converted to
-    /// sRGB, as RGBX/RGBA (a YUV or grey picture is converted from its decoded picture `f` to
-    /// RGB first; output that is RGB already needs no `f`).
-    pub(super) fn apply_icc_profile(
-        &mut self,
-        icc: &[u8],
-        f: Option<&frame::Video>,
-        out: &mut ImageFrameOutput,
-    ) -> Result<()> {
-        let Some(t) = IccToSrgb::new(icc) else {
+        let Some(sd) = f.side_data(ffmpeg::frame::side_data::Type::IccProfile) else {
+            return Ok(());
+        };
+        let Some(t) = IccToSrgb::new(sd.data()) else {
             return Ok(());
         };
         let fmt = out.frame.format();
         if !(fmt.is_rgb() && fmt.plane_count() == 1 && fmt.bytes_per_element(0) == 4) {
-            let f = f.ok_or_else(|| Error::internal("no picture to convert to RGB"))?;
             let full = raw::color_codes(f).range == 2
                 || matches!(
                     f.format(),
                     Pixel::YUVJ420P | Pixel::YUVJ422P | Pixel::YUVJ444P
                 );
-            let rgba = to_packed_rgba(f, full)?;
-            let rgb = packed_to_frame(&rgba, Pixel::RGBZ, f.width(), f.height())?;
+            // RGBA with alpha 255, delivered as RGBX.
+            let mut rgb = to_rgba_frame(f, full)?;
+            rgb.set_format(Pixel::RGBZ);
+            let in_place = self.opts.desired_size.is_none();
+            if in_place {
+                let (w, h) = (rgb.width() as usize, rgb.height() as usize);
+                let stride = rgb.stride(0);
+                t.apply(rgb.data_mut(0), stride, w, h)?;
+            }
             let converted = self.convert(&rgb)?;
             out.frame = converted.frame;
             out.color_space = converted.color_space;
+            if in_place {
+                return Ok(());
+            }
         }
         let (w, h) = (
             out.frame.coded_width() as usize,

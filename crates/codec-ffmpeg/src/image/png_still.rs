@@ -9,28 +9,20 @@
 //! FFmpeg, which then decodes or fails exactly as before.
 
 use std::io::Cursor;
-use std::sync::Arc;
 
-use codec_core::{FrameBuffer, PlaneSource, VideoPixelFormat};
+use codec_core::VideoPixelFormat;
 use png::{BitDepth, ColorType, Decoder, Reader, Transformations};
 
 /// A still PNG decoded by this path.
 pub(super) struct DecodedPng {
-    /// RGBA (images with alpha, and palette images, as FFmpeg's `pal8` is delivered) or RGBX,
-    /// shared (cloning it, as the session's frame cache does, copies no pixels).
-    pub(super) frame: FrameBuffer,
+    /// Tightly packed 4-byte pixels.
+    pub(super) pixels: Vec<u8>,
+    /// RGBA (images with alpha, and palette images, as FFmpeg's `pal8` is delivered) or RGBX.
+    pub(super) format: VideoPixelFormat,
+    pub(super) width: u32,
+    pub(super) height: u32,
     /// The `iCCP` profile, decompressed.
     pub(super) icc: Option<Vec<u8>>,
-}
-
-/// Tightly packed 4-byte pixels and their stride, the one plane of a decoded PNG.
-#[derive(Debug)]
-struct Pixels(Vec<u8>, usize);
-
-impl PlaneSource for Pixels {
-    fn plane(&self, i: usize) -> Option<(&[u8], usize)> {
-        (i == 0).then_some((&self.0[..], self.1))
-    }
 }
 
 /// How one decoded row becomes 4-byte pixels.
@@ -225,13 +217,17 @@ pub(super) fn decode(data: &[u8]) -> Option<DecodedPng> {
         _ => [[0; 4]; 256],
     };
     let icc = info.icc_profile.as_ref().map(|p| p.to_vec());
-    let (w, h) = (info.width, info.height);
-    let size = (w as usize, h as usize);
-    let mut plane = vec![0; size.0.checked_mul(4)?.checked_mul(size.1)?];
-    decode_rows(&mut reader, kind, &mut plane, size, &table)?;
-    let pixels = Arc::new(Pixels(plane, size.0 * 4));
-    let frame = FrameBuffer::from_foreign(format, w, h, pixels).ok()?;
-    Some(DecodedPng { frame, icc })
+    let (width, height) = (info.width, info.height);
+    let size = (width as usize, height as usize);
+    let mut pixels = vec![0; size.0.checked_mul(4)?.checked_mul(size.1)?];
+    decode_rows(&mut reader, kind, &mut pixels, size, &table)?;
+    Some(DecodedPng {
+        pixels,
+        format,
+        width,
+        height,
+        icc,
+    })
 }
 
 #[cfg(test)]
@@ -240,6 +236,7 @@ mod tests {
     use super::*;
     use crate::image::decode::{decode_one, find};
     use crate::image::{ImageSession, ImageType};
+    use codec_core::FrameBuffer;
 
     const W: u32 = 37;
     const H: u32 = 23;
@@ -420,15 +417,9 @@ mod tests {
                 let ours = decode(&data).unwrap_or_else(|| panic!("{name} not taken"));
                 assert!(ours.icc.is_none());
                 let (format, pixels) = ffmpeg(&data);
-                assert_eq!(
-                    ours.frame.format(),
-                    format,
-                    "{name} interlaced {interlaced}"
-                );
-                assert!(
-                    packed(&ours.frame) == pixels,
-                    "{name} interlaced {interlaced}"
-                );
+                assert_eq!(ours.format, format, "{name} interlaced {interlaced}");
+                assert_eq!((ours.width, ours.height), (W, H));
+                assert!(ours.pixels == pixels, "{name} interlaced {interlaced}");
             }
         }
     }
@@ -442,9 +433,9 @@ mod tests {
         ] {
             let data = encode_sized(size, color, BitDepth::Eight, false, Chunks::default());
             let ours = decode(&data).unwrap();
-            assert!(ours.frame.byte_len() >= PREFAULT_MIN);
-            assert_eq!(ours.frame.format(), expect);
-            assert!(packed(&ours.frame) == ffmpeg(&data).1, "{color:?}");
+            assert!(ours.pixels.len() >= PREFAULT_MIN);
+            assert_eq!(ours.format, expect);
+            assert!(ours.pixels == ffmpeg(&data).1, "{color:?}");
             // Cut inside the image data: the decode stops cleanly and leaves it to FFmpeg.
             let idat = data.windows(4).position(|w| w == b"IDAT").unwrap();
             let mut cut = data[..idat + data.len() / 2].to_vec();

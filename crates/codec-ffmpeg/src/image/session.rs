@@ -13,7 +13,7 @@ use codec_core::ImageTrackInfo;
 
 use super::composite::WebpCanvas;
 use super::decode::Sequence;
-use super::output::Scaler;
+use super::output::{shared, Scaler};
 use super::{bad_data, ImageDecoderOptions, ImageFrameOutput, ImageType};
 use crate::Result;
 
@@ -298,6 +298,8 @@ impl ImageSession {
         if self.ty == ImageType::Png {
             self.apply_png_gamma(&mut out);
         }
+        // Shared planes: the cache and the caller hold the same pixels.
+        out.frame = shared(out.frame)?;
         if out.generation.is_none() {
             self.cache = Some(((track, index), out.clone()));
         }

@@ -11,7 +11,8 @@ use media_parse::image::jpeg::JpegScan;
 use media_parse::image::{exif, jpeg, png, webp};
 
 use super::decode::{decode_one, decoder_name, find, find_av1};
-use super::output::srgb;
+use super::icc::IccToSrgb;
+use super::output::{shared_pixels, srgb};
 use super::session::{DecodeOutcome, Layout};
 use super::{
     alpha, cmyk, grid, png_still, ColorSpaceConversion, ImageFrameOutput, ImageSession, ImageType,
@@ -142,15 +143,24 @@ impl ImageSession {
         Ok(DecodeOutcome::Frame(out))
     }
 
-    /// The output of a PNG the `png` crate decoded (`colorSpaceConversion` applied).
+    /// The output of a PNG the `png` crate decoded: its `iCCP` profile applied in place for
+    /// `"default"` (before the pixels are shared, so nothing is copied).
     fn png_output(&mut self, png: png_still::DecodedPng) -> Result<DecodeOutcome> {
-        let mut out = ImageFrameOutput::still(png.frame, srgb());
-        if let (Some(icc), ColorSpaceConversion::Default) =
-            (&png.icc, self.opts.color_space_conversion)
-        {
-            self.apply_icc_profile(icc, None, &mut out)?;
+        let png_still::DecodedPng {
+            mut pixels,
+            format,
+            width,
+            height,
+            icc,
+        } = png;
+        if self.opts.color_space_conversion == ColorSpaceConversion::Default {
+            if let Some(t) = icc.as_deref().and_then(IccToSrgb::new) {
+                let (w, h) = (width as usize, height as usize);
+                t.apply(&mut pixels, w * 4, w, h)?;
+            }
         }
-        Ok(DecodeOutcome::Frame(out))
+        let frame = shared_pixels(pixels, format, width, height)?;
+        Ok(DecodeOutcome::Frame(ImageFrameOutput::still(frame, srgb())))
     }
 
     /// Decodes a whole JPEG, PNG, WebP or BMP file.

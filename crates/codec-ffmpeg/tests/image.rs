@@ -20,10 +20,16 @@ fn frame(o: DecodeOutcome) -> ImageFrameOutput {
     }
 }
 
-fn decode(ty: ImageType, name: &str) -> ImageFrameOutput {
+/// A session holding all of fixture `name`.
+fn session_with(ty: ImageType, name: &str) -> ImageSession {
     let mut s = ImageSession::new(ty, Default::default());
     s.append(&fixture(name));
     s.set_complete();
+    s
+}
+
+fn decode(ty: ImageType, name: &str) -> ImageFrameOutput {
+    let mut s = session_with(ty, name);
     let t = s.tracks().unwrap().unwrap();
     assert!(!t.is_empty());
     frame(s.decode(None, 0, None).unwrap())
@@ -422,4 +428,24 @@ fn model_and_worker_end_to_end() {
     let _ = run(&mut m);
     drop(tx);
     assert!(worker.join_timeout(Duration::from_secs(5)));
+}
+
+#[test]
+fn a_cached_frame_shares_its_pixels_with_the_first_decode() {
+    for (ty, name) in [
+        (ImageType::Png, "four-colors.png"),
+        (ImageType::Png, "pattern.png"),
+        (ImageType::Jpeg, "four-colors-limited-range-420-8bpc.jpg"),
+    ] {
+        let mut s = session_with(ty, name);
+        let first = frame(s.decode(None, 0, None).unwrap());
+        let again = frame(s.decode(None, 0, None).unwrap());
+        assert_eq!(first, again, "{name}");
+        assert!(first.frame.is_foreign(), "{name}");
+        assert_eq!(
+            first.frame.plane(0).0.as_ptr(),
+            again.frame.plane(0).0.as_ptr(),
+            "{name}"
+        );
+    }
 }

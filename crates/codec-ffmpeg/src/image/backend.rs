@@ -59,7 +59,7 @@ impl ImageBackend {
         match request {
             ImageRequest::Data(bytes) => {
                 let s = self.session()?;
-                s.append(&bytes);
+                s.append_owned(bytes);
                 let tracks = s.tracks()?;
                 out(ImageOutput::Tracks {
                     tracks,

@@ -12,17 +12,24 @@ use crate::convert::alloc_frame;
 use crate::{Error, Result};
 use media_parse::image::jpeg::JpegScan;
 
+/// Whether `scan` describes an Adobe CMYK/YCCK JPEG with subsampled components, which
+/// [`raw_components`] rewrites.
+pub(crate) fn rewrites(scan: &JpegScan) -> bool {
+    let Some(&first) = scan.sampling.first() else {
+        return false;
+    };
+    scan.sampling.len() == 4
+        && scan.sampling.iter().any(|&f| f != first)
+        && matches!(scan.adobe_transform, Some((_, 0 | 2)))
+}
+
 /// If `scan` describes an Adobe CMYK/YCCK JPEG with subsampled components, rewrites `packet`
 /// so FFmpeg decodes its raw planes and returns the original Adobe transform (0 or 2).
 pub(crate) fn raw_components(packet: &mut [u8], scan: &JpegScan) -> Option<u8> {
-    let first = *scan.sampling.first()?;
-    if scan.sampling.len() != 4 || scan.sampling.iter().all(|&f| f == first) {
+    if !rewrites(scan) {
         return None;
     }
     let (at, transform) = scan.adobe_transform?;
-    if transform != 0 && transform != 2 {
-        return None;
-    }
     *packet.get_mut(at)? = 1;
     // FFmpeg treats components named C, M, Y, K as CMYK whatever the transform says.
     for &o in &scan.component_ids {

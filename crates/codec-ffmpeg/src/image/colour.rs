@@ -9,7 +9,7 @@ use ffmpeg_next as ffmpeg;
 use media_parse::image::png;
 
 use super::icc::IccToSrgb;
-use super::output::{packed_to_frame, to_packed_rgba};
+use super::output::to_rgba_frame;
 use super::{ColorSpaceConversion, ImageFrameOutput, ImageSession};
 use crate::{raw, Result};
 
@@ -32,8 +32,10 @@ fn gamma_to_srgb_lut(gamma: u32) -> [u8; 256] {
 
 impl ImageSession {
     /// `"default"` with an embedded RGB or grey ICC profile (JPEG, PNG, WebP, as FFmpeg exports
-    /// it): the pixels are converted to sRGB, as RGBX/RGBA (a YUV or grey picture is converted
-    /// to RGB first).
+    /// it with the picture `f`): the pixels are converted to sRGB, as RGBX/RGBA. A YUV or grey
+    /// picture is converted to RGB first, into a frame of its own that the profile is then
+    /// applied to in place and that is shared as the output (scaled output keeps the order
+    /// convert, scale, apply).
     pub(super) fn apply_icc(&mut self, f: &frame::Video, out: &mut ImageFrameOutput) -> Result<()> {
         let Some(sd) = f.side_data(ffmpeg::frame::side_data::Type::IccProfile) else {
             return Ok(());
@@ -48,11 +50,21 @@ impl ImageSession {
                     f.format(),
                     Pixel::YUVJ420P | Pixel::YUVJ422P | Pixel::YUVJ444P
                 );
-            let rgba = to_packed_rgba(f, full)?;
-            let rgb = packed_to_frame(&rgba, Pixel::RGBZ, f.width(), f.height())?;
+            // RGBA with alpha 255, delivered as RGBX.
+            let mut rgb = to_rgba_frame(f, full)?;
+            rgb.set_format(Pixel::RGBZ);
+            let in_place = self.opts.desired_size.is_none();
+            if in_place {
+                let (w, h) = (rgb.width() as usize, rgb.height() as usize);
+                let stride = rgb.stride(0);
+                t.apply(rgb.data_mut(0), stride, w, h)?;
+            }
             let converted = self.convert(&rgb)?;
             out.frame = converted.frame;
             out.color_space = converted.color_space;
+            if in_place {
+                return Ok(());
+            }
         }
         let (w, h) = (
             out.frame.coded_width() as usize,

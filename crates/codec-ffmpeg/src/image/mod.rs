@@ -9,7 +9,7 @@
 //! | MIME type | container | decoder |
 //! |---|---|---|
 //! | `image/jpeg` | whole file up to `EOI`; progressive: the complete scans (partial images) | `mjpeg` |
-//! | `image/png`, `image/apng` | PNG chunks; APNG split per `fcTL` | `png` / `apng` |
+//! | `image/png`, `image/apng` | PNG chunks; APNG split per `fcTL` | 8-bit stills: the `png` crate; else `png` / `apng` |
 //! | `image/gif` | GIF blocks, one packet per frame | `gif` |
 //! | `image/webp` | whole file; animations: `ANMF` frames rewrapped, composited here | `webp` |
 //! | `image/avif` | HEIF `meta` primary item (+ alpha auxiliary item, merged to YUVA; or a `grid` of tiles, stitched); `moov` sequence | libdav1d (or libaom/av1) |
@@ -18,9 +18,9 @@
 //!
 //! Modules: `session` (data, layout, tracks, which frame needs which packets), `decode` (FFmpeg
 //! decoders and the animated-track decode), `still` (a still image's packet and its
-//! format-specific fixes), `output` (pictures to WebCodecs frames), `colour`
-//! (`colorSpaceConversion`), `composite` (animated WebP), `backend` (the worker side of the
-//! processing model), plus `alpha`, `cmyk` and `grid`.
+//! format-specific fixes), `png_still` (still PNGs through the `png` crate), `output`
+//! (pictures to WebCodecs frames), `colour` (`colorSpaceConversion`), `composite` (animated
+//! WebP), `backend` (the worker side of the processing model), plus `alpha`, `cmyk` and `grid`.
 
 mod alpha;
 mod backend;
@@ -31,6 +31,7 @@ mod decode;
 mod grid;
 mod icc;
 mod output;
+mod png_still;
 mod session;
 mod still;
 

@@ -2,7 +2,12 @@
 //! WebCodecs has are kept; RGB, palette and grey become RGBA or RGBX), its colour space, and
 //! scaling to `desiredWidth`/`desiredHeight`.
 
-use codec_core::{ColorMatrix, ColorPrimaries, ColorTransfer, VideoColorSpace, VideoPixelFormat};
+use std::sync::Arc;
+
+use codec_core::{
+    ColorMatrix, ColorPrimaries, ColorTransfer, FrameBuffer, PlaneSource, VideoColorSpace,
+    VideoPixelFormat,
+};
 use ffmpeg::format::Pixel;
 use ffmpeg::frame;
 use ffmpeg::software::scaling;
@@ -90,6 +95,31 @@ fn av_layout(fmt: VideoPixelFormat) -> Pixel {
     }
 }
 
+/// The colour space of RGB output: sRGB.
+pub(super) fn srgb() -> VideoColorSpace {
+    VideoColorSpace {
+        primaries: Some(ColorPrimaries::Bt709),
+        transfer: Some(ColorTransfer::Iec6196621),
+        matrix: Some(ColorMatrix::Rgb),
+        full_range: Some(true),
+    }
+}
+
+impl ImageFrameOutput {
+    /// A still image's output: `frame` in `color_space`, no timing, no orientation.
+    pub(super) fn still(frame: FrameBuffer, color_space: VideoColorSpace) -> Self {
+        Self {
+            frame,
+            timestamp: 0,
+            duration: None,
+            color_space,
+            rotation: 0,
+            flip: false,
+            generation: None,
+        }
+    }
+}
+
 impl ImageSession {
     /// Copies (or converts/scales) a decoded picture into a WebCodecs frame.
     pub(super) fn convert(&mut self, f: &frame::Video) -> Result<ImageFrameOutput> {
@@ -101,12 +131,7 @@ impl ImageSession {
         let (fmt, full, rgb) = target_format(f.format());
         let src_full = full || rgb || raw::color_codes(f).range == 2;
         let color_space = if rgb {
-            VideoColorSpace {
-                primaries: Some(ColorPrimaries::Bt709),
-                transfer: Some(ColorTransfer::Iec6196621),
-                matrix: Some(ColorMatrix::Rgb),
-                full_range: Some(true),
-            }
+            srgb()
         } else {
             // Members the bitstream leaves unspecified get the usual image defaults: sRGB
             // primaries and transfer, BT.601 matrix; JPEG is full range, the rest limited.
@@ -118,10 +143,14 @@ impl ImageSession {
                 full_range: c.full_range.or(Some(self.ty == ImageType::Jpeg)),
             }
         };
-        let av = av_layout(fmt);
-        let frame = if av == f.format() && (tw, th) == (w, h) {
+        // The decoded layout is the delivered one (a full-range `yuvj*` picture is laid out as
+        // its WebCodecs format too): its planes are shared, not run through swscale.
+        let same_layout = av_layout(fmt) == f.format()
+            || webcodecs_pixel(f.format()).is_some_and(|(p, _)| p == fmt);
+        let frame = if same_layout && (tw, th) == (w, h) {
             share_or_copy(f, fmt)?
         } else {
+            let av = av_layout(fmt);
             let key = (f.format(), w, h, av, tw, th, src_full);
             let scaler = self.scaler.get(key, rgb)?;
             let mut dst = alloc_frame(av, tw, th)?;
@@ -130,15 +159,7 @@ impl ImageSession {
                 .map_err(|e| Error::ffmpeg("pixel format conversion failed", e))?;
             share_or_copy(&dst, fmt)?
         };
-        Ok(ImageFrameOutput {
-            frame,
-            timestamp: 0,
-            duration: None,
-            color_space,
-            rotation: 0,
-            flip: false,
-            generation: None,
-        })
+        Ok(ImageFrameOutput::still(frame, color_space))
     }
 }
 
@@ -146,9 +167,9 @@ fn oob() -> Error {
     Error::internal("plane copy out of bounds")
 }
 
-/// Converts a decoded picture to tightly packed RGBA (BT.601 for YUV input, as WebP and JPEG
-/// use; `yuv_full`: the YUV is full range).
-pub(super) fn to_packed_rgba(f: &frame::Video, yuv_full: bool) -> Result<Vec<u8>> {
+/// Converts a decoded picture to an RGBA frame (BT.601 for YUV input, as WebP and JPEG use;
+/// `yuv_full`: the YUV is full range).
+pub(super) fn to_rgba_frame(f: &frame::Video, yuv_full: bool) -> Result<frame::Video> {
     let (w, h) = (f.width(), f.height());
     let mut ctx =
         scaling::Context::get(f.format(), w, h, Pixel::RGBA, w, h, scaling::Flags::BICUBIC)
@@ -162,14 +183,62 @@ pub(super) fn to_packed_rgba(f: &frame::Video, yuv_full: bool) -> Result<Vec<u8>
     let mut dst = alloc_frame(Pixel::RGBA, w, h)?;
     ctx.run(f, &mut dst)
         .map_err(|e| Error::ffmpeg("pixel format conversion failed", e))?;
-    let row = w as usize * 4;
+    Ok(dst)
+}
+
+/// Converts a decoded picture to tightly packed RGBA, as [`to_rgba_frame`] does.
+pub(super) fn to_packed_rgba(f: &frame::Video, yuv_full: bool) -> Result<Vec<u8>> {
+    let dst = to_rgba_frame(f, yuv_full)?;
+    let (w, h) = (f.width() as usize, f.height() as usize);
+    let row = w * 4;
     let stride = dst.stride(0);
     let data = dst.data(0);
-    let mut out = Vec::with_capacity(row * h as usize);
-    for y in 0..h as usize {
+    let mut out = Vec::with_capacity(row * h);
+    for y in 0..h {
         out.extend_from_slice(data.get(y * stride..y * stride + row).ok_or_else(oob)?);
     }
     Ok(out)
+}
+
+/// Tightly packed 4-byte pixels and their stride, the one plane of a frame made here (a PNG
+/// the `png` crate decoded), or a frame built and changed here, frozen: either way shared, so
+/// that cloning it (the session's frame cache does) copies no pixels.
+#[derive(Debug)]
+pub(super) enum Owned {
+    Pixels(Vec<u8>, usize),
+    Frame(FrameBuffer),
+}
+
+impl PlaneSource for Owned {
+    fn plane(&self, i: usize) -> Option<(&[u8], usize)> {
+        match self {
+            Self::Pixels(p, stride) => (i == 0).then_some((&p[..], *stride)),
+            Self::Frame(f) => (i < f.format().plane_count()).then(|| f.plane(i)),
+        }
+    }
+}
+
+/// `frame` with shared planes: as it is when they are shared already, else moved behind an
+/// `Arc` (no copy).
+pub(super) fn shared(frame: FrameBuffer) -> Result<FrameBuffer> {
+    if frame.is_foreign() {
+        return Ok(frame);
+    }
+    let (format, w, h) = (frame.format(), frame.coded_width(), frame.coded_height());
+    FrameBuffer::from_foreign(format, w, h, Arc::new(Owned::Frame(frame)))
+        .map_err(|e| Error::internal(format!("cannot share a frame: {}", e.message)))
+}
+
+/// `w`×`h` tightly packed 4-byte `pixels` as a shared frame of `format`.
+pub(super) fn shared_pixels(
+    pixels: Vec<u8>,
+    format: VideoPixelFormat,
+    w: u32,
+    h: u32,
+) -> Result<FrameBuffer> {
+    let stride = w as usize * 4;
+    FrameBuffer::from_foreign(format, w, h, Arc::new(Owned::Pixels(pixels, stride)))
+        .map_err(|e| Error::internal(format!("cannot share decoded pixels: {}", e.message)))
 }
 
 /// Tightly packed 4-byte pixels (`width` × `height`) as a frame of `format` (RGBA or RGBZ).

@@ -13,7 +13,7 @@ use codec_core::ImageTrackInfo;
 
 use super::composite::WebpCanvas;
 use super::decode::Sequence;
-use super::output::Scaler;
+use super::output::{shared, Scaler};
 use super::{bad_data, ImageDecoderOptions, ImageFrameOutput, ImageType};
 use crate::Result;
 
@@ -89,6 +89,16 @@ impl ImageSession {
     /// Appends encoded bytes.
     pub fn append(&mut self, bytes: &[u8]) {
         self.data.extend_from_slice(bytes);
+    }
+
+    /// Appends encoded bytes given as a vector: the first one becomes the data without a copy
+    /// (a whole image given at once is never copied again).
+    pub fn append_owned(&mut self, bytes: Vec<u8>) {
+        if self.data.is_empty() {
+            self.data = bytes;
+        } else {
+            self.append(&bytes);
+        }
     }
 
     /// Marks the data as complete (no more bytes will come).
@@ -288,6 +298,8 @@ impl ImageSession {
         if self.ty == ImageType::Png {
             self.apply_png_gamma(&mut out);
         }
+        // Shared planes: the cache and the caller hold the same pixels.
+        out.frame = shared(out.frame)?;
         if out.generation.is_none() {
             self.cache = Some(((track, index), out.clone()));
         }
@@ -308,6 +320,15 @@ mod tests {
         s.set_complete();
         let e = s.tracks().unwrap_err();
         assert_eq!(e.name(), ErrorName::EncodingError);
+    }
+
+    #[test]
+    fn owned_and_borrowed_appends_concatenate() {
+        let mut s = ImageSession::new(ImageType::Png, Default::default());
+        s.append_owned(png::SIGNATURE[..3].to_vec());
+        s.append_owned(png::SIGNATURE[3..5].to_vec());
+        s.append(&png::SIGNATURE[5..]);
+        assert_eq!(s.data, png::SIGNATURE);
     }
 
     #[test]

@@ -3,17 +3,29 @@
 //! after decoding: Adobe CMYK, the AVIF alpha plane, grid stitching, orientation (EXIF,
 //! `irot`/`imir`) and colour (`nclx`, ICC).
 
+use std::borrow::Cow;
+
 use codec_core::{ColorMatrix, ColorPrimaries, ColorTransfer, VideoColorSpace};
 use media_parse::image::avif::{extents_data, AvifImage};
+use media_parse::image::jpeg::JpegScan;
 use media_parse::image::{exif, jpeg, png, webp};
 
 use super::decode::{decode_one, decoder_name, find, find_av1};
+use super::icc::IccToSrgb;
+use super::output::{shared_pixels, srgb};
 use super::session::{DecodeOutcome, Layout};
-use super::{alpha, cmyk, grid, ColorSpaceConversion, ImageFrameOutput, ImageSession, ImageType};
+use super::{
+    alpha, cmyk, grid, png_still, ColorSpaceConversion, ImageFrameOutput, ImageSession, ImageType,
+};
 use crate::{Error, Result};
 
-/// A still image's packet and, for a partial progressive image, its generation.
-type StillPacket = (Vec<u8>, Option<u32>);
+/// A still image's packet (borrowed from the data, or built: a partial progressive JPEG plus
+/// an `EOI`), the generation of a partial image, and a JPEG's marker scan.
+struct StillPacket<'a> {
+    data: Cow<'a, [u8]>,
+    generation: Option<u32>,
+    jpeg: Option<JpegScan>,
+}
 
 impl ImageSession {
     /// A frame of the track whose bytes are not all here waits for more data; once the data
@@ -34,21 +46,30 @@ impl ImageSession {
     /// A JPEG is whole at its `EOI`, a PNG at its `IEND`, a WebP at the end of its `RIFF`
     /// chunk, so they decode before the stream ends; a BMP (whose size field is often wrong)
     /// waits for the end of the data.
-    fn still_packet(&self, partial_after: Option<u32>) -> Result<Option<StillPacket>> {
-        let d = &self.data;
-        let whole = match self.ty {
+    fn still_packet(&self, partial_after: Option<u32>) -> Result<Option<StillPacket<'_>>> {
+        let d = &self.data[..];
+        let whole = |n: usize, jpeg: Option<JpegScan>| StillPacket {
+            data: Cow::Borrowed(d.get(..n).unwrap_or(d)),
+            generation: None,
+            jpeg,
+        };
+        Ok(match self.ty {
             ImageType::Jpeg => {
                 let s = jpeg::scan(d);
                 if s.malformed {
                     return Err(Error::malformed("malformed JPEG marker structure"));
                 }
                 match (s.end, partial_after) {
-                    (Some(end), _) => Some(end),
+                    (Some(end), _) => Some(whole(end, Some(s))),
                     (None, Some(after)) if s.progressive && s.complete_scans > after => {
                         // The scans so far plus an EOI: the decoder outputs what they hold.
                         let mut p = d.get(..s.scans_end).unwrap_or_default().to_vec();
                         p.extend_from_slice(&[0xFF, 0xD9]);
-                        return Ok(Some((p, Some(s.complete_scans))));
+                        Some(StillPacket {
+                            data: Cow::Owned(p),
+                            generation: Some(s.complete_scans),
+                            jpeg: Some(s),
+                        })
                     }
                     _ => None,
                 }
@@ -57,11 +78,12 @@ impl ImageSession {
                 .ok()
                 .flatten()
                 .filter(|s| s.ended)
-                .map(|_| d.len()),
-            ImageType::Webp => webp::riff_end(d).filter(|&n| n <= d.len()),
-            _ => self.complete.then_some(d.len()),
-        };
-        Ok(whole.map(|n| (d.get(..n).unwrap_or(d).to_vec(), None)))
+                .map(|_| whole(d.len(), None)),
+            ImageType::Webp => webp::riff_end(d)
+                .filter(|&n| n <= d.len())
+                .map(|n| whole(n, None)),
+            _ => self.complete.then(|| whole(d.len(), None)),
+        })
     }
 
     /// Decodes a still image (or the still primary item of an animated AVIF).
@@ -89,9 +111,15 @@ impl ImageSession {
                 None => None,
             },
             _ => match self.still_packet(partial_after)? {
-                Some((mut packet, g)) => {
-                    generation = g;
-                    Some(self.decode_whole_file(&mut packet)?)
+                Some(packet) if self.ty == ImageType::Png && self.opts.desired_size.is_none() => {
+                    match png_still::decode(&packet.data) {
+                        Some(png) => return self.png_output(png),
+                        None => Some(self.decode_whole_file(packet)?),
+                    }
+                }
+                Some(packet) => {
+                    generation = packet.generation;
+                    Some(self.decode_whole_file(packet)?)
                 }
                 None => None,
             },
@@ -115,17 +143,36 @@ impl ImageSession {
         Ok(DecodeOutcome::Frame(out))
     }
 
+    /// The output of a PNG the `png` crate decoded: its `iCCP` profile applied in place for
+    /// `"default"` (before the pixels are shared, so nothing is copied).
+    fn png_output(&mut self, png: png_still::DecodedPng) -> Result<DecodeOutcome> {
+        let png_still::DecodedPng {
+            mut pixels,
+            format,
+            width,
+            height,
+            icc,
+        } = png;
+        if self.opts.color_space_conversion == ColorSpaceConversion::Default {
+            if let Some(t) = icc.as_deref().and_then(IccToSrgb::new) {
+                let (w, h) = (width as usize, height as usize);
+                t.apply(&mut pixels, w * 4, w, h)?;
+            }
+        }
+        let frame = shared_pixels(pixels, format, width, height)?;
+        Ok(DecodeOutcome::Frame(ImageFrameOutput::still(frame, srgb())))
+    }
+
     /// Decodes a whole JPEG, PNG, WebP or BMP file.
-    fn decode_whole_file(&self, packet: &mut [u8]) -> Result<ffmpeg_next::frame::Video> {
+    fn decode_whole_file(&self, packet: StillPacket<'_>) -> Result<ffmpeg_next::frame::Video> {
         let codec = find(decoder_name(self.ty, false))?;
+        let mut data = packet.data;
         // Subsampled Adobe CMYK/YCCK: FFmpeg returns the raw planes, converted here.
-        let four_component = if self.ty == ImageType::Jpeg {
-            let scan = jpeg::scan(packet);
-            cmyk::raw_components(packet, &scan)
-        } else {
-            None
+        let four_component = match &packet.jpeg {
+            Some(scan) if cmyk::rewrites(scan) => cmyk::raw_components(data.to_mut(), scan),
+            _ => None,
         };
-        let f = decode_one(codec, None, packet, "the image")?;
+        let f = decode_one(codec, None, &data, "the image")?;
         match four_component {
             Some(t) => cmyk::to_rgbx(&f, t),
             None => Ok(f),

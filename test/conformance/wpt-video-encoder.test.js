@@ -342,8 +342,7 @@ test('orientation: decoderConfig of unrotated frames, and of frames queued befor
 // from I420 bytes with a partial colour space (some members null) go through a full encode /
 // decode cycle whose decoder config carries the source frame's colour space, nulls included;
 // every decoded frame must report the source's primaries, transfer and matrix, nulls included.
-// Fails today where a member is null (our encoders write BT.709 for unknown members, and
-// FFmpeg's VP8 decoder always reports the BT.601 matrix): see test/conformance/README.md.
+// A null member is written as unspecified and stays null (see test/conformance/README.md).
 const PARTIAL_SPACES = [
   ['primaries only 1', { primaries: 'smpte170m' }], ['primaries only 2', { primaries: 'bt709' }],
   ['transfer only1', { transfer: 'iec61966-2-1' }], ['transfer only 2', { transfer: 'bt709' }],
@@ -357,10 +356,6 @@ const PARTIAL_VARIANTS = {
   ...encoderVariants(['av1', 'vp8', 'vp9_p0', 'h264_avc']),
   h265_hevc: { codec: 'hvc1.1.6.L123.00', hevc: { format: 'hevc' }, hardware: true },
 };
-// The cases that fail here today, per variant (a null member comes back filled in).
-const PARTIAL_FAILING = {
-  vp8: new Set(['primaries only 1', 'primaries only 2', 'transfer only1', 'transfer only 2', 'primaries and transfer']),
-};
 const FIELDS = ['primaries', 'transfer', 'matrix'];
 for (const [variant, { hardware, ...codec }] of Object.entries(PARTIAL_VARIANTS)) {
   const config = { ...codec, ...BASE, hardwareAcceleration: hardware ? 'prefer-hardware' : 'prefer-software' };
@@ -372,9 +367,7 @@ for (const [variant, { hardware, ...codec }] of Object.entries(PARTIAL_VARIANTS)
     continue;
   }
   for (const [name, colorSpace] of PARTIAL_SPACES) {
-    const failing = name !== 'all fields set' && (PARTIAL_FAILING[variant]?.has(name) ?? true);
-    const options = failing ? { todo: 'a null colour space member comes back filled in (README)' } : {};
-    test(`${W} Partial color space preserved through decoderConfig - ${name}`, options, async () => {
+    test(`${W} Partial color space preserved through decoderConfig - ${name}`, async () => {
       assert.equal((await VideoEncoder.isConfigSupported(config)).supported, true);
       let source = null;
       let configured = false;

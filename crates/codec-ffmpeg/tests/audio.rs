@@ -763,7 +763,7 @@ fn opus_resamples_other_rates_to_48k() {
 
 #[test]
 fn opus_multichannel_round_trip() {
-    for (rate, ch) in [(48000u32, 6u32), (48000, 3), (44100, 8)] {
+    for (rate, ch) in [(48000u32, 6u32), (48000, 3), (44100, 8), (48000, 16)] {
         let mut c = cfg("opus", rate, ch);
         c.bitrate = Some(64_000 * u64::from(ch));
         c.opus = Some(OpusEncoderConfig {
@@ -773,9 +773,9 @@ fn opus_multichannel_round_trip() {
         audio_encoder_support(&c).expect("supported");
         // A different chirp per channel, so swapped channels cannot pass. With 6-8 channels,
         // family 1 makes channel 3 the LFE (FFmpeg/WAV order), which libopus low-passes: it
-        // gets a 60 Hz tone instead.
+        // gets a 60 Hz tone instead. Above 8 channels (family 255) no channel is an LFE.
         let lfe = |rate: u32, mut p: Vec<Vec<f32>>| {
-            if p.len() >= 6 {
+            if (6..=8).contains(&p.len()) {
                 p[3] = (0..p[3].len())
                     .map(|i| {
                         (0.5 * (2.0 * std::f64::consts::PI * 60.0 * i as f64 / f64::from(rate))
@@ -789,16 +789,23 @@ fn opus_multichannel_round_trip() {
         let chunks = encode_pieces(&c, &sig, &[441, 1000, 4096], 0);
         let dc = chunks[0].decoder_config.clone().expect("decoderConfig");
         let head = dc.description.clone().expect("OpusHead");
-        // RFC 7845 §5.1.1: family 1, stream count, coupled count, one mapping byte per channel.
+        // RFC 7845 §5.1.1: family 1 (255 above 8 channels: one mono stream per channel),
+        // stream count, coupled count, one mapping byte per channel.
         assert_eq!(head.len(), 21 + ch as usize, "{ch}: OpusHead size");
         assert_eq!(head[9] as u32, ch);
-        assert_eq!(head[18], 1, "{ch}: channel mapping family");
+        let family = if ch > 8 { 255 } else { 1 };
+        assert_eq!(head[18], family, "{ch}: channel mapping family");
         let (streams, coupled) = (u32::from(head[19]), u32::from(head[20]));
         assert_eq!(
             streams + coupled,
             ch,
             "{ch}: streams {streams} coupled {coupled}"
         );
+        if ch > 8 {
+            assert_eq!((streams, coupled), (ch, 0), "{ch}: independent streams");
+            let order: Vec<u8> = (0..ch as u8).collect();
+            assert_eq!(&head[21..], &order[..], "{ch}: identity mapping");
+        }
         audio_decoder_support(&dc).expect("decoder support");
         let outs = decode(&dc, &as_inputs(&chunks));
         assert_eq!(outs[0].data.channels(), ch);
@@ -822,8 +829,8 @@ fn opus_multichannel_round_trip() {
         ErrorName::NotSupportedError
     );
     assert_eq!(
-        audio_encoder_support(&cfg("opus", 48000, 9))
-            .expect_err("9 channels")
+        audio_encoder_support(&cfg("opus", 48000, 26))
+            .expect_err("26 channels")
             .name,
         ErrorName::NotSupportedError
     );

@@ -118,10 +118,16 @@ fn check_description<T>(
     }
 }
 
+/// The colour space of a decoded frame as the bitstream gives it. `configured`: the decoder
+/// config has a `colorSpace` with a member set, whose members then override these one by one
+/// (`codec_core::rules::OutputContext::decoded_frame`); a member the bitstream does not really signal
+/// stays unknown so that a null config member stays null, as browsers and WPT's
+/// partial-color-space test expect.
 pub(crate) fn color_space(
     f: &frame::Video,
     format_full_range: bool,
     family: Family,
+    configured: bool,
 ) -> VideoColorSpace {
     // Raw code points: the bitstream may carry values ffmpeg-next's enums do not have.
     let c = crate::raw::color_codes(f);
@@ -138,6 +144,14 @@ pub(crate) fn color_space(
         matrix: ColorMatrix::from_code(c.matrix),
         full_range,
     };
+    if configured {
+        // A VP8 frame header has no colour description (FFmpeg reports the BT.601 matrix for
+        // every VP8 frame); the config's colour space alone describes it.
+        if family == Family::Vp8 {
+            cs.matrix = None;
+        }
+        return cs;
+    }
     // A VP9 bitstream signals only its colour space (the matrix) and range. Like libvpx users
     // (Chromium's VpxVideoDecoder), read that as the whole standard colour space; the encoder
     // reports the same in `decoderConfig.colorSpace`.
@@ -158,6 +172,8 @@ pub struct Session {
     nal: Option<(bool, NalFraming)>,
     /// The codec family, for the cheap validity checks FFmpeg's decoders skip.
     family: Family,
+    /// The config has a `colorSpace` with a member set (see [`color_space`]).
+    configured_color: bool,
 }
 
 /// The video decoder backend run by a `CodecWorker`.
@@ -213,6 +229,10 @@ impl DecodeSession for Session {
             pending: BTreeMap::new(),
             nal: nal_family.then(|| (hevc, NalFraming::from_description(hevc, description))),
             family: r.entry.family,
+            // `colorSpace: {}` (every member null) says nothing.
+            configured_color: cfg
+                .color_space
+                .is_some_and(|c| c != VideoColorSpace::default()),
         })
     }
 
@@ -292,7 +312,7 @@ impl DecodeSession for Session {
                 frame,
                 timestamp,
                 duration,
-                color_space: color_space(&f, full, self.family),
+                color_space: color_space(&f, full, self.family, self.configured_color),
             });
         }
         Ok(n)

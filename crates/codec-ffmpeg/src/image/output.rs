@@ -135,7 +135,7 @@ impl ImageSession {
         } else {
             // Members the bitstream leaves unspecified get the usual image defaults: sRGB
             // primaries and transfer, BT.601 matrix; JPEG is full range, the rest limited.
-            let c = crate::decoder::color_space(f, full, crate::codecs::Family::Av1);
+            let c = crate::decoder::color_space(f, full, crate::codecs::Family::Av1, false);
             VideoColorSpace {
                 primaries: c.primaries.or(Some(ColorPrimaries::Bt709)),
                 transfer: c.transfer.or(Some(ColorTransfer::Iec6196621)),

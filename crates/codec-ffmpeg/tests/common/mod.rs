@@ -3,7 +3,9 @@
 
 use std::sync::Arc;
 
-use codec_core::{FrameBuffer, Rect, VideoDecoderConfig, VideoEncoderConfig, VideoPixelFormat};
+use codec_core::{
+    FrameBuffer, Rect, VideoColorSpace, VideoDecoderConfig, VideoEncoderConfig, VideoPixelFormat,
+};
 use codec_ffmpeg::{
     DecodedVideoOutput, EncodedVideoOutput, VideoDecodeInput, VideoDecoderBackend,
     VideoEncodeInput, VideoEncoderBackend,
@@ -73,7 +75,9 @@ pub fn input(frame: FrameBuffer, i: u32, key: bool) -> VideoEncodeInput {
         duration: Some(FRAME_US as u64),
         key_frame: key,
         quantizer: None,
-        color_space: Default::default(),
+        // What a WebCodecs VideoFrame made from YUV bytes without a colour space carries
+        // ("Pick Color Space": BT.709). An unknown member would be written as unspecified.
+        color_space: VideoColorSpace::REC709,
     }
 }
 

@@ -1,5 +1,5 @@
-//! Opus through libopus (FFmpeg's `libopus` wrapper): 1–8 channels (RFC 7845 mapping family
-//! 1 above two), at libopus's rates or resampled to 48 kHz, with an OpusHead description.
+//! Opus through libopus (FFmpeg's `libopus` wrapper): 1–25 channels (RFC 7845 mapping family
+//! 1 above two, 255 above eight), at libopus's rates or resampled to 48 kHz, with an OpusHead description.
 //!
 //! `opus.frameDuration` may be any multiple of 2.5 ms up to 120 ms. The wrapper makes 2.5, 5,
 //! 10, 20, 40, 60, 80, 100 and 120 ms packets; any other duration is made as libopus makes its
@@ -14,7 +14,7 @@ use ffmpeg_next as ffmpeg;
 use media_parse::audio::opus_packet::{self, Bandwidth, Mode};
 use media_parse::ByteReader;
 
-use super::profile::{at_most_8, AudioProfile, Chunk, Packets, Plan};
+use super::profile::{AudioProfile, Chunk, Packets, Plan};
 use crate::raw::{self, OpusForce};
 use crate::{Error, Result};
 
@@ -51,6 +51,36 @@ pub(crate) fn framing(duration: u64) -> (u64, usize) {
 /// libopus.
 pub(crate) struct Opus;
 
+/// Every single-channel position of FFmpeg 5.1's channel masks, in mask order: a layout of
+/// more than 8 channels is the first N of these (25 at the most).
+const SINGLE_CHANNELS: [ChannelLayout; 25] = [
+    ChannelLayout::FRONT_LEFT,
+    ChannelLayout::FRONT_RIGHT,
+    ChannelLayout::FRONT_CENTER,
+    ChannelLayout::LOW_FREQUENCY,
+    ChannelLayout::BACK_LEFT,
+    ChannelLayout::BACK_RIGHT,
+    ChannelLayout::FRONT_LEFT_OF_CENTER,
+    ChannelLayout::FRONT_RIGHT_OF_CENTER,
+    ChannelLayout::BACK_CENTER,
+    ChannelLayout::SIDE_LEFT,
+    ChannelLayout::SIDE_RIGHT,
+    ChannelLayout::TOP_CENTER,
+    ChannelLayout::TOP_FRONT_LEFT,
+    ChannelLayout::TOP_FRONT_CENTER,
+    ChannelLayout::TOP_FRONT_RIGHT,
+    ChannelLayout::TOP_BACK_LEFT,
+    ChannelLayout::TOP_BACK_CENTER,
+    ChannelLayout::TOP_BACK_RIGHT,
+    ChannelLayout::STEREO_LEFT,
+    ChannelLayout::STEREO_RIGHT,
+    ChannelLayout::WIDE_LEFT,
+    ChannelLayout::WIDE_RIGHT,
+    ChannelLayout::SURROUND_DIRECT_LEFT,
+    ChannelLayout::SURROUND_DIRECT_RIGHT,
+    ChannelLayout::LOW_FREQUENCY_2,
+];
+
 /// The configured frame duration (µs).
 fn duration(cfg: &AudioEncoderConfig) -> u64 {
     cfg.opus
@@ -61,10 +91,11 @@ fn duration(cfg: &AudioEncoderConfig) -> u64 {
 
 impl AudioProfile for Opus {
     fn plan(&self, cfg: &AudioEncoderConfig) -> Result<Plan> {
-        at_most_8(
-            cfg.number_of_channels,
-            "Opus encoding supports 1 to 8 channels",
-        )?;
+        if cfg.number_of_channels as usize > SINGLE_CHANNELS.len() {
+            return Err(Error::unsupported(
+                "Opus encoding supports 1 to 25 channels",
+            ));
+        }
         if cfg.bitrate.is_some_and(|b| b < OPUS_MIN_BITRATE) {
             return Err(Error::unsupported(format!(
                 "Opus bitrate must be at least {OPUS_MIN_BITRATE}"
@@ -86,12 +117,17 @@ impl AudioProfile for Opus {
         })
     }
 
-    /// The layout libopus's mapping family 1 requires (RFC 7845 §5.1.1.2, Vorbis channel
-    /// layouts). Samples are taken in FFmpeg/WAV order (so channel 3 of 6-8 is the LFE) and
-    /// FFmpeg reorders them into Vorbis order in the stream; FFmpeg's and Chromium's decoders
-    /// reorder them back.
+    /// Up to 8 channels, the layout libopus's mapping family 1 requires (RFC 7845 §5.1.1.2,
+    /// Vorbis channel layouts). Samples are taken in FFmpeg/WAV order (so channel 3 of 6-8 is
+    /// the LFE) and FFmpeg reorders them into Vorbis order in the stream; FFmpeg's and
+    /// Chromium's decoders reorder them back. Above 8, mapping family 255 (independent mono
+    /// streams, no order) with the first `channels` channels FFmpeg 5.1's masks can name.
     fn layout(&self, channels: u32) -> ChannelLayout {
         match channels {
+            9.. => SINGLE_CHANNELS
+                .iter()
+                .take(channels as usize)
+                .fold(ChannelLayout::empty(), |l, &c| l | c),
             1 => ChannelLayout::MONO,
             2 => ChannelLayout::STEREO,
             3 => ChannelLayout::SURROUND,
@@ -119,7 +155,11 @@ impl AudioProfile for Opus {
         if cfg.bitrate_mode == BitrateMode::Constant {
             opts.set("vbr", "off");
         }
-        if cfg.number_of_channels > 2 {
+        if cfg.number_of_channels > 8 {
+            // RFC 7845 channel mapping family 255: one mono stream per channel, as Chromium
+            // encodes more than 8 channels.
+            opts.set("mapping_family", "255");
+        } else if cfg.number_of_channels > 2 {
             // RFC 7845 channel mapping family 1 (Vorbis channel order, up to 8).
             opts.set("mapping_family", "1");
         }

@@ -211,3 +211,31 @@ pub fn init() {
 pub(crate) fn is_eagain(e: &ffmpeg::Error) -> bool {
     matches!(e, ffmpeg::Error::Other { errno } if *errno == ffmpeg::util::error::EAGAIN)
 }
+
+/// How many nice steps codec worker threads run below the thread that starts them: 10 unless
+/// the `WEBCODECS_WORKER_NICE` environment variable says otherwise (0 to 19; 0 keeps the
+/// starting thread's priority). Read once.
+pub fn worker_nice() -> i32 {
+    static NICE: std::sync::OnceLock<i32> = std::sync::OnceLock::new();
+    *NICE.get_or_init(|| {
+        std::env::var("WEBCODECS_WORKER_NICE")
+            .ok()
+            .and_then(|v| v.trim().parse::<i32>().ok())
+            .map_or(DEFAULT_WORKER_NICE, |n| n.clamp(0, 19))
+    })
+}
+
+const DEFAULT_WORKER_NICE: i32 = 10;
+
+/// Lowers the calling thread's scheduling priority by [`worker_nice`] steps (Linux; elsewhere
+/// nothing). Meant as `control_queue::set_thread_start_hook`'s hook: a codec worker thread
+/// lowers itself before it opens a codec, so the threads FFmpeg, x264, libvpx and libaom start
+/// inherit the lower priority, and on a busy machine the JS thread (at the process's own
+/// priority) is not kept waiting behind them: its event loop keeps running while they
+/// encode. Throughput is unchanged when the CPUs are not otherwise busy.
+pub fn lower_worker_thread_priority() {
+    let nice = worker_nice();
+    if nice > 0 {
+        raw::lower_thread_priority(nice);
+    }
+}

@@ -496,3 +496,52 @@ pub(crate) fn set_color_codes(f: &mut ffmpeg::frame::Video, c: ColorCodes) {
             .write(c.range);
     }
 }
+
+/// Lowers the calling thread's scheduling priority by `nice` steps (Linux: the nice value is
+/// per thread, and threads it starts inherit it). Raising a nice value needs no privilege; a
+/// failure leaves the priority as it was. Other platforms: nothing.
+pub(crate) fn lower_thread_priority(nice: i32) {
+    #[cfg(target_os = "linux")]
+    // SAFETY: getpriority/setpriority read and write the calling thread's nice value (who = 0:
+    // the caller); no memory is passed. getpriority can return -1 legitimately, so errno is
+    // cleared first and checked after.
+    unsafe {
+        *libc::__errno_location() = 0;
+        let now = libc::getpriority(libc::PRIO_PROCESS, 0);
+        if now == -1 && *libc::__errno_location() != 0 {
+            return;
+        }
+        let _ = libc::setpriority(libc::PRIO_PROCESS, 0, (now + nice).min(19));
+    }
+    #[cfg(not(target_os = "linux"))]
+    let _ = nice;
+}
+
+#[cfg(all(test, target_os = "linux"))]
+mod tests {
+    /// The calling thread's nice value.
+    fn nice() -> i32 {
+        // SAFETY: as in `lower_thread_priority`.
+        unsafe {
+            *libc::__errno_location() = 0;
+            libc::getpriority(libc::PRIO_PROCESS, 0)
+        }
+    }
+
+    #[test]
+    fn lowering_the_priority_touches_only_the_calling_thread_and_its_children() {
+        let before = nice();
+        let (own, child, sibling) = std::thread::spawn(move || {
+            super::lower_thread_priority(3);
+            let own = nice();
+            let child = std::thread::spawn(nice).join().expect("child");
+            (own, child, before)
+        })
+        .join()
+        .expect("worker");
+        let want = (before + 3).min(19);
+        assert_eq!(own, want, "the worker itself");
+        assert_eq!(child, want, "a thread the worker starts inherits it");
+        assert_eq!(nice(), sibling, "the test thread keeps its priority");
+    }
+}

@@ -283,6 +283,18 @@ pub type Spawned<B> = (
     CodecWorker,
 );
 
+/// What every worker thread runs first, before its backend sees a message (see
+/// [`set_thread_start_hook`]).
+static THREAD_START_HOOK: std::sync::OnceLock<fn()> = std::sync::OnceLock::new();
+
+/// Sets, once per process, a function every worker thread started afterwards runs first on
+/// itself. The embedding uses it for thread policy: node-binding lowers the codec threads'
+/// scheduling priority there, so that the threads the codec libraries start inherit it and the
+/// JS thread keeps its CPU. Returns `false` (and changes nothing) when a hook is already set.
+pub fn set_thread_start_hook(hook: fn()) -> bool {
+    THREAD_START_HOOK.set(hook).is_ok()
+}
+
 /// Owns a codec worker thread: the spec's `[[codec work queue]]`
 /// (<https://w3c.github.io/webcodecs/#codec-work-queue>), a parallel queue that runs the codec's
 /// work in order. Dropping it detaches the thread, which exits by itself after a `Close` message or
@@ -324,6 +336,9 @@ impl CodecWorker {
         let handle = std::thread::Builder::new()
             .name(name.to_string())
             .spawn(move || {
+                if let Some(hook) = THREAD_START_HOOK.get() {
+                    hook();
+                }
                 worker::run(backend, rx, worker_live, sink, limits);
                 let (lock, cv) = &*worker_exited;
                 if let Ok(mut done) = lock.lock() {

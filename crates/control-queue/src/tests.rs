@@ -332,3 +332,28 @@ fn an_old_batch_is_delivered_while_the_message_still_runs() {
     assert_eq!(c.next(), vec![Report::Done]);
     c.close();
 }
+
+#[test]
+fn the_thread_start_hook_runs_on_each_worker_thread_before_its_backend() {
+    use std::sync::atomic::AtomicBool;
+    static RAN_ON_WORKER: AtomicBool = AtomicBool::new(false);
+    fn hook() {
+        let name = std::thread::current().name().map(str::to_owned);
+        if name.as_deref() == Some("hooked") {
+            RAN_ON_WORKER.store(true, Ordering::SeqCst);
+        }
+    }
+    // Process-wide and set once: this is the only test that sets it.
+    assert!(crate::set_thread_start_hook(hook));
+    assert!(!crate::set_thread_start_hook(hook), "a second hook is refused");
+    let (stx, _srx): (flume::Sender<Tagged<Report<u32>>>, Rx) = flume::unbounded();
+    let backend = Echo {
+        delay: 0,
+        held: vec![],
+        gate: None,
+    };
+    let (tx, w) = CodecWorker::spawn("hooked", backend, stx).expect("spawn");
+    tx.send(m(0, Msg::Close)).expect("send");
+    assert!(w.join_timeout(Duration::from_secs(5)), "worker exits");
+    assert!(RAN_ON_WORKER.load(Ordering::SeqCst));
+}

@@ -16,6 +16,8 @@ mod video;
 #[neon::main]
 fn main(mut cx: neon::context::ModuleContext) -> neon::result::NeonResult<()> {
     codec_ffmpeg::init();
+    // Codec threads run below the JS thread's priority (docs/ARCHITECTURE.md, "Threads").
+    control_queue::set_thread_start_hook(codec_ffmpeg::lower_worker_thread_priority);
     video::register(&mut cx)?;
     audio::register(&mut cx)?;
     image::register(&mut cx)?;

@@ -256,44 +256,43 @@ for (const variant of Object.keys(VARIANTS)) for (const [source, load] of SOURCE
       dec.close();
     });
 
-    await t.test(name('Test new flush after reset in a flush callback'), async () => {
+    // Decodes the key frame and flushes; the first output resets the decoder, swaps in `output`
+    // (and `error`, when given), configures it again, decodes the key frame and `more`, and
+    // flushes again. Checks that the first flush() rejected with AbortError; returns the
+    // decoder and the second flush().
+    async function resetInFlushCallback({ output, error, more = [] }) {
       const { cb, dec } = makeDecoder();
       dec.configure(CONFIG);
       dec.decode(CHUNKS[0]);
       const flushed = dec.flush();
       let second;
-      let outputs = 0;
       await firstOutput(cb, (f) => {
         dec.reset();
         f.close();
-        cb.output = (g) => { outputs++; g.close(); };
-        cb.error = (e) => assert.fail(e);
+        cb.output = output;
+        if (error) cb.error = error;
         dec.configure(CONFIG);
         dec.decode(CHUNKS[0]);
+        for (const chunk of more) dec.decode(chunk);
         second = dec.flush();
       });
       await assert.rejects(flushed, { name: 'AbortError' });
+      return { dec, second };
+    }
+
+    await t.test(name('Test new flush after reset in a flush callback'), async () => {
+      let outputs = 0;
+      const { dec, second } = await resetInFlushCallback({
+        output: (g) => { outputs++; g.close(); },
+        error: (e) => assert.fail(e),
+      });
       await second;
       assert.equal(outputs, 1);
       dec.close();
     });
 
     await t.test(name('Test decoding a corrupt frame after reset in a flush callback'), async () => {
-      const { cb, dec } = makeDecoder();
-      dec.configure(CONFIG);
-      dec.decode(CHUNKS[0]);
-      const flushed = dec.flush();
-      let second;
-      await firstOutput(cb, (f) => {
-        dec.reset();
-        f.close();
-        cb.output = (g) => g.close();
-        dec.configure(CONFIG);
-        dec.decode(CHUNKS[0]);
-        dec.decode(corruptChunk(DATA, 1));
-        second = dec.flush();
-      });
-      await assert.rejects(flushed, { name: 'AbortError' });
+      const { second } = await resetInFlushCallback({ output: (g) => g.close(), more: [corruptChunk(DATA, 1)] });
       await assert.rejects(second, { name: 'EncodingError' });
     });
 

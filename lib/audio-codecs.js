@@ -3,7 +3,7 @@ const native = require('./native');
 const idl = require('./webidl');
 const { attachEvents, defineCodecMembers } = require('./codec');
 const { AudioData, createAudioData, audioDataNative } = require('./audio-data');
-const { EncodedAudioChunk, adoptAudioChunk, audioChunkBytes } = require('./chunks');
+const { adoptAudioChunk, audioDecodeArgs } = require('./chunks');
 
 function convertOpus(o) {
   o = idl.dictionary(o, 'OpusEncoderConfig');
@@ -47,70 +47,43 @@ function convertAudioDecoderConfig(config) {
   const c = idl.requireObject(config, 'AudioDecoderConfig');
   const out = {};
   out.codec = idl.string(idl.required(c, 'codec', 'AudioDecoderConfig'));
-  if (c.description !== undefined) {
-    const d = idl.bytesOf(c.description, 'description');
-    if (d.buffer instanceof ArrayBuffer && idl.isDetached(d.buffer)) throw new TypeError('description is detached');
-    out.description = d.slice();
-  }
+  if (c.description !== undefined) out.description = idl.bytesCopy(c.description, 'description');
   out.numberOfChannels = idl.u32(idl.required(c, 'numberOfChannels', 'AudioDecoderConfig'), 'numberOfChannels');
   out.sampleRate = idl.u32(idl.required(c, 'sampleRate', 'AudioDecoderConfig'), 'sampleRate');
   return out;
 }
 
-// The members every codec class shares (state, queue size, flush, reset, close,
-// isConfigSupported) are defined by defineCodecMembers() below.
+// The members every codec class shares (state, queue size, configure, encode or decode, flush,
+// reset, close, isConfigSupported) are defined by defineCodecMembers() below.
 class AudioEncoder extends EventTarget {
-  #ev;
   constructor(init) {
     super();
-    this.#ev = attachEvents(this, AudioEncoder, init, 'AudioEncoderInit',
+    attachEvents(this, AudioEncoder, init, 'AudioEncoderInit',
       (chunk, metadata) => [adoptAudioChunk(chunk), metadata], native.audioEncoderNew);
-  }
-
-  configure(config) {
-    this.#ev.apply(native.audioEncoderConfigure(this.#ev.handle, this, convertAudioEncoderConfig(config)));
-  }
-
-  encode(data) {
-    if (!(data instanceof AudioData)) throw new TypeError('encode() needs an AudioData');
-    const a = audioDataNative(data);
-    if (a === null) throw new TypeError('the AudioData is closed');
-    this.#ev.apply(native.audioEncoderEncode(this.#ev.handle, this, a.handle, a.timestamp));
   }
 }
 
 class AudioDecoder extends EventTarget {
-  #ev;
   constructor(init) {
     super();
-    this.#ev = attachEvents(this, AudioDecoder, init, 'AudioDecoderInit',
+    attachEvents(this, AudioDecoder, init, 'AudioDecoderInit',
       (handle, dataInit) => [createAudioData(handle, dataInit)], native.audioDecoderNew);
-  }
-
-  configure(config) {
-    this.#ev.apply(native.audioDecoderConfigure(this.#ev.handle, this, convertAudioDecoderConfig(config)));
-  }
-
-  decode(chunk) {
-    if (!(chunk instanceof EncodedAudioChunk)) throw new TypeError('decode() needs an EncodedAudioChunk');
-    this.#ev.apply(native.audioDecoderDecode(this.#ev.handle, this, chunk.type === 'key', chunk.timestamp,
-      chunk.duration ?? undefined, audioChunkBytes(chunk)));
   }
 }
 
-defineCodecMembers(AudioEncoder, 'encodeQueueSize', {
-  state: native.audioEncoderState,
-  flush: native.audioEncoderFlush,
-  reset: native.audioEncoderReset,
-  close: native.audioEncoderClose,
-  checkConfig: native.audioEncoderCheckConfig,
-}, convertAudioEncoderConfig);
-defineCodecMembers(AudioDecoder, 'decodeQueueSize', {
-  state: native.audioDecoderState,
-  flush: native.audioDecoderFlush,
-  reset: native.audioDecoderReset,
-  close: native.audioDecoderClose,
-  checkConfig: native.audioDecoderCheckConfig,
-}, convertAudioDecoderConfig);
+// encode(data): the AudioData's native handle and timestamp.
+function encodeArgs(data) {
+  if (!(data instanceof AudioData)) throw new TypeError('encode() needs an AudioData');
+  const a = audioDataNative(data);
+  if (a === null) throw new TypeError('the AudioData is closed');
+  return [a.handle, a.timestamp];
+}
+
+defineCodecMembers(AudioEncoder, 'audioEncoder', {
+  queueSize: 'encodeQueueSize', convertConfig: convertAudioEncoderConfig, work: 'encode', workArgs: encodeArgs,
+});
+defineCodecMembers(AudioDecoder, 'audioDecoder', {
+  queueSize: 'decodeQueueSize', convertConfig: convertAudioDecoderConfig, work: 'decode', workArgs: audioDecodeArgs,
+});
 
 module.exports = { AudioEncoder, AudioDecoder };

@@ -3,7 +3,7 @@ const native = require('./native');
 const idl = require('./webidl');
 const { attachEvents, defineCodecMembers } = require('./codec');
 const { VideoFrame, VideoColorSpace, adoptFrame, frameNative } = require('./video-frame');
-const { EncodedVideoChunk, adoptVideoChunk, videoChunkBytes } = require('./chunks');
+const { adoptVideoChunk, videoDecodeArgs } = require('./chunks');
 
 const HW = ['no-preference', 'prefer-hardware', 'prefer-software'];
 
@@ -56,11 +56,7 @@ function convertVideoDecoderConfig(config) {
   if (c.codedHeight !== undefined) out.codedHeight = idl.u32(c.codedHeight, 'codedHeight');
   if (c.codedWidth !== undefined) out.codedWidth = idl.u32(c.codedWidth, 'codedWidth');
   if (c.colorSpace !== undefined) out.colorSpace = convertColorSpaceInit(c.colorSpace);
-  if (c.description !== undefined) {
-    const d = idl.bytesOf(c.description, 'description');
-    if (d.buffer instanceof ArrayBuffer && idl.isDetached(d.buffer)) throw new TypeError('description is detached');
-    out.description = d.slice();
-  }
+  if (c.description !== undefined) out.description = idl.bytesCopy(c.description, 'description');
   if (c.displayAspectHeight !== undefined) out.displayAspectHeight = idl.u32(c.displayAspectHeight, 'displayAspectHeight');
   if (c.displayAspectWidth !== undefined) out.displayAspectWidth = idl.u32(c.displayAspectWidth, 'displayAspectWidth');
   out.flip = c.flip === undefined ? false : idl.bool(c.flip);
@@ -80,74 +76,48 @@ function outputChunk(chunk, metadata) {
   return [c, metadata];
 }
 
-// The members every codec class shares (state, queue size, flush, reset, close,
-// isConfigSupported) are defined by defineCodecMembers() below.
+// The members every codec class shares (state, queue size, configure, encode or decode, flush,
+// reset, close, isConfigSupported) are defined by defineCodecMembers() below.
 class VideoEncoder extends EventTarget {
-  #ev;
   constructor(init) {
     super();
-    this.#ev = attachEvents(this, VideoEncoder, init, 'VideoEncoderInit', outputChunk, native.videoEncoderNew);
-  }
-
-  configure(config) {
-    const c = convertVideoEncoderConfig(config);
-    this.#ev.apply(native.videoEncoderConfigure(this.#ev.handle, this, c));
-  }
-
-  // The frame's pixels and metadata travel in its native handle; the rules (state,
-  // [[active orientation]]) are the native model's.
-  encode(frame, options = undefined) {
-    if (!(frame instanceof VideoFrame)) throw new TypeError('encode() needs a VideoFrame');
-    const o = idl.dictionary(options, 'VideoEncoderEncodeOptions');
-    let quantizer;
-    for (const k of ['av1', 'avc', 'hevc', 'vp9']) {
-      if (o[k] !== undefined) {
-        const q = idl.dictionary(o[k], `${k} options`).quantizer;
-        if (q !== undefined && q !== null) quantizer = idl.u32(q, `${k}.quantizer`);
-      }
-    }
-    const keyFrame = idl.bool(o.keyFrame);
-    const handle = frameNative(frame);
-    if (handle === null) throw new TypeError('the VideoFrame is closed');
-    this.#ev.apply(native.videoEncoderEncode(this.#ev.handle, this, handle, keyFrame, quantizer));
+    attachEvents(this, VideoEncoder, init, 'VideoEncoderInit', outputChunk, native.videoEncoderNew);
   }
 }
 
 // Decoded frames arrive with their metadata (display size, orientation, colour space from the
 // configuration) already decided by the native model.
 class VideoDecoder extends EventTarget {
-  #ev;
   constructor(init) {
     super();
-    this.#ev = attachEvents(this, VideoDecoder, init, 'VideoDecoderInit',
+    attachEvents(this, VideoDecoder, init, 'VideoDecoderInit',
       (handle, frameInit) => [adoptFrame(handle, frameInit)], native.videoDecoderNew);
-  }
-
-  configure(config) {
-    const c = convertVideoDecoderConfig(config);
-    this.#ev.apply(native.videoDecoderConfigure(this.#ev.handle, this, c));
-  }
-
-  decode(chunk) {
-    if (!(chunk instanceof EncodedVideoChunk)) throw new TypeError('decode() needs an EncodedVideoChunk');
-    this.#ev.apply(native.videoDecoderDecode(this.#ev.handle, this, chunk.type === 'key', chunk.timestamp,
-      chunk.duration ?? undefined, videoChunkBytes(chunk)));
   }
 }
 
-defineCodecMembers(VideoEncoder, 'encodeQueueSize', {
-  state: native.videoEncoderState,
-  flush: native.videoEncoderFlush,
-  reset: native.videoEncoderReset,
-  close: native.videoEncoderClose,
-  checkConfig: native.videoEncoderCheckConfig,
-}, convertVideoEncoderConfig);
-defineCodecMembers(VideoDecoder, 'decodeQueueSize', {
-  state: native.videoDecoderState,
-  flush: native.videoDecoderFlush,
-  reset: native.videoDecoderReset,
-  close: native.videoDecoderClose,
-  checkConfig: native.videoDecoderCheckConfig,
-}, convertVideoDecoderConfig);
+// encode(frame, options): the frame's native handle (its pixels and metadata travel in it; the
+// rules, state and [[active orientation]], are the native model's), keyFrame and the quantizer.
+function encodeArgs(frame, options) {
+  if (!(frame instanceof VideoFrame)) throw new TypeError('encode() needs a VideoFrame');
+  const o = idl.dictionary(options, 'VideoEncoderEncodeOptions');
+  let quantizer;
+  for (const k of ['av1', 'avc', 'hevc', 'vp9']) {
+    if (o[k] !== undefined) {
+      const q = idl.dictionary(o[k], `${k} options`).quantizer;
+      if (q !== undefined && q !== null) quantizer = idl.u32(q, `${k}.quantizer`);
+    }
+  }
+  const keyFrame = idl.bool(o.keyFrame);
+  const handle = frameNative(frame);
+  if (handle === null) throw new TypeError('the VideoFrame is closed');
+  return [handle, keyFrame, quantizer];
+}
+
+defineCodecMembers(VideoEncoder, 'videoEncoder', {
+  queueSize: 'encodeQueueSize', convertConfig: convertVideoEncoderConfig, work: 'encode', workArgs: encodeArgs,
+});
+defineCodecMembers(VideoDecoder, 'videoDecoder', {
+  queueSize: 'decodeQueueSize', convertConfig: convertVideoDecoderConfig, work: 'decode', workArgs: videoDecodeArgs,
+});
 
 module.exports = { VideoEncoder, VideoDecoder };

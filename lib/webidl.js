@@ -91,6 +91,13 @@ function bytesOf(v, what) {
   throw new TypeError(`${what} must be an ArrayBuffer or an ArrayBufferView`);
 }
 
+// A copy of a BufferSource's bytes; TypeError when its buffer is detached.
+function bytesCopy(v, what) {
+  const d = bytesOf(v, what);
+  if (isDetached(d.buffer)) throw new TypeError(`${what} is detached`);
+  return d.slice();
+}
+
 function isDetached(buffer) {
   if (!(buffer instanceof ArrayBuffer)) return false;
   if ('detached' in ArrayBuffer.prototype) return buffer.detached;
@@ -145,5 +152,5 @@ function exposeInterface(C, name = C.name) {
 
 module.exports = {
   exposeInterface, dom, requireObject, dictionary, required, u32, i64, u64, u32Modulo, double, string,
-  enumValue, bool, callback, bytesOf, isDetached, validateTransfer, detachAll,
+  enumValue, bool, callback, bytesOf, bytesCopy, isDetached, validateTransfer, detachAll,
 };

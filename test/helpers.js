@@ -60,37 +60,47 @@ function psnr(a, b, n = Math.min(a.length, b.length)) {
   return 10 * Math.log10((255 * 255) / (se / n));
 }
 
-// Encodes `count` frames; returns { chunks, metas }.
-async function encodeFrames(config, count, opts = {}) {
-  const chunks = [];
-  const metas = [];
+// Configures a new codec of class `Codec` (any of the four) with `config`, lets `submit(codec)`
+// (which may be async) queue the work, then flushes and closes it; `output` gets every output.
+// Throws the error the codec reported, if any.
+async function runCodec(Codec, config, output, submit) {
   let error = null;
-  const enc = new VideoEncoder({
-    output: (c, m) => { chunks.push(c); metas.push(m); },
-    error: (e) => { error = e; },
-  });
-  enc.configure(config);
-  for (let i = 0; i < count; i++) {
-    const f = makeFrame(config.width, config.height, i);
-    enc.encode(f, { keyFrame: opts.keyFrameAt ? opts.keyFrameAt(i) : false });
-    f.close();
-  }
-  await enc.flush();
-  enc.close();
+  const codec = new Codec({ output, error: (e) => { error = e; } });
+  codec.configure(config);
+  await submit(codec);
+  await codec.flush();
+  codec.close();
   if (error) throw error;
-  return { chunks, metas };
 }
 
-async function decodeChunks(config, chunks) {
-  const frames = [];
-  let error = null;
-  const dec = new VideoDecoder({ output: (f) => frames.push(f), error: (e) => { error = e; } });
-  dec.configure(config);
-  for (const c of chunks) dec.decode(c);
-  await dec.flush();
-  dec.close();
-  if (error) throw error;
-  return frames;
+// Encodes with a new `Encoder` (video or audio) configured with `config`, `submit(enc)` queueing
+// the inputs; returns the chunks, their metadata and the first decoderConfig (null if none).
+async function encodeChunks(Encoder, config, submit) {
+  const chunks = [];
+  const metas = [];
+  await runCodec(Encoder, config, (c, m) => { chunks.push(c); metas.push(m); }, submit);
+  const first = metas.find((m) => m && m.decoderConfig);
+  return { chunks, metas, decoderConfig: first ? first.decoderConfig : null };
+}
+
+// Encodes `count` frames of the test pattern; returns { chunks, metas, decoderConfig }.
+function encodeFrames(config, count, opts = {}) {
+  return encodeChunks(VideoEncoder, config, (enc) => {
+    for (let i = 0; i < count; i++) {
+      const f = makeFrame(config.width, config.height, i);
+      enc.encode(f, { keyFrame: opts.keyFrameAt ? opts.keyFrameAt(i) : false });
+      f.close();
+    }
+  });
+}
+
+// Decodes `chunks` with a new `Decoder` (a VideoDecoder unless given); returns the outputs.
+async function decodeChunks(config, chunks, Decoder = VideoDecoder) {
+  const outputs = [];
+  await runCodec(Decoder, config, (o) => outputs.push(o), (dec) => {
+    for (const c of chunks) dec.decode(c);
+  });
+  return outputs;
 }
 
 async function frameY(frame) {
@@ -113,6 +123,6 @@ function recordErrors() {
 const tick = (ms = 0) => new Promise((r) => setTimeout(r, ms));
 
 module.exports = {
-  i420Pattern, rgbaPattern, makeFrame, psnr, encodeFrames, decodeChunks, frameY, chunkBytes,
+  i420Pattern, rgbaPattern, makeFrame, psnr, runCodec, encodeChunks, encodeFrames, decodeChunks, frameY, chunkBytes,
   recordErrors, tick, EncodedVideoChunk,
 };

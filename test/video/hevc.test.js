@@ -205,12 +205,8 @@ test('decodes the WPT h265.annexb stream', { skip: !fs.existsSync(FIXTURES) && '
   // `ffprobe -count_frames` reports 10 frames of 320x240 (Main, level 2).
   assert.equal(units.length, 10);
   assert.equal(units[0].type, 'key');
-  const frames = [];
-  const dec = new VideoDecoder({ output: (f) => frames.push(f), error: assert.fail });
-  dec.configure({ codec: 'hev1.1.6.L60.90' });
-  units.forEach((u, i) => dec.decode(new EncodedVideoChunk({ type: u.type, timestamp: i * 33333, data: u.data })));
-  await dec.flush();
-  dec.close();
+  const frames = await decodeChunks({ codec: 'hev1.1.6.L60.90' },
+    units.map((u, i) => new EncodedVideoChunk({ type: u.type, timestamp: i * 33333, data: u.data })));
   assert.equal(frames.length, 10);
   assert.deepEqual(frames.map((f) => f.timestamp), units.map((_, i) => i * 33333));
   assert.equal(frames[0].codedWidth, 320);

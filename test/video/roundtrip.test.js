@@ -4,7 +4,7 @@ const test = require('node:test');
 const assert = require('node:assert/strict');
 const fs = require('node:fs');
 const path = require('node:path');
-const { VideoDecoder, EncodedVideoChunk } = require('../..');
+const { EncodedVideoChunk } = require('../..');
 const { encodeFrames, decodeChunks, frameY, i420Pattern, psnr } = require('../helpers');
 
 const W = 320;
@@ -104,12 +104,8 @@ function annexbAccessUnits(buf) {
 test('decodes the WPT h264.annexb stream', { skip: !fs.existsSync(FIXTURES) && 'fixtures not present' }, async () => {
   const units = annexbAccessUnits(fs.readFileSync(path.join(FIXTURES, 'h264.annexb')));
   assert.ok(units.length > 0);
-  const frames = [];
-  const dec = new VideoDecoder({ output: (f) => frames.push(f), error: assert.fail });
-  dec.configure({ codec: 'avc1.64000b' });
-  units.forEach((u, i) => dec.decode(new EncodedVideoChunk({ type: u.type, timestamp: i * 33333, data: u.data })));
-  await dec.flush();
-  dec.close();
+  const frames = await decodeChunks({ codec: 'avc1.64000b' },
+    units.map((u, i) => new EncodedVideoChunk({ type: u.type, timestamp: i * 33333, data: u.data })));
   // `ffprobe -count_frames` reports 10 frames of 320x240 for this file.
   assert.equal(units.length, 10);
   assert.equal(frames.length, 10);

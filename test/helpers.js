@@ -1,5 +1,7 @@
 'use strict';
 // Shared test helpers: synthetic frames, PSNR, encode/decode drivers.
+const assert = require('node:assert/strict');
+const { spawnSync } = require('node:child_process');
 const { VideoEncoder, VideoDecoder, VideoFrame, EncodedVideoChunk } = require('..');
 
 // A moving I420 test pattern: gradients plus a box that moves with `t`.
@@ -109,6 +111,47 @@ async function frameY(frame) {
   return buf.subarray(0, frame.codedWidth * frame.codedHeight);
 }
 
+// Checks decoded `frames` against the `chunks` they came from (one frame a chunk, with its
+// timestamp and duration; `check(frame)` for more) and against frame i of the test pattern
+// (width × height): the worst luma PSNR must pass 30 dB. Closes the frames.
+async function assertDecodedPattern(frames, chunks, width, height, check = () => {}) {
+  assert.equal(frames.length, chunks.length);
+  let worst = Infinity;
+  for (let i = 0; i < frames.length; i++) {
+    assert.equal(frames[i].timestamp, chunks[i].timestamp);
+    assert.equal(frames[i].duration, chunks[i].duration);
+    check(frames[i]);
+    worst = Math.min(worst, psnr(await frameY(frames[i]), i420Pattern(width, height, i)));
+    frames[i].close();
+  }
+  assert.ok(worst > 30, `worst PSNR ${worst.toFixed(2)} dB`);
+}
+
+// The NAL units of an Annex B stream, each with its start code (3 or 4 bytes).
+function annexbNals(buf) {
+  const starts = [];
+  for (let i = 0; i + 3 < buf.length; i++) {
+    if (buf[i] === 0 && buf[i + 1] === 0 && buf[i + 2] === 1) {
+      starts.push(i > 0 && buf[i - 1] === 0 ? i - 1 : i);
+      i += 2;
+    }
+  }
+  return starts.map((s, k) => buf.subarray(s, k + 1 < starts.length ? starts[k + 1] : buf.length));
+}
+
+// `obj` has the attribute values `expected` lists (one assertion for them all).
+function assertAttributes(obj, expected) {
+  assert.deepEqual(Object.fromEntries(Object.keys(expected).map((k) => [k, obj[k]])), expected);
+}
+
+// Runs `script` in a child Node process (with the Node options `args`); checks that it exits
+// with status 0 and returns its stdout, trimmed.
+function runScript(script, args = []) {
+  const r = spawnSync(process.execPath, [...args, '-e', script], { encoding: 'utf8', timeout: 60_000 });
+  assert.equal(r.status, 0, r.stderr);
+  return r.stdout.trim();
+}
+
 function chunkBytes(c) {
   const b = new Uint8Array(c.byteLength);
   c.copyTo(b);
@@ -123,6 +166,6 @@ function recordErrors() {
 const tick = (ms = 0) => new Promise((r) => setTimeout(r, ms));
 
 module.exports = {
-  i420Pattern, rgbaPattern, makeFrame, psnr, runCodec, encodeChunks, encodeFrames, decodeChunks, frameY, chunkBytes,
-  recordErrors, tick, EncodedVideoChunk,
+  i420Pattern, rgbaPattern, makeFrame, psnr, assertAttributes, runCodec, encodeChunks, encodeFrames, decodeChunks, frameY, assertDecodedPattern, annexbNals, chunkBytes,
+  runScript, recordErrors, tick, EncodedVideoChunk,
 };

@@ -14,6 +14,7 @@ const os = require('node:os');
 const path = require('node:path');
 const { VideoEncoder, VideoDecoder, VideoFrame, EncodedVideoChunk } = require('../..');
 const { videoStream } = require('./wpt-media');
+const { encodeChunks } = require('../helpers');
 const { checkClosedCodec, checkQueueSize, checkDecodeAfterFlush } = require('./wpt-codec-checks');
 
 const VARIANTS = {
@@ -29,26 +30,20 @@ const VARIANTS = {
 // Encodes four 64x48 frames; returns the reported decoder config, the raw chunk bytes and
 // chunks re-wrapped with timestamps 0..3 and duration 1 (WPT's CHUNKS have that shape).
 async function makeStream(base) {
-  const out = [];
-  let config = null;
-  const enc = new VideoEncoder({
-    output: (c, m) => { out.push(c); if (m?.decoderConfig) config = m.decoderConfig; },
-    error: (e) => assert.fail(e),
+  const config = { ...base, width: 64, height: 48, bitrate: 200000, framerate: 30 };
+  const { chunks: out, decoderConfig } = await encodeChunks(VideoEncoder, config, (enc) => {
+    for (let i = 0; i < 4; i++) {
+      const rgba = new Uint8Array(64 * 48 * 4);
+      for (let p = 0; p < 64 * 48; p++) rgba.set([(p + i * 30) & 0xFF, 100, 50, 255], p * 4);
+      const frame = new VideoFrame(rgba, { format: 'RGBA', codedWidth: 64, codedHeight: 48, timestamp: i });
+      enc.encode(frame, { keyFrame: i === 0 });
+      frame.close();
+    }
   });
-  enc.configure({ ...base, width: 64, height: 48, bitrate: 200000, framerate: 30 });
-  for (let i = 0; i < 4; i++) {
-    const rgba = new Uint8Array(64 * 48 * 4);
-    for (let p = 0; p < 64 * 48; p++) rgba.set([(p + i * 30) & 0xFF, 100, 50, 255], p * 4);
-    const frame = new VideoFrame(rgba, { format: 'RGBA', codedWidth: 64, codedHeight: 48, timestamp: i });
-    enc.encode(frame, { keyFrame: i === 0 });
-    frame.close();
-  }
-  await enc.flush();
-  enc.close();
   const data = out.map((c) => { const b = new Uint8Array(c.byteLength); c.copyTo(b); return b; });
   const chunks = data.map((d, i) =>
     new EncodedVideoChunk({ type: i === 0 ? 'key' : 'delta', timestamp: i, duration: 1, data: d }));
-  return { config, data, chunks };
+  return { config: decoderConfig, data, chunks };
 }
 
 // A chunk whose bytes are those of chunk `i` with every fourth byte set to 0xFF.
@@ -124,15 +119,21 @@ for (const variant of Object.keys(VARIANTS)) for (const [source, load] of SOURCE
       dec.close();
     });
 
-    await t.test(name('Decode a key frame'), async () => {
-      const { cb, dec } = makeDecoder();
-      dec.configure(CONFIG);
+    // Decodes the key frame with a configured decoder from makeDecoder(), flushes and closes it:
+    // one output, with the chunk's timestamp and duration.
+    async function expectKeyFrameOutput({ cb, dec }) {
       dec.decode(CHUNKS[0]);
       const got = [];
       cb.output = (f) => { got.push([f.timestamp, f.duration]); f.close(); };
       await dec.flush();
       assert.deepEqual(got, [[0, 1]]);
       dec.close();
+    }
+
+    await t.test(name('Decode a key frame'), async () => {
+      const d = makeDecoder();
+      d.dec.configure(CONFIG);
+      await expectKeyFrameOutput(d);
     });
 
     await t.test(name('Decode a non key frame first fails'), () => {
@@ -300,16 +301,11 @@ for (const variant of Object.keys(VARIANTS)) for (const [source, load] of SOURCE
     });
 
     await t.test(name('Test configure, reset, configure does not stall'), async () => {
-      const { cb, dec } = makeDecoder();
-      dec.configure(CONFIG);
-      dec.reset();
-      dec.configure(CONFIG);
-      dec.decode(CHUNKS[0]);
-      const got = [];
-      cb.output = (f) => { got.push([f.timestamp, f.duration]); f.close(); };
-      await dec.flush();
-      assert.deepEqual(got, [[0, 1]]);
-      dec.close();
+      const d = makeDecoder();
+      d.dec.configure(CONFIG);
+      d.dec.reset();
+      d.dec.configure(CONFIG);
+      await expectKeyFrameOutput(d);
     });
 
     await t.test(name('Test decoding chunks with duplicate timestamps preserves durations'), async () => {

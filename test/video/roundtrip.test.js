@@ -5,7 +5,7 @@ const assert = require('node:assert/strict');
 const fs = require('node:fs');
 const path = require('node:path');
 const { EncodedVideoChunk } = require('../..');
-const { encodeFrames, decodeChunks, frameY, i420Pattern, psnr } = require('../helpers');
+const { encodeFrames, decodeChunks, assertDecodedPattern, frameY, annexbNals } = require('../helpers');
 
 const W = 320;
 const H = 240;
@@ -49,15 +49,7 @@ for (const [name, config] of cases) {
     }
     const frames = await decodeChunks(dc, chunks);
     assert.equal(frames.length, 30);
-    let worst = Infinity;
-    for (let i = 0; i < 30; i++) {
-      assert.equal(frames[i].timestamp, chunks[i].timestamp);
-      assert.equal(frames[i].duration, chunks[i].duration);
-      assert.equal(frames[i].format, 'I420');
-      worst = Math.min(worst, psnr(await frameY(frames[i]), i420Pattern(W, H, i)));
-      frames[i].close();
-    }
-    assert.ok(worst > 30, `worst PSNR ${worst.toFixed(2)} dB`);
+    await assertDecodedPattern(frames, chunks, W, H, (f) => assert.equal(f.format, 'I420'));
   });
 }
 
@@ -67,14 +59,7 @@ const FIXTURES = path.join(__dirname, '..', '..', '..', 'shared', 'fixtures', 'w
 // Splits an Annex B stream into access units at access unit delimiters or at slices whose
 // first_mb_in_slice is 0 (good enough for these simple streams).
 function annexbAccessUnits(buf) {
-  const starts = [];
-  for (let i = 0; i + 3 < buf.length; i++) {
-    if (buf[i] === 0 && buf[i + 1] === 0 && buf[i + 2] === 1) {
-      starts.push(i > 0 && buf[i - 1] === 0 ? i - 1 : i);
-      i += 2;
-    }
-  }
-  const nals = starts.map((s, k) => buf.subarray(s, k + 1 < starts.length ? starts[k + 1] : buf.length));
+  const nals = annexbNals(buf);
   const units = [];
   let cur = [];
   let curHasSlice = false;

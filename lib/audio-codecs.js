@@ -5,53 +5,40 @@ const { attachEvents, defineCodecMembers } = require('./codec');
 const { AudioData, createAudioData, audioDataNative } = require('./audio-data');
 const { adoptAudioChunk, audioDecodeArgs } = require('./chunks');
 
-function convertOpus(o) {
-  o = idl.dictionary(o, 'OpusEncoderConfig');
-  const out = {};
-  out.application = o.application === undefined ? 'audio' : idl.enumValue(o.application, ['voip', 'audio', 'lowdelay'], 'opus.application');
-  // complexity has no IDL default; browsers report 9 on desktop.
-  out.complexity = o.complexity === undefined ? 9 : idl.u32(o.complexity, 'opus.complexity');
-  out.format = o.format === undefined ? 'opus' : idl.enumValue(o.format, ['opus', 'ogg'], 'opus.format');
-  out.frameDuration = o.frameDuration === undefined ? 20000 : idl.u64(o.frameDuration, 'opus.frameDuration');
-  out.packetlossperc = o.packetlossperc === undefined ? 0 : idl.u32(o.packetlossperc, 'opus.packetlossperc');
-  out.signal = o.signal === undefined ? 'auto' : idl.enumValue(o.signal, ['auto', 'music', 'voice'], 'opus.signal');
-  out.usedtx = o.usedtx === undefined ? false : idl.bool(o.usedtx);
-  out.useinbandfec = o.useinbandfec === undefined ? false : idl.bool(o.useinbandfec);
-  return out;
-}
+const { REQUIRED } = idl;
 
-function convertAudioEncoderConfig(config) {
-  const c = idl.requireObject(config, 'AudioEncoderConfig');
-  const out = {};
-  if (c.aac !== undefined) {
-    const a = idl.dictionary(c.aac, 'AacEncoderConfig');
-    out.aac = { format: a.format === undefined ? 'aac' : idl.enumValue(a.format, ['aac', 'adts'], 'aac.format') };
-  }
-  if (c.bitrate !== undefined) out.bitrate = idl.u64(c.bitrate, 'bitrate');
-  out.bitrateMode = c.bitrateMode === undefined ? 'variable' : idl.enumValue(c.bitrateMode, ['constant', 'variable'], 'bitrateMode');
-  out.codec = idl.string(idl.required(c, 'codec', 'AudioEncoderConfig'));
-  if (c.flac !== undefined) {
-    const f = idl.dictionary(c.flac, 'FlacEncoderConfig');
-    out.flac = {
-      blockSize: f.blockSize === undefined ? 0 : idl.u32(f.blockSize, 'flac.blockSize'),
-      compressLevel: f.compressLevel === undefined ? 5 : idl.u32(f.compressLevel, 'flac.compressLevel'),
-    };
-  }
-  out.numberOfChannels = idl.u32(idl.required(c, 'numberOfChannels', 'AudioEncoderConfig'), 'numberOfChannels');
-  if (c.opus !== undefined) out.opus = convertOpus(c.opus);
-  out.sampleRate = idl.u32(idl.required(c, 'sampleRate', 'AudioEncoderConfig'), 'sampleRate');
-  return out;
-}
+// AudioEncoderConfig with its codec-specific dictionaries, and AudioDecoderConfig, as tables
+// for the WebIDL conversion (convertDictionary() in webidl.js). The result has only recognised
+// members, with defaults filled in: it is also what isConfigSupported echoes.
+const ENCODER_CONFIG = {
+  aac: [idl.nestedDictionary('AacEncoderConfig', { format: [idl.enumOf(['aac', 'adts']), 'aac'] })],
+  bitrate: [idl.u64],
+  bitrateMode: [idl.enumOf(['constant', 'variable']), 'variable'],
+  codec: [idl.string, REQUIRED],
+  flac: [idl.nestedDictionary('FlacEncoderConfig', { blockSize: [idl.u32, 0], compressLevel: [idl.u32, 5] })],
+  numberOfChannels: [idl.u32, REQUIRED],
+  opus: [idl.nestedDictionary('OpusEncoderConfig', {
+    application: [idl.enumOf(['voip', 'audio', 'lowdelay']), 'audio'],
+    // complexity has no IDL default; browsers report 9 on desktop.
+    complexity: [idl.u32, 9],
+    format: [idl.enumOf(['opus', 'ogg']), 'opus'],
+    frameDuration: [idl.u64, 20000],
+    packetlossperc: [idl.u32, 0],
+    signal: [idl.enumOf(['auto', 'music', 'voice']), 'auto'],
+    usedtx: [idl.bool, false],
+    useinbandfec: [idl.bool, false],
+  })],
+  sampleRate: [idl.u32, REQUIRED],
+};
+const DECODER_CONFIG = {
+  codec: [idl.string, REQUIRED],
+  description: [idl.bytesCopy],
+  numberOfChannels: [idl.u32, REQUIRED],
+  sampleRate: [idl.u32, REQUIRED],
+};
 
-function convertAudioDecoderConfig(config) {
-  const c = idl.requireObject(config, 'AudioDecoderConfig');
-  const out = {};
-  out.codec = idl.string(idl.required(c, 'codec', 'AudioDecoderConfig'));
-  if (c.description !== undefined) out.description = idl.bytesCopy(c.description, 'description');
-  out.numberOfChannels = idl.u32(idl.required(c, 'numberOfChannels', 'AudioDecoderConfig'), 'numberOfChannels');
-  out.sampleRate = idl.u32(idl.required(c, 'sampleRate', 'AudioDecoderConfig'), 'sampleRate');
-  return out;
-}
+const convertAudioEncoderConfig = idl.dictionaryConverter('AudioEncoderConfig', ENCODER_CONFIG);
+const convertAudioDecoderConfig = idl.dictionaryConverter('AudioDecoderConfig', DECODER_CONFIG);
 
 // The members every codec class shares (state, queue size, configure, encode or decode, flush,
 // reset, close, isConfigSupported) are defined by defineCodecMembers() below.

@@ -5,67 +5,46 @@ const { attachEvents, defineCodecMembers } = require('./codec');
 const { VideoFrame, VideoColorSpace, adoptFrame, frameNative } = require('./video-frame');
 const { adoptVideoChunk, videoDecodeArgs } = require('./chunks');
 
-const HW = ['no-preference', 'prefer-hardware', 'prefer-software'];
+const { REQUIRED } = idl;
+const hardwareAcceleration = [idl.enumOf(['no-preference', 'prefer-hardware', 'prefer-software']), 'no-preference'];
 
-function convertColorSpaceInit(v) {
-  if (v === undefined) return undefined;
-  const cs = new VideoColorSpace(v);
-  return cs.toJSON();
-}
+// VideoEncoderConfig with its codec-specific dictionaries, and VideoDecoderConfig, as tables
+// for the WebIDL conversion (convertDictionary() in webidl.js). The result has only recognised
+// members, with defaults filled in: it is also what isConfigSupported echoes.
+const ENCODER_CONFIG = {
+  alpha: [idl.enumOf(['keep', 'discard']), 'discard'],
+  av1: [idl.nestedDictionary('AV1EncoderConfig', { forceScreenContentTools: [idl.bool, false] })],
+  avc: [idl.nestedDictionary('AvcEncoderConfig', { format: [idl.enumOf(['annexb', 'avc']), 'avc'] })],
+  bitrate: [idl.u64],
+  bitrateMode: [idl.enumOf(['constant', 'variable', 'quantizer']), 'variable'],
+  codec: [idl.string, REQUIRED],
+  contentHint: [idl.string],
+  displayHeight: [idl.u32],
+  displayWidth: [idl.u32],
+  framerate: [idl.double],
+  hardwareAcceleration,
+  height: [idl.u32, REQUIRED],
+  hevc: [idl.nestedDictionary('HevcEncoderConfig', { format: [idl.enumOf(['annexb', 'hevc']), 'hevc'] })],
+  latencyMode: [idl.enumOf(['quality', 'realtime']), 'quality'],
+  scalabilityMode: [idl.string],
+  width: [idl.u32, REQUIRED],
+};
+const DECODER_CONFIG = {
+  codec: [idl.string, REQUIRED],
+  codedHeight: [idl.u32],
+  codedWidth: [idl.u32],
+  colorSpace: [(v) => new VideoColorSpace(v).toJSON()],
+  description: [idl.bytesCopy],
+  displayAspectHeight: [idl.u32],
+  displayAspectWidth: [idl.u32],
+  flip: [idl.bool, false],
+  hardwareAcceleration,
+  optimizeForLatency: [idl.bool],
+  rotation: [idl.u32, 0],
+};
 
-// WebIDL conversion of VideoEncoderConfig (members in lexicographic order). The result has only
-// recognised members, with defaults filled in: it is also what isConfigSupported echoes.
-function convertVideoEncoderConfig(config) {
-  const c = idl.requireObject(config, 'VideoEncoderConfig');
-  const out = {};
-  out.alpha = c.alpha === undefined ? 'discard' : idl.enumValue(c.alpha, ['keep', 'discard'], 'alpha');
-  if (c.av1 !== undefined) {
-    const av1 = idl.dictionary(c.av1, 'AV1EncoderConfig');
-    out.av1 = { forceScreenContentTools: av1.forceScreenContentTools === undefined ? false : idl.bool(av1.forceScreenContentTools) };
-  }
-  if (c.avc !== undefined) {
-    const avc = idl.dictionary(c.avc, 'AvcEncoderConfig');
-    out.avc = { format: avc.format === undefined ? 'avc' : idl.enumValue(avc.format, ['annexb', 'avc'], 'avc.format') };
-  }
-  if (c.bitrate !== undefined) out.bitrate = idl.u64(c.bitrate, 'bitrate');
-  out.bitrateMode = c.bitrateMode === undefined ? 'variable'
-    : idl.enumValue(c.bitrateMode, ['constant', 'variable', 'quantizer'], 'bitrateMode');
-  out.codec = idl.string(idl.required(c, 'codec', 'VideoEncoderConfig'));
-  if (c.contentHint !== undefined) out.contentHint = idl.string(c.contentHint);
-  if (c.displayHeight !== undefined) out.displayHeight = idl.u32(c.displayHeight, 'displayHeight');
-  if (c.displayWidth !== undefined) out.displayWidth = idl.u32(c.displayWidth, 'displayWidth');
-  if (c.framerate !== undefined) out.framerate = idl.double(c.framerate, 'framerate');
-  out.hardwareAcceleration = c.hardwareAcceleration === undefined ? 'no-preference'
-    : idl.enumValue(c.hardwareAcceleration, HW, 'hardwareAcceleration');
-  out.height = idl.u32(idl.required(c, 'height', 'VideoEncoderConfig'), 'height');
-  if (c.hevc !== undefined) {
-    const hevc = idl.dictionary(c.hevc, 'HevcEncoderConfig');
-    out.hevc = { format: hevc.format === undefined ? 'hevc' : idl.enumValue(hevc.format, ['annexb', 'hevc'], 'hevc.format') };
-  }
-  out.latencyMode = c.latencyMode === undefined ? 'quality'
-    : idl.enumValue(c.latencyMode, ['quality', 'realtime'], 'latencyMode');
-  if (c.scalabilityMode !== undefined) out.scalabilityMode = idl.string(c.scalabilityMode);
-  out.width = idl.u32(idl.required(c, 'width', 'VideoEncoderConfig'), 'width');
-  return out;
-}
-
-function convertVideoDecoderConfig(config) {
-  const c = idl.requireObject(config, 'VideoDecoderConfig');
-  const out = {};
-  out.codec = idl.string(idl.required(c, 'codec', 'VideoDecoderConfig'));
-  if (c.codedHeight !== undefined) out.codedHeight = idl.u32(c.codedHeight, 'codedHeight');
-  if (c.codedWidth !== undefined) out.codedWidth = idl.u32(c.codedWidth, 'codedWidth');
-  if (c.colorSpace !== undefined) out.colorSpace = convertColorSpaceInit(c.colorSpace);
-  if (c.description !== undefined) out.description = idl.bytesCopy(c.description, 'description');
-  if (c.displayAspectHeight !== undefined) out.displayAspectHeight = idl.u32(c.displayAspectHeight, 'displayAspectHeight');
-  if (c.displayAspectWidth !== undefined) out.displayAspectWidth = idl.u32(c.displayAspectWidth, 'displayAspectWidth');
-  out.flip = c.flip === undefined ? false : idl.bool(c.flip);
-  out.hardwareAcceleration = c.hardwareAcceleration === undefined ? 'no-preference'
-    : idl.enumValue(c.hardwareAcceleration, HW, 'hardwareAcceleration');
-  if (c.optimizeForLatency !== undefined) out.optimizeForLatency = idl.bool(c.optimizeForLatency);
-  out.rotation = c.rotation === undefined ? 0 : idl.u32(c.rotation, 'rotation');
-  return out;
-}
+const convertVideoEncoderConfig = idl.dictionaryConverter('VideoEncoderConfig', ENCODER_CONFIG);
+const convertVideoDecoderConfig = idl.dictionaryConverter('VideoDecoderConfig', DECODER_CONFIG);
 
 // An encoder output event → the output callback's (chunk, metadata).
 function outputChunk(chunk, metadata) {

@@ -4,9 +4,10 @@
 //   node examples/audio-to-opus.mjs input.wav output.webm [bitrate]
 import { AudioEncoder, install } from 'webcodecs-node';
 import {
-  ALL_FORMATS, AudioSampleSink, EncodedAudioPacketSource, EncodedPacket, FilePathSource, FilePathTarget, Input,
+  ALL_FORMATS, AudioSampleSink, EncodedAudioPacketSource, FilePathSource, FilePathTarget, Input,
   Output, WebMOutputFormat,
 } from 'mediabunny';
+import { muxInto } from './lib/mux.mjs';
 
 // mediabunny builds AudioData (and decodes compressed input) with the globals: ours.
 install();
@@ -26,15 +27,8 @@ const output = new Output({ format: new WebMOutputFormat(), target: new FilePath
 output.addAudioTrack(source);
 await output.start();
 
-let muxed = Promise.resolve();
-/** @type {DOMException | null} */
-let failure = null;
-const encoder = new AudioEncoder({
-  output: (chunk, metadata) => {
-    muxed = muxed.then(() => source.add(EncodedPacket.fromEncodedChunk(chunk), metadata));
-  },
-  error: (e) => { failure = e; },
-});
+const mux = muxInto(source);
+const encoder = new AudioEncoder(mux.init);
 // Opus takes any sample rate here (rates libopus lacks are resampled to 48 kHz).
 encoder.configure({
   codec: 'opus', sampleRate: track.sampleRate, numberOfChannels: track.numberOfChannels, bitrate: Number(bitrate),
@@ -50,8 +44,7 @@ for await (const sample of new AudioSampleSink(track).samples()) {
 }
 await encoder.flush();
 encoder.close();
-await muxed;
-if (failure) throw failure;
+await mux.done();
 source.close();
 await output.finalize();
 console.log(`wrote ${to}: ${(frames / track.sampleRate).toFixed(3)} s of ${track.numberOfChannels}-channel audio as Opus at ${bitrate} bit/s`);

@@ -58,6 +58,27 @@ function psnrY(a, b) {
 let progress; // loaded by the main function below (an ES module)
 
 /**
+ * Configures `dec` (a video or audio decoder) with the config the encoder reported, decodes
+ * `chunks`, flushes and closes it; returns the milliseconds from the first decode() to the end
+ * of flush().
+ * @template Config, Chunk
+ * @param {string} name
+ * @param {{ configure(config: Config): void, decode(chunk: Chunk): void, flush(): Promise<void>, close(): void }} dec
+ * @param {Config | undefined} decoderConfig
+ * @param {Chunk[]} chunks
+ */
+async function timeDecode(name, dec, decoderConfig, chunks) {
+  if (!decoderConfig) throw new Error(`${name}: no decoderConfig`);
+  dec.configure(decoderConfig);
+  const t0 = performance.now();
+  for (const c of chunks) dec.decode(c);
+  await dec.flush();
+  const ms = performance.now() - t0;
+  dec.close();
+  return ms;
+}
+
+/**
  * Encodes the pattern with `config`, decodes it back, prints speed and quality.
  * @param {string} name
  * @param {import('webcodecs-node').VideoEncoderConfig} config
@@ -104,13 +125,7 @@ async function run(name, config) {
     output: (f) => { pending.push(f); },
     error: (e) => { throw e; },
   });
-  if (!decoderConfig) throw new Error(`${name}: no decoderConfig`);
-  dec.configure(decoderConfig);
-  const t1 = performance.now();
-  for (const c of chunks) dec.decode(c);
-  await dec.flush();
-  const tDec = performance.now() - t1;
-  dec.close();
+  const tDec = await timeDecode(name, dec, decoderConfig, chunks);
   const y = new Uint8Array(W * H * 3 / 2);
   for (const f of pending) {
     await f.copyTo(y);
@@ -221,13 +236,7 @@ async function runAudio(name, config) {
     },
     error: (e) => { throw e; },
   });
-  if (!decoderConfig) throw new Error(`${name}: no decoderConfig`);
-  dec.configure(decoderConfig);
-  const t1 = performance.now();
-  for (const c of chunks) dec.decode(c);
-  await dec.flush();
-  const tDec = performance.now() - t1;
-  dec.close();
+  const tDec = await timeDecode(name, dec, decoderConfig, chunks);
   const bytes = chunks.reduce((a, c) => a + c.byteLength, 0);
   console.log(
     `${name.padEnd(28)} encode ${(SECONDS / (tEnc / 1000)).toFixed(0).padStart(5)}× realtime` +

@@ -6,8 +6,9 @@
 //   node examples/rgba-to-video.mjs out.webm [frames]   # VP9
 import { VideoEncoder, VideoFrame, install } from 'webcodecs-node';
 import {
-  EncodedPacket, EncodedVideoPacketSource, FilePathTarget, Mp4OutputFormat, Output, WebMOutputFormat,
+  EncodedVideoPacketSource, FilePathTarget, Mp4OutputFormat, Output, WebMOutputFormat,
 } from 'mediabunny';
+import { muxInto } from './lib/mux.mjs';
 import { progress } from './lib/progress.mjs';
 
 // mediabunny checks chunks against the global EncodedVideoChunk: give it ours.
@@ -48,16 +49,9 @@ const output = new Output({ format: webm ? new WebMOutputFormat() : new Mp4Outpu
 output.addVideoTrack(source, { frameRate: FPS });
 await output.start();
 
-// Chunks go to the muxer in order; `muxed` is the chain of pending writes.
-let muxed = Promise.resolve();
-/** @type {DOMException | null} */
-let failure = null;
-const encoder = new VideoEncoder({
-  output: (chunk, metadata) => {
-    muxed = muxed.then(() => source.add(EncodedPacket.fromEncodedChunk(chunk), metadata));
-  },
-  error: (e) => { failure = e; },
-});
+// Chunks go to the muxer in order.
+const mux = muxInto(source);
+const encoder = new VideoEncoder(mux.init);
 encoder.configure({
   codec: webm ? 'vp09.00.31.08' : 'avc1.42001f', width: W, height: H, bitrate: 2_000_000, framerate: FPS,
 });
@@ -74,8 +68,7 @@ for (let i = 0; i < FRAMES; i++) {
 await encoder.flush();
 encoder.close();
 bar.finish();
-await muxed;
-if (failure) throw failure;
+await mux.done();
 source.close();
 await output.finalize();
 console.log(`wrote ${file}: ${FRAMES} frames of ${W}x${H} at ${FPS} fps (${webm ? 'VP9' : 'H.264'})`);

@@ -3,114 +3,74 @@ const native = require('./native');
 const idl = require('./webidl');
 const { attachEvents, defineCodecMembers } = require('./codec');
 const { AudioData, createAudioData, audioDataNative } = require('./audio-data');
-const { EncodedAudioChunk, adoptAudioChunk, audioChunkBytes } = require('./chunks');
+const { adoptAudioChunk, audioDecodeArgs } = require('./chunks');
 
-function convertOpus(o) {
-  o = idl.dictionary(o, 'OpusEncoderConfig');
-  const out = {};
-  out.application = o.application === undefined ? 'audio' : idl.enumValue(o.application, ['voip', 'audio', 'lowdelay'], 'opus.application');
-  // complexity has no IDL default; browsers report 9 on desktop.
-  out.complexity = o.complexity === undefined ? 9 : idl.u32(o.complexity, 'opus.complexity');
-  out.format = o.format === undefined ? 'opus' : idl.enumValue(o.format, ['opus', 'ogg'], 'opus.format');
-  out.frameDuration = o.frameDuration === undefined ? 20000 : idl.u64(o.frameDuration, 'opus.frameDuration');
-  out.packetlossperc = o.packetlossperc === undefined ? 0 : idl.u32(o.packetlossperc, 'opus.packetlossperc');
-  out.signal = o.signal === undefined ? 'auto' : idl.enumValue(o.signal, ['auto', 'music', 'voice'], 'opus.signal');
-  out.usedtx = o.usedtx === undefined ? false : idl.bool(o.usedtx);
-  out.useinbandfec = o.useinbandfec === undefined ? false : idl.bool(o.useinbandfec);
-  return out;
-}
+const { REQUIRED } = idl;
 
-function convertAudioEncoderConfig(config) {
-  const c = idl.requireObject(config, 'AudioEncoderConfig');
-  const out = {};
-  if (c.aac !== undefined) {
-    const a = idl.dictionary(c.aac, 'AacEncoderConfig');
-    out.aac = { format: a.format === undefined ? 'aac' : idl.enumValue(a.format, ['aac', 'adts'], 'aac.format') };
-  }
-  if (c.bitrate !== undefined) out.bitrate = idl.u64(c.bitrate, 'bitrate');
-  out.bitrateMode = c.bitrateMode === undefined ? 'variable' : idl.enumValue(c.bitrateMode, ['constant', 'variable'], 'bitrateMode');
-  out.codec = idl.string(idl.required(c, 'codec', 'AudioEncoderConfig'));
-  if (c.flac !== undefined) {
-    const f = idl.dictionary(c.flac, 'FlacEncoderConfig');
-    out.flac = {
-      blockSize: f.blockSize === undefined ? 0 : idl.u32(f.blockSize, 'flac.blockSize'),
-      compressLevel: f.compressLevel === undefined ? 5 : idl.u32(f.compressLevel, 'flac.compressLevel'),
-    };
-  }
-  out.numberOfChannels = idl.u32(idl.required(c, 'numberOfChannels', 'AudioEncoderConfig'), 'numberOfChannels');
-  if (c.opus !== undefined) out.opus = convertOpus(c.opus);
-  out.sampleRate = idl.u32(idl.required(c, 'sampleRate', 'AudioEncoderConfig'), 'sampleRate');
-  return out;
-}
+// AudioEncoderConfig with its codec-specific dictionaries, and AudioDecoderConfig, as tables
+// for the WebIDL conversion (convertDictionary() in webidl.js). The result has only recognised
+// members, with defaults filled in: it is also what isConfigSupported echoes.
+const ENCODER_CONFIG = {
+  aac: [idl.nestedDictionary('AacEncoderConfig', { format: [idl.enumOf(['aac', 'adts']), 'aac'] })],
+  bitrate: [idl.u64],
+  bitrateMode: [idl.enumOf(['constant', 'variable']), 'variable'],
+  codec: [idl.string, REQUIRED],
+  flac: [idl.nestedDictionary('FlacEncoderConfig', { blockSize: [idl.u32, 0], compressLevel: [idl.u32, 5] })],
+  numberOfChannels: [idl.u32, REQUIRED],
+  opus: [idl.nestedDictionary('OpusEncoderConfig', {
+    application: [idl.enumOf(['voip', 'audio', 'lowdelay']), 'audio'],
+    // complexity has no IDL default; browsers report 9 on desktop.
+    complexity: [idl.u32, 9],
+    format: [idl.enumOf(['opus', 'ogg']), 'opus'],
+    frameDuration: [idl.u64, 20000],
+    packetlossperc: [idl.u32, 0],
+    signal: [idl.enumOf(['auto', 'music', 'voice']), 'auto'],
+    usedtx: [idl.bool, false],
+    useinbandfec: [idl.bool, false],
+  })],
+  sampleRate: [idl.u32, REQUIRED],
+};
+const DECODER_CONFIG = {
+  codec: [idl.string, REQUIRED],
+  description: [idl.bytesCopy],
+  numberOfChannels: [idl.u32, REQUIRED],
+  sampleRate: [idl.u32, REQUIRED],
+};
 
-function convertAudioDecoderConfig(config) {
-  const c = idl.requireObject(config, 'AudioDecoderConfig');
-  const out = {};
-  out.codec = idl.string(idl.required(c, 'codec', 'AudioDecoderConfig'));
-  if (c.description !== undefined) {
-    const d = idl.bytesOf(c.description, 'description');
-    if (d.buffer instanceof ArrayBuffer && idl.isDetached(d.buffer)) throw new TypeError('description is detached');
-    out.description = d.slice();
-  }
-  out.numberOfChannels = idl.u32(idl.required(c, 'numberOfChannels', 'AudioDecoderConfig'), 'numberOfChannels');
-  out.sampleRate = idl.u32(idl.required(c, 'sampleRate', 'AudioDecoderConfig'), 'sampleRate');
-  return out;
-}
+const convertAudioEncoderConfig = idl.dictionaryConverter('AudioEncoderConfig', ENCODER_CONFIG);
+const convertAudioDecoderConfig = idl.dictionaryConverter('AudioDecoderConfig', DECODER_CONFIG);
 
-// The members every codec class shares (state, queue size, flush, reset, close,
-// isConfigSupported) are defined by defineCodecMembers() below.
+// The members every codec class shares (state, queue size, configure, encode or decode, flush,
+// reset, close, isConfigSupported) are defined by defineCodecMembers() below.
 class AudioEncoder extends EventTarget {
-  #ev;
   constructor(init) {
     super();
-    this.#ev = attachEvents(this, AudioEncoder, init, 'AudioEncoderInit',
+    attachEvents(this, AudioEncoder, init, 'AudioEncoderInit',
       (chunk, metadata) => [adoptAudioChunk(chunk), metadata], native.audioEncoderNew);
-  }
-
-  configure(config) {
-    this.#ev.apply(native.audioEncoderConfigure(this.#ev.handle, this, convertAudioEncoderConfig(config)));
-  }
-
-  encode(data) {
-    if (!(data instanceof AudioData)) throw new TypeError('encode() needs an AudioData');
-    const a = audioDataNative(data);
-    if (a === null) throw new TypeError('the AudioData is closed');
-    this.#ev.apply(native.audioEncoderEncode(this.#ev.handle, this, a.handle, a.timestamp));
   }
 }
 
 class AudioDecoder extends EventTarget {
-  #ev;
   constructor(init) {
     super();
-    this.#ev = attachEvents(this, AudioDecoder, init, 'AudioDecoderInit',
+    attachEvents(this, AudioDecoder, init, 'AudioDecoderInit',
       (handle, dataInit) => [createAudioData(handle, dataInit)], native.audioDecoderNew);
-  }
-
-  configure(config) {
-    this.#ev.apply(native.audioDecoderConfigure(this.#ev.handle, this, convertAudioDecoderConfig(config)));
-  }
-
-  decode(chunk) {
-    if (!(chunk instanceof EncodedAudioChunk)) throw new TypeError('decode() needs an EncodedAudioChunk');
-    this.#ev.apply(native.audioDecoderDecode(this.#ev.handle, this, chunk.type === 'key', chunk.timestamp,
-      chunk.duration ?? undefined, audioChunkBytes(chunk)));
   }
 }
 
-defineCodecMembers(AudioEncoder, 'encodeQueueSize', {
-  state: native.audioEncoderState,
-  flush: native.audioEncoderFlush,
-  reset: native.audioEncoderReset,
-  close: native.audioEncoderClose,
-  checkConfig: native.audioEncoderCheckConfig,
-}, convertAudioEncoderConfig);
-defineCodecMembers(AudioDecoder, 'decodeQueueSize', {
-  state: native.audioDecoderState,
-  flush: native.audioDecoderFlush,
-  reset: native.audioDecoderReset,
-  close: native.audioDecoderClose,
-  checkConfig: native.audioDecoderCheckConfig,
-}, convertAudioDecoderConfig);
+// encode(data): the AudioData's native handle and timestamp.
+function encodeArgs(data) {
+  if (!(data instanceof AudioData)) throw new TypeError('encode() needs an AudioData');
+  const a = audioDataNative(data);
+  if (a === null) throw new TypeError('the AudioData is closed');
+  return [a.handle, a.timestamp];
+}
+
+defineCodecMembers(AudioEncoder, 'audioEncoder', {
+  queueSize: 'encodeQueueSize', convertConfig: convertAudioEncoderConfig, work: 'encode', workArgs: encodeArgs,
+});
+defineCodecMembers(AudioDecoder, 'audioDecoder', {
+  queueSize: 'decodeQueueSize', convertConfig: convertAudioDecoderConfig, work: 'decode', workArgs: audioDecodeArgs,
+});
 
 module.exports = { AudioEncoder, AudioDecoder };

@@ -10,18 +10,19 @@ const kCreate = Symbol('kCreate');
 let createAudioData;
 let audioDataNative;
 
+// What a closed AudioData reports (its timestamp stays).
+const CLOSED = { format: null, sampleRate: 0, numberOfFrames: 0, numberOfChannels: 0 };
+
 class AudioData {
   #h = null;
-  #format = null;
-  #sampleRate = 0;
-  #numberOfFrames = 0;
-  #numberOfChannels = 0;
-  #timestamp = 0;
+  // { format, sampleRate, numberOfFrames, numberOfChannels, timestamp }
+  #info = { ...CLOSED, timestamp: 0 };
 
   constructor(init) {
     if (init === kCreate) {
-      const o = arguments[1];
-      this.#adopt(o.handle, o);
+      const { handle, ...info } = arguments[1];
+      this.#h = handle;
+      this.#info = info;
       return;
     }
     init = idl.requireObject(init, 'AudioDataInit');
@@ -38,31 +39,23 @@ class AudioData {
     const bytes = idl.bytesOf(data, 'data');
     const handle = native.audioDataFromBuffer(format, sampleRate, numberOfFrames, numberOfChannels, bytes);
     idl.detachAll(transfer);
-    this.#adopt(handle, { format, sampleRate, numberOfFrames, numberOfChannels, timestamp });
+    this.#h = handle;
+    this.#info = { format, sampleRate, numberOfFrames, numberOfChannels, timestamp };
   }
 
   static {
     createAudioData = (handle, init) => new AudioData(kCreate, { handle, ...init });
-    audioDataNative = (a) => (a.#h === null ? null : { handle: a.#h, timestamp: a.#timestamp });
+    audioDataNative = (a) => (a.#h === null ? null : { handle: a.#h, timestamp: a.#info.timestamp });
   }
 
-  #adopt(handle, o) {
-    this.#h = handle;
-    this.#format = o.format;
-    this.#sampleRate = o.sampleRate;
-    this.#numberOfFrames = o.numberOfFrames;
-    this.#numberOfChannels = o.numberOfChannels;
-    this.#timestamp = o.timestamp;
-  }
-
-  get format() { return this.#format; }
-  get sampleRate() { return this.#sampleRate; }
-  get numberOfFrames() { return this.#numberOfFrames; }
-  get numberOfChannels() { return this.#numberOfChannels; }
-  get timestamp() { return this.#timestamp; }
+  get format() { return this.#info.format; }
+  get sampleRate() { return this.#info.sampleRate; }
+  get numberOfFrames() { return this.#info.numberOfFrames; }
+  get numberOfChannels() { return this.#info.numberOfChannels; }
+  get timestamp() { return this.#info.timestamp; }
   get duration() {
     if (this.#h === null) return 0;
-    return Math.trunc((this.#numberOfFrames * 1e6) / this.#sampleRate);
+    return Math.trunc((this.#info.numberOfFrames * 1e6) / this.#info.sampleRate);
   }
 
   #check() {
@@ -93,20 +86,14 @@ class AudioData {
 
   clone() {
     this.#check();
-    return createAudioData(native.audioDataClone(this.#h), {
-      format: this.#format, sampleRate: this.#sampleRate, numberOfFrames: this.#numberOfFrames,
-      numberOfChannels: this.#numberOfChannels, timestamp: this.#timestamp,
-    });
+    return createAudioData(native.audioDataClone(this.#h), this.#info);
   }
 
   close() {
     if (this.#h === null) return;
     native.audioDataClose(this.#h);
     this.#h = null;
-    this.#format = null;
-    this.#sampleRate = 0;
-    this.#numberOfFrames = 0;
-    this.#numberOfChannels = 0;
+    this.#info = { ...CLOSED, timestamp: this.#info.timestamp };
   }
 }
 

@@ -4,11 +4,11 @@ const idl = require('./webidl');
 const kAdopt = Symbol('kAdopt');
 
 // EncodedVideoChunk and EncodedAudioChunk have the same shape; one factory builds both. It returns
-// the class and two module-internal functions: `adopt` (an encoder output, no copy) and `bytes`
-// (the data, for decoders).
+// the class and two module-internal functions: `adopt` (an encoder output, no copy) and
+// `decodeArgs` (a decoder's decode(chunk): the chunk as its native decode takes it).
 function chunkClass(name) {
   let adopt;
-  let bytes;
+  let decodeArgs;
   const initName = `${name}Init`;
   const C = class {
     #type; #timestamp; #duration; #data;
@@ -34,7 +34,10 @@ function chunkClass(name) {
     }
     static {
       adopt = (o) => new C(kAdopt, o);
-      bytes = (chunk) => chunk.#data;
+      decodeArgs = (chunk) => {
+        if (!(chunk instanceof C)) throw new TypeError(`decode() needs an ${name}`);
+        return [chunk.type === 'key', chunk.timestamp, chunk.duration ?? undefined, chunk.#data];
+      };
     }
     get type() { return this.#type; }
     get timestamp() { return this.#timestamp; }
@@ -48,7 +51,7 @@ function chunkClass(name) {
   };
   Object.defineProperty(C, 'name', { value: name });
   idl.exposeInterface(C, name);
-  return { C, adopt, bytes };
+  return { C, adopt, decodeArgs };
 }
 
 const video = chunkClass('EncodedVideoChunk');
@@ -59,6 +62,6 @@ module.exports = {
   EncodedAudioChunk: audio.C,
   adoptVideoChunk: video.adopt,
   adoptAudioChunk: audio.adopt,
-  videoChunkBytes: video.bytes,
-  audioChunkBytes: audio.bytes,
+  videoDecodeArgs: video.decodeArgs,
+  audioDecodeArgs: audio.decodeArgs,
 };

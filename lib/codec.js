@@ -1,17 +1,13 @@
 'use strict';
+const native = require('./native');
 const idl = require('./webidl');
+const { CodecEvent } = require('./event-codes');
 // The part every codec class shares: delivering worker events in order, flush promises and the
 // `dequeue` event. Spec state (state, queue sizes, pending flushes) lives in the native model.
 //
 // The codec classes extend EventTarget directly, as in browsers; their shared machinery is a
 // `CodecEvents` object found through a module-private WeakMap, so no internal member shows on
 // the public objects or prototypes.
-
-const EV_OUTPUT = 0;
-const EV_ERROR = 1;
-const EV_FLUSH_RESOLVED = 2;
-const EV_FLUSH_REJECTED = 3;
-const EV_DEQUEUE = 4;
 
 const eventsOf = new WeakMap();
 
@@ -56,21 +52,21 @@ class CodecEvents {
       if (this.#generation !== generation) break;
       try {
         switch (ev[0]) {
-          case EV_OUTPUT:
+          case CodecEvent.OUTPUT:
             this.#output.call(undefined, ...this.#convert(ev[1], ev[2]));
             break;
-          case EV_ERROR:
+          case CodecEvent.ERROR:
             this.#error.call(undefined, ev[1]);
             break;
-          case EV_FLUSH_RESOLVED:
-          case EV_FLUSH_REJECTED: {
+          case CodecEvent.FLUSH_RESOLVED:
+          case CodecEvent.FLUSH_REJECTED: {
             const f = this.#flushes.get(ev[1]);
             this.#flushes.delete(ev[1]);
-            if (f && ev[0] === EV_FLUSH_RESOLVED) f.resolve();
+            if (f && ev[0] === CodecEvent.FLUSH_RESOLVED) f.resolve();
             else if (f) f.reject(ev[2]);
             break;
           }
-          case EV_DEQUEUE:
+          case CodecEvent.DEQUEUE:
             this.#target.dispatchEvent(new Event('dequeue'));
             break;
           default:
@@ -127,14 +123,38 @@ const onDequeue = {
   },
 };
 
+// The native functions of the codec class whose natives are named `${prefix}Configure`,
+// `${prefix}Encode` or `${prefix}Decode` (`work`), `${prefix}State`, `${prefix}Flush`,
+// `${prefix}Reset`, `${prefix}Close` and `${prefix}CheckConfig`, by their names without the prefix.
+function codecNatives(prefix, work) {
+  const natives = {};
+  for (const name of ['configure', work, 'state', 'flush', 'reset', 'close', 'checkConfig']) {
+    natives[name] = native[prefix + name[0].toUpperCase() + name.slice(1)];
+  }
+  return natives;
+}
+
 // Defines the members the four codec classes share, on `Class.prototype` (and the static
 // isConfigSupported on `Class`): `state`, the queue-size attribute named `queueSize`, `ondequeue`,
-// flush(), reset(), close(). `natives` holds the class's native functions { state, flush, reset,
-// close, checkConfig }; `convertConfig` is the WebIDL conversion of its config dictionary.
-function defineCodecMembers(Class, queueSize, natives, convertConfig) {
+// configure(), the work operation named `work` (encode or decode), flush(), reset(), close().
+// `prefix` names the class's native functions (codecNatives()); `convertConfig` is the WebIDL
+// conversion of its config dictionary; `workArgs(input, options)` turns the work operation's
+// arguments into the native's (after the codec and the receiver), throwing TypeError on bad
+// ones.
+function defineCodecMembers(Class, prefix, { queueSize, convertConfig, work, workArgs }) {
+  const natives = codecNatives(prefix, work);
   const members = {
     get state() { return natives.state(brand(this, Class).handle)[0]; },
     get [queueSize]() { return natives.state(brand(this, Class).handle)[1]; },
+    configure(config) {
+      const ev = brand(this, Class);
+      ev.apply(natives.configure(ev.handle, this, convertConfig(config)));
+    },
+    // `options` only matters to VideoEncoder.encode(); it keeps the operation's length at 1.
+    [work](input, options = undefined) {
+      const ev = brand(this, Class);
+      ev.apply(natives[work](ev.handle, this, ...workArgs(input, options)));
+    },
     // flush(): a rejected promise, never a throw (when not configured, or on a stranger receiver).
     flush() {
       let ev;

@@ -7,14 +7,7 @@
 const native = require('./native');
 const idl = require('./webidl');
 const { createFrame } = require('./video-frame');
-
-// Event codes shared with crates/node-binding/src/image.rs.
-const EV_TRACKS = 0;
-const EV_FRAME_COUNTS = 1;
-const EV_RESOLVED = 2;
-const EV_REJECTED = 3;
-const EV_COMPLETED = 4;
-const EV_CLOSED = 5;
+const { ImageEvent } = require('./event-codes');
 
 // Module-internal access to the classes' private state, set up by their static blocks.
 let trackSet;
@@ -305,29 +298,29 @@ class ImageDecoder {
   #apply(events) {
     for (const ev of events) {
       switch (ev[0]) {
-        case EV_TRACKS:
+        case ImageEvent.TRACKS:
           this.#trackObjects = ev[1].map((info, i) => new ImageTrack(kInit, this, i, info));
           listApply(this.#tracks, 'establish', this.#trackObjects, ev[2]);
           break;
-        case EV_FRAME_COUNTS:
+        case ImageEvent.FRAME_COUNTS:
           for (let k = 1; k + 1 < ev.length; k += 2) trackSet(this.#trackObjects[ev[k]], 'frameCount', ev[k + 1]);
           break;
-        case EV_RESOLVED: {
+        case ImageEvent.RESOLVED: {
           const image = createFrame(ev[2], ev[3]);
           const p = this.#settle(ev[1]);
           if (p) p.resolve({ image, complete: ev[4] });
           else image.close();
           break;
         }
-        case EV_REJECTED: {
+        case ImageEvent.REJECTED: {
           const p = this.#settle(ev[1]);
           if (p) p.reject(ev[2]);
           break;
         }
-        case EV_COMPLETED:
+        case ImageEvent.COMPLETED:
           this.#completed.resolve();
           break;
-        case EV_CLOSED:
+        case ImageEvent.CLOSED:
           // Chromium and Firefox empty `type` on close, and WPT checks it.
           this.#type = '';
           listApply(this.#tracks, ev[2] ? 'clear' : 'reject', ev[1]);

@@ -1,5 +1,7 @@
 'use strict';
 // WebCodecs for Node.js: the classes as named exports, and install() to put them on globalThis.
+// The exports stay one object literal of plain names: Node reads the named exports of this
+// CommonJS file from that literal, so lib/index.mjs can re-export them without a second list.
 const { VideoEncoder, VideoDecoder } = require('./video-codecs');
 const { VideoFrame, VideoColorSpace } = require('./video-frame');
 const { AudioEncoder, AudioDecoder } = require('./audio-codecs');
@@ -8,7 +10,7 @@ const { EncodedVideoChunk, EncodedAudioChunk } = require('./chunks');
 const { DOMRectReadOnly } = require('./geometry');
 const { ImageDecoder, ImageTrackList, ImageTrack } = require('./image-decoder');
 
-const classes = {
+module.exports = {
   VideoEncoder,
   VideoDecoder,
   VideoFrame,
@@ -22,7 +24,10 @@ const classes = {
   ImageDecoder,
   ImageTrackList,
   ImageTrack,
+  install,
 };
+// Every export but install() itself is a class install() defines.
+const { install: _install, ...classes } = module.exports;
 
 // Defines every class on `globalThis` the way a browser exposes interface objects (writable,
 // configurable, not enumerable). A name the runtime already has is left alone unless
@@ -37,5 +42,3 @@ function install(options = {}) {
   }
   return installed;
 }
-
-module.exports = { ...classes, install };

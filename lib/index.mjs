@@ -1,22 +1,6 @@
-import { createRequire } from 'node:module';
+// ESM entry: the named exports Node reads from the CommonJS entry's export literal, and the
+// whole API as the default export.
+import api from './index.js';
 
-const require = createRequire(import.meta.url);
-const api = require('./index.js');
-
-export const {
-  VideoEncoder,
-  VideoDecoder,
-  VideoFrame,
-  VideoColorSpace,
-  EncodedVideoChunk,
-  AudioEncoder,
-  AudioDecoder,
-  AudioData,
-  EncodedAudioChunk,
-  DOMRectReadOnly,
-  ImageDecoder,
-  ImageTrackList,
-  ImageTrack,
-  install,
-} = api;
+export * from './index.js';
 export default api;

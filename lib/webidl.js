@@ -24,6 +24,40 @@ function required(dict, key, what) {
   return v;
 }
 
+// An absent dictionary member marked REQUIRED is a TypeError (see convertDictionary()).
+const REQUIRED = Symbol('required');
+
+// WebIDL conversion of the object `d` as the dictionary `name`. `members` maps each member to
+// [convert(value, what), absent]: `absent` is its default, REQUIRED, or undefined (an absent
+// member stays absent). Members are read once each, in lexicographic order; the result holds
+// only these members. `prefix` goes before member names in messages ('opus.' when nested).
+function convertDictionary(d, name, members, prefix = '') {
+  const out = {};
+  for (const key of Object.keys(members).sort()) {
+    const [convert, absent] = members[key];
+    const v = d[key];
+    if (v !== undefined) out[key] = convert(v, prefix + key);
+    else if (absent === REQUIRED) throw new TypeError(`${name}: required member '${key}' is missing`);
+    else if (absent !== undefined) out[key] = absent;
+  }
+  return out;
+}
+
+// The conversion of an argument that must be the dictionary `name` (an object).
+function dictionaryConverter(name, members) {
+  return (v) => convertDictionary(requireObject(v, name), name, members);
+}
+
+// A converter for a member that is itself the dictionary `name` (undefined or null: empty).
+function nestedDictionary(name, members) {
+  return (v, what) => convertDictionary(dictionary(v, name), name, members, `${what}.`);
+}
+
+// A converter for a member of the enumeration `values`.
+function enumOf(values) {
+  return (v, what) => enumValue(v, values, what);
+}
+
 function toNumber(v, what) {
   if (typeof v === 'bigint') throw new TypeError(`${what} must be a number`);
   return Number(v);
@@ -91,6 +125,13 @@ function bytesOf(v, what) {
   throw new TypeError(`${what} must be an ArrayBuffer or an ArrayBufferView`);
 }
 
+// A copy of a BufferSource's bytes; TypeError when its buffer is detached.
+function bytesCopy(v, what) {
+  const d = bytesOf(v, what);
+  if (isDetached(d.buffer)) throw new TypeError(`${what} is detached`);
+  return d.slice();
+}
+
 function isDetached(buffer) {
   if (!(buffer instanceof ArrayBuffer)) return false;
   if ('detached' in ArrayBuffer.prototype) return buffer.detached;
@@ -144,6 +185,7 @@ function exposeInterface(C, name = C.name) {
 }
 
 module.exports = {
-  exposeInterface, dom, requireObject, dictionary, required, u32, i64, u64, u32Modulo, double, string,
-  enumValue, bool, callback, bytesOf, isDetached, validateTransfer, detachAll,
+  exposeInterface, dom, requireObject, dictionary, required, REQUIRED, dictionaryConverter,
+  nestedDictionary, u32, i64, u64, u32Modulo, double, string, enumValue, enumOf, bool, callback, bytesOf, bytesCopy,
+  isDetached, validateTransfer, detachAll,
 };

@@ -444,15 +444,6 @@ export interface OwnEncodedVideoChunkMetadata {
 /** What a VideoEncoder passes with each chunk. */
 export type EncodedVideoChunkMetadata =
   Out<PlatformOutputMetadata<'VideoEncoder'>, OwnEncodedVideoChunkMetadata>;
-/** `VideoEncoder.isConfigSupported()`'s answer. */
-export type VideoEncoderSupport = Support<'VideoEncoder', VideoEncoderConfig>;
-/** `VideoDecoder.isConfigSupported()`'s answer. */
-export type VideoDecoderSupport = Support<'VideoDecoder', VideoDecoderConfig>;
-
-/** https://w3c.github.io/webcodecs/#dictdef-videoencoderinit */
-export type VideoEncoderInit = CodecInit<EncodedVideoChunkOutputCallback>;
-/** https://w3c.github.io/webcodecs/#dictdef-videodecoderinit */
-export type VideoDecoderInit = CodecInit<VideoFrameOutputCallback>;
 
 // ---- audio codec configs -------------------------------------------------------------------
 
@@ -503,15 +494,6 @@ export interface OwnEncodedAudioChunkMetadata {
 /** What an AudioEncoder passes with each chunk. */
 export type EncodedAudioChunkMetadata =
   Out<PlatformOutputMetadata<'AudioEncoder'>, OwnEncodedAudioChunkMetadata>;
-/** `AudioEncoder.isConfigSupported()`'s answer. */
-export type AudioEncoderSupport = Support<'AudioEncoder', AudioEncoderConfig>;
-/** `AudioDecoder.isConfigSupported()`'s answer. */
-export type AudioDecoderSupport = Support<'AudioDecoder', AudioDecoderConfig>;
-
-/** https://w3c.github.io/webcodecs/#dictdef-audioencoderinit */
-export type AudioEncoderInit = CodecInit<EncodedAudioChunkOutputCallback>;
-/** https://w3c.github.io/webcodecs/#dictdef-audiodecoderinit */
-export type AudioDecoderInit = CodecInit<AudioDataOutputCallback>;
 
 // ---- codecs --------------------------------------------------------------------------------
 
@@ -556,6 +538,24 @@ export type VideoDecoder = Out<PlatformOf<'VideoDecoder'>, OwnVideoDecoder>;
 export type AudioEncoder = Out<PlatformOf<'AudioEncoder'>, OwnAudioEncoder>;
 /** https://w3c.github.io/webcodecs/#audiodecoder-interface */
 export type AudioDecoder = Out<PlatformOf<'AudioDecoder'>, OwnAudioDecoder>;
+
+// What each codec class's isConfigSupported() answers, and what its constructor takes.
+/** `VideoEncoder.isConfigSupported()`'s answer. */
+export type VideoEncoderSupport = Support<'VideoEncoder', VideoEncoderConfig>;
+/** `VideoDecoder.isConfigSupported()`'s answer. */
+export type VideoDecoderSupport = Support<'VideoDecoder', VideoDecoderConfig>;
+/** `AudioEncoder.isConfigSupported()`'s answer. */
+export type AudioEncoderSupport = Support<'AudioEncoder', AudioEncoderConfig>;
+/** `AudioDecoder.isConfigSupported()`'s answer. */
+export type AudioDecoderSupport = Support<'AudioDecoder', AudioDecoderConfig>;
+/** https://w3c.github.io/webcodecs/#dictdef-videoencoderinit */
+export type VideoEncoderInit = CodecInit<EncodedVideoChunkOutputCallback>;
+/** https://w3c.github.io/webcodecs/#dictdef-videodecoderinit */
+export type VideoDecoderInit = CodecInit<VideoFrameOutputCallback>;
+/** https://w3c.github.io/webcodecs/#dictdef-audioencoderinit */
+export type AudioEncoderInit = CodecInit<EncodedAudioChunkOutputCallback>;
+/** https://w3c.github.io/webcodecs/#dictdef-audiodecoderinit */
+export type AudioDecoderInit = CodecInit<AudioDataOutputCallback>;
 
 /** A codec class: `new` with its init, and `isConfigSupported()`, which runs off the JS thread. */
 export interface CodecConstructor<Instance, Init, Config, Support> {

@@ -2,6 +2,7 @@
 const test = require('node:test');
 const assert = require('node:assert/strict');
 const { AudioData } = require('../..');
+const { assertAttributes } = require('../helpers');
 
 function s16Stereo(frames) {
   const a = new Int16Array(frames * 2);
@@ -11,12 +12,9 @@ function s16Stereo(frames) {
 
 test('construction, attributes and exact duration', () => {
   const d = new AudioData({ format: 's16', sampleRate: 48000, numberOfFrames: 480, numberOfChannels: 2, timestamp: 1000, data: s16Stereo(480) });
-  assert.equal(d.format, 's16');
-  assert.equal(d.sampleRate, 48000);
-  assert.equal(d.numberOfFrames, 480);
-  assert.equal(d.numberOfChannels, 2);
-  assert.equal(d.timestamp, 1000);
-  assert.equal(d.duration, 10000);
+  assertAttributes(d, {
+    format: 's16', sampleRate: 48000, numberOfFrames: 480, numberOfChannels: 2, timestamp: 1000, duration: 10000,
+  });
   const odd = new AudioData({ format: 'f32', sampleRate: 44100, numberOfFrames: 1, numberOfChannels: 1, timestamp: 0, data: new Float32Array(1) });
   assert.equal(odd.duration, 22, 'truncated: 1e6 / 44100 = 22.67');
   d.close();

@@ -3,6 +3,7 @@
 const test = require('node:test');
 const assert = require('node:assert/strict');
 const { AudioEncoder, AudioDecoder, AudioData, EncodedAudioChunk } = require('../..');
+const { encodeChunks, decodeChunks } = require('../helpers');
 
 function sine(rate, channels, frames, start = 0) {
   const d = new Float32Array(frames * channels);
@@ -13,34 +14,22 @@ function sine(rate, channels, frames, start = 0) {
 }
 
 async function encodeAll(config, seconds, piece = 700) {
-  const chunks = [];
-  let decoderConfig = null;
-  const enc = new AudioEncoder({ output: (c, m) => { chunks.push(c); if (m.decoderConfig) decoderConfig = m.decoderConfig; }, error: (e) => { throw e; } });
-  enc.configure(config);
   const total = Math.round(config.sampleRate * seconds);
-  for (let off = 0; off < total; off += piece) {
-    const n = Math.min(piece, total - off);
-    const a = new AudioData({
-      format: 'f32-planar', sampleRate: config.sampleRate, numberOfFrames: n, numberOfChannels: config.numberOfChannels,
-      timestamp: Math.round(off * 1e6 / config.sampleRate), data: sine(config.sampleRate, config.numberOfChannels, n, off),
-    });
-    enc.encode(a);
-    a.close();
-  }
-  await enc.flush();
-  enc.close();
+  const { chunks, decoderConfig } = await encodeChunks(AudioEncoder, config, (enc) => {
+    for (let off = 0; off < total; off += piece) {
+      const n = Math.min(piece, total - off);
+      const a = new AudioData({
+        format: 'f32-planar', sampleRate: config.sampleRate, numberOfFrames: n, numberOfChannels: config.numberOfChannels,
+        timestamp: Math.round(off * 1e6 / config.sampleRate), data: sine(config.sampleRate, config.numberOfChannels, n, off),
+      });
+      enc.encode(a);
+      a.close();
+    }
+  });
   return { chunks, decoderConfig, total };
 }
 
-async function decodeAll(config, chunks) {
-  const out = [];
-  const dec = new AudioDecoder({ output: (a) => out.push(a), error: (e) => { throw e; } });
-  dec.configure(config);
-  for (const c of chunks) dec.decode(c);
-  await dec.flush();
-  dec.close();
-  return out;
-}
+const decodeAll = (config, chunks) => decodeChunks(config, chunks, AudioDecoder);
 
 function channel0(datas) {
   const n = datas.reduce((s, a) => s + a.numberOfFrames, 0);

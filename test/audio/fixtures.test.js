@@ -21,7 +21,8 @@ const onPath = (bin) => (process.env.PATH || '').split(path.delimiter).some((d) 
 const haveCli = onPath('ffmpeg') && onPath('ffprobe');
 const skip = (!fs.existsSync(FIXTURES) && 'fixtures not present') || (!haveCli && 'ffmpeg CLI not installed');
 
-// [file, codec string, minimum SNR in dB]
+// [file, codec string, minimum SNR in dB]: the lossy codecs, FLAC, and the WAV files, each
+// named after its codec string.
 const CASES = [
   ['sfx.adts', 'mp4a.40.2', 60],
   ['sfx-aac.mp4', 'mp4a.40.2', 60],
@@ -29,13 +30,7 @@ const CASES = [
   ['sfx-opus.ogg', 'opus', 60],
   ['sfx-vorbis.ogg', 'vorbis', 60],
   ['sfx.flac', 'flac', 90],
-  ['sfx-pcm-u8.wav', 'pcm-u8', 90],
-  ['sfx-pcm-s16.wav', 'pcm-s16', 90],
-  ['sfx-pcm-s24.wav', 'pcm-s24', 90],
-  ['sfx-pcm-s32.wav', 'pcm-s32', 90],
-  ['sfx-pcm-f32.wav', 'pcm-f32', 90],
-  ['sfx-alaw.wav', 'alaw', 90],
-  ['sfx-ulaw.wav', 'ulaw', 90],
+  ...['pcm-u8', 'pcm-s16', 'pcm-s24', 'pcm-s32', 'pcm-f32', 'alaw', 'ulaw'].map((codec) => [`sfx-${codec}.wav`, codec, 90]),
 ];
 
 // ffprobe's `-show_data` hex dump → bytes.

@@ -8,6 +8,7 @@
 const test = require('node:test');
 const assert = require('node:assert/strict');
 const { AudioEncoder, AudioDecoder, AudioData } = require('../..');
+const { runCodec, encodeChunks } = require('../helpers');
 
 const RATE = 48000;
 const FRAMES = RATE + 123;
@@ -17,51 +18,34 @@ function chirp(channel, i) {
   return 0.5 * Math.sin(2 * Math.PI * ((200 + 150 * channel) * t + 1500 * t * t));
 }
 
-async function encode(config) {
-  const chunks = [];
-  let decoderConfig = null;
-  let error = null;
-  const enc = new AudioEncoder({
-    output: (c, m) => { chunks.push(c); if (m?.decoderConfig) decoderConfig = m.decoderConfig; },
-    error: (e) => { error = e; },
+function encode(config) {
+  return encodeChunks(AudioEncoder, config, (enc) => {
+    for (let off = 0; off < FRAMES; off += 1000) {
+      const n = Math.min(1000, FRAMES - off);
+      const data = new Float32Array(2 * n);
+      for (let c = 0; c < 2; c++) for (let i = 0; i < n; i++) data[c * n + i] = chirp(c, off + i);
+      const a = new AudioData({
+        format: 'f32-planar', sampleRate: RATE, numberOfFrames: n, numberOfChannels: 2,
+        timestamp: Math.round(off * 1e6 / RATE), data,
+      });
+      enc.encode(a);
+      a.close();
+    }
   });
-  enc.configure(config);
-  for (let off = 0; off < FRAMES; off += 1000) {
-    const n = Math.min(1000, FRAMES - off);
-    const data = new Float32Array(2 * n);
-    for (let c = 0; c < 2; c++) for (let i = 0; i < n; i++) data[c * n + i] = chirp(c, off + i);
-    const a = new AudioData({
-      format: 'f32-planar', sampleRate: RATE, numberOfFrames: n, numberOfChannels: 2,
-      timestamp: Math.round(off * 1e6 / RATE), data,
-    });
-    enc.encode(a);
-    a.close();
-  }
-  await enc.flush();
-  enc.close();
-  assert.equal(error, null);
-  return { chunks, decoderConfig };
 }
 
 async function decode(config, chunks) {
   const planes = [[], []];
-  let error = null;
-  const dec = new AudioDecoder({
-    output: (a) => {
-      for (let c = 0; c < 2; c++) {
-        const p = new Float32Array(a.numberOfFrames);
-        a.copyTo(p, { planeIndex: c, format: 'f32-planar' });
-        planes[c].push(...p);
-      }
-      a.close();
-    },
-    error: (e) => { error = e; },
+  await runCodec(AudioDecoder, config, (a) => {
+    for (let c = 0; c < 2; c++) {
+      const p = new Float32Array(a.numberOfFrames);
+      a.copyTo(p, { planeIndex: c, format: 'f32-planar' });
+      planes[c].push(...p);
+    }
+    a.close();
+  }, (dec) => {
+    for (const c of chunks) dec.decode(c);
   });
-  dec.configure(config);
-  for (const c of chunks) dec.decode(c);
-  await dec.flush();
-  dec.close();
-  assert.equal(error, null);
   return planes;
 }
 

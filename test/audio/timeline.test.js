@@ -8,6 +8,7 @@
 const test = require('node:test');
 const assert = require('node:assert/strict');
 const { AudioEncoder, AudioDecoder, AudioData } = require('../..');
+const { encodeChunks, decodeChunks } = require('../helpers');
 
 const PIECES = [441, 1000, 4096];
 
@@ -25,45 +26,24 @@ function piece(rate, channels, off, n) {
 }
 
 async function encodeTimeline(config, seconds) {
-  const chunks = [];
-  let decoderConfig = null;
-  let error = null;
-  const enc = new AudioEncoder({
-    output: (c, m) => { chunks.push(c); if (m && m.decoderConfig) decoderConfig = m.decoderConfig; },
-    error: (e) => { error = e; },
-  });
-  enc.configure(config);
   const total = Math.round(config.sampleRate * seconds);
-  let k = 0;
-  for (let off = 0; off < total;) {
-    const n = Math.min(PIECES[k++ % PIECES.length], total - off);
-    const a = new AudioData({
-      format: 'f32-planar', sampleRate: config.sampleRate, numberOfFrames: n,
-      numberOfChannels: config.numberOfChannels, timestamp: Math.round(off * 1e6 / config.sampleRate),
-      data: piece(config.sampleRate, config.numberOfChannels, off, n),
-    });
-    enc.encode(a);
-    a.close();
-    off += n;
-    // Keep the queue short so memory stays flat.
-    if (enc.encodeQueueSize > 64) await new Promise((r) => enc.addEventListener('dequeue', r, { once: true }));
-  }
-  await enc.flush();
-  enc.close();
-  assert.equal(error, null);
+  const { chunks, decoderConfig } = await encodeChunks(AudioEncoder, config, async (enc) => {
+    let k = 0;
+    for (let off = 0; off < total;) {
+      const n = Math.min(PIECES[k++ % PIECES.length], total - off);
+      const a = new AudioData({
+        format: 'f32-planar', sampleRate: config.sampleRate, numberOfFrames: n,
+        numberOfChannels: config.numberOfChannels, timestamp: Math.round(off * 1e6 / config.sampleRate),
+        data: piece(config.sampleRate, config.numberOfChannels, off, n),
+      });
+      enc.encode(a);
+      a.close();
+      off += n;
+      // Keep the queue short so memory stays flat.
+      if (enc.encodeQueueSize > 64) await new Promise((r) => enc.addEventListener('dequeue', r, { once: true }));
+    }
+  });
   return { chunks, decoderConfig, total };
-}
-
-async function decodeAll(config, chunks) {
-  const out = [];
-  let error = null;
-  const dec = new AudioDecoder({ output: (a) => out.push(a), error: (e) => { error = e; } });
-  dec.configure(config);
-  for (const c of chunks) dec.decode(c);
-  await dec.flush();
-  dec.close();
-  assert.equal(error, null);
-  return out;
 }
 
 // [name, config, seconds, samples per packet at the encoder rate, priming the decoder keeps]
@@ -102,7 +82,7 @@ for (const [name, config, seconds, frame, priming] of CASES) {
     assert.ok(covered >= inputUs - 1 && covered <= inputUs + slack, `chunks cover ${covered} µs for ${inputUs} µs of input`);
 
     const t1 = Date.now();
-    const decoded = await decodeAll(decoderConfig, chunks);
+    const decoded = await decodeChunks(decoderConfig, chunks, AudioDecoder);
     const tDec = Date.now() - t1;
     // The OpusHead's pre-skip (bytes 10-11, little-endian), discarded by the decoder.
     const head = decoderConfig.description ? new Uint8Array(decoderConfig.description) : null;

@@ -5,6 +5,7 @@
 const test = require('node:test');
 const assert = require('node:assert/strict');
 const { AudioEncoder, AudioDecoder, AudioData } = require('../..');
+const { runCodec } = require('../helpers');
 
 // Configures a fresh decoder and resolves with { error, flushError, state } once both the
 // error callback and the flush promise have settled.
@@ -75,18 +76,17 @@ test('AudioEncoder: opus.usedtx drops the packets libopus marks as not to be tra
   const rate = 48000;
   async function run(usedtx) {
     const chunks = [];
-    const enc = new AudioEncoder({ output: (c) => chunks.push({ ts: c.timestamp, len: c.byteLength }), error: (e) => assert.fail(e) });
-    enc.configure({ codec: 'opus', sampleRate: rate, numberOfChannels: 1, opus: { usedtx } });
-    for (let i = 0; i < 20; i++) { // 2 s: a 100 ms tone, then silence
-      const n = rate / 10;
-      const data = new Float32Array(n);
-      if (i === 0) for (let j = 0; j < n; j++) data[j] = 0.5 * Math.sin(2 * Math.PI * 440 * j / rate);
-      const a = new AudioData({ format: 'f32-planar', sampleRate: rate, numberOfFrames: n, numberOfChannels: 1, timestamp: i * 100000, data });
-      enc.encode(a);
-      a.close();
-    }
-    await enc.flush();
-    enc.close();
+    const config = { codec: 'opus', sampleRate: rate, numberOfChannels: 1, opus: { usedtx } };
+    await runCodec(AudioEncoder, config, (c) => chunks.push({ ts: c.timestamp, len: c.byteLength }), (enc) => {
+      for (let i = 0; i < 20; i++) { // 2 s: a 100 ms tone, then silence
+        const n = rate / 10;
+        const data = new Float32Array(n);
+        if (i === 0) for (let j = 0; j < n; j++) data[j] = 0.5 * Math.sin(2 * Math.PI * 440 * j / rate);
+        const a = new AudioData({ format: 'f32-planar', sampleRate: rate, numberOfFrames: n, numberOfChannels: 1, timestamp: i * 100000, data });
+        enc.encode(a);
+        a.close();
+      }
+    });
     return chunks;
   }
   const normal = await run(false);

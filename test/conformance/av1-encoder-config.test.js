@@ -4,6 +4,7 @@
 const test = require('node:test');
 const assert = require('node:assert/strict');
 const { VideoEncoder, VideoFrame } = require('../..');
+const { runCodec } = require('../helpers');
 
 test('isConfigSupported echoes av1.forceScreenContentTools (default false)', async () => {
   const base = { codec: 'av01.0.04M.08', width: 640, height: 360, bitrate: 1e6, framerate: 5 };
@@ -27,15 +28,14 @@ test('av1.forceScreenContentTools changes the encoding of screen-like content', 
   }
   async function encode(force) {
     const sizes = [];
-    const enc = new VideoEncoder({ output: (c) => sizes.push(c.byteLength), error: (e) => assert.fail(e) });
-    enc.configure({ codec: 'av01.0.04M.08', width: w, height: h, bitrate: 200000, av1: { forceScreenContentTools: force } });
-    for (let i = 0; i < 2; i++) {
-      const f = new VideoFrame(pixels, { format: 'RGBA', codedWidth: w, codedHeight: h, timestamp: i * 33333 });
-      enc.encode(f, { keyFrame: i === 0 });
-      f.close();
-    }
-    await enc.flush();
-    enc.close();
+    const config = { codec: 'av01.0.04M.08', width: w, height: h, bitrate: 200000, av1: { forceScreenContentTools: force } };
+    await runCodec(VideoEncoder, config, (c) => sizes.push(c.byteLength), (enc) => {
+      for (let i = 0; i < 2; i++) {
+        const f = new VideoFrame(pixels, { format: 'RGBA', codedWidth: w, codedHeight: h, timestamp: i * 33333 });
+        enc.encode(f, { keyFrame: i === 0 });
+        f.close();
+      }
+    });
     return sizes;
   }
   const off = await encode(false);

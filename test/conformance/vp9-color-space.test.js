@@ -5,34 +5,25 @@
 const test = require('node:test');
 const assert = require('node:assert/strict');
 const { VideoEncoder, VideoDecoder, VideoFrame } = require('../..');
+const { runCodec, encodeChunks } = require('../helpers');
 
-async function encodeVp9(colorSpace) {
-  const chunks = [];
-  let decoderConfig = null;
-  const enc = new VideoEncoder({
-    output: (c, m) => { chunks.push(c); if (m?.decoderConfig) decoderConfig = m.decoderConfig; },
-    error: (e) => assert.fail(e),
-  });
-  enc.configure({ codec: 'vp09.00.10.08', width: 64, height: 48, bitrate: 300000 });
+function encodeVp9(colorSpace) {
   const w = 64, h = 48;
-  for (let i = 0; i < 3; i++) {
-    const data = new Uint8Array(w * h * 3 / 2).fill(100 + i);
-    const f = new VideoFrame(data, { format: 'I420', codedWidth: w, codedHeight: h, timestamp: i * 33333, colorSpace });
-    enc.encode(f, { keyFrame: i === 0 });
-    f.close();
-  }
-  await enc.flush();
-  enc.close();
-  return { chunks, decoderConfig };
+  return encodeChunks(VideoEncoder, { codec: 'vp09.00.10.08', width: w, height: h, bitrate: 300000 }, (enc) => {
+    for (let i = 0; i < 3; i++) {
+      const data = new Uint8Array(w * h * 3 / 2).fill(100 + i);
+      const f = new VideoFrame(data, { format: 'I420', codedWidth: w, codedHeight: h, timestamp: i * 33333, colorSpace });
+      enc.encode(f, { keyFrame: i === 0 });
+      f.close();
+    }
+  });
 }
 
 async function decodeSpaces(config, chunks) {
   const spaces = [];
-  const dec = new VideoDecoder({ output: (f) => { spaces.push(f.colorSpace.toJSON()); f.close(); }, error: (e) => assert.fail(e) });
-  dec.configure(config);
-  for (const c of chunks) dec.decode(c);
-  await dec.flush();
-  dec.close();
+  await runCodec(VideoDecoder, config, (f) => { spaces.push(f.colorSpace.toJSON()); f.close(); }, (dec) => {
+    for (const c of chunks) dec.decode(c);
+  });
   return spaces;
 }
 

@@ -7,7 +7,9 @@ const assert = require('node:assert/strict');
 const { AudioDecoder, EncodedAudioChunk } = require('../..');
 
 const { media } = require('./wpt-media');
-const { checkClosedCodec, checkQueueSize } = require('./wpt-codec-checks');
+const {
+  checkClosedCodec, checkQueueSize, checkNotSupportedConfigure, checkDecodeAfterFlush,
+} = require('./wpt-codec-checks');
 
 const noCallbacks = () => ({ output: () => assert.fail('unexpected output'), error: (e) => assert.fail(`unexpected error ${e}`) });
 
@@ -43,29 +45,6 @@ for (const [name, config] of Object.entries(INVALID)) {
   });
 }
 
-// Resolves with what a configure() that must fail produced: the error callback's exception,
-// the state seen inside it, and the flush() rejection.
-async function failedConfigure(config) {
-  let callbackError = null;
-  let stateInCallback = null;
-  const dec = new AudioDecoder({
-    output: () => assert.fail('unexpected output'),
-    error: (e) => { callbackError = e; stateInCallback = dec.state; },
-  });
-  dec.configure(config);
-  const flushError = await dec.flush().then(() => null, (e) => e);
-  return { callbackError, stateInCallback, flushError, state: dec.state };
-}
-
-function assertNotSupportedClose(r) {
-  assert.ok(r.flushError instanceof DOMException, 'flush rejects');
-  assert.equal(r.flushError.name, 'NotSupportedError');
-  assert.ok(r.callbackError instanceof DOMException, 'error callback ran before flush settled');
-  assert.equal(r.callbackError.name, 'NotSupportedError');
-  assert.equal(r.stateInCallback, 'closed');
-  assert.equal(r.state, 'closed');
-}
-
 const UNSUPPORTED = {
   'Unrecognized codec': 'bogus',
   'Video codec': 'vp8',
@@ -79,7 +58,7 @@ for (const [name, codec] of Object.entries(UNSUPPORTED)) {
   test(`WPT audio-decoder: isConfigSupported() is false and configure() closes with NotSupportedError: ${name}`, async () => {
     const config = { codec, sampleRate: 48000, numberOfChannels: 2 };
     assert.equal((await AudioDecoder.isConfigSupported(config)).supported, false);
-    assertNotSupportedClose(await failedConfigure(config));
+    await checkNotSupportedConfigure(AudioDecoder, config);
   });
 }
 
@@ -106,7 +85,7 @@ for (const [name, [config, probed]] of Object.entries(SUPPORTED_BUT_ERROR_ON_CON
     process.on('unhandledRejection', onUnhandled);
     try {
       const probe = AudioDecoder.isConfigSupported(config); // not awaited, as in WPT
-      assertNotSupportedClose(await failedConfigure(config));
+      await checkNotSupportedConfigure(AudioDecoder, config);
       // The probe settles and nothing is left rejected unhandled.
       assert.equal((await probe).supported, probed);
       await new Promise((resolve) => setImmediate(resolve));
@@ -124,7 +103,7 @@ for (const [name, [config, probed]] of Object.entries(SUPPORTED_BUT_ERROR_ON_CON
 test('WPT audio-decoder (differs): Opus with 6 channels and no description is valid but not supported', async () => {
   const config = { codec: 'opus', sampleRate: 48000, numberOfChannels: 6 };
   assert.equal((await AudioDecoder.isConfigSupported(config)).supported, false);
-  assertNotSupportedClose(await failedConfigure(config));
+  await checkNotSupportedConfigure(AudioDecoder, config);
   // Mono and stereo need no description.
   for (const numberOfChannels of [1, 2]) {
     assert.equal((await AudioDecoder.isConfigSupported({ ...config, numberOfChannels })).supported, true);
@@ -136,7 +115,7 @@ test('WPT audio-decoder (differs): Opus with 6 channels and no description is va
 test('AudioDecoder: FLAC without a description is valid but not supported', async () => {
   const config = { codec: 'flac', sampleRate: 48000, numberOfChannels: 1 };
   assert.equal((await AudioDecoder.isConfigSupported(config)).supported, false);
-  assertNotSupportedClose(await failedConfigure(config));
+  await checkNotSupportedConfigure(AudioDecoder, config);
   // A description that is not a STREAMINFO is not supported either.
   assert.equal((await AudioDecoder.isConfigSupported({ ...config, description: new Uint8Array(10) })).supported, false);
 });
@@ -146,7 +125,7 @@ test('AudioDecoder: FLAC without a description is valid but not supported', asyn
 test('AudioDecoder: Vorbis without a description probes as supported but cannot configure', async () => {
   const config = { codec: 'vorbis', sampleRate: 48000, numberOfChannels: 2 };
   assert.equal((await AudioDecoder.isConfigSupported(config)).supported, true);
-  assertNotSupportedClose(await failedConfigure(config));
+  await checkNotSupportedConfigure(AudioDecoder, config);
 });
 
 test('WPT audio-decoder: Test AudioDecoder construction', () => {
@@ -268,16 +247,7 @@ for (const [variant, v] of Object.entries(VARIANTS)) {
     // WPT counts the outputs; we also check that the output keeps the chunk's timestamp (the
     // Opus decoder used to move it forward by the pre-skip it discards: 6458 µs).
     assert.deepEqual(await outputTimestamps(config, [new EncodedAudioChunk({ type: 'key', timestamp: -42, data: pieces[0] })]), [-42]);
-    let outputs = 0;
-    const dec = new AudioDecoder({ output: (d) => { outputs++; d.close(); }, error: (e) => assert.fail(e.message) });
-    dec.configure(config);
-    dec.decode(chunks[0]);
-    await dec.flush();
-    assert.equal(outputs, 1);
-    dec.decode(chunks[0]);
-    await dec.flush();
-    assert.equal(outputs, 2);
-    dec.close();
+    await checkDecodeAfterFlush(AudioDecoder, config, chunks[0]);
   });
 
   test(name('reset() during flush rejects the flush with AbortError'), async () => {

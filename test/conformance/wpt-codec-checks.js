@@ -56,6 +56,44 @@ async function checkQueueSize(codec, config, inputs, sizeName, afterSecondSubmit
 }
 
 /**
+ * configure(`config`) on a new codec of class `Codec` ends in NotSupportedError: error() gets it,
+ * the codec already closed, before flush() rejects with it; the codec stays closed.
+ */
+async function checkNotSupportedConfigure(Codec, config) {
+  let callbackError = null;
+  let stateInCallback = null;
+  const codec = new Codec({
+    output: () => assert.fail('unexpected output'),
+    error: (e) => { callbackError = e; stateInCallback = codec.state; },
+  });
+  codec.configure(config);
+  const flushError = await codec.flush().then(() => null, (e) => e);
+  assert.ok(flushError instanceof DOMException, 'flush rejects');
+  assert.equal(flushError.name, 'NotSupportedError');
+  assert.ok(callbackError instanceof DOMException, 'error callback ran before flush settled');
+  assert.equal(callbackError.name, 'NotSupportedError');
+  assert.equal(stateInCallback, 'closed');
+  assert.equal(codec.state, 'closed');
+}
+
+/**
+ * WPT's "decoding after flush": a decoder of class `Decoder` configured with `config` puts out
+ * one output for `chunk`, and one more for `chunk` decoded again after the flush.
+ */
+async function checkDecodeAfterFlush(Decoder, config, chunk) {
+  let outputs = 0;
+  const dec = new Decoder({ output: (o) => { outputs++; o.close(); }, error: (e) => assert.fail(e.message) });
+  dec.configure(config);
+  dec.decode(chunk);
+  await dec.flush();
+  assert.equal(outputs, 1);
+  dec.decode(chunk);
+  await dec.flush();
+  assert.equal(outputs, 2);
+  dec.close();
+}
+
+/**
  * The encoder variants WPT's video files name (`?av1`, `?vp8`, `?vp9_p0`, `?vp9_p2`,
  * `?h264_avc`, `?h264_annexb`), those in `names`, with `h264` as the H.264 codec string.
  */
@@ -71,4 +109,6 @@ function encoderVariants(names, h264 = 'avc1.42001E') {
   return Object.fromEntries(names.map((n) => [n, all[n]]));
 }
 
-module.exports = { checkClosedCodec, checkQueueSize, encoderVariants };
+module.exports = {
+  checkClosedCodec, checkQueueSize, checkNotSupportedConfigure, checkDecodeAfterFlush, encoderVariants,
+};

@@ -10,7 +10,7 @@ const assert = require('node:assert/strict');
 const fs = require('node:fs');
 const { ImageDecoder } = require('../..');
 const { spawnSync } = require('node:child_process');
-const { fixture, controlledStream, isPending, generated, settle } = require('../image/helpers');
+const { fixture, controlledStream, isPending, generated, settle, trackInfo } = require('../image/helpers');
 
 const read = (name) => fs.readFileSync(fixture(name));
 
@@ -156,9 +156,7 @@ test('WPT image-decoder: Test track selection in multi track image.', async () =
   assert.equal(image.duration, 10000);
   image.close();
   track = d.tracks.selectedTrack;
-  assert.equal(track.animated, true);
-  assert.equal(track.frameCount, 7);
-  assert.equal(track.repetitionCount, Infinity);
+  assert.deepEqual(trackInfo(track), { animated: true, frameCount: 7, repetitionCount: Infinity });
   ({ image } = await d.decode({ frameIndex: 1 }));
   assert.equal(image.timestamp, 10000);
   assert.equal(image.duration, 10000);
@@ -329,10 +327,7 @@ test('WPT image-decoder-animated-zero-delay: Test animated GIF with zero first-f
   const d = new ImageDecoder({ data: zeroDelayGif(), type: 'image/gif' });
   await d.completed;
   await d.tracks.ready;
-  const track = d.tracks.selectedTrack;
-  assert.equal(track.animated, true);
-  assert.equal(track.frameCount, 2);
-  assert.equal(track.repetitionCount, Infinity);
+  assert.deepEqual(trackInfo(d.tracks.selectedTrack), { animated: true, frameCount: 2, repetitionCount: Infinity });
   d.close();
 });
 

@@ -14,7 +14,8 @@ const os = require('node:os');
 const path = require('node:path');
 const { VideoEncoder, VideoDecoder, VideoFrame, EncodedVideoChunk } = require('../..');
 const { videoStream } = require('./wpt-media');
-const { checkClosedCodec, checkQueueSize } = require('./wpt-codec-checks');
+const { encodeChunks } = require('../helpers');
+const { checkClosedCodec, checkQueueSize, checkDecodeAfterFlush } = require('./wpt-codec-checks');
 
 const VARIANTS = {
   av1: { codec: 'av01.0.04M.08' },
@@ -29,26 +30,20 @@ const VARIANTS = {
 // Encodes four 64x48 frames; returns the reported decoder config, the raw chunk bytes and
 // chunks re-wrapped with timestamps 0..3 and duration 1 (WPT's CHUNKS have that shape).
 async function makeStream(base) {
-  const out = [];
-  let config = null;
-  const enc = new VideoEncoder({
-    output: (c, m) => { out.push(c); if (m?.decoderConfig) config = m.decoderConfig; },
-    error: (e) => assert.fail(e),
+  const config = { ...base, width: 64, height: 48, bitrate: 200000, framerate: 30 };
+  const { chunks: out, decoderConfig } = await encodeChunks(VideoEncoder, config, (enc) => {
+    for (let i = 0; i < 4; i++) {
+      const rgba = new Uint8Array(64 * 48 * 4);
+      for (let p = 0; p < 64 * 48; p++) rgba.set([(p + i * 30) & 0xFF, 100, 50, 255], p * 4);
+      const frame = new VideoFrame(rgba, { format: 'RGBA', codedWidth: 64, codedHeight: 48, timestamp: i });
+      enc.encode(frame, { keyFrame: i === 0 });
+      frame.close();
+    }
   });
-  enc.configure({ ...base, width: 64, height: 48, bitrate: 200000, framerate: 30 });
-  for (let i = 0; i < 4; i++) {
-    const rgba = new Uint8Array(64 * 48 * 4);
-    for (let p = 0; p < 64 * 48; p++) rgba.set([(p + i * 30) & 0xFF, 100, 50, 255], p * 4);
-    const frame = new VideoFrame(rgba, { format: 'RGBA', codedWidth: 64, codedHeight: 48, timestamp: i });
-    enc.encode(frame, { keyFrame: i === 0 });
-    frame.close();
-  }
-  await enc.flush();
-  enc.close();
   const data = out.map((c) => { const b = new Uint8Array(c.byteLength); c.copyTo(b); return b; });
   const chunks = data.map((d, i) =>
     new EncodedVideoChunk({ type: i === 0 ? 'key' : 'delta', timestamp: i, duration: 1, data: d }));
-  return { config, data, chunks };
+  return { config: decoderConfig, data, chunks };
 }
 
 // A chunk whose bytes are those of chunk `i` with every fourth byte set to 0xFF.
@@ -124,15 +119,21 @@ for (const variant of Object.keys(VARIANTS)) for (const [source, load] of SOURCE
       dec.close();
     });
 
-    await t.test(name('Decode a key frame'), async () => {
-      const { cb, dec } = makeDecoder();
-      dec.configure(CONFIG);
+    // Decodes the key frame with a configured decoder from makeDecoder(), flushes and closes it:
+    // one output, with the chunk's timestamp and duration.
+    async function expectKeyFrameOutput({ cb, dec }) {
       dec.decode(CHUNKS[0]);
       const got = [];
       cb.output = (f) => { got.push([f.timestamp, f.duration]); f.close(); };
       await dec.flush();
       assert.deepEqual(got, [[0, 1]]);
       dec.close();
+    }
+
+    await t.test(name('Decode a key frame'), async () => {
+      const d = makeDecoder();
+      d.dec.configure(CONFIG);
+      await expectKeyFrameOutput(d);
     });
 
     await t.test(name('Decode a non key frame first fails'), () => {
@@ -217,19 +218,7 @@ for (const variant of Object.keys(VARIANTS)) for (const [source, load] of SOURCE
       await assert.rejects(flushed, { name: 'AbortError' });
     });
 
-    await t.test(name('Test decoding after flush'), async () => {
-      const { cb, dec } = makeDecoder();
-      let outputs = 0;
-      cb.output = (f) => { outputs++; f.close(); };
-      dec.configure(CONFIG);
-      dec.decode(CHUNKS[0]);
-      await dec.flush();
-      assert.equal(outputs, 1);
-      dec.decode(CHUNKS[0]);
-      await dec.flush();
-      assert.equal(outputs, 2);
-      dec.close();
-    });
+    await t.test(name('Test decoding after flush'), () => checkDecodeAfterFlush(VideoDecoder, CONFIG, CHUNKS[0]));
 
     await t.test(name('Test decoding a with negative timestamp'), async () => {
       const { cb, dec } = makeDecoder();
@@ -256,44 +245,43 @@ for (const variant of Object.keys(VARIANTS)) for (const [source, load] of SOURCE
       dec.close();
     });
 
-    await t.test(name('Test new flush after reset in a flush callback'), async () => {
+    // Decodes the key frame and flushes; the first output resets the decoder, swaps in `output`
+    // (and `error`, when given), configures it again, decodes the key frame and `more`, and
+    // flushes again. Checks that the first flush() rejected with AbortError; returns the
+    // decoder and the second flush().
+    async function resetInFlushCallback({ output, error, more = [] }) {
       const { cb, dec } = makeDecoder();
       dec.configure(CONFIG);
       dec.decode(CHUNKS[0]);
       const flushed = dec.flush();
       let second;
-      let outputs = 0;
       await firstOutput(cb, (f) => {
         dec.reset();
         f.close();
-        cb.output = (g) => { outputs++; g.close(); };
-        cb.error = (e) => assert.fail(e);
+        cb.output = output;
+        if (error) cb.error = error;
         dec.configure(CONFIG);
         dec.decode(CHUNKS[0]);
+        for (const chunk of more) dec.decode(chunk);
         second = dec.flush();
       });
       await assert.rejects(flushed, { name: 'AbortError' });
+      return { dec, second };
+    }
+
+    await t.test(name('Test new flush after reset in a flush callback'), async () => {
+      let outputs = 0;
+      const { dec, second } = await resetInFlushCallback({
+        output: (g) => { outputs++; g.close(); },
+        error: (e) => assert.fail(e),
+      });
       await second;
       assert.equal(outputs, 1);
       dec.close();
     });
 
     await t.test(name('Test decoding a corrupt frame after reset in a flush callback'), async () => {
-      const { cb, dec } = makeDecoder();
-      dec.configure(CONFIG);
-      dec.decode(CHUNKS[0]);
-      const flushed = dec.flush();
-      let second;
-      await firstOutput(cb, (f) => {
-        dec.reset();
-        f.close();
-        cb.output = (g) => g.close();
-        dec.configure(CONFIG);
-        dec.decode(CHUNKS[0]);
-        dec.decode(corruptChunk(DATA, 1));
-        second = dec.flush();
-      });
-      await assert.rejects(flushed, { name: 'AbortError' });
+      const { second } = await resetInFlushCallback({ output: (g) => g.close(), more: [corruptChunk(DATA, 1)] });
       await assert.rejects(second, { name: 'EncodingError' });
     });
 
@@ -313,16 +301,11 @@ for (const variant of Object.keys(VARIANTS)) for (const [source, load] of SOURCE
     });
 
     await t.test(name('Test configure, reset, configure does not stall'), async () => {
-      const { cb, dec } = makeDecoder();
-      dec.configure(CONFIG);
-      dec.reset();
-      dec.configure(CONFIG);
-      dec.decode(CHUNKS[0]);
-      const got = [];
-      cb.output = (f) => { got.push([f.timestamp, f.duration]); f.close(); };
-      await dec.flush();
-      assert.deepEqual(got, [[0, 1]]);
-      dec.close();
+      const d = makeDecoder();
+      d.dec.configure(CONFIG);
+      d.dec.reset();
+      d.dec.configure(CONFIG);
+      await expectKeyFrameOutput(d);
     });
 
     await t.test(name('Test decoding chunks with duplicate timestamps preserves durations'), async () => {

@@ -5,21 +5,17 @@
 const fs = require('node:fs');
 const { fixture, generated } = require('../image/helpers');
 
-// [name, MIME type, file]; the frame counts are read back by the decoder itself in images().
-const SEEDS = [
-  ['jpeg', 'image/jpeg', () => fixture('four-colors.jpg')],
-  ['png', 'image/png', () => fixture('four-colors.png')],
-  ['apng', 'image/png', () => generated('anim.apng')],
-  ['gif', 'image/gif', () => fixture('four-colors-flip.gif')],
-  ['gif-5', 'image/gif', () => generated('anim.gif')],
-  ['webp', 'image/webp', () => fixture('four-colors.webp')],
-  ['webp-anim', 'image/webp', () => generated('anim.webp')],
-  ['avif', 'image/avif', () => fixture('four-colors.avif')],
-  ['avif-anim', 'image/avif', () => fixture('four-colors-flip.avif')],
-  ['bmp', 'image/bmp', () => generated('still.bmp')],
-  ['ico', 'image/x-icon', () => generated('still.ico')],
-  ['ico-png', 'image/x-icon', () => generated('still-png.ico')],
-];
+// MIME type → { name: file }, in seed order; the frame counts are read back by the decoder
+// itself in images().
+const SEEDS = {
+  'image/jpeg': { jpeg: () => fixture('four-colors.jpg') },
+  'image/png': { png: () => fixture('four-colors.png'), apng: () => generated('anim.apng') },
+  'image/gif': { gif: () => fixture('four-colors-flip.gif'), 'gif-5': () => generated('anim.gif') },
+  'image/webp': { webp: () => fixture('four-colors.webp'), 'webp-anim': () => generated('anim.webp') },
+  'image/avif': { avif: () => fixture('four-colors.avif'), 'avif-anim': () => fixture('four-colors-flip.avif') },
+  'image/bmp': { bmp: () => generated('still.bmp') },
+  'image/x-icon': { ico: () => generated('still.ico'), 'ico-png': () => generated('still-png.ico') },
+};
 
 let cache = null;
 
@@ -28,15 +24,17 @@ async function images() {
   if (cache) return cache;
   const { ImageDecoder } = require('../..');
   const out = [];
-  for (const [name, type, file] of SEEDS) {
-    const bytes = new Uint8Array(fs.readFileSync(file()));
-    const d = new ImageDecoder({ data: bytes, type });
-    await d.tracks.ready;
-    const frameCounts = Array.from({ length: d.tracks.length }, (_, i) => d.tracks[i].frameCount);
-    const { image } = await d.decode({ frameIndex: frameCounts[d.tracks.selectedIndex] - 1 });
-    image.close();
-    d.close();
-    out.push({ name, type, bytes, frameCounts });
+  for (const [type, files] of Object.entries(SEEDS)) {
+    for (const [name, file] of Object.entries(files)) {
+      const bytes = new Uint8Array(fs.readFileSync(file()));
+      const d = new ImageDecoder({ data: bytes, type });
+      await d.tracks.ready;
+      const frameCounts = Array.from({ length: d.tracks.length }, (_, i) => d.tracks[i].frameCount);
+      const { image } = await d.decode({ frameIndex: frameCounts[d.tracks.selectedIndex] - 1 });
+      image.close();
+      d.close();
+      out.push({ name, type, bytes, frameCounts });
+    }
   }
   cache = out;
   return out;

@@ -4,7 +4,7 @@
 const {
   VideoEncoder, AudioEncoder, AudioData, EncodedVideoChunk, EncodedAudioChunk,
 } = require('../..');
-const { makeFrame } = require('../helpers');
+const { makeFrame, encodeChunks } = require('../helpers');
 
 const VIDEO = [
   ['h264-avc', { codec: 'avc1.42001f', width: 64, height: 48, latencyMode: 'realtime', avc: { format: 'avc' } }],
@@ -34,45 +34,25 @@ function audioData(sampleRate, channels, frames, offset) {
   });
 }
 
-async function encodeVideo(config, count, keyEvery = 4) {
-  const chunks = [];
-  let decoderConfig = null;
-  let error = null;
-  const enc = new VideoEncoder({
-    output: (c, m) => { chunks.push(c); if (m && m.decoderConfig && !decoderConfig) decoderConfig = m.decoderConfig; },
-    error: (e) => { error = e; },
+function encodeVideo(config, count, keyEvery = 4) {
+  return encodeChunks(VideoEncoder, config, (enc) => {
+    for (let i = 0; i < count; i++) {
+      const f = makeFrame(config.width, config.height, i);
+      enc.encode(f, { keyFrame: i % keyEvery === 0 });
+      f.close();
+    }
   });
-  enc.configure(config);
-  for (let i = 0; i < count; i++) {
-    const f = makeFrame(config.width, config.height, i);
-    enc.encode(f, { keyFrame: i % keyEvery === 0 });
-    f.close();
-  }
-  await enc.flush();
-  enc.close();
-  if (error) throw error;
-  return { chunks, decoderConfig };
 }
 
-async function encodeAudio(config, seconds) {
-  const chunks = [];
-  let decoderConfig = null;
-  let error = null;
-  const enc = new AudioEncoder({
-    output: (c, m) => { chunks.push(c); if (m && m.decoderConfig && !decoderConfig) decoderConfig = m.decoderConfig; },
-    error: (e) => { error = e; },
+function encodeAudio(config, seconds) {
+  return encodeChunks(AudioEncoder, config, (enc) => {
+    const total = Math.round(config.sampleRate * seconds);
+    for (let off = 0; off < total; off += 960) {
+      const a = audioData(config.sampleRate, config.numberOfChannels, Math.min(960, total - off), off);
+      enc.encode(a);
+      a.close();
+    }
   });
-  enc.configure(config);
-  const total = Math.round(config.sampleRate * seconds);
-  for (let off = 0; off < total; off += 960) {
-    const a = audioData(config.sampleRate, config.numberOfChannels, Math.min(960, total - off), off);
-    enc.encode(a);
-    a.close();
-  }
-  await enc.flush();
-  enc.close();
-  if (error) throw error;
-  return { chunks, decoderConfig };
 }
 
 let cache = null;

@@ -5,11 +5,12 @@ const test = require('node:test');
 const assert = require('node:assert/strict');
 const fs = require('node:fs');
 const { ImageDecoder } = require('../..');
-const { fixture, ffmpegRgba, frameRgba, psnrRgba, maxAbsDiff, generated, testsrcRgba } = require('./helpers');
+const {
+  fixture, ffmpegRgba, frameRgba, psnrRgba, maxAbsDiff, generated, testsrcRgba, openImage, trackInfo,
+} = require('./helpers');
 
 async function checkAllFrames(file, type, n, minPsnr) {
-  const d = new ImageDecoder({ data: fs.readFileSync(file), type });
-  await d.tracks.ready;
+  const d = await openImage(file, type);
   assert.equal(d.tracks.selectedTrack.frameCount, n);
   const ref = ffmpegRgba(file);
   const out = [];
@@ -28,16 +29,13 @@ async function checkAllFrames(file, type, n, minPsnr) {
 }
 
 test('four-colors-flip.gif: two frames with their own delays, loops forever', async () => {
-  const d = new ImageDecoder({ data: fs.readFileSync(fixture('four-colors-flip.gif')), type: 'image/gif' });
-  await d.tracks.ready;
+  const d = await openImage(fixture('four-colors-flip.gif'), 'image/gif');
   assert.equal(d.tracks.length, 1);
   assert.equal(d.tracks.selectedIndex, 0);
   const t = d.tracks[0];
   assert.equal(t, d.tracks.selectedTrack);
   assert.equal(t.selected, true);
-  assert.equal(t.animated, true);
-  assert.equal(t.frameCount, 2);
-  assert.equal(t.repetitionCount, Infinity);
+  assert.deepEqual(trackInfo(t), { animated: true, frameCount: 2, repetitionCount: Infinity });
   d.close();
   const times = await checkAllFrames(fixture('four-colors-flip.gif'), 'image/gif', 2, 99);
   // ffprobe: packet durations 3 and 4 (1/100 s).
@@ -51,20 +49,15 @@ test('generated 5-frame GIF: every frame matches ffmpeg, 100 ms apart', async ()
 });
 
 test('GIF loop count 3 → repetitionCount 3', async () => {
-  const d = new ImageDecoder({ data: fs.readFileSync(generated('anim-loop3.gif')), type: 'image/gif' });
-  await d.tracks.ready;
+  const d = await openImage(generated('anim-loop3.gif'), 'image/gif');
   assert.equal(d.tracks.selectedTrack.repetitionCount, 3);
   assert.equal(d.tracks.selectedTrack.frameCount, 3);
   d.close();
 });
 
 test('APNG: every frame matches ffmpeg, timestamps from fcTL delays', async () => {
-  const d = new ImageDecoder({ data: fs.readFileSync(generated('anim.apng')), type: 'image/png' });
-  await d.tracks.ready;
-  const t = d.tracks.selectedTrack;
-  assert.equal(t.animated, true);
-  assert.equal(t.frameCount, 4);
-  assert.equal(t.repetitionCount, Infinity);
+  const d = await openImage(generated('anim.apng'), 'image/png');
+  assert.deepEqual(trackInfo(d.tracks.selectedTrack), { animated: true, frameCount: 4, repetitionCount: Infinity });
   d.close();
   const times = await checkAllFrames(generated('anim.apng'), 'image/apng', 4, 99);
   assert.deepEqual(times.map((x) => x.timestamp), [0, 100000, 200000, 300000]);
@@ -72,8 +65,7 @@ test('APNG: every frame matches ffmpeg, timestamps from fcTL delays', async () =
 });
 
 test('APNG plays=2 → repetitionCount 1', async () => {
-  const d = new ImageDecoder({ data: fs.readFileSync(generated('anim-plays2.apng')), type: 'image/png' });
-  await d.tracks.ready;
+  const d = await openImage(generated('anim-plays2.apng'), 'image/png');
   assert.equal(d.tracks.selectedTrack.repetitionCount, 1);
   d.close();
 });
@@ -142,12 +134,8 @@ test('four-colors-flip.avif: a still primary track and an animated AV1 sequence 
 });
 
 test('animated WebP (lossless, sub-rectangle frames with blending): exact pixels, 100 ms frames', async () => {
-  const d = new ImageDecoder({ data: fs.readFileSync(generated('anim.webp')), type: 'image/webp' });
-  await d.tracks.ready;
-  const t = d.tracks.selectedTrack;
-  assert.equal(t.animated, true);
-  assert.equal(t.frameCount, 3);
-  assert.equal(t.repetitionCount, Infinity);
+  const d = await openImage(generated('anim.webp'), 'image/webp');
+  assert.deepEqual(trackInfo(d.tracks.selectedTrack), { animated: true, frameCount: 3, repetitionCount: Infinity });
   const want = testsrcRgba(3);
   const size = 64 * 48 * 4;
   for (const i of [0, 1, 2, 0, 2]) {
@@ -164,8 +152,7 @@ test('animated WebP (lossless, sub-rectangle frames with blending): exact pixels
 });
 
 test('animated WebP (lossy, loop 2): repetitionCount 1, frames close to the source', async () => {
-  const d = new ImageDecoder({ data: fs.readFileSync(generated('anim-lossy.webp')), type: 'image/webp' });
-  await d.tracks.ready;
+  const d = await openImage(generated('anim-lossy.webp'), 'image/webp');
   assert.equal(d.tracks.selectedTrack.repetitionCount, 1);
   const want = testsrcRgba(3);
   const size = 64 * 48 * 4;

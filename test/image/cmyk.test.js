@@ -43,25 +43,21 @@ async function decode(name) {
   return { d, ...r };
 }
 
-test('Adobe CMYK JPEG (inverted) decodes to the RGB it describes', async () => {
-  const { d, image } = await decode('cmyk.jpg');
-  assert.equal(image.format, 'RGBA');
-  assert.deepEqual(image.colorSpace.toJSON(), { primaries: 'bt709', transfer: 'iec61966-2-1', matrix: 'rgb', fullRange: true });
-  const p = psnrAgainstPattern(await frameRgba(image));
-  assert.ok(p > 40, `PSNR ${p.toFixed(1)} dB`);
-  image.close();
-  d.close();
-});
-
-test('Adobe YCCK JPEG decodes to full-range BT.601 YUV of the same RGB', async () => {
-  const { d, image } = await decode('ycck.jpg');
-  assert.equal(image.format, 'I444A');
-  assert.deepEqual(image.colorSpace.toJSON(), { primaries: 'bt709', transfer: 'iec61966-2-1', matrix: 'bt470bg', fullRange: true });
-  const p = psnrAgainstPattern(await frameRgba(image));
-  assert.ok(p > 40, `PSNR ${p.toFixed(1)} dB`);
-  image.close();
-  d.close();
-});
+// [file, test name, frame format, colour matrix]
+for (const [name, title, format, matrix] of [
+  ['cmyk.jpg', 'Adobe CMYK JPEG (inverted) decodes to the RGB it describes', 'RGBA', 'rgb'],
+  ['ycck.jpg', 'Adobe YCCK JPEG decodes to full-range BT.601 YUV of the same RGB', 'I444A', 'bt470bg'],
+]) {
+  test(title, async () => {
+    const { d, image } = await decode(name);
+    assert.equal(image.format, format);
+    assert.deepEqual(image.colorSpace.toJSON(), { primaries: 'bt709', transfer: 'iec61966-2-1', matrix, fullRange: true });
+    const p = psnrAgainstPattern(await frameRgba(image));
+    assert.ok(p > 40, `PSNR ${p.toFixed(1)} dB`);
+    image.close();
+    d.close();
+  });
+}
 
 for (const name of ['cmyk-420.jpg', 'ycck-420.jpg']) {
   test(`subsampled ${name} (which FFmpeg 5.1 converts wrongly) decodes to RGBX from its raw planes`, async () => {

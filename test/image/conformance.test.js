@@ -65,11 +65,18 @@ function gifWithoutTrailer() {
   return bytes.subarray(0, bytes.length - 1);
 }
 
-test('streaming: a frame beyond the data waits, later requests wait behind it, and it becomes RangeError when the stream ends', async () => {
+// A GIF decoder on a stream that has had all of anim.gif but its trailer, its tracks known:
+// { s, d }, `s` the stream's controller.
+async function streamingGif() {
   const s = controlledStream();
   const d = new ImageDecoder({ data: s.stream, type: 'image/gif' });
   s.push(gifWithoutTrailer());
   await d.tracks.ready;
+  return { s, d };
+}
+
+test('streaming: a frame beyond the data waits, later requests wait behind it, and it becomes RangeError when the stream ends', async () => {
+  const { s, d } = await streamingGif();
   assert.equal(d.tracks.selectedTrack.frameCount, 5);
   const { image } = await d.decode({ frameIndex: 4 });
   assert.equal(image.timestamp, 400000);
@@ -95,10 +102,7 @@ test('streaming: a frame beyond the data waits, later requests wait behind it, a
 });
 
 test('reset() while streaming aborts the waiting decode only; the decoder keeps working', async () => {
-  const s = controlledStream();
-  const d = new ImageDecoder({ data: s.stream, type: 'image/gif' });
-  s.push(gifWithoutTrailer());
-  await d.tracks.ready;
+  const { s, d } = await streamingGif();
   const waiting = d.decode({ frameIndex: 5 });
   d.reset();
   await assert.rejects(waiting, { name: 'AbortError' });
@@ -114,10 +118,7 @@ test('reset() while streaming aborts the waiting decode only; the decoder keeps 
 });
 
 test('close() while streaming: pending decode and completed reject with AbortError, type and tracks empty', async () => {
-  const s = controlledStream();
-  const d = new ImageDecoder({ data: s.stream, type: 'image/gif' });
-  s.push(gifWithoutTrailer());
-  await d.tracks.ready;
+  const { s, d } = await streamingGif();
   const tracks = d.tracks;
   const track = d.tracks.selectedTrack;
   const waiting = d.decode({ frameIndex: 5 });
@@ -136,10 +137,7 @@ test('close() while streaming: pending decode and completed reject with AbortErr
 });
 
 test('a stream error rejects waiting decodes and completed with NotReadableError and clears the tracks', async () => {
-  const s = controlledStream();
-  const d = new ImageDecoder({ data: s.stream, type: 'image/gif' });
-  s.push(gifWithoutTrailer());
-  await d.tracks.ready;
+  const { s, d } = await streamingGif();
   const waiting = d.decode({ frameIndex: 7 });
   s.error(new Error('network gone'));
   await assert.rejects(waiting, { name: 'NotReadableError' });

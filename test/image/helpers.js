@@ -5,6 +5,7 @@ const path = require('node:path');
 const fs = require('node:fs');
 const os = require('node:os');
 const { execFileSync } = require('node:child_process');
+const { ImageDecoder } = require('../..');
 
 const FIXTURES = path.join(__dirname, '..', '..', '..', 'shared', 'fixtures', 'wpt-media');
 
@@ -118,7 +119,17 @@ async function isPending(p, ms = 50) {
   return r === marker;
 }
 
+// An ImageDecoder on the bytes of `file` (as `type`), once its tracks are known.
+async function openImage(file, type) {
+  const d = new ImageDecoder({ data: fs.readFileSync(file), type });
+  await d.tracks.ready;
+  return d;
+}
+
+// What an ImageTrack says of its animation, to compare in one assertion.
+const trackInfo = (t) => ({ animated: t.animated, frameCount: t.frameCount, repetitionCount: t.repetitionCount });
+
 module.exports = {
   FIXTURES, fixture, ffmpegRgba, frameRgba, psnrRgba, maxAbsDiff, generated, slowStream, testsrcRgba,
-  controlledStream, settle, isPending,
+  controlledStream, settle, isPending, openImage, trackInfo,
 };

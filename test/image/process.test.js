@@ -4,52 +4,46 @@
 // are dropped without close() are collected and leave no threads behind.
 const test = require('node:test');
 const assert = require('node:assert/strict');
-const { spawnSync } = require('node:child_process');
 const { fixture } = require('./helpers');
+const { runScript } = require('../helpers');
 
 const LIB = JSON.stringify(require.resolve('../..'));
 const PNG = JSON.stringify(fixture('pattern.png'));
 const GIF = JSON.stringify(fixture('four-colors-flip.gif'));
 
-function run(script, args = []) {
-  return spawnSync(process.execPath, [...args, '-e', script], { encoding: 'utf8', timeout: 60_000 });
-}
 
 test('a pending decode keeps the process alive until it resolves', () => {
-  const r = run(`
+  const out = runScript(`
     const { ImageDecoder } = require(${LIB});
     const d = new ImageDecoder({ data: require('fs').readFileSync(${PNG}), type: 'image/png' });
     d.decode().then(({ image }) => { console.log('decoded', image.codedWidth); image.close(); });
   `);
-  assert.equal(r.status, 0, r.stderr);
-  assert.equal(r.stdout.trim(), 'decoded 256');
+  assert.equal(out, 'decoded 256');
 });
 
 test('close() right after decode() (not awaited) exits promptly without unhandled rejections', () => {
   const t0 = Date.now();
-  const r = run(`
+  const out = runScript(`
     const { ImageDecoder } = require(${LIB});
     const d = new ImageDecoder({ data: require('fs').readFileSync(${GIF}), type: 'image/gif' });
     d.decode({ frameIndex: 1 }).catch((e) => console.log(e.name));
     d.close();
   `);
-  assert.equal(r.status, 0, r.stderr);
-  assert.equal(r.stdout.trim(), 'AbortError');
+  assert.equal(out, 'AbortError');
   assert.ok(Date.now() - t0 < 5000);
 });
 
 test('an unclosed, idle decoder does not keep the process alive', () => {
-  const r = run(`
+  const out = runScript(`
     const { ImageDecoder } = require(${LIB});
     globalThis.keep = new ImageDecoder({ data: require('fs').readFileSync(${PNG}), type: 'image/png' });
     keep.tracks.ready.then(() => console.log('ready'));
   `);
-  assert.equal(r.status, 0, r.stderr);
-  assert.equal(r.stdout.trim(), 'ready');
+  assert.equal(out, 'ready');
 });
 
 test('decoders dropped without close() are collected; their threads end', () => {
-  const r = run(`
+  const out = runScript(`
     const fs = require('fs');
     const { ImageDecoder } = require(${LIB});
     const data = fs.readFileSync(${GIF});
@@ -72,8 +66,7 @@ test('decoders dropped without close() are collected; their threads end', () => 
       console.log(JSON.stringify({ collected, extra: threads() - base }));
     })();
   `, ['--expose-gc']);
-  assert.equal(r.status, 0, r.stderr);
-  const { collected, extra } = JSON.parse(r.stdout.trim());
+  const { collected, extra } = JSON.parse(out);
   assert.ok(collected >= 90, `only ${collected} of 100 decoders were collected`);
   assert.ok(extra <= 4, `${extra} threads left behind`);
 });

@@ -3,19 +3,15 @@
 // does not, and garbage-collected codecs leave no threads or memory behind.
 const test = require('node:test');
 const assert = require('node:assert/strict');
-const { spawnSync } = require('node:child_process');
+const { runScript } = require('../helpers');
 const fs = require('node:fs');
 
 const LIB = JSON.stringify(require.resolve('../..'));
 const HELPERS = JSON.stringify(require.resolve('../helpers'));
 
-function run(script, args = []) {
-  const r = spawnSync(process.execPath, [...args, '-e', script], { encoding: 'utf8', timeout: 60_000 });
-  return r;
-}
 
 test('a pending flush keeps the process alive until it resolves', () => {
-  const r = run(`
+  const out = runScript(`
     const { VideoEncoder } = require(${LIB});
     const { makeFrame } = require(${HELPERS});
     (async () => {
@@ -26,13 +22,12 @@ test('a pending flush keeps the process alive until it resolves', () => {
       console.log('done');
     })();
   `);
-  assert.equal(r.status, 0, r.stderr);
-  assert.equal(r.stdout.trim(), 'done');
+  assert.equal(out, 'done');
 });
 
 test('an idle configured codec that is never closed does not keep the process alive', () => {
   const t0 = Date.now();
-  const r = run(`
+  const out = runScript(`
     const { VideoEncoder, VideoDecoder } = require(${LIB});
     const enc = new VideoEncoder({ output: () => {}, error: () => {} });
     enc.configure({ codec: 'vp8', width: 64, height: 64 });
@@ -41,8 +36,7 @@ test('an idle configured codec that is never closed does not keep the process al
     globalThis.keep = [enc, dec];
     setTimeout(() => console.log('idle'), 50);
   `);
-  assert.equal(r.status, 0, r.stderr);
-  assert.equal(r.stdout.trim(), 'idle');
+  assert.equal(out, 'idle');
   assert.ok(Date.now() - t0 < 10_000);
 });
 
@@ -51,7 +45,7 @@ function threadCount() {
 }
 
 test('200 unclosed codecs collected by GC: no crash, threads and memory return', { skip: !fs.existsSync('/proc/self/status') }, () => {
-  const r = run(`
+  const out = runScript(`
     const { VideoEncoder, VideoDecoder } = require(${LIB});
     const { makeFrame } = require(${HELPERS});
     const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
@@ -82,8 +76,7 @@ test('200 unclosed codecs collected by GC: no crash, threads and memory return',
       console.log(JSON.stringify({ baseThreads, threads: threads(), baseRss, rss: process.memoryUsage().rss }));
     })();
   `, ['--expose-gc']);
-  assert.equal(r.status, 0, r.stderr);
-  const m = JSON.parse(r.stdout.trim());
+  const m = JSON.parse(out);
   // 400 leaked codecs would leave hundreds of threads; allow a couple still unreachable-but-uncollected.
   assert.ok(m.threads <= m.baseThreads + 8, `threads ${m.baseThreads} → ${m.threads}`);
   // 400 leaked encoder/decoder contexts would take gigabytes; per-thread malloc arenas that glibc

@@ -46,43 +46,32 @@ void browserEncode(classes.VideoEncoder, classes.VideoFrame);
 
 // ---- our instances where DOM-typed values are expected ------------------------------------
 
-declare const ourFrame: wc.VideoFrame;
-declare const ourChunk: wc.EncodedVideoChunk;
-declare const ourAudioChunk: wc.EncodedAudioChunk;
-declare const ourAudio: wc.AudioData;
-declare const ourEncoder: wc.VideoEncoder;
-declare const ourDecoder: wc.VideoDecoder;
-declare const ourAudioEncoder: wc.AudioEncoder;
-declare const ourAudioDecoder: wc.AudioDecoder;
-declare const ourColor: wc.VideoColorSpace;
-declare const ourImageDecoder: wc.ImageDecoder;
-declare const ourRect: wc.DOMRectReadOnly;
-declare const ourMeta: wc.EncodedVideoChunkMetadata;
-declare const ourAudioMeta: wc.EncodedAudioChunkMetadata;
-
-const f1: VideoFrame = ourFrame;
-const f2: VideoFrame = ourFrame.clone();
-const c1: EncodedVideoChunk = ourChunk;
-const c2: EncodedAudioChunk = ourAudioChunk;
-const a1: AudioData = ourAudio;
-const e1: VideoEncoder = ourEncoder;
-const d1: VideoDecoder = ourDecoder;
-const e2: AudioEncoder = ourAudioEncoder;
-const d2: AudioDecoder = ourAudioDecoder;
-const cs: VideoColorSpace = ourColor;
-const id: ImageDecoder = ourImageDecoder;
-const r1: DOMRectReadOnly = ourRect;
-const m1: EncodedVideoChunkMetadata = ourMeta;
-const m2: EncodedAudioChunkMetadata = ourAudioMeta;
-const csInit: VideoColorSpaceInit = ourFrame.colorSpace.toJSON();
-const plane: Promise<PlaneLayout[]> = ourFrame.copyTo(new Uint8Array(16));
+// Our instances and dictionaries, by role. Assigning the whole object to the DOM-typed one
+// checks every member against the DOM's type of the same name.
+declare const ours: {
+  frame: wc.VideoFrame; chunk: wc.EncodedVideoChunk; audioChunk: wc.EncodedAudioChunk;
+  audio: wc.AudioData; encoder: wc.VideoEncoder; decoder: wc.VideoDecoder;
+  audioEncoder: wc.AudioEncoder; audioDecoder: wc.AudioDecoder; color: wc.VideoColorSpace;
+  imageDecoder: wc.ImageDecoder; rect: wc.DOMRectReadOnly;
+  meta: wc.EncodedVideoChunkMetadata; audioMeta: wc.EncodedAudioChunkMetadata;
+};
+const oursAsDom: {
+  frame: VideoFrame; chunk: EncodedVideoChunk; audioChunk: EncodedAudioChunk;
+  audio: AudioData; encoder: VideoEncoder; decoder: VideoDecoder;
+  audioEncoder: AudioEncoder; audioDecoder: AudioDecoder; color: VideoColorSpace;
+  imageDecoder: ImageDecoder; rect: DOMRectReadOnly;
+  meta: EncodedVideoChunkMetadata; audioMeta: EncodedAudioChunkMetadata;
+} = ours;
+const f2: VideoFrame = ours.frame.clone();
+const csInit: VideoColorSpaceInit = ours.frame.colorSpace.toJSON();
+const plane: Promise<PlaneLayout[]> = ours.frame.copyTo(new Uint8Array(16));
 const support: Promise<VideoEncoderSupport> = wc.VideoEncoder.isConfigSupported({ codec: 'vp8', width: 2, height: 2 });
 const support2: Promise<VideoDecoderSupport> = wc.VideoDecoder.isConfigSupported({ codec: 'vp8' });
 const support3: Promise<AudioEncoderSupport> = wc.AudioEncoder.isConfigSupported({ codec: 'opus', sampleRate: 48000, numberOfChannels: 2 });
 const support4: Promise<AudioDecoderSupport> = wc.AudioDecoder.isConfigSupported({ codec: 'opus', sampleRate: 48000, numberOfChannels: 2 });
-const decoded: Promise<ImageDecodeResult> = ourImageDecoder.decode();
-const track: ImageTrack | null = ourImageDecoder.tracks.selectedTrack;
-void [f1, f2, c1, c2, a1, e1, d1, e2, d2, cs, id, r1, m1, m2, csInit, plane, support, support2, support3, support4, decoded, track];
+const decoded: Promise<ImageDecodeResult> = ours.imageDecoder.decode();
+const track: ImageTrack | null = ours.imageDecoder.tracks.selectedTrack;
+void [oursAsDom, f2, csInit, plane, support, support2, support3, support4, decoded, track];
 
 // DOM-typed callbacks and handlers given to our classes.
 const domOutput: EncodedVideoChunkOutputCallback = (chunk, metadata) => { void chunk; void metadata; };
@@ -101,62 +90,47 @@ void [dec, aenc, adec];
 
 // ---- DOM-typed values where ours are expected ---------------------------------------------
 
-declare const domFrame: VideoFrame;
-declare const domChunk: EncodedVideoChunk;
-declare const domAudioChunk: EncodedAudioChunk;
-declare const domAudio: AudioData;
-declare const domEncoder: VideoEncoder;
-declare const domColor: VideoColorSpace;
-declare const domRect: DOMRectReadOnly;
-declare const domImageDecoder: ImageDecoder;
-declare const domEncoderConfig: VideoEncoderConfig;
-declare const domDecoderConfig: VideoDecoderConfig;
-declare const domAudioEncoderConfig: AudioEncoderConfig;
-declare const domAudioDecoderConfig: AudioDecoderConfig;
-declare const domBufferInit: VideoFrameBufferInit;
-declare const domFrameInit: VideoFrameInit;
-declare const domCopyOptions: VideoFrameCopyToOptions;
-declare const domAudioInit: AudioDataInit;
-declare const domChunkInit: EncodedVideoChunkInit;
-declare const domImageInit: ImageDecoderInit;
-declare const domImageData: ImageData;
-declare const domCanvas: HTMLCanvasElement;
+declare const dom: {
+  frame: VideoFrame; chunk: EncodedVideoChunk; audioChunk: EncodedAudioChunk; audio: AudioData;
+  encoder: VideoEncoder; color: VideoColorSpace; rect: DOMRectReadOnly; imageDecoder: ImageDecoder;
+  encoderConfig: VideoEncoderConfig; decoderConfig: VideoDecoderConfig;
+  audioEncoderConfig: AudioEncoderConfig; audioDecoderConfig: AudioDecoderConfig;
+  bufferInit: VideoFrameBufferInit; frameInit: VideoFrameInit; copyOptions: VideoFrameCopyToOptions;
+  audioInit: AudioDataInit; chunkInit: EncodedVideoChunkInit; imageInit: ImageDecoderInit;
+  imageData: ImageData; canvas: HTMLCanvasElement;
+};
+// Every DOM instance where ours of the same name is expected, member by member as above.
+const domAsOurs: {
+  frame: wc.VideoFrame; chunk: wc.EncodedVideoChunk; audioChunk: wc.EncodedAudioChunk; audio: wc.AudioData;
+  encoder: wc.VideoEncoder; color: wc.VideoColorSpace; rect: wc.DOMRectReadOnly; imageDecoder: wc.ImageDecoder;
+} = dom;
+void domAsOurs;
 
-const g1: wc.VideoFrame = domFrame;
-const g2: wc.EncodedVideoChunk = domChunk;
-const g3: wc.EncodedAudioChunk = domAudioChunk;
-const g4: wc.AudioData = domAudio;
-const g5: wc.VideoEncoder = domEncoder;
-const g6: wc.VideoColorSpace = domColor;
-const g7: wc.DOMRectReadOnly = domRect;
-const g8: wc.ImageDecoder = domImageDecoder;
-void [g1, g2, g3, g4, g5, g6, g7, g8];
-
-enc.configure(domEncoderConfig);
-enc.encode(domFrame);
-dec.configure(domDecoderConfig);
-dec.decode(domChunk);
-aenc.configure(domAudioEncoderConfig);
-aenc.encode(domAudio);
-adec.configure(domAudioDecoderConfig);
-adec.decode(domAudioChunk);
-void new wc.VideoFrame(new Uint8Array(4), domBufferInit);
-void new wc.VideoFrame(domFrame, domFrameInit);
-void new wc.VideoFrame(domImageData, { timestamp: 0 });
-void new wc.VideoFrame(domCanvas, { timestamp: 0 });
-void ourFrame.allocationSize(domCopyOptions);
-void new wc.AudioData(domAudioInit);
-void new wc.EncodedVideoChunk(domChunkInit);
-void new wc.ImageDecoder(domImageInit);
-void new wc.VideoColorSpace(domColor.toJSON());
+enc.configure(dom.encoderConfig);
+enc.encode(dom.frame);
+dec.configure(dom.decoderConfig);
+dec.decode(dom.chunk);
+aenc.configure(dom.audioEncoderConfig);
+aenc.encode(dom.audio);
+adec.configure(dom.audioDecoderConfig);
+adec.decode(dom.audioChunk);
+void new wc.VideoFrame(new Uint8Array(4), dom.bufferInit);
+void new wc.VideoFrame(dom.frame, dom.frameInit);
+void new wc.VideoFrame(dom.imageData, { timestamp: 0 });
+void new wc.VideoFrame(dom.canvas, { timestamp: 0 });
+void ours.frame.allocationSize(dom.copyOptions);
+void new wc.AudioData(dom.audioInit);
+void new wc.EncodedVideoChunk(dom.chunkInit);
+void new wc.ImageDecoder(dom.imageInit);
+void new wc.VideoColorSpace(dom.color.toJSON());
 
 // ---- what the DOM lib lacks is still there, as optional members ---------------------------
 
-const rotation: number | undefined = ourFrame.rotation;
-const layer: number | undefined = ourMeta.svc?.temporalLayerId;
-const alpha: ArrayBuffer | undefined = ourMeta.alphaSideData;
+const rotation: number | undefined = ours.frame.rotation;
+const layer: number | undefined = ours.meta.svc?.temporalLayerId;
+const alpha: ArrayBuffer | undefined = ours.meta.alphaSideData;
 enc.configure({ codec: 'hvc1.1.6.L93.B0', width: 64, height: 64, hevc: { format: 'annexb' } });
-enc.encode(ourFrame, { keyFrame: false, vp9: { quantizer: 30 } });
+enc.encode(ours.frame, { keyFrame: false, vp9: { quantizer: 30 } });
 void new wc.VideoFrame(new Uint8Array(16), { format: 'I420P10', codedWidth: 2, codedHeight: 2, timestamp: 0, rotation: 90 });
 void [rotation, layer, alpha];
 
@@ -167,8 +141,8 @@ enc.configure({ width: 64, height: 64 });
 // @ts-expect-error: not a pixel format
 void new wc.VideoFrame(new Uint8Array(4), { format: 'YUV', codedWidth: 1, codedHeight: 1, timestamp: 0 });
 // @ts-expect-error: encode() takes a frame, not a chunk
-enc.encode(domChunk);
+enc.encode(dom.chunk);
 // @ts-expect-error: read-only attribute
-ourImageDecoder.tracks.selectedIndex = 1;
+ours.imageDecoder.tracks.selectedIndex = 1;
 // @ts-expect-error: AudioData.copyTo() needs its options (planeIndex)
-ourAudio.copyTo(new Uint8Array(4));
+ours.audio.copyTo(new Uint8Array(4));

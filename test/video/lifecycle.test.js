@@ -243,14 +243,22 @@ test('encode(): a frame whose orientation differs from the first one is a DataEr
   enc.close();
 });
 
+// Encoder configs of `width` × `height` for every codec and bitstream format (HEVC's two only
+// with `hevc`).
+function everyFormat(width, height, { hevc = false } = {}) {
+  const hevcFormats = [{ codec: 'hvc1.1.6.L93.B0' }, { codec: 'hvc1.1.6.L93.B0', hevc: { format: 'annexb' } }];
+  return [
+    { codec: 'avc1.42001f' },
+    { codec: 'avc1.42001f', avc: { format: 'annexb' } },
+    ...(hevc ? hevcFormats : []),
+    { codec: 'vp8' },
+    { codec: 'vp09.00.10.08' },
+    { codec: 'av01.0.04M.08' },
+  ].map((config) => ({ ...config, width, height }));
+}
+
 test('decoder: a delta frame labelled "key" is a DataError (the chunk is inspected)', async () => {
-  for (const config of [
-    { codec: 'avc1.42001f', width: 64, height: 64 },
-    { codec: 'avc1.42001f', width: 64, height: 64, avc: { format: 'annexb' } },
-    { codec: 'vp8', width: 64, height: 64 },
-    { codec: 'vp09.00.10.08', width: 64, height: 64 },
-    { codec: 'av01.0.04M.08', width: 64, height: 64 },
-  ]) {
+  for (const config of everyFormat(64, 64)) {
     const { chunks, metas } = await encodeFrames(config, 3);
     assert.equal(chunks[1].type, 'delta');
     const dec = new VideoDecoder({ output: (f) => f.close(), error: assert.fail });
@@ -267,15 +275,7 @@ test('decoder: a delta frame labelled "key" is a DataError (the chunk is inspect
 });
 
 test('decoder: a delta chunk with every 4th byte set to 0xFF is an EncodingError for every codec', async () => {
-  for (const config of [
-    { codec: 'avc1.42001f', width: 96, height: 64 },
-    { codec: 'avc1.42001f', width: 96, height: 64, avc: { format: 'annexb' } },
-    { codec: 'hvc1.1.6.L93.B0', width: 96, height: 64 },
-    { codec: 'hvc1.1.6.L93.B0', width: 96, height: 64, hevc: { format: 'annexb' } },
-    { codec: 'vp8', width: 96, height: 64 },
-    { codec: 'vp09.00.10.08', width: 96, height: 64 },
-    { codec: 'av01.0.04M.08', width: 96, height: 64 },
-  ]) {
+  for (const config of everyFormat(96, 64, { hevc: true })) {
     const what = `${config.codec} ${config.avc?.format ?? config.hevc?.format ?? ''}`;
     const { chunks, metas } = await encodeFrames(config, 3);
     const errors = [];

@@ -4,7 +4,8 @@
 // the decoded frame converted to RGBA the same way (PSNR over R, G and B).
 const test = require('node:test');
 const assert = require('node:assert/strict');
-const { VideoFrame, VideoEncoder, VideoDecoder } = require('../..');
+const { VideoFrame, VideoEncoder } = require('../..');
+const { encodeChunks, decodeChunks } = require('../helpers');
 const { PIXEL_FORMATS } = require('../../lib/video-frame');
 
 const W = 96;
@@ -81,29 +82,18 @@ function psnrRgb(a, b) {
 }
 
 async function roundTrip(format, codec) {
-  const chunks = [];
-  let decoderConfig;
-  const enc = new VideoEncoder({
-    output: (c, m) => { chunks.push(c); if (m?.decoderConfig) decoderConfig = m.decoderConfig; },
-    error: (e) => { throw e; },
-  });
-  enc.configure({ codec, width: W, height: H, bitrate: 2_000_000, latencyMode: 'realtime' });
   const refs = [];
-  for (let t = 0; t < 4; t++) {
-    const f = buildFrame(format, t);
-    assert.equal(f.format, format);
-    refs.push(await rgba(f));
-    enc.encode(f, { keyFrame: t === 0 });
-    f.close();
-  }
-  await enc.flush();
-  enc.close();
-  const decoded = [];
-  const dec = new VideoDecoder({ output: (f) => decoded.push(f), error: (e) => { throw e; } });
-  dec.configure(decoderConfig);
-  for (const c of chunks) dec.decode(c);
-  await dec.flush();
-  dec.close();
+  const config = { codec, width: W, height: H, bitrate: 2_000_000, latencyMode: 'realtime' };
+  const { chunks, decoderConfig } = await encodeChunks(VideoEncoder, config, async (enc) => {
+    for (let t = 0; t < 4; t++) {
+      const f = buildFrame(format, t);
+      assert.equal(f.format, format);
+      refs.push(await rgba(f));
+      enc.encode(f, { keyFrame: t === 0 });
+      f.close();
+    }
+  });
+  const decoded = await decodeChunks(decoderConfig, chunks);
   assert.equal(decoded.length, refs.length, 'every frame comes back');
   const scores = [];
   for (let i = 0; i < decoded.length; i++) {

@@ -171,13 +171,17 @@ test('av01.0.04M.08 L1T2: flush, reset and close mid-stream', async () => {
   });
   const config = { codec: 'av01.0.04M.08', width: W, height: H, bitrate: 600_000, framerate: 30, scalabilityMode: 'L1T2' };
   enc.configure(config);
-  const frame = (i) => makeFrame(W, H, i);
-  for (let i = 0; i < 7; i++) {
-    const f = frame(i);
-    enc.encode(f);
-    f.close();
-    if (i === 2) await enc.flush();
-  }
+  // Encodes pattern frames `from` to `to` - 1.
+  const encodeRange = (from, to) => {
+    for (let i = from; i < to; i++) {
+      const f = makeFrame(W, H, i);
+      enc.encode(f);
+      f.close();
+    }
+  };
+  encodeRange(0, 3);
+  await enc.flush();
+  encodeRange(3, 7);
   await enc.flush();
   assert.equal(chunks.length, 7);
   assert.deepEqual(metas.map((m) => m.svc.temporalLayerId), [0, 1, 0, 0, 1, 0, 1]);
@@ -185,19 +189,11 @@ test('av01.0.04M.08 L1T2: flush, reset and close mid-stream', async () => {
   const frames = await decodeChunks(metas[0].decoderConfig, chunks);
   assert.equal(frames.length, 7);
   for (const f of frames) f.close();
-  for (let i = 0; i < 3; i++) {
-    const f = frame(i);
-    enc.encode(f);
-    f.close();
-  }
+  encodeRange(0, 3);
   enc.reset();
   assert.equal(enc.state, 'unconfigured');
   enc.configure(config);
-  for (let i = 0; i < 3; i++) {
-    const f = frame(i);
-    enc.encode(f);
-    f.close();
-  }
+  encodeRange(0, 3);
   enc.close();
   assert.equal(enc.state, 'closed');
   assert.deepEqual(errors, []);

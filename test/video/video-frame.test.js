@@ -2,6 +2,7 @@
 const test = require('node:test');
 const assert = require('node:assert/strict');
 const { VideoFrame, VideoColorSpace, DOMRectReadOnly } = require('../..');
+const { assertAttributes } = require('../helpers');
 
 function i420(w, h) {
   const size = w * h + 2 * Math.ceil(w / 2) * Math.ceil(h / 2);
@@ -10,13 +11,9 @@ function i420(w, h) {
 
 test('construction from an I420 buffer and its attributes', () => {
   const f = new VideoFrame(i420(4, 2), { format: 'I420', codedWidth: 4, codedHeight: 2, timestamp: 1234, duration: 10 });
-  assert.equal(f.format, 'I420');
-  assert.equal(f.codedWidth, 4);
-  assert.equal(f.codedHeight, 2);
-  assert.equal(f.timestamp, 1234);
-  assert.equal(f.duration, 10);
-  assert.equal(f.displayWidth, 4);
-  assert.equal(f.displayHeight, 2);
+  assertAttributes(f, {
+    format: 'I420', codedWidth: 4, codedHeight: 2, timestamp: 1234, duration: 10, displayWidth: 4, displayHeight: 2,
+  });
   assert.ok(f.visibleRect instanceof DOMRectReadOnly);
   assert.deepEqual(f.visibleRect.toJSON(), { x: 0, y: 0, width: 4, height: 2, top: 0, right: 4, bottom: 2, left: 0 });
   assert.ok(f.colorSpace instanceof VideoColorSpace);

@@ -11,43 +11,29 @@ const api = require('../..');
 
 const r = 'r';
 const rw = 'rw';
+// The four codec interfaces differ only in the name of their queue-size attribute and work
+// operation (encode/decode).
+const codecIDL = (work) => ({
+  parent: 'EventTarget', ctor: 1,
+  attributes: { state: r, [`${work}QueueSize`]: r, ondequeue: rw },
+  operations: { configure: 1, [work]: 1, flush: 0, reset: 0, close: 0 },
+  statics: { isConfigSupported: 1 }, promises: ['flush'],
+});
+// The two chunk interfaces are alike.
+const chunkIDL = {
+  ctor: 1,
+  attributes: { type: r, timestamp: r, duration: r, byteLength: r },
+  operations: { copyTo: 1 },
+};
 // name → { parent, ctor (constructor length, or null when not constructible), attributes,
 // operations (name → length), statics (name → length), promises (operations returning one) }
 const IDL = {
-  VideoEncoder: {
-    parent: 'EventTarget', ctor: 1,
-    attributes: { state: r, encodeQueueSize: r, ondequeue: rw },
-    operations: { configure: 1, encode: 1, flush: 0, reset: 0, close: 0 },
-    statics: { isConfigSupported: 1 }, promises: ['flush'],
-  },
-  VideoDecoder: {
-    parent: 'EventTarget', ctor: 1,
-    attributes: { state: r, decodeQueueSize: r, ondequeue: rw },
-    operations: { configure: 1, decode: 1, flush: 0, reset: 0, close: 0 },
-    statics: { isConfigSupported: 1 }, promises: ['flush'],
-  },
-  AudioEncoder: {
-    parent: 'EventTarget', ctor: 1,
-    attributes: { state: r, encodeQueueSize: r, ondequeue: rw },
-    operations: { configure: 1, encode: 1, flush: 0, reset: 0, close: 0 },
-    statics: { isConfigSupported: 1 }, promises: ['flush'],
-  },
-  AudioDecoder: {
-    parent: 'EventTarget', ctor: 1,
-    attributes: { state: r, decodeQueueSize: r, ondequeue: rw },
-    operations: { configure: 1, decode: 1, flush: 0, reset: 0, close: 0 },
-    statics: { isConfigSupported: 1 }, promises: ['flush'],
-  },
-  EncodedVideoChunk: {
-    ctor: 1,
-    attributes: { type: r, timestamp: r, duration: r, byteLength: r },
-    operations: { copyTo: 1 },
-  },
-  EncodedAudioChunk: {
-    ctor: 1,
-    attributes: { type: r, timestamp: r, duration: r, byteLength: r },
-    operations: { copyTo: 1 },
-  },
+  VideoEncoder: codecIDL('encode'),
+  VideoDecoder: codecIDL('decode'),
+  AudioEncoder: codecIDL('encode'),
+  AudioDecoder: codecIDL('decode'),
+  EncodedVideoChunk: chunkIDL,
+  EncodedAudioChunk: chunkIDL,
   AudioData: {
     ctor: 1,
     attributes: {

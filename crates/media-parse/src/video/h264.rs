@@ -4,9 +4,7 @@
 
 use crate::error::{Error, Result};
 use crate::reader::{rbsp, BitReader, ByteReader};
-use crate::video::nal::{
-    nal_units, next_record, read_units16, write_units16, AnnexBNals, NalFraming,
-};
+use crate::video::nal::{nal_units, read_units16, write_units16, AnnexBNals, NalFraming, Records};
 
 pub use crate::video::nal::annexb_to_length_prefixed as annexb_to_avc;
 
@@ -213,18 +211,12 @@ pub struct SeiMessage<'a> {
 /// The SEI messages of an SEI RBSP (the NAL unit without its header byte, emulation
 /// prevention removed). Yields an error, then stops, where a message does not fit.
 #[derive(Debug, Clone)]
-pub struct SeiMessages<'a> {
-    r: ByteReader<'a>,
-    failed: bool,
-}
+pub struct SeiMessages<'a>(Records<'a>);
 
 impl<'a> SeiMessages<'a> {
     /// The messages of `rbsp`.
     pub fn new(rbsp: &'a [u8]) -> Self {
-        Self {
-            r: ByteReader::new(rbsp),
-            failed: false,
-        }
+        Self(Records::new(rbsp))
     }
 }
 
@@ -233,10 +225,10 @@ impl<'a> Iterator for SeiMessages<'a> {
 
     fn next(&mut self) -> Option<Self::Item> {
         // What is left is the rbsp_trailing_bits (0x80) or nothing: no more messages.
-        if self.r.rest() == [0x80] {
+        if self.0.rest() == [0x80] {
             return None;
         }
-        next_record(&mut self.r, &mut self.failed, |r| {
+        self.0.next_with(|r| {
             let payload_type = ff_coded(r)?;
             let size = ff_coded(r)?;
             Ok(SeiMessage {

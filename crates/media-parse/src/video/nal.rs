@@ -81,9 +81,8 @@ impl<'a> Iterator for AnnexBNals<'a> {
 /// length runs past the end or the prefix size is not 1, 2 or 4.
 #[derive(Debug, Clone)]
 pub struct LengthPrefixedNals<'a> {
-    r: ByteReader<'a>,
+    records: Records<'a>,
     size: usize,
-    failed: bool,
 }
 
 impl<'a> Iterator for LengthPrefixedNals<'a> {
@@ -91,7 +90,7 @@ impl<'a> Iterator for LengthPrefixedNals<'a> {
 
     fn next(&mut self) -> Option<Result<&'a [u8]>> {
         let size = self.size;
-        next_record(&mut self.r, &mut self.failed, |r| {
+        self.records.next_with(|r| {
             if !matches!(size, 1 | 2 | 4) {
                 return Err(Error::Malformed("NAL unit length size (not 1, 2 or 4)"));
             }
@@ -128,9 +127,8 @@ pub fn nal_units(data: &[u8], framing: NalFraming) -> NalUnits<'_> {
     match framing {
         NalFraming::AnnexB => NalUnits::AnnexB(AnnexBNals::new(data)),
         NalFraming::LengthPrefixed(n) => NalUnits::LengthPrefixed(LengthPrefixedNals {
-            r: ByteReader::new(data),
+            records: Records::new(data),
             size: usize::from(n),
-            failed: false,
         }),
     }
 }
@@ -171,19 +169,41 @@ pub(crate) fn write_units16(out: &mut Vec<u8>, units: &[Vec<u8>]) {
     }
 }
 
-/// One step of an iterator over the records of `r`: `None` at the end of the data or after an
-/// error (which `failed` remembers), otherwise the record `read` gives.
-pub(crate) fn next_record<'a, T>(
-    r: &mut ByteReader<'a>,
-    failed: &mut bool,
-    read: impl FnOnce(&mut ByteReader<'a>) -> Result<T>,
-) -> Option<Result<T>> {
-    if *failed || r.is_empty() {
-        return None;
+/// The state of an iterator over the records of some data: a reader, and whether a record
+/// failed (the iterator stops after yielding that error).
+#[derive(Debug, Clone)]
+pub(crate) struct Records<'a> {
+    r: ByteReader<'a>,
+    failed: bool,
+}
+
+impl<'a> Records<'a> {
+    /// At the start of `data`.
+    pub(crate) fn new(data: &'a [u8]) -> Self {
+        Self {
+            r: ByteReader::new(data),
+            failed: false,
+        }
     }
-    let item = read(r);
-    *failed = item.is_err();
-    Some(item)
+
+    /// The bytes not read yet.
+    pub(crate) fn rest(&self) -> &'a [u8] {
+        self.r.rest()
+    }
+
+    /// One step of the iterator: `None` at the end of the data or after an error, otherwise
+    /// the record `read` gives.
+    pub(crate) fn next_with<T>(
+        &mut self,
+        read: impl FnOnce(&mut ByteReader<'a>) -> Result<T>,
+    ) -> Option<Result<T>> {
+        if self.failed || self.r.is_empty() {
+            return None;
+        }
+        let item = read(&mut self.r);
+        self.failed = item.is_err();
+        Some(item)
+    }
 }
 
 /// Converts an Annex B access unit to 4-byte big-endian length-prefixed NAL units (the `avc`

@@ -32,21 +32,12 @@ pub struct Obu<'a> {
 /// The OBUs of a temporal unit in low-overhead format. An OBU without a size field extends to
 /// the end of the data. Yields an error (and then stops) for a set forbidden bit or a size
 /// past the end.
-#[derive(Debug, Clone)]
-pub struct Obus<'a>(Records<'a>);
+pub type Obus<'a> = Records<'a, Obu<'a>>;
 
 impl<'a> Obus<'a> {
     /// The OBUs of `data`.
     pub fn new(data: &'a [u8]) -> Self {
-        Self(Records::new(data))
-    }
-}
-
-impl<'a> Iterator for Obus<'a> {
-    type Item = Result<Obu<'a>>;
-
-    fn next(&mut self) -> Option<Self::Item> {
-        self.0.next_with(read_obu)
+        Records::with_reader(data, |r| Some(read_obu(r)))
     }
 }
 

@@ -210,33 +210,29 @@ pub struct SeiMessage<'a> {
 
 /// The SEI messages of an SEI RBSP (the NAL unit without its header byte, emulation
 /// prevention removed). Yields an error, then stops, where a message does not fit.
-#[derive(Debug, Clone)]
-pub struct SeiMessages<'a>(Records<'a>);
+pub type SeiMessages<'a> = Records<'a, SeiMessage<'a>>;
 
 impl<'a> SeiMessages<'a> {
     /// The messages of `rbsp`.
     pub fn new(rbsp: &'a [u8]) -> Self {
-        Self(Records::new(rbsp))
+        Records::with_reader(rbsp, |r| {
+            // What is left is the rbsp_trailing_bits (0x80) or nothing: no more messages.
+            if r.rest() == [0x80] {
+                return None;
+            }
+            Some(read_sei_message(r))
+        })
     }
 }
 
-impl<'a> Iterator for SeiMessages<'a> {
-    type Item = Result<SeiMessage<'a>>;
-
-    fn next(&mut self) -> Option<Self::Item> {
-        // What is left is the rbsp_trailing_bits (0x80) or nothing: no more messages.
-        if self.0.rest() == [0x80] {
-            return None;
-        }
-        self.0.next_with(|r| {
-            let payload_type = ff_coded(r)?;
-            let size = ff_coded(r)?;
-            Ok(SeiMessage {
-                payload_type,
-                payload: r.take(size as usize)?,
-            })
-        })
-    }
+/// One SEI message: its type, its size and that many payload bytes.
+fn read_sei_message<'a>(r: &mut ByteReader<'a>) -> Result<SeiMessage<'a>> {
+    let payload_type = ff_coded(r)?;
+    let size = ff_coded(r)?;
+    Ok(SeiMessage {
+        payload_type,
+        payload: r.take(size as usize)?,
+    })
 }
 
 /// A `payloadType` or `payloadSize`: a run of 0xFF bytes (255 each) and a last byte.

@@ -10,6 +10,7 @@ pub mod vp9;
 
 pub use nal::{
     annexb_to_length_prefixed, nal_units, AnnexBNals, LengthPrefixedNals, NalFraming, NalUnits,
+    Records,
 };
 
 /// Does a chunk labelled `"key"` really hold a key frame? The spec's `decode()` SHOULD check

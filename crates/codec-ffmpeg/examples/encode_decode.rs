@@ -411,7 +411,7 @@ fn main() -> Result<(), Box<dyn Error>> {
 }
 
 /// The integration tests' helpers: `decode_all` drives a decoder backend directly (no model, no
-/// worker).
+/// worker); `CODECS` is one codec string of each family.
 #[cfg(test)]
 #[path = "../tests/common/mod.rs"]
 mod common;
@@ -428,13 +428,7 @@ mod tests {
     #[test]
     fn every_codec_round_trips_through_the_workers() {
         let (w, h, n) = (96, 64, 8);
-        for codec in [
-            "avc1.42001f",
-            "hvc1.1.6.L93.B0",
-            "vp8",
-            "vp09.00.10.08",
-            "av01.0.04M.08",
-        ] {
+        for codec in common::CODECS {
             let mut log = Vec::new();
             let out = run(codec, w, h, n, &mut log).unwrap();
             let log = String::from_utf8(log).unwrap();

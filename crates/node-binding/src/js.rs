@@ -65,6 +65,7 @@ pub(crate) trait Member: Sized {
     fn read<'a, C: Context<'a>>(cx: &mut C, v: Handle<'a, Self::Js>) -> Self;
 }
 
+/// Implements [`Member`] for each `Rust type: JS type => |cx, value| conversion;` row.
 macro_rules! impl_member {
     ($($t:ty: $js:ty => |$cx:ident, $v:ident| $read:expr;)+) => {$(
         impl Member for $t {

@@ -1,24 +1,21 @@
-//! `AvcDecoderConfigurationRecord::parse` and `avcc_from_annexb`: never panic; an accepted
+//! `Avcc::parse` and `avcc_from_annexb`: never panic; an accepted
 //! record re-serialises to bytes that parse to the same record; a record built from Annex B
 //! parameter sets parses back to them (the units with the forbidden bit set left out).
 #![no_main]
+mod common;
+
 use libfuzzer_sys::fuzz_target;
-use media_parse::video::h264::{avcc_from_annexb, AvcDecoderConfigurationRecord};
+use media_parse::video::h264::{avcc_from_annexb, AvcDecoderConfigurationRecord as Avcc};
 use media_parse::video::AnnexBNals;
 
 fuzz_target!(|data: &[u8]| {
-    if let Ok(r) = AvcDecoderConfigurationRecord::parse(data) {
+    if let Ok(r) = Avcc::parse(data) {
         assert!(matches!(r.nal_length_size, 1 | 2 | 4));
         assert!(!r.sps.is_empty() && r.sps.len() < 32 && r.pps.len() < 256);
-        let out = r.to_bytes();
-        assert!(
-            out.len() <= data.len(),
-            "re-serialised record is no longer than the input"
-        );
-        assert_eq!(AvcDecoderConfigurationRecord::parse(&out).as_ref(), Ok(&r));
+        common::assert_reserialises(data, &r, &r.to_bytes(), Avcc::parse);
     }
     if let Some(c) = avcc_from_annexb(data) {
-        let r = AvcDecoderConfigurationRecord::parse(&c).expect("a built avcC parses");
+        let r = Avcc::parse(&c).expect("a built avcC parses");
         let units: Vec<&[u8]> = AnnexBNals::new(data).collect();
         let of = |t: u8| -> Vec<Vec<u8>> {
             units

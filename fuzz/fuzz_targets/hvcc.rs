@@ -1,13 +1,15 @@
-//! `HevcDecoderConfigurationRecord::parse` and `hvcc_from_annexb`: never panic; an accepted
+//! `Hvcc::parse` and `hvcc_from_annexb`: never panic; an accepted
 //! record has a NAL length size of 1, 2 or 4, only VPS/SPS/PPS/SEI arrays whose units carry the
 //! array's type, and re-serialises to bytes that parse to the same record; a record built from
 //! Annex B parameter sets parses back.
 #![no_main]
+mod common;
+
 use libfuzzer_sys::fuzz_target;
-use media_parse::video::hevc::{hvcc_from_annexb, HevcDecoderConfigurationRecord, NAL_SPS};
+use media_parse::video::hevc::{hvcc_from_annexb, HevcDecoderConfigurationRecord as Hvcc, NAL_SPS};
 
 fuzz_target!(|data: &[u8]| {
-    if let Ok(r) = HevcDecoderConfigurationRecord::parse(data) {
+    if let Ok(r) = Hvcc::parse(data) {
         assert!(matches!(r.nal_length_size, 1 | 2 | 4));
         assert!((8..=15).contains(&r.bit_depth_luma) && (8..=15).contains(&r.bit_depth_chroma));
         for a in &r.arrays {
@@ -16,15 +18,10 @@ fuzz_target!(|data: &[u8]| {
                 assert!(n.len() >= 2 && (n[0] >> 1) & 0x3f == a.nal_unit_type);
             }
         }
-        let out = r.to_bytes();
-        assert!(
-            out.len() <= data.len(),
-            "re-serialised record is no longer than the input"
-        );
-        assert_eq!(HevcDecoderConfigurationRecord::parse(&out).as_ref(), Ok(&r));
+        common::assert_reserialises(data, &r, &r.to_bytes(), Hvcc::parse);
     }
     if let Some(c) = hvcc_from_annexb(data) {
-        let r = HevcDecoderConfigurationRecord::parse(&c).expect("a built hvcC parses");
+        let r = Hvcc::parse(&c).expect("a built hvcC parses");
         assert_eq!(r.arrays.len(), 3);
         assert!(r.nal_units(NAL_SPS).next().is_some());
         assert_eq!(r.to_bytes(), c);

@@ -354,6 +354,18 @@ fn opus_frame_duration_is_valid(d: u64) -> bool {
     (2500..=120_000).contains(&d) && d % 2500 == 0
 }
 
+/// The validity steps both audio configurations share: a codec string that is not empty and a
+/// sample rate and channel count that are not zero.
+fn check_basics(codec: &str, sample_rate: u32, number_of_channels: u32) -> Result<(), CodecError> {
+    crate::config::check_codec(codec)?;
+    if sample_rate == 0 || number_of_channels == 0 {
+        return Err(CodecError::type_error(
+            "sampleRate and numberOfChannels must be non-zero",
+        ));
+    }
+    Ok(())
+}
+
 /// `AudioEncoderConfig` after WebIDL conversion
 /// (<https://w3c.github.io/webcodecs/#audio-encoder-config>).
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -388,18 +400,7 @@ impl AudioEncoderConfig {
     /// above `i32::MAX`, an Opus bitrate below [`OPUS_MIN_BITRATE`], or an invalid Opus/FLAC
     /// extension.
     pub fn validate(&self) -> Result<(), CodecError> {
-        if self
-            .codec
-            .trim_matches(|c: char| c.is_ascii_whitespace())
-            .is_empty()
-        {
-            return Err(CodecError::type_error("codec is empty"));
-        }
-        if self.sample_rate == 0 || self.number_of_channels == 0 {
-            return Err(CodecError::type_error(
-                "sampleRate and numberOfChannels must be non-zero",
-            ));
-        }
+        check_basics(&self.codec, self.sample_rate, self.number_of_channels)?;
         // Not in the spec's validity steps, but Chromium and Firefox both reject a bitrate
         // above the 32-bit signed range as invalid (a TypeError), and WPT expects it.
         if self.bitrate.is_some_and(|b| b > i32::MAX as u64) {
@@ -466,18 +467,7 @@ impl AudioDecoderConfig {
     /// answers with `NotSupportedError`, not a validity one. (A detached description is
     /// refused by the WebIDL conversion in JS.)
     pub fn validate(&self) -> Result<(), CodecError> {
-        if self
-            .codec
-            .trim_matches(|c: char| c.is_ascii_whitespace())
-            .is_empty()
-        {
-            return Err(CodecError::type_error("codec is empty"));
-        }
-        if self.sample_rate == 0 || self.number_of_channels == 0 {
-            return Err(CodecError::type_error(
-                "sampleRate and numberOfChannels must be non-zero",
-            ));
-        }
+        check_basics(&self.codec, self.sample_rate, self.number_of_channels)?;
         Ok(())
     }
 }
@@ -488,14 +478,21 @@ mod tests {
     use crate::error::ErrorName;
     use AudioSampleFormat::*;
 
-    #[test]
-    fn encoder_bitrate_above_i32_is_invalid() {
-        let mut c = AudioEncoderConfig {
+    /// A valid Opus encoder configuration: 48 kHz stereo.
+    fn opus_48k_stereo() -> AudioEncoderConfig {
+        AudioEncoderConfig {
             codec: "opus".into(),
             sample_rate: 48000,
             number_of_channels: 2,
-            bitrate: Some(i32::MAX as u64),
             ..Default::default()
+        }
+    }
+
+    #[test]
+    fn encoder_bitrate_above_i32_is_invalid() {
+        let mut c = AudioEncoderConfig {
+            bitrate: Some(i32::MAX as u64),
+            ..opus_48k_stereo()
         };
         assert!(c.validate().is_ok());
         c.bitrate = Some(i32::MAX as u64 + 1);
@@ -505,12 +502,7 @@ mod tests {
 
     #[test]
     fn encoder_bitrate_zero_and_opus_rules() {
-        let ok = AudioEncoderConfig {
-            codec: "opus".into(),
-            sample_rate: 48000,
-            number_of_channels: 2,
-            ..Default::default()
-        };
+        let ok = opus_48k_stereo();
         let invalid = |c: AudioEncoderConfig| c.validate().expect_err("invalid").name;
         assert_eq!(
             invalid(AudioEncoderConfig {

@@ -118,7 +118,8 @@ impl AvcBitstreamFormat {
     }
 }
 
-fn check_codec(codec: &str) -> Result<(), CodecError> {
+/// `TypeError` for a codec string that is empty or only ASCII white space.
+pub(crate) fn check_codec(codec: &str) -> Result<(), CodecError> {
     if codec
         .trim_matches(|c: char| c.is_ascii_whitespace())
         .is_empty()

@@ -265,6 +265,16 @@ fn reference_rgb(cs: &VideoColorSpace, luma: f64, cb: f64, cr: f64) -> [u8; 3] {
 mod tests {
     use super::*;
 
+    /// All of `f` converted to `format` from colour space `cs`.
+    fn whole_to_rgb(
+        f: &FrameBuffer,
+        format: VideoPixelFormat,
+        cs: &VideoColorSpace,
+    ) -> Result<FrameBuffer, CodecError> {
+        let rect = Rect::new(0, 0, f.coded_width(), f.coded_height());
+        convert_to_rgb(f, rect, format, cs)
+    }
+
     fn i420_solid(w: u32, h: u32, y: u8, u: u8, v: u8) -> FrameBuffer {
         let mut f = FrameBuffer::new_zeroed(VideoPixelFormat::I420, w, h).expect("frame");
         for (p, val) in [(0, y), (1, u), (2, v)] {
@@ -284,13 +294,8 @@ mod tests {
             ((16, 128, 128), [0, 0, 0]),
         ] {
             let f = i420_solid(4, 4, y, u, v);
-            let out = convert_to_rgb(
-                &f,
-                Rect::new(0, 0, 4, 4),
-                VideoPixelFormat::RGBA,
-                &VideoColorSpace::REC709,
-            )
-            .expect("convert");
+            let out = whole_to_rgb(&f, VideoPixelFormat::RGBA, &VideoColorSpace::REC709)
+                .expect("convert");
             let px = &out.plane(0).0[0..4];
             for c in 0..3 {
                 assert!((i32::from(px[c]) - rgb[c]).abs() <= 3, "{px:?} vs {rgb:?}");
@@ -374,21 +379,11 @@ mod tests {
     fn rgb_swizzles_and_rejects_non_rgb_targets() {
         let src =
             FrameBuffer::from_bytes(VideoPixelFormat::RGBA, 1, 1, &[1, 2, 3, 4], None).expect("f");
-        let out = convert_to_rgb(
-            &src,
-            Rect::new(0, 0, 1, 1),
-            VideoPixelFormat::BGRA,
-            &VideoColorSpace::SRGB,
-        )
-        .expect("convert");
+        let out =
+            whole_to_rgb(&src, VideoPixelFormat::BGRA, &VideoColorSpace::SRGB).expect("convert");
         assert_eq!(out.plane(0).0, &[3, 2, 1, 4]);
-        let e = convert_to_rgb(
-            &src,
-            Rect::new(0, 0, 1, 1),
-            VideoPixelFormat::I420,
-            &VideoColorSpace::SRGB,
-        )
-        .expect_err("not rgb");
+        let e = whole_to_rgb(&src, VideoPixelFormat::I420, &VideoColorSpace::SRGB)
+            .expect_err("not rgb");
         assert_eq!(e.name, crate::ErrorName::NotSupportedError);
     }
 

@@ -154,6 +154,22 @@ pub struct FrameBuffer {
     storage: Storage,
 }
 
+/// The planes of a whole coded frame placed by `layout` ([`compute_layout`] of the coded rect).
+///
+/// # Errors
+/// `TypeError` for a zero coded size, and as [`compute_layout`].
+fn coded_layout(
+    format: VideoPixelFormat,
+    coded_width: u32,
+    coded_height: u32,
+    layout: Option<&[PlaneLayout]>,
+) -> Result<(Vec<PlaneRegion>, u32), CodecError> {
+    if coded_width == 0 || coded_height == 0 {
+        return Err(CodecError::type_error("coded size must be non-zero"));
+    }
+    compute_layout(format, Rect::new(0, 0, coded_width, coded_height), layout)
+}
+
 impl FrameBuffer {
     /// A zero-filled buffer (callers fill it through [`FrameBuffer::plane_mut`]).
     ///
@@ -164,11 +180,7 @@ impl FrameBuffer {
         coded_width: u32,
         coded_height: u32,
     ) -> Result<Self, CodecError> {
-        if coded_width == 0 || coded_height == 0 {
-            return Err(CodecError::type_error("coded size must be non-zero"));
-        }
-        let (regions, size) =
-            compute_layout(format, Rect::new(0, 0, coded_width, coded_height), None)?;
+        let (regions, size) = coded_layout(format, coded_width, coded_height, None)?;
         Ok(Self {
             format,
             coded_width,
@@ -247,11 +259,7 @@ impl FrameBuffer {
         layout: Option<&[PlaneLayout]>,
         visible: Rect,
     ) -> Result<Self, CodecError> {
-        if coded_width == 0 || coded_height == 0 {
-            return Err(CodecError::type_error("coded size must be non-zero"));
-        }
-        let (planes, needed) =
-            compute_layout(format, Rect::new(0, 0, coded_width, coded_height), layout)?;
+        let (planes, needed) = coded_layout(format, coded_width, coded_height, layout)?;
         if (src.len() as u64) < u64::from(needed) {
             return Err(CodecError::type_error(format!(
                 "data is {} bytes, a {coded_width}x{coded_height} {} frame needs {needed}",

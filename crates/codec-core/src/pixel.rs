@@ -323,78 +323,53 @@ pub fn compute_layout(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::ErrorName::TypeError;
+
+    fn pl(offset: u32, stride: u32) -> PlaneLayout {
+        PlaneLayout { offset, stride }
+    }
+
+    /// The error of placing a 4×4 `format` frame by `layout`.
+    fn layout_error(format: VideoPixelFormat, layout: &[PlaneLayout]) -> crate::ErrorName {
+        let r = compute_layout(format, Rect::new(0, 0, 4, 4), Some(layout));
+        r.expect_err("invalid layout").name
+    }
 
     #[test]
     fn i420_tight_layout_rounds_odd_sizes_up() {
         let (r, size) =
             compute_layout(VideoPixelFormat::I420, Rect::new(0, 0, 5, 3), None).expect("layout");
-        assert_eq!(
-            r[0].layout,
-            PlaneLayout {
-                offset: 0,
-                stride: 5
-            }
-        );
-        assert_eq!(
-            r[1].layout,
-            PlaneLayout {
-                offset: 15,
-                stride: 3
-            }
-        );
-        assert_eq!(
-            r[2].layout,
-            PlaneLayout {
-                offset: 21,
-                stride: 3
-            }
-        );
+        assert_eq!(r[0].layout, pl(0, 5));
+        assert_eq!(r[1].layout, pl(15, 3));
+        assert_eq!(r[2].layout, pl(21, 3));
         assert_eq!(size, 27);
     }
 
     #[test]
     fn overlapping_planes_are_a_type_error() {
-        let l = [
-            PlaneLayout {
-                offset: 0,
-                stride: 4,
-            },
-            PlaneLayout {
-                offset: 4,
-                stride: 2,
-            },
-            PlaneLayout {
-                offset: 100,
-                stride: 2,
-            },
-        ];
-        let e = compute_layout(VideoPixelFormat::I420, Rect::new(0, 0, 4, 4), Some(&l))
-            .expect_err("overlap");
-        assert_eq!(e.name, crate::ErrorName::TypeError);
+        let l = [pl(0, 4), pl(4, 2), pl(100, 2)];
+        assert_eq!(
+            layout_error(VideoPixelFormat::I420, &l),
+            TypeError,
+            "overlap"
+        );
     }
 
     #[test]
     fn small_stride_is_a_type_error() {
-        let l = [PlaneLayout {
-            offset: 0,
-            stride: 15,
-        }];
-        let e = compute_layout(VideoPixelFormat::RGBA, Rect::new(0, 0, 4, 4), Some(&l))
-            .expect_err("stride");
-        assert_eq!(e.name, crate::ErrorName::TypeError);
+        let l = [pl(0, 15)];
+        assert_eq!(
+            layout_error(VideoPixelFormat::RGBA, &l),
+            TypeError,
+            "stride"
+        );
     }
 
     #[test]
     fn nv12_uv_plane_is_two_bytes_per_element() {
         let (r, size) =
             compute_layout(VideoPixelFormat::NV12, Rect::new(0, 0, 4, 4), None).expect("layout");
-        assert_eq!(
-            r[1].layout,
-            PlaneLayout {
-                offset: 16,
-                stride: 4
-            }
-        );
+        assert_eq!(r[1].layout, pl(16, 4));
         assert_eq!(size, 24);
     }
 

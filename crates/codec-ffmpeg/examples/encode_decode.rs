@@ -57,11 +57,17 @@ impl<B: Backend> Codec<B>
 where
     B::Config: ModelConfig,
 {
-    /// `new VideoEncoder(...)` / `new VideoDecoder(...)`: an unconfigured codec and its worker.
-    fn new(kind: CodecKind, name: &str, backend: B) -> Result<Self, control_queue::Error> {
+    /// `new VideoEncoder(...)` / `new VideoDecoder(...)` and `configure(config)`: a configured
+    /// codec and its worker ("example-encoder" or "example-decoder"); `config` has passed its
+    /// validity check.
+    fn open(kind: CodecKind, backend: B, config: B::Config) -> Result<Self, Box<dyn Error>> {
+        let name = match kind {
+            CodecKind::Encoder => "example-encoder",
+            CodecKind::Decoder => "example-decoder",
+        };
         let (sink, reports) = flume::unbounded();
         let (tx, worker) = CodecWorker::spawn(name, backend, sink)?;
-        Ok(Self {
+        let mut codec = Self {
             model: Model::new(kind),
             tx,
             reports,
@@ -69,7 +75,9 @@ where
             outputs: VecDeque::new(),
             settled: Vec::new(),
             error: None,
-        })
+        };
+        codec.configure(config)?;
+        Ok(codec)
     }
 
     /// Runs what a spec method or a report left in the model: its messages go to the worker,
@@ -277,13 +285,8 @@ fn run(
         ..Default::default()
     };
     config.validate()?; // the TypeError checks `configure()` makes before anything else
-    let mut encoder = Codec::new(
-        CodecKind::Encoder,
-        "example-encoder",
-        VideoEncoderBackend::default(),
-    )?;
     let start = Instant::now();
-    encoder.configure(config)?;
+    let mut encoder = Codec::open(CodecKind::Encoder, VideoEncoderBackend::default(), config)?;
     let mut chunks = Vec::new();
     for (i, frame) in sources.iter().enumerate() {
         let input = VideoEncodeInput {
@@ -310,13 +313,9 @@ fn run(
 
     // Decode.
     decoder_config.validate()?;
-    let mut decoder = Codec::new(
-        CodecKind::Decoder,
-        "example-decoder",
-        VideoDecoderBackend::default(),
-    )?;
     let start = Instant::now();
-    decoder.configure(decoder_config)?;
+    let backend = VideoDecoderBackend::default();
+    let mut decoder = Codec::open(CodecKind::Decoder, backend, decoder_config)?;
     for c in &chunks {
         let input = VideoDecodeInput {
             data: c.data.clone(),
@@ -412,7 +411,7 @@ fn main() -> Result<(), Box<dyn Error>> {
 }
 
 /// The integration tests' helpers: `decode_all` drives a decoder backend directly (no model, no
-/// worker).
+/// worker); `CODECS` is one codec string of each family.
 #[cfg(test)]
 #[path = "../tests/common/mod.rs"]
 mod common;
@@ -429,13 +428,7 @@ mod tests {
     #[test]
     fn every_codec_round_trips_through_the_workers() {
         let (w, h, n) = (96, 64, 8);
-        for codec in [
-            "avc1.42001f",
-            "hvc1.1.6.L93.B0",
-            "vp8",
-            "vp09.00.10.08",
-            "av01.0.04M.08",
-        ] {
+        for codec in common::CODECS {
             let mut log = Vec::new();
             let out = run(codec, w, h, n, &mut log).unwrap();
             let log = String::from_utf8(log).unwrap();

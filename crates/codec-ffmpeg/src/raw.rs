@@ -481,19 +481,19 @@ pub(crate) fn set_color_codes(f: &mut ffmpeg::frame::Video, c: ColorCodes) {
     // SAFETY: `f` wraps a live AVFrame we borrow mutably; the fields are 4-byte C enums
     // (checked above) written as integers, and FFmpeg itself accepts any value there.
     unsafe {
+        use std::ptr::addr_of_mut;
         let p = f.as_mut_ptr();
-        std::ptr::addr_of_mut!((*p).color_primaries)
-            .cast::<u32>()
-            .write(c.primaries);
-        std::ptr::addr_of_mut!((*p).color_trc)
-            .cast::<u32>()
-            .write(c.transfer);
-        std::ptr::addr_of_mut!((*p).colorspace)
-            .cast::<u32>()
-            .write(c.matrix);
-        std::ptr::addr_of_mut!((*p).color_range)
-            .cast::<u32>()
-            .write(c.range);
+        for (field, code) in [
+            (
+                addr_of_mut!((*p).color_primaries).cast::<u32>(),
+                c.primaries,
+            ),
+            (addr_of_mut!((*p).color_trc).cast::<u32>(), c.transfer),
+            (addr_of_mut!((*p).colorspace).cast::<u32>(), c.matrix),
+            (addr_of_mut!((*p).color_range).cast::<u32>(), c.range),
+        ] {
+            field.write(code);
+        }
     }
 }
 

@@ -88,11 +88,28 @@ fn decode_alpha(chunks: &[EncodedVideoOutput]) -> Vec<DecodedVideoOutput> {
     )
 }
 
-fn alpha_round_trip(codec: &str) {
-    let cfg = VideoEncoderConfig {
+/// [`enc_config`] with `alpha: "keep"`.
+fn keep_config(codec: &str) -> VideoEncoderConfig {
+    VideoEncoderConfig {
         alpha: codec_core::AlphaOption::Keep,
         ..enc_config(codec)
-    };
+    }
+}
+
+/// Decodes the alpha stream of five frames of the alpha pattern and checks that the lowest
+/// PSNR of its luma against the pattern's alpha is above `min` (printed as `what`).
+fn assert_alpha_psnr(what: &str, chunks: &[EncodedVideoOutput], min: f64) {
+    let frames = decode_alpha(chunks);
+    assert_eq!(frames.len(), 5, "{what}");
+    let worst = (0..5)
+        .map(|t| psnr_y(&alpha_as_y(W, H, t), &frames[t as usize].frame))
+        .fold(f64::MAX, f64::min);
+    println!("{what}: alpha min PSNR {worst:.2} dB");
+    assert!(worst > min, "{what}: alpha PSNR {worst}");
+}
+
+fn alpha_round_trip(codec: &str) {
+    let cfg = keep_config(codec);
     video_encoder_support(&cfg).unwrap();
     let n = 30u32;
     let keys = [0usize, 13];
@@ -163,9 +180,7 @@ fn vp9_alpha_keep_round_trip() {
 fn alpha_discard_has_no_side_data() {
     let chunks = encode_all(
         enc_config("vp8"),
-        (0..5)
-            .map(|t| input(i420a_pattern(W, H, t), t, false))
-            .collect(),
+        inputs(5, |t| i420a_pattern(W, H, t), |_| false),
     );
     assert!(chunks.iter().all(|c| c.alpha_side_data.is_none()));
 }
@@ -175,16 +190,8 @@ fn alpha_discard_has_no_side_data() {
 #[test]
 fn alpha_keep_opaque_and_rgba_input() {
     for codec in ["vp8", "vp09.00.10.08"] {
-        let cfg = VideoEncoderConfig {
-            alpha: codec_core::AlphaOption::Keep,
-            ..enc_config(codec)
-        };
-        let chunks = encode_all(
-            cfg.clone(),
-            (0..5)
-                .map(|t| input(i420_pattern(W, H, t), t, false))
-                .collect(),
-        );
+        let cfg = keep_config(codec);
+        let chunks = encode_all(cfg.clone(), pattern_inputs(5, |_| false));
         let frames = decode_alpha(&chunks);
         assert_eq!(frames.len(), 5);
         for f in &frames {
@@ -208,13 +215,7 @@ fn alpha_keep_opaque_and_rgba_input() {
             f
         };
         let chunks = encode_all(cfg, (0..5).map(|t| input(rgba(t), t, false)).collect());
-        let frames = decode_alpha(&chunks);
-        assert_eq!(frames.len(), 5);
-        let worst = (0..5)
-            .map(|t| psnr_y(&alpha_as_y(W, H, t), &frames[t as usize].frame))
-            .fold(f64::MAX, f64::min);
-        println!("{codec} alpha keep, RGBA 2x input: alpha min PSNR {worst:.2} dB");
-        assert!(worst > 30.0, "{codec}: RGBA alpha PSNR {worst}");
+        assert_alpha_psnr(&format!("{codec} alpha keep, RGBA 2x input"), &chunks, 30.0);
     }
 }
 
@@ -224,18 +225,12 @@ fn alpha_keep_opaque_and_rgba_input() {
 fn alpha_keep_with_temporal_layers() {
     for codec in ["vp8", "vp09.00.10.08"] {
         let cfg = VideoEncoderConfig {
-            alpha: codec_core::AlphaOption::Keep,
             scalability_mode: Some("L1T3".into()),
-            ..enc_config(codec)
+            ..keep_config(codec)
         };
         video_encoder_support(&cfg).unwrap();
         let n = 20u32;
-        let chunks = encode_all(
-            cfg,
-            (0..n)
-                .map(|t| input(i420a_pattern(W, H, t), t, t == 9))
-                .collect(),
-        );
+        let chunks = encode_all(cfg, inputs(n, |t| i420a_pattern(W, H, t), |t| t == 9));
         assert_eq!(chunks.len(), n as usize);
         for c in &chunks {
             assert_eq!(
@@ -275,10 +270,7 @@ fn alpha_keep_support() {
         ("hvc1.1.6.L93.B0", false),
         ("av01.0.04M.08", false),
     ] {
-        let cfg = VideoEncoderConfig {
-            alpha: codec_core::AlphaOption::Keep,
-            ..enc_config(codec)
-        };
+        let cfg = keep_config(codec);
         match video_encoder_support(&cfg) {
             Ok(()) => assert!(ok, "{codec}: alpha keep should be unsupported"),
             Err(e) => {
@@ -328,22 +320,13 @@ fn alpha_keep_visible_rect_and_10bit_alpha() {
         input(f, t, false)
     };
     for codec in ["vp8", "vp09.00.10.08"] {
-        let cfg = VideoEncoderConfig {
-            alpha: codec_core::AlphaOption::Keep,
-            ..enc_config(codec)
-        };
+        let cfg = keep_config(codec);
         for (name, make) in [
             ("visible rect", &crop as &dyn Fn(u32) -> VideoEncodeInput),
             ("I420AP10", &ten_bit),
         ] {
             let chunks = encode_all(cfg.clone(), (0..5).map(make).collect());
-            let frames = decode_alpha(&chunks);
-            assert_eq!(frames.len(), 5);
-            let worst = (0..5)
-                .map(|t| psnr_y(&alpha_as_y(W, H, t), &frames[t as usize].frame))
-                .fold(f64::MAX, f64::min);
-            println!("{codec} alpha keep, {name}: alpha min PSNR {worst:.2} dB");
-            assert!(worst > 35.0, "{codec} {name}: alpha PSNR {worst}");
+            assert_alpha_psnr(&format!("{codec} alpha keep, {name}"), &chunks, 35.0);
         }
     }
 }
@@ -355,18 +338,12 @@ fn alpha_keep_bitrate_is_shared() {
     for codec in ["vp8", "vp09.00.10.08"] {
         let target = 200_000u64;
         let cfg = VideoEncoderConfig {
-            alpha: codec_core::AlphaOption::Keep,
             bitrate: Some(target),
             bitrate_mode: BitrateMode::Constant,
-            ..enc_config(codec)
+            ..keep_config(codec)
         };
         let n = 60u32;
-        let chunks = encode_all(
-            cfg,
-            (0..n)
-                .map(|t| input(i420a_pattern(W, H, t), t, false))
-                .collect(),
-        );
+        let chunks = encode_all(cfg, inputs(n, |t| i420a_pattern(W, H, t), |_| false));
         // The first (key) chunk is left out: a two-second clip is dominated by it.
         let colour: usize = chunks[1..].iter().map(|c| c.data.len() * 8).sum();
         let alpha: usize = chunks[1..]
@@ -392,10 +369,7 @@ fn alpha_keep_bitrate_is_shared() {
 #[test]
 fn alpha_keep_across_flush_and_quantizer_reopen() {
     for codec in ["vp8", "vp09.00.10.08"] {
-        let cfg = VideoEncoderConfig {
-            alpha: codec_core::AlphaOption::Keep,
-            ..enc_config(codec)
-        };
+        let cfg = keep_config(codec);
         let mut enc = VideoEncoderBackend::default();
         let mut chunks = Vec::new();
         let cancel = Cancel::never();
@@ -427,9 +401,8 @@ fn alpha_keep_across_flush_and_quantizer_reopen() {
         }
 
         let q = VideoEncoderConfig {
-            alpha: codec_core::AlphaOption::Keep,
             bitrate_mode: BitrateMode::Quantizer,
-            ..enc_config(codec)
+            ..keep_config(codec)
         };
         let chunks = encode_all(
             q,

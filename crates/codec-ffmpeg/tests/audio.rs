@@ -312,9 +312,10 @@ fn unsupported_configs() {
 }
 
 /// (rate, channels, extradata, (timestamp µs, packet) list).
-type Demuxed = (u32, u32, Vec<u8>, Vec<(i64, Vec<u8>)>);
+type Demuxed = (u32, u32, Vec<u8>, Vec<AudioDecodeInput>);
 
-/// Demuxes the first audio stream of `path`: (rate, channels, extradata, packets).
+/// Demuxes the first audio stream of `path`: (rate, channels, extradata, packets as decoder
+/// inputs with microsecond timestamps).
 #[allow(unsafe_code)]
 fn demux(path: &Path) -> Demuxed {
     ffmpeg::init().expect("init");
@@ -348,7 +349,11 @@ fn demux(path: &Path) -> Demuxed {
         .filter_map(|(_, p)| {
             let ts = p.pts().unwrap_or(0) * 1_000_000 * i64::from(tb.numerator())
                 / i64::from(tb.denominator().max(1));
-            p.data().map(|d| (ts, d.to_vec()))
+            p.data().map(|d| AudioDecodeInput {
+                data: d.to_vec(),
+                timestamp: ts,
+                duration: None,
+            })
         })
         .collect();
     (rate, ch, extradata, packets)
@@ -402,15 +407,7 @@ fn fixtures() {
             number_of_channels: ch,
             description,
         };
-        let inputs: Vec<AudioDecodeInput> = packets
-            .iter()
-            .map(|(ts, p)| AudioDecodeInput {
-                data: p.clone(),
-                timestamp: *ts,
-                duration: None,
-            })
-            .collect();
-        let outs = decode(&dc, &inputs);
+        let outs = decode(&dc, &packets);
         let got: i64 = outs.iter().map(|o| i64::from(o.data.frames())).sum();
         eprintln!(
             "{file}: {} packets → {got} samples (ffmpeg CLI: {want})",
@@ -444,7 +441,7 @@ fn opus_outputs_keep_their_chunk_timestamps_negative_ones_too() {
     // The first packet alone, at -42 µs (WPT's negative-timestamp case): its output, the
     // pre-skip discarded, still starts at -42 µs.
     let first = |timestamp| AudioDecodeInput {
-        data: packets[0].1.clone(),
+        data: packets[0].data.clone(),
         timestamp,
         duration: None,
     };
@@ -454,7 +451,7 @@ fn opus_outputs_keep_their_chunk_timestamps_negative_ones_too() {
     // Ten packets 20 ms apart from 1 s: each output at its chunk's timestamp.
     let inputs: Vec<AudioDecodeInput> = (0..10)
         .map(|i| AudioDecodeInput {
-            data: packets[i].1.clone(),
+            data: packets[i].data.clone(),
             timestamp: 1_000_000 + 20_000 * i as i64,
             duration: Some(20_000),
         })
@@ -972,15 +969,7 @@ fn flac_24_bit_from_ffmpeg_cli_decodes_losslessly() {
         number_of_channels: ch,
         description: Some(d),
     };
-    let inputs: Vec<AudioDecodeInput> = packets
-        .iter()
-        .map(|(ts, p)| AudioDecodeInput {
-            data: p.clone(),
-            timestamp: *ts,
-            duration: None,
-        })
-        .collect();
-    let outs = decode(&dc, &inputs);
+    let outs = decode(&dc, &packets);
     assert!(outs.iter().all(|o| matches!(
         o.data.format(),
         AudioSampleFormat::S32 | AudioSampleFormat::S32Planar

@@ -167,12 +167,7 @@ fn content_hint_text_encodes() {
                 ..enc_config(codec)
             };
             video_encoder_support(&cfg).unwrap();
-            let chunks = encode_all(
-                cfg,
-                (0..3)
-                    .map(|i| input(i420_pattern(W, H, i), i, false))
-                    .collect(),
-            );
+            let chunks = encode_all(cfg, pattern_inputs(3, |_| false));
             let frames = decode_all(first_config(&chunks), &chunks);
             assert_eq!(frames.len(), 3, "{codec} {hint}");
             assert!(psnr_y(&i420_pattern(W, H, 2), &frames[2].frame) > 30.0);

@@ -59,19 +59,8 @@ fn feed_garbage(cfg: &VideoDecoderConfig, chunks: Vec<VideoDecodeInput>) -> (usi
 
 #[test]
 fn corrupt_input_never_crashes() {
-    for codec in [
-        "avc1.42001f",
-        "hvc1.1.6.L93.B0",
-        "vp8",
-        "vp09.00.10.08",
-        "av01.0.04M.08",
-    ] {
-        let good = encode_all(
-            enc_config(codec),
-            (0..10)
-                .map(|i| input(i420_pattern(W, H, i), i, i == 5))
-                .collect(),
-        );
+    for codec in CODECS {
+        let good = encode_all(enc_config(codec), pattern_inputs(10, |i| i == 5));
         let dc = good[0].decoder_config.clone().unwrap();
         let mut rng = Rng(0x9E37_79B9_7F4A_7C15);
         let mk = |data: Vec<u8>, i: usize| VideoDecodeInput {
@@ -93,32 +82,24 @@ fn corrupt_input_never_crashes() {
             .collect();
         let r = feed_garbage(&dc, random);
         println!("{codec} random: {r:?} (frames, errors)");
+        // The good chunks, each changed by `change(bytes, index)`.
+        let changed = |change: &mut dyn FnMut(&[u8], usize) -> Vec<u8>| -> Vec<_> {
+            let each = good.iter().enumerate();
+            each.map(|(i, c)| mk(change(&c.data, i), i)).collect()
+        };
         // Truncated packets.
-        let truncated: Vec<_> = good
-            .iter()
-            .enumerate()
-            .map(|(i, c)| {
-                mk(
-                    c.data[..(c.data.len() * (i % 4 + 1) / 5).max(1)].to_vec(),
-                    i,
-                )
-            })
-            .collect();
+        let truncated = changed(&mut |d, i| d[..(d.len() * (i % 4 + 1) / 5).max(1)].to_vec());
         let r = feed_garbage(&dc, truncated);
         println!("{codec} truncated: {r:?}");
         // Bit flips.
-        let flipped: Vec<_> = good
-            .iter()
-            .enumerate()
-            .map(|(i, c)| {
-                let mut d = c.data.clone();
-                for _ in 0..8 {
-                    let k = (rng.next() as usize) % d.len();
-                    d[k] ^= 1 << (rng.next() % 8);
-                }
-                mk(d, i)
-            })
-            .collect();
+        let flipped = changed(&mut |d, _| {
+            let mut d = d.to_vec();
+            for _ in 0..8 {
+                let k = (rng.next() as usize) % d.len();
+                d[k] ^= 1 << (rng.next() % 8);
+            }
+            d
+        });
         let r = feed_garbage(&dc, flipped);
         println!("{codec} bit flips: {r:?}");
         // A garbage description.
@@ -177,12 +158,7 @@ fn decoder_support_checks() {
 
 #[test]
 fn flush_then_decode_again() {
-    let chunks = encode_all(
-        enc_config("avc1.42001f"),
-        (0..6)
-            .map(|i| input(i420_pattern(W, H, i), i, i == 3))
-            .collect(),
-    );
+    let chunks = encode_all(enc_config("avc1.42001f"), pattern_inputs(6, |i| i == 3));
     let mut dec = VideoDecoderBackend::default();
     let cancel = Cancel::never();
     let mut frames: Vec<DecodedVideoOutput> = Vec::new();
@@ -191,24 +167,14 @@ fn flush_then_decode_again() {
     })
     .unwrap();
     for c in &chunks[..3] {
-        let i = VideoDecodeInput {
-            data: c.data.clone(),
-            key: c.key,
-            timestamp: c.timestamp,
-            duration: c.duration,
-        };
-        dec.process(i, &cancel, &mut |f| frames.push(f)).unwrap();
+        dec.process(decode_input(c), &cancel, &mut |f| frames.push(f))
+            .unwrap();
     }
     dec.flush(&cancel, &mut |f| frames.push(f)).unwrap();
     assert_eq!(frames.len(), 3);
     for c in &chunks[3..] {
-        let i = VideoDecodeInput {
-            data: c.data.clone(),
-            key: c.key,
-            timestamp: c.timestamp,
-            duration: c.duration,
-        };
-        dec.process(i, &cancel, &mut |f| frames.push(f)).unwrap();
+        dec.process(decode_input(c), &cancel, &mut |f| frames.push(f))
+            .unwrap();
     }
     dec.flush(&cancel, &mut |f| frames.push(f)).unwrap();
     let ts: Vec<i64> = frames.iter().map(|f| f.timestamp).collect();
@@ -225,6 +191,17 @@ fn fixtures() -> Option<PathBuf> {
         println!("skipping: fixture folder {} not found", dir.display());
         None
     }
+}
+
+/// `chunks` with timestamps 0, [`FRAME_US`], … (a raw Annex B demuxer has none; numbered like a
+/// player would).
+fn numbered(chunks: Vec<VideoDecodeInput>) -> Vec<VideoDecodeInput> {
+    let each = chunks.into_iter().enumerate();
+    each.map(|(i, c)| VideoDecodeInput {
+        timestamp: i as i64 * FRAME_US,
+        ..c
+    })
+    .collect()
 }
 
 /// Demuxes the first video stream of `path` into chunks with microsecond timestamps.
@@ -317,16 +294,7 @@ fn decodes_wpt_h264_mp4() {
 #[test]
 fn decodes_wpt_h264_annexb() {
     let Some(dir) = fixtures() else { return };
-    let chunks = demux(&dir.join("h264.annexb"));
-    // The raw H.264 demuxer has no timestamps; number the chunks like a player would.
-    let chunks: Vec<_> = chunks
-        .into_iter()
-        .enumerate()
-        .map(|(i, c)| VideoDecodeInput {
-            timestamp: i as i64 * FRAME_US,
-            ..c
-        })
-        .collect();
+    let chunks = numbered(demux(&dir.join("h264.annexb")));
     let frames = decode_inputs(dec_config("avc1.64000b", None), chunks.clone());
     check_fixture(&frames, &chunks, "h264.annexb");
 }
@@ -410,53 +378,40 @@ fn decodes_wpt_h265_mp4() {
 fn decodes_wpt_h265_annexb() {
     let Some(dir) = fixtures() else { return };
     let path = dir.join("h265.annexb");
-    let chunks: Vec<_> = demux(&path)
-        .into_iter()
-        .enumerate()
-        .map(|(i, c)| VideoDecodeInput {
-            timestamp: i as i64 * FRAME_US,
-            ..c
-        })
-        .collect();
+    let chunks = numbered(demux(&path));
     assert!(chunks[0].key);
     let frames = decode_inputs(dec_config("hev1.1.6.L60.90", None), chunks.clone());
     check_fixture(&frames, &chunks, "h265.annexb");
     compare_with_ffmpeg_cli(&frames, &path);
 }
 
+/// Decodes the WPT fixture `file` as `codec` without a description and checks it.
+fn decode_wpt_fixture(file: &str, codec: &str) {
+    let Some(dir) = fixtures() else { return };
+    let chunks = demux(&dir.join(file));
+    let frames = decode_inputs(dec_config(codec, None), chunks.clone());
+    check_fixture(&frames, &chunks, file);
+}
+
 #[test]
 fn decodes_wpt_vp8_webm() {
-    let Some(dir) = fixtures() else { return };
-    let chunks = demux(&dir.join("vp8.webm"));
-    let frames = decode_inputs(dec_config("vp8", None), chunks.clone());
-    check_fixture(&frames, &chunks, "vp8.webm");
+    decode_wpt_fixture("vp8.webm", "vp8");
 }
 
 #[test]
 fn decodes_wpt_vp9_mp4() {
-    let Some(dir) = fixtures() else { return };
-    let chunks = demux(&dir.join("vp9.mp4"));
-    let frames = decode_inputs(dec_config("vp09.00.10.08", None), chunks.clone());
-    check_fixture(&frames, &chunks, "vp9.mp4");
+    decode_wpt_fixture("vp9.mp4", "vp09.00.10.08");
 }
 
 #[test]
 fn decodes_wpt_av1_mp4() {
-    let Some(dir) = fixtures() else { return };
-    let chunks = demux(&dir.join("av1.mp4"));
     // No description: the sequence header travels in-band in the key chunk.
-    let frames = decode_inputs(dec_config("av01.0.04M.08", None), chunks.clone());
-    check_fixture(&frames, &chunks, "av1.mp4");
+    decode_wpt_fixture("av1.mp4", "av01.0.04M.08");
 }
 
 #[test]
 fn runs_on_a_codec_worker() {
-    let chunks = encode_all(
-        enc_config("vp8"),
-        (0..5)
-            .map(|i| input(i420_pattern(W, H, i), i, false))
-            .collect(),
-    );
+    let chunks = encode_all(enc_config("vp8"), pattern_inputs(5, |_| false));
     let (sink, events) = flume::unbounded();
     let (tx, worker) = CodecWorker::spawn("vp8-dec", VideoDecoderBackend::default(), sink).unwrap();
     tx.send(Tagged {
@@ -465,15 +420,9 @@ fn runs_on_a_codec_worker() {
     })
     .unwrap();
     for c in &chunks {
-        let i = VideoDecodeInput {
-            data: c.data.clone(),
-            key: c.key,
-            timestamp: c.timestamp,
-            duration: c.duration,
-        };
         tx.send(Tagged {
             epoch: 1,
-            body: Msg::Process(i),
+            body: Msg::Process(decode_input(c)),
         })
         .unwrap();
     }

@@ -5,11 +5,28 @@ use codec_core::VideoPixelFormat;
 use codec_ffmpeg::{DecodeOutcome, ImageFrameOutput, ImageSession, ImageType};
 use std::path::PathBuf;
 
-fn fixture(name: &str) -> Vec<u8> {
+/// File `name` of the folder `dir` (relative to this crate).
+fn read_fixture(dir: &str, name: &str) -> Vec<u8> {
     let p = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("../../../shared/fixtures/wpt-media")
+        .join(dir)
         .join(name);
     std::fs::read(&p).unwrap_or_else(|e| panic!("{}: {e}", p.display()))
+}
+
+/// A WPT image fixture.
+fn fixture(name: &str) -> Vec<u8> {
+    read_fixture("../../../shared/fixtures/wpt-media", name)
+}
+
+/// A fixture made for the Node tests (test/image/fixtures).
+fn own_fixture(name: &str) -> Vec<u8> {
+    read_fixture("../../test/image/fixtures", name)
+}
+
+/// The image type of a fixture, from its file name's extension.
+fn ty(name: &str) -> ImageType {
+    let ext = name.rsplit('.').next().unwrap();
+    ImageType::from_mime(&format!("image/{ext}")).unwrap_or_else(|| panic!("{name}: no image type"))
 }
 
 /// The frame of a decode that must have produced one.
@@ -20,16 +37,21 @@ fn frame(o: DecodeOutcome) -> ImageFrameOutput {
     }
 }
 
-/// A session holding all of fixture `name`.
-fn session_with(ty: ImageType, name: &str) -> ImageSession {
+/// A session holding all of `data`.
+fn complete_session(ty: ImageType, data: &[u8]) -> ImageSession {
     let mut s = ImageSession::new(ty, Default::default());
-    s.append(&fixture(name));
+    s.append(data);
     s.set_complete();
     s
 }
 
-fn decode(ty: ImageType, name: &str) -> ImageFrameOutput {
-    let mut s = session_with(ty, name);
+/// A session holding all of WPT fixture `name`.
+fn session_with(name: &str) -> ImageSession {
+    complete_session(ty(name), &fixture(name))
+}
+
+fn decode(name: &str) -> ImageFrameOutput {
+    let mut s = session_with(name);
     let t = s.tracks().unwrap().unwrap();
     assert!(!t.is_empty());
     frame(s.decode(None, 0, None).unwrap())
@@ -37,19 +59,19 @@ fn decode(ty: ImageType, name: &str) -> ImageFrameOutput {
 
 #[test]
 fn stills_decode_at_their_size() {
-    for (ty, name) in [
-        (ImageType::Jpeg, "four-colors.jpg"),
-        (ImageType::Jpeg, "four-colors-limited-range-420-8bpc.jpg"),
-        (ImageType::Png, "four-colors.png"),
-        (ImageType::Gif, "four-colors.gif"),
-        (ImageType::Webp, "four-colors.webp"),
-        (ImageType::Webp, "four-colors-limited-range-420-8bpc.webp"),
-        (ImageType::Avif, "four-colors.avif"),
-        (ImageType::Avif, "four-colors-limited-range-420-8bpc.avif"),
-        (ImageType::Avif, "four-colors-full-range-hlg-420-10bpc.avif"),
-        (ImageType::Avif, "four-colors-flip.avif"),
+    for name in [
+        "four-colors.jpg",
+        "four-colors-limited-range-420-8bpc.jpg",
+        "four-colors.png",
+        "four-colors.gif",
+        "four-colors.webp",
+        "four-colors-limited-range-420-8bpc.webp",
+        "four-colors.avif",
+        "four-colors-limited-range-420-8bpc.avif",
+        "four-colors-full-range-hlg-420-10bpc.avif",
+        "four-colors-flip.avif",
     ] {
-        let out = decode(ty, name);
+        let out = decode(name);
         eprintln!(
             "{name}: {:?} {:?} rot {} flip {}",
             out.frame.format(),
@@ -63,15 +85,13 @@ fn stills_decode_at_their_size() {
             "{name}"
         );
     }
-    let p = decode(ImageType::Png, "pattern.png");
+    let p = decode("pattern.png");
     assert_eq!(p.frame.format(), VideoPixelFormat::RGBA);
 }
 
 #[test]
 fn frame_index_past_a_still_is_infeasible() {
-    let mut s = ImageSession::new(ImageType::Png, Default::default());
-    s.append(&fixture("four-colors.png"));
-    s.set_complete();
+    let mut s = session_with("four-colors.png");
     assert_eq!(s.decode(None, 1, None).unwrap(), DecodeOutcome::Infeasible);
 }
 
@@ -94,9 +114,7 @@ fn truncated_png_waits_then_is_an_encoding_error() {
 
 #[test]
 fn avif_sequence_is_a_second_track() {
-    let mut s = ImageSession::new(ImageType::Avif, Default::default());
-    s.append(&fixture("four-colors-flip.avif"));
-    s.set_complete();
+    let mut s = session_with("four-colors-flip.avif");
     let t = s.tracks().unwrap().unwrap();
     assert_eq!(t.len(), 2);
     assert!(!t[0].animated && t[1].animated);
@@ -116,9 +134,7 @@ fn avif_sequence_is_a_second_track() {
 
 #[test]
 fn gif_decodes_every_frame_with_delays() {
-    let mut s = ImageSession::new(ImageType::Gif, Default::default());
-    s.append(&fixture("four-colors-flip.gif"));
-    s.set_complete();
+    let mut s = session_with("four-colors-flip.gif");
     let t = s.tracks().unwrap().unwrap();
     assert_eq!(t[0].frame_count, 2);
     assert_eq!(t[0].repetition_count, f64::INFINITY);
@@ -126,22 +142,24 @@ fn gif_decodes_every_frame_with_delays() {
     assert_eq!((f1.timestamp, f1.duration), (30_000, Some(40_000)));
 }
 
+/// The ffmpeg CLI arguments (quiet) for its 64×48 test source at 10 fps.
+const TESTSRC: [&str; 6] = [
+    "-v",
+    "error",
+    "-f",
+    "lavfi",
+    "-i",
+    "testsrc=size=64x48:rate=10",
+];
+
 fn generated_webp(lossless: bool) -> Vec<u8> {
     let out = std::env::temp_dir().join(format!(
         "codec-ffmpeg-anim-{}-{lossless}.webp",
         std::process::id()
     ));
     let status = std::process::Command::new("ffmpeg")
-        .args([
-            "-v",
-            "error",
-            "-y",
-            "-f",
-            "lavfi",
-            "-i",
-            "testsrc=size=64x48:rate=10",
-        ])
-        .args(["-frames:v", "3", "-c:v", "libwebp_anim", "-loop", "0"])
+        .args(TESTSRC)
+        .args(["-y", "-frames:v", "3", "-c:v", "libwebp_anim", "-loop", "0"])
         .args(["-lossless", if lossless { "1" } else { "0" }])
         .arg(&out)
         .status()
@@ -154,14 +172,7 @@ fn generated_webp(lossless: bool) -> Vec<u8> {
 
 fn testsrc_rgba() -> Vec<u8> {
     let o = std::process::Command::new("ffmpeg")
-        .args([
-            "-v",
-            "error",
-            "-f",
-            "lavfi",
-            "-i",
-            "testsrc=size=64x48:rate=10",
-        ])
+        .args(TESTSRC)
         .args(["-frames:v", "3", "-f", "rawvideo", "-pix_fmt", "rgba", "-"])
         .output()
         .unwrap();
@@ -173,9 +184,7 @@ fn animated_webp_frames_are_composited() {
     let want = testsrc_rgba();
     let size = 64 * 48 * 4;
     for lossless in [true, false] {
-        let mut s = ImageSession::new(ImageType::Webp, Default::default());
-        s.append(&generated_webp(lossless));
-        s.set_complete();
+        let mut s = complete_session(ImageType::Webp, &generated_webp(lossless));
         let t = s.tracks().unwrap().unwrap();
         assert!(t[0].animated);
         assert_eq!(t[0].frame_count, 3);
@@ -214,17 +223,17 @@ fn animated_webp_frames_are_composited() {
 /// the decoded frame equals the one decoded from the whole file.
 #[test]
 fn streamed_fixtures_match_whole_file_decodes() {
-    for (ty, name) in [
-        (ImageType::Jpeg, "four-colors.jpg"),
-        (ImageType::Png, "four-colors.png"),
-        (ImageType::Gif, "four-colors-flip.gif"),
-        (ImageType::Webp, "four-colors.webp"),
-        (ImageType::Avif, "four-colors.avif"),
-        (ImageType::Avif, "four-colors-flip.avif"),
+    for name in [
+        "four-colors.jpg",
+        "four-colors.png",
+        "four-colors-flip.gif",
+        "four-colors.webp",
+        "four-colors.avif",
+        "four-colors-flip.avif",
     ] {
         let d = fixture(name);
-        let whole = decode(ty, name);
-        let mut s = ImageSession::new(ty, Default::default());
+        let whole = decode(name);
+        let mut s = ImageSession::new(ty(name), Default::default());
         let mut count = 0;
         for piece in d.chunks(37) {
             s.append(piece);
@@ -243,19 +252,9 @@ fn streamed_fixtures_match_whole_file_decodes() {
     }
 }
 
-/// A fixture made for the Node tests (test/image/fixtures).
-fn own_fixture(name: &str) -> Vec<u8> {
-    let p = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("../../test/image/fixtures")
-        .join(name);
-    std::fs::read(&p).unwrap_or_else(|e| panic!("{}: {e}", p.display()))
-}
-
 #[test]
 fn avif_alpha_item_becomes_the_alpha_plane() {
-    let mut s = ImageSession::new(ImageType::Avif, Default::default());
-    s.append(&own_fixture("alpha.avif"));
-    s.set_complete();
+    let mut s = complete_session(ImageType::Avif, &own_fixture("alpha.avif"));
     let out = frame(s.decode(None, 0, None).unwrap());
     assert_eq!(out.frame.format(), VideoPixelFormat::I420A);
     // The source alpha is min(255, 4x + y), coded losslessly.
@@ -290,9 +289,7 @@ fn progressive_jpeg_partial_generations() {
 #[test]
 fn subsampled_cmyk_and_ycck_become_rgbx() {
     for name in ["cmyk-420.jpg", "ycck-420.jpg"] {
-        let mut s = ImageSession::new(ImageType::Jpeg, Default::default());
-        s.append(&own_fixture(name));
-        s.set_complete();
+        let mut s = complete_session(ImageType::Jpeg, &own_fixture(name));
         let out = frame(s.decode(None, 0, None).unwrap());
         assert_eq!(out.frame.format(), VideoPixelFormat::RGBX, "{name}");
         // Pixel (40, 20): the pattern's (80, 53, 220) with K' = 255 (no black ink).
@@ -307,34 +304,32 @@ fn subsampled_cmyk_and_ycck_become_rgbx() {
 #[test]
 fn corrupt_and_truncated_fixtures_never_panic() {
     let own = [
-        (ImageType::Avif, "alpha.avif"),
-        (ImageType::Avif, "grid.avif"),
-        (ImageType::Jpeg, "progressive.jpg"),
-        (ImageType::Jpeg, "cmyk-420.jpg"),
-        (ImageType::Jpeg, "ycck-420.jpg"),
+        "alpha.avif",
+        "grid.avif",
+        "progressive.jpg",
+        "cmyk-420.jpg",
+        "ycck-420.jpg",
     ];
     let wpt = [
-        (ImageType::Avif, "four-colors-flip.avif"),
-        (ImageType::Avif, "four-colors-full-range-hlg-422-12bpc.avif"),
-        (ImageType::Gif, "four-colors-flip.gif"),
-        (ImageType::Png, "pattern.png"),
-        (ImageType::Webp, "four-colors-limited-range-420-8bpc.webp"),
-        (ImageType::Jpeg, "four-colors.jpg"),
+        "four-colors-flip.avif",
+        "four-colors-full-range-hlg-422-12bpc.avif",
+        "four-colors-flip.gif",
+        "pattern.png",
+        "four-colors-limited-range-420-8bpc.webp",
+        "four-colors.jpg",
     ];
     let files = own
         .iter()
-        .map(|&(t, n)| (t, n, own_fixture(n)))
-        .chain(wpt.iter().map(|&(t, n)| (t, n, fixture(n))));
-    for (ty, _name, whole) in files {
+        .map(|&n| (ty(n), own_fixture(n)))
+        .chain(wpt.iter().map(|&n| (ty(n), fixture(n))));
+    for (ty, whole) in files {
         let step = (whole.len() / 250).max(1);
         for i in (0..whole.len()).step_by(step) {
             // A flipped byte, then a prefix: errors are fine, panics are not.
             let mut bad = whole.clone();
             bad[i] ^= 0xA5;
             for data in [&bad[..], &whole[..i]] {
-                let mut s = ImageSession::new(ty, Default::default());
-                s.append(data);
-                s.set_complete();
+                let mut s = complete_session(ty, data);
                 if let Ok(Some(t)) = s.tracks() {
                     let _ = s.decode(None, 0, Some(0));
                     let _ = s.decode(None, 0, None);
@@ -432,12 +427,12 @@ fn model_and_worker_end_to_end() {
 
 #[test]
 fn a_cached_frame_shares_its_pixels_with_the_first_decode() {
-    for (ty, name) in [
-        (ImageType::Png, "four-colors.png"),
-        (ImageType::Png, "pattern.png"),
-        (ImageType::Jpeg, "four-colors-limited-range-420-8bpc.jpg"),
+    for name in [
+        "four-colors.png",
+        "pattern.png",
+        "four-colors-limited-range-420-8bpc.jpg",
     ] {
-        let mut s = session_with(ty, name);
+        let mut s = session_with(name);
         let first = frame(s.decode(None, 0, None).unwrap());
         let again = frame(s.decode(None, 0, None).unwrap());
         assert_eq!(first, again, "{name}");

@@ -193,9 +193,7 @@ fn av1_key_chunks_carry_the_sequence_header() {
         latency_mode: LatencyMode::Realtime,
         ..enc_config("av01.0.04M.08")
     };
-    let inputs = (0..12)
-        .map(|i| input(i420_pattern(W, H, i), i, i % 10 == 0))
-        .collect();
+    let inputs = pattern_inputs(12, |i| i % 10 == 0);
     let chunks = encode_all(cfg, inputs);
     let dc = first_config(&chunks);
     assert!(dc.description.is_none(), "AV1 has no description");
@@ -251,12 +249,7 @@ fn length_prefixed_nal_types(d: &[u8]) -> Vec<u8> {
 #[test]
 fn hevc_hvcc_round_trip() {
     let cfg = enc_config("hvc1.1.6.L93.B0");
-    let chunks = encode_all(
-        cfg.clone(),
-        (0..3)
-            .map(|i| input(i420_pattern(W, H, i), i, false))
-            .collect(),
-    );
+    let chunks = encode_all(cfg.clone(), pattern_inputs(3, |_| false));
     let dc = first_config(&chunks);
     let (profile, level, chroma, depth, arrays) =
         parse_hvcc(dc.description.as_ref().expect("hvcC"));
@@ -296,9 +289,7 @@ fn hevc_annexb_round_trip_and_in_band_parameter_sets() {
         hevc_format: codec_core::HevcBitstreamFormat::Annexb,
         ..enc_config("hev1.1.6.L93.B0")
     };
-    let inputs = (0..12)
-        .map(|i| input(i420_pattern(W, H, i), i, i % 10 == 0))
-        .collect();
+    let inputs = pattern_inputs(12, |i| i % 10 == 0);
     let chunks = encode_all(cfg.clone(), inputs);
     let dc = first_config(&chunks);
     assert!(dc.description.is_none(), "annexb has no description");
@@ -350,24 +341,10 @@ fn hevc_main10_round_trip() {
 #[test]
 fn odd_size_vp8_round_trip() {
     let (w, h) = (161, 121);
-    let cfg = VideoEncoderConfig {
-        width: w,
-        height: h,
-        ..enc_config("vp8")
-    };
-    let originals: Vec<_> = (0..5).map(|t| i420_pattern(w, h, t)).collect();
-    let chunks = encode_all(
-        cfg,
-        originals
-            .iter()
-            .enumerate()
-            .map(|(i, f)| input(f.clone(), i as u32, false))
-            .collect(),
-    );
-    let frames = decode_all(first_config(&chunks), &chunks);
-    assert_eq!(frames.len(), 5);
-    for (o, f) in originals.iter().zip(&frames) {
-        assert_eq!((f.frame.coded_width(), f.frame.coded_height()), (w, h));
-        assert!(psnr_y(o, &f.frame) > 30.0);
+    let cfg = enc_config_sized("vp8", w, h);
+    let chunks = encode_all(cfg, inputs(5, |t| i420_pattern(w, h, t), |_| false));
+    let frames = decode_n(&chunks, 5, (w, h));
+    for (t, f) in (0..5).zip(&frames) {
+        assert!(psnr_y(&i420_pattern(w, h, t), &f.frame) > 30.0, "frame {t}");
     }
 }

@@ -209,12 +209,7 @@ fn hevc_temporal_layers_are_sub_layers() {
         if annexb {
             cfg.hevc_format = codec_core::HevcBitstreamFormat::Annexb;
         }
-        let chunks = encode_all(
-            cfg,
-            (0..17u32)
-                .map(|i| input(i420_pattern(W, H, i), i, i == 6))
-                .collect(),
-        );
+        let chunks = encode_all(cfg, pattern_inputs(17u32, |i| i == 6));
         assert_eq!(chunks.len(), 17);
         for c in &chunks {
             let id = c.temporal_layer_id.unwrap();

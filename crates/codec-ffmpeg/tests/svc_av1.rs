@@ -57,12 +57,7 @@ fn av1_obu_temporal_id_is_the_chunk_layer() {
             scalability_mode: Some(mode.into()),
             ..enc_config("av01.0.04M.08")
         };
-        let chunks = encode_all(
-            cfg,
-            (0..12)
-                .map(|i| input(i420_pattern(W, H, i), i, i == 5))
-                .collect(),
-        );
+        let chunks = encode_all(cfg, pattern_inputs(12, |i| i == 5));
         assert_eq!(chunks.len(), 12);
         let mut seen = 0;
         for c in &chunks {
@@ -165,12 +160,7 @@ fn av1_temporal_layers_honour_the_bitrate() {
                 latency_mode: LatencyMode::Realtime,
                 ..enc_config("av01.0.04M.08")
             };
-            let chunks = encode_all(
-                cfg,
-                (0..n)
-                    .map(|i| input(noisy_pattern(W, H, i), i, false))
-                    .collect(),
-            );
+            let chunks = encode_all(cfg, inputs(n, |i| noisy_pattern(W, H, i), |_| false));
             assert_eq!(chunks.len(), n as usize);
             // The first second is left out: the key frame and the buffer fill dominate it.
             let bits: usize = chunks[30..].iter().map(|c| c.data.len() * 8).sum();
@@ -252,22 +242,13 @@ fn av1_temporal_layers_flush_quantizer_and_reset() {
 fn av1_temporal_layers_odd_size_and_converted_input() {
     let (w, h) = (161, 121);
     let cfg = VideoEncoderConfig {
-        width: w,
-        height: h,
         scalability_mode: Some("L1T2".into()),
-        ..enc_config("av01.0.04M.08")
+        ..enc_config_sized("av01.0.04M.08", w, h)
     };
-    let mut inputs: Vec<_> = (0..4)
-        .map(|i| input(rgba_pattern(w, h, i), i, false))
-        .collect();
-    inputs.push(input(i420_pattern(W, H, 4), 4, false));
-    let chunks = encode_all(cfg, inputs);
-    assert_eq!(chunks.len(), 5);
-    let frames = decode_all(first_config(&chunks), &chunks);
-    assert_eq!(frames.len(), 5);
-    for f in &frames {
-        assert_eq!((f.frame.coded_width(), f.frame.coded_height()), (w, h));
-    }
+    let mut frames_in = inputs(4, |i| rgba_pattern(w, h, i), |_| false);
+    frames_in.push(input(i420_pattern(W, H, 4), 4, false));
+    let chunks = encode_all(cfg, frames_in);
+    let frames = decode_n(&chunks, 5, (w, h));
     for f in &frames[..4] {
         let i = (f.timestamp / FRAME_US) as u32;
         let p = psnr_y(&rgba_to_y709(&rgba_pattern(w, h, i)), &f.frame);
@@ -285,19 +266,12 @@ fn av1_temporal_layers_key_frame_cadence_and_interval() {
     });
     let (w, h) = (64, 64);
     let cfg = VideoEncoderConfig {
-        width: w,
-        height: h,
         scalability_mode: Some("L1T3".into()),
         latency_mode: LatencyMode::Realtime,
-        ..enc_config("av01.0.04M.08")
+        ..enc_config_sized("av01.0.04M.08", w, h)
     };
     let n = 306;
-    let chunks = encode_all(
-        cfg,
-        (0..n)
-            .map(|i| input(i420_pattern(w, h, i), i, false))
-            .collect(),
-    );
+    let chunks = encode_all(cfg, inputs(n, |i| i420_pattern(w, h, i), |_| false));
     assert_eq!(chunks.len(), n as usize);
     let keys: Vec<usize> = (0..n as usize).filter(|&i| chunks[i].key).collect();
     assert_eq!(keys, [0, 300]);

@@ -36,12 +36,7 @@ fn check(cfg: VideoEncoderConfig, cut: bool) {
             f
         }
     };
-    let chunks = encode_all(
-        cfg,
-        (0..N)
-            .map(|t| input(frame(t), t, KEYS.contains(&t)))
-            .collect(),
-    );
+    let chunks = encode_all(cfg, inputs(N, frame, |t| KEYS.contains(&t)));
     assert_eq!(chunks.len(), N as usize, "{what}");
     assert_subsets_match_full_stream(&what, &chunks);
     if alpha {
@@ -68,52 +63,25 @@ fn each_mode(codec: &str, alpha: AlphaOption) {
     }
 }
 
-#[test]
-fn vp8_layer_subsets_are_exact() {
-    each_mode("vp8", AlphaOption::Discard);
+/// One `#[test]` per `name: codec, alpha;` row, running [`each_mode`].
+macro_rules! layer_subset_tests {
+    ($($name:ident: $codec:literal, $alpha:ident;)+) => {$(
+        #[test]
+        fn $name() {
+            each_mode($codec, AlphaOption::$alpha);
+        }
+    )+};
 }
 
-#[test]
-fn vp8_alpha_layer_subsets_are_exact() {
-    each_mode("vp8", AlphaOption::Keep);
-}
-
-#[test]
-fn vp9_layer_subsets_are_exact() {
-    each_mode("vp09.00.10.08", AlphaOption::Discard);
-}
-
-#[test]
-fn vp9_alpha_layer_subsets_are_exact() {
-    each_mode("vp09.00.10.08", AlphaOption::Keep);
-}
-
-#[test]
-fn vp9_profile2_layer_subsets_are_exact() {
-    each_mode("vp09.02.10.10", AlphaOption::Discard);
-}
-
-#[test]
-fn av1_layer_subsets_are_exact() {
-    each_mode("av01.0.04M.08", AlphaOption::Discard);
-}
-
-#[test]
-fn av1_10bit_layer_subsets_are_exact() {
-    each_mode("av01.0.04M.10", AlphaOption::Discard);
-}
-
-#[test]
-fn h264_main_layer_subsets_are_exact() {
-    each_mode("avc1.4d001f", AlphaOption::Discard);
-}
-
-#[test]
-fn h264_high_layer_subsets_are_exact() {
-    each_mode("avc1.640028", AlphaOption::Discard);
-}
-
-#[test]
-fn hevc_layer_subsets_are_exact() {
-    each_mode("hvc1.1.6.L93.B0", AlphaOption::Discard);
+layer_subset_tests! {
+    vp8_layer_subsets_are_exact: "vp8", Discard;
+    vp8_alpha_layer_subsets_are_exact: "vp8", Keep;
+    vp9_layer_subsets_are_exact: "vp09.00.10.08", Discard;
+    vp9_alpha_layer_subsets_are_exact: "vp09.00.10.08", Keep;
+    vp9_profile2_layer_subsets_are_exact: "vp09.02.10.10", Discard;
+    av1_layer_subsets_are_exact: "av01.0.04M.08", Discard;
+    av1_10bit_layer_subsets_are_exact: "av01.0.04M.10", Discard;
+    h264_main_layer_subsets_are_exact: "avc1.4d001f", Discard;
+    h264_high_layer_subsets_are_exact: "avc1.640028", Discard;
+    hevc_layer_subsets_are_exact: "hvc1.1.6.L93.B0", Discard;
 }

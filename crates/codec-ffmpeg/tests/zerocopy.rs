@@ -7,7 +7,7 @@ mod common;
 use std::sync::Arc;
 
 use codec_core::{compute_layout, Rect, VideoDecoderConfig};
-use codec_ffmpeg::{VideoDecodeInput, VideoDecoderBackend, VideoEncodeInput, VideoEncoderBackend};
+use codec_ffmpeg::{VideoDecoderBackend, VideoEncodeInput, VideoEncoderBackend};
 use common::*;
 use control_queue::{Backend, Cancel};
 
@@ -20,21 +20,7 @@ const CODECS: [&str; 5] = [
 ];
 
 fn chunks_for(codec: &str, n: u32) -> Vec<codec_ffmpeg::EncodedVideoOutput> {
-    encode_all(
-        enc_config(codec),
-        (0..n)
-            .map(|t| input(i420_pattern(W, H, t), t, t == 0))
-            .collect(),
-    )
-}
-
-fn decode_input(c: &codec_ffmpeg::EncodedVideoOutput) -> VideoDecodeInput {
-    VideoDecodeInput {
-        data: c.data.clone(),
-        key: c.key,
-        timestamp: c.timestamp,
-        duration: c.duration,
-    }
+    encode_all(enc_config(codec), pattern_inputs(n, |t| t == 0))
 }
 
 /// Every byte `copyTo` gives for the whole frame.

@@ -5,7 +5,7 @@ use std::sync::Arc;
 
 use codec_core::{
     AudioBuffer, AudioCopy, AudioDecoderConfig, AudioEncoderConfig, AudioSampleFormat, BitrateMode,
-    CodecError, CodecKind, InputFacts, OpusEncoderConfig, OutputContext,
+    CodecError, InputFacts, OpusEncoderConfig, OutputContext,
 };
 use codec_ffmpeg::{
     AudioDecodeInput, AudioDecoderBackend, AudioEncodeInput, AudioEncoderBackend,
@@ -14,15 +14,9 @@ use codec_ffmpeg::{
 use neon::prelude::*;
 use neon::types::buffer::TypedArray;
 
-use crate::codec::{self, with_core, CodecBox, JsConfig, OutputToJs};
+use crate::codec::{self, OutputToJs, OutputValues};
 use crate::error::{IntoJsError, OrThrow};
-use crate::js::{
-    bytes, enum_or_default, opt_arg_f64, opt_arg_str, opt_bool, opt_f64, opt_str, opt_u32, set_num,
-    set_str,
-};
-
-type EncBox = JsBox<CodecBox<AudioEncoderBackend>>;
-type DecBox = JsBox<CodecBox<AudioDecoderBackend>>;
+use crate::js::{enum_or_default, opt, opt_arg_f64, opt_arg_str, opt_bytes, set_num, set_str};
 
 fn encoder_config<'a, C: Context<'a>>(
     cx: &mut C,
@@ -30,31 +24,31 @@ fn encoder_config<'a, C: Context<'a>>(
 ) -> NeonResult<AudioEncoderConfig> {
     let opus = match o.get_opt::<JsObject, _, _>(cx, "opus")? {
         Some(op) => Some(OpusEncoderConfig {
-            format_ogg: opt_str(cx, op, "format")?.as_deref() == Some("ogg"),
-            frame_duration: opt_f64(cx, op, "frameDuration")?.map(|v| v as u64),
-            complexity: opt_u32(cx, op, "complexity")?,
-            packetlossperc: opt_u32(cx, op, "packetlossperc")?,
-            useinbandfec: opt_bool(cx, op, "useinbandfec")?.unwrap_or(false),
-            usedtx: opt_bool(cx, op, "usedtx")?.unwrap_or(false),
+            format_ogg: opt::<String, _>(cx, op, "format")?.as_deref() == Some("ogg"),
+            frame_duration: opt::<f64, _>(cx, op, "frameDuration")?.map(|v| v as u64),
+            complexity: opt::<u32, _>(cx, op, "complexity")?,
+            packetlossperc: opt::<u32, _>(cx, op, "packetlossperc")?,
+            useinbandfec: opt::<bool, _>(cx, op, "useinbandfec")?.unwrap_or(false),
+            usedtx: opt::<bool, _>(cx, op, "usedtx")?.unwrap_or(false),
         }),
         None => None,
     };
     let aac_adts = match o.get_opt::<JsObject, _, _>(cx, "aac")? {
-        Some(a) => opt_str(cx, a, "format")?.as_deref() == Some("adts"),
+        Some(a) => opt::<String, _>(cx, a, "format")?.as_deref() == Some("adts"),
         None => false,
     };
     let (flac_block_size, flac_compress_level) = match o.get_opt::<JsObject, _, _>(cx, "flac")? {
         Some(f) => (
-            opt_u32(cx, f, "blockSize")?,
-            opt_u32(cx, f, "compressLevel")?,
+            opt::<u32, _>(cx, f, "blockSize")?,
+            opt::<u32, _>(cx, f, "compressLevel")?,
         ),
         None => (None, None),
     };
     Ok(AudioEncoderConfig {
-        codec: opt_str(cx, o, "codec")?.unwrap_or_default(),
-        sample_rate: opt_u32(cx, o, "sampleRate")?.unwrap_or(0),
-        number_of_channels: opt_u32(cx, o, "numberOfChannels")?.unwrap_or(0),
-        bitrate: opt_f64(cx, o, "bitrate")?.map(|v| v as u64),
+        codec: opt::<String, _>(cx, o, "codec")?.unwrap_or_default(),
+        sample_rate: opt::<u32, _>(cx, o, "sampleRate")?.unwrap_or(0),
+        number_of_channels: opt::<u32, _>(cx, o, "numberOfChannels")?.unwrap_or(0),
+        bitrate: opt::<f64, _>(cx, o, "bitrate")?.map(|v| v as u64),
         bitrate_mode: enum_or_default(cx, o, "bitrateMode", BitrateMode::parse)?,
         opus,
         aac_adts,
@@ -67,33 +61,19 @@ fn decoder_config<'a, C: Context<'a>>(
     cx: &mut C,
     o: Handle<'a, JsObject>,
 ) -> NeonResult<AudioDecoderConfig> {
-    let description = o
-        .get_opt::<JsTypedArray<u8>, _, _>(cx, "description")?
-        .map(|d| bytes(cx, d));
+    let description = opt_bytes(cx, o, "description")?;
     Ok(AudioDecoderConfig {
-        codec: opt_str(cx, o, "codec")?.unwrap_or_default(),
-        sample_rate: opt_u32(cx, o, "sampleRate")?.unwrap_or(0),
-        number_of_channels: opt_u32(cx, o, "numberOfChannels")?.unwrap_or(0),
+        codec: opt::<String, _>(cx, o, "codec")?.unwrap_or_default(),
+        sample_rate: opt::<u32, _>(cx, o, "sampleRate")?.unwrap_or(0),
+        number_of_channels: opt::<u32, _>(cx, o, "numberOfChannels")?.unwrap_or(0),
         description,
     })
 }
 
 impl OutputToJs for EncodedAudioOutput {
-    fn to_js<'a, C: Context<'a>>(
-        self,
-        _: &OutputContext,
-        cx: &mut C,
-        event: Handle<'a, JsArray>,
-    ) -> NeonResult<()> {
-        let chunk = cx.empty_object();
-        set_str(cx, chunk, "type", "key")?;
-        set_num(cx, chunk, "timestamp", self.timestamp as f64)?;
-        if let Some(d) = self.duration {
-            set_num(cx, chunk, "duration", d as f64)?;
-        }
-        let data = JsArrayBuffer::from_slice(cx, &self.data)?;
-        chunk.set(cx, "data", data)?;
-        event.set(cx, 1, chunk)?;
+    fn to_js<'a, C: Context<'a>>(self, _: &OutputContext, cx: &mut C) -> OutputValues<'a> {
+        let (timestamp, duration) = (self.timestamp, self.duration);
+        let chunk = codec::chunk_to_js(cx, true, timestamp, duration, &self.data)?;
         let meta = cx.empty_object();
         if let Some(dc) = &self.decoder_config {
             let d = cx.empty_object();
@@ -106,18 +86,12 @@ impl OutputToJs for EncodedAudioOutput {
             }
             meta.set(cx, "decoderConfig", d)?;
         }
-        event.set(cx, 2, meta)?;
-        Ok(())
+        Ok([chunk, meta.upcast()])
     }
 }
 
 impl OutputToJs for DecodedAudioOutput {
-    fn to_js<'a, C: Context<'a>>(
-        self,
-        _: &OutputContext,
-        cx: &mut C,
-        event: Handle<'a, JsArray>,
-    ) -> NeonResult<()> {
+    fn to_js<'a, C: Context<'a>>(self, _: &OutputContext, cx: &mut C) -> OutputValues<'a> {
         let init = cx.empty_object();
         set_str(cx, init, "format", self.data.format().as_str())?;
         set_num(cx, init, "sampleRate", f64::from(self.data.sample_rate()))?;
@@ -132,21 +106,8 @@ impl OutputToJs for DecodedAudioOutput {
         let h = cx.boxed(AudioBox {
             buf: RefCell::new(Some(Arc::new(self.data))),
         });
-        event.set(cx, 1, h)?;
-        event.set(cx, 2, init)?;
-        Ok(())
+        Ok([h.upcast(), init.upcast()])
     }
-}
-
-fn audio_encoder_new(mut cx: FunctionContext) -> JsResult<EncBox> {
-    let dispatch = cx.argument::<JsFunction>(0)?;
-    codec::create(
-        &mut cx,
-        CodecKind::Encoder,
-        "webcodecs-aenc",
-        AudioEncoderBackend::default(),
-        dispatch,
-    )
 }
 
 fn audio_encoder_encode(mut cx: FunctionContext) -> JsResult<JsValue> {
@@ -159,39 +120,21 @@ fn audio_encoder_encode(mut cx: FunctionContext) -> JsResult<JsValue> {
         data: buf,
         timestamp,
     };
-    let ((), ev) = with_core::<AudioEncoderBackend, _>(&mut cx, |c| {
-        c.model().submit(input, |_| InputFacts::Plain)
-    })?;
-    Ok(ev.upcast())
-}
-
-fn audio_decoder_new(mut cx: FunctionContext) -> JsResult<DecBox> {
-    let dispatch = cx.argument::<JsFunction>(0)?;
-    codec::create(
-        &mut cx,
-        CodecKind::Decoder,
-        "webcodecs-adec",
-        AudioDecoderBackend::default(),
-        dispatch,
-    )
+    codec::submit::<AudioEncoderBackend>(&mut cx, input, |_| InputFacts::Plain)
 }
 
 fn audio_decoder_decode(mut cx: FunctionContext) -> JsResult<JsValue> {
-    let key = cx.argument::<JsBoolean>(2)?.value(&mut cx);
-    let timestamp = cx.argument::<JsNumber>(3)?.value(&mut cx) as i64;
-    let duration = opt_arg_f64(&mut cx, 4).map(|n| n as u64);
-    let data = cx.argument::<JsTypedArray<u8>>(5)?;
-    let data = bytes(&mut cx, data);
+    let c = codec::chunk_args(&mut cx)?;
+    let key = c.key;
     let input = AudioDecodeInput {
-        data,
-        timestamp,
-        duration,
+        data: c.data,
+        timestamp: c.timestamp,
+        duration: c.duration,
     };
-    let ((), ev) = with_core::<AudioDecoderBackend, _>(&mut cx, |c| {
-        c.model()
-            .submit(input, |i| InputFacts::Chunk { key, data: &i.data })
-    })?;
-    Ok(ev.upcast())
+    codec::submit::<AudioDecoderBackend>(&mut cx, input, |i| InputFacts::Chunk {
+        key,
+        data: &i.data,
+    })
 }
 
 /// The native half of an `AudioData`: shared immutable samples; `close()` drops this reference.
@@ -292,39 +235,24 @@ fn audio_data_copy_to(mut cx: FunctionContext) -> JsResult<JsUndefined> {
 
 pub(crate) fn register(cx: &mut ModuleContext) -> NeonResult<()> {
     codec::export_common::<AudioEncoderBackend>(cx, "audioEncoder")?;
-    crate::js::export(cx, "audioEncoderNew", audio_encoder_new)?;
-    crate::js::export(cx, "audioEncoderEncode", audio_encoder_encode)?;
     codec::export_common::<AudioDecoderBackend>(cx, "audioDecoder")?;
-    crate::js::export(cx, "audioDecoderNew", audio_decoder_new)?;
-    crate::js::export(cx, "audioDecoderDecode", audio_decoder_decode)?;
-    crate::js::export(cx, "audioDataFromBuffer", audio_data_from_buffer)?;
-    crate::js::export(cx, "audioDataClone", audio_data_clone)?;
-    crate::js::export(cx, "audioDataClose", audio_data_close)?;
-    crate::js::export(cx, "audioDataAllocationSize", audio_data_allocation_size)?;
-    crate::js::export(cx, "audioDataCopyTo", audio_data_copy_to)?;
-    Ok(())
-}
-
-impl JsConfig for AudioEncoderConfig {
-    fn from_js<'a, C: Context<'a>>(cx: &mut C, o: Handle<'a, JsObject>) -> NeonResult<Self> {
-        encoder_config(cx, o)
-    }
-    fn validate(&self) -> Result<(), CodecError> {
-        AudioEncoderConfig::validate(self)
-    }
-    fn supported(&self) -> bool {
-        codec_ffmpeg::audio_encoder_support(self).is_ok()
+    crate::js::export_natives! {
+        cx, audio_encoder_encode, audio_decoder_decode, audio_data_from_buffer, audio_data_clone,
+        audio_data_close, audio_data_allocation_size, audio_data_copy_to
     }
 }
 
-impl JsConfig for AudioDecoderConfig {
-    fn from_js<'a, C: Context<'a>>(cx: &mut C, o: Handle<'a, JsObject>) -> NeonResult<Self> {
-        decoder_config(cx, o)
-    }
-    fn validate(&self) -> Result<(), CodecError> {
-        AudioDecoderConfig::validate(self)
-    }
-    fn supported(&self) -> bool {
-        codec_ffmpeg::audio_decoder_support(self).is_ok()
-    }
-}
+codec::impl_js_config!(
+    AudioEncoderConfig,
+    Encoder,
+    "webcodecs-aenc",
+    encoder_config,
+    codec_ffmpeg::audio_encoder_support
+);
+codec::impl_js_config!(
+    AudioDecoderConfig,
+    Decoder,
+    "webcodecs-adec",
+    decoder_config,
+    codec_ffmpeg::audio_decoder_support
+);

@@ -7,25 +7,27 @@
 //! reports, applied under one lock and handed to JS in one dispatcher call (see
 //! `handle_incoming` for the one exception).
 
+use std::marker::PhantomData;
 use std::sync::{Arc, Mutex, MutexGuard, OnceLock, Weak};
 
-use codec_core::{CodecKind, JsEvent, Model, ModelConfig, OutputContext, Report, Tagged};
+use codec_core::{
+    CodecKind, InputFacts, JsEvent, Model, ModelConfig, OutputContext, Report, Tagged,
+};
 use control_queue::{Backend, Batch, CodecWorker, ControlTx, Sink};
 use neon::prelude::*;
 use safe_callback::{CallbackSender, SafeCallback};
 
 use crate::error::IntoJsError;
 
+/// The two JS values an output event carries after its code: the object (a chunk's init, a
+/// frame or audio handle) and its second argument (metadata, an init).
+pub(crate) type OutputValues<'a> = NeonResult<[Handle<'a, JsValue>; 2]>;
+
 /// Converts one backend output into the JS values passed to the dispatcher.
 pub(crate) trait OutputToJs: Send + Sized + 'static {
-    /// Appends the event's JS arguments after the event code; `ctx` is what the configuration
-    /// that produced the output says about it (codec-core decides how it applies).
-    fn to_js<'a, C: Context<'a>>(
-        self,
-        ctx: &OutputContext,
-        cx: &mut C,
-        event: Handle<'a, JsArray>,
-    ) -> NeonResult<()>;
+    /// The event's JS arguments after the event code; `ctx` is what the configuration that
+    /// produced the output says about it (codec-core decides how it applies).
+    fn to_js<'a, C: Context<'a>>(self, ctx: &OutputContext, cx: &mut C) -> OutputValues<'a>;
 }
 
 /// What the codec's channel carries to the JS thread.
@@ -121,7 +123,9 @@ where
             match ev {
                 JsEvent::Output(o, ctx) => {
                     set_num(cx, item, 0, EV_OUTPUT)?;
-                    o.to_js(&ctx, cx, item)?;
+                    for (i, v) in (1..).zip(o.to_js(&ctx, cx)?) {
+                        item.set(cx, i, v)?;
+                    }
                 }
                 JsEvent::Error(e) => {
                     set_num(cx, item, 0, EV_ERROR)?;
@@ -211,7 +215,7 @@ fn lock<B: Backend>(core: &Mutex<Core<B>>) -> MutexGuard<'_, Core<B>> {
 
 /// Creates the native codec: model, worker thread and event channel.
 /// `dispatch(owner, events)` is a module-level JS function (it must not capture the codec).
-pub(crate) fn create<'a, B>(
+fn create<'a, B>(
     cx: &mut FunctionContext<'a>,
     kind: CodecKind,
     name: &str,
@@ -315,6 +319,18 @@ where
     c.update_keep_alive(cx, None);
     c.detach_if_closed(cx);
     drop(c);
+    call_dispatch(cx, dispatch, owner, events, len)
+}
+
+/// Calls `dispatch(owner, events)` when there is an owner (the JS object is still held) and
+/// `len` events. Shared by the codecs and ImageDecoder.
+pub(crate) fn call_dispatch<'a, C: Context<'a>>(
+    cx: &mut C,
+    dispatch: Handle<'a, JsFunction>,
+    owner: Option<Handle<'a, JsObject>>,
+    events: Handle<'a, JsArray>,
+    len: u32,
+) -> NeonResult<()> {
     match owner {
         Some(o) if len > 0 => {
             let undefined = cx.undefined();
@@ -328,7 +344,7 @@ where
 
 /// Runs a spec method on the model, then returns the resulting JS events (already-settled
 /// flushes etc.) for the JS object to apply.
-pub(crate) fn with_core<'a, B, T>(
+fn with_core<'a, B, T>(
     cx: &mut FunctionContext<'a>,
     f: impl FnOnce(&mut Core<B>) -> Result<T, codec_core::CodecError>,
 ) -> NeonResult<(T, Handle<'a, JsArray>)>
@@ -375,59 +391,70 @@ impl<B: Backend> Core<B> {
     }
 }
 
-/// Exports `state`, `queueSize`, `configure`-independent methods shared by every codec.
-pub(crate) fn state<B>(mut cx: FunctionContext) -> JsResult<JsValue>
+/// Submits one `encode()`/`decode()` input to the model (`facts`: what the spec's checks read
+/// from it) and returns the resulting events.
+pub(crate) fn submit<'a, B>(
+    cx: &mut FunctionContext<'a>,
+    input: B::Input,
+    facts: impl FnOnce(&B::Input) -> InputFacts<'_>,
+) -> JsResult<'a, JsValue>
 where
     B: Backend,
     B::Output: OutputToJs,
 {
-    let boxed = cx.argument::<JsBox<CodecBox<B>>>(0)?;
-    let c = lock(&boxed.core);
-    let s = c.model.state().as_str();
-    let q = c.model.queue_size();
-    drop(c);
-    let arr = cx.empty_array();
-    let s = cx.string(s);
-    arr.set(&mut cx, 0, s)?;
-    let q = cx.number(q);
-    arr.set(&mut cx, 1, q)?;
-    Ok(arr.upcast())
-}
-
-pub(crate) fn flush<B>(mut cx: FunctionContext) -> JsResult<JsValue>
-where
-    B: Backend,
-    B::Output: OutputToJs,
-{
-    let (id, events) = with_core::<B, _>(&mut cx, |c| c.model().flush())?;
-    let arr = cx.empty_array();
-    let id = cx.number(id as f64);
-    arr.set(&mut cx, 0, id)?;
-    arr.set(&mut cx, 1, events)?;
-    Ok(arr.upcast())
-}
-
-pub(crate) fn reset<B>(mut cx: FunctionContext) -> JsResult<JsValue>
-where
-    B: Backend,
-    B::Output: OutputToJs,
-{
-    let ((), events) = with_core::<B, _>(&mut cx, |c| c.model().reset())?;
+    let ((), events) = with_core::<B, _>(cx, |c| c.model().submit(input, facts))?;
     Ok(events.upcast())
 }
 
-pub(crate) fn close<B>(mut cx: FunctionContext) -> JsResult<JsValue>
-where
-    B: Backend,
-    B::Output: OutputToJs,
-{
-    let ((), events) = with_core::<B, _>(&mut cx, |c| c.model().close())?;
-    Ok(events.upcast())
+/// The chunk a `{prefix}Decode(box, this, key, timestamp, duration?, data)` native is given.
+pub(crate) struct ChunkArgs {
+    pub(crate) key: bool,
+    pub(crate) timestamp: i64,
+    pub(crate) duration: Option<u64>,
+    pub(crate) data: Vec<u8>,
+}
+
+/// Reads [`ChunkArgs`] from arguments 2 to 5.
+pub(crate) fn chunk_args(cx: &mut FunctionContext) -> NeonResult<ChunkArgs> {
+    let key = cx.argument::<JsBoolean>(2)?.value(cx);
+    let timestamp = cx.argument::<JsNumber>(3)?.value(cx) as i64;
+    let duration = crate::js::opt_arg_f64(cx, 4).map(|n| n as u64);
+    let data = cx.argument::<JsTypedArray<u8>>(5)?;
+    let data = crate::js::bytes(cx, data);
+    Ok(ChunkArgs {
+        key,
+        timestamp,
+        duration,
+        data,
+    })
+}
+
+/// The init of an encoder output's `Encoded{Video,Audio}Chunk`.
+pub(crate) fn chunk_to_js<'a, C: Context<'a>>(
+    cx: &mut C,
+    key: bool,
+    timestamp: i64,
+    duration: Option<u64>,
+    data: &[u8],
+) -> JsResult<'a, JsValue> {
+    let chunk = cx.empty_object();
+    crate::js::set_str(cx, chunk, "type", if key { "key" } else { "delta" })?;
+    crate::js::set_num(cx, chunk, "timestamp", timestamp as f64)?;
+    if let Some(d) = duration {
+        crate::js::set_num(cx, chunk, "duration", d as f64)?;
+    }
+    let data = JsArrayBuffer::from_slice(cx, data)?;
+    chunk.set(cx, "data", data)?;
+    Ok(chunk.upcast())
 }
 
 /// A codec configuration as the JS classes hand it over: read, checked for validity
 /// (`TypeError`) and for support (`NotSupportedError`), the same way for all four codecs.
 pub(crate) trait JsConfig: ModelConfig + Sized {
+    /// Whether the codec this configures encodes or decodes.
+    const KIND: CodecKind;
+    /// The name of the codec's worker thread.
+    const THREAD: &'static str;
     /// Reads the converted dictionary.
     fn from_js<'a, C: Context<'a>>(cx: &mut C, o: Handle<'a, JsObject>) -> NeonResult<Self>;
     /// The spec's validity check.
@@ -435,6 +462,30 @@ pub(crate) trait JsConfig: ModelConfig + Sized {
     /// Whether the backend can run it.
     fn supported(&self) -> bool;
 }
+
+/// Implements [`JsConfig`] for `$cfg`: `$kind` and `$thread` name the codec, `$read` reads the
+/// dictionary, the type's own `validate` checks it and `$support` is the backend's check.
+macro_rules! impl_js_config {
+    ($cfg:ty, $kind:ident, $thread:literal, $read:path, $support:path) => {
+        impl crate::codec::JsConfig for $cfg {
+            const KIND: codec_core::CodecKind = codec_core::CodecKind::$kind;
+            const THREAD: &'static str = $thread;
+            fn from_js<'a, C: Context<'a>>(
+                cx: &mut C,
+                o: Handle<'a, JsObject>,
+            ) -> NeonResult<Self> {
+                $read(cx, o)
+            }
+            fn validate(&self) -> Result<(), codec_core::CodecError> {
+                <$cfg>::validate(self)
+            }
+            fn supported(&self) -> bool {
+                $support(self).is_ok()
+            }
+        }
+    };
+}
+pub(crate) use impl_js_config;
 
 fn valid_config<'a, T: JsConfig>(cx: &mut FunctionContext<'a>, arg: usize) -> NeonResult<T> {
     let o = cx.argument::<JsObject>(arg)?;
@@ -445,54 +496,114 @@ fn valid_config<'a, T: JsConfig>(cx: &mut FunctionContext<'a>, arg: usize) -> Ne
     }
 }
 
-/// `isConfigSupported` check: `(config) → Promise<boolean>`, throwing `TypeError` for invalid
-/// configs. The support check runs on a helper thread ("in parallel", as the spec says): some
-/// checks open an FFmpeg encoder, which must not happen on the JS thread.
-pub(crate) fn check_config<B>(mut cx: FunctionContext) -> JsResult<JsPromise>
-where
-    B: Backend,
-    B::Config: JsConfig,
-{
-    let cfg = valid_config::<B::Config>(&mut cx, 0)?;
-    let channel = cx.channel();
-    let (deferred, promise) = cx.promise();
-    let spawned = std::thread::Builder::new()
-        .name("webcodecs-support".into())
-        .spawn(move || {
-            let supported = cfg.supported();
-            deferred.settle_with(&channel, move |mut cx| Ok(cx.boolean(supported)));
-        });
-    if let Err(e) = spawned {
-        return crate::error::thread_refused("a support check", &e).throw(&mut cx);
-    }
-    Ok(promise)
-}
+/// The natives every codec class shares, for the backend `B` (exported by [`export_common`]).
+struct Natives<B>(PhantomData<B>);
 
-/// `configure(config)`: `(box, this, config) → events`.
-pub(crate) fn configure<B>(mut cx: FunctionContext) -> JsResult<JsValue>
+impl<B> Natives<B>
 where
-    B: Backend,
+    B: Backend + Default,
     B::Config: JsConfig,
     B::Output: OutputToJs,
 {
-    let cfg = valid_config::<B::Config>(&mut cx, 2)?;
-    let ((), events) = with_core::<B, _>(&mut cx, |c| c.model().configure(cfg))?;
-    Ok(events.upcast())
+    /// `{prefix}New(dispatch)`: a new codec (see [`create`]).
+    fn new(mut cx: FunctionContext) -> JsResult<JsBox<CodecBox<B>>> {
+        let dispatch = cx.argument::<JsFunction>(0)?;
+        let kind = B::Config::KIND;
+        create(&mut cx, kind, B::Config::THREAD, B::default(), dispatch)
+    }
+
+    /// `{prefix}State(box)` → `[state, queueSize]`.
+    fn state(mut cx: FunctionContext) -> JsResult<JsValue> {
+        let boxed = cx.argument::<JsBox<CodecBox<B>>>(0)?;
+        let c = lock(&boxed.core);
+        let s = c.model.state().as_str();
+        let q = c.model.queue_size();
+        drop(c);
+        let arr = cx.empty_array();
+        let s = cx.string(s);
+        arr.set(&mut cx, 0, s)?;
+        let q = cx.number(q);
+        arr.set(&mut cx, 1, q)?;
+        Ok(arr.upcast())
+    }
+
+    /// `{prefix}Flush(box, this)` → `[flush id, events]`.
+    fn flush(mut cx: FunctionContext) -> JsResult<JsValue> {
+        let (id, events) = with_core::<B, _>(&mut cx, |c| c.model().flush())?;
+        let arr = cx.empty_array();
+        let id = cx.number(id as f64);
+        arr.set(&mut cx, 0, id)?;
+        arr.set(&mut cx, 1, events)?;
+        Ok(arr.upcast())
+    }
+
+    /// Runs a spec method that gives back nothing; returns the events.
+    fn method(mut cx: FunctionContext, f: ModelMethod<B>) -> JsResult<JsValue> {
+        let ((), events) = with_core::<B, _>(&mut cx, |c| f(c.model()))?;
+        Ok(events.upcast())
+    }
+
+    /// `{prefix}Reset(box, this)` → events.
+    fn reset(cx: FunctionContext) -> JsResult<JsValue> {
+        Self::method(cx, Model::reset)
+    }
+
+    /// `{prefix}Close(box, this)` → events.
+    fn close(cx: FunctionContext) -> JsResult<JsValue> {
+        Self::method(cx, Model::close)
+    }
+
+    /// `{prefix}CheckConfig(config)` → `Promise<boolean>`, throwing `TypeError` for invalid
+    /// configs. The support check runs on a helper thread ("in parallel", as the spec says):
+    /// some checks open an FFmpeg encoder, which must not happen on the JS thread.
+    fn check_config(mut cx: FunctionContext) -> JsResult<JsPromise> {
+        let cfg = valid_config::<B::Config>(&mut cx, 0)?;
+        let channel = cx.channel();
+        let (deferred, promise) = cx.promise();
+        let spawned = std::thread::Builder::new()
+            .name("webcodecs-support".into())
+            .spawn(move || {
+                let supported = cfg.supported();
+                deferred.settle_with(&channel, move |mut cx| Ok(cx.boolean(supported)));
+            });
+        if let Err(e) = spawned {
+            return crate::error::thread_refused("a support check", &e).throw(&mut cx);
+        }
+        Ok(promise)
+    }
+
+    /// `{prefix}Configure(box, this, config)` → events.
+    fn configure(mut cx: FunctionContext) -> JsResult<JsValue> {
+        let cfg = valid_config::<B::Config>(&mut cx, 2)?;
+        let ((), events) = with_core::<B, _>(&mut cx, |c| c.model().configure(cfg))?;
+        Ok(events.upcast())
+    }
 }
 
-/// Exports the natives every codec class shares, as `{prefix}CheckConfig`, `{prefix}Configure`,
-/// `{prefix}State`, `{prefix}Flush`, `{prefix}Reset` and `{prefix}Close`.
+/// A model method that takes no argument and returns nothing (`reset`, `close`).
+type ModelMethod<B> = fn(
+    &mut Model<<B as Backend>::Config, <B as Backend>::Input, <B as Backend>::Output>,
+) -> Result<(), codec_core::CodecError>;
+
+/// Exports the natives every codec class shares, as `{prefix}New`, `{prefix}CheckConfig`,
+/// `{prefix}Configure`, `{prefix}State`, `{prefix}Flush`, `{prefix}Reset` and `{prefix}Close`.
 pub(crate) fn export_common<B>(cx: &mut ModuleContext, prefix: &str) -> NeonResult<()>
 where
-    B: Backend,
+    B: Backend + Default,
     B::Config: JsConfig,
     B::Output: OutputToJs,
 {
-    crate::js::export(cx, &format!("{prefix}CheckConfig"), check_config::<B>)?;
-    crate::js::export(cx, &format!("{prefix}Configure"), configure::<B>)?;
-    crate::js::export(cx, &format!("{prefix}State"), state::<B>)?;
-    crate::js::export(cx, &format!("{prefix}Flush"), flush::<B>)?;
-    crate::js::export(cx, &format!("{prefix}Reset"), reset::<B>)?;
-    crate::js::export(cx, &format!("{prefix}Close"), close::<B>)?;
+    use crate::js::export;
+    export(cx, &format!("{prefix}New"), Natives::<B>::new)?;
+    export(
+        cx,
+        &format!("{prefix}CheckConfig"),
+        Natives::<B>::check_config,
+    )?;
+    export(cx, &format!("{prefix}Configure"), Natives::<B>::configure)?;
+    export(cx, &format!("{prefix}State"), Natives::<B>::state)?;
+    export(cx, &format!("{prefix}Flush"), Natives::<B>::flush)?;
+    export(cx, &format!("{prefix}Reset"), Natives::<B>::reset)?;
+    export(cx, &format!("{prefix}Close"), Natives::<B>::close)?;
     Ok(())
 }

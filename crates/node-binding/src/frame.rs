@@ -14,7 +14,7 @@ use neon::prelude::*;
 use neon::types::buffer::TypedArray;
 
 use crate::error::{IntoJsError, OrThrow};
-use crate::js::{opt_arg_f64, opt_u32, set_num, set_str};
+use crate::js::{opt, opt_arg_f64, set_num, set_str};
 
 /// Reads a `VideoColorSpaceInit`-shaped object; `null`, `undefined` and unknown strings are
 /// unknown members (`VideoColorSpace.toJSON()` gives `null` for them).
@@ -111,14 +111,14 @@ impl FrameBox {
     }
 }
 
-/// A new frame's handle and the init object `adoptFrame(handle, init)` in lib/video-frame.js
-/// builds the JS `VideoFrame` from (format, coded size, timestamp, duration, display size,
-/// rotation, flip, colour space; the whole coded rect visible).
-pub(crate) fn frame_to_js<'a, C: Context<'a>>(
+/// The init object lib/video-frame.js builds a JS `VideoFrame` from, without the display size:
+/// format, coded size, timestamp, duration, rotation, flip and colour space (the whole coded
+/// rect visible).
+pub(crate) fn frame_init<'a, C: Context<'a>>(
     cx: &mut C,
-    buf: FrameBuffer,
-    meta: VideoFrameMeta,
-) -> NeonResult<(Handle<'a, JsBox<FrameBox>>, Handle<'a, JsObject>)> {
+    buf: &FrameBuffer,
+    meta: &VideoFrameMeta,
+) -> JsResult<'a, JsObject> {
     let init = cx.empty_object();
     set_str(cx, init, "format", buf.format().as_str())?;
     set_num(cx, init, "codedWidth", f64::from(buf.coded_width()))?;
@@ -127,13 +127,24 @@ pub(crate) fn frame_to_js<'a, C: Context<'a>>(
     if let Some(d) = meta.duration {
         set_num(cx, init, "duration", d as f64)?;
     }
-    set_num(cx, init, "displayWidth", f64::from(meta.display_width))?;
-    set_num(cx, init, "displayHeight", f64::from(meta.display_height))?;
     set_num(cx, init, "rotation", f64::from(meta.orientation.rotation))?;
     let flip = cx.boolean(meta.orientation.flip);
     init.set(cx, "flip", flip)?;
     let cs = color_space_to_js(cx, &meta.color_space)?;
     init.set(cx, "colorSpace", cs)?;
+    Ok(init)
+}
+
+/// A new frame's handle and the init object `adoptFrame(handle, init)` in lib/video-frame.js
+/// builds the JS `VideoFrame` from ([`frame_init`] and the display size).
+pub(crate) fn frame_to_js<'a, C: Context<'a>>(
+    cx: &mut C,
+    buf: FrameBuffer,
+    meta: VideoFrameMeta,
+) -> NeonResult<(Handle<'a, JsBox<FrameBox>>, Handle<'a, JsObject>)> {
+    let init = frame_init(cx, &buf, &meta)?;
+    set_num(cx, init, "displayWidth", f64::from(meta.display_width))?;
+    set_num(cx, init, "displayHeight", f64::from(meta.display_height))?;
     let handle = cx.boxed(FrameBox::with_meta(buf, meta));
     Ok((handle, init))
 }
@@ -230,8 +241,8 @@ fn layout_arg<'a>(cx: &mut FunctionContext<'a>, i: usize) -> NeonResult<Option<V
     let mut out = Vec::with_capacity(items.len());
     for it in items {
         let o = it.downcast_or_throw::<JsObject, _>(cx)?;
-        let offset = opt_u32(cx, o, "offset")?.unwrap_or(0);
-        let stride = opt_u32(cx, o, "stride")?.unwrap_or(0);
+        let offset = opt::<u32, _>(cx, o, "offset")?.unwrap_or(0);
+        let stride = opt::<u32, _>(cx, o, "stride")?.unwrap_or(0);
         out.push(PlaneLayout { offset, stride });
     }
     Ok(Some(out))
@@ -522,13 +533,8 @@ fn frame_allocation_size(mut cx: FunctionContext) -> JsResult<JsNumber> {
 }
 
 pub(crate) fn register(cx: &mut ModuleContext) -> NeonResult<()> {
-    crate::js::export(cx, "frameFromBuffer", frame_from_buffer)?;
-    crate::js::export(cx, "frameClone", frame_clone)?;
-    crate::js::export(cx, "frameSetMeta", frame_set_meta)?;
-    crate::js::export(cx, "frameColorSpace", frame_color_space)?;
-    crate::js::export(cx, "frameClose", frame_close)?;
-    crate::js::export(cx, "frameCopyTo", frame_copy_to)?;
-    crate::js::export(cx, "frameAllocationSize", frame_allocation_size)?;
-    crate::js::export(cx, "frameCopyToRgb", frame_copy_to_rgb)?;
-    Ok(())
+    crate::js::export_natives! {
+        cx, frame_from_buffer, frame_clone, frame_set_meta, frame_color_space, frame_close,
+        frame_copy_to, frame_allocation_size, frame_copy_to_rgb
+    }
 }

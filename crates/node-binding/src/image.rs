@@ -13,7 +13,7 @@ use std::collections::VecDeque;
 use std::sync::{Arc, Mutex, MutexGuard, OnceLock, Weak};
 
 use codec_core::{ImageDecoderModel, ImageEvent, ImageOutput, ImageRequest, ImageTrackInfo};
-use codec_core::{Report, Tagged};
+use codec_core::{Orientation, Report, Tagged, VideoFrameMeta};
 use codec_ffmpeg::{
     ColorSpaceConversion, ImageBackend, ImageDecoderConfig, ImageDecoderOptions, ImageFrameOutput,
     ImageType,
@@ -25,8 +25,8 @@ use safe_callback::{CallbackSender, SafeCallback};
 
 use crate::codec::set_num as set_index;
 use crate::error::IntoJsError;
-use crate::js::{set_num, set_str};
-use crate::video::{color_space_to_js, FrameBox};
+use crate::js::set_num;
+use crate::video::FrameBox;
 
 type Model = ImageDecoderModel<ImageDecoderConfig, ImageFrameOutput>;
 type ImageReport = Tagged<Report<ImageOutput<ImageFrameOutput>>>;
@@ -108,20 +108,17 @@ fn frame_to_js<'a, C: Context<'a>>(
     item: Handle<'a, JsArray>,
     out: ImageFrameOutput,
 ) -> NeonResult<()> {
-    let init = cx.empty_object();
-    let f = &out.frame;
-    set_str(cx, init, "format", f.format().as_str())?;
-    set_num(cx, init, "codedWidth", f64::from(f.coded_width()))?;
-    set_num(cx, init, "codedHeight", f64::from(f.coded_height()))?;
-    set_num(cx, init, "timestamp", out.timestamp as f64)?;
-    if let Some(d) = out.duration {
-        set_num(cx, init, "duration", d as f64)?;
-    }
-    set_num(cx, init, "rotation", f64::from(out.rotation))?;
-    let flip = cx.boolean(out.flip);
-    init.set(cx, "flip", flip)?;
-    let cs = color_space_to_js(cx, &out.color_space)?;
-    init.set(cx, "colorSpace", cs)?;
+    let meta = VideoFrameMeta {
+        timestamp: out.timestamp,
+        duration: out.duration,
+        orientation: Orientation {
+            rotation: out.rotation,
+            flip: out.flip,
+        },
+        color_space: out.color_space,
+        ..VideoFrameMeta::of(&out.frame)
+    };
+    let init = crate::frame::frame_init(cx, &out.frame, &meta)?;
     let frame = cx.boxed(FrameBox::new(out.frame));
     item.set(cx, 2, frame)?;
     item.set(cx, 3, init)?;
@@ -276,15 +273,7 @@ fn handle_batch(cx: &mut Cx, inner: &Arc<Mutex<Inner>>, batch: ImageBatch) -> Ne
         (owner, i.dispatch.to_inner(cx), events)
     };
     let (events, n) = events;
-    let result = match owner {
-        Some(o) if n > 0 => {
-            let undefined = cx.undefined();
-            dispatch
-                .call(cx, undefined, [o.upcast(), events.upcast()])
-                .map(|_| ())
-        }
-        _ => Ok(()),
-    };
+    let result = crate::codec::call_dispatch(cx, dispatch, owner, events, n);
     lock(inner).update_keep_alive(cx, None);
     result
 }
@@ -422,12 +411,17 @@ fn image_decoder_append(mut cx: FunctionContext) -> JsResult<JsArray> {
     })
 }
 
-/// `imageDecoderEnd(box, this) → [undefined, events]`: the stream ended.
-fn image_decoder_end(mut cx: FunctionContext) -> JsResult<JsArray> {
+/// Runs a spec method that gives back nothing: `[undefined, events]`.
+fn with_model_unit(mut cx: FunctionContext, f: fn(&mut Model)) -> JsResult<JsArray> {
     with_model(&mut cx, |cx, m| {
-        m.end_of_data();
+        f(m);
         Ok(Ok(cx.undefined().upcast()))
     })
+}
+
+/// `imageDecoderEnd(box, this) → [undefined, events]`: the stream ended.
+fn image_decoder_end(cx: FunctionContext) -> JsResult<JsArray> {
+    with_model_unit(cx, Model::end_of_data)
 }
 
 /// `imageDecoderStreamFailed(box, this, notBytes: boolean, message) → [undefined, events]`:
@@ -470,20 +464,14 @@ fn image_decoder_select(mut cx: FunctionContext) -> JsResult<JsArray> {
 }
 
 /// `imageDecoderReset(box, this) → [undefined, events]`
-fn image_decoder_reset(mut cx: FunctionContext) -> JsResult<JsArray> {
-    with_model(&mut cx, |cx, m| {
-        m.reset();
-        Ok(Ok(cx.undefined().upcast()))
-    })
+fn image_decoder_reset(cx: FunctionContext) -> JsResult<JsArray> {
+    with_model_unit(cx, Model::reset)
 }
 
 /// `imageDecoderClose(box, this) → [undefined, events]`: never blocks; the worker thread ends
 /// on its own.
-fn image_decoder_close(mut cx: FunctionContext) -> JsResult<JsArray> {
-    with_model(&mut cx, |cx, m| {
-        m.close();
-        Ok(Ok(cx.undefined().upcast()))
-    })
+fn image_decoder_close(cx: FunctionContext) -> JsResult<JsArray> {
+    with_model_unit(cx, Model::close)
 }
 
 /// `imageDecoderComplete(box) → boolean`: `[[complete]]`.
@@ -494,15 +482,9 @@ fn image_decoder_complete(mut cx: FunctionContext) -> JsResult<JsBoolean> {
 }
 
 pub(crate) fn register(cx: &mut ModuleContext) -> NeonResult<()> {
-    crate::js::export(cx, "imageTypeSupported", image_type_supported)?;
-    crate::js::export(cx, "imageDecoderNew", image_decoder_new)?;
-    crate::js::export(cx, "imageDecoderAppend", image_decoder_append)?;
-    crate::js::export(cx, "imageDecoderEnd", image_decoder_end)?;
-    crate::js::export(cx, "imageDecoderStreamFailed", image_decoder_stream_failed)?;
-    crate::js::export(cx, "imageDecoderDecode", image_decoder_decode)?;
-    crate::js::export(cx, "imageDecoderSelect", image_decoder_select)?;
-    crate::js::export(cx, "imageDecoderReset", image_decoder_reset)?;
-    crate::js::export(cx, "imageDecoderClose", image_decoder_close)?;
-    crate::js::export(cx, "imageDecoderComplete", image_decoder_complete)?;
-    Ok(())
+    crate::js::export_natives! {
+        cx, image_type_supported, image_decoder_new, image_decoder_append, image_decoder_end,
+        image_decoder_stream_failed, image_decoder_decode, image_decoder_select,
+        image_decoder_reset, image_decoder_close, image_decoder_complete
+    }
 }

@@ -7,6 +7,33 @@ use neon::types::buffer::TypedArray;
 
 use crate::error::IntoJsError;
 
+/// The JS name of a native: the Rust function's name in camelCase (`audio_data_clone` →
+/// `audioDataClone`; a leading `_` stays, as in `_sc_stress_new` → `_scStressNew`).
+pub(crate) fn js_name(rust_name: &str) -> String {
+    let mut out = String::with_capacity(rust_name.len());
+    let mut upper = false;
+    for c in rust_name.chars() {
+        match c {
+            '_' if !out.is_empty() => upper = true,
+            c if upper => {
+                out.push(c.to_ascii_uppercase());
+                upper = false;
+            }
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// Exports each native function under its [`js_name`] (see [`export`]).
+macro_rules! export_natives {
+    ($cx:expr, $($f:ident),+ $(,)?) => {{
+        $(crate::js::export($cx, &crate::js::js_name(stringify!($f)), $f)?;)+
+        Ok(())
+    }};
+}
+pub(crate) use export_natives;
+
 /// Exports `f` as `name`. A panic inside `f` while the environment is being torn down (a
 /// `worker_threads` worker terminated during the call: Node-API calls then fail and some Neon
 /// wrappers panic on that) ends the call quietly with `undefined`; Neon's own failure boundary
@@ -30,36 +57,50 @@ pub(crate) fn export<V: Value>(
     })
 }
 
-pub(crate) fn opt_f64<'a, C: Context<'a>>(
-    cx: &mut C,
-    o: Handle<'a, JsObject>,
-    k: &str,
-) -> NeonResult<Option<f64>> {
-    Ok(o.get_opt::<JsNumber, _, _>(cx, k)?.map(|n| n.value(cx)))
+/// A JS primitive that an optional dictionary member is read as (see [`opt`]).
+pub(crate) trait Member: Sized {
+    /// The JS type the member has.
+    type Js: Value;
+    /// Its Rust value.
+    fn read<'a, C: Context<'a>>(cx: &mut C, v: Handle<'a, Self::Js>) -> Self;
 }
 
-pub(crate) fn opt_u32<'a, C: Context<'a>>(
-    cx: &mut C,
-    o: Handle<'a, JsObject>,
-    k: &str,
-) -> NeonResult<Option<u32>> {
-    Ok(opt_f64(cx, o, k)?.map(|v| v as u32))
+/// Implements [`Member`] for each `Rust type: JS type => |cx, value| conversion;` row.
+macro_rules! impl_member {
+    ($($t:ty: $js:ty => |$cx:ident, $v:ident| $read:expr;)+) => {$(
+        impl Member for $t {
+            type Js = $js;
+            fn read<'a, C: Context<'a>>($cx: &mut C, $v: Handle<'a, $js>) -> Self {
+                $read
+            }
+        }
+    )+};
 }
 
-pub(crate) fn opt_str<'a, C: Context<'a>>(
-    cx: &mut C,
-    o: Handle<'a, JsObject>,
-    k: &str,
-) -> NeonResult<Option<String>> {
-    Ok(o.get_opt::<JsString, _, _>(cx, k)?.map(|s| s.value(cx)))
+impl_member! {
+    f64: JsNumber => |cx, v| v.value(cx);
+    u32: JsNumber => |cx, v| v.value(cx) as u32;
+    String: JsString => |cx, v| v.value(cx);
+    bool: JsBoolean => |cx, v| v.value(cx);
 }
 
-pub(crate) fn opt_bool<'a, C: Context<'a>>(
+/// The member `k` of `o` as a `T`, or `None` when it is missing (`undefined` or `null`).
+pub(crate) fn opt<'a, T: Member, C: Context<'a>>(
     cx: &mut C,
     o: Handle<'a, JsObject>,
     k: &str,
-) -> NeonResult<Option<bool>> {
-    Ok(o.get_opt::<JsBoolean, _, _>(cx, k)?.map(|b| b.value(cx)))
+) -> NeonResult<Option<T>> {
+    Ok(o.get_opt::<T::Js, _, _>(cx, k)?.map(|v| T::read(cx, v)))
+}
+
+/// The member `k` of `o`, a `BufferSource` handed over as a `Uint8Array`, copied.
+pub(crate) fn opt_bytes<'a, C: Context<'a>>(
+    cx: &mut C,
+    o: Handle<'a, JsObject>,
+    k: &str,
+) -> NeonResult<Option<Vec<u8>>> {
+    Ok(o.get_opt::<JsTypedArray<u8>, _, _>(cx, k)?
+        .map(|d| bytes(cx, d)))
 }
 
 pub(crate) fn enum_or_default<'a, C: Context<'a>, T: Default>(
@@ -68,7 +109,7 @@ pub(crate) fn enum_or_default<'a, C: Context<'a>, T: Default>(
     k: &str,
     parse: fn(&str) -> Option<T>,
 ) -> NeonResult<T> {
-    match opt_str(cx, o, k)? {
+    match opt::<String, _>(cx, o, k)? {
         None => Ok(T::default()),
         Some(s) => match parse(&s) {
             Some(v) => Ok(v),

@@ -50,19 +50,23 @@ fn target_format(p: Pixel) -> (VideoPixelFormat, bool, bool) {
     if let Some((f, full)) = webcodecs_pixel(p) {
         return (f, full, false);
     }
-    match p {
-        Pixel::YUVA420P => (I420A, false, false),
-        Pixel::YUVA422P => (I422A, false, false),
-        Pixel::YUVA444P => (I444A, false, false),
-        Pixel::YUVA420P10LE => (I420AP10, false, false),
-        Pixel::YUVA422P10LE => (I422AP10, false, false),
-        Pixel::YUVA444P10LE => (I444AP10, false, false),
-        Pixel::YUVA422P12LE => (I422AP12, false, false),
-        Pixel::YUVA444P12LE => (I444AP12, false, false),
-        Pixel::RGBA => (RGBA, true, true),
-        Pixel::BGRA => (BGRA, true, true),
-        Pixel::RGBZ => (RGBX, true, true),
-        Pixel::BGRZ => (BGRX, true, true),
+    // Alpha formats deeper than 8 bits (the 8-bit ones are WebCodecs formats already).
+    let deep_alpha = match p {
+        Pixel::YUVA420P10LE => Some(I420AP10),
+        Pixel::YUVA422P10LE => Some(I422AP10),
+        Pixel::YUVA444P10LE => Some(I444AP10),
+        Pixel::YUVA422P12LE => Some(I422AP12),
+        Pixel::YUVA444P12LE => Some(I444AP12),
+        _ => None,
+    };
+    if let Some(f) = deep_alpha {
+        return (f, false, false);
+    }
+    let rgb = match p {
+        Pixel::RGBA => RGBA,
+        Pixel::BGRA => BGRA,
+        Pixel::RGBZ => RGBX,
+        Pixel::BGRZ => BGRX,
         Pixel::ARGB
         | Pixel::ABGR
         | Pixel::PAL8
@@ -77,9 +81,10 @@ fn target_format(p: Pixel) -> (VideoPixelFormat, bool, bool) {
         | Pixel::GBRAP10LE
         | Pixel::GBRAP12LE
         | Pixel::GBRAP16LE
-        | Pixel::GBRAP16BE => (RGBA, true, true),
-        _ => (RGBX, true, true),
-    }
+        | Pixel::GBRAP16BE => RGBA,
+        _ => RGBX,
+    };
+    (rgb, true, true)
 }
 
 /// The FFmpeg layout of a WebCodecs format as the image path writes it (alpha formats keep

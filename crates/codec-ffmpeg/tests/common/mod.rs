@@ -81,6 +81,54 @@ pub fn input(frame: FrameBuffer, i: u32, key: bool) -> VideoEncodeInput {
     }
 }
 
+/// `n` encoder inputs: frame `i` is `frame(i)`, with a key frame requested when `key(i)`.
+pub fn inputs(
+    n: u32,
+    frame: impl Fn(u32) -> FrameBuffer,
+    key: impl Fn(u32) -> bool,
+) -> Vec<VideoEncodeInput> {
+    (0..n).map(|i| input(frame(i), i, key(i))).collect()
+}
+
+/// `n` frames of [`i420_pattern`] at W×H, frame `i` with a key frame requested when `key(i)`.
+pub fn pattern_inputs(n: u32, key: impl Fn(u32) -> bool) -> Vec<VideoEncodeInput> {
+    inputs(n, |i| i420_pattern(W, H, i), key)
+}
+
+/// [`enc_config`] at another size.
+pub fn enc_config_sized(codec: &str, width: u32, height: u32) -> VideoEncoderConfig {
+    VideoEncoderConfig {
+        width,
+        height,
+        ..enc_config(codec)
+    }
+}
+
+/// Decodes `chunks` (`n` of them) and checks that `n` frames of `size` come out.
+pub fn decode_n(
+    chunks: &[EncodedVideoOutput],
+    n: usize,
+    size: (u32, u32),
+) -> Vec<DecodedVideoOutput> {
+    assert_eq!(chunks.len(), n, "chunks");
+    let frames = decode_all(first_config(chunks), chunks);
+    assert_eq!(frames.len(), n, "frames");
+    for f in &frames {
+        assert_eq!((f.frame.coded_width(), f.frame.coded_height()), size);
+    }
+    frames
+}
+
+/// The decoder input of an encoder's chunk: its bytes, key flag, timestamp and duration.
+pub fn decode_input(c: &EncodedVideoOutput) -> VideoDecodeInput {
+    VideoDecodeInput {
+        data: c.data.clone(),
+        key: c.key,
+        timestamp: c.timestamp,
+        duration: c.duration,
+    }
+}
+
 pub fn enc_config(codec: &str) -> VideoEncoderConfig {
     VideoEncoderConfig {
         codec: codec.into(),
@@ -92,20 +140,30 @@ pub fn enc_config(codec: &str) -> VideoEncoderConfig {
     }
 }
 
+/// Configures a fresh `B` with `cfg`, processes `inputs`, flushes; returns every output.
+pub fn run_all<B: Backend + Default>(
+    cfg: B::Config,
+    inputs: impl IntoIterator<Item = B::Input>,
+) -> Vec<B::Output> {
+    let mut backend = B::default();
+    let mut outputs = Vec::new();
+    let cancel = Cancel::never();
+    backend.configure(cfg, &mut |o| outputs.push(o)).unwrap();
+    for i in inputs {
+        backend
+            .process(i, &cancel, &mut |o| outputs.push(o))
+            .unwrap();
+    }
+    backend.flush(&cancel, &mut |o| outputs.push(o)).unwrap();
+    outputs
+}
+
 /// Configures a fresh encoder, encodes `inputs`, flushes; returns every chunk.
 pub fn encode_all(
     cfg: VideoEncoderConfig,
     inputs: Vec<VideoEncodeInput>,
 ) -> Vec<EncodedVideoOutput> {
-    let mut enc = VideoEncoderBackend::default();
-    let mut chunks = Vec::new();
-    let cancel = Cancel::never();
-    enc.configure(cfg, &mut |c| chunks.push(c)).unwrap();
-    for i in inputs {
-        enc.process(i, &cancel, &mut |c| chunks.push(c)).unwrap();
-    }
-    enc.flush(&cancel, &mut |c| chunks.push(c)).unwrap();
-    chunks
+    run_all::<VideoEncoderBackend>(cfg, inputs)
 }
 
 /// Configures a fresh decoder with `cfg`, decodes `chunks`, flushes; returns every frame.
@@ -113,22 +171,7 @@ pub fn decode_all(
     cfg: VideoDecoderConfig,
     chunks: &[EncodedVideoOutput],
 ) -> Vec<DecodedVideoOutput> {
-    let mut dec = VideoDecoderBackend::default();
-    let mut frames = Vec::new();
-    let cancel = Cancel::never();
-    dec.configure(cfg, &mut |f| frames.push(f)).unwrap();
-    for c in chunks {
-        let input = VideoDecodeInput {
-            data: c.data.clone(),
-            key: c.key,
-            timestamp: c.timestamp,
-            duration: c.duration,
-        };
-        dec.process(input, &cancel, &mut |f| frames.push(f))
-            .unwrap();
-    }
-    dec.flush(&cancel, &mut |f| frames.push(f)).unwrap();
-    frames
+    run_all::<VideoDecoderBackend>(cfg, chunks.iter().map(decode_input))
 }
 
 /// `f` as 8-bit: unchanged for 8-bit formats, the luma plane rounded to 8 bits (in an I420
@@ -406,6 +449,15 @@ pub fn key_frames(chunks: &[EncodedVideoOutput]) -> Vec<i64> {
     keys.sort_unstable();
     keys
 }
+
+/// One codec string of each family (H.264 Constrained Baseline).
+pub const CODECS: [&str; 5] = [
+    "avc1.42001f",
+    "hvc1.1.6.L93.B0",
+    "vp8",
+    "vp09.00.10.08",
+    "av01.0.04M.08",
+];
 
 /// One codec string per encoder: libvpx (VP8, VP9), libaom, x264, x265.
 pub const ENCODERS: [&str; 5] = [

@@ -225,10 +225,8 @@ mod tests {
     proptest! {
         /// Frames tile the data from the start, in order, inside it.
         #[test]
-        fn frames_tile_the_data(mut d in proptest::collection::vec(any::<u8>(), 0..200), keep in 0usize..120) {
-            let base = gif(3, Some(1));
-            let keep = keep.min(base.len());
-            d.splice(0..0, base[..keep].iter().copied());
+        fn frames_tile_the_data(rest in proptest::collection::vec(any::<u8>(), 0..200), keep in 0usize..120) {
+            let d = crate::image::after_prefix(&gif(3, Some(1)), keep, rest);
             if let Ok(Some(s)) = scan(&d) {
                 let mut at = 0;
                 for f in &s.frames {

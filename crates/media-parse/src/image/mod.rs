@@ -16,6 +16,15 @@ pub mod jpeg;
 pub mod png;
 pub mod webp;
 
+/// The first `keep` bytes of `base` (all of it if it is shorter) followed by `rest`: the start
+/// of a valid file and random bytes after it, for the scanners' property tests.
+#[cfg(test)]
+fn after_prefix(base: &[u8], keep: usize, rest: Vec<u8>) -> Vec<u8> {
+    let mut d = base[..keep.min(base.len())].to_vec();
+    d.extend(rest);
+    d
+}
+
 /// Every scanner on real files (the WPT fixtures next to the repository, and the project's own
 /// test images) after random damage: the invariants the cargo-fuzz targets check, on every
 /// `cargo test`. Files that are absent are skipped.

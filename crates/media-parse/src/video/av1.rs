@@ -3,7 +3,7 @@
 
 use crate::error::{Error, Result};
 use crate::reader::{BitReader, ByteReader};
-use crate::video::nal::next_record;
+use crate::video::nal::Records;
 
 /// `obu_type` of a sequence header.
 pub const OBU_SEQUENCE_HEADER: u8 = 1;
@@ -32,27 +32,12 @@ pub struct Obu<'a> {
 /// The OBUs of a temporal unit in low-overhead format. An OBU without a size field extends to
 /// the end of the data. Yields an error (and then stops) for a set forbidden bit or a size
 /// past the end.
-#[derive(Debug, Clone)]
-pub struct Obus<'a> {
-    r: ByteReader<'a>,
-    failed: bool,
-}
+pub type Obus<'a> = Records<'a, Obu<'a>>;
 
 impl<'a> Obus<'a> {
     /// The OBUs of `data`.
     pub fn new(data: &'a [u8]) -> Self {
-        Self {
-            r: ByteReader::new(data),
-            failed: false,
-        }
-    }
-}
-
-impl<'a> Iterator for Obus<'a> {
-    type Item = Result<Obu<'a>>;
-
-    fn next(&mut self) -> Option<Self::Item> {
-        next_record(&mut self.r, &mut self.failed, read_obu)
+        Records::with_reader(data, |r| Some(read_obu(r)))
     }
 }
 

@@ -4,9 +4,7 @@
 
 use crate::error::{Error, Result};
 use crate::reader::{rbsp, BitReader, ByteReader};
-use crate::video::nal::{
-    nal_units, next_record, read_units16, write_units16, AnnexBNals, NalFraming,
-};
+use crate::video::nal::{nal_units, read_units16, write_units16, AnnexBNals, NalFraming, Records};
 
 pub use crate::video::nal::annexb_to_length_prefixed as annexb_to_avc;
 
@@ -212,39 +210,29 @@ pub struct SeiMessage<'a> {
 
 /// The SEI messages of an SEI RBSP (the NAL unit without its header byte, emulation
 /// prevention removed). Yields an error, then stops, where a message does not fit.
-#[derive(Debug, Clone)]
-pub struct SeiMessages<'a> {
-    r: ByteReader<'a>,
-    failed: bool,
-}
+pub type SeiMessages<'a> = Records<'a, SeiMessage<'a>>;
 
 impl<'a> SeiMessages<'a> {
     /// The messages of `rbsp`.
     pub fn new(rbsp: &'a [u8]) -> Self {
-        Self {
-            r: ByteReader::new(rbsp),
-            failed: false,
-        }
+        Records::with_reader(rbsp, |r| {
+            // What is left is the rbsp_trailing_bits (0x80) or nothing: no more messages.
+            if r.rest() == [0x80] {
+                return None;
+            }
+            Some(read_sei_message(r))
+        })
     }
 }
 
-impl<'a> Iterator for SeiMessages<'a> {
-    type Item = Result<SeiMessage<'a>>;
-
-    fn next(&mut self) -> Option<Self::Item> {
-        // What is left is the rbsp_trailing_bits (0x80) or nothing: no more messages.
-        if self.r.rest() == [0x80] {
-            return None;
-        }
-        next_record(&mut self.r, &mut self.failed, |r| {
-            let payload_type = ff_coded(r)?;
-            let size = ff_coded(r)?;
-            Ok(SeiMessage {
-                payload_type,
-                payload: r.take(size as usize)?,
-            })
-        })
-    }
+/// One SEI message: its type, its size and that many payload bytes.
+fn read_sei_message<'a>(r: &mut ByteReader<'a>) -> Result<SeiMessage<'a>> {
+    let payload_type = ff_coded(r)?;
+    let size = ff_coded(r)?;
+    Ok(SeiMessage {
+        payload_type,
+        payload: r.take(size as usize)?,
+    })
 }
 
 /// A `payloadType` or `payloadSize`: a run of 0xFF bytes (255 each) and a last byte.

@@ -268,11 +268,7 @@ fn rejects_bad_avcc() {
     let parse = AvcDecoderConfigurationRecord::parse;
     assert_eq!(parse(&[]), Err(Error::Truncated { at: 0 }));
     assert_eq!(parse(&[1, 2, 3]), Err(Error::Truncated { at: 1 }));
-    let bad = |i: usize, v: u8| {
-        let mut d = AVCC;
-        d[i] = v;
-        parse(&d)
-    };
+    let bad = |i: usize, v: u8| parse(&crate::video::with_byte(AVCC, i, v));
     assert_eq!(bad(0, 0), Err(Error::Malformed("configurationVersion")));
     assert_eq!(bad(4, 0xfe), Err(Error::Malformed("lengthSizeMinusOne")));
     assert_eq!(

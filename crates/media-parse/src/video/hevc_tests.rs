@@ -201,11 +201,7 @@ fn parses_hvcc() {
 fn rejects_bad_hvcc() {
     let parse = HevcDecoderConfigurationRecord::parse;
     assert_eq!(parse(&[]), Err(Error::Truncated { at: 0 }));
-    let bad = |i: usize, v: u8| {
-        let mut d = HVCC;
-        d[i] = v;
-        parse(&d)
-    };
+    let bad = |i: usize, v: u8| parse(&crate::video::with_byte(HVCC, i, v));
     assert_eq!(bad(0, 0), Err(Error::Malformed("configurationVersion")));
     assert_eq!(bad(21, 0x0e), Err(Error::Malformed("lengthSizeMinusOne")));
     // An array of slices (type 1), an SPS in the PPS array, a 1-byte NAL unit, a set

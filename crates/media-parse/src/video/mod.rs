@@ -10,6 +10,7 @@ pub mod vp9;
 
 pub use nal::{
     annexb_to_length_prefixed, nal_units, AnnexBNals, LengthPrefixedNals, NalFraming, NalUnits,
+    Records,
 };
 
 /// Does a chunk labelled `"key"` really hold a key frame? The spec's `decode()` SHOULD check
@@ -45,6 +46,13 @@ pub fn has_slice_nal(hevc: bool, data: &[u8], framing: NalFraming) -> bool {
     }
 }
 
+/// `d` with byte `i` set to `v` (a damaged record for the parsers' tests).
+#[cfg(test)]
+fn with_byte<const N: usize>(mut d: [u8; N], i: usize, v: u8) -> [u8; N] {
+    d[i] = v;
+    d
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -52,45 +60,28 @@ mod tests {
 
     #[test]
     fn dispatches_by_codec_family() {
-        let idr = [0, 0, 0, 1, 0x65, 0x88];
-        assert_eq!(
-            chunk_is_key("avc1.42001f", &idr, NalFraming::AnnexB),
-            Some(true)
-        );
-        assert_eq!(
-            chunk_is_key("avc3.42001f", &idr, NalFraming::AnnexB),
-            Some(true)
-        );
-        let lp_p = [0, 0, 0, 2, 0x41, 0x9a];
-        assert_eq!(
-            chunk_is_key("avc1.42001f", &lp_p, NalFraming::LengthPrefixed(4)),
-            Some(false)
-        );
-        let hevc_idr = [0, 0, 1, 0x26, 1, 0xaf];
-        assert_eq!(
-            chunk_is_key("hvc1.1.6.L93.B0", &hevc_idr, NalFraming::AnnexB),
-            Some(true)
-        );
-        assert_eq!(
-            chunk_is_key("hev1.1.6.L93.B0", &hevc_idr, NalFraming::AnnexB),
-            Some(true)
-        );
-        assert_eq!(
-            chunk_is_key("vp8", &[0x51, 0, 0], NalFraming::AnnexB),
-            Some(false)
-        );
-        assert_eq!(
-            chunk_is_key("vp09.00.10.08", &[0x80], NalFraming::AnnexB),
-            Some(true)
-        );
-        assert_eq!(
-            chunk_is_key("av01.0.04M.08", &[0x12, 0x00], NalFraming::AnnexB),
-            None
-        );
-        assert_eq!(chunk_is_key("opus", &[1, 2, 3], NalFraming::AnnexB), None);
-        assert_eq!(chunk_is_key("", &idr, NalFraming::AnnexB), None);
-        assert!(has_slice_nal(false, &idr, NalFraming::AnnexB));
-        assert!(!has_slice_nal(true, &idr[..4], NalFraming::AnnexB));
+        use NalFraming::{AnnexB, LengthPrefixed};
+        let idr: &[u8] = &[0, 0, 0, 1, 0x65, 0x88];
+        let lp_p: &[u8] = &[0, 0, 0, 2, 0x41, 0x9a];
+        let hevc_idr: &[u8] = &[0, 0, 1, 0x26, 1, 0xaf];
+        let cases: [(&str, &[u8], NalFraming, Option<bool>); 10] = [
+            ("avc1.42001f", idr, AnnexB, Some(true)),
+            ("avc3.42001f", idr, AnnexB, Some(true)),
+            ("avc1.42001f", lp_p, LengthPrefixed(4), Some(false)),
+            ("hvc1.1.6.L93.B0", hevc_idr, AnnexB, Some(true)),
+            ("hev1.1.6.L93.B0", hevc_idr, AnnexB, Some(true)),
+            ("vp8", &[0x51, 0, 0], AnnexB, Some(false)),
+            ("vp09.00.10.08", &[0x80], AnnexB, Some(true)),
+            ("av01.0.04M.08", &[0x12, 0x00], AnnexB, None),
+            ("opus", &[1, 2, 3], AnnexB, None),
+            ("", idr, AnnexB, None),
+        ];
+        for (codec, data, framing, want) in cases {
+            let got = chunk_is_key(codec, data, framing);
+            assert_eq!(got, want, "{codec:?} {data:02x?} {framing:?}");
+        }
+        assert!(has_slice_nal(false, idr, AnnexB));
+        assert!(!has_slice_nal(true, &idr[..4], AnnexB));
     }
 
     proptest! {

@@ -79,27 +79,31 @@ impl<'a> Iterator for AnnexBNals<'a> {
 
 /// The NAL units of a length-prefixed access unit. Yields an error (and then stops) where a
 /// length runs past the end or the prefix size is not 1, 2 or 4.
-#[derive(Debug, Clone)]
-pub struct LengthPrefixedNals<'a> {
-    r: ByteReader<'a>,
-    size: usize,
-    failed: bool,
+pub type LengthPrefixedNals<'a> = Records<'a, &'a [u8]>;
+
+/// One NAL unit after its `N`-byte big-endian length.
+fn prefixed_nal<'a, const N: usize>(r: &mut ByteReader<'a>) -> Option<Result<&'a [u8]>> {
+    let nal = r.uint_be(N).and_then(|len| {
+        let len = usize::try_from(len).map_err(|_| Error::Limit("NAL unit length"))?;
+        r.take(len)
+    });
+    Some(nal)
 }
 
-impl<'a> Iterator for LengthPrefixedNals<'a> {
-    type Item = Result<&'a [u8]>;
-
-    fn next(&mut self) -> Option<Result<&'a [u8]>> {
-        let size = self.size;
-        next_record(&mut self.r, &mut self.failed, |r| {
-            if !matches!(size, 1 | 2 | 4) {
-                return Err(Error::Malformed("NAL unit length size (not 1, 2 or 4)"));
-            }
-            let len =
-                usize::try_from(r.uint_be(size)?).map_err(|_| Error::Limit("NAL unit length"))?;
-            r.take(len)
-        })
-    }
+/// The NAL units of `data` after `size`-byte lengths.
+fn length_prefixed_nals(data: &[u8], size: u8) -> LengthPrefixedNals<'_> {
+    type Reader<'a> = RecordReader<'a, &'a [u8]>;
+    let read: Reader<'_> = match size {
+        1 => prefixed_nal::<1> as Reader<'_>,
+        2 => prefixed_nal::<2> as Reader<'_>,
+        4 => prefixed_nal::<4> as Reader<'_>,
+        _ => |_| {
+            Some(Err(Error::Malformed(
+                "NAL unit length size (not 1, 2 or 4)",
+            )))
+        },
+    };
+    Records::with_reader(data, read)
 }
 
 /// The NAL units of `data` in either framing.
@@ -127,11 +131,7 @@ impl<'a> Iterator for NalUnits<'a> {
 pub fn nal_units(data: &[u8], framing: NalFraming) -> NalUnits<'_> {
     match framing {
         NalFraming::AnnexB => NalUnits::AnnexB(AnnexBNals::new(data)),
-        NalFraming::LengthPrefixed(n) => NalUnits::LengthPrefixed(LengthPrefixedNals {
-            r: ByteReader::new(data),
-            size: usize::from(n),
-            failed: false,
-        }),
+        NalFraming::LengthPrefixed(n) => NalUnits::LengthPrefixed(length_prefixed_nals(data, n)),
     }
 }
 
@@ -171,19 +171,40 @@ pub(crate) fn write_units16(out: &mut Vec<u8>, units: &[Vec<u8>]) {
     }
 }
 
-/// One step of an iterator over the records of `r`: `None` at the end of the data or after an
-/// error (which `failed` remembers), otherwise the record `read` gives.
-pub(crate) fn next_record<'a, T>(
-    r: &mut ByteReader<'a>,
-    failed: &mut bool,
-    read: impl FnOnce(&mut ByteReader<'a>) -> Result<T>,
-) -> Option<Result<T>> {
-    if *failed || r.is_empty() {
-        return None;
+/// An iterator over the records of some data, each read by its reader (which gives `None`
+/// where the records end before the data does). It stops after yielding an error.
+#[derive(Debug, Clone)]
+pub struct Records<'a, T> {
+    r: ByteReader<'a>,
+    failed: bool,
+    read: RecordReader<'a, T>,
+}
+
+/// Reads one record (see [`Records`]).
+type RecordReader<'a, T> = fn(&mut ByteReader<'a>) -> Option<Result<T>>;
+
+impl<'a, T> Records<'a, T> {
+    /// The records of `data`, each read by `read`.
+    pub(crate) fn with_reader(data: &'a [u8], read: RecordReader<'a, T>) -> Self {
+        Self {
+            r: ByteReader::new(data),
+            failed: false,
+            read,
+        }
     }
-    let item = read(r);
-    *failed = item.is_err();
-    Some(item)
+}
+
+impl<T> Iterator for Records<'_, T> {
+    type Item = Result<T>;
+
+    fn next(&mut self) -> Option<Result<T>> {
+        if self.failed || self.r.is_empty() {
+            return None;
+        }
+        let item = (self.read)(&mut self.r)?;
+        self.failed = item.is_err();
+        Some(item)
+    }
 }
 
 /// Converts an Annex B access unit to 4-byte big-endian length-prefixed NAL units (the `avc`

@@ -92,7 +92,7 @@ impl<B: Backend> Finalize for CodecBox<B> {
     }
 }
 
-// Event codes shared with lib/codec.js.
+// Event codes shared with lib/event-codes.js.
 const EV_OUTPUT: f64 = 0.0;
 const EV_ERROR: f64 = 1.0;
 const EV_FLUSH_RESOLVED: f64 = 2.0;

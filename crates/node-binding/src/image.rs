@@ -81,7 +81,7 @@ fn lock(m: &Mutex<Inner>) -> MutexGuard<'_, Inner> {
     m.lock().unwrap_or_else(|p| p.into_inner())
 }
 
-// Event codes shared with lib/image-decoder.js.
+// Event codes shared with lib/event-codes.js.
 const EV_TRACKS: f64 = 0.0;
 const EV_FRAME_COUNTS: f64 = 1.0;
 const EV_RESOLVED: f64 = 2.0;

@@ -281,8 +281,11 @@ fn frame_close(mut cx: FunctionContext) -> JsResult<JsUndefined> {
     Ok(cx.undefined())
 }
 
-/// `frameCopyTo(frame, dest: Uint8Array, x, y, w, h, layout?)` → PlaneLayout[]
-fn frame_copy_to(mut cx: FunctionContext) -> JsResult<JsArray> {
+/// `frameCopyTo(frame, dest: Uint8Array, x, y, w, h, layout?)` → PlaneLayout[], or a promise
+/// of it for a copy of [`DEFERRED_BYTES`] or more: that one is checked now (errors are thrown)
+/// and copied in bands of about [`BAND_BYTES`], one event-loop turn each, like an RGB
+/// conversion, so a 12-megapixel RGBA image does not hold the loop for its whole copy.
+fn frame_copy_to(mut cx: FunctionContext) -> JsResult<JsValue> {
     let b = cx.argument::<JsBox<FrameBox>>(0)?;
     let Some(buf) = b.buffer() else {
         return CodecError::invalid_state("VideoFrame is closed").throw(&mut cx);
@@ -290,9 +293,100 @@ fn frame_copy_to(mut cx: FunctionContext) -> JsResult<JsArray> {
     let mut dest = cx.argument::<JsTypedArray<u8>>(1)?;
     let rect = rect_args(&mut cx, 2)?;
     let layout = layout_arg(&mut cx, 6)?;
-    let r = buf.copy_to(rect, dest.as_mut_slice(&mut cx), layout.as_deref());
-    let l = r.or_throw(&mut cx)?;
-    layout_to_js(&mut cx, &l)
+    let (regions, size) =
+        codec_core::compute_layout(buf.format(), rect, layout.as_deref()).or_throw(&mut cx)?;
+    if size < DEFERRED_BYTES {
+        let r = buf.copy_to(rect, dest.as_mut_slice(&mut cx), layout.as_deref());
+        let l = r.or_throw(&mut cx)?;
+        return Ok(layout_to_js(&mut cx, &l)?.upcast());
+    }
+    // The checks the copy would make, made now so that they throw.
+    buf.check_rect(rect).or_throw(&mut cx)?;
+    if (dest.as_slice(&cx).len() as u64) < u64::from(size) {
+        return CodecError::type_error("destination is too small").throw(&mut cx);
+    }
+    let copy = PlainCopy {
+        buf,
+        rect,
+        layouts: regions.iter().map(|r| r.layout).collect(),
+    };
+    defer_copy(&mut cx, Box::new(copy), dest)
+}
+
+/// Plain copies of at least this many bytes settle later, in bands.
+const DEFERRED_BYTES: u32 = 8 << 20;
+
+/// Bytes copied per event-loop turn in a deferred plain copy: about 1 ms into a fresh
+/// destination (whose pages fault in as they are written).
+const BAND_BYTES: u64 = 4 << 20;
+
+/// A copy that goes in bands of rows, one event-loop turn each.
+trait BandedCopy {
+    /// Rows of the rect.
+    fn height(&self) -> u32;
+    /// Rows per band (a multiple of the vertical subsampling).
+    fn band_rows(&self) -> u32;
+    /// Rows `y0..y0 + rows` of the rect into their place in `dest`.
+    fn band(&self, dest: &mut [u8], y0: u32, rows: u32) -> Result<(), CodecError>;
+    /// The layout the promise resolves with.
+    fn layouts(&self) -> Vec<PlaneLayout>;
+}
+
+/// Rows per band for `bytes_per_row` (the sum over planes): `budget` bytes, rounded down to a
+/// multiple of the format's vertical chroma subsampling, so that every band starts on a
+/// chroma row.
+fn rows_for(format: VideoPixelFormat, bytes_per_row: u64, budget: u64) -> u32 {
+    let sy = format.subsampling(1).1.max(1);
+    let rows = (budget / bytes_per_row.max(1)).clamp(1, u64::from(u32::MAX)) as u32;
+    (rows / sy).max(1) * sy
+}
+
+/// One plain `copyTo()` (the frame's own format): the frame's pixels (kept alive by their
+/// own reference, so `close()` may come first), the rect, and the destination layout of each
+/// plane.
+struct PlainCopy {
+    buf: Arc<FrameBuffer>,
+    rect: Rect,
+    layouts: Vec<PlaneLayout>,
+}
+
+impl BandedCopy for PlainCopy {
+    fn height(&self) -> u32 {
+        self.rect.height
+    }
+
+    fn band_rows(&self) -> u32 {
+        let f = self.buf.format();
+        let row: u64 = (0..f.plane_count())
+            .map(|p| {
+                let (sx, sy) = f.subsampling(p);
+                u64::from(self.rect.width.div_ceil(sx.max(1)))
+                    * u64::from(f.bytes_per_element(p))
+                    / u64::from(sy.max(1))
+            })
+            .sum();
+        rows_for(f, row, BAND_BYTES)
+    }
+
+    fn band(&self, dest: &mut [u8], y0: u32, rows: u32) -> Result<(), CodecError> {
+        let f = self.buf.format();
+        // The band's own rect, and each plane's layout moved down to the band's first row.
+        let layouts: Vec<PlaneLayout> = self
+            .layouts
+            .iter()
+            .enumerate()
+            .map(|(p, l)| PlaneLayout {
+                offset: l.offset + y0 / f.subsampling(p).1.max(1) * l.stride,
+                stride: l.stride,
+            })
+            .collect();
+        let band = Rect::new(self.rect.x, self.rect.y + y0, self.rect.width, rows);
+        self.buf.copy_to(band, dest, Some(&layouts)).map(|_| ())
+    }
+
+    fn layouts(&self) -> Vec<PlaneLayout> {
+        self.layouts.clone()
+    }
 }
 
 /// Conversions of at least this many pixels settle later (the promise resolves after the
@@ -337,13 +431,17 @@ struct RgbCopy {
     base: PlaneLayout,
 }
 
-impl RgbCopy {
-    /// Rows of the rect per band; a multiple of the chroma subsampling, so that every band
-    /// starts on a chroma row.
+impl BandedCopy for RgbCopy {
+    fn height(&self) -> u32 {
+        self.rect.height
+    }
+
     fn band_rows(&self) -> u32 {
-        let sy = self.buf.format().subsampling(1).1.max(1);
-        let rows = (BAND_PIXELS / u64::from(self.rect.width).max(1)).max(1) as u32;
-        (rows / sy).max(1) * sy
+        rows_for(self.buf.format(), u64::from(self.rect.width), BAND_PIXELS)
+    }
+
+    fn layouts(&self) -> Vec<PlaneLayout> {
+        vec![self.base]
     }
 
     /// Converts rows `y0..y0 + rows` of the rect into `dest` (re-encoded as Display P3 when
@@ -392,6 +490,9 @@ impl RgbCopy {
         })
     }
 
+}
+
+impl RgbCopy {
     /// Rows `y0..y0 + rows` of the rect into `dest`, whose first row is row `y0`.
     fn rows(&self, dest: &mut [u8], y0: u32, rows: u32) -> Result<(), CodecError> {
         let stride = self.base.stride as usize;
@@ -406,10 +507,10 @@ impl RgbCopy {
     }
 }
 
-/// A deferred RGB copy between event-loop turns: the copy, the destination (rooted), the
-/// promise and the next row to convert.
-struct RgbJob {
-    copy: RgbCopy,
+/// A deferred copy between event-loop turns: the copy, the destination (rooted), the promise
+/// and the next row to copy.
+struct CopyJob {
+    copy: Box<dyn BandedCopy>,
     dest: Root<JsTypedArray<u8>>,
     deferred: neon::types::Deferred,
     next_row: u32,
@@ -420,7 +521,7 @@ struct RgbJob {
 /// callback queued on it, including ones queued meanwhile, in one turn.)
 fn schedule_band<'a, C: Context<'a>>(
     cx: &mut C,
-    job: Rc<RefCell<Option<RgbJob>>>,
+    job: Rc<RefCell<Option<CopyJob>>>,
 ) -> NeonResult<()> {
     let step = JsFunction::new(cx, move |mut cx| {
         run_band(&mut cx, &job)?;
@@ -434,21 +535,21 @@ fn schedule_band<'a, C: Context<'a>>(
 
 /// One band of `job`; then the next turn's, or the promise settled (with the layout, or the
 /// error: a destination detached or shrunk meanwhile is a TypeError).
-fn run_band(cx: &mut FunctionContext, job: &Rc<RefCell<Option<RgbJob>>>) -> NeonResult<()> {
+fn run_band(cx: &mut FunctionContext, job: &Rc<RefCell<Option<CopyJob>>>) -> NeonResult<()> {
     let Some(mut j) = job.borrow_mut().take() else {
         return Ok(());
     };
-    let rows = j.copy.band_rows().min(j.copy.rect.height - j.next_row);
+    let rows = j.copy.band_rows().min(j.copy.height() - j.next_row);
     let mut dest = j.dest.to_inner(cx);
     let r = j.copy.band(dest.as_mut_slice(cx), j.next_row, rows);
     j.next_row += rows;
     match r {
-        Ok(()) if j.next_row < j.copy.rect.height => {
+        Ok(()) if j.next_row < j.copy.height() => {
             *job.borrow_mut() = Some(j);
             schedule_band(cx, job.clone())
         }
         Ok(()) => {
-            let layout = layout_to_js(cx, &[j.copy.base])?;
+            let layout = layout_to_js(cx, &j.copy.layouts())?;
             j.dest.drop(cx);
             j.deferred.resolve(cx, layout);
             Ok(())
@@ -511,14 +612,24 @@ fn frame_copy_to_rgb(mut cx: FunctionContext) -> JsResult<JsValue> {
             .or_throw(&mut cx)?;
         return Ok(layout_to_js(&mut cx, &[base])?.upcast());
     }
+    defer_copy(&mut cx, Box::new(copy), dest)
+}
+
+/// Starts `copy` into `dest` in a later event-loop turn; the promise settles after its last
+/// band.
+fn defer_copy<'a>(
+    cx: &mut FunctionContext<'a>,
+    copy: Box<dyn BandedCopy>,
+    dest: Handle<'a, JsTypedArray<u8>>,
+) -> JsResult<'a, JsValue> {
     let (deferred, promise) = cx.promise();
-    let job = RgbJob {
+    let job = CopyJob {
         copy,
-        dest: dest.root(&mut cx),
+        dest: dest.root(cx),
         deferred,
         next_row: 0,
     };
-    schedule_band(&mut cx, Rc::new(RefCell::new(Some(job))))?;
+    schedule_band(cx, Rc::new(RefCell::new(Some(job))))?;
     Ok(promise.upcast())
 }
 

@@ -116,9 +116,15 @@ impl AudioProfile for Opus {
         if o.useinbandfec {
             opts.set("fec", "1");
         }
-        if cfg.bitrate_mode == BitrateMode::Constant {
-            opts.set("vbr", "off");
-        }
+        // Variable: libopus's constrained VBR. Its unconstrained VBR spends what the signal
+        // asks for, not the bitrate (a steady tone at 128 kbit/s: 156 kbit/s).
+        opts.set(
+            "vbr",
+            match cfg.bitrate_mode {
+                BitrateMode::Constant => "off",
+                BitrateMode::Variable | BitrateMode::Quantizer => "constrained",
+            },
+        );
         if cfg.number_of_channels > 2 {
             // RFC 7845 channel mapping family 1 (Vorbis channel order, up to 8).
             opts.set("mapping_family", "1");

@@ -1,0 +1,89 @@
+//! libsvtav1 (SVT-AV1) through FFmpeg: AV1 Main at 8 or 10 bits for `latencyMode: "quality"`
+//! with a bitrate (variable or constant), no temporal layers, frames of at least 64×64. It is
+//! several times faster than libaom at equal PSNR (1080p: about 2×, +0.7 dB at equal size).
+//! Every other AV1 configuration, and every one when FFmpeg lacks libsvtav1, stays on libaom
+//! (`libaom.rs`, `aom_session.rs`).
+//!
+//! FFmpeg 5.1's wrapper ignores a frame's picture type, so SVT-AV1 cannot be asked for a key
+//! frame: the session places every key frame (the first, the periodic ones, the requested
+//! ones) by draining the encoder and opening a new one, whose first frame is a key frame with
+//! the sequence header (`Traits::keys_by_reopening`).
+
+use codec_core::{BitrateMode, LatencyMode, VideoEncoderConfig};
+
+use super::libaom::LIBAOM;
+use super::profile::{Layering, Profile, Setup, Traits};
+use crate::codecs::{self, Resolved};
+use crate::svc::TemporalLayers;
+use crate::Result;
+
+/// The FFmpeg encoder's name.
+const ENCODER: &str = "libsvtav1";
+
+/// The libsvtav1 profile.
+pub(crate) const SVTAV1: SvtAv1 = SvtAv1;
+
+/// SVT-AV1 through FFmpeg.
+pub(crate) struct SvtAv1;
+
+impl SvtAv1 {
+    /// Whether `cfg` is encoded with SVT-AV1 (see the module docs).
+    pub(crate) fn applies(cfg: &VideoEncoderConfig) -> bool {
+        cfg.latency_mode == LatencyMode::Quality
+            && cfg.bitrate_mode != BitrateMode::Quantizer
+            && TemporalLayers::for_mode(cfg.scalability_mode.as_deref()).is_none()
+            && cfg.width >= 64
+            && cfg.height >= 64
+            && codecs::has_encoder(ENCODER).is_ok()
+    }
+
+    /// The preset by frame size: 8 up to VGA, 9 up to 720p, 10 above (1080p on 2 CPUs: about
+    /// 25 fps).
+    fn preset(cfg: &VideoEncoderConfig) -> u32 {
+        match u64::from(cfg.width) * u64::from(cfg.height) {
+            0..=307_200 => 8,
+            307_201..=921_600 => 9,
+            _ => 10,
+        }
+    }
+}
+
+impl Profile for SvtAv1 {
+    fn encoder(&self) -> Option<&'static str> {
+        Some(ENCODER)
+    }
+
+    fn check(&self, cfg: &VideoEncoderConfig, r: &Resolved) -> Result<()> {
+        LIBAOM.check(cfg, r)
+    }
+
+    /// Quantizer range as libaom's (quantizer mode stays on libaom); the session places every
+    /// key frame, by reopening the encoder; SVT-AV1 picks its thread count.
+    fn traits(&self) -> Traits {
+        Traits {
+            forces_key_frames: true,
+            keys_by_reopening: true,
+            own_threads: true,
+            ..LIBAOM.traits()
+        }
+    }
+
+    fn layering(&self, _cfg: &VideoEncoderConfig) -> Layering {
+        Layering::None
+    }
+
+    fn configure(&self, s: &mut Setup<'_>) -> Result<()> {
+        s.opts.set("preset", &Self::preset(s.cfg).to_string());
+        // Low-delay prediction (pred-struct=1): no look-ahead and no reordering, one chunk
+        // per frame in order, and the constant bitrate mode SVT-AV1 has only there.
+        let mut params = "pred-struct=1".to_string();
+        if s.text {
+            params.push_str(":scm=1");
+        }
+        s.opts.set("svtav1-params", &params);
+        // Variable: VBR at the bitrate. Constant: `maxrate = bitrate`, which the wrapper maps
+        // to SVT-AV1's CBR.
+        s.vpx_rate_control(s.cfg.bitrate_mode);
+        Ok(())
+    }
+}

@@ -63,10 +63,12 @@ const VIDEO = {
     codec: (h) => (h <= 720 ? 'vp09.00.31.08' : 'vp09.00.40.08'),
     // vpx.rs: realtime deadline in both modes; cpu-used 8 (realtime), by frame size for
     // quality (5 to CIF, 6 to VGA, 7 to 720p, 8 above); row-mt; no look-ahead, no alt-ref;
-    // VBR at the bitrate; threads by width, at most one per CPU.
+    // CBR at the bitrate with a one-second buffer (variable mode too); threads by width, at
+    // most one per CPU.
     cli: ({ realtime, bitrate, width, height }) => [
       '-c:v', 'libvpx-vp9', '-deadline', 'realtime', '-cpu-used', String(realtime ? 8 : vp9Speed(width * height)),
       '-row-mt', '1', '-lag-in-frames', '0', '-auto-alt-ref', '0', ...VPX_NO_AUTO_KEYS, '-b:v', String(bitrate),
+      '-maxrate', String(bitrate), '-minrate', String(bitrate), '-bufsize', String(bitrate),
       '-threads', String(vpxThreads(width, true)),
     ],
   },
@@ -75,7 +77,7 @@ const VIDEO = {
     codec: (h) => (h <= 720 ? 'av01.0.05M.08' : 'av01.0.08M.08'),
     // realtime, libaom.rs: usage realtime, cpu-used 8; row-mt; no look-ahead; VBR at the
     // bitrate; min(4, CPUs) threads. quality, svtav1.rs: libsvtav1 preset 8 to VGA, 9 to
-    // 720p, 10 above; low-delay prediction; VBR at the bitrate; its own threads; the session
+    // 720p, 10 above; low-delay prediction (where SVT-AV1 1.4 turns VBR into CBR); its own threads; the session
     // places every key frame (the bench's clips hold only the first).
     cli: ({ realtime, bitrate, width, height }) => (realtime ? [
       '-c:v', 'libaom-av1', '-usage', 'realtime', '-cpu-used', '8', '-row-mt', '1',
@@ -108,12 +110,12 @@ function x264Args(profile, preset, realtime, bitrate, height) {
   ];
 }
 
-// Audio encoders (crates/codec-ffmpeg/src/audio/encoder/): libopus with 20 ms frames (VBR,
-// its default), FFmpeg's native AAC-LC, libmp3lame, FLAC at its default compression level.
+// Audio encoders (crates/codec-ffmpeg/src/audio/encoder/): libopus with 20 ms frames
+// (constrained VBR), FFmpeg's native AAC-LC, libmp3lame, FLAC at its default compression level.
 // The CLI writes `-f framecrc` (one line per packet with its size): the payload bytes, as the
 // API side counts them, without container overhead.
 const AUDIO = {
-  opus: { config: { codec: 'opus', bitrate: 128000 }, cli: ['-c:a', 'libopus', '-b:a', '128000', '-frame_duration', '20'] },
+  opus: { config: { codec: 'opus', bitrate: 128000 }, cli: ['-c:a', 'libopus', '-b:a', '128000', '-vbr', 'constrained', '-frame_duration', '20'] },
   aac: { config: { codec: 'mp4a.40.2', bitrate: 128000 }, cli: ['-c:a', 'aac', '-b:a', '128000'] },
   mp3: { config: { codec: 'mp3', bitrate: 128000 }, cli: ['-c:a', 'libmp3lame', '-b:a', '128000'] },
   flac: { config: { codec: 'flac' }, cli: ['-c:a', 'flac'] },

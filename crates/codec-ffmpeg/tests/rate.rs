@@ -15,8 +15,9 @@ const RH: u32 = 360;
 const FRAMES: u32 = 120;
 const FPS: f64 = 30.0;
 
-/// A detailed moving picture: a fixed pseudo-random texture panning diagonally (new content
-/// enters every frame), a moving bright bar, and light per-frame noise.
+/// A detailed moving picture (camera-like, not noise): smooth waves drifting across the
+/// frame, a fine pseudo-random texture panning diagonally (new detail enters every frame), a
+/// bright bar sweeping across, and light per-frame grain.
 fn textured(t: u32) -> FrameBuffer {
     let hash = |x: u32, y: u32| -> u32 {
         let mut h = x.wrapping_mul(0x9E37_79B1) ^ y.wrapping_mul(0x85EB_CA77);
@@ -31,14 +32,18 @@ fn textured(t: u32) -> FrameBuffer {
         let (d, stride) = f.plane_mut(p);
         for r in 0..h {
             for c in 0..w {
-                // Texture cells of 4×4 luma pixels, panning 3 px right and 1 down a frame.
-                let (x, y) = ((c * s + 3 * t) / 4, (r * s + t) / 4);
-                let tex = (hash(x, y.wrapping_add(p as u32 * 7919)) % 96) as i32;
-                let grain = (hash(c ^ (t << 16), r.wrapping_add(t * 131)) % 9) as i32 - 4;
+                let (x, y) = (f64::from(c * s), f64::from(r * s));
+                let tf = f64::from(t);
+                let wave = 40.0 * ((x + 2.0 * tf) / 37.0).sin() * ((y - tf) / 23.0).cos()
+                    + 25.0 * ((x + y + 4.0 * tf) / 61.0).sin();
+                // Texture cells of 2×2 luma pixels, panning 3 px right and 1 down a frame.
+                let (tx, ty) = ((c * s + 3 * t) / 2, (r * s + t) / 2);
+                let tex = (hash(tx, ty.wrapping_add(p as u32 * 7919)) % 25) as f64 - 12.0;
+                let grain = (hash(c ^ (t << 16), r.wrapping_add(t * 131)) % 5) as f64 - 2.0;
                 let bar = (c * s + 5 * t) % RW < 40;
-                let base = if p == 0 { 64 } else { 96 };
-                let v = if bar && p == 0 { 235 } else { base + tex + grain };
-                d[r as usize * stride + c as usize] = v.clamp(16, 240) as u8;
+                let base = if p == 0 { 128.0 } else { 128.0 + 0.3 * wave };
+                let v = if bar && p == 0 { 235.0 } else { base + wave + tex + grain };
+                d[r as usize * stride + c as usize] = v.clamp(16.0, 240.0) as u8;
             }
         }
     }

@@ -75,14 +75,14 @@ impl Profile for SvtAv1 {
     fn configure(&self, s: &mut Setup<'_>) -> Result<()> {
         s.opts.set("preset", &Self::preset(s.cfg).to_string());
         // Low-delay prediction (pred-struct=1): no look-ahead and no reordering, one chunk
-        // per frame in order, and the constant bitrate mode SVT-AV1 has only there.
+        // per frame in order. SVT-AV1 1.4 rate-controls it as CBR in both bitrate modes
+        // ("Low delay mode does not support VBR"), which keeps it on target.
         let mut params = "pred-struct=1".to_string();
         if s.text {
             params.push_str(":scm=1");
         }
         s.opts.set("svtav1-params", &params);
-        // Variable: VBR at the bitrate. Constant: `maxrate = bitrate`, which the wrapper maps
-        // to SVT-AV1's CBR.
+        // The bitrate; constant mode also sets `maxrate = bitrate` (the wrapper's CBR).
         s.vpx_rate_control(s.cfg.bitrate_mode);
         Ok(())
     }

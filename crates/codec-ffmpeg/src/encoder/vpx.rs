@@ -192,9 +192,12 @@ impl Profile for Vpx {
             if s.text {
                 s.opts.set("tune-content", "screen");
             }
-            // libvpx's VP9 SVC rate control is built for CBR: in VBR mode with temporal
-            // layers it overshot the target about fourfold (720p, 2 Mbit/s → 8 Mbit/s).
-            if layers.is_some() && mode == BitrateMode::Variable {
+            // Variable mode uses libvpx's CBR rate control (one-second buffer) too: VP9's
+            // one-pass VBR never corrects its long-term drift (its correction window comes
+            // from two-pass statistics), so it overshot the target by 25-28% over 120 frames
+            // (tests/rate.rs); with temporal layers (rate control built for CBR) about
+            // fourfold (720p, 2 Mbit/s → 8 Mbit/s).
+            if mode == BitrateMode::Variable {
                 mode = BitrateMode::Constant;
             }
         }

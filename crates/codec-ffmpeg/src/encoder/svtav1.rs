@@ -82,8 +82,9 @@ impl Profile for SvtAv1 {
             params.push_str(":scm=1");
         }
         s.opts.set("svtav1-params", &params);
-        // The bitrate; constant mode also sets `maxrate = bitrate` (the wrapper's CBR).
-        s.vpx_rate_control(s.cfg.bitrate_mode);
+        // The bitrate alone in both modes (CBR either way, see above): the wrapper passes a
+        // `maxrate` on as SVT-AV1's cap of its capped-CRF mode, which must exceed the target.
+        s.vpx_rate_control(BitrateMode::Variable);
         Ok(())
     }
 }

@@ -65,3 +65,21 @@ fn closing_at_any_point_does_not_hang() {
         drop(enc);
     }
 }
+
+#[test]
+fn screen_content_small_frames() {
+    for hint in [None, Some("text")] {
+        let cfg = codec_core::VideoEncoderConfig {
+            width: 160,
+            height: 96,
+            bitrate: Some(200_000),
+            content_hint: hint.map(Into::into),
+            ..enc_config("av01.0.04M.08")
+        };
+        let inputs = (0..2)
+            .map(|i| input(rgba_pattern(160, 96, i), i, i == 0))
+            .collect();
+        let chunks = encode_all(cfg, inputs);
+        assert_eq!(chunks.len(), 2, "{hint:?}");
+    }
+}

@@ -46,20 +46,31 @@ fn closing_at_any_point_does_not_hang() {
     let mut drop_chunks = |_| {};
     // Before any frame.
     let mut enc = VideoEncoderBackend::default();
-    enc.configure(enc_config("av01.0.04M.08"), &mut drop_chunks).unwrap();
+    enc.configure(enc_config("av01.0.04M.08"), &mut drop_chunks)
+        .unwrap();
     enc.reset();
     // Mid-stream, without a flush; then reconfigured mid-stream; then after a flush.
     for n in [3u32, 5] {
         let mut enc = VideoEncoderBackend::default();
-        enc.configure(enc_config("av01.0.04M.08"), &mut drop_chunks).unwrap();
+        enc.configure(enc_config("av01.0.04M.08"), &mut drop_chunks)
+            .unwrap();
         for i in 0..n {
-            enc.process(input(i420_pattern(W, H, i), i, false), &cancel, &mut drop_chunks)
-                .unwrap();
+            enc.process(
+                input(i420_pattern(W, H, i), i, false),
+                &cancel,
+                &mut drop_chunks,
+            )
+            .unwrap();
         }
         if n == 5 {
-            enc.configure(enc_config("av01.0.04M.08"), &mut drop_chunks).unwrap();
-            enc.process(input(i420_pattern(W, H, 0), 0, false), &cancel, &mut drop_chunks)
+            enc.configure(enc_config("av01.0.04M.08"), &mut drop_chunks)
                 .unwrap();
+            enc.process(
+                input(i420_pattern(W, H, 0), 0, false),
+                &cancel,
+                &mut drop_chunks,
+            )
+            .unwrap();
             enc.flush(&cancel, &mut drop_chunks).unwrap();
         }
         drop(enc);

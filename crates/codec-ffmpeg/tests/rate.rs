@@ -5,9 +5,7 @@
 
 mod common;
 
-use codec_core::{
-    BitrateMode, FrameBuffer, LatencyMode, VideoEncoderConfig, VideoPixelFormat,
-};
+use codec_core::{BitrateMode, FrameBuffer, LatencyMode, VideoEncoderConfig, VideoPixelFormat};
 use common::*;
 
 const RW: u32 = 640;
@@ -42,7 +40,11 @@ fn textured(t: u32) -> FrameBuffer {
                 let grain = (hash(c ^ (t << 16), r.wrapping_add(t * 131)) % 5) as f64 - 2.0;
                 let bar = (c * s + 5 * t) % RW < 40;
                 let base = if p == 0 { 128.0 } else { 128.0 + 0.3 * wave };
-                let v = if bar && p == 0 { 235.0 } else { base + wave + tex + grain };
+                let v = if bar && p == 0 {
+                    235.0
+                } else {
+                    base + wave + tex + grain
+                };
                 d[r as usize * stride + c as usize] = v.clamp(16.0, 240.0) as u8;
             }
         }
@@ -66,7 +68,12 @@ fn run(cfg: &VideoEncoderConfig) -> (f64, f64) {
         .map(|(i, f)| input(f.clone(), i as u32, false))
         .collect();
     let chunks = encode_all(cfg.clone(), inputs);
-    assert_eq!(chunks.len(), FRAMES as usize, "{}: one chunk per frame", cfg.codec);
+    assert_eq!(
+        chunks.len(),
+        FRAMES as usize,
+        "{}: one chunk per frame",
+        cfg.codec
+    );
     let frames = decode_all(first_config(&chunks), &chunks);
     assert_eq!(frames.len(), FRAMES as usize);
     let psnr = frames
@@ -78,7 +85,12 @@ fn run(cfg: &VideoEncoderConfig) -> (f64, f64) {
     (kbps(&chunks), psnr)
 }
 
-fn config(codec: &str, latency_mode: LatencyMode, bitrate_mode: BitrateMode, bps: u64) -> VideoEncoderConfig {
+fn config(
+    codec: &str,
+    latency_mode: LatencyMode,
+    bitrate_mode: BitrateMode,
+    bps: u64,
+) -> VideoEncoderConfig {
     VideoEncoderConfig {
         codec: codec.into(),
         width: RW,
@@ -102,13 +114,21 @@ fn assert_on_target(codecs: &[&str], bps: u64) {
                 let off = got / target - 1.0;
                 eprintln!("{codec} {latency:?} {mode:?}: {got:.0} kbit/s (target {target:.0}, {:+.1}%), PSNR {psnr:.2} dB", off * 100.0);
                 if off.abs() > 0.10 {
-                    failures.push(format!("{codec} {latency:?} {mode:?}: {got:.0} vs {target:.0} kbit/s"));
+                    failures.push(format!(
+                        "{codec} {latency:?} {mode:?}: {got:.0} vs {target:.0} kbit/s"
+                    ));
                 }
-                assert!(psnr > 24.0, "{codec} {latency:?} {mode:?}: PSNR {psnr:.2} dB");
+                assert!(
+                    psnr > 24.0,
+                    "{codec} {latency:?} {mode:?}: PSNR {psnr:.2} dB"
+                );
             }
         }
     }
-    assert!(failures.is_empty(), "off target by more than 10%: {failures:?}");
+    assert!(
+        failures.is_empty(),
+        "off target by more than 10%: {failures:?}"
+    );
 }
 
 #[test]

@@ -38,7 +38,9 @@ fn chord() -> Vec<Vec<f32>> {
         for (c, plane) in out.iter_mut().enumerate() {
             let mut v = 0.0;
             for (k, f) in partials.iter().enumerate() {
-                let amp = 0.08 * (1.0 + 0.5 * (2.0 * std::f32::consts::PI * (0.1 + 0.07 * k as f32) * t).sin());
+                let amp = 0.08
+                    * (1.0
+                        + 0.5 * (2.0 * std::f32::consts::PI * (0.1 + 0.07 * k as f32) * t).sin());
                 let gain = if (k + c) % 2 == 1 { 0.7 } else { 1.0 };
                 v += gain * amp * (2.0 * std::f32::consts::PI * f * t + k as f32).sin();
             }
@@ -60,8 +62,14 @@ fn kbps(cfg: &AudioEncoderConfig, sig: &[Vec<f32>]) -> f64 {
             .iter()
             .flat_map(|p| p[at..at + piece].iter().flat_map(|v| v.to_le_bytes()))
             .collect();
-        let buf = AudioBuffer::from_bytes(AudioSampleFormat::F32Planar, RATE as f32, piece as u32, 2, &data)
-            .unwrap();
+        let buf = AudioBuffer::from_bytes(
+            AudioSampleFormat::F32Planar,
+            RATE as f32,
+            piece as u32,
+            2,
+            &data,
+        )
+        .unwrap();
         let input = AudioEncodeInput {
             data: Arc::new(buf),
             timestamp: k as i64 * 20_000,
@@ -98,5 +106,8 @@ fn lossy_audio_encoders_hit_their_bitrate() {
             }
         }
     }
-    assert!(failures.is_empty(), "off 128 kbit/s by more than 10%: {failures:?}");
+    assert!(
+        failures.is_empty(),
+        "off 128 kbit/s by more than 10%: {failures:?}"
+    );
 }

@@ -223,7 +223,8 @@ impl Drop for Session {
     /// end-of-stream (SVT-AV1 1.4: "deinit called without sending EOS"), as after `reset()`,
     /// `close()` or a reconfigure: drain it first, dropping its packets.
     fn drop(&mut self) {
-        if let (true, false, Some(enc)) = (self.keys_by_reopening, self.drained, self.enc.as_mut()) {
+        if let (true, false, Some(enc)) = (self.keys_by_reopening, self.drained, self.enc.as_mut())
+        {
             let _ = send_and_receive(enc, None);
         }
     }

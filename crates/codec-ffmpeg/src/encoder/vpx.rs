@@ -109,8 +109,8 @@ pub(crate) struct Vpx {
 
 impl Vpx {
     /// `cpu-used` under the realtime deadline. VP9: a fixed speed, 8 (libvpx's fastest) for
-    /// "realtime"; for "quality" by frame size, as Chromium and WebRTC pick it: 5 up to CIF,
-    /// 6 up to VGA, 7 up to 720p, 8 above. VP8: negative values are fixed speeds (positive
+    /// "realtime"; for "quality" by frame size (slower for smaller frames, as WebRTC picks
+    /// it): 5 up to CIF, 6 up to VGA, 7 up to 720p, 8 above (1080p: about 25 fps on 2 CPUs). VP8: negative values are fixed speeds (positive
     /// ones adapt to wall-clock time): -6 (WebRTC's desktop setting) for "realtime"; for
     /// "quality" -4 up to VGA, -6 above.
     fn cpu_used(&self, cfg: &VideoEncoderConfig, realtime: bool) -> i32 {

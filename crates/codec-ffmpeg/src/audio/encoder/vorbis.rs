@@ -32,7 +32,10 @@ impl AudioProfile for Vorbis {
     /// its ABR at a nominal bitrate spends far less on simple signals: a steady tone at
     /// 128 kbit/s gave 34 kbit/s).
     fn options(&self, cfg: &AudioEncoderConfig, opts: &mut Dictionary) {
-        let bitrate = cfg.bitrate.filter(|b| *b > 0).or_else(|| self.default_bitrate(cfg));
+        let bitrate = cfg
+            .bitrate
+            .filter(|b| *b > 0)
+            .or_else(|| self.default_bitrate(cfg));
         if let (BitrateMode::Constant, Some(b)) = (cfg.bitrate_mode, bitrate) {
             opts.set("minrate", &b.to_string());
             opts.set("maxrate", &b.to_string());

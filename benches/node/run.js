@@ -116,7 +116,7 @@ function runEncode(s, dir) {
   const cliOut = path.join(dir, `${s.name}_${s.size}_${s.mode}_cli.${annexB ? v.family : 'ivf'}`);
   const c = best(() => ff.benchmark([
     '-f', 'rawvideo', '-pix_fmt', 'yuv420p', '-s', `${w}x${h}`, '-r', '30', '-i', src,
-    '-frames:v', String(s.frames), ...v.cli({ realtime, bitrate, height: h }), '-f', annexB ? v.family : 'ivf', '-y', cliOut,
+    '-frames:v', String(s.frames), ...v.cli({ realtime, bitrate, width: w, height: h }), '-f', annexB ? v.family : 'ivf', '-y', cliOut,
   ]), ms);
   const seconds = s.frames / 30;
   const cliBytes = fs.statSync(cliOut).size - (annexB ? 0 : ivfOverhead(s.frames));

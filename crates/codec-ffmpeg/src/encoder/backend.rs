@@ -120,7 +120,7 @@ impl SessionBackend for VideoEncoderBackend {
         out: &mut dyn FnMut(EncodedVideoOutput),
     ) -> Result<()> {
         let s = self.session.as_mut().ok_or_else(not_configured)?;
-        let profile = profile::of(s.core().resolved.entry.family);
+        let profile = profile::of(&s.core().cfg, s.core().resolved.entry.family);
         if s.core().cfg.bitrate_mode == BitrateMode::Quantizer {
             // Neither libvpx nor FFmpeg's libx264 wrapper can change the constant quantizer of
             // an open encoder (x264_encoder_reconfig ignores rc.i_qp_constant), so a new

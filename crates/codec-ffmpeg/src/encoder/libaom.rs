@@ -17,6 +17,7 @@ pub(crate) const LIBAOM_TRAITS: Traits = Traits {
     default_quantizer: 32,
     forces_key_frames: false,
     own_threads: false,
+    keys_by_reopening: false,
 };
 
 /// libaom's AV1 encoder.

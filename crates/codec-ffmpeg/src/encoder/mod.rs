@@ -1,7 +1,8 @@
-//! `VideoEncoderBackend`: libx264 (H.264), libx265 (HEVC), libvpx (VP8, VP9) and libaom (AV1).
+//! `VideoEncoderBackend`: libx264 (H.264), libx265 (HEVC), libvpx (VP8, VP9), libaom and
+//! libsvtav1 (AV1).
 //!
 //! What differs per encoder is one [`Profile`](profile::Profile) each (`x264.rs`, `x265.rs`,
-//! `vpx.rs`, `libaom.rs`): config checks, option mapping, quantizer range, rate control, who
+//! `vpx.rs`, `libaom.rs`, `svtav1.rs`): config checks, option mapping, quantizer range, rate control, who
 //! places key frames, and temporal-layer control. Everything else is shared:
 //! * `session.rs`: the [`EncoderSession`](session::EncoderSession) trait and its state common
 //!   to every session ([`SessionCore`](session::SessionCore)), and the FFmpeg session.
@@ -30,6 +31,7 @@ mod input;
 mod libaom;
 mod profile;
 mod session;
+mod svtav1;
 mod vpx;
 mod x264;
 mod x265;
@@ -96,7 +98,7 @@ fn check(cfg: &VideoEncoderConfig) -> Result<Resolved> {
             )))
         }
     }
-    let profile = profile::of(r.entry.family);
+    let profile = profile::of(cfg, r.entry.family);
     match cfg.scalability_mode.as_deref() {
         None | Some("L1T1") => {}
         Some("L1T2" | "L1T3") if profile.has_temporal_layers(&r) => {}
@@ -111,7 +113,7 @@ fn check(cfg: &VideoEncoderConfig) -> Result<Resolved> {
         return Err(Error::unsupported("frame size too large"));
     }
     profile.check(cfg, &r)?;
-    codecs::has_encoder(r.entry.encoder)?;
+    codecs::has_encoder(profile.encoder().unwrap_or(r.entry.encoder))?;
     Ok(r)
 }
 

@@ -6,6 +6,7 @@ use codec_core::{BitrateMode, VideoColorSpace, VideoEncoderConfig};
 use ffmpeg::{Dictionary, Rational};
 use ffmpeg_next as ffmpeg;
 
+use super::svtav1::SvtAv1;
 use super::vpx::VpxLayers;
 use crate::codecs::{Family, Resolved};
 use crate::svc::BFrameLayers;
@@ -120,6 +121,9 @@ pub(crate) struct Traits {
     pub(crate) forces_key_frames: bool,
     /// Whether the encoder picks its own thread count (else min(CPUs, 4)).
     pub(crate) own_threads: bool,
+    /// Whether the encoder cannot be asked for a key frame, so the session drains it and
+    /// opens a new one for each key frame after the first (libsvtav1).
+    pub(crate) keys_by_reopening: bool,
 }
 
 impl Traits {
@@ -144,6 +148,7 @@ pub(crate) const X26X: Traits = Traits {
     default_quantizer: 26,
     forces_key_frames: false,
     own_threads: true,
+    keys_by_reopening: false,
 };
 
 /// What differs per encoder. The rest of a session (input hand-off, pts bookkeeping, alpha,
@@ -151,6 +156,11 @@ pub(crate) const X26X: Traits = Traits {
 /// FFmpeg wrappers can change a constant quantizer while open), the first frame's colour
 /// space, and `flush()` (none can leave the draining state).
 pub(crate) trait Profile: Sync {
+    /// The FFmpeg encoder, when not the codec table's (`Entry::encoder`).
+    fn encoder(&self) -> Option<&'static str> {
+        None
+    }
+
     /// Codec-specific checks (profile, level, size, bit depth), after the shared ones.
     ///
     /// # Errors
@@ -164,6 +174,11 @@ pub(crate) trait Profile: Sync {
 
     /// Its quantizer range, key-frame placement and threading.
     fn traits(&self) -> Traits;
+
+    /// The thread count the codec context gets for `cfg` (0: the encoder picks).
+    fn threads(&self, _cfg: &VideoEncoderConfig) -> usize {
+        self.traits().threads()
+    }
 
     /// How a session for `cfg` labels its chunks' temporal layers.
     fn layering(&self, cfg: &VideoEncoderConfig) -> Layering;
@@ -189,13 +204,14 @@ pub(crate) trait Profile: Sync {
     }
 }
 
-/// The profile of `family`.
-pub(crate) fn of(family: Family) -> &'static dyn Profile {
+/// The profile that encodes `cfg` of `family`.
+pub(crate) fn of(cfg: &VideoEncoderConfig, family: Family) -> &'static dyn Profile {
     match family {
         Family::H264 => &super::x264::X264,
         Family::H265 => &super::x265::X265,
         Family::Vp8 => &super::vpx::VP8,
         Family::Vp9 => &super::vpx::VP9,
+        Family::Av1 if SvtAv1::applies(cfg) => &super::svtav1::SVTAV1,
         Family::Av1 => &super::libaom::LIBAOM,
     }
 }

@@ -206,9 +206,28 @@ impl SessionCore {
 /// One opened FFmpeg encoder (and, for `alpha: "keep"`, its alpha encoder).
 pub(crate) struct Session {
     core: SessionCore,
-    enc: ffmpeg::encoder::video::Encoder,
+    /// The colour encoder; `None` for a `keys_by_reopening` one (libsvtav1) until its first
+    /// frame: SVT-AV1 1.4 cannot be closed before it got a frame (end-of-stream then waits
+    /// forever for a last packet, and closing without it hangs too).
+    enc: Option<ffmpeg::encoder::video::Encoder>,
     layering: Layering,
     alpha: Option<AlphaEncoder>,
+    /// `Traits::keys_by_reopening`: each key frame after the first opens a new encoder.
+    keys_by_reopening: bool,
+    /// Whether `enc` got end-of-stream.
+    drained: bool,
+}
+
+impl Drop for Session {
+    /// libsvtav1 (the encoder behind `keys_by_reopening`) hangs when closed before it got
+    /// end-of-stream (SVT-AV1 1.4: "deinit called without sending EOS"), as after `reset()`,
+    /// `close()` or a reconfigure: drain it first, dropping its packets.
+    fn drop(&mut self) {
+        if let (true, false, Some(enc)) = (self.keys_by_reopening, self.drained, self.enc.as_mut())
+        {
+            let _ = send_and_receive(enc, None);
+        }
+    }
 }
 
 /// What [`open_encoder`] decided besides the opened encoder.
@@ -240,8 +259,8 @@ pub(crate) fn open_encoder(
     color: &VideoColorSpace,
     alpha_stream: bool,
 ) -> Result<Opened> {
-    let profile = profile::of(resolved.entry.family);
-    let codec = codecs::has_encoder(resolved.entry.encoder)?;
+    let profile = profile::of(cfg, resolved.entry.family);
+    let codec = codecs::has_encoder(profile.encoder().unwrap_or(resolved.entry.encoder))?;
     let mut v = codec::Context::new_with_codec(codec)
         .encoder()
         .video()
@@ -277,7 +296,7 @@ pub(crate) fn open_encoder(
         v.set_aspect_ratio(Rational::new((n / g) as i32, (d / g) as i32));
     }
     v.set_threading(codec::threading::Config {
-        count: traits.threads(),
+        count: profile.threads(cfg),
         ..Default::default()
     });
     let qp = traits.quantizer(qp);
@@ -317,19 +336,28 @@ impl Session {
         qp: Option<u32>,
         color: VideoColorSpace,
     ) -> Result<Self> {
-        let profile = profile::of(resolved.entry.family);
+        let profile = profile::of(cfg, resolved.entry.family);
         let keep = cfg.alpha == AlphaOption::Keep;
         let colour_cfg = if keep {
             AlphaEncoder::colour_config(cfg)
         } else {
             cfg.clone()
         };
-        let Opened { enc, layering, qp } = open_encoder(&colour_cfg, resolved, qp, &color, false)?;
+        let traits = profile.traits();
+        let (enc, layering, qp, description) = if traits.keys_by_reopening {
+            // Opened at the first frame (see `Session::enc`); no description (AV1).
+            let layering = profile.layering(&colour_cfg);
+            (None, layering, traits.quantizer(qp), None)
+        } else {
+            let Opened { enc, layering, qp } =
+                open_encoder(&colour_cfg, resolved, qp, &color, false)?;
+            let description = profile.description(cfg, &raw::extradata(&enc))?;
+            (Some(enc), layering, qp, description)
+        };
         let alpha = match keep {
             true => Some(AlphaEncoder::open(cfg, resolved, qp, &color)?),
             false => None,
         };
-        let description = profile.description(cfg, &raw::extradata(&enc))?;
         Ok(Self {
             core: SessionCore::new(
                 cfg,
@@ -337,11 +365,13 @@ impl Session {
                 qp,
                 color,
                 description,
-                profile.traits().forces_key_frames,
+                traits.forces_key_frames,
             ),
             enc,
             layering,
             alpha,
+            keys_by_reopening: traits.keys_by_reopening,
+            drained: false,
         })
     }
 
@@ -356,7 +386,11 @@ impl Session {
             Some((f, a)) => (Some(f), a),
             None => (None, None),
         };
-        let packets = send_and_receive(&mut self.enc, frame)?;
+        self.drained |= frame.is_none();
+        let packets = match self.enc.as_mut() {
+            Some(enc) => send_and_receive(enc, frame)?,
+            None => Vec::new(),
+        };
         if let Some(alpha) = self.alpha.as_mut() {
             match (frame, alpha_frame) {
                 (Some(f), Some(a)) => alpha.send(f, a, &packets)?,
@@ -398,6 +432,17 @@ impl EncoderSession for Session {
             None => None,
         };
         let (pts, key) = self.core.begin(input);
+        if key && pts > 0 && self.keys_by_reopening {
+            // Drain the encoder, then a new one starts with a key frame (no alpha encoder and
+            // no layering here: libsvtav1 only).
+            self.send(None, &mut io.sink)?;
+            self.enc = None;
+        }
+        if self.enc.is_none() {
+            let c = &self.core;
+            self.enc = Some(open_encoder(&c.cfg, c.resolved, Some(c.qp), &c.color, false)?.enc);
+            self.drained = false;
+        }
         f.set_pts(Some(pts));
         let layer = match &mut self.layering {
             Layering::Vpx(l) => {

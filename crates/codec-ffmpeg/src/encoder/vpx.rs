@@ -6,7 +6,7 @@ use ffmpeg::Dictionary;
 use ffmpeg_next as ffmpeg;
 
 use super::libaom::LIBAOM_TRAITS;
-use super::profile::{Layering, Profile, Setup, Traits};
+use super::profile::{available_threads, Layering, Profile, Setup, Traits};
 use crate::codecs::Resolved;
 use crate::svc::{LayerCursor, TemporalLayers};
 use crate::{Error, Result};
@@ -107,6 +107,29 @@ pub(crate) struct Vpx {
     vp9: bool,
 }
 
+impl Vpx {
+    /// `cpu-used` under the realtime deadline. VP9: a fixed speed, 8 (libvpx's fastest) for
+    /// "realtime"; for "quality" by frame size (slower for smaller frames, as WebRTC picks
+    /// it): 5 up to CIF, 6 up to VGA, 7 up to 720p, 8 above (1080p: about 25 fps on 2 CPUs). VP8: negative values are fixed speeds (positive
+    /// ones adapt to wall-clock time): -6 (WebRTC's desktop setting) for "realtime"; for
+    /// "quality" -4 up to VGA, -6 above.
+    fn cpu_used(&self, cfg: &VideoEncoderConfig, realtime: bool) -> i32 {
+        let pixels = u64::from(cfg.width) * u64::from(cfg.height);
+        match (self.vp9, realtime) {
+            (true, true) => 8,
+            (true, false) => match pixels {
+                0..=101_376 => 5,
+                101_377..=307_200 => 6,
+                307_201..=921_600 => 7,
+                _ => 8,
+            },
+            (false, true) => -6,
+            (false, false) if pixels <= 307_200 => -4,
+            (false, false) => -6,
+        }
+    }
+}
+
 impl Profile for Vpx {
     fn check(&self, cfg: &VideoEncoderConfig, r: &Resolved) -> Result<()> {
         match (self.vp9, r.profile, r.bit_depth) {
@@ -134,34 +157,49 @@ impl Profile for Vpx {
         VpxLayers::for_mode(cfg.scalability_mode.as_deref()).map_or(Layering::None, Layering::Vpx)
     }
 
+    /// Threads by frame width as Chromium gives libvpx (1 below 640, 2 from 640, 4 from
+    /// 1280, 8 from 2560, 16 from 3840), at most one per CPU. VP8 gets at most one per two
+    /// CPUs: its threads wait for each other's macroblock rows by spinning, so with as many
+    /// threads as CPUs a busy machine stalls it (720p on 2 busy CPUs: 2 threads 5-10 fps,
+    /// 1 thread above 60 fps).
+    fn threads(&self, cfg: &VideoEncoderConfig) -> usize {
+        let by_width = match cfg.width {
+            3840.. => 16,
+            2560.. => 8,
+            1280.. => 4,
+            640.. => 2,
+            _ => 1,
+        };
+        let cpus = available_threads();
+        let cap = if self.vp9 { cpus } else { (cpus / 2).max(1) };
+        by_width.min(cap)
+    }
+
     fn configure(&self, s: &mut Setup<'_>) -> Result<()> {
-        s.opts
-            .set("deadline", if s.realtime { "realtime" } else { "good" });
+        // libvpx's realtime deadline in both latency modes, as Chromium's software encoder
+        // (its "good" deadline is several times slower at 720p and up); "quality" gets
+        // slower speeds for smaller frames.
+        s.opts.set("deadline", "realtime");
         let layers = match s.layering {
             Layering::Vpx(l) => Some(*l),
             Layering::None | Layering::BFrames(_) => None,
         };
         let mut mode = s.cfg.bitrate_mode;
+        s.opts
+            .set("cpu-used", &self.cpu_used(s.cfg, s.realtime).to_string());
         if self.vp9 {
-            // VP9 uses |cpu-used| as a fixed speed in every mode (no wall-clock adaptation as
-            // in VP8 realtime). 8 is libvpx's fastest realtime speed; in "good" mode speeds
-            // above 5 behave like 5.
-            s.opts.set("cpu-used", if s.realtime { "8" } else { "5" });
             s.opts.set("row-mt", "1");
             if s.text {
                 s.opts.set("tune-content", "screen");
             }
-            // libvpx's VP9 SVC rate control is built for CBR: in VBR mode with temporal
-            // layers it overshot the target about fourfold (720p, 2 Mbit/s → 8 Mbit/s).
-            if layers.is_some() && mode == BitrateMode::Variable {
+            // Variable mode uses libvpx's CBR rate control (one-second buffer) too: VP9's
+            // one-pass VBR never corrects its long-term drift (its correction window comes
+            // from two-pass statistics), so it overshot the target by 25-28% over 120 frames
+            // (tests/rate.rs); with temporal layers (rate control built for CBR) about
+            // fourfold (720p, 2 Mbit/s → 8 Mbit/s).
+            if mode == BitrateMode::Variable {
                 mode = BitrateMode::Constant;
             }
-        } else {
-            // A negative cpu-used is a fixed speed; a positive one in realtime mode lets
-            // libvpx trade speed against wall-clock time (unpredictable). -6 is WebRTC's
-            // desktop VP8 setting. In "good" mode cpu-used 8 is a fixed speed, about twice as
-            // fast as 4 at 720p.
-            s.opts.set("cpu-used", if s.realtime { "-6" } else { "8" });
         }
         // No look-ahead and no alt-ref: one chunk per frame, no hidden frames (VP9
         // superframes).

@@ -5,6 +5,12 @@ const fs = require('node:fs');
 const path = require('node:path');
 const { SOURCE_BUILD, platformTag, prebuiltPath } = require('../scripts/addon');
 
+// SVT-AV1 (the AV1 encoder of latencyMode "quality") logs a banner and warnings to stderr on
+// every encoder it opens unless SVT_LOG says otherwise; it reads the variable from the
+// environment, so it is set here, before the addon loads, to errors only (1). A value the user
+// set is kept.
+if (process.env.SVT_LOG === undefined) process.env.SVT_LOG = '1';
+
 function load() {
   const tried = [];
   if (fs.existsSync(SOURCE_BUILD)) {

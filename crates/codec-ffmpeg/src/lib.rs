@@ -233,7 +233,12 @@ const DEFAULT_WORKER_NICE: i32 = 10;
 /// inherit the lower priority, and on a busy machine the JS thread (at the process's own
 /// priority) is not kept waiting behind them: its event loop keeps running while they
 /// encode. Throughput is unchanged when the CPUs are not otherwise busy.
+///
+/// It also takes away the thread's right to real-time scheduling (Linux `CAP_SYS_NICE`, which
+/// only root has): run as root, SVT-AV1 would otherwise start its threads as `SCHED_FIFO`,
+/// ahead of every ordinary thread, and the JS thread would wait hundreds of milliseconds.
 pub fn lower_worker_thread_priority() {
+    raw::drop_realtime_privilege();
     let nice = worker_nice();
     if nice > 0 {
         raw::lower_thread_priority(nice);

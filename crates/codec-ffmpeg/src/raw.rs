@@ -517,6 +517,53 @@ pub(crate) fn lower_thread_priority(nice: i32) {
     let _ = nice;
 }
 
+/// Drops `CAP_SYS_NICE` from the calling thread (Linux: capabilities are per thread, and
+/// threads it starts inherit them). Running as root, SVT-AV1 starts its threads (a hundred and
+/// more at 1080p) with real-time `SCHED_FIFO` priority, which starves every ordinary thread of
+/// the machine, the JS thread first; without the capability its `pthread_create` gets `EPERM`
+/// and SVT-AV1 starts them as ordinary threads instead. Nothing is done when the thread does
+/// not have the capability (not root); a failure leaves the capabilities as they were.
+pub(crate) fn drop_realtime_privilege() {
+    #[cfg(target_os = "linux")]
+    {
+        const CAP_SYS_NICE: u32 = 23;
+        const VERSION_3: u32 = 0x2008_0522;
+        #[repr(C)]
+        struct Header {
+            version: u32,
+            pid: i32,
+        }
+        #[repr(C)]
+        #[derive(Clone, Copy, Default)]
+        struct Data {
+            effective: u32,
+            permitted: u32,
+            inheritable: u32,
+        }
+        let mut header = Header {
+            version: VERSION_3,
+            pid: 0,
+        };
+        let mut data = [Data::default(); 2];
+        let bit = 1u32 << CAP_SYS_NICE;
+        // SAFETY: capget/capset with a version-3 header (pid 0: the calling thread) read and
+        // write exactly two `Data` records, which `data` holds; `repr(C)` matches the kernel's
+        // `__user_cap_header_struct` and `__user_cap_data_struct`.
+        unsafe {
+            if libc::syscall(libc::SYS_capget, &mut header as *mut Header, data.as_mut_ptr()) != 0
+            {
+                return;
+            }
+            if (data[0].effective | data[0].permitted) & bit == 0 {
+                return;
+            }
+            data[0].effective &= !bit;
+            data[0].permitted &= !bit;
+            let _ = libc::syscall(libc::SYS_capset, &mut header as *mut Header, data.as_ptr());
+        }
+    }
+}
+
 #[cfg(all(test, target_os = "linux"))]
 mod tests {
     /// The calling thread's nice value.
@@ -526,6 +573,33 @@ mod tests {
             *libc::__errno_location() = 0;
             libc::getpriority(libc::PRIO_PROCESS, 0)
         }
+    }
+
+    /// Whether the calling thread may switch itself to `SCHED_FIFO` (and back).
+    fn may_run_realtime() -> bool {
+        let param = libc::sched_param { sched_priority: 1 };
+        // SAFETY: sched_setscheduler on the calling thread (0) with a valid parameter; on
+        // success the thread is put back to SCHED_OTHER at once.
+        unsafe {
+            if libc::sched_setscheduler(0, libc::SCHED_FIFO, &param) != 0 {
+                return false;
+            }
+            let other = libc::sched_param { sched_priority: 0 };
+            libc::sched_setscheduler(0, libc::SCHED_OTHER, &other);
+        }
+        true
+    }
+
+    #[test]
+    fn a_thread_without_cap_sys_nice_and_its_children_cannot_run_realtime() {
+        let (own, child) = std::thread::spawn(|| {
+            super::drop_realtime_privilege();
+            (may_run_realtime(), std::thread::spawn(may_run_realtime).join().expect("child"))
+        })
+        .join()
+        .expect("worker");
+        assert!(!own, "the thread itself");
+        assert!(!child, "a thread it starts");
     }
 
     #[test]

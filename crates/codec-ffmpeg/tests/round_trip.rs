@@ -147,7 +147,7 @@ fn vp9_profile2_10bit_round_trip() {
     }
 }
 
-/// 10-bit AV1 Main without layers (FFmpeg's libaom wrapper, yuv420p10le): 8- and 10-bit input
+/// 10-bit AV1 Main without layers (latencyMode "quality": SVT-AV1 through FFmpeg, yuv420p10le): 8- and 10-bit input
 /// round-trip to 10-bit output.
 #[test]
 fn av1_main_10bit_round_trip() {

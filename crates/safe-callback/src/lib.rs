@@ -9,7 +9,12 @@
 //!   the released flag when they run and drop their payload instead;
 //! - the channel starts unreferenced: an idle codec never keeps Node alive, and
 //!   [`SafeCallback::set_keep_alive`] holds the loop open only while work is pending;
-//! - [`CallbackSender::blocking_call`] refuses to run on the JS thread instead of deadlocking.
+//! - [`CallbackSender::blocking_call`] refuses to run on the JS thread instead of deadlocking;
+//! - deliveries share the event loop fairly: Node runs a channel's queued closures in one go
+//!   (up to 1000 per loop iteration, and a handler that makes a worker report again adds to
+//!   that same run), which can keep timers and I/O waiting for a second. Once handlers have
+//!   run for [`TURN_BUDGET`] in one loop iteration, the rest wait, in order, for the next
+//!   iteration (`setImmediate`), so timers and I/O run in between.
 //!
 //! # Example
 //!
@@ -56,14 +61,19 @@
 #![deny(unsafe_code)]
 #![warn(missing_docs, unreachable_pub)]
 
+use std::cell::RefCell;
+use std::collections::VecDeque;
 use std::panic::{catch_unwind, resume_unwind, AssertUnwindSafe};
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Condvar, Mutex};
 use std::thread::ThreadId;
+use std::time::{Duration, Instant};
 
 use neon::context::{Context, Cx};
 use neon::event::Channel;
+use neon::handle::Handle;
 use neon::result::NeonResult;
+use neon::types::{JsFunction, JsValue};
 
 /// Why a call did not run; carries the payload back to the caller.
 #[derive(Debug, thiserror::Error)]
@@ -90,6 +100,151 @@ impl<T> Error<T> {
 }
 
 type Handler<T> = dyn Fn(&mut Cx, T) -> NeonResult<()> + Send + Sync;
+
+/// How long handlers may run in one event-loop iteration before the next deliveries wait for
+/// the following iteration.
+pub const TURN_BUDGET: Duration = Duration::from_millis(3);
+
+/// A delivery that runs on the JS thread.
+type Job = Box<dyn for<'a> FnOnce(&mut Cx<'a>) -> NeonResult<()>>;
+
+/// Per JS thread: when handlers started running in this loop iteration, and the deliveries
+/// waiting for a later one (all callbacks of the thread share it, so their order holds).
+#[derive(Default)]
+struct Turn {
+    /// Set by the first delivery of an iteration; cleared by the `setImmediate` tick, which
+    /// runs once the iteration reaches its check phase.
+    started: Option<Instant>,
+    /// A tick is scheduled.
+    tick_scheduled: bool,
+    /// Deliveries deferred to the next tick, in arrival order.
+    backlog: VecDeque<Job>,
+}
+
+thread_local! {
+    static TURN: RefCell<Turn> = RefCell::new(Turn::default());
+}
+
+/// Runs `job` now if this iteration's budget allows and nothing is waiting before it;
+/// otherwise queues it for the next tick.
+fn deliver(cx: &mut Cx, job: Job) -> NeonResult<()> {
+    if env_guard::stopping(cx) {
+        // Nothing can reach JS any more: the payload is dropped with the job.
+        return Ok(());
+    }
+    let now = Instant::now();
+    let (job, needs_tick) = TURN.with(|t| {
+        let mut t = t.borrow_mut();
+        let start = *t.started.get_or_insert(now);
+        let needs_tick = !t.tick_scheduled;
+        if !t.backlog.is_empty() || now.duration_since(start) >= TURN_BUDGET {
+            t.backlog.push_back(job);
+            (None, needs_tick)
+        } else {
+            (Some(job), needs_tick)
+        }
+    });
+    if needs_tick && !schedule_tick(cx) {
+        // No tick can run (setImmediate is gone or failing): deliver everything now, in order,
+        // as a plain channel would.
+        let waiting: Vec<Job> = TURN.with(|t| {
+            let mut t = t.borrow_mut();
+            t.started = None;
+            t.backlog.drain(..).collect()
+        });
+        for j in waiting.into_iter().chain(job) {
+            j(cx)?;
+        }
+        return Ok(());
+    }
+    match job {
+        Some(job) => job(cx),
+        None => Ok(()),
+    }
+}
+
+/// Schedules [`tick`] with `setImmediate` (it runs in this iteration's check phase, after the
+/// channel's closures, or in the next iteration's when scheduled from a tick) and records it;
+/// `false` if that failed.
+fn schedule_tick(cx: &mut Cx) -> bool {
+    let scheduled = catch_unwind(AssertUnwindSafe(|| -> NeonResult<()> {
+        let f = JsFunction::new(cx, |mut cx| {
+            tick(&mut cx)?;
+            Ok(cx.undefined())
+        })?;
+        let set_immediate: Handle<JsFunction> = cx.global("setImmediate")?;
+        let undefined = cx.undefined();
+        set_immediate.call(cx, undefined, [f.upcast::<JsValue>()])?;
+        Ok(())
+    }));
+    let ok = matches!(scheduled, Ok(Ok(())));
+    if !ok {
+        env_guard::clear_exception(cx);
+    }
+    TURN.with(|t| t.borrow_mut().tick_scheduled = ok);
+    ok
+}
+
+/// The end of an iteration's deliveries: a new budget, spent on the backlog (in order); what
+/// is left waits for the next iteration's tick.
+fn tick(cx: &mut Cx) -> NeonResult<()> {
+    let start = Instant::now();
+    TURN.with(|t| {
+        let mut t = t.borrow_mut();
+        t.started = None;
+        t.tick_scheduled = false;
+    });
+    // Set when no later tick can be scheduled: the backlog is then finished now.
+    let mut unlimited = false;
+    loop {
+        if env_guard::stopping(cx) {
+            return Ok(());
+        }
+        let next = TURN.with(|t| {
+            let mut t = t.borrow_mut();
+            if t.backlog.is_empty() {
+                return None;
+            }
+            if !unlimited && start.elapsed() >= TURN_BUDGET {
+                return Some(None);
+            }
+            t.backlog.pop_front().map(Some)
+        });
+        match next {
+            None => return Ok(()),
+            Some(None) => {
+                if schedule_tick(cx) {
+                    return Ok(());
+                }
+                unlimited = true;
+            }
+            Some(Some(job)) => {
+                if let Err(e) = job(cx) {
+                    // The handler threw: the rest still run, in a later tick.
+                    // (If no tick can be scheduled, the next channel delivery finishes them.)
+                    if TURN.with(|t| !t.borrow().backlog.is_empty()) {
+                        schedule_tick(cx);
+                    }
+                    return Err(e);
+                }
+            }
+        }
+    }
+}
+
+/// Signals a [`CallbackSender::blocking_call`] when dropped: after its handler ran, or when
+/// the delivery was dropped unrun.
+struct DoneGuard(Arc<(Mutex<bool>, Condvar)>);
+
+impl Drop for DoneGuard {
+    fn drop(&mut self) {
+        let (lock, cv) = &*self.0;
+        if let Ok(mut done) = lock.lock() {
+            *done = true;
+        }
+        cv.notify_all();
+    }
+}
 
 struct Inner<T> {
     released: AtomicBool,
@@ -186,7 +341,7 @@ impl<T: Send + 'static> Drop for SafeCallback<T> {
 }
 
 impl<T: Send + 'static> CallbackSender<T> {
-    fn schedule(&self, value: T) -> Result<neon::event::JoinHandle<()>, Error<T>> {
+    fn schedule(&self, value: T, done: Option<DoneGuard>) -> Result<(), Error<T>> {
         if self.inner.released.load(Ordering::Acquire) {
             return Err(Error::Released(value));
         }
@@ -198,25 +353,13 @@ impl<T: Send + 'static> CallbackSender<T> {
             let Some(v) = queued.lock().ok().and_then(|mut s| s.take()) else {
                 return Ok(());
             };
-            if inner.released.load(Ordering::Acquire) {
-                drop(v);
-                return Ok(());
-            }
-            let r = catch_unwind(AssertUnwindSafe(|| (inner.handler)(&mut cx, v)));
-            if env_guard::stopping(&cx) {
-                // The environment began shutting down while the handler ran (`worker.terminate()`
-                // or process exit on another thread): Node-API calls now fail, and some of Neon's
-                // wrappers panic on that. Neon's failure boundary would then abort the process
-                // while trying to report it, so drop the rest of this delivery quietly.
-                env_guard::clear_exception(&cx);
-                return Ok(());
-            }
-            match r {
-                Ok(r) => r,
-                Err(panic) => resume_unwind(panic),
-            }
+            let job: Job = Box::new(move |cx: &mut Cx| {
+                let _done = done;
+                run_handler(&inner, cx, v)
+            });
+            deliver(&mut cx, job)
         });
-        sent.map_err(|_| {
+        sent.map(|_| ()).map_err(|_| {
             // The closure was dropped unrun, so the payload is still in the slot.
             let v = slot.lock().ok().and_then(|mut s| s.take());
             Error::EnvironmentGone(v.expect("an unqueued closure never takes its payload"))
@@ -229,7 +372,7 @@ impl<T: Send + 'static> CallbackSender<T> {
     /// [`Error::Released`] after release, [`Error::EnvironmentGone`] when Node is shutting down;
     /// both return the payload.
     pub fn call(&self, value: T) -> Result<(), Error<T>> {
-        self.schedule(value).map(|_| ())
+        self.schedule(value, None)
     }
 
     /// Schedules the handler and waits until it ran (or was dropped).
@@ -240,15 +383,42 @@ impl<T: Send + 'static> CallbackSender<T> {
         if std::thread::current().id() == self.inner.js_thread {
             return Err(Error::WouldDeadlock(value));
         }
-        let handle = self.schedule(value)?;
-        // Err means the closure threw or the environment went away; either way it is done.
-        let _ = handle.join();
+        let done = Arc::new((Mutex::new(false), Condvar::new()));
+        self.schedule(value, Some(DoneGuard(done.clone())))?;
+        // The guard drops once the handler ran (or threw), or with the delivery if it is
+        // dropped unrun (the environment went away).
+        let (lock, cv) = &*done;
+        let mut finished = lock.lock().unwrap_or_else(|p| p.into_inner());
+        while !*finished {
+            finished = cv.wait(finished).unwrap_or_else(|p| p.into_inner());
+        }
         Ok(())
     }
 
     /// Whether the owner released the callback.
     pub fn is_released(&self) -> bool {
         self.inner.released.load(Ordering::Acquire)
+    }
+}
+
+/// Runs the handler with `v` unless the callback was released meanwhile.
+fn run_handler<T>(inner: &Inner<T>, cx: &mut Cx, v: T) -> NeonResult<()> {
+    if inner.released.load(Ordering::Acquire) {
+        drop(v);
+        return Ok(());
+    }
+    let r = catch_unwind(AssertUnwindSafe(|| (inner.handler)(cx, v)));
+    if env_guard::stopping(cx) {
+        // The environment began shutting down while the handler ran (`worker.terminate()` or
+        // process exit on another thread): Node-API calls now fail, and some of Neon's
+        // wrappers panic on that. Neon's failure boundary would then abort the process while
+        // trying to report it, so drop the rest of this delivery quietly.
+        env_guard::clear_exception(cx);
+        return Ok(());
+    }
+    match r {
+        Ok(r) => r,
+        Err(panic) => resume_unwind(panic),
     }
 }
 

@@ -1,0 +1,49 @@
+'use strict';
+// Codec threads run below the JS thread: 10 nice steps lower (WEBCODECS_WORKER_NICE), and never
+// with real-time scheduling, even when the process runs as root, where SVT-AV1 (AV1 in
+// latencyMode "quality") would start its threads as SCHED_FIFO and starve the JS thread.
+// Linux only: the scheduling attributes are read from /proc/self/task.
+const test = require('node:test');
+const assert = require('node:assert/strict');
+const fs = require('node:fs');
+const { VideoEncoder, VideoFrame } = require('../..');
+
+// Every thread of this process: name, nice value and scheduling policy (0 SCHED_OTHER,
+// 1 SCHED_FIFO, 2 SCHED_RR, 3 SCHED_BATCH, 5 SCHED_IDLE).
+function threads() {
+  return fs.readdirSync('/proc/self/task').flatMap((tid) => {
+    try {
+      const stat = fs.readFileSync(`/proc/self/task/${tid}/stat`, 'utf8');
+      const name = stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      return [{ tid: Number(tid), name, nice: Number(fields[16]), policy: Number(fields[38]) }];
+    } catch {
+      return []; // the thread ended meanwhile
+    }
+  });
+}
+
+test('codec threads (SVT-AV1\'s included) are ordinary threads 10 nice steps below the JS thread', { skip: process.platform !== 'linux' }, async () => {
+  const js = threads().find((t) => t.tid === process.pid);
+  const seen = [];
+  const enc = new VideoEncoder({
+    output: () => { if (seen.length === 0) seen.push(...threads()); },
+    error: (e) => assert.fail(e),
+  });
+  const [w, h] = [320, 240];
+  enc.configure({ codec: 'av01.0.04M.08', width: w, height: h, bitrate: 500_000, latencyMode: 'quality' });
+  const data = new Uint8Array(w * h * 3 / 2);
+  for (let i = 0; i < 8; i++) {
+    data.fill(16 + i * 20, 0, w * h);
+    const f = new VideoFrame(data, { format: 'I420', codedWidth: w, codedHeight: h, timestamp: i * 33333 });
+    enc.encode(f);
+    f.close();
+  }
+  await enc.flush();
+  enc.close();
+  const codec = seen.filter((t) => t.name.startsWith('webcodecs'));
+  assert.ok(codec.length > 1, `codec threads while encoding: ${codec.map((t) => t.name)}`);
+  for (const t of seen) assert.ok(t.policy === 0 || t.policy === 3, `${t.name} (${t.tid}) runs with policy ${t.policy}`);
+  const want = Math.min(19, js.nice + 10);
+  for (const t of codec) assert.equal(t.nice, want, `${t.name} (${t.tid}) nice`);
+});

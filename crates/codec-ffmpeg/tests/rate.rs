@@ -62,12 +62,8 @@ fn kbps(chunks: &[codec_ffmpeg::EncodedVideoOutput]) -> f64 {
 /// the decoded stream.
 fn run(cfg: &VideoEncoderConfig) -> (f64, f64) {
     let src: Vec<FrameBuffer> = (0..FRAMES).map(textured).collect();
-    let inputs = src
-        .iter()
-        .enumerate()
-        .map(|(i, f)| input(f.clone(), i as u32, false))
-        .collect();
-    let chunks = encode_all(cfg.clone(), inputs);
+    let frames = inputs(FRAMES, |i| src[i as usize].clone(), |_| false);
+    let chunks = encode_all(cfg.clone(), frames);
     assert_eq!(
         chunks.len(),
         FRAMES as usize,

@@ -41,4 +41,8 @@ function load() {
   throw err;
 }
 
-module.exports = load();
+const addon = load();
+// Deliveries and banded copies yield with setImmediate; the addon keeps node:timers' own, so a
+// test that replaces the global one (fake timers) cannot stall them.
+addon.setImmediateFn(require('node:timers').setImmediate);
+module.exports = addon;

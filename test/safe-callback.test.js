@@ -23,6 +23,8 @@ function loadTestingAddon() {
 }
 
 const native = loadTestingAddon();
+// As lib/native.js does for the production addon: the setImmediate that fake timers leave alone.
+native.setImmediateFn(require('node:timers').setImmediate);
 const production = require('../lib/native');
 
 // Every native only the test build exports.
@@ -128,4 +130,55 @@ test('a flood of deliveries leaves timers their turn, and each sender\'s order h
   assert.equal(outOfOrder, 0, 'per-sender order');
   // The budget per iteration is 3 ms; 50 ms leaves room for a loaded machine.
   assert.ok(worst < 50, `a 1 ms interval waited ${worst.toFixed(1)} ms`);
+});
+
+test('deliveries never stall when the global setImmediate is replaced (fake timers)', async () => {
+  const real = global.setImmediate;
+  global.setImmediate = () => {}; // a fake clock that never advances
+  let delivered = 0;
+  const h = native._scStressNew(() => {
+    delivered++;
+    const until = performance.now() + 0.2;
+    while (performance.now() < until);
+  });
+  try {
+    native._scStressStart(h, 1);
+    await new Promise((r) => setTimeout(r, 300));
+    const before = delivered;
+    await new Promise((r) => setTimeout(r, 300));
+    assert.ok(before > 50, `${before} deliveries in the first 300 ms`);
+    assert.ok(delivered > before + 50, `deliveries kept coming (${before} then ${delivered})`);
+  } finally {
+    native._scStressRelease(h);
+    native._scStressStop(h);
+    for (let i = 0; i < 100 && native._scStressStop(h)[2] < 1; i++) await new Promise((r) => setTimeout(r, 20));
+    global.setImmediate = real;
+  }
+});
+
+test('a codec flushes and a large copyTo() settles with the global setImmediate replaced', async () => {
+  const { VideoEncoder, VideoFrame } = require('..');
+  const real = global.setImmediate;
+  global.setImmediate = () => {};
+  try {
+    let chunks = 0;
+    const enc = new VideoEncoder({ output: () => chunks++, error: (e) => assert.fail(e) });
+    enc.configure({ codec: 'vp8', width: 640, height: 480, bitrate: 1e6 });
+    const data = new Uint8Array(640 * 480 * 3 / 2);
+    for (let i = 0; i < 60; i++) {
+      data.fill(i * 4, 0, 640 * 480);
+      const f = new VideoFrame(data, { format: 'I420', codedWidth: 640, codedHeight: 480, timestamp: i * 33333 });
+      enc.encode(f);
+      f.close();
+    }
+    await enc.flush();
+    enc.close();
+    assert.equal(chunks, 60);
+    const big = new VideoFrame(new Uint8Array(3000 * 2000 * 4), { format: 'RGBA', codedWidth: 3000, codedHeight: 2000, timestamp: 0 });
+    await big.copyTo(new Uint8Array(big.allocationSize()));
+    await big.copyTo(new Uint8Array(3000 * 2000 * 4), { format: 'BGRA' });
+    big.close();
+  } finally {
+    global.setImmediate = real;
+  }
 });

@@ -527,10 +527,7 @@ fn schedule_band<'a, C: Context<'a>>(
         run_band(&mut cx, &job)?;
         Ok(cx.undefined())
     })?;
-    let set_immediate: Handle<JsFunction> = cx.global("setImmediate")?;
-    let undefined = cx.undefined();
-    set_immediate.call(cx, undefined, [step.upcast()])?;
-    Ok(())
+    safe_callback::set_immediate(cx, step)
 }
 
 /// One band of `job`; then the next turn's, or the promise settled (with the layout, or the

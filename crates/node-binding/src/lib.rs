@@ -18,10 +18,21 @@ fn main(mut cx: neon::context::ModuleContext) -> neon::result::NeonResult<()> {
     codec_ffmpeg::init();
     // Codec threads run below the JS thread's priority (docs/ARCHITECTURE.md, "Threads").
     control_queue::set_thread_start_hook(codec_ffmpeg::lower_worker_thread_priority);
+    cx.export_function("setImmediateFn", set_immediate_fn)?;
     video::register(&mut cx)?;
     audio::register(&mut cx)?;
     image::register(&mut cx)?;
     #[cfg(feature = "testing")]
     testing::register(&mut cx)?;
     Ok(())
+}
+
+/// `setImmediateFn(fn)`: the `setImmediate` deliveries and banded copies use in this
+/// environment (lib/native.js passes `node:timers`'s, which fake timers leave alone).
+fn set_immediate_fn(
+    mut cx: neon::context::FunctionContext,
+) -> neon::result::JsResult<neon::types::JsUndefined> {
+    let f = cx.argument::<neon::types::JsFunction>(0)?;
+    safe_callback::set_immediate_fn(&mut cx, f);
+    Ok(neon::context::Context::undefined(&mut cx))
 }

@@ -71,8 +71,10 @@ use std::time::{Duration, Instant};
 
 use neon::context::{Context, Cx};
 use neon::event::Channel;
-use neon::handle::Handle;
+use neon::handle::{Handle, Root};
+use neon::object::Object;
 use neon::result::NeonResult;
+use neon::thread::LocalKey;
 use neon::types::{JsFunction, JsValue};
 
 /// Why a call did not run; carries the payload back to the caller.
@@ -163,6 +165,31 @@ fn deliver(cx: &mut Cx, job: Job) -> NeonResult<()> {
     }
 }
 
+/// The `setImmediate` the embedding registered for this JS environment ([`set_immediate_fn`]).
+static SET_IMMEDIATE: LocalKey<Root<JsFunction>> = LocalKey::new();
+
+/// Registers the environment's own `setImmediate` (node-binding passes `node:timers`'s at load,
+/// before test code can replace the global one with a fake clock that never runs). Without it,
+/// [`set_immediate`] uses the global `setImmediate`. The first registration per environment
+/// counts.
+pub fn set_immediate_fn<'a, C: Context<'a>>(cx: &mut C, f: Handle<'a, JsFunction>) {
+    let root = f.root(cx);
+    let kept = SET_IMMEDIATE.get_or_init(cx, || root);
+    let _ = kept;
+}
+
+/// Calls `f` in a later event-loop turn: `setImmediate(f)`, with the registered function
+/// ([`set_immediate_fn`]) or else the global one.
+pub fn set_immediate<'a, C: Context<'a>>(cx: &mut C, f: Handle<'a, JsFunction>) -> NeonResult<()> {
+    let set_immediate: Handle<JsFunction> = match SET_IMMEDIATE.get(cx) {
+        Some(root) => root.to_inner(cx),
+        None => cx.global("setImmediate")?,
+    };
+    let undefined = cx.undefined();
+    set_immediate.call(cx, undefined, [f.upcast::<JsValue>()])?;
+    Ok(())
+}
+
 /// Schedules [`tick`] with `setImmediate` (it runs in this iteration's check phase, after the
 /// channel's closures, or in the next iteration's when scheduled from a tick) and records it;
 /// `false` if that failed.
@@ -172,10 +199,7 @@ fn schedule_tick(cx: &mut Cx) -> bool {
             tick(&mut cx)?;
             Ok(cx.undefined())
         })?;
-        let set_immediate: Handle<JsFunction> = cx.global("setImmediate")?;
-        let undefined = cx.undefined();
-        set_immediate.call(cx, undefined, [f.upcast::<JsValue>()])?;
-        Ok(())
+        set_immediate(cx, f)
     }));
     let ok = matches!(scheduled, Ok(Ok(())));
     if !ok {

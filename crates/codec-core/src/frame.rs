@@ -6,6 +6,7 @@ use std::sync::Arc;
 use crate::color::VideoColorSpace;
 use crate::error::CodecError;
 use crate::pixel::{compute_layout, PlaneLayout, PlaneRegion, VideoPixelFormat};
+use crate::pool::PooledBytes;
 
 /// An integer rectangle: a `DOMRectInit` (<https://drafts.fxtf.org/geometry/#dictdef-domrectinit>)
 /// after validation, such as a `VideoFrame`'s `visibleRect` or a `copyTo()` `rect`.
@@ -134,7 +135,7 @@ enum Storage {
     /// One buffer of our own, planes placed by `planes`.
     Packed {
         planes: Vec<PlaneLayout>,
-        data: Vec<u8>,
+        data: PooledBytes,
     },
     /// Planes borrowed from a shared, immutable [`PlaneSource`].
     Foreign(Arc<dyn PlaneSource>),
@@ -187,7 +188,7 @@ impl FrameBuffer {
             coded_height,
             storage: Storage::Packed {
                 planes: regions.iter().map(|r| r.layout).collect(),
-                data: vec![0; size as usize],
+                data: PooledBytes::zeroed(size as usize),
             },
         })
     }

@@ -84,6 +84,7 @@ mod gamut;
 mod image_model;
 mod model;
 mod pixel;
+mod pool;
 mod rules;
 
 pub use audio::{

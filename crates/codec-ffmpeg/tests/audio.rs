@@ -40,13 +40,6 @@ fn signal(rate: u32, frames: usize, channels: usize) -> Vec<Vec<f32>> {
         .collect()
 }
 
-fn planar_bytes(planes: &[Vec<f32>], start: usize, n: usize) -> Vec<u8> {
-    planes
-        .iter()
-        .flat_map(|p| p[start..start + n].iter().flat_map(|v| v.to_le_bytes()))
-        .collect()
-}
-
 fn encode(cfg: &AudioEncoderConfig, sig: &[Vec<f32>], piece: usize) -> Vec<EncodedAudioOutput> {
     encode_pieces(cfg, sig, &[piece], 1_000)
 }
@@ -605,14 +598,7 @@ fn flush_reopens_and_gaps_restart_timestamps() {
     enc.configure(c, &mut |o| chunks.push(o))
         .expect("configure");
     let feed = |enc: &mut AudioEncoderBackend, ts: i64, chunks: &mut Vec<EncodedAudioOutput>| {
-        let buf = AudioBuffer::from_bytes(
-            AudioSampleFormat::F32Planar,
-            48000.0,
-            4800,
-            1,
-            &planar_bytes(&sig, 0, 4800),
-        )
-        .expect("buffer");
+        let buf = samples::f32_buffer(&sig, 48000, 0, 4800);
         enc.process(
             AudioEncodeInput {
                 data: Arc::new(buf),
@@ -684,14 +670,7 @@ fn encode_pieces(
     while at < total {
         let n = pieces[k % pieces.len()].min(total - at);
         k += 1;
-        let buf = AudioBuffer::from_bytes(
-            AudioSampleFormat::F32Planar,
-            rate as f32,
-            n as u32,
-            sig.len() as u32,
-            &planar_bytes(sig, at, n),
-        )
-        .expect("buffer");
+        let buf = samples::f32_buffer(sig, rate, at, n);
         inputs.push((buf, t0 + (at as i64 * 1_000_000 / i64::from(rate))));
         at += n;
     }

@@ -3,9 +3,12 @@
 //! (except Vorbis's variable mode on the tone, which spends less).
 #![allow(clippy::unwrap_used)]
 
+#[path = "common/samples.rs"]
+mod samples;
+
 use std::sync::Arc;
 
-use codec_core::{AudioBuffer, AudioEncoderConfig, AudioSampleFormat, BitrateMode};
+use codec_core::{AudioEncoderConfig, BitrateMode};
 use codec_ffmpeg::{AudioEncodeInput, AudioEncoderBackend};
 use control_queue::{Backend, Cancel};
 
@@ -58,20 +61,8 @@ fn kbps(cfg: &AudioEncoderConfig, sig: &[Vec<f32>]) -> f64 {
     enc.configure(cfg.clone(), &mut count).unwrap();
     let piece = RATE as usize / 50;
     for (k, at) in (0..sig[0].len()).step_by(piece).enumerate() {
-        let data: Vec<u8> = sig
-            .iter()
-            .flat_map(|p| p[at..at + piece].iter().flat_map(|v| v.to_le_bytes()))
-            .collect();
-        let buf = AudioBuffer::from_bytes(
-            AudioSampleFormat::F32Planar,
-            RATE as f32,
-            piece as u32,
-            2,
-            &data,
-        )
-        .unwrap();
         let input = AudioEncodeInput {
-            data: Arc::new(buf),
+            data: Arc::new(samples::f32_buffer(sig, RATE, at, piece)),
             timestamp: k as i64 * 20_000,
         };
         enc.process(input, &Cancel::never(), &mut count).unwrap();

@@ -4,6 +4,22 @@
 
 use codec_core::{AudioBuffer, AudioCopy, AudioSampleFormat};
 
+/// An f32-planar buffer at `rate` of samples `start..start + n` of each plane of `planes`.
+pub fn f32_buffer(planes: &[Vec<f32>], rate: u32, start: usize, n: usize) -> AudioBuffer {
+    let bytes: Vec<u8> = planes
+        .iter()
+        .flat_map(|p| p[start..start + n].iter().flat_map(|v| v.to_le_bytes()))
+        .collect();
+    AudioBuffer::from_bytes(
+        AudioSampleFormat::F32Planar,
+        rate as f32,
+        n as u32,
+        planes.len() as u32,
+        &bytes,
+    )
+    .expect("buffer")
+}
+
 /// The samples of `bufs`, one after the other, as one f32 plane per channel.
 pub fn f32_planes<'a>(bufs: impl IntoIterator<Item = &'a AudioBuffer>) -> Vec<Vec<f32>> {
     let mut planes: Vec<Vec<f32>> = Vec::new();

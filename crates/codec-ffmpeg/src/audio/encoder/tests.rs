@@ -10,8 +10,7 @@ mod samples;
 use std::sync::Arc;
 
 use codec_core::{
-    AudioBuffer, AudioDecoderConfig, AudioEncoderConfig, AudioSampleFormat, BitrateMode,
-    OpusEncoderConfig, OutputConfigTracker,
+    AudioDecoderConfig, AudioEncoderConfig, BitrateMode, OpusEncoderConfig, OutputConfigTracker,
 };
 use control_queue::{Backend, Cancel};
 use media_parse::audio::opus_packet;
@@ -50,20 +49,8 @@ fn encode(cfg: &AudioEncoderConfig, sig: &[Vec<f32>], t0: i64) -> Vec<EncodedAud
     let mut at = 0;
     while at < total {
         let n = 441.min(total - at);
-        let bytes: Vec<u8> = sig
-            .iter()
-            .flat_map(|p| p[at..at + n].iter().flat_map(|v| v.to_le_bytes()))
-            .collect();
-        let buf = AudioBuffer::from_bytes(
-            AudioSampleFormat::F32Planar,
-            rate as f32,
-            n as u32,
-            sig.len() as u32,
-            &bytes,
-        )
-        .expect("buffer");
         let input = AudioEncodeInput {
-            data: Arc::new(buf),
+            data: Arc::new(samples::f32_buffer(sig, rate, at, n)),
             timestamp: t0 + at as i64 * 1_000_000 / i64::from(rate),
         };
         s.push(&input).expect("push");

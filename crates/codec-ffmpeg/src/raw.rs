@@ -550,7 +550,11 @@ pub(crate) fn drop_realtime_privilege() {
         // write exactly two `Data` records, which `data` holds; `repr(C)` matches the kernel's
         // `__user_cap_header_struct` and `__user_cap_data_struct`.
         unsafe {
-            if libc::syscall(libc::SYS_capget, &mut header as *mut Header, data.as_mut_ptr()) != 0
+            if libc::syscall(
+                libc::SYS_capget,
+                &mut header as *mut Header,
+                data.as_mut_ptr(),
+            ) != 0
             {
                 return;
             }
@@ -594,7 +598,10 @@ mod tests {
     fn a_thread_without_cap_sys_nice_and_its_children_cannot_run_realtime() {
         let (own, child) = std::thread::spawn(|| {
             super::drop_realtime_privilege();
-            (may_run_realtime(), std::thread::spawn(may_run_realtime).join().expect("child"))
+            (
+                may_run_realtime(),
+                std::thread::spawn(may_run_realtime).join().expect("child"),
+            )
         })
         .join()
         .expect("worker");

@@ -143,7 +143,11 @@ fn decoder_config_color_space_survives_stripping() {
             assert_eq!(merged, want, "{codec}");
             if codec.starts_with("vp09") {
                 // VP9 signals the matrix and range only.
-                assert_eq!((got.primaries, got.transfer), (None, None), "{codec} bitstream");
+                assert_eq!(
+                    (got.primaries, got.transfer),
+                    (None, None),
+                    "{codec} bitstream"
+                );
                 assert_eq!(got.matrix, want.matrix, "{codec} bitstream matrix");
             }
         }

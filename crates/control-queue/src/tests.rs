@@ -345,7 +345,10 @@ fn the_thread_start_hook_runs_on_each_worker_thread_before_its_backend() {
     }
     // Process-wide and set once: this is the only test that sets it.
     assert!(crate::set_thread_start_hook(hook));
-    assert!(!crate::set_thread_start_hook(hook), "a second hook is refused");
+    assert!(
+        !crate::set_thread_start_hook(hook),
+        "a second hook is refused"
+    );
     let (stx, _srx): (flume::Sender<Tagged<Report<u32>>>, Rx) = flume::unbounded();
     let backend = Echo {
         delay: 0,

@@ -360,8 +360,7 @@ impl BandedCopy for PlainCopy {
         let row: u64 = (0..f.plane_count())
             .map(|p| {
                 let (sx, sy) = f.subsampling(p);
-                u64::from(self.rect.width.div_ceil(sx.max(1)))
-                    * u64::from(f.bytes_per_element(p))
+                u64::from(self.rect.width.div_ceil(sx.max(1))) * u64::from(f.bytes_per_element(p))
                     / u64::from(sy.max(1))
             })
             .sum();
@@ -489,7 +488,6 @@ impl BandedCopy for RgbCopy {
             mine.and(theirs)
         })
     }
-
 }
 
 impl RgbCopy {

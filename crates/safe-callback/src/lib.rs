@@ -174,8 +174,7 @@ static SET_IMMEDIATE: LocalKey<Root<JsFunction>> = LocalKey::new();
 /// counts.
 pub fn set_immediate_fn<'a, C: Context<'a>>(cx: &mut C, f: Handle<'a, JsFunction>) {
     let root = f.root(cx);
-    let kept = SET_IMMEDIATE.get_or_init(cx, || root);
-    let _ = kept;
+    SET_IMMEDIATE.get_or_init(cx, || root);
 }
 
 /// Calls `f` in a later event-loop turn: `setImmediate(f)`, with the registered function

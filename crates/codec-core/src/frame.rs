@@ -269,6 +269,19 @@ impl FrameBuffer {
             )));
         }
         check_rect_in(format, coded_width, coded_height, visible)?;
+        if layout.is_none() && visible == Rect::new(0, 0, coded_width, coded_height) {
+            // The whole frame, tightly packed: the source's first `needed` bytes are the new
+            // buffer, copied in one piece.
+            return Ok(Self {
+                format,
+                coded_width,
+                coded_height,
+                storage: Storage::Packed {
+                    planes: planes.iter().map(|r| r.layout).collect(),
+                    data: PooledBytes::copied(&src[..needed as usize]),
+                },
+            });
+        }
         let mut out = Self::new_zeroed(format, visible.width, visible.height)?;
         // Where the visible rect lies in each plane of the source.
         let (rect, _) = compute_layout(format, visible, None)?;

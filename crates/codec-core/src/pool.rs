@@ -28,27 +28,42 @@ pub(crate) struct PooledBytes(Vec<u8>);
 impl PooledBytes {
     /// `len` zero bytes, in a recycled buffer of that length when there is one.
     pub(crate) fn zeroed(len: usize) -> Self {
-        if len >= MIN_LEN {
-            let reused = {
-                let mut free = FREE.lock().unwrap_or_else(|p| p.into_inner());
-                free.iter()
-                    .position(|b| b.len() == len)
-                    .map(|i| free.swap_remove(i))
-            };
-            if let Some(mut b) = reused {
+        match Self::recycled(len) {
+            Some(mut b) => {
                 b.fill(0);
-                return Self(b);
+                Self(b)
             }
+            None => Self(vec![0; len]),
         }
-        Self(vec![0; len])
+    }
+
+    /// A copy of `src`, in a recycled buffer of that length when there is one (overwritten
+    /// whole, so not zeroed first).
+    pub(crate) fn copied(src: &[u8]) -> Self {
+        match Self::recycled(src.len()) {
+            Some(mut b) => {
+                b.copy_from_slice(src);
+                Self(b)
+            }
+            None => Self(src.to_vec()),
+        }
+    }
+
+    /// A buffer of exactly `len` bytes waiting for reuse, if any (`len` ≥ [`MIN_LEN`]).
+    fn recycled(len: usize) -> Option<Vec<u8>> {
+        if len < MIN_LEN {
+            return None;
+        }
+        let mut free = FREE.lock().unwrap_or_else(|p| p.into_inner());
+        free.iter()
+            .position(|b| b.len() == len)
+            .map(|i| free.swap_remove(i))
     }
 }
 
 impl Clone for PooledBytes {
     fn clone(&self) -> Self {
-        let mut b = Self::zeroed(self.0.len());
-        b.0.copy_from_slice(&self.0);
-        b
+        Self::copied(&self.0)
     }
 }
 
@@ -105,6 +120,19 @@ mod tests {
             .unwrap_or_else(|p| p.into_inner())
             .iter()
             .all(|v| v.len() >= MIN_LEN));
+    }
+
+    #[test]
+    fn a_copy_takes_a_recycled_buffer_and_holds_exactly_the_source() {
+        let len = MIN_LEN + 54_321;
+        let mut a = PooledBytes::zeroed(len);
+        a.fill(0xcd);
+        drop(a);
+        let src: Vec<u8> = (0..len).map(|i| (i * 7 % 251) as u8).collect();
+        let b = PooledBytes::copied(&src);
+        assert_eq!(&*b, &src[..]);
+        let small = PooledBytes::copied(&src[..10]);
+        assert_eq!(&*small, &src[..10]);
     }
 
     #[test]

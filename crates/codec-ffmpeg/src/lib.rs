@@ -86,11 +86,14 @@
 //! * VP9 and AV1 chunks carry no `description`: VP9 needs none, and AV1 chunks are
 //!   low-overhead OBUs whose key chunks carry the sequence header in-band. VP9 runs without
 //!   look-ahead or alt-ref frames (no superframes), so both are one chunk per frame.
-//! * AV1 always uses libaom's `realtime` usage (cpu-used 8 for `realtime`, 6 for `quality`):
-//!   libaom 3.6's `good` usage with no look-ahead turns each forced key frame into two.
+//! * AV1 `realtime` uses libaom's `realtime` usage (cpu-used 8); `quality` uses SVT-AV1 (preset
+//!   8 to 10 by frame size), except screen content, scalability modes and quantizer mode, which
+//!   stay on libaom (`realtime` usage, cpu-used 6: libaom 3.6's `good` usage with no look-ahead
+//!   turns each forced key frame into two).
 //! * VP9 profile 2 (`vp09.02.*.10`) encodes 10-bit 4:2:0; its decoded frames are `I420P10`.
-//! * `flush()` reopens the encoder (x264, x265, libvpx and libaom cannot leave the draining state),
-//!   so the first chunk after a flush is a key chunk. The `decoderConfig` is not re-reported when the
+//! * `flush()` drains the encoder, and the next frame reopens it (x264, x265, libvpx and libaom
+//!   cannot leave the draining state; the flush does not wait for the reopening), so the first
+//!   chunk after a flush is a key chunk. The `decoderConfig` is not re-reported when the
 //!   reopened encoder's config is identical.
 //! * `bitrateMode: "quantizer"`: the encoder runs at a constant QP (x264/x265 `qp`, 0–51) or
 //!   quantizer (libvpx/libaom `qmin = qmax`, 0–63). None can change it while open, so a frame

@@ -178,3 +178,64 @@ fn content_hint_text_encodes() {
         }
     }
 }
+
+/// `flush()` only drains: the first frame after it reopens the encoder, and as the first frame
+/// of the new stream it decides the colour space that stream signals (a new `decoderConfig`).
+#[test]
+fn the_first_frame_after_a_flush_decides_the_colour_space() {
+    use codec_core::{ColorMatrix, ColorPrimaries, ColorTransfer};
+    use codec_ffmpeg::VideoEncoderBackend;
+    use control_queue::{Backend, Cancel};
+    let bt601 = VideoColorSpace {
+        primaries: Some(ColorPrimaries::Smpte170m),
+        transfer: Some(ColorTransfer::Smpte170m),
+        matrix: Some(ColorMatrix::Smpte170m),
+        full_range: Some(false),
+    };
+    for codec in ["avc1.42001f", "vp09.00.10.08"] {
+        let mut enc = VideoEncoderBackend::default();
+        let cancel = Cancel::never();
+        let mut chunks = Vec::new();
+        enc.configure(enc_config(codec), &mut |c| chunks.push(c))
+            .unwrap();
+        for i in 0..6 {
+            let mut inp = input(i420_pattern(W, H, i), i, false);
+            if i >= 3 {
+                inp.color_space = bt601;
+            }
+            enc.process(inp, &cancel, &mut |c| chunks.push(c)).unwrap();
+            if i == 2 {
+                enc.flush(&cancel, &mut |c| chunks.push(c)).unwrap();
+                assert_eq!(
+                    chunks.len(),
+                    3,
+                    "{codec}: the flush drained the first three"
+                );
+            }
+        }
+        enc.flush(&cancel, &mut |c| chunks.push(c)).unwrap();
+        assert_eq!(chunks.len(), 6, "{codec}");
+        let configs: Vec<_> = chunks
+            .iter()
+            .map(|c| c.decoder_config.as_ref().and_then(|d| d.color_space))
+            .collect();
+        assert_eq!(configs[0], Some(VideoColorSpace::REC709), "{codec}");
+        assert_eq!(
+            configs[3],
+            Some(bt601),
+            "{codec}: the reopened stream's colour space"
+        );
+        assert!(
+            chunks[3].key,
+            "{codec}: the reopened stream starts with a key chunk"
+        );
+        let dc = chunks[3].decoder_config.clone().unwrap();
+        let frames = decode_all(dc, &chunks[3..]);
+        assert_eq!(frames.len(), 3, "{codec}");
+        assert_eq!(frames[0].color_space.matrix, bt601.matrix, "{codec}");
+        assert!(
+            psnr_y(&i420_pattern(W, H, 3), &frames[0].frame) > 30.0,
+            "{codec}"
+        );
+    }
+}

@@ -1,6 +1,7 @@
 //! [`VideoEncoderBackend`]: the `control_queue::Backend` run by a `CodecWorker`, and the rules
 //! that reopen its session: a new quantizer the encoder cannot take in place, a first frame
-//! whose colour space differs from the one the session signals, and `flush()`.
+//! whose colour space differs from the one the session signals, and the first frame after
+//! `flush()`.
 
 use codec_core::{
     BitrateMode, CodecError, OutputConfigTracker, VideoColorSpace, VideoDecoderConfig,
@@ -12,7 +13,7 @@ use super::aom_session::AomSession;
 use super::color::encoded_color_space;
 use super::input::InputConverter;
 use super::profile;
-use super::session::{EncoderSession, Io, Session, Sink};
+use super::session::{EncoderSession, Io, Session, SessionCore, Sink};
 use super::{check, EncodedVideoOutput, VideoEncodeInput};
 use crate::codecs::{Family, Resolved};
 use crate::svc::TemporalLayers;
@@ -22,6 +23,11 @@ use crate::{Error, Result};
 #[derive(Default)]
 pub struct VideoEncoderBackend {
     session: Option<Box<dyn EncoderSession>>,
+    /// The session `flush()` drained (x264, x265, libvpx and libaom cannot leave the draining
+    /// state), reopened with the same configuration by the next frame rather than by `flush()`
+    /// itself: opening an encoder costs 10-100 ms at 1080p, which the flush promise (the end of
+    /// most streams) need not wait for.
+    flushed: Option<Box<dyn EncoderSession>>,
     tracker: OutputConfigTracker<VideoDecoderConfig>,
     conv: InputConverter,
 }
@@ -44,14 +50,18 @@ fn open_session(
     }
 }
 
-/// Opens `old`'s configuration again with quantizer `qp` and colour space `color`.
+/// Opens `old`'s configuration again with quantizer `qp` (`old`'s when `None`) and colour
+/// space `color` (`old`'s when `None`), after closing `old`: one encoder's memory at a time.
 fn reopen(
-    old: &dyn EncoderSession,
-    qp: u32,
-    color: VideoColorSpace,
+    old: Box<dyn EncoderSession>,
+    qp: Option<u32>,
+    color: Option<VideoColorSpace>,
 ) -> Result<Box<dyn EncoderSession>> {
     let c = old.core();
-    open_session(&c.cfg, c.resolved, Some(qp), color)
+    let (cfg, resolved) = (c.cfg.clone(), c.resolved);
+    let (qp, color) = (qp.unwrap_or(c.qp), color.unwrap_or(c.color));
+    drop(old);
+    open_session(&cfg, resolved, Some(qp), color)
 }
 
 /// What the video and audio encoder backends share in `Backend::process`: a stale input is
@@ -86,6 +96,19 @@ pub(crate) trait SessionBackend {
     }
 }
 
+/// What `input` asks of a session of `core`: its quantizer (quantizer mode, clamped to the
+/// encoder's range) and the colour space its bitstream is to signal.
+fn frame_settings(input: &VideoEncodeInput, core: &SessionCore) -> (Option<u32>, VideoColorSpace) {
+    let profile = profile::of(&core.cfg, core.resolved.entry.family);
+    let qp = match core.cfg.bitrate_mode {
+        BitrateMode::Quantizer => input
+            .quantizer
+            .map(|q| q.min(profile.traits().max_quantizer)),
+        _ => None,
+    };
+    (qp, encoded_color_space(input, profile))
+}
+
 fn not_configured() -> Error {
     CodecError::invalid_state("encoder is not configured").into()
 }
@@ -112,6 +135,7 @@ impl SessionBackend for VideoEncoderBackend {
 
     fn close_session(&mut self) {
         self.session = None;
+        self.flushed = None;
     }
 
     fn encode(
@@ -119,31 +143,34 @@ impl SessionBackend for VideoEncoderBackend {
         input: VideoEncodeInput,
         out: &mut dyn FnMut(EncodedVideoOutput),
     ) -> Result<()> {
+        if let (None, Some(old)) = (&self.session, self.flushed.take()) {
+            // The first frame after a flush: one open with its quantizer and colour space.
+            let (qp, cs) = frame_settings(&input, old.core());
+            self.session = Some(reopen(old, qp, Some(cs))?);
+        }
         let s = self.session.as_mut().ok_or_else(not_configured)?;
-        let profile = profile::of(&s.core().cfg, s.core().resolved.entry.family);
-        if s.core().cfg.bitrate_mode == BitrateMode::Quantizer {
-            // Neither libvpx nor FFmpeg's libx264 wrapper can change the constant quantizer of
-            // an open encoder (x264_encoder_reconfig ignores rc.i_qp_constant), so a new
-            // quantizer reopens the encoder: free before the first frame, a key frame later.
-            // The libaom session changes it in place (no key frame).
-            if let Some(q) = input
-                .quantizer
-                .map(|q| q.min(profile.traits().max_quantizer))
-            {
-                if q != s.core().qp && !s.set_quantizer(q)? {
-                    if let Some(old) = self.finish(out)? {
-                        self.session = Some(reopen(&*old, q, old.core().color)?);
-                    }
+        let (qp, cs) = frame_settings(&input, s.core());
+        // Neither libvpx nor FFmpeg's libx264 wrapper can change the constant quantizer of an
+        // open encoder (x264_encoder_reconfig ignores rc.i_qp_constant), so a new quantizer
+        // reopens the encoder: free before the first frame, a key frame later. The libaom
+        // session changes it in place (no key frame).
+        if let Some(q) = qp {
+            if q != s.core().qp && !s.set_quantizer(q)? {
+                if let Some(old) = self.finish(out)? {
+                    self.session = Some(reopen(old, Some(q), None)?);
                 }
             }
         }
-        let s = self.session.as_mut().ok_or_else(not_configured)?;
         // The first frame of a session decides the signalled colour space: reopening before
-        // any frame is free. Later changes are not signalled (the bitstream keeps the first).
-        let cs = encoded_color_space(&input, profile);
-        if !s.core().started() && cs != s.core().color {
-            *s = reopen(&**s, s.core().qp, cs)?;
+        // any frame costs no key frame. Later changes are not signalled (the bitstream keeps
+        // the first).
+        if let Some(old) = self
+            .session
+            .take_if(|s| !s.core().started() && cs != s.core().color)
+        {
+            self.session = Some(reopen(old, None, Some(cs))?);
         }
+        let s = self.session.as_mut().ok_or_else(not_configured)?;
         let mut io = Io {
             conv: &mut self.conv,
             sink: Sink::new(&mut self.tracker, out),
@@ -164,6 +191,7 @@ impl Backend for VideoEncoderBackend {
     ) -> Result<(), CodecError> {
         crate::init();
         // Pending chunks of the previous configuration come first.
+        self.flushed = None;
         let drained = self.finish(out);
         self.tracker.clear();
         drained?;
@@ -194,15 +222,16 @@ impl Backend for VideoEncoderBackend {
         if cancel.is_stale() {
             return Ok(());
         }
-        // x264 and libvpx cannot leave the draining state: drain, then reopen the same config.
+        // Drained; the next frame reopens the same configuration (see `flushed`).
         if let Some(old) = self.finish(out)? {
-            self.session = Some(reopen(&*old, old.core().qp, old.core().color)?);
+            self.flushed = Some(old);
         }
         Ok(())
     }
 
     fn reset(&mut self) {
         self.session = None;
+        self.flushed = None;
         self.tracker.clear();
     }
 }

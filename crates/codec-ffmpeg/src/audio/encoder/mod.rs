@@ -80,6 +80,9 @@ pub fn audio_encoder_support(cfg: &AudioEncoderConfig) -> Result<(), CodecError>
 #[derive(Default)]
 pub struct AudioEncoderBackend {
     session: Option<Session>,
+    /// The session `flush()` drained, reopened with the same configuration by the next input
+    /// rather than by `flush()` itself (see the video encoder backend's `flushed`).
+    flushed: Option<Session>,
     tracker: codec_core::OutputConfigTracker<AudioDecoderConfig>,
     /// Whether the stream is deeper than 16 bits (FLAC at 24 bits), decided by the first
     /// input's format after `configure` and kept until the next `configure`.
@@ -92,6 +95,7 @@ impl SessionBackend for AudioEncoderBackend {
 
     fn close_session(&mut self) {
         self.session = None;
+        self.flushed = None;
     }
 
     fn encode(
@@ -99,6 +103,11 @@ impl SessionBackend for AudioEncoderBackend {
         input: AudioEncodeInput,
         out: &mut dyn FnMut(EncodedAudioOutput),
     ) -> crate::Result<()> {
+        if let (None, Some(old)) = (&self.session, self.flushed.take()) {
+            let (cfg, deep) = (old.cfg().clone(), old.deep());
+            drop(old);
+            self.session = Some(Session::open(&cfg, deep)?);
+        }
         let Some(s) = self.session.as_mut() else {
             return Err(CodecError::invalid_state("encoder is not configured").into());
         };
@@ -129,6 +138,7 @@ impl Backend for AudioEncoderBackend {
         if let Some(mut s) = self.session.take() {
             let _ = s.finish(out, &mut self.tracker);
         }
+        self.flushed = None;
         self.tracker.clear();
         self.deep = None;
         config.validate()?;
@@ -154,12 +164,13 @@ impl Backend for AudioEncoderBackend {
             return Ok(());
         };
         s.finish(out, &mut self.tracker)?;
-        self.session = Some(Session::open(s.cfg(), s.deep())?);
+        self.flushed = Some(s);
         Ok(())
     }
 
     fn reset(&mut self) {
         self.session = None;
+        self.flushed = None;
         self.tracker.clear();
         self.deep = None;
     }

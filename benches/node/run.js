@@ -9,7 +9,8 @@
 // --only    run the scenarios whose id matches REGEX (e.g. --only='^encode/vp9')
 // --memory  add the long memory run (10,000 1080p frames, several minutes)
 // --tiny    320x180 frames and small images, for the harness test (numbers mean nothing)
-// --repeat=N  run each side N times and keep its best time (on a busy machine)
+// --repeat=N  run each side N times, alternating API and FFmpeg, and keep each side's best
+//             time (default 3; 1 with --quick or --tiny)
 // --note=TEXT  a remark stored with the results and printed in BENCHMARKS.md
 //
 // How each side is timed: lib/ffmpeg.js (CLI: -benchmark rtime, start-up excluded) and api.js
@@ -33,14 +34,24 @@ const ONLY = args.only ? new RegExp(args.only) : null;
 const JSON_OUT = args.json || path.join(__dirname, 'results.json');
 // Requests the producer keeps in flight (encodeQueueSize / decodeQueueSize above this: wait).
 const QUEUE = 8;
-const REPEAT = Math.max(1, Number(args.repeat) || 1);
+const REPEAT = Math.max(1, Number(args.repeat) || (QUICK || TINY ? 1 : 3));
 
 // `run()` REPEAT times; the result with the lowest `time(result)`.
 function best(run, time) {
-  let pick = null;
+  return bestPair(run, null, time)[0];
+}
+
+// `a()` and `b()` REPEAT times each, alternately, so that a slow spell of the machine (page
+// zeroing, another process) falls on both sides alike; for each, the result with the lowest
+// `time(result)`. `b` may be null.
+function bestPair(a, b, time) {
+  const pick = [null, null];
   for (let i = 0; i < REPEAT; i++) {
-    const r = run();
-    if (!pick || time(r) < time(pick)) pick = r;
+    [a, b].forEach((run, k) => {
+      if (!run) return;
+      const r = run();
+      if (!pick[k] || time(r) < time(pick[k])) pick[k] = r;
+    });
   }
   return pick;
 }
@@ -107,17 +118,16 @@ function runEncode(s, dir) {
   const bitrate = VIDEO_BITRATE[h >= 1080 ? 1080 : 720];
   const src = media.videoSource(w, h, s.frames);
   const out = path.join(dir, `${s.name}_${s.size}_${s.mode}.ivf`);
-  const a = best(() => api({
-    kind: 'encode', codec: v.codec(h), family: v.family, width: w, height: h, frames: s.frames,
-    bitrate, realtime, src, out, queue: QUEUE,
-  }), ms);
-  if (!realtime) streams.set(`${s.name}/${s.size}`, out);
   const annexB = media.isAnnexB(v.family);
   const cliOut = path.join(dir, `${s.name}_${s.size}_${s.mode}_cli.${annexB ? v.family : 'ivf'}`);
-  const c = best(() => ff.benchmark([
+  const [a, c] = bestPair(() => api({
+    kind: 'encode', codec: v.codec(h), family: v.family, width: w, height: h, frames: s.frames,
+    bitrate, realtime, src, out, queue: QUEUE,
+  }), () => ff.benchmark([
     '-f', 'rawvideo', '-pix_fmt', 'yuv420p', '-s', `${w}x${h}`, '-r', '30', '-i', src,
     '-frames:v', String(s.frames), ...v.cli({ realtime, bitrate, width: w, height: h }), '-f', annexB ? v.family : 'ivf', '-y', cliOut,
   ]), ms);
+  if (!realtime) streams.set(`${s.name}/${s.size}`, out);
   const seconds = s.frames / 30;
   const cliBytes = fs.statSync(cliOut).size - (annexB ? 0 : ivfOverhead(s.frames));
   const apiPsnr = ff.psnr(media.streamInput(media.rawStream(out, v.family), v.family), src, w, h, s.frames);
@@ -143,8 +153,11 @@ function runDecode(s, dir) {
     });
     streams.set(`${s.name}/${s.size}`, file);
   }
-  const a = best(() => api({ kind: 'decode', codec: v.codec(h), family: v.family, width: w, height: h, file, queue: QUEUE }), ms);
-  const c = best(() => ff.benchmark([...media.streamInput(media.rawStream(file, v.family), v.family), '-an', '-f', 'null', '-']), ms);
+  const [a, c] = bestPair(
+    () => api({ kind: 'decode', codec: v.codec(h), family: v.family, width: w, height: h, file, queue: QUEUE }),
+    () => ff.benchmark([...media.streamInput(media.rawStream(file, v.family), v.family), '-an', '-f', 'null', '-']),
+    ms,
+  );
   const cliFps = a.frames / (c.ms / 1000);
   return { unit: 'fps', api: { value: a.fps, ...pick(a) }, cli: { value: cliFps, rssMB: c.rssMB }, ratio: a.fps / cliFps };
 }
@@ -181,8 +194,11 @@ async function runImage(s) {
   const [w, h] = IMAGE_SIZES[s.size];
   const file = await media.imageSource(w, h, s.type);
   const iterations = TINY ? 2 : s.size === '12MP' ? 5 : 10;
-  const a = best(() => api({ kind: 'image', side: 'api', type: s.type, file, width: w, height: h, iterations }), (r) => r.msPerImage);
-  const b = best(() => api({ kind: 'image', side: 'sharp', type: s.type, file, width: w, height: h, iterations }), (r) => r.msPerImage);
+  const [a, b] = bestPair(
+    () => api({ kind: 'image', side: 'api', type: s.type, file, width: w, height: h, iterations }),
+    () => api({ kind: 'image', side: 'sharp', type: s.type, file, width: w, height: h, iterations }),
+    (r) => r.msPerImage,
+  );
   return {
     unit: 'ms/image',
     api: { value: a.msPerImage, ...pick(a) },
@@ -195,9 +211,12 @@ async function runImage(s) {
 function runAudio(s, dir) {
   const au = AUDIO[s.name];
   const src = media.audioSource(s.seconds);
-  const a = best(() => api({ kind: 'audio', config: au.config, seconds: s.seconds, src, queue: QUEUE }), ms);
   const out = path.join(dir, `${s.name}.framecrc`);
-  const c = best(() => ff.benchmark(['-f', 'f32le', '-ar', '48000', '-ac', '2', '-i', src, ...au.cli, '-f', 'framecrc', '-y', out]), ms);
+  const [a, c] = bestPair(
+    () => api({ kind: 'audio', config: au.config, seconds: s.seconds, src, queue: QUEUE }),
+    () => ff.benchmark(['-f', 'f32le', '-ar', '48000', '-ac', '2', '-i', src, ...au.cli, '-f', 'framecrc', '-y', out]),
+    ms,
+  );
   const cliSpeed = s.seconds / (c.ms / 1000);
   return {
     unit: 'x realtime',

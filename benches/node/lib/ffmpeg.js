@@ -3,7 +3,16 @@
 // transcode loop (encoder/decoder open, reading input from the page cache, coding, writing
 // output), which leaves out process start-up, library loading and option parsing; and
 // `maxrss`, the process's peak resident set.
+const fs = require('node:fs');
 const { spawnSync } = require('node:child_process');
+
+// Run as root, SVT-AV1 gives its threads SCHED_FIFO priority 99 (an ordinary user's FFmpeg
+// cannot), while our codec workers drop CAP_SYS_NICE on purpose (codec threads must never
+// preempt the event loop; crates/codec-ffmpeg `lower_worker_thread_priority`). So as root the
+// CLI runs without CAP_SYS_NICE too: both sides with an ordinary user's scheduling.
+const SETPRIV = '/usr/bin/setpriv';
+const NO_REALTIME = process.getuid && process.getuid() === 0 && fs.existsSync(SETPRIV)
+  ? [SETPRIV, '--bounding-set', '-sys_nice', '--inh-caps', '-sys_nice'] : [];
 
 // Runs `cmd` as a grandchild, through `sh` (which forks it): Linux keeps a process's peak RSS
 // across exec, so a program spawned straight from this Node process would report at least
@@ -16,7 +25,8 @@ function spawnMeasured(cmd, args, options) {
 // Runs ffmpeg with `args` (quiet, no stdin); returns its stderr. Throws on failure.
 function ffmpeg(args, { benchmark = false } = {}) {
   const full = ['-hide_banner', '-nostdin', '-loglevel', benchmark ? 'info' : 'error', ...(benchmark ? ['-benchmark'] : []), ...args];
-  const r = spawnMeasured('ffmpeg', full);
+  const [cmd, ...pre] = [...NO_REALTIME, 'ffmpeg'];
+  const r = spawnMeasured(cmd, [...pre, ...full], { env: { ...process.env, SVT_LOG: '1' } });
   if (r.error) throw r.error;
   if (r.status !== 0) throw new Error(`ffmpeg ${full.join(' ')} failed (${r.status}):\n${r.stderr.slice(-2000)}`);
   return r.stderr;

@@ -1,6 +1,6 @@
 'use strict';
-// Codec threads run below the JS thread: 10 nice steps lower (WEBCODECS_WORKER_NICE), and never
-// with real-time scheduling, even when the process runs as root, where SVT-AV1 (AV1 in
+// Codec threads run below the JS thread: 10 nice steps lower (WEBCODECS_WORKER_NICE), with a
+// longer scheduler slice than the JS thread's (Linux 6.12+), and never with real-time scheduling, even when the process runs as root, where SVT-AV1 (AV1 in
 // latencyMode "quality") would start its threads as SCHED_FIFO and starve the JS thread.
 // Linux only: the scheduling attributes are read from /proc/self/task.
 const test = require('node:test');
@@ -16,7 +16,9 @@ function threads() {
       const stat = fs.readFileSync(`/proc/self/task/${tid}/stat`, 'utf8');
       const name = stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
       const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-      return [{ tid: Number(tid), name, nice: Number(fields[16]), policy: Number(fields[38]) }];
+      const sched = fs.readFileSync(`/proc/self/task/${tid}/sched`, 'utf8');
+      const slice = /^se\.slice\s*:\s*(\d+)/m.exec(sched);
+      return [{ tid: Number(tid), name, nice: Number(fields[16]), policy: Number(fields[38]), slice: slice ? Number(slice[1]) : null }];
     } catch {
       return []; // the thread ended meanwhile
     }
@@ -46,4 +48,13 @@ test('codec threads (SVT-AV1\'s included) are ordinary threads 10 nice steps bel
   for (const t of seen) assert.ok(t.policy === 0 || t.policy === 3, `${t.name} (${t.tid}) runs with policy ${t.policy}`);
   const want = Math.min(19, js.nice + 10);
   for (const t of codec) assert.equal(t.nice, want, `${t.name} (${t.tid}) nice`);
+  // Linux 6.12 and later take a custom EEVDF slice: codec threads get 6 ms, longer than the JS
+  // thread's, so the JS thread preempts them when it wakes.
+  const [major, minor] = require('node:os').release().split('.').map(Number);
+  if ((major > 6 || (major === 6 && minor >= 12)) && js.slice !== null) {
+    for (const t of codec) {
+      assert.equal(t.slice, 6_000_000, `${t.name} (${t.tid}) time slice`);
+      assert.ok(t.slice > js.slice, `${t.name} (${t.tid}) slice ${t.slice} vs the JS thread's ${js.slice}`);
+    }
+  }
 });

@@ -230,6 +230,12 @@ pub fn worker_nice() -> i32 {
 
 const DEFAULT_WORKER_NICE: i32 = 10;
 
+/// The scheduler time slice of codec threads: longer than the default slice of the JS thread
+/// (1.4 ms on a 2-CPU machine), so that the JS thread preempts them as soon as it wakes. Without
+/// it, a timer or I/O callback of the event loop waited up to 4-5 ms (a scheduler tick) behind
+/// x264 or libvpx threads at 1080p; with it, about 1 ms (benches/node/loop-gap.js).
+const WORKER_SLICE_US: u64 = 6000;
+
 /// Lowers the calling thread's scheduling priority by [`worker_nice`] steps (Linux; elsewhere
 /// nothing). Meant as `control_queue::set_thread_start_hook`'s hook: a codec worker thread
 /// lowers itself before it opens a codec, so the threads FFmpeg, x264, libvpx and libaom start
@@ -239,9 +245,12 @@ const DEFAULT_WORKER_NICE: i32 = 10;
 ///
 /// It also takes away the thread's right to real-time scheduling (Linux `CAP_SYS_NICE`, which
 /// only root has): run as root, SVT-AV1 would otherwise start its threads as `SCHED_FIFO`,
-/// ahead of every ordinary thread, and the JS thread would wait hundreds of milliseconds.
+/// ahead of every ordinary thread, and the JS thread would wait hundreds of milliseconds. And it
+/// gives them a long scheduler time slice (6 ms, Linux 6.12 and later), so the JS thread, with
+/// the default shorter slice, preempts them the moment it wakes.
 pub fn lower_worker_thread_priority() {
     raw::drop_realtime_privilege();
+    raw::lengthen_time_slice(WORKER_SLICE_US);
     let nice = worker_nice();
     if nice > 0 {
         raw::lower_thread_priority(nice);

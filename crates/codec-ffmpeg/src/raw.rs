@@ -626,3 +626,56 @@ mod tests {
         assert_eq!(nice(), sibling, "the test thread keeps its priority");
     }
 }
+
+/// Gives the calling thread a scheduler time slice of `micros` µs (Linux: `sched_setattr` with
+/// `sched_runtime` on an ordinary thread, which kernels from 6.12 take as the thread's EEVDF
+/// slice; threads it starts inherit it; earlier kernels ignore it). A thread with a shorter
+/// slice, such as the JS thread at the default (1–3 ms), preempts one with a longer slice as
+/// soon as it wakes, where it would otherwise wait for the running thread's slice to end or
+/// for the next scheduler tick (4 ms at 250 Hz). The nice value and policy are kept; a failure
+/// changes nothing. Other platforms: nothing.
+pub(crate) fn lengthen_time_slice(micros: u64) {
+    #[cfg(target_os = "linux")]
+    {
+        /// `struct sched_attr` up to `sched_period` (SCHED_ATTR_SIZE_VER0, 48 bytes).
+        #[repr(C)]
+        struct SchedAttr {
+            size: u32,
+            sched_policy: u32,
+            sched_flags: u64,
+            sched_nice: i32,
+            sched_priority: u32,
+            sched_runtime: u64,
+            sched_deadline: u64,
+            sched_period: u64,
+        }
+        // SAFETY: getpriority and sched_getscheduler read the calling thread's (0) nice value
+        // and policy; sched_setattr reads `attr`, a live, fully initialised struct whose
+        // `size` field is its own size, and changes only the calling thread. errno is cleared
+        // before getpriority, whose -1 can be legitimate.
+        unsafe {
+            let policy = libc::sched_getscheduler(0);
+            if policy != libc::SCHED_OTHER && policy != libc::SCHED_BATCH {
+                return;
+            }
+            *libc::__errno_location() = 0;
+            let nice = libc::getpriority(libc::PRIO_PROCESS, 0);
+            if nice == -1 && *libc::__errno_location() != 0 {
+                return;
+            }
+            let attr = SchedAttr {
+                size: std::mem::size_of::<SchedAttr>() as u32,
+                sched_policy: policy as u32,
+                sched_flags: 0,
+                sched_nice: nice,
+                sched_priority: 0,
+                sched_runtime: micros * 1000,
+                sched_deadline: 0,
+                sched_period: 0,
+            };
+            let _ = libc::syscall(libc::SYS_sched_setattr, 0, &attr as *const SchedAttr, 0);
+        }
+    }
+    #[cfg(not(target_os = "linux"))]
+    let _ = micros;
+}

@@ -190,7 +190,7 @@ pub fn read<'a>(r: &mut ByteReader<'a>, self_delimited: bool) -> Result<Packet<'
                 }
                 (false, true) => {
                     let n = frame_length(r)?;
-                    sizes.extend(std::iter::repeat(n).take(m));
+                    sizes.extend(std::iter::repeat_n(n, m));
                 }
                 (false, false) => rest_frames = Some(m),
             }
@@ -205,7 +205,7 @@ pub fn read<'a>(r: &mut ByteReader<'a>, self_delimited: bool) -> Result<Packet<'
         if body % n != 0 {
             return Err(Error::Malformed("Opus CBR frame sizes"));
         }
-        sizes.extend(std::iter::repeat(body / n).take(n));
+        sizes.extend(std::iter::repeat_n(body / n, n));
     }
     let mut frames = Vec::with_capacity(sizes.len());
     for &s in &sizes {
@@ -283,7 +283,7 @@ pub fn write(
     let mut pad = 0;
     if padding > 0 {
         let n255 = (padding - 1) / 255;
-        out.extend(std::iter::repeat(255).take(n255));
+        out.extend(std::iter::repeat_n(255, n255));
         let last = padding - 255 * n255 - 1;
         out.push(last as u8);
         pad = 254 * n255 + last;
@@ -301,7 +301,7 @@ pub fn write(
     for f in frames {
         out.extend_from_slice(f);
     }
-    out.extend(std::iter::repeat(0).take(pad));
+    out.extend(std::iter::repeat_n(0, pad));
     Ok(())
 }
 

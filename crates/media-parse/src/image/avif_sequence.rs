@@ -197,7 +197,7 @@ fn durations(stts: &[u8], count: usize, timescale: u64) -> Result<Vec<u64>> {
         // Only the first `count` durations matter: a corrupt run of 2^32 samples must not
         // loop 2^32 times.
         let n = n.min(count - out.len());
-        out.extend(std::iter::repeat(delta * 1_000_000 / timescale).take(n));
+        out.extend(std::iter::repeat_n(delta * 1_000_000 / timescale, n));
     }
     out.resize(count, 0);
     Ok(out)

@@ -230,11 +230,28 @@ pub fn worker_nice() -> i32 {
 
 const DEFAULT_WORKER_NICE: i32 = 10;
 
-/// The scheduler time slice of codec threads: longer than the default slice of the JS thread
-/// (1.4 ms on a 2-CPU machine), so that the JS thread preempts them as soon as it wakes. Without
-/// it, a timer or I/O callback of the event loop waited up to 4-5 ms (a scheduler tick) behind
-/// x264 or libvpx threads at 1080p; with it, about 1 ms (benches/node/loop-gap.js).
-const WORKER_SLICE_US: u64 = 6000;
+/// The scheduler time slice of codec threads in µs: twice the default slice the JS thread runs
+/// with (at least 3 ms; the kernel's default grows with the CPU count, 1.4 ms on a 2-CPU
+/// machine), so that the JS thread, with the shorter slice, preempts them as soon as it wakes.
+/// Without it, a timer or I/O callback of the event loop waited up to 4-5 ms (a scheduler
+/// tick) behind x264 or libvpx threads at 1080p; with it, about 1 ms
+/// (benches/node/loop-gap.js). `WEBCODECS_WORKER_SLICE_US` overrides it (100 to 100000; 0
+/// keeps the kernel's default). Read once, by the first codec thread (whose slice is still the
+/// one it inherited from the JS thread).
+pub fn worker_slice_us() -> u64 {
+    static SLICE: std::sync::OnceLock<u64> = std::sync::OnceLock::new();
+    *SLICE.get_or_init(|| {
+        let default = raw::current_time_slice_ns().map_or(MIN_WORKER_SLICE_US, |ns| {
+            (ns / 1000 * 2).clamp(MIN_WORKER_SLICE_US, 20_000)
+        });
+        std::env::var("WEBCODECS_WORKER_SLICE_US")
+            .ok()
+            .and_then(|v| v.trim().parse::<u64>().ok())
+            .map_or(default, |n| if n == 0 { 0 } else { n.clamp(100, 100_000) })
+    })
+}
+
+const MIN_WORKER_SLICE_US: u64 = 3000;
 
 /// Lowers the calling thread's scheduling priority by [`worker_nice`] steps (Linux; elsewhere
 /// nothing). Meant as `control_queue::set_thread_start_hook`'s hook: a codec worker thread
@@ -246,11 +263,14 @@ const WORKER_SLICE_US: u64 = 6000;
 /// It also takes away the thread's right to real-time scheduling (Linux `CAP_SYS_NICE`, which
 /// only root has): run as root, SVT-AV1 would otherwise start its threads as `SCHED_FIFO`,
 /// ahead of every ordinary thread, and the JS thread would wait hundreds of milliseconds. And it
-/// gives them a long scheduler time slice (6 ms, Linux 6.12 and later), so the JS thread, with
+/// gives them a long scheduler time slice (twice the default, at least 3 ms; Linux 6.12 and later), so the JS thread, with
 /// the default shorter slice, preempts them the moment it wakes.
 pub fn lower_worker_thread_priority() {
     raw::drop_realtime_privilege();
-    raw::lengthen_time_slice(WORKER_SLICE_US);
+    let slice = worker_slice_us();
+    if slice > 0 {
+        raw::lengthen_time_slice(slice);
+    }
     let nice = worker_nice();
     if nice > 0 {
         raw::lower_thread_priority(nice);

@@ -627,6 +627,17 @@ mod tests {
     }
 }
 
+/// The calling thread's scheduler time slice in ns (Linux: `se.slice` in
+/// `/proc/thread-self/sched`), if the kernel reports one.
+pub(crate) fn current_time_slice_ns() -> Option<u64> {
+    let sched = std::fs::read_to_string("/proc/thread-self/sched").ok()?;
+    sched
+        .lines()
+        .find_map(|l| l.strip_prefix("se.slice"))
+        .and_then(|rest| rest.trim_start().strip_prefix(':'))
+        .and_then(|v| v.trim().parse().ok())
+}
+
 /// Gives the calling thread a scheduler time slice of `micros` µs (Linux: `sched_setattr` with
 /// `sched_runtime` on an ordinary thread, which kernels from 6.12 take as the thread's EEVDF
 /// slice; threads it starts inherit it; earlier kernels ignore it). A thread with a shorter

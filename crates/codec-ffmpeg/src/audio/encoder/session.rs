@@ -2,8 +2,7 @@
 //! encoder runs at another rate), sent in frames of the encoder's size, and its packets turned
 //! into chunks by the profile, timestamped on the input timeline.
 
-use std::collections::VecDeque;
-
+use codec_core::audio_convert::{self, map_samples};
 use codec_core::{
     AudioCopy, AudioDecoderConfig, AudioEncoderConfig, AudioSampleFormat, OutputConfigTracker,
 };
@@ -39,31 +38,33 @@ pub(crate) fn plan(
     Ok((profile, plan.enc_rate, codec))
 }
 
-/// Writes `v` (nominal -1..1) as one sample of `fmt`; `bits24` rounds s32 samples to the
-/// 24-bit grid (FLAC at 24 bits reads the top 24 bits of each s32).
-fn write_sample(fmt: Sample, bits24: bool, v: f32, out: &mut [u8]) {
+/// Writes the f32 samples in `src` (little-endian bytes, nominal -1..1) as samples of `fmt` at
+/// `dst_at` (start and stride in samples, as in [`map_samples`]); `bits24` rounds s32 samples
+/// to the 24-bit grid (FLAC at 24 bits reads the top 24 bits of each s32). One loop per format.
+fn write_samples(fmt: Sample, bits24: bool, src: &[u8], dst: &mut [u8], dst_at: (usize, usize)) {
+    let n = src.len() / 4;
+    let f = f32::from_le_bytes;
+    let at = (0, 1);
     match fmt {
-        Sample::I32(_) if bits24 => out[..4].copy_from_slice(
-            &(((f64::from(v) * 8_388_608.0)
-                .round()
-                .clamp(-8_388_608.0, 8_388_607.0) as i32)
-                << 8)
-                .to_le_bytes(),
-        ),
-        Sample::U8(_) => out[0] = (v * 128.0 + 128.0).round().clamp(0.0, 255.0) as u8,
-        Sample::I16(_) => out[..2].copy_from_slice(
-            &((v * 32768.0).round().clamp(-32768.0, 32767.0) as i16).to_le_bytes(),
-        ),
-        Sample::I32(_) => out[..4].copy_from_slice(
-            &((f64::from(v) * 2_147_483_648.0)
-                .round()
-                .clamp(-2_147_483_648.0, 2_147_483_647.0) as i32)
-                .to_le_bytes(),
-        ),
-        Sample::I64(_) => out[..8]
-            .copy_from_slice(&((f64::from(v) * 9_223_372_036_854_775_808.0) as i64).to_le_bytes()),
-        Sample::F64(_) => out[..8].copy_from_slice(&f64::from(v).to_le_bytes()),
-        _ => out[..4].copy_from_slice(&v.to_le_bytes()),
+        Sample::I32(_) if bits24 => map_samples::<4, 4>(src, at, dst, dst_at, n, |b| {
+            audio_convert::f32_to_s24_in_s32(f(b)).to_le_bytes()
+        }),
+        Sample::U8(_) => map_samples::<4, 1>(src, at, dst, dst_at, n, |b| {
+            [audio_convert::f32_to_u8(f(b))]
+        }),
+        Sample::I16(_) => map_samples::<4, 2>(src, at, dst, dst_at, n, |b| {
+            audio_convert::f32_to_s16(f(b)).to_le_bytes()
+        }),
+        Sample::I32(_) => map_samples::<4, 4>(src, at, dst, dst_at, n, |b| {
+            audio_convert::f32_to_s32(f(b)).to_le_bytes()
+        }),
+        Sample::I64(_) => map_samples::<4, 8>(src, at, dst, dst_at, n, |b| {
+            ((f64::from(f(b)) * 9_223_372_036_854_775_808.0) as i64).to_le_bytes()
+        }),
+        Sample::F64(_) => {
+            map_samples::<4, 8>(src, at, dst, dst_at, n, |b| f64::from(f(b)).to_le_bytes())
+        }
+        _ => map_samples::<4, 4>(src, at, dst, dst_at, n, |b| b),
     }
 }
 
@@ -87,8 +88,10 @@ pub(crate) struct Session {
     /// Turns packets into chunks.
     packets: Box<dyn Packets>,
     description: Option<Vec<u8>>,
-    /// One f32 queue per channel, at `enc_rate`.
-    fifo: Vec<VecDeque<f32>>,
+    /// One queue of f32 samples (little-endian bytes) per channel, at `enc_rate`.
+    fifo: Vec<Vec<u8>>,
+    /// One f32-planar plane per channel: input on its way to the resampler.
+    scratch: Vec<Vec<u8>>,
     timeline: Timeline,
     /// Samples (encoder rate) sent to the encoder so far (frame pts).
     sent_samples: i64,
@@ -159,7 +162,8 @@ impl Session {
             small_last,
             packets,
             description,
-            fifo: vec![VecDeque::new(); cfg.number_of_channels as usize],
+            fifo: vec![Vec::new(); cfg.number_of_channels as usize],
+            scratch: vec![Vec::new(); cfg.number_of_channels as usize],
             timeline: Timeline::new(cfg.sample_rate, enc_rate),
             sent_samples: 0,
             out_samples: 0,
@@ -181,42 +185,32 @@ impl Session {
         &*self.profile
     }
 
-    /// Appends planar f32 samples at `enc_rate` to the FIFO.
-    fn append(&mut self, planes: &[Vec<f32>]) {
-        for (q, p) in self.fifo.iter_mut().zip(planes) {
-            q.extend(p.iter().copied());
-        }
+    /// Samples per channel in the FIFO.
+    fn queued(&self) -> usize {
+        self.fifo.first().map_or(0, |q| q.len() / 4)
     }
 
     /// Copies the resampler's output frame into the FIFO.
     fn append_frame(&mut self, f: &frame::Audio) {
         let n = f.samples();
         for (ch, q) in self.fifo.iter_mut().enumerate() {
-            let d = &f.data(ch)[..n * 4];
-            q.extend(
-                d.chunks_exact(4)
-                    .map(|c| f32::from_le_bytes([c[0], c[1], c[2], c[3]])),
-            );
+            q.extend_from_slice(&f.data(ch)[..n * 4]);
         }
     }
 
-    fn resample(&mut self, planes: &[Vec<f32>]) -> Result<()> {
+    /// Resamples the `n` samples per channel in `scratch` into the FIFO.
+    fn resample(&mut self, n: usize) -> Result<()> {
         let Some(r) = self.resampler.as_mut() else {
-            self.append(planes);
             return Ok(());
         };
-        let n = planes.first().map_or(0, Vec::len);
         if n == 0 {
             return Ok(());
         }
         let f32p = Sample::F32(SampleType::Planar);
         let mut input = frame::Audio::new(f32p, n, self.layout);
         input.set_rate(self.cfg.sample_rate);
-        for (ch, p) in planes.iter().enumerate() {
-            let d = input.data_mut(ch);
-            for (i, v) in p.iter().enumerate() {
-                d[i * 4..i * 4 + 4].copy_from_slice(&v.to_le_bytes());
-            }
+        for (ch, p) in self.scratch.iter().enumerate() {
+            input.data_mut(ch)[..n * 4].copy_from_slice(&p[..n * 4]);
         }
         let cap = n * self.enc_rate as usize / self.cfg.sample_rate as usize + 256;
         let mut output = frame::Audio::new(f32p, cap, self.layout);
@@ -257,24 +251,28 @@ impl Session {
         let frames = b.frames() as usize;
         // Restart the timestamp base on the first input and on gaps.
         self.timeline.input(input.timestamp, frames as i64);
-        let mut bytes = vec![0u8; frames * 4];
-        let mut planes = Vec::with_capacity(b.channels() as usize);
-        for ch in 0..b.channels() {
+        // Straight into the FIFO, or into `scratch` for the resampler.
+        let resampling = self.resampler.is_some();
+        let queues = if resampling {
+            &mut self.scratch
+        } else {
+            &mut self.fifo
+        };
+        for (ch, q) in queues.iter_mut().enumerate() {
             let o = AudioCopy {
-                plane_index: ch,
+                plane_index: ch as u32,
                 frame_offset: 0,
                 frame_count: None,
                 format: Some(AudioSampleFormat::F32Planar),
             };
-            b.copy_to(&mut bytes, &o)?;
-            planes.push(
-                bytes
-                    .chunks_exact(4)
-                    .map(|c| f32::from_le_bytes([c[0], c[1], c[2], c[3]]))
-                    .collect::<Vec<f32>>(),
-            );
+            if resampling {
+                q.clear();
+            }
+            let at = q.len();
+            q.resize(at + frames * 4, 0);
+            b.copy_to(&mut q[at..], &o)?;
         }
-        self.resample(&planes)
+        self.resample(frames)
     }
 
     /// Sends `n` samples from the FIFO (zero-padded to `pad_to`).
@@ -289,28 +287,23 @@ impl Session {
         let mut f = frame::Audio::new(self.fmt, total, self.layout);
         f.set_rate(self.enc_rate);
         f.set_pts(Some(self.sent_samples));
-        let bps = self.fmt.bytes();
         let channels = self.fifo.len();
         let planar = self.fmt.is_planar();
         if f.planes() < if planar { channels } else { 1 } {
             return Err(Error::limit("cannot allocate an audio frame"));
         }
         for (ch, q) in self.fifo.iter_mut().enumerate() {
-            let (plane, stride, off) = if planar {
-                (ch, 1, 0)
-            } else {
-                (0, channels, ch)
-            };
-            let data = f.data_mut(plane);
-            for i in 0..total {
-                let v = if i < n {
-                    q.pop_front().unwrap_or(0.0)
-                } else {
-                    0.0
-                };
-                let at = (i * stride + off) * bps;
-                write_sample(self.fmt, self.deep, v, &mut data[at..at + bps]);
+            let at = if planar { (0, 1) } else { (ch, channels) };
+            let data = f.data_mut(if planar { ch } else { 0 });
+            let take = n.min(q.len() / 4);
+            write_samples(self.fmt, self.deep, &q[..take * 4], data, at);
+            if total > take {
+                // Zero padding, after the samples.
+                let zeros = vec![0u8; (total - take) * 4];
+                let at = (at.0 + take * at.1, at.1);
+                write_samples(self.fmt, self.deep, &zeros, data, at);
             }
+            q.drain(..take * 4);
         }
         self.sent_samples += total as i64;
         self.packets.before_frame(&self.enc)?;
@@ -336,7 +329,7 @@ impl Session {
         tracker: &mut OutputConfigTracker<AudioDecoderConfig>,
     ) -> Result<()> {
         loop {
-            let have = self.fifo.first().map_or(0, VecDeque::len);
+            let have = self.queued();
             if have == 0 {
                 return Ok(());
             }
@@ -412,7 +405,7 @@ impl Session {
     /// `frame_size`, so the input is padded until those packets fill whole chunks.
     fn tail_padding(&self) -> usize {
         let per = self.packets.per_chunk();
-        let input = self.sent_samples as usize + self.fifo.first().map_or(0, VecDeque::len);
+        let input = self.sent_samples as usize + self.queued();
         if per <= 1 || self.frame_size == 0 || input == 0 {
             return 0;
         }
@@ -431,10 +424,10 @@ impl Session {
         self.flush_resampler()?;
         let pad = self.tail_padding();
         for q in &mut self.fifo {
-            q.extend(std::iter::repeat(0.0).take(pad));
+            q.resize(q.len() + pad * 4, 0);
         }
         self.encode_ready(out, tracker)?;
-        let have = self.fifo.first().map_or(0, VecDeque::len);
+        let have = self.queued();
         if have > 0 {
             let pad = if self.small_last {
                 have

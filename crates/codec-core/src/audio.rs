@@ -959,8 +959,15 @@ mod tests {
         for (v, want) in s24 {
             assert_eq!(f32_to_s24_in_s32(v), want, "s24 {v}");
         }
-        // Against f32::round for every float the grids care about.
-        for v in edge_floats() {
+        // Against the f64 computation for the floats the grids care about and random ones.
+        let mut rng = 0x2545_F491_4F6C_DD1Du64;
+        let random = (0..1 << 16).map(|_| {
+            rng ^= rng << 13;
+            rng ^= rng >> 7;
+            rng ^= rng << 17;
+            f32::from_bits(rng as u32)
+        });
+        for v in edge_floats().into_iter().chain(random) {
             let r = f64::from(v) * 8_388_608.0;
             let want = (r.round().clamp(-8_388_608.0, 8_388_607.0) as i32) << 8;
             assert_eq!(f32_to_s24_in_s32(v), want, "s24 {v}");

@@ -11,24 +11,42 @@
 /// 2³¹, the scale of an s32 sample.
 const FULL: f64 = 2_147_483_648.0;
 
-/// `x.round().clamp(lo, hi) as i32` for integral bounds inside `i32` (NaN → 0), without the
-/// `roundf` call `f32::round` is on x86-64 without SSE4.1: rounding and clamping commute when
-/// the bounds are integers, and `c - trunc(c)` is exact.
+/// `x.round().clamp(lo, hi) as i32` (round half away from zero) for integral bounds within
+/// ±2²², NaN → 0, in a form that vectorises: no `roundf` call (`f32::round` on x86-64 without
+/// SSE4.1) and no saturating float → int cast (which the compiler does lane by lane).
+///
+/// Rounding and clamping commute when the bounds are integers, so this clamps first. Adding
+/// 1.5 × 2²³ rounds to the nearest integer, ties to even, and leaves it in the low mantissa
+/// bits; `c - r` is exact, and is ±0.5 exactly on a tie, which is then moved away from zero.
 #[inline(always)]
 fn round_clamp_f32(x: f32, lo: f32, hi: f32) -> i32 {
+    const MAGIC: f32 = 12_582_912.0;
     let c = x.clamp(lo, hi);
-    let t = c as i32;
-    let frac = c - t as f32;
-    t + i32::from(frac >= 0.5) - i32::from(frac <= -0.5)
+    let y = c + MAGIC;
+    let d = c - (y - MAGIC);
+    let r = y.to_bits() as i32 - MAGIC.to_bits() as i32;
+    let r = r + i32::from(d == 0.5 && c > 0.0) - i32::from(d == -0.5 && c < 0.0);
+    if c.is_nan() {
+        0
+    } else {
+        r
+    }
 }
 
-/// As [`round_clamp_f32`], in f64.
+/// As [`round_clamp_f32`], in f64 (bounds within ±2³¹; the magic number is 1.5 × 2⁵²).
 #[inline(always)]
 fn round_clamp_f64(x: f64, lo: f64, hi: f64) -> i32 {
+    const MAGIC: f64 = 6_755_399_441_055_744.0;
     let c = x.clamp(lo, hi);
-    let t = c as i32;
-    let frac = c - f64::from(t);
-    t + i32::from(frac >= 0.5) - i32::from(frac <= -0.5)
+    let y = c + MAGIC;
+    let d = c - (y - MAGIC);
+    let r = (y.to_bits() as i64 - MAGIC.to_bits() as i64) as i32;
+    let r = r + i32::from(d == 0.5 && c > 0.0) - i32::from(d == -0.5 && c < 0.0);
+    if c.is_nan() {
+        0
+    } else {
+        r
+    }
 }
 
 /// An integer sample at full s32 scale as a float.

@@ -1,4 +1,4 @@
-//! One open audio encoder: input converted to f32 and queued per channel (resampled where the
+//! One open audio encoder: input converted to f32 and queued in the encoder's layout (resampled where the
 //! encoder runs at another rate), sent in frames of the encoder's size, and its packets turned
 //! into chunks by the profile, timestamped on the input timeline.
 
@@ -38,13 +38,13 @@ pub(crate) fn plan(
     Ok((profile, plan.enc_rate, codec))
 }
 
-/// Writes the f32 samples in `src` (little-endian bytes, nominal -1..1) as samples of `fmt` at
-/// `dst_at` (start and stride in samples, as in [`map_samples`]); `bits24` rounds s32 samples
-/// to the 24-bit grid (FLAC at 24 bits reads the top 24 bits of each s32). One loop per format.
-fn write_samples(fmt: Sample, bits24: bool, src: &[u8], dst: &mut [u8], dst_at: (usize, usize)) {
+/// Writes the f32 samples in `src` (little-endian bytes, nominal -1..1) as samples of `fmt`
+/// into `dst` from sample `start` on; `bits24` rounds s32 samples to the 24-bit grid (FLAC at
+/// 24 bits reads the top 24 bits of each s32). One contiguous loop per format.
+fn write_samples(fmt: Sample, bits24: bool, src: &[u8], dst: &mut [u8], start: usize) {
     let n = src.len() / 4;
     let f = f32::from_le_bytes;
-    let at = (0, 1);
+    let (at, dst_at) = ((0, 1), (start, 1));
     match fmt {
         Sample::I32(_) if bits24 => map_samples::<4, 4>(src, at, dst, dst_at, n, |b| {
             audio_convert::f32_to_s24_in_s32(f(b)).to_le_bytes()
@@ -68,6 +68,24 @@ fn write_samples(fmt: Sample, bits24: bool, src: &[u8], dst: &mut [u8], dst_at: 
     }
 }
 
+/// f32 in the layout of `fmt` (the FIFO's and the resampler's output format).
+fn f32_like(fmt: Sample) -> Sample {
+    match fmt.is_planar() {
+        true => Sample::F32(SampleType::Planar),
+        false => Sample::F32(SampleType::Packed),
+    }
+}
+
+/// Copy options for all of plane `p` of an `AudioData` in `format`.
+fn plane_copy(p: usize, format: AudioSampleFormat) -> AudioCopy {
+    AudioCopy {
+        plane_index: p as u32,
+        frame_offset: 0,
+        frame_count: None,
+        format: Some(format),
+    }
+}
+
 /// One opened audio encoder.
 pub(crate) struct Session {
     profile: Box<dyn AudioProfile>,
@@ -88,8 +106,11 @@ pub(crate) struct Session {
     /// Turns packets into chunks.
     packets: Box<dyn Packets>,
     description: Option<Vec<u8>>,
-    /// One queue of f32 samples (little-endian bytes) per channel, at `enc_rate`.
+    /// The f32 samples (little-endian bytes) at `enc_rate` not yet sent, laid out as the
+    /// encoder takes them: one queue of interleaved samples, or one queue per channel.
     fifo: Vec<Vec<u8>>,
+    /// Samples per frame in each `fifo` queue: the channel count when interleaved, else 1.
+    fifo_width: usize,
     /// One f32-planar plane per channel: input on its way to the resampler.
     scratch: Vec<Vec<u8>>,
     timeline: Timeline,
@@ -139,9 +160,9 @@ impl Session {
         let resampler = if enc_rate == cfg.sample_rate {
             None
         } else {
-            let f = Sample::F32(SampleType::Planar);
+            let (from, to) = (Sample::F32(SampleType::Planar), f32_like(fmt));
             Some(
-                resampling::Context::get(f, layout, cfg.sample_rate, f, layout, enc_rate)
+                resampling::Context::get(from, layout, cfg.sample_rate, to, layout, enc_rate)
                     .map_err(|e| Error::unsupported(format!("cannot resample: {e}")))?,
             )
         };
@@ -149,6 +170,8 @@ impl Session {
         let small_last = caps.contains(codec::capabilities::Capabilities::VARIABLE_FRAME_SIZE)
             || caps.contains(codec::capabilities::Capabilities::SMALL_LAST_FRAME);
         let frame_size = enc.frame_size() as usize;
+        let planar = fmt.is_planar();
+        let channels = cfg.number_of_channels as usize;
         Ok(Self {
             profile,
             cfg: cfg.clone(),
@@ -162,7 +185,8 @@ impl Session {
             small_last,
             packets,
             description,
-            fifo: vec![Vec::new(); cfg.number_of_channels as usize],
+            fifo: vec![Vec::new(); if planar { channels } else { 1 }],
+            fifo_width: if planar { 1 } else { channels },
             scratch: vec![Vec::new(); cfg.number_of_channels as usize],
             timeline: Timeline::new(cfg.sample_rate, enc_rate),
             sent_samples: 0,
@@ -187,14 +211,16 @@ impl Session {
 
     /// Samples per channel in the FIFO.
     fn queued(&self) -> usize {
-        self.fifo.first().map_or(0, |q| q.len() / 4)
+        self.fifo
+            .first()
+            .map_or(0, |q| q.len() / 4 / self.fifo_width)
     }
 
-    /// Copies the resampler's output frame into the FIFO.
+    /// Copies the resampler's output frame (f32, laid out as the FIFO) into the FIFO.
     fn append_frame(&mut self, f: &frame::Audio) {
-        let n = f.samples();
-        for (ch, q) in self.fifo.iter_mut().enumerate() {
-            q.extend_from_slice(&f.data(ch)[..n * 4]);
+        let len = f.samples() * self.fifo_width * 4;
+        for (p, q) in self.fifo.iter_mut().enumerate() {
+            q.extend_from_slice(&f.data(p)[..len]);
         }
     }
 
@@ -213,7 +239,7 @@ impl Session {
             input.data_mut(ch)[..n * 4].copy_from_slice(&p[..n * 4]);
         }
         let cap = n * self.enc_rate as usize / self.cfg.sample_rate as usize + 256;
-        let mut output = frame::Audio::new(f32p, cap, self.layout);
+        let mut output = frame::Audio::new(f32_like(self.fmt), cap, self.layout);
         r.run(&input, &mut output)
             .map_err(|e| Error::ffmpeg("resampling failed", e))?;
         self.append_frame(&output);
@@ -222,9 +248,9 @@ impl Session {
 
     /// Drains the resampler's buffered tail into the FIFO.
     fn flush_resampler(&mut self) -> Result<()> {
-        let f32p = Sample::F32(SampleType::Planar);
+        let fmt = f32_like(self.fmt);
         while let Some(r) = self.resampler.as_mut() {
-            let mut output = frame::Audio::new(f32p, 4096, self.layout);
+            let mut output = frame::Audio::new(fmt, 4096, self.layout);
             r.flush(&mut output)
                 .map_err(|e| Error::ffmpeg("resampling failed", e))?;
             if output.samples() == 0 {
@@ -251,28 +277,25 @@ impl Session {
         let frames = b.frames() as usize;
         // Restart the timestamp base on the first input and on gaps.
         self.timeline.input(input.timestamp, frames as i64);
-        // Straight into the FIFO, or into `scratch` for the resampler.
-        let resampling = self.resampler.is_some();
-        let queues = if resampling {
-            &mut self.scratch
-        } else {
-            &mut self.fifo
-        };
-        for (ch, q) in queues.iter_mut().enumerate() {
-            let o = AudioCopy {
-                plane_index: ch as u32,
-                frame_offset: 0,
-                frame_count: None,
-                format: Some(AudioSampleFormat::F32Planar),
-            };
-            if resampling {
-                q.clear();
+        if self.resampler.is_some() {
+            // f32-planar into `scratch`, for the resampler.
+            for (ch, q) in self.scratch.iter_mut().enumerate() {
+                q.resize(frames * 4, 0);
+                b.copy_to(q, &plane_copy(ch, AudioSampleFormat::F32Planar))?;
             }
-            let at = q.len();
-            q.resize(at + frames * 4, 0);
-            b.copy_to(&mut q[at..], &o)?;
+            return self.resample(frames);
         }
-        self.resample(frames)
+        // Straight into the FIFO, in its layout.
+        let (format, len) = match self.fifo_width {
+            1 => (AudioSampleFormat::F32Planar, frames * 4),
+            w => (AudioSampleFormat::F32, frames * w * 4),
+        };
+        for (p, q) in self.fifo.iter_mut().enumerate() {
+            let at = q.len();
+            q.resize(at + len, 0);
+            b.copy_to(&mut q[at..], &plane_copy(p, format))?;
+        }
+        Ok(())
     }
 
     /// Sends `n` samples from the FIFO (zero-padded to `pad_to`).
@@ -287,23 +310,20 @@ impl Session {
         let mut f = frame::Audio::new(self.fmt, total, self.layout);
         f.set_rate(self.enc_rate);
         f.set_pts(Some(self.sent_samples));
-        let channels = self.fifo.len();
-        let planar = self.fmt.is_planar();
-        if f.planes() < if planar { channels } else { 1 } {
+        if f.planes() < self.fifo.len() {
             return Err(Error::limit("cannot allocate an audio frame"));
         }
-        for (ch, q) in self.fifo.iter_mut().enumerate() {
-            let at = if planar { (0, 1) } else { (ch, channels) };
-            let data = f.data_mut(if planar { ch } else { 0 });
-            let take = n.min(q.len() / 4);
-            write_samples(self.fmt, self.deep, &q[..take * 4], data, at);
+        let w = self.fifo_width;
+        for (p, q) in self.fifo.iter_mut().enumerate() {
+            let data = f.data_mut(p);
+            let take = n.min(q.len() / 4 / w);
+            write_samples(self.fmt, self.deep, &q[..take * w * 4], data, 0);
             if total > take {
                 // Zero padding, after the samples.
-                let zeros = vec![0u8; (total - take) * 4];
-                let at = (at.0 + take * at.1, at.1);
-                write_samples(self.fmt, self.deep, &zeros, data, at);
+                let zeros = vec![0u8; (total - take) * w * 4];
+                write_samples(self.fmt, self.deep, &zeros, data, take * w);
             }
-            q.drain(..take * 4);
+            q.drain(..take * w * 4);
         }
         self.sent_samples += total as i64;
         self.packets.before_frame(&self.enc)?;
@@ -370,7 +390,7 @@ impl Session {
             } else if self.frame_size > 0 {
                 self.frame_size as i64
             } else {
-                let bps = (bytes.len() / self.fifo.len().max(1)).max(1);
+                let bps = (bytes.len() / self.cfg.number_of_channels.max(1) as usize).max(1);
                 bps as i64
             };
             let Some(chunk) = self.packets.packet(bytes)? else {
@@ -424,7 +444,7 @@ impl Session {
         self.flush_resampler()?;
         let pad = self.tail_padding();
         for q in &mut self.fifo {
-            q.resize(q.len() + pad * 4, 0);
+            q.resize(q.len() + pad * self.fifo_width * 4, 0);
         }
         self.encode_ready(out, tracker)?;
         let have = self.queued();

@@ -292,6 +292,11 @@ impl Session {
             w => (AudioSampleFormat::F32, frames * w * 4),
         };
         for (p, q) in self.fifo.iter_mut().enumerate() {
+            if b.format() == format {
+                // Already f32 in this layout: append the plane's bytes.
+                q.extend_from_slice(&b.bytes()[p * len..(p + 1) * len]);
+                continue;
+            }
             let at = q.len();
             q.resize(at + len, 0);
             b.copy_to(&mut q[at..], &plane_copy(p, format))?;

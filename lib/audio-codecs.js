@@ -61,9 +61,9 @@ class AudioDecoder extends EventTarget {
 // encode(data): the AudioData's native handle and timestamp.
 function encodeArgs(data) {
   if (!(data instanceof AudioData)) throw new TypeError('encode() needs an AudioData');
-  const a = audioDataNative(data);
-  if (a === null) throw new TypeError('the AudioData is closed');
-  return [a.handle, a.timestamp];
+  const args = audioDataNative(data);
+  if (args === null) throw new TypeError('the AudioData is closed');
+  return args;
 }
 
 defineCodecMembers(AudioEncoder, 'audioEncoder', {

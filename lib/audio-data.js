@@ -10,19 +10,18 @@ const kCreate = Symbol('kCreate');
 let createAudioData;
 let audioDataNative;
 
-// What a closed AudioData reports (its timestamp stays).
-const CLOSED = { format: null, sampleRate: 0, numberOfFrames: 0, numberOfChannels: 0 };
-
 class AudioData {
+  // The native handle; null once closed (the getters then report a closed AudioData: null
+  // format, zeros, the timestamp kept).
   #h = null;
-  // { format, sampleRate, numberOfFrames, numberOfChannels, timestamp }
-  #info = { ...CLOSED, timestamp: 0 };
+  // { format, sampleRate, numberOfFrames, numberOfChannels, timestamp }: set once, never
+  // changed, so clones share it.
+  #info;
 
   constructor(init) {
     if (init === kCreate) {
-      const { handle, ...info } = arguments[1];
-      this.#h = handle;
-      this.#info = info;
+      this.#h = arguments[1];
+      this.#info = arguments[2];
       return;
     }
     init = idl.requireObject(init, 'AudioDataInit');
@@ -33,25 +32,27 @@ class AudioData {
     const numberOfFrames = idl.u32(idl.required(init, 'numberOfFrames', 'AudioDataInit'), 'numberOfFrames');
     const sampleRate = Math.fround(idl.double(idl.required(init, 'sampleRate', 'AudioDataInit'), 'sampleRate'));
     const timestamp = idl.i64(idl.required(init, 'timestamp', 'AudioDataInit'), 'timestamp');
-    const transfer = idl.validateTransfer(init.transfer);
+    const transfer = init.transfer === undefined ? null : idl.validateTransfer(init.transfer);
     if (!(sampleRate > 0)) throw new TypeError('sampleRate must be positive');
     if (numberOfFrames === 0 || numberOfChannels === 0) throw new TypeError('numberOfFrames and numberOfChannels must be non-zero');
     const bytes = idl.bytesOf(data, 'data');
     const handle = native.audioDataFromBuffer(format, sampleRate, numberOfFrames, numberOfChannels, bytes);
-    idl.detachAll(transfer);
+    if (transfer !== null) idl.detachAll(transfer);
     this.#h = handle;
     this.#info = { format, sampleRate, numberOfFrames, numberOfChannels, timestamp };
   }
 
   static {
-    createAudioData = (handle, init) => new AudioData(kCreate, { handle, ...init });
-    audioDataNative = (a) => (a.#h === null ? null : { handle: a.#h, timestamp: a.#info.timestamp });
+    // `info` becomes the new AudioData's own (the caller must not change it).
+    createAudioData = (handle, info) => new AudioData(kCreate, handle, info);
+    // encode()'s native arguments: [handle, timestamp], or null when closed.
+    audioDataNative = (a) => (a.#h === null ? null : [a.#h, a.#info.timestamp]);
   }
 
-  get format() { return this.#info.format; }
-  get sampleRate() { return this.#info.sampleRate; }
-  get numberOfFrames() { return this.#info.numberOfFrames; }
-  get numberOfChannels() { return this.#info.numberOfChannels; }
+  get format() { return this.#h === null ? null : this.#info.format; }
+  get sampleRate() { return this.#h === null ? 0 : this.#info.sampleRate; }
+  get numberOfFrames() { return this.#h === null ? 0 : this.#info.numberOfFrames; }
+  get numberOfChannels() { return this.#h === null ? 0 : this.#info.numberOfChannels; }
   get timestamp() { return this.#info.timestamp; }
   get duration() {
     if (this.#h === null) return 0;
@@ -93,7 +94,6 @@ class AudioData {
     if (this.#h === null) return;
     native.audioDataClose(this.#h);
     this.#h = null;
-    this.#info = { ...CLOSED, timestamp: this.#info.timestamp };
   }
 }
 

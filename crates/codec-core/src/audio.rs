@@ -89,54 +89,62 @@ impl AudioSampleFormat {
         }
     }
 
-    /// Reads one sample: integers at full 32-bit scale, floats as they are.
-    fn read(self, b: &[u8]) -> Sample {
+    /// The sample type, without the layout.
+    fn sample_type(self) -> SampleType {
         use AudioSampleFormat::*;
         match self {
-            U8 | U8Planar => Sample::Int((i32::from(b[0]) - 128) << 24),
-            S16 | S16Planar => Sample::Int(i32::from(i16::from_le_bytes([b[0], b[1]])) << 16),
-            S32 | S32Planar => Sample::Int(i32::from_le_bytes([b[0], b[1], b[2], b[3]])),
-            F32 | F32Planar => Sample::Float(f32::from_le_bytes([b[0], b[1], b[2], b[3]])),
-        }
-    }
-
-    /// Writes one sample in this format. Integer to integer is exact when widening and keeps
-    /// the high bits when narrowing (s16 16383 → u8 191, s32 1073741823 → s16 16383); floats
-    /// are scaled, rounded and clamped; integers become floats in [-1, 1).
-    fn write(self, v: Sample, out: &mut [u8]) {
-        use AudioSampleFormat::*;
-        const FULL: f64 = 2_147_483_648.0;
-        match (self, v) {
-            (U8 | U8Planar, Sample::Int(x)) => out[0] = ((x >> 24) + 128) as u8,
-            (S16 | S16Planar, Sample::Int(x)) => {
-                out[..2].copy_from_slice(&((x >> 16) as i16).to_le_bytes())
-            }
-            (S32 | S32Planar, Sample::Int(x)) => out[..4].copy_from_slice(&x.to_le_bytes()),
-            (F32 | F32Planar, Sample::Int(x)) => {
-                out[..4].copy_from_slice(&((f64::from(x) / FULL) as f32).to_le_bytes())
-            }
-            (U8 | U8Planar, Sample::Float(v)) => {
-                out[0] = (v * 128.0 + 128.0).round().clamp(0.0, 255.0) as u8
-            }
-            (S16 | S16Planar, Sample::Float(v)) => out[..2].copy_from_slice(
-                &((v * 32768.0).round().clamp(-32768.0, 32767.0) as i16).to_le_bytes(),
-            ),
-            (S32 | S32Planar, Sample::Float(v)) => out[..4].copy_from_slice(
-                &((f64::from(v) * FULL).round().clamp(-FULL, FULL - 1.0) as i32).to_le_bytes(),
-            ),
-            (F32 | F32Planar, Sample::Float(v)) => out[..4].copy_from_slice(&v.to_le_bytes()),
+            U8 | U8Planar => SampleType::U8,
+            S16 | S16Planar => SampleType::S16,
+            S32 | S32Planar => SampleType::S32,
+            F32 | F32Planar => SampleType::F32,
         }
     }
 }
 
-/// One sample on its way between formats.
-#[derive(Debug, Clone, Copy)]
-enum Sample {
-    /// An integer sample scaled to the full `i32` range (u8 and s16 shifted up, biased u8
-    /// centred on 0).
-    Int(i32),
-    /// A float sample, nominally in [-1, 1].
-    Float(f32),
+/// An `AudioSampleFormat`'s sample type.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum SampleType {
+    U8,
+    S16,
+    S32,
+    F32,
+}
+
+/// Converts `n` samples of format `from` in `src` into format `to` in `dst`, at the sample
+/// positions and strides given as in
+/// [`map_samples`](crate::audio_convert::map_samples): one loop per pair of sample types.
+fn convert_run(
+    (from, src, src_at): (AudioSampleFormat, &[u8], (usize, usize)),
+    (to, dst, dst_at): (AudioSampleFormat, &mut [u8], (usize, usize)),
+    n: usize,
+) {
+    use crate::audio_convert::*;
+    use SampleType::{F32, S16, S32, U8};
+    macro_rules! run {
+        ($s:literal, $d:literal, $f:expr) => {
+            map_samples::<$s, $d>(src, src_at, dst, dst_at, n, $f)
+        };
+    }
+    let i16_of = i16::from_le_bytes;
+    let i32_of = i32::from_le_bytes;
+    let f32_of = f32::from_le_bytes;
+    match (from.sample_type(), to.sample_type()) {
+        (U8, U8) => run!(1, 1, |b| b),
+        (U8, S16) => run!(1, 2, |[x]| u8_to_s16(x).to_le_bytes()),
+        (U8, S32) => run!(1, 4, |[x]| u8_to_s32(x).to_le_bytes()),
+        (U8, F32) => run!(1, 4, |[x]| u8_to_f32(x).to_le_bytes()),
+        (S16, U8) => run!(2, 1, |b| [s16_to_u8(i16_of(b))]),
+        (S16, S16) => run!(2, 2, |b| b),
+        (S16, S32) => run!(2, 4, |b| s16_to_s32(i16_of(b)).to_le_bytes()),
+        (S16, F32) => run!(2, 4, |b| s16_to_f32(i16_of(b)).to_le_bytes()),
+        (S32, U8) => run!(4, 1, |b| [s32_to_u8(i32_of(b))]),
+        (S32, S16) => run!(4, 2, |b| s32_to_s16(i32_of(b)).to_le_bytes()),
+        (S32, S32) | (F32, F32) => run!(4, 4, |b| b),
+        (S32, F32) => run!(4, 4, |b| s32_to_f32(i32_of(b)).to_le_bytes()),
+        (F32, U8) => run!(4, 1, |b| [f32_to_u8(f32_of(b))]),
+        (F32, S16) => run!(4, 2, |b| f32_to_s16(f32_of(b)).to_le_bytes()),
+        (F32, S32) => run!(4, 4, |b| f32_to_s32(f32_of(b)).to_le_bytes()),
+    }
 }
 
 /// The samples of an `AudioData`, its media resource
@@ -225,16 +233,6 @@ impl AudioBuffer {
         (f64::from(self.frames) * 1_000_000.0 / f64::from(self.sample_rate)) as u64
     }
 
-    fn sample(&self, ch: u32, frame: u32) -> Sample {
-        let bps = self.format.bytes_per_sample();
-        let idx = if self.format.is_planar() {
-            ch as usize * self.frames as usize + frame as usize
-        } else {
-            frame as usize * self.channels as usize + ch as usize
-        };
-        self.format.read(&self.data[idx * bps..idx * bps + bps])
-    }
-
     /// "Compute Copy Element Count"
     /// (<https://w3c.github.io/webcodecs/#compute-copy-element-count>): elements the copy would
     /// write.
@@ -310,17 +308,26 @@ impl AudioBuffer {
             dest[..size].copy_from_slice(&self.data[start..start + size]);
             return Ok(());
         }
-        for f in 0..frames {
-            let src_frame = o.frame_offset + f as u32;
-            if df.is_planar() {
-                let v = self.sample(o.plane_index, src_frame);
-                df.write(v, &mut dest[f * bps..f * bps + bps]);
-            } else {
-                for ch in 0..self.channels as usize {
-                    let v = self.sample(ch as u32, src_frame);
-                    let i = (f * self.channels as usize + ch) * bps;
-                    df.write(v, &mut dest[i..i + bps]);
-                }
+        let (sf, ch) = (self.format, self.channels as usize);
+        let (plane_len, offset) = (self.frames as usize, o.frame_offset as usize);
+        // Where channel `c`'s first copied sample is in the source, and the step to the next.
+        let src_at = |c: usize| match sf.is_planar() {
+            true => (c * plane_len + offset, 1),
+            false => (offset * ch + c, ch),
+        };
+        if df.is_planar() {
+            let at = src_at(o.plane_index as usize);
+            convert_run((sf, &self.data, at), (df, dest, (0, 1)), frames);
+        } else if !sf.is_planar() {
+            // Interleaved to interleaved: one run over every channel.
+            convert_run(
+                (sf, &self.data, (offset * ch, 1)),
+                (df, dest, (0, 1)),
+                frames * ch,
+            );
+        } else {
+            for c in 0..ch {
+                convert_run((sf, &self.data, src_at(c)), (df, dest, (c, ch)), frames);
             }
         }
         Ok(())
@@ -693,6 +700,278 @@ mod tests {
             crate::ErrorName::RangeError
         );
         assert_eq!(a.duration_us(), 500);
+    }
+
+    /// The per-sample conversion copy_to used before the per-pair loops, kept as the reference
+    /// the loops must match bit for bit.
+    mod reference {
+        use super::AudioSampleFormat::{self, *};
+
+        /// One sample on its way between formats.
+        #[derive(Debug, Clone, Copy)]
+        enum Sample {
+            /// An integer sample scaled to the full `i32` range.
+            Int(i32),
+            /// A float sample.
+            Float(f32),
+        }
+
+        fn read(f: AudioSampleFormat, b: &[u8]) -> Sample {
+            match f {
+                U8 | U8Planar => Sample::Int((i32::from(b[0]) - 128) << 24),
+                S16 | S16Planar => Sample::Int(i32::from(i16::from_le_bytes([b[0], b[1]])) << 16),
+                S32 | S32Planar => Sample::Int(i32::from_le_bytes([b[0], b[1], b[2], b[3]])),
+                F32 | F32Planar => Sample::Float(f32::from_le_bytes([b[0], b[1], b[2], b[3]])),
+            }
+        }
+
+        fn write(f: AudioSampleFormat, v: Sample, out: &mut [u8]) {
+            const FULL: f64 = 2_147_483_648.0;
+            match (f, v) {
+                (U8 | U8Planar, Sample::Int(x)) => out[0] = ((x >> 24) + 128) as u8,
+                (S16 | S16Planar, Sample::Int(x)) => {
+                    out[..2].copy_from_slice(&((x >> 16) as i16).to_le_bytes())
+                }
+                (S32 | S32Planar, Sample::Int(x)) => out[..4].copy_from_slice(&x.to_le_bytes()),
+                (F32 | F32Planar, Sample::Int(x)) => {
+                    out[..4].copy_from_slice(&((f64::from(x) / FULL) as f32).to_le_bytes())
+                }
+                (U8 | U8Planar, Sample::Float(v)) => {
+                    out[0] = (v * 128.0 + 128.0).round().clamp(0.0, 255.0) as u8
+                }
+                (S16 | S16Planar, Sample::Float(v)) => out[..2].copy_from_slice(
+                    &((v * 32768.0).round().clamp(-32768.0, 32767.0) as i16).to_le_bytes(),
+                ),
+                (S32 | S32Planar, Sample::Float(v)) => out[..4].copy_from_slice(
+                    &((f64::from(v) * FULL).round().clamp(-FULL, FULL - 1.0) as i32).to_le_bytes(),
+                ),
+                (F32 | F32Planar, Sample::Float(v)) => out[..4].copy_from_slice(&v.to_le_bytes()),
+            }
+        }
+
+        /// copy_to as it was: sample by sample.
+        pub(super) fn copy_to(a: &super::AudioBuffer, o: &super::AudioCopy) -> Vec<u8> {
+            let df = o.format.unwrap_or(a.format);
+            let (sbps, dbps) = (a.format.bytes_per_sample(), df.bytes_per_sample());
+            let mut dest = vec![0u8; a.allocation_size(o).expect("size")];
+            let frames = a.copy_element_count(o).expect("count")
+                / if df.is_planar() {
+                    1
+                } else {
+                    a.channels as usize
+                };
+            let sample = |ch: u32, frame: u32| {
+                let idx = if a.format.is_planar() {
+                    ch as usize * a.frames as usize + frame as usize
+                } else {
+                    frame as usize * a.channels as usize + ch as usize
+                };
+                read(a.format, &a.data[idx * sbps..idx * sbps + sbps])
+            };
+            for f in 0..frames {
+                let src_frame = o.frame_offset + f as u32;
+                if df.is_planar() {
+                    let v = sample(o.plane_index, src_frame);
+                    write(df, v, &mut dest[f * dbps..f * dbps + dbps]);
+                } else {
+                    for ch in 0..a.channels as usize {
+                        let v = sample(ch as u32, src_frame);
+                        let i = (f * a.channels as usize + ch) * dbps;
+                        write(df, v, &mut dest[i..i + dbps]);
+                    }
+                }
+            }
+            dest
+        }
+    }
+
+    /// Floats that probe the rounding and clipping of every float → integer conversion:
+    /// halfway points of each integer grid (both signs), values just inside and outside ±1,
+    /// far out of range, infinities, NaN, signed zero and subnormals.
+    fn edge_floats() -> Vec<f32> {
+        let mut v = vec![
+            0.0,
+            -0.0,
+            1.0,
+            -1.0,
+            0.5,
+            -0.5,
+            1.0 - f32::EPSILON,
+            -1.0 + f32::EPSILON,
+            1.0 + f32::EPSILON,
+            -1.0 - f32::EPSILON,
+            1.5,
+            -1.5,
+            2.0,
+            -2.0,
+            1e9,
+            -1e9,
+            f32::MAX,
+            f32::MIN,
+            f32::INFINITY,
+            f32::NEG_INFINITY,
+            f32::NAN,
+            -f32::NAN,
+            f32::MIN_POSITIVE,
+            -f32::MIN_POSITIVE,
+            1e-45,
+            -1e-45,
+        ];
+        for scale in [128.0f32, 32768.0, 8_388_608.0, 2_147_483_648.0] {
+            for k in [
+                -129.0f32, -128.5, -127.5, -1.5, -0.5, 0.5, 1.5, 126.5, 127.5, 128.5,
+            ] {
+                v.push(k / scale);
+                // One ulp either side.
+                v.push(f32::from_bits((k / scale).to_bits() - 1));
+                v.push(f32::from_bits((k / scale).to_bits() + 1));
+            }
+            // The two ends of each grid, and half a step beyond.
+            for e in [1.0f32, -1.0] {
+                v.push(e * (scale - 0.5) / scale);
+                v.push(e * (scale + 0.5) / scale);
+                v.push(e * (scale - 1.5) / scale);
+            }
+        }
+        v
+    }
+
+    /// Sample bytes of `format` covering its whole range: every u8 and s16 value, s32 extremes
+    /// and a spread of others, and the edge floats plus random bit patterns.
+    fn probe_bytes(format: AudioSampleFormat, rng: &mut u64) -> Vec<u8> {
+        let mut next = || {
+            *rng ^= *rng << 13;
+            *rng ^= *rng >> 7;
+            *rng ^= *rng << 17;
+            *rng
+        };
+        match format.with_planar(false) {
+            U8 => (0..=255u8).collect(),
+            S16 => (i16::MIN..=i16::MAX).flat_map(i16::to_le_bytes).collect(),
+            S32 => {
+                let mut v = vec![i32::MIN, i32::MIN + 1, -1, 0, 1, i32::MAX - 1, i32::MAX];
+                v.extend((0..4096).map(|_| next() as i32));
+                v.into_iter().flat_map(i32::to_le_bytes).collect()
+            }
+            _ => {
+                let mut v = edge_floats();
+                v.extend((0..4096).map(|_| f32::from_bits(next() as u32)));
+                v.extend((0..4096).map(|_| (next() % 40_000) as f32 / 16384.0 - 1.2));
+                v.into_iter().flat_map(f32::to_le_bytes).collect()
+            }
+        }
+    }
+
+    /// Every source format to every destination format, every plane and a frame offset and
+    /// count, against the per-sample reference: bit-identical.
+    #[test]
+    fn conversions_match_the_per_sample_reference() {
+        let mut rng = 0x9E37_79B9_7F4A_7C15u64;
+        for &from in AudioSampleFormat::all() {
+            let mut bytes = probe_bytes(from, &mut rng);
+            let bps = from.bytes_per_sample();
+            for channels in [1u32, 2, 3] {
+                // Whole frames of every channel.
+                let unit = bps * channels as usize;
+                bytes.truncate(bytes.len() / unit * unit);
+                let frames = (bytes.len() / unit) as u32;
+                let a = AudioBuffer::from_bytes(from, 48000.0, frames, channels, &bytes)
+                    .expect("audio");
+                for &to in AudioSampleFormat::all() {
+                    let planes = if to.is_planar() { channels } else { 1 };
+                    for plane_index in 0..planes {
+                        for (frame_offset, frame_count) in [(0, None), (3, Some(frames - 7))] {
+                            let o = AudioCopy {
+                                plane_index,
+                                frame_offset,
+                                frame_count,
+                                format: Some(to),
+                            };
+                            let mut got = vec![0u8; a.allocation_size(&o).expect("size")];
+                            a.copy_to(&mut got, &o).expect("copy");
+                            assert!(
+                                got == reference::copy_to(&a, &o),
+                                "{from:?} → {to:?}, {channels} ch, plane {plane_index}, \
+                                 offset {frame_offset}"
+                            );
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /// The float → integer rules on the edges, written out: round half away from zero, clip
+    /// out-of-range values, NaN to silence.
+    #[test]
+    fn float_to_integer_rounds_and_clips() {
+        use crate::audio_convert::*;
+        let s16 = [
+            (0.5 / 32768.0, 1),
+            (-0.5 / 32768.0, -1),
+            (1.5 / 32768.0, 2),
+            (-1.5 / 32768.0, -2),
+            (0.49 / 32768.0, 0),
+            (1.0, 32767),
+            (2.0, 32767),
+            (-1.0, -32768),
+            (-1.5, -32768),
+            (f32::INFINITY, 32767),
+            (f32::NEG_INFINITY, -32768),
+            (f32::NAN, 0),
+            (-0.0, 0),
+        ];
+        for (v, want) in s16 {
+            assert_eq!(f32_to_s16(v), want, "s16 {v}");
+        }
+        let u8s = [
+            (0.5 / 128.0, 129),
+            (-0.5 / 128.0, 128), // 127.5 rounds away from zero
+            (1.0, 255),
+            (-1.0, 0),
+            (3.0, 255),
+            (-3.0, 0),
+            (f32::NAN, 0),
+        ];
+        for (v, want) in u8s {
+            assert_eq!(f32_to_u8(v), want, "u8 {v}");
+        }
+        let s32 = [
+            (1.0, i32::MAX),
+            (-1.0, i32::MIN),
+            (4.0, i32::MAX),
+            (-4.0, i32::MIN),
+            (0.5, 1 << 30),
+            (f32::NAN, 0),
+            (f32::INFINITY, i32::MAX),
+        ];
+        for (v, want) in s32 {
+            assert_eq!(f32_to_s32(v), want, "s32 {v}");
+        }
+        let s24 = [
+            (1.0, 8_388_607 << 8),
+            (-1.0, -8_388_608 << 8),
+            (0.5 / 8_388_608.0, 1 << 8),
+            (-0.5 / 8_388_608.0, -1 << 8),
+            (2.0, 8_388_607 << 8),
+            (f32::NAN, 0),
+        ];
+        for (v, want) in s24 {
+            assert_eq!(f32_to_s24_in_s32(v), want, "s24 {v}");
+        }
+        // Against the f64 computation for the floats the grids care about and random ones.
+        let mut rng = 0x2545_F491_4F6C_DD1Du64;
+        let random = (0..1 << 16).map(|_| {
+            rng ^= rng << 13;
+            rng ^= rng >> 7;
+            rng ^= rng << 17;
+            f32::from_bits(rng as u32)
+        });
+        for v in edge_floats().into_iter().chain(random) {
+            let r = f64::from(v) * 8_388_608.0;
+            let want = (r.round().clamp(-8_388_608.0, 8_388_607.0) as i32) << 8;
+            assert_eq!(f32_to_s24_in_s32(v), want, "s24 {v}");
+        }
     }
 
     proptest::proptest! {

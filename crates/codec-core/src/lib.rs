@@ -74,6 +74,7 @@
 #![warn(missing_docs, unreachable_pub)]
 
 mod audio;
+pub mod audio_convert;
 mod codec_string;
 mod color;
 mod config;

@@ -1,5 +1,6 @@
 //! The audio decoder session: FFmpeg's audio decoders behind [`DecoderBackend`].
 
+use codec_core::audio_convert::map_samples;
 use codec_core::{AudioBuffer, AudioDecoderConfig, AudioSampleFormat};
 use control_queue::Cancel;
 use ffmpeg::format::Sample;
@@ -161,9 +162,11 @@ fn to_buffer(f: &frame::Audio, fallback_rate: u32, interleave: bool) -> Result<A
     if let (Some(o), true, true) = (out_fmt, planar, interleave) {
         let mut inter = vec![0u8; bytes.len()];
         for (c, plane) in bytes.chunks_exact(plane_len).enumerate() {
-            for (i, sample) in plane.chunks_exact(bps).enumerate() {
-                let at = (i * ch + c) * bps;
-                inter[at..at + bps].copy_from_slice(sample);
+            let (src, dst) = ((0, 1), (c, ch));
+            match bps {
+                1 => map_samples::<1, 1>(plane, src, &mut inter, dst, n, |b| b),
+                2 => map_samples::<2, 2>(plane, src, &mut inter, dst, n, |b| b),
+                _ => map_samples::<4, 4>(plane, src, &mut inter, dst, n, |b| b),
             }
         }
         return Ok(AudioBuffer::from_bytes(
@@ -186,15 +189,15 @@ fn to_buffer(f: &frame::Audio, fallback_rate: u32, interleave: bool) -> Result<A
     // s64 / dbl → f32-planar.
     let mut out = vec![0u8; n * ch * 4];
     for c in 0..ch {
-        for i in 0..n {
-            let idx = if planar { c * n + i } else { i * ch + c };
-            let b = &bytes[idx * 8..idx * 8 + 8];
-            let arr = [b[0], b[1], b[2], b[3], b[4], b[5], b[6], b[7]];
-            let v = match fmt {
-                Sample::F64(_) => f64::from_le_bytes(arr) as f32,
-                _ => (i64::from_le_bytes(arr) as f64 / 9_223_372_036_854_775_808.0) as f32,
-            };
-            out[(c * n + i) * 4..(c * n + i) * 4 + 4].copy_from_slice(&v.to_le_bytes());
+        let src = if planar { (c * n, 1) } else { (c, ch) };
+        let dst = (c * n, 1);
+        match fmt {
+            Sample::F64(_) => map_samples::<8, 4>(&bytes, src, &mut out, dst, n, |b| {
+                (f64::from_le_bytes(b) as f32).to_le_bytes()
+            }),
+            _ => map_samples::<8, 4>(&bytes, src, &mut out, dst, n, |b| {
+                ((i64::from_le_bytes(b) as f64 / 9_223_372_036_854_775_808.0) as f32).to_le_bytes()
+            }),
         }
     }
     Ok(AudioBuffer::from_bytes(
@@ -312,5 +315,81 @@ impl DecodeSession for Session {
     fn after_flush(&mut self) {
         self.last_pts = None;
         self.next_ts = None;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+    use ffmpeg::format::sample::Type;
+    use ffmpeg::ChannelLayout;
+
+    /// A frame of `fmt` with 3 samples per channel, stereo, sample `i` of channel `c` from
+    /// `value(c, i)` as little-endian bytes.
+    fn frame_of<const N: usize>(
+        fmt: Sample,
+        value: impl Fn(usize, usize) -> [u8; N],
+    ) -> frame::Audio {
+        crate::init();
+        let mut f = frame::Audio::new(fmt, 3, ChannelLayout::STEREO);
+        f.set_rate(48000);
+        for c in 0..2 {
+            for i in 0..3 {
+                let (plane, at) = match fmt.is_planar() {
+                    true => (c, i),
+                    false => (0, i * 2 + c),
+                };
+                f.data_mut(plane)[at * N..at * N + N].copy_from_slice(&value(c, i));
+            }
+        }
+        f
+    }
+
+    fn value(c: usize, i: usize) -> f32 {
+        (c * 10 + i) as f32 / 64.0 - 0.25
+    }
+
+    #[test]
+    fn planar_output_is_interleaved_when_asked() {
+        let f = frame_of(Sample::F32(Type::Planar), |c, i| value(c, i).to_le_bytes());
+        let b = to_buffer(&f, 48000, true).unwrap();
+        assert_eq!(b.format(), AudioSampleFormat::F32);
+        let want: Vec<u8> = (0..3)
+            .flat_map(|i| (0..2).map(move |c| value(c, i)))
+            .flat_map(f32::to_le_bytes)
+            .collect();
+        assert_eq!(b.bytes(), &want[..]);
+        let f = frame_of(Sample::I16(Type::Planar), |c, i| {
+            ((c * 10 + i) as i16 - 7).to_le_bytes()
+        });
+        let b = to_buffer(&f, 48000, true).unwrap();
+        assert_eq!(b.format(), AudioSampleFormat::S16);
+        let want: Vec<u8> = (0..3)
+            .flat_map(|i| (0..2).map(move |c| (c * 10 + i) as i16 - 7))
+            .flat_map(i16::to_le_bytes)
+            .collect();
+        assert_eq!(b.bytes(), &want[..]);
+    }
+
+    #[test]
+    fn double_and_s64_become_f32_planar() {
+        let planes: Vec<u8> = (0..2)
+            .flat_map(|c| (0..3).map(move |i| value(c, i)))
+            .flat_map(f32::to_le_bytes)
+            .collect();
+        for fmt in [Sample::F64(Type::Planar), Sample::F64(Type::Packed)] {
+            let f = frame_of(fmt, |c, i| f64::from(value(c, i)).to_le_bytes());
+            let b = to_buffer(&f, 48000, false).unwrap();
+            assert_eq!(b.format(), AudioSampleFormat::F32Planar);
+            assert_eq!(b.bytes(), &planes[..], "{fmt:?}");
+        }
+        for fmt in [Sample::I64(Type::Planar), Sample::I64(Type::Packed)] {
+            let f = frame_of(fmt, |c, i| {
+                ((f64::from(value(c, i)) * 9_223_372_036_854_775_808.0) as i64).to_le_bytes()
+            });
+            let b = to_buffer(&f, 48000, false).unwrap();
+            assert_eq!(b.bytes(), &planes[..], "{fmt:?}");
+        }
     }
 }

@@ -1,9 +1,9 @@
-//! One open audio encoder: input converted to f32 and queued per channel (resampled where the
-//! encoder runs at another rate), sent in frames of the encoder's size, and its packets turned
-//! into chunks by the profile, timestamped on the input timeline.
+//! One open audio encoder: input converted to f32 and queued in the encoder's layout
+//! (interleaved or planar; resampled where the encoder runs at another rate), sent in frames of
+//! the encoder's size, and its packets turned into chunks by the profile, timestamped on the
+//! input timeline.
 
-use std::collections::VecDeque;
-
+use codec_core::audio_convert::{self, map_samples};
 use codec_core::{
     AudioCopy, AudioDecoderConfig, AudioEncoderConfig, AudioSampleFormat, OutputConfigTracker,
 };
@@ -39,31 +39,51 @@ pub(crate) fn plan(
     Ok((profile, plan.enc_rate, codec))
 }
 
-/// Writes `v` (nominal -1..1) as one sample of `fmt`; `bits24` rounds s32 samples to the
-/// 24-bit grid (FLAC at 24 bits reads the top 24 bits of each s32).
-fn write_sample(fmt: Sample, bits24: bool, v: f32, out: &mut [u8]) {
+/// Writes the f32 samples in `src` (little-endian bytes, nominal -1..1) as samples of `fmt`
+/// into `dst` from sample `start` on; `bits24` rounds s32 samples to the 24-bit grid (FLAC at
+/// 24 bits reads the top 24 bits of each s32). One contiguous loop per format.
+fn write_samples(fmt: Sample, bits24: bool, src: &[u8], dst: &mut [u8], start: usize) {
+    let n = src.len() / 4;
+    let f = f32::from_le_bytes;
+    let (at, dst_at) = ((0, 1), (start, 1));
     match fmt {
-        Sample::I32(_) if bits24 => out[..4].copy_from_slice(
-            &(((f64::from(v) * 8_388_608.0)
-                .round()
-                .clamp(-8_388_608.0, 8_388_607.0) as i32)
-                << 8)
-                .to_le_bytes(),
-        ),
-        Sample::U8(_) => out[0] = (v * 128.0 + 128.0).round().clamp(0.0, 255.0) as u8,
-        Sample::I16(_) => out[..2].copy_from_slice(
-            &((v * 32768.0).round().clamp(-32768.0, 32767.0) as i16).to_le_bytes(),
-        ),
-        Sample::I32(_) => out[..4].copy_from_slice(
-            &((f64::from(v) * 2_147_483_648.0)
-                .round()
-                .clamp(-2_147_483_648.0, 2_147_483_647.0) as i32)
-                .to_le_bytes(),
-        ),
-        Sample::I64(_) => out[..8]
-            .copy_from_slice(&((f64::from(v) * 9_223_372_036_854_775_808.0) as i64).to_le_bytes()),
-        Sample::F64(_) => out[..8].copy_from_slice(&f64::from(v).to_le_bytes()),
-        _ => out[..4].copy_from_slice(&v.to_le_bytes()),
+        Sample::I32(_) if bits24 => map_samples::<4, 4>(src, at, dst, dst_at, n, |b| {
+            audio_convert::f32_to_s24_in_s32(f(b)).to_le_bytes()
+        }),
+        Sample::U8(_) => map_samples::<4, 1>(src, at, dst, dst_at, n, |b| {
+            [audio_convert::f32_to_u8(f(b))]
+        }),
+        Sample::I16(_) => map_samples::<4, 2>(src, at, dst, dst_at, n, |b| {
+            audio_convert::f32_to_s16(f(b)).to_le_bytes()
+        }),
+        Sample::I32(_) => map_samples::<4, 4>(src, at, dst, dst_at, n, |b| {
+            audio_convert::f32_to_s32(f(b)).to_le_bytes()
+        }),
+        Sample::I64(_) => map_samples::<4, 8>(src, at, dst, dst_at, n, |b| {
+            ((f64::from(f(b)) * 9_223_372_036_854_775_808.0) as i64).to_le_bytes()
+        }),
+        Sample::F64(_) => {
+            map_samples::<4, 8>(src, at, dst, dst_at, n, |b| f64::from(f(b)).to_le_bytes())
+        }
+        _ => map_samples::<4, 4>(src, at, dst, dst_at, n, |b| b),
+    }
+}
+
+/// f32 in the layout of `fmt` (the FIFO's and the resampler's output format).
+fn f32_like(fmt: Sample) -> Sample {
+    match fmt.is_planar() {
+        true => Sample::F32(SampleType::Planar),
+        false => Sample::F32(SampleType::Packed),
+    }
+}
+
+/// Copy options for all of plane `p` of an `AudioData` in `format`.
+fn plane_copy(p: usize, format: AudioSampleFormat) -> AudioCopy {
+    AudioCopy {
+        plane_index: p as u32,
+        frame_offset: 0,
+        frame_count: None,
+        format: Some(format),
     }
 }
 
@@ -87,8 +107,13 @@ pub(crate) struct Session {
     /// Turns packets into chunks.
     packets: Box<dyn Packets>,
     description: Option<Vec<u8>>,
-    /// One f32 queue per channel, at `enc_rate`.
-    fifo: Vec<VecDeque<f32>>,
+    /// The f32 samples (little-endian bytes) at `enc_rate` not yet sent, laid out as the
+    /// encoder takes them: one queue of interleaved samples, or one queue per channel.
+    fifo: Vec<Vec<u8>>,
+    /// Samples per frame in each `fifo` queue: the channel count when interleaved, else 1.
+    fifo_width: usize,
+    /// One f32-planar plane per channel: input on its way to the resampler.
+    scratch: Vec<Vec<u8>>,
     timeline: Timeline,
     /// Samples (encoder rate) sent to the encoder so far (frame pts).
     sent_samples: i64,
@@ -136,9 +161,9 @@ impl Session {
         let resampler = if enc_rate == cfg.sample_rate {
             None
         } else {
-            let f = Sample::F32(SampleType::Planar);
+            let (from, to) = (Sample::F32(SampleType::Planar), f32_like(fmt));
             Some(
-                resampling::Context::get(f, layout, cfg.sample_rate, f, layout, enc_rate)
+                resampling::Context::get(from, layout, cfg.sample_rate, to, layout, enc_rate)
                     .map_err(|e| Error::unsupported(format!("cannot resample: {e}")))?,
             )
         };
@@ -146,6 +171,8 @@ impl Session {
         let small_last = caps.contains(codec::capabilities::Capabilities::VARIABLE_FRAME_SIZE)
             || caps.contains(codec::capabilities::Capabilities::SMALL_LAST_FRAME);
         let frame_size = enc.frame_size() as usize;
+        let planar = fmt.is_planar();
+        let channels = cfg.number_of_channels as usize;
         Ok(Self {
             profile,
             cfg: cfg.clone(),
@@ -159,7 +186,9 @@ impl Session {
             small_last,
             packets,
             description,
-            fifo: vec![VecDeque::new(); cfg.number_of_channels as usize],
+            fifo: vec![Vec::new(); if planar { channels } else { 1 }],
+            fifo_width: if planar { 1 } else { channels },
+            scratch: vec![Vec::new(); cfg.number_of_channels as usize],
             timeline: Timeline::new(cfg.sample_rate, enc_rate),
             sent_samples: 0,
             out_samples: 0,
@@ -181,45 +210,37 @@ impl Session {
         &*self.profile
     }
 
-    /// Appends planar f32 samples at `enc_rate` to the FIFO.
-    fn append(&mut self, planes: &[Vec<f32>]) {
-        for (q, p) in self.fifo.iter_mut().zip(planes) {
-            q.extend(p.iter().copied());
-        }
+    /// Samples per channel in the FIFO.
+    fn queued(&self) -> usize {
+        self.fifo
+            .first()
+            .map_or(0, |q| q.len() / 4 / self.fifo_width)
     }
 
-    /// Copies the resampler's output frame into the FIFO.
+    /// Copies the resampler's output frame (f32, laid out as the FIFO) into the FIFO.
     fn append_frame(&mut self, f: &frame::Audio) {
-        let n = f.samples();
-        for (ch, q) in self.fifo.iter_mut().enumerate() {
-            let d = &f.data(ch)[..n * 4];
-            q.extend(
-                d.chunks_exact(4)
-                    .map(|c| f32::from_le_bytes([c[0], c[1], c[2], c[3]])),
-            );
+        let len = f.samples() * self.fifo_width * 4;
+        for (p, q) in self.fifo.iter_mut().enumerate() {
+            q.extend_from_slice(&f.data(p)[..len]);
         }
     }
 
-    fn resample(&mut self, planes: &[Vec<f32>]) -> Result<()> {
+    /// Resamples the `n` samples per channel in `scratch` into the FIFO.
+    fn resample(&mut self, n: usize) -> Result<()> {
         let Some(r) = self.resampler.as_mut() else {
-            self.append(planes);
             return Ok(());
         };
-        let n = planes.first().map_or(0, Vec::len);
         if n == 0 {
             return Ok(());
         }
         let f32p = Sample::F32(SampleType::Planar);
         let mut input = frame::Audio::new(f32p, n, self.layout);
         input.set_rate(self.cfg.sample_rate);
-        for (ch, p) in planes.iter().enumerate() {
-            let d = input.data_mut(ch);
-            for (i, v) in p.iter().enumerate() {
-                d[i * 4..i * 4 + 4].copy_from_slice(&v.to_le_bytes());
-            }
+        for (ch, p) in self.scratch.iter().enumerate() {
+            input.data_mut(ch)[..n * 4].copy_from_slice(&p[..n * 4]);
         }
         let cap = n * self.enc_rate as usize / self.cfg.sample_rate as usize + 256;
-        let mut output = frame::Audio::new(f32p, cap, self.layout);
+        let mut output = frame::Audio::new(f32_like(self.fmt), cap, self.layout);
         r.run(&input, &mut output)
             .map_err(|e| Error::ffmpeg("resampling failed", e))?;
         self.append_frame(&output);
@@ -228,9 +249,9 @@ impl Session {
 
     /// Drains the resampler's buffered tail into the FIFO.
     fn flush_resampler(&mut self) -> Result<()> {
-        let f32p = Sample::F32(SampleType::Planar);
+        let fmt = f32_like(self.fmt);
         while let Some(r) = self.resampler.as_mut() {
-            let mut output = frame::Audio::new(f32p, 4096, self.layout);
+            let mut output = frame::Audio::new(fmt, 4096, self.layout);
             r.flush(&mut output)
                 .map_err(|e| Error::ffmpeg("resampling failed", e))?;
             if output.samples() == 0 {
@@ -257,24 +278,30 @@ impl Session {
         let frames = b.frames() as usize;
         // Restart the timestamp base on the first input and on gaps.
         self.timeline.input(input.timestamp, frames as i64);
-        let mut bytes = vec![0u8; frames * 4];
-        let mut planes = Vec::with_capacity(b.channels() as usize);
-        for ch in 0..b.channels() {
-            let o = AudioCopy {
-                plane_index: ch,
-                frame_offset: 0,
-                frame_count: None,
-                format: Some(AudioSampleFormat::F32Planar),
-            };
-            b.copy_to(&mut bytes, &o)?;
-            planes.push(
-                bytes
-                    .chunks_exact(4)
-                    .map(|c| f32::from_le_bytes([c[0], c[1], c[2], c[3]]))
-                    .collect::<Vec<f32>>(),
-            );
+        if self.resampler.is_some() {
+            // f32-planar into `scratch`, for the resampler.
+            for (ch, q) in self.scratch.iter_mut().enumerate() {
+                q.resize(frames * 4, 0);
+                b.copy_to(q, &plane_copy(ch, AudioSampleFormat::F32Planar))?;
+            }
+            return self.resample(frames);
         }
-        self.resample(&planes)
+        // Straight into the FIFO, in its layout.
+        let (format, len) = match self.fifo_width {
+            1 => (AudioSampleFormat::F32Planar, frames * 4),
+            w => (AudioSampleFormat::F32, frames * w * 4),
+        };
+        for (p, q) in self.fifo.iter_mut().enumerate() {
+            if b.format() == format {
+                // Already f32 in this layout: append the plane's bytes.
+                q.extend_from_slice(&b.bytes()[p * len..(p + 1) * len]);
+                continue;
+            }
+            let at = q.len();
+            q.resize(at + len, 0);
+            b.copy_to(&mut q[at..], &plane_copy(p, format))?;
+        }
+        Ok(())
     }
 
     /// Sends `n` samples from the FIFO (zero-padded to `pad_to`).
@@ -289,28 +316,20 @@ impl Session {
         let mut f = frame::Audio::new(self.fmt, total, self.layout);
         f.set_rate(self.enc_rate);
         f.set_pts(Some(self.sent_samples));
-        let bps = self.fmt.bytes();
-        let channels = self.fifo.len();
-        let planar = self.fmt.is_planar();
-        if f.planes() < if planar { channels } else { 1 } {
+        if f.planes() < self.fifo.len() {
             return Err(Error::limit("cannot allocate an audio frame"));
         }
-        for (ch, q) in self.fifo.iter_mut().enumerate() {
-            let (plane, stride, off) = if planar {
-                (ch, 1, 0)
-            } else {
-                (0, channels, ch)
-            };
-            let data = f.data_mut(plane);
-            for i in 0..total {
-                let v = if i < n {
-                    q.pop_front().unwrap_or(0.0)
-                } else {
-                    0.0
-                };
-                let at = (i * stride + off) * bps;
-                write_sample(self.fmt, self.deep, v, &mut data[at..at + bps]);
+        let w = self.fifo_width;
+        for (p, q) in self.fifo.iter_mut().enumerate() {
+            let data = f.data_mut(p);
+            let take = n.min(q.len() / 4 / w);
+            write_samples(self.fmt, self.deep, &q[..take * w * 4], data, 0);
+            if total > take {
+                // Zero padding, after the samples.
+                let zeros = vec![0u8; (total - take) * w * 4];
+                write_samples(self.fmt, self.deep, &zeros, data, take * w);
             }
+            q.drain(..take * w * 4);
         }
         self.sent_samples += total as i64;
         self.packets.before_frame(&self.enc)?;
@@ -336,7 +355,7 @@ impl Session {
         tracker: &mut OutputConfigTracker<AudioDecoderConfig>,
     ) -> Result<()> {
         loop {
-            let have = self.fifo.first().map_or(0, VecDeque::len);
+            let have = self.queued();
             if have == 0 {
                 return Ok(());
             }
@@ -377,7 +396,7 @@ impl Session {
             } else if self.frame_size > 0 {
                 self.frame_size as i64
             } else {
-                let bps = (bytes.len() / self.fifo.len().max(1)).max(1);
+                let bps = (bytes.len() / self.cfg.number_of_channels.max(1) as usize).max(1);
                 bps as i64
             };
             let Some(chunk) = self.packets.packet(bytes)? else {
@@ -412,7 +431,7 @@ impl Session {
     /// `frame_size`, so the input is padded until those packets fill whole chunks.
     fn tail_padding(&self) -> usize {
         let per = self.packets.per_chunk();
-        let input = self.sent_samples as usize + self.fifo.first().map_or(0, VecDeque::len);
+        let input = self.sent_samples as usize + self.queued();
         if per <= 1 || self.frame_size == 0 || input == 0 {
             return 0;
         }
@@ -431,10 +450,10 @@ impl Session {
         self.flush_resampler()?;
         let pad = self.tail_padding();
         for q in &mut self.fifo {
-            q.extend(std::iter::repeat(0.0).take(pad));
+            q.resize(q.len() + pad * self.fifo_width * 4, 0);
         }
         self.encode_ready(out, tracker)?;
-        let have = self.fifo.first().map_or(0, VecDeque::len);
+        let have = self.queued();
         if have > 0 {
             let pad = if self.small_last {
                 have
@@ -450,5 +469,82 @@ impl Session {
         }
         self.drain(out, tracker)?;
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The per-sample writer `send_frame` used before the per-format loops: the reference.
+    fn write_sample(fmt: Sample, bits24: bool, v: f32, out: &mut [u8]) {
+        match fmt {
+            Sample::I32(_) if bits24 => out[..4].copy_from_slice(
+                &(((f64::from(v) * 8_388_608.0)
+                    .round()
+                    .clamp(-8_388_608.0, 8_388_607.0) as i32)
+                    << 8)
+                    .to_le_bytes(),
+            ),
+            Sample::U8(_) => out[0] = (v * 128.0 + 128.0).round().clamp(0.0, 255.0) as u8,
+            Sample::I16(_) => out[..2].copy_from_slice(
+                &((v * 32768.0).round().clamp(-32768.0, 32767.0) as i16).to_le_bytes(),
+            ),
+            Sample::I32(_) => out[..4].copy_from_slice(
+                &((f64::from(v) * 2_147_483_648.0)
+                    .round()
+                    .clamp(-2_147_483_648.0, 2_147_483_647.0) as i32)
+                    .to_le_bytes(),
+            ),
+            Sample::I64(_) => out[..8].copy_from_slice(
+                &((f64::from(v) * 9_223_372_036_854_775_808.0) as i64).to_le_bytes(),
+            ),
+            Sample::F64(_) => out[..8].copy_from_slice(&f64::from(v).to_le_bytes()),
+            _ => out[..4].copy_from_slice(&v.to_le_bytes()),
+        }
+    }
+
+    /// Every encoder format, 24-bit s32 too, from a start offset: bit-identical to the
+    /// reference on rounding halfway points, ±1 and beyond, NaN, infinities and random bits.
+    #[test]
+    fn write_samples_matches_the_per_sample_writer() {
+        let mut rng = 0x0123_4567_89AB_CDEFu64;
+        let mut v: Vec<f32> = vec![0.0, -0.0, 1.0, -1.0, 2.0, -2.0, f32::NAN, f32::INFINITY];
+        v.push(f32::NEG_INFINITY);
+        for scale in [128.0f32, 32768.0, 8_388_608.0, 2_147_483_648.0] {
+            for k in [-2.5f32, -1.5, -0.5, 0.5, 1.5, 2.5] {
+                v.push(k / scale);
+                v.push((scale - 0.5) / scale);
+                v.push(-(scale + 0.5) / scale);
+            }
+        }
+        v.extend((0..4096).map(|_| {
+            rng ^= rng << 13;
+            rng ^= rng >> 7;
+            rng ^= rng << 17;
+            f32::from_bits(rng as u32)
+        }));
+        let src: Vec<u8> = v.iter().flat_map(|x| x.to_le_bytes()).collect();
+        let packed = SampleType::Packed;
+        for (fmt, bits24) in [
+            (Sample::U8(packed), false),
+            (Sample::I16(packed), false),
+            (Sample::I32(packed), false),
+            (Sample::I32(packed), true),
+            (Sample::I64(packed), false),
+            (Sample::F32(packed), false),
+            (Sample::F64(packed), false),
+        ] {
+            let bps = fmt.bytes();
+            let start = 3;
+            let mut got = vec![0u8; (start + v.len()) * bps];
+            write_samples(fmt, bits24, &src, &mut got, start);
+            let mut want = vec![0u8; (start + v.len()) * bps];
+            for (i, x) in v.iter().enumerate() {
+                let at = (start + i) * bps;
+                write_sample(fmt, bits24, *x, &mut want[at..at + bps]);
+            }
+            assert!(got == want, "{fmt:?} bits24 {bits24}");
+        }
     }
 }

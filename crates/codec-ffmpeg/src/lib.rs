@@ -221,14 +221,16 @@ pub(crate) fn is_eagain(e: &ffmpeg::Error) -> bool {
 pub fn worker_nice() -> i32 {
     static NICE: std::sync::OnceLock<i32> = std::sync::OnceLock::new();
     *NICE.get_or_init(|| {
-        std::env::var("WEBCODECS_WORKER_NICE")
-            .ok()
-            .and_then(|v| v.trim().parse::<i32>().ok())
-            .map_or(DEFAULT_WORKER_NICE, |n| n.clamp(0, 19))
+        env_number::<i32>("WEBCODECS_WORKER_NICE").map_or(DEFAULT_WORKER_NICE, |n| n.clamp(0, 19))
     })
 }
 
 const DEFAULT_WORKER_NICE: i32 = 10;
+
+/// The environment variable `name` as a number, if it is set and parses.
+fn env_number<T: std::str::FromStr>(name: &str) -> Option<T> {
+    std::env::var(name).ok().and_then(|v| v.trim().parse().ok())
+}
 
 /// The scheduler time slice of codec threads in µs: twice the default slice the JS thread runs
 /// with (at least 3 ms; the kernel's default grows with the CPU count, 1.4 ms on a 2-CPU
@@ -244,10 +246,13 @@ pub fn worker_slice_us() -> u64 {
         let default = raw::current_time_slice_ns().map_or(MIN_WORKER_SLICE_US, |ns| {
             (ns / 1000 * 2).clamp(MIN_WORKER_SLICE_US, 20_000)
         });
-        std::env::var("WEBCODECS_WORKER_SLICE_US")
-            .ok()
-            .and_then(|v| v.trim().parse::<u64>().ok())
-            .map_or(default, |n| if n == 0 { 0 } else { n.clamp(100, 100_000) })
+        env_number::<u64>("WEBCODECS_WORKER_SLICE_US").map_or(default, |n| {
+            if n == 0 {
+                0
+            } else {
+                n.clamp(100, 100_000)
+            }
+        })
     })
 }
 
@@ -263,8 +268,8 @@ const MIN_WORKER_SLICE_US: u64 = 3000;
 /// It also takes away the thread's right to real-time scheduling (Linux `CAP_SYS_NICE`, which
 /// only root has): run as root, SVT-AV1 would otherwise start its threads as `SCHED_FIFO`,
 /// ahead of every ordinary thread, and the JS thread would wait hundreds of milliseconds. And it
-/// gives them a long scheduler time slice (twice the default, at least 3 ms; Linux 6.12 and later), so the JS thread, with
-/// the default shorter slice, preempts them the moment it wakes.
+/// gives them a long scheduler time slice ([`worker_slice_us`]; Linux 6.12 and later), so the
+/// JS thread, with the default shorter slice, preempts them the moment it wakes.
 pub fn lower_worker_thread_priority() {
     raw::drop_realtime_privilege();
     let slice = worker_slice_us();

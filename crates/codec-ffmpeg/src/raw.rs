@@ -497,21 +497,29 @@ pub(crate) fn set_color_codes(f: &mut ffmpeg::frame::Video, c: ColorCodes) {
     }
 }
 
+/// The calling thread's nice value (Linux), `None` if it cannot be read.
+#[cfg(target_os = "linux")]
+fn thread_nice() -> Option<i32> {
+    // SAFETY: getpriority reads the calling thread's nice value (who = 0: the caller); no memory
+    // is passed. It can return -1 legitimately, so errno is cleared first and checked after.
+    unsafe {
+        *libc::__errno_location() = 0;
+        let now = libc::getpriority(libc::PRIO_PROCESS, 0);
+        (now != -1 || *libc::__errno_location() == 0).then_some(now)
+    }
+}
+
 /// Lowers the calling thread's scheduling priority by `nice` steps (Linux: the nice value is
 /// per thread, and threads it starts inherit it). Raising a nice value needs no privilege; a
 /// failure leaves the priority as it was. Other platforms: nothing.
 pub(crate) fn lower_thread_priority(nice: i32) {
     #[cfg(target_os = "linux")]
-    // SAFETY: getpriority/setpriority read and write the calling thread's nice value (who = 0:
-    // the caller); no memory is passed. getpriority can return -1 legitimately, so errno is
-    // cleared first and checked after.
-    unsafe {
-        *libc::__errno_location() = 0;
-        let now = libc::getpriority(libc::PRIO_PROCESS, 0);
-        if now == -1 && *libc::__errno_location() != 0 {
-            return;
+    if let Some(now) = thread_nice() {
+        // SAFETY: setpriority writes the calling thread's nice value (who = 0: the caller); no
+        // memory is passed.
+        unsafe {
+            let _ = libc::setpriority(libc::PRIO_PROCESS, 0, (now + nice).min(19));
         }
-        let _ = libc::setpriority(libc::PRIO_PROCESS, 0, (now + nice).min(19));
     }
     #[cfg(not(target_os = "linux"))]
     let _ = nice;
@@ -566,6 +574,65 @@ pub(crate) fn drop_realtime_privilege() {
             let _ = libc::syscall(libc::SYS_capset, &mut header as *mut Header, data.as_ptr());
         }
     }
+}
+
+/// The calling thread's scheduler time slice in ns (Linux: `se.slice` in
+/// `/proc/thread-self/sched`), if the kernel reports one.
+pub(crate) fn current_time_slice_ns() -> Option<u64> {
+    let sched = std::fs::read_to_string("/proc/thread-self/sched").ok()?;
+    sched
+        .lines()
+        .find_map(|l| l.strip_prefix("se.slice"))
+        .and_then(|rest| rest.trim_start().strip_prefix(':'))
+        .and_then(|v| v.trim().parse().ok())
+}
+
+/// Gives the calling thread a scheduler time slice of `micros` µs (Linux: `sched_setattr` with
+/// `sched_runtime` on an ordinary thread, which kernels from 6.12 take as the thread's EEVDF
+/// slice; threads it starts inherit it; earlier kernels ignore it). A thread with a shorter
+/// slice, such as the JS thread at the default (1–3 ms), preempts one with a longer slice as
+/// soon as it wakes, where it would otherwise wait for the running thread's slice to end or
+/// for the next scheduler tick (4 ms at 250 Hz). The nice value and policy are kept; a failure
+/// changes nothing. Other platforms: nothing.
+pub(crate) fn lengthen_time_slice(micros: u64) {
+    #[cfg(target_os = "linux")]
+    {
+        /// `struct sched_attr` up to `sched_period` (SCHED_ATTR_SIZE_VER0, 48 bytes).
+        #[repr(C)]
+        struct SchedAttr {
+            size: u32,
+            sched_policy: u32,
+            sched_flags: u64,
+            sched_nice: i32,
+            sched_priority: u32,
+            sched_runtime: u64,
+            sched_deadline: u64,
+            sched_period: u64,
+        }
+        // SAFETY: sched_getscheduler reads the calling thread's (0) policy; sched_setattr reads
+        // `attr`, a live, fully initialised struct whose `size` field is its own size, and
+        // changes only the calling thread.
+        unsafe {
+            let policy = libc::sched_getscheduler(0);
+            if policy != libc::SCHED_OTHER && policy != libc::SCHED_BATCH {
+                return;
+            }
+            let Some(nice) = thread_nice() else { return };
+            let attr = SchedAttr {
+                size: std::mem::size_of::<SchedAttr>() as u32,
+                sched_policy: policy as u32,
+                sched_flags: 0,
+                sched_nice: nice,
+                sched_priority: 0,
+                sched_runtime: micros * 1000,
+                sched_deadline: 0,
+                sched_period: 0,
+            };
+            let _ = libc::syscall(libc::SYS_sched_setattr, 0, &attr as *const SchedAttr, 0);
+        }
+    }
+    #[cfg(not(target_os = "linux"))]
+    let _ = micros;
 }
 
 #[cfg(all(test, target_os = "linux"))]
@@ -625,68 +692,4 @@ mod tests {
         assert_eq!(child, want, "a thread the worker starts inherits it");
         assert_eq!(nice(), sibling, "the test thread keeps its priority");
     }
-}
-
-/// The calling thread's scheduler time slice in ns (Linux: `se.slice` in
-/// `/proc/thread-self/sched`), if the kernel reports one.
-pub(crate) fn current_time_slice_ns() -> Option<u64> {
-    let sched = std::fs::read_to_string("/proc/thread-self/sched").ok()?;
-    sched
-        .lines()
-        .find_map(|l| l.strip_prefix("se.slice"))
-        .and_then(|rest| rest.trim_start().strip_prefix(':'))
-        .and_then(|v| v.trim().parse().ok())
-}
-
-/// Gives the calling thread a scheduler time slice of `micros` µs (Linux: `sched_setattr` with
-/// `sched_runtime` on an ordinary thread, which kernels from 6.12 take as the thread's EEVDF
-/// slice; threads it starts inherit it; earlier kernels ignore it). A thread with a shorter
-/// slice, such as the JS thread at the default (1–3 ms), preempts one with a longer slice as
-/// soon as it wakes, where it would otherwise wait for the running thread's slice to end or
-/// for the next scheduler tick (4 ms at 250 Hz). The nice value and policy are kept; a failure
-/// changes nothing. Other platforms: nothing.
-pub(crate) fn lengthen_time_slice(micros: u64) {
-    #[cfg(target_os = "linux")]
-    {
-        /// `struct sched_attr` up to `sched_period` (SCHED_ATTR_SIZE_VER0, 48 bytes).
-        #[repr(C)]
-        struct SchedAttr {
-            size: u32,
-            sched_policy: u32,
-            sched_flags: u64,
-            sched_nice: i32,
-            sched_priority: u32,
-            sched_runtime: u64,
-            sched_deadline: u64,
-            sched_period: u64,
-        }
-        // SAFETY: getpriority and sched_getscheduler read the calling thread's (0) nice value
-        // and policy; sched_setattr reads `attr`, a live, fully initialised struct whose
-        // `size` field is its own size, and changes only the calling thread. errno is cleared
-        // before getpriority, whose -1 can be legitimate.
-        unsafe {
-            let policy = libc::sched_getscheduler(0);
-            if policy != libc::SCHED_OTHER && policy != libc::SCHED_BATCH {
-                return;
-            }
-            *libc::__errno_location() = 0;
-            let nice = libc::getpriority(libc::PRIO_PROCESS, 0);
-            if nice == -1 && *libc::__errno_location() != 0 {
-                return;
-            }
-            let attr = SchedAttr {
-                size: std::mem::size_of::<SchedAttr>() as u32,
-                sched_policy: policy as u32,
-                sched_flags: 0,
-                sched_nice: nice,
-                sched_priority: 0,
-                sched_runtime: micros * 1000,
-                sched_deadline: 0,
-                sched_period: 0,
-            };
-            let _ = libc::syscall(libc::SYS_sched_setattr, 0, &attr as *const SchedAttr, 0);
-        }
-    }
-    #[cfg(not(target_os = "linux"))]
-    let _ = micros;
 }

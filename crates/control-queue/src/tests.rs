@@ -304,9 +304,12 @@ fn queued_messages_share_a_delivery_up_to_the_message_bound() {
         deliveries.push(b.len());
         all.extend(b);
     }
-    // 102 messages, at most 16 per delivery: 7 deliveries (16 × 6 + 6), in order.
-    assert_eq!(deliveries.len(), 7, "deliveries: {deliveries:?}");
+    // 102 messages, at most 16 per delivery: 6 deliveries of 16 (3 reports each); then, with 6
+    // left, the queue runs low: a delivery when 2 are left (4 messages), and the rest (the
+    // last input and the flush) when it is empty. In order.
+    assert_eq!(deliveries.len(), 8, "deliveries: {deliveries:?}");
     assert!(deliveries[..6].iter().all(|&n| n == 48));
+    assert_eq!(deliveries[6..], [12, 4], "deliveries: {deliveries:?}");
     let outputs: Vec<u32> = all
         .iter()
         .filter_map(|r| match r {

@@ -10,6 +10,9 @@ use codec_core::{CodecError, Epoch, Msg, Report, Tagged};
 
 use crate::{Backend, Batch, BatchLimits, Cancel, Sink};
 
+/// A batch goes out when this few messages (or fewer, but some) are left in the queue.
+const LOW_WATER: usize = 2;
+
 /// Collects reports and hands them to the sink as one [`Batch`] when [`BatchLimits`] say so.
 struct Batcher<'s, O, S: Sink<O>> {
     sink: &'s S,
@@ -56,10 +59,19 @@ impl<'s, O, S: Sink<O>> Batcher<'s, O, S> {
             .is_some_and(|t| t.elapsed() >= self.limits.max_delay)
     }
 
-    /// One message finished: delivers if the batch holds enough messages or is old.
-    fn message_done(&mut self) {
+    /// One message finished, `queued` messages still wait: delivers if the batch holds enough
+    /// messages or is old, or if the queue is running low and the batch holds more than
+    /// [`LOW_WATER`] messages. A host that refills the queue as its requests are taken (a
+    /// producer waiting for `dequeue`) then hears of them while the worker still has messages
+    /// to run, instead of after it has gone idle: with a fast codec (FLAC, small frames) the
+    /// refill overlaps the work. (One such early delivery per run-down: the rest of the batch
+    /// goes when the queue is empty.)
+    fn message_done(&mut self, queued: usize) {
         self.messages += 1;
-        if self.messages >= self.limits.max_messages.max(1) || self.too_old() {
+        if self.messages >= self.limits.max_messages.max(1)
+            || self.too_old()
+            || (queued > 0 && queued <= LOW_WATER && self.messages > LOW_WATER)
+        {
             self.deliver();
         }
     }
@@ -171,7 +183,7 @@ pub(crate) fn run<B: Backend, S: Sink<B::Output>>(
                 }
             }
         }
-        batch.message_done();
+        batch.message_done(rx.len());
     }
     batch.deliver();
     // `backend` (and every codec context it owns) is dropped here, on this thread.

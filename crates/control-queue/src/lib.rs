@@ -220,11 +220,11 @@ impl<O: Send + 'static> Sink<O> for flume::Sender<Tagged<Report<O>>> {
 
 /// How long the worker keeps collecting reports before it hands a [`Batch`] to its [`Sink`].
 ///
-/// A batch is delivered when the worker has nothing more to run (its queue is empty) or only
-/// two messages left with more than two in the batch (so a host refilling the queue hears of
-/// taken messages before the worker idles), after `max_messages` messages, or as soon as its oldest report has waited
-/// `max_delay` (checked
-/// whenever a report is added or a message finishes), so a long drain still streams its outputs.
+/// A batch is delivered when the worker has nothing more to run (its queue is empty) or at most
+/// four messages left with more than four in the batch (so a host refilling the queue hears of
+/// taken messages before the worker idles), after `max_messages` messages, or as soon as its
+/// oldest report has waited `max_delay` (checked whenever a report is added or a message
+/// finishes), so a long drain still streams its outputs.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct BatchLimits {
     /// Messages whose reports may share one batch (at least 1).

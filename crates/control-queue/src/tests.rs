@@ -305,11 +305,12 @@ fn queued_messages_share_a_delivery_up_to_the_message_bound() {
         all.extend(b);
     }
     // 102 messages, at most 16 per delivery: 6 deliveries of 16 (3 reports each); then, with 6
-    // left, the queue runs low: a delivery when 2 are left (4 messages), and the rest (the
-    // last input and the flush) when it is empty. In order.
+    // left, the queue runs low: a delivery as soon as at most 4 are left and the batch holds
+    // more than 4 (5 inputs, after message 101), and the rest (the flush) when it is empty.
+    // In order.
     assert_eq!(deliveries.len(), 8, "deliveries: {deliveries:?}");
     assert!(deliveries[..6].iter().all(|&n| n == 48));
-    assert_eq!(deliveries[6..], [12, 4], "deliveries: {deliveries:?}");
+    assert_eq!(deliveries[6..], [15, 1], "deliveries: {deliveries:?}");
     let outputs: Vec<u32> = all
         .iter()
         .filter_map(|r| match r {

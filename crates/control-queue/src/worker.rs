@@ -11,7 +11,7 @@ use codec_core::{CodecError, Epoch, Msg, Report, Tagged};
 use crate::{Backend, Batch, BatchLimits, Cancel, Sink};
 
 /// A batch goes out when this few messages (or fewer, but some) are left in the queue.
-const LOW_WATER: usize = 2;
+const LOW_WATER: usize = 4;
 
 /// Collects reports and hands them to the sink as one [`Batch`] when [`BatchLimits`] say so.
 struct Batcher<'s, O, S: Sink<O>> {

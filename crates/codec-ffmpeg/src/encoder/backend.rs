@@ -19,15 +19,60 @@ use crate::codecs::{Family, Resolved};
 use crate::svc::TemporalLayers;
 use crate::{Error, Result};
 
+/// An encoder backend's session: none (not configured, reset, or closed by an error), open, or
+/// drained by `flush()`. A drained session is reopened with the same configuration by the next
+/// input rather than by `flush()` itself: x264, x265, libvpx, libaom and FFmpeg's audio
+/// encoders cannot leave the draining state, and opening an encoder costs 10-100 ms at 1080p,
+/// which the flush promise (the end of most streams) need not wait for.
+#[derive(Default)]
+pub(crate) enum SessionSlot<S> {
+    /// No session.
+    #[default]
+    Empty,
+    /// A session that takes input.
+    Open(S),
+    /// A session `flush()` drained: its configuration, for the next input to reopen.
+    Drained(S),
+}
+
+impl<S> SessionSlot<S> {
+    /// The open session.
+    pub(crate) fn open_mut(&mut self) -> Option<&mut S> {
+        match self {
+            Self::Open(s) => Some(s),
+            _ => None,
+        }
+    }
+
+    /// Takes the open session out (the slot is left empty); `None`, and the slot unchanged, when
+    /// no session is open.
+    pub(crate) fn take_open(&mut self) -> Option<S> {
+        match std::mem::take(self) {
+            Self::Open(s) => Some(s),
+            other => {
+                *self = other;
+                None
+            }
+        }
+    }
+
+    /// Takes the drained session out (the slot is left empty); `None`, and the slot
+    /// unchanged, when it holds none.
+    pub(crate) fn take_drained(&mut self) -> Option<S> {
+        match std::mem::take(self) {
+            Self::Drained(s) => Some(s),
+            other => {
+                *self = other;
+                None
+            }
+        }
+    }
+}
+
 /// The video encoder backend run by a `CodecWorker`.
 #[derive(Default)]
 pub struct VideoEncoderBackend {
-    session: Option<Box<dyn EncoderSession>>,
-    /// The session `flush()` drained (x264, x265, libvpx and libaom cannot leave the draining
-    /// state), reopened with the same configuration by the next frame rather than by `flush()`
-    /// itself: opening an encoder costs 10-100 ms at 1080p, which the flush promise (the end of
-    /// most streams) need not wait for.
-    flushed: Option<Box<dyn EncoderSession>>,
+    session: SessionSlot<Box<dyn EncoderSession>>,
     tracker: OutputConfigTracker<VideoDecoderConfig>,
     conv: InputConverter,
 }
@@ -119,7 +164,7 @@ impl VideoEncoderBackend {
         &mut self,
         out: &mut dyn FnMut(EncodedVideoOutput),
     ) -> Result<Option<Box<dyn EncoderSession>>> {
-        match self.session.take() {
+        match self.session.take_open() {
             Some(mut s) => {
                 s.drain(&mut Sink::new(&mut self.tracker, out))?;
                 Ok(Some(s))
@@ -134,8 +179,7 @@ impl SessionBackend for VideoEncoderBackend {
     type Output = EncodedVideoOutput;
 
     fn close_session(&mut self) {
-        self.session = None;
-        self.flushed = None;
+        self.session = SessionSlot::Empty;
     }
 
     fn encode(
@@ -143,12 +187,12 @@ impl SessionBackend for VideoEncoderBackend {
         input: VideoEncodeInput,
         out: &mut dyn FnMut(EncodedVideoOutput),
     ) -> Result<()> {
-        if let (None, Some(old)) = (&self.session, self.flushed.take()) {
+        if let Some(old) = self.session.take_drained() {
             // The first frame after a flush: one open with its quantizer and colour space.
             let (qp, cs) = frame_settings(&input, old.core());
-            self.session = Some(reopen(old, qp, Some(cs))?);
+            self.session = SessionSlot::Open(reopen(old, qp, Some(cs))?);
         }
-        let s = self.session.as_mut().ok_or_else(not_configured)?;
+        let s = self.session.open_mut().ok_or_else(not_configured)?;
         let (qp, cs) = frame_settings(&input, s.core());
         // Neither libvpx nor FFmpeg's libx264 wrapper can change the constant quantizer of an
         // open encoder (x264_encoder_reconfig ignores rc.i_qp_constant), so a new quantizer
@@ -157,20 +201,20 @@ impl SessionBackend for VideoEncoderBackend {
         if let Some(q) = qp {
             if q != s.core().qp && !s.set_quantizer(q)? {
                 if let Some(old) = self.finish(out)? {
-                    self.session = Some(reopen(old, Some(q), None)?);
+                    self.session = SessionSlot::Open(reopen(old, Some(q), None)?);
                 }
             }
         }
         // The first frame of a session decides the signalled colour space: reopening before
         // any frame costs no key frame. Later changes are not signalled (the bitstream keeps
         // the first).
-        if let Some(old) = self
-            .session
-            .take_if(|s| !s.core().started() && cs != s.core().color)
-        {
-            self.session = Some(reopen(old, None, Some(cs))?);
+        if let Some(s) = self.session.open_mut() {
+            if !s.core().started() && cs != s.core().color {
+                let old = self.session.take_open().ok_or_else(not_configured)?;
+                self.session = SessionSlot::Open(reopen(old, None, Some(cs))?);
+            }
         }
-        let s = self.session.as_mut().ok_or_else(not_configured)?;
+        let s = self.session.open_mut().ok_or_else(not_configured)?;
         let mut io = Io {
             conv: &mut self.conv,
             sink: Sink::new(&mut self.tracker, out),
@@ -191,12 +235,12 @@ impl Backend for VideoEncoderBackend {
     ) -> Result<(), CodecError> {
         crate::init();
         // Pending chunks of the previous configuration come first.
-        self.flushed = None;
         let drained = self.finish(out);
+        self.session = SessionSlot::Empty;
         self.tracker.clear();
         drained?;
         let resolved = check(&config)?;
-        self.session = Some(open_session(
+        self.session = SessionSlot::Open(open_session(
             &config,
             resolved,
             None,
@@ -222,16 +266,15 @@ impl Backend for VideoEncoderBackend {
         if cancel.is_stale() {
             return Ok(());
         }
-        // Drained; the next frame reopens the same configuration (see `flushed`).
+        // Drained; the next frame reopens the same configuration (see `SessionSlot`).
         if let Some(old) = self.finish(out)? {
-            self.flushed = Some(old);
+            self.session = SessionSlot::Drained(old);
         }
         Ok(())
     }
 
     fn reset(&mut self) {
-        self.session = None;
-        self.flushed = None;
+        self.session = SessionSlot::Empty;
         self.tracker.clear();
     }
 }

@@ -36,8 +36,8 @@ mod vpx;
 mod x264;
 mod x265;
 
-pub(crate) use backend::SessionBackend;
 pub use backend::VideoEncoderBackend;
+pub(crate) use backend::{SessionBackend, SessionSlot};
 
 /// One frame to encode.
 #[derive(Debug, Clone)]

@@ -9,7 +9,7 @@ use std::sync::Arc;
 use codec_core::{AudioBuffer, AudioDecoderConfig, AudioEncoderConfig, CodecError};
 use control_queue::{Backend, Cancel};
 
-use crate::encoder::SessionBackend;
+use crate::encoder::{SessionBackend, SessionSlot};
 use session::Session;
 
 mod aac;
@@ -79,10 +79,8 @@ pub fn audio_encoder_support(cfg: &AudioEncoderConfig) -> Result<(), CodecError>
 /// The audio encoder backend run by a `CodecWorker`.
 #[derive(Default)]
 pub struct AudioEncoderBackend {
-    session: Option<Session>,
-    /// The session `flush()` drained, reopened with the same configuration by the next input
-    /// rather than by `flush()` itself (see the video encoder backend's `flushed`).
-    flushed: Option<Session>,
+    /// Open, or drained by `flush()` and reopened by the next input (see [`SessionSlot`]).
+    session: SessionSlot<Session>,
     tracker: codec_core::OutputConfigTracker<AudioDecoderConfig>,
     /// Whether the stream is deeper than 16 bits (FLAC at 24 bits), decided by the first
     /// input's format after `configure` and kept until the next `configure`.
@@ -94,8 +92,7 @@ impl SessionBackend for AudioEncoderBackend {
     type Output = EncodedAudioOutput;
 
     fn close_session(&mut self) {
-        self.session = None;
-        self.flushed = None;
+        self.session = SessionSlot::Empty;
     }
 
     fn encode(
@@ -103,12 +100,12 @@ impl SessionBackend for AudioEncoderBackend {
         input: AudioEncodeInput,
         out: &mut dyn FnMut(EncodedAudioOutput),
     ) -> crate::Result<()> {
-        if let (None, Some(old)) = (&self.session, self.flushed.take()) {
+        if let Some(old) = self.session.take_drained() {
             let (cfg, deep) = (old.cfg().clone(), old.deep());
             drop(old);
-            self.session = Some(Session::open(&cfg, deep)?);
+            self.session = SessionSlot::Open(Session::open(&cfg, deep)?);
         }
-        let Some(s) = self.session.as_mut() else {
+        let Some(s) = self.session.open_mut() else {
             return Err(CodecError::invalid_state("encoder is not configured").into());
         };
         if self.deep.is_none() {
@@ -135,14 +132,14 @@ impl Backend for AudioEncoderBackend {
         out: &mut dyn FnMut(EncodedAudioOutput),
     ) -> Result<(), CodecError> {
         crate::init();
-        if let Some(mut s) = self.session.take() {
+        if let Some(mut s) = self.session.take_open() {
             let _ = s.finish(out, &mut self.tracker);
         }
-        self.flushed = None;
+        self.session = SessionSlot::Empty;
         self.tracker.clear();
         self.deep = None;
         config.validate()?;
-        self.session = Some(Session::open(&config, false)?);
+        self.session = SessionSlot::Open(Session::open(&config, false)?);
         Ok(())
     }
 
@@ -160,17 +157,16 @@ impl Backend for AudioEncoderBackend {
         _cancel: &Cancel,
         out: &mut dyn FnMut(EncodedAudioOutput),
     ) -> Result<(), CodecError> {
-        let Some(mut s) = self.session.take() else {
+        let Some(mut s) = self.session.take_open() else {
             return Ok(());
         };
         s.finish(out, &mut self.tracker)?;
-        self.flushed = Some(s);
+        self.session = SessionSlot::Drained(s);
         Ok(())
     }
 
     fn reset(&mut self) {
-        self.session = None;
-        self.flushed = None;
+        self.session = SessionSlot::Empty;
         self.tracker.clear();
         self.deep = None;
     }

@@ -234,7 +234,7 @@ impl VideoPixelFormat {
     pub fn offset_aligned(self, x: u32, y: u32) -> bool {
         (0..self.plane_count()).all(|p| {
             let (sx, sy) = self.subsampling(p);
-            x % sx == 0 && y % sy == 0
+            x.is_multiple_of(sx) && y.is_multiple_of(sy)
         })
     }
 }

@@ -135,7 +135,7 @@ impl OutputContext {
                     ((f64::from(h) * ratio).round() as u32, h)
                 }
             }
-            _ if orientation.rotation % 180 != 0 => (h, w),
+            _ if !orientation.rotation.is_multiple_of(180) => (h, w),
             _ => (w, h),
         };
         let mut cs = color_space;

@@ -342,10 +342,10 @@ pub(crate) fn shared_frame(
                 return None;
             }
             let (s, _) = sp.buf.plane(sp.plane);
-            if !sp
+            if sp
                 .offset
                 .checked_add(sp.len)
-                .is_some_and(|end| end <= s.len())
+                .is_none_or(|end| end > s.len())
             {
                 return None;
             }

@@ -242,7 +242,7 @@ impl<'a> BitReader<'a> {
 
     /// Whether the position is on a byte boundary.
     pub fn is_byte_aligned(&self) -> bool {
-        self.pos % 8 == 0
+        self.pos.is_multiple_of(8)
     }
 
     /// Skips to the next byte boundary (no-op when aligned).

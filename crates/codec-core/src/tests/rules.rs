@@ -273,7 +273,7 @@ proptest! {
                 Op::Submit(turned) => {
                     seq += 1;
                     let o = if turned { TURNED } else { UPRIGHT };
-                    let ok = configured && active.map_or(true, |a| a == o);
+                    let ok = configured && active.is_none_or(|a| a == o);
                     let r = m.submit((seq, o), frame);
                     prop_assert_eq!(r.is_ok(), ok, "submit {} {:?}", seq, o);
                     if ok {

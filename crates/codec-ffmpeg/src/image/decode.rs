@@ -218,7 +218,7 @@ impl ImageSession {
         if self
             .seq
             .as_ref()
-            .map_or(true, |s| s.track != track || s.received > index)
+            .is_none_or(|s| s.track != track || s.received > index)
         {
             self.seq = Some(Sequence {
                 dec: open(plan.codec, plan.extradata.as_deref())?,

@@ -179,8 +179,8 @@ mod tests {
         fn never_out_of_range(tail in proptest::collection::vec(any::<u8>(), 0..200)) {
             let mut d = vec![0xFF, 0xD8, 0xFF, 0xE1];
             d.extend(tail);
-            prop_assert!(jpeg_orientation(&d).map_or(true, |o| (1..=8).contains(&o)));
-            prop_assert!(tiff_orientation(&d[4..]).map_or(true, |o| (1..=8).contains(&o)));
+            prop_assert!(jpeg_orientation(&d).is_none_or(|o| (1..=8).contains(&o)));
+            prop_assert!(tiff_orientation(&d[4..]).is_none_or(|o| (1..=8).contains(&o)));
         }
     }
 }

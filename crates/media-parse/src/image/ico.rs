@@ -50,7 +50,7 @@ pub fn parse(d: &[u8]) -> Result<Option<IcoEntry>> {
             return Err(Error::Malformed("ICO entry"));
         }
         let area = w * h;
-        if best.map_or(true, |(a, _)| area > a) {
+        if best.is_none_or(|(a, _)| area > a) {
             best = Some((
                 area,
                 IcoEntry {
@@ -160,7 +160,7 @@ mod tests {
         for n in 0..d.len() {
             assert!(parse(&d[..n])
                 .unwrap()
-                .map_or(true, |e| e.packet(&d[..n]).is_none()));
+                .is_none_or(|e| e.packet(&d[..n]).is_none()));
         }
         assert!(parse(b"\x89PNG").is_err());
         assert_eq!(

@@ -233,9 +233,9 @@ mod tests {
             d.extend(tail);
             let s = scan(&d);
             prop_assert!(s.scans_end <= d.len());
-            prop_assert!(s.end.map_or(true, |e| e <= d.len()));
+            prop_assert!(s.end.is_none_or(|e| e <= d.len()));
             prop_assert!(s.component_ids.iter().all(|&o| o < d.len()));
-            prop_assert!(s.adobe_transform.map_or(true, |(o, _)| o < d.len()));
+            prop_assert!(s.adobe_transform.is_none_or(|(o, _)| o < d.len()));
             let cut = cut.min(d.len());
             let p = scan(&d[..cut]);
             if !p.malformed {

@@ -76,7 +76,7 @@ mod fixture_mutations {
         let _ = avif_sequence::parse_sequence(d);
         let s = jpeg::scan(d);
         prop_assert!(s.scans_end <= d.len() && s.component_ids.iter().all(|&o| o < d.len()));
-        prop_assert!(exif::jpeg_orientation(d).map_or(true, |o| (1..=8).contains(&o)));
+        prop_assert!(exif::jpeg_orientation(d).is_none_or(|o| (1..=8).contains(&o)));
         if let Ok(Some(e)) = ico::parse(d) {
             let _ = e.packet(d);
         }

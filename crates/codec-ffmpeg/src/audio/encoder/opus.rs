@@ -43,7 +43,7 @@ pub(crate) fn framing(duration: u64) -> (u64, usize) {
     }
     let frame = FRAME_DURATIONS
         .into_iter()
-        .find(|f| duration % f == 0)
+        .find(|f| duration.is_multiple_of(*f))
         .unwrap_or(2500);
     (frame, (duration / frame).max(1) as usize)
 }
@@ -102,7 +102,7 @@ impl AudioProfile for Opus {
             )));
         }
         let d = duration(cfg);
-        if d % 2500 != 0 || !(2500..=120_000).contains(&d) {
+        if !d.is_multiple_of(2500) || !(2500..=120_000).contains(&d) {
             return Err(Error::unsupported(
                 "Opus frame durations are multiples of 2.5 ms up to 120 ms",
             ));

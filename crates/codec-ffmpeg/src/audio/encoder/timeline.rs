@@ -37,7 +37,7 @@ impl Timeline {
             .back()
             .map(|&(s0, t0)| t0 + samples_to_us(self.in_samples - s0, self.in_rate));
         let tolerance = samples_to_us(1, self.in_rate) + 1;
-        if expected.map_or(true, |e| (timestamp - e).abs() > tolerance) {
+        if expected.is_none_or(|e| (timestamp - e).abs() > tolerance) {
             self.segments.push_back((self.in_samples, timestamp));
         }
         self.in_samples += frames;

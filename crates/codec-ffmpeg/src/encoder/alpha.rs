@@ -11,13 +11,13 @@ use codec_core::{VideoColorSpace, VideoEncoderConfig};
 use ffmpeg::{frame, picture, Dictionary, Packet};
 use ffmpeg_next as ffmpeg;
 
-use super::session::{open_encoder, send_and_receive};
+use super::session::{open_encoder, send_and_receive, OpenEncoder};
 use crate::codecs::Resolved;
 use crate::Result;
 
 /// The alpha encoder of one session.
 pub(crate) struct AlphaEncoder {
-    enc: ffmpeg::encoder::video::Encoder,
+    enc: OpenEncoder,
     /// pts → alpha packet bytes not yet attached to their colour chunk.
     packets: BTreeMap<i64, Vec<u8>>,
 }

@@ -2,6 +2,8 @@
 //! ([`SessionCore`]), and the FFmpeg session ([`Session`]).
 
 use std::collections::BTreeMap;
+use std::ops::{Deref, DerefMut};
+use std::sync::{Mutex, MutexGuard, PoisonError};
 
 use codec_core::{
     AlphaOption, LatencyMode, OutputConfigTracker, VideoColorSpace, VideoDecoderConfig,
@@ -209,7 +211,7 @@ pub(crate) struct Session {
     /// The colour encoder; `None` for a `keys_by_reopening` one (libsvtav1) until its first
     /// frame: SVT-AV1 1.4 cannot be closed before it got a frame (end-of-stream then waits
     /// forever for a last packet, and closing without it hangs too).
-    enc: Option<ffmpeg::encoder::video::Encoder>,
+    enc: Option<OpenEncoder>,
     layering: Layering,
     alpha: Option<AlphaEncoder>,
     /// `Traits::keys_by_reopening`: each key frame after the first opens a new encoder.
@@ -230,10 +232,61 @@ impl Drop for Session {
     }
 }
 
+/// Encoders whose libraries change process-wide state in their open and close paths without a
+/// lock of their own, so that two codec threads opening or closing one at the same time corrupt
+/// memory. SVT-AV1 1.4 (libsvtav1): three AV1 quality-mode encoders opened, used and closed in
+/// parallel crash the process within seconds ("double free or corruption", or a NULL table
+/// read in `svt_av1_enc_init_handle`; first seen as a SIGSEGV in WPT's partial-color-space test,
+/// where one test's encoder closes while the next one's opens). x265 sets up its primitives
+/// and CTU-size globals on first open, unlocked, too.
+const SERIALIZED: [&str; 2] = ["libsvtav1", "libx265"];
+
+/// Held while an encoder of a [`SERIALIZED`] library opens or closes.
+static OPEN_CLOSE: Mutex<()> = Mutex::new(());
+
+/// Takes [`OPEN_CLOSE`] if `serialized` (a panic elsewhere while holding it leaves nothing
+/// half-done that the next holder could see, so a poisoned lock is taken as is).
+fn open_close_lock(serialized: bool) -> Option<MutexGuard<'static, ()>> {
+    serialized.then(|| OPEN_CLOSE.lock().unwrap_or_else(PoisonError::into_inner))
+}
+
+/// An opened FFmpeg encoder that closes under [`OPEN_CLOSE`] when its library needs it, as it
+/// opened.
+pub(crate) struct OpenEncoder {
+    /// `Some` until dropped.
+    enc: Option<ffmpeg::encoder::video::Encoder>,
+    serialized: bool,
+}
+
+impl Deref for OpenEncoder {
+    type Target = ffmpeg::encoder::video::Encoder;
+
+    fn deref(&self) -> &Self::Target {
+        self.enc
+            .as_ref()
+            .expect("an OpenEncoder holds its encoder until dropped")
+    }
+}
+
+impl DerefMut for OpenEncoder {
+    fn deref_mut(&mut self) -> &mut Self::Target {
+        self.enc
+            .as_mut()
+            .expect("an OpenEncoder holds its encoder until dropped")
+    }
+}
+
+impl Drop for OpenEncoder {
+    fn drop(&mut self) {
+        let _guard = open_close_lock(self.serialized);
+        drop(self.enc.take());
+    }
+}
+
 /// What [`open_encoder`] decided besides the opened encoder.
 pub(crate) struct Opened {
     /// The opened encoder.
-    pub(crate) enc: ffmpeg::encoder::video::Encoder,
+    pub(crate) enc: OpenEncoder,
     /// Its temporal layering.
     pub(crate) layering: Layering,
     /// Its constant quantizer, in range.
@@ -313,9 +366,16 @@ pub(crate) fn open_encoder(
         text: cfg.content_hint.as_deref() == Some("text"),
         layering: &layering,
     })?;
-    let enc = v
-        .open_with(opts)
-        .map_err(|e| Error::ffmpeg("cannot open encoder", e))?;
+    let serialized = SERIALIZED.contains(&codec.name());
+    let enc = {
+        let _guard = open_close_lock(serialized);
+        v.open_with(opts)
+            .map_err(|e| Error::ffmpeg("cannot open encoder", e))?
+    };
+    let enc = OpenEncoder {
+        enc: Some(enc),
+        serialized,
+    };
     Ok(Opened { enc, layering, qp })
 }
 

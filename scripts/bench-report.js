@@ -136,7 +136,7 @@ async function main() {
     '',
     '## How',
     '',
-    '- Each scenario runs through the WebCodecs API and through the `ffmpeg` CLI with the same input frames (one raw file, read from the page cache by both) and the encoder settings our backend uses (the table in `benches/node/lib/settings.js`).',
+    '- Each scenario runs through the WebCodecs API and through the `ffmpeg` CLI with the same input frames (one raw file, read from the page cache by both; 300 frames at 720p, 200 at 1080p) and the encoder settings our backend uses (the table in `benches/node/lib/settings.js`).',
     '- API time: `configure()` to the `flush()` promise, frames read and wrapped in `VideoFrame`/`AudioData` inside the loop; the producer keeps at most ' + `${run.queue} requests queued (\`encodeQueueSize\`/\`decodeQueueSize\`). Before its clock starts, each API process runs the same codec on 12 tiny frames (or 0.25 s of audio), untimed, so that V8 has compiled the JavaScript paths (a one-time cost of a fresh process, which the CLI does not have). FFmpeg time: \`-benchmark\` rtime (the transcode loop; process start-up and option parsing excluded).`,
     '- Privileges: run as root, SVT-AV1 in the CLI gives its threads SCHED_FIFO priority, which an ordinary user\'s FFmpeg cannot and which our codec workers drop on purpose (codec threads must not preempt the event loop), so as root the CLI runs without CAP_SYS_NICE (`setpriv`): both sides schedule like an ordinary user\'s process.',
     '- PSNR: FFmpeg\'s psnr filter on both streams against the source. Peak RSS: each API run is its own Node process (`process.resourceUsage().maxRSS`); FFmpeg\'s is its `-benchmark` maxrss.',

@@ -27,36 +27,37 @@ function sections(results) {
   const ok = results.filter((r) => !r.error);
   const by = (kind) => ok.filter((r) => r.kind === kind);
   const js = (a) => `${f(a.callMedianUs, 0)} / ${f(a.callP99Us, 0)}`;
+  const loop = (a) => (a.loopP99Ms === undefined ? f(a.loopMaxMs) : pair(a.loopMaxMs, a.loopP99Ms));
   const out = [];
   const enc = by('encode');
   if (enc.length) {
     out.push('## Encode', '', 'Frames per second (ratio = API ÷ FFmpeg, above 1 is faster than FFmpeg). PSNR: average of Y, U, V (4:1:1) against the source frames; kbit/s: the stream\'s payload.', '');
-    out.push(table(['codec', 'size', 'latencyMode', 'API fps', 'FFmpeg fps', 'ratio', 'PSNR dB API / FFmpeg', 'kbit/s API / FFmpeg (target)', 'JS µs per encode() median / p99', 'worst loop gap ms', 'peak RSS MB API / FFmpeg'],
+    out.push(table(['codec', 'size', 'latencyMode', 'API fps', 'FFmpeg fps', 'ratio', 'PSNR dB API / FFmpeg', 'kbit/s API / FFmpeg (target)', 'JS µs per encode() median / p99', 'loop gap ms worst / p99', 'peak RSS MB API / FFmpeg'],
       enc.map((r) => {
         const [, name, size, mode] = r.id.split('/');
         return [name, size, mode, f(r.api.value), f(r.cli.value), ratio(r.ratio), pair(r.api.psnr, r.cli.psnr, 2),
-          `${pair(r.api.kbps, r.cli.kbps, 0)} (${r.targetKbps})`, js(r.api), f(r.api.loopMaxMs), pair(r.api.rssMB, r.cli.rssMB, 0)];
+          `${pair(r.api.kbps, r.cli.kbps, 0)} (${r.targetKbps})`, js(r.api), loop(r.api), pair(r.api.rssMB, r.cli.rssMB, 0)];
       })), '');
   }
   const dec = by('decode');
   if (dec.length) {
     out.push('## Decode', '', 'Frames per second decoding the same stream (made by our encoder in quality mode at the encode bitrate).', '');
-    out.push(table(['codec', 'size', 'API fps', 'FFmpeg fps', 'ratio', 'JS µs per decode() median / p99', 'worst loop gap ms', 'peak RSS MB API / FFmpeg'],
+    out.push(table(['codec', 'size', 'API fps', 'FFmpeg fps', 'ratio', 'JS µs per decode() median / p99', 'loop gap ms worst / p99', 'peak RSS MB API / FFmpeg'],
       dec.map((r) => {
         const [, name, size] = r.id.split('/');
-        return [name, size, f(r.api.value), f(r.cli.value), ratio(r.ratio), js(r.api), f(r.api.loopMaxMs), pair(r.api.rssMB, r.cli.rssMB, 0)];
+        return [name, size, f(r.api.value), f(r.cli.value), ratio(r.ratio), js(r.api), loop(r.api), pair(r.api.rssMB, r.cli.rssMB, 0)];
       })), '');
   }
   const copy = by('copyTo');
   if (copy.length) {
     out.push('## copyTo() to RGBA vs swscale', '', 'Milliseconds per I420 frame (ratio = swscale ÷ API, above 1 is faster than swscale). API: `await frame.copyTo(dest, { format: "RGBA" })`, median. swscale: the FFmpeg CLI converting the same frame (`-vf format=rgba`), minus the same run without the conversion, per frame.', '');
-    out.push(table(['size', 'API ms', 'swscale ms', 'ratio', 'worst loop gap ms', 'peak RSS MB'],
-      copy.map((r) => [r.id.split('/')[2], f(r.api.value, 2), f(r.cli.value, 2), ratio(r.ratio), f(r.api.loopMaxMs), f(r.api.rssMB, 0)])), '');
+    out.push(table(['size', 'API ms', 'swscale ms', 'ratio', 'loop gap ms worst / p99', 'peak RSS MB'],
+      copy.map((r) => [r.id.split('/')[2], f(r.api.value, 2), f(r.cli.value, 2), ratio(r.ratio), loop(r.api), f(r.api.rssMB, 0)])), '');
   }
   const img = by('image');
   if (img.length) {
     out.push('## ImageDecoder to RGBA vs sharp', '', 'Milliseconds per image, median (ratio = sharp ÷ API). API: `decode()` then `copyTo(RGBA)`; sharp: `sharp(data).ensureAlpha().raw().toBuffer()` with its cache off.', '');
-    out.push(table(['type', 'size', 'API ms', 'sharp ms', 'ratio', 'worst loop gap ms API / sharp', 'peak RSS MB API / sharp'],
+    out.push(table(['type', 'size', 'API ms', 'sharp ms', 'ratio', 'loop gap ms worst API / sharp', 'peak RSS MB API / sharp'],
       img.map((r) => {
         const [, type, size] = r.id.split('/');
         return [type, size, f(r.api.value), f(r.cli.value), ratio(r.ratio), pair(r.api.loopMaxMs, r.cli.loopMaxMs), pair(r.api.rssMB, r.cli.rssMB, 0)];
@@ -65,19 +66,26 @@ function sections(results) {
   const au = by('audio');
   if (au.length) {
     out.push('## Audio encode', '', 'Speed in seconds of 48 kHz stereo audio per second (ratio = API ÷ FFmpeg) and the bitrate produced.', '');
-    out.push(table(['codec', 'API ×realtime', 'FFmpeg ×realtime', 'ratio', 'kbit/s API / FFmpeg (target)', 'JS µs per encode() median / p99', 'worst loop gap ms', 'peak RSS MB API / FFmpeg'],
+    out.push(table(['codec', 'API ×realtime', 'FFmpeg ×realtime', 'ratio', 'kbit/s API / FFmpeg (target)', 'JS µs per encode() median / p99', 'loop gap ms worst / p99', 'peak RSS MB API / FFmpeg'],
       au.map((r) => [r.id.split('/')[1], f(r.api.value, 0), f(r.cli.value, 0), ratio(r.ratio),
-        `${pair(r.api.kbps, r.cli.kbps, 0)}${r.targetKbps ? ` (${r.targetKbps})` : ''}`, js(r.api), f(r.api.loopMaxMs), pair(r.api.rssMB, r.cli.rssMB, 0)])), '');
+        `${pair(r.api.kbps, r.cli.kbps, 0)}${r.targetKbps ? ` (${r.targetKbps})` : ''}`, js(r.api), loop(r.api), pair(r.api.rssMB, r.cli.rssMB, 0)])), '');
   }
   const mem = by('memory');
   if (mem.length) {
     out.push('## Memory', '', 'A queue-respecting producer sends 1080p frames through an H.264 encoder whose chunks go straight into a decoder. RSS after the first 10% of frames, and its peak after that.', '');
-    out.push(table(['run', 'fps', 'RSS after warm-up MB', 'peak RSS after warm-up MB', 'flat (≤ +10%)', 'process peak RSS MB', 'worst loop gap ms'],
-      mem.map((r) => [r.id, f(r.api.value), f(r.api.settledMB, 0), f(r.api.settledPeakMB, 0), r.flat ? 'yes' : '**no**', f(r.api.rssMB, 0), f(r.api.loopMaxMs)])), '');
+    out.push(table(['run', 'fps', 'RSS after warm-up MB', 'peak RSS after warm-up MB', 'flat (≤ +10%)', 'process peak RSS MB', 'loop gap ms worst / p99'],
+      mem.map((r) => [r.id, f(r.api.value), f(r.api.settledMB, 0), f(r.api.settledPeakMB, 0), r.flat ? 'yes' : '**no**', f(r.api.rssMB, 0), loop(r.api)])), '');
   }
   const failed = results.filter((r) => r.error);
   if (failed.length) out.push('## Failed scenarios', '', ...failed.map((r) => `- \`${r.id}\`: ${r.error.split('\n')[0]}`), '');
   return out;
+}
+
+// The machine's event-loop floor (run.js `baseline/idle-loop`), as a line of the Machine section.
+function floor(results) {
+  const b = results.find((r) => r.kind === 'idle' && !r.error);
+  if (!b) return [];
+  return [`- Event-loop floor: a Node process with no codec at all, only the bench producer's rhythm (an allocation, then \`setImmediate\`), had worst loop gaps of ${b.api.runsMaxMs.map((v) => f(v)).join(', ')} ms in ${b.api.runsMaxMs.length} runs of ${b.seconds} s (p99 at most ${f(b.api.loopP99Ms, 2)} ms). That is the machine's own scheduling (on a virtual machine the host also schedules its CPUs), and the worst-gap column below cannot read lower than it; the p99 column shows the typical delay.`];
 }
 
 // A horizontal bar per scenario: its ratio, with the 1.0 line (FFmpeg / swscale / sharp parity).
@@ -133,6 +141,7 @@ async function main() {
     `- CPU: ${m.cpu}, ${m.cpus} logical CPUs (${m.simd.join(', ') || 'no AVX'}), ${m.memGB} GiB RAM`,
     `- OS: ${m.os}; Node ${m.node}; ${m.ffmpeg}`,
     `- Load average when the run started: ${m.load} (other work on the machine slows both sides alike but adds noise)`,
+    ...floor(run.results),
     '',
     '## How',
     '',
@@ -140,7 +149,7 @@ async function main() {
     '- API time: `configure()` to the `flush()` promise, frames read and wrapped in `VideoFrame`/`AudioData` inside the loop; the producer keeps at most ' + `${run.queue} requests queued (\`encodeQueueSize\`/\`decodeQueueSize\`). Before its clock starts, each API process runs the same codec on 12 tiny frames (or 0.25 s of audio), untimed, so that V8 has compiled the JavaScript paths (a one-time cost of a fresh process, which the CLI does not have). FFmpeg time: \`-benchmark\` rtime (the transcode loop; process start-up and option parsing excluded).`,
     '- Privileges: run as root, SVT-AV1 in the CLI gives its threads SCHED_FIFO priority, which an ordinary user\'s FFmpeg cannot and which our codec workers drop on purpose (codec threads must not preempt the event loop), so as root the CLI runs without CAP_SYS_NICE (`setpriv`): both sides schedule like an ordinary user\'s process.',
     '- PSNR: FFmpeg\'s psnr filter on both streams against the source. Peak RSS: each API run is its own Node process (`process.resourceUsage().maxRSS`); FFmpeg\'s is its `-benchmark` maxrss.',
-    '- JS µs per call: time spent on the JS thread inside each `encode()`/`decode()` call. Worst loop gap: `monitorEventLoopDelay` maximum during the run.',
+    '- JS µs per call: time spent on the JS thread inside each `encode()`/`decode()` call. Loop gap: `monitorEventLoopDelay` (1 ms resolution) during the run, its maximum and 99th percentile.',
     ...(run.repeat > 1 ? [`- Each side ran ${run.repeat} times, API and FFmpeg alternately (so a slow spell of the machine falls on both); the tables show each side's fastest run.`] : []),
     '',
     ...sections(run.results),

@@ -41,6 +41,7 @@ class Probe {
       callMedianUs: at(0.5),
       callP99Us: at(0.99),
       loopMaxMs: this.loop.max / 1e6,
+      loopP99Ms: this.loop.percentile(99) / 1e6,
       rssMB: process.resourceUsage().maxRSS / 1024,
       ...extra,
     };
@@ -286,7 +287,22 @@ async function memory(p) {
   return probe.finish({ ms, fps: p.frames / (ms / 1000), decoded, samples });
 }
 
-const KINDS = { encode, decode, copyTo, image, audio, memory };
+// The machine's own event-loop floor: the same producer rhythm (a small allocation, then back
+// to the event loop through setImmediate) for `seconds`, with no codec and no native call. On
+// a virtual machine whose CPUs the host also schedules, this alone shows gaps of several ms;
+// the codec scenarios' loop gaps read against it.
+async function idle(p) {
+  const probe = new Probe();
+  const t0 = performance.now();
+  let sum = 0;
+  while (performance.now() - t0 < p.seconds * 1000) {
+    sum += new Float32Array(1920).length;
+    await yieldToLoop();
+  }
+  return probe.finish({ ms: performance.now() - t0, ticks: sum / 1920 });
+}
+
+const KINDS = { encode, decode, copyTo, image, audio, memory, idle };
 
 (async () => {
   const p = JSON.parse(process.argv[2]);

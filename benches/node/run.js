@@ -67,7 +67,7 @@ const IMAGE_SIZES = { tiny: [640, 480], '3MP': [2048, 1536], '12MP': [4000, 3000
 
 // The scenario list for this run's mode: [{ id, kind, ...params }].
 function scenarios() {
-  const list = [];
+  const list = [{ id: 'baseline/idle-loop', kind: 'idle', seconds: TINY ? 1 : 5 }];
   const videoSizes = TINY ? ['tiny'] : QUICK ? ['720p'] : ['720p', '1080p'];
   // 10 s at 720p and about 7 s at 1080p: long enough that one-time costs of either side (its
   // first-touch page faults, encoder set-up) weigh little next to the coding itself. With 90
@@ -233,6 +233,19 @@ function runAudio(s, dir) {
   };
 }
 
+// The event-loop floor of this machine (api.js `idle`), REPEAT runs: each run's worst gap.
+function runIdle(s) {
+  const runs = Array.from({ length: REPEAT }, () => api({ kind: 'idle', seconds: s.seconds }));
+  const maxes = runs.map((r) => r.loopMaxMs).sort((a, b) => a - b);
+  return {
+    unit: 'ms worst loop gap',
+    api: { value: maxes[maxes.length >> 1], runsMaxMs: maxes, loopMaxMs: maxes[maxes.length - 1], loopP99Ms: Math.max(...runs.map((r) => r.loopP99Ms)), rssMB: Math.max(...runs.map((r) => r.rssMB)) },
+    cli: null,
+    seconds: s.seconds,
+    ratio: null,
+  };
+}
+
 function runMemory(s) {
   const [w, h] = SIZES['1080p'];
   const sourceFrames = 60;
@@ -253,7 +266,7 @@ function runMemory(s) {
   };
 }
 
-const pick = (a) => ({ callMedianUs: a.callMedianUs, callP99Us: a.callP99Us, loopMaxMs: a.loopMaxMs, rssMB: a.rssMB });
+const pick = (a) => ({ callMedianUs: a.callMedianUs, callP99Us: a.callP99Us, loopMaxMs: a.loopMaxMs, loopP99Ms: a.loopP99Ms, rssMB: a.rssMB });
 
 function machine() {
   const cpu = (fs.existsSync('/proc/cpuinfo') ? fs.readFileSync('/proc/cpuinfo', 'utf8') : '');
@@ -284,7 +297,7 @@ function line(r) {
   ];
   if (a.psnr !== undefined) parts.push(`PSNR ${fmt(a.psnr, 2)}/${fmt(c.psnr, 2)} dB`);
   if (a.kbps !== undefined) parts.push(`kbit/s ${fmt(a.kbps, 0)}/${fmt(c.kbps, 0)}${r.targetKbps ? ` (target ${r.targetKbps})` : ''}`);
-  parts.push(`JS ${fmt(a.callMedianUs, 0)}µs p99 ${fmt(a.callP99Us, 0)}µs`, `loop ${fmt(a.loopMaxMs)}ms`, `RSS ${fmt(a.rssMB, 0)}/${fmt(c.rssMB, 0)}MB`);
+  parts.push(`JS ${fmt(a.callMedianUs, 0)}µs p99 ${fmt(a.callP99Us, 0)}µs`, `loop ${fmt(a.loopMaxMs)}ms p99 ${fmt(a.loopP99Ms)}ms`, `RSS ${fmt(a.rssMB, 0)}/${fmt(c.rssMB, 0)}MB`);
   if (r.flat !== undefined) parts.push(`RSS after warm-up ${fmt(a.settledMB, 0)}→peak ${fmt(a.settledPeakMB, 0)}MB ${r.flat ? 'flat' : 'GROWS'}`);
   return parts.join('  ');
 }
@@ -299,7 +312,7 @@ async function main() {
   for (const s of list) {
     let r;
     try {
-      const run = { encode: runEncode, decode: runDecode, copyTo: runCopyTo, image: runImage, audio: runAudio, memory: runMemory }[s.kind];
+      const run = { idle: runIdle, encode: runEncode, decode: runDecode, copyTo: runCopyTo, image: runImage, audio: runAudio, memory: runMemory }[s.kind];
       r = { id: s.id, kind: s.kind, ...(await run(s, dir)) };
     } catch (e) {
       r = { id: s.id, kind: s.kind, error: String(e && e.message ? e.message : e) };

@@ -15,7 +15,7 @@ const hasFfmpeg = !spawnSync('ffmpeg', ['-version']).error;
 test('bench harness: --tiny runs encode, decode, copyTo, image and audio scenarios on both sides', { skip: !hasFfmpeg && 'no ffmpeg CLI on PATH' }, () => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'bench-test-'));
   const json = path.join(dir, 'results.json');
-  const only = '^(encode/vp9/tiny/realtime|encode/h264-baseline/tiny/quality|decode/vp9/tiny|copyTo/|image/(jpeg|png)/|audio/opus)';
+  const only = '^(baseline/|encode/vp9/tiny/realtime|encode/h264-baseline/tiny/quality|decode/vp9/tiny|copyTo/|image/(jpeg|png)/|audio/opus)';
   const r = spawnSync(process.execPath, [RUN, '--tiny', `--only=${only}`, `--json=${json}`], {
     encoding: 'utf8', env: { ...process.env, BENCH_CACHE: path.join(dir, 'cache') }, timeout: 240_000,
   });
@@ -25,11 +25,16 @@ test('bench harness: --tiny runs encode, decode, copyTo, image and audio scenari
   assert.ok(out.machine.cpu && out.machine.cpus >= 1 && out.machine.ffmpeg.startsWith('ffmpeg version'));
   const byId = Object.fromEntries(out.results.map((x) => [x.id, x]));
   assert.deepEqual(Object.keys(byId).sort(), [
-    'audio/opus', 'copyTo/RGBA/tiny', 'decode/vp9/tiny', 'encode/h264-baseline/tiny/quality',
+    'audio/opus', 'baseline/idle-loop', 'copyTo/RGBA/tiny', 'decode/vp9/tiny', 'encode/h264-baseline/tiny/quality',
     'encode/vp9/tiny/realtime', 'image/jpeg/tiny', 'image/png/tiny',
   ]);
   const positive = (v, what) => assert.ok(Number.isFinite(v) && v > 0, `${what}: ${v}`);
-  for (const x of out.results) {
+  // The event-loop floor: a codec-free process's worst gap in each run (one with --tiny).
+  const floor = byId['baseline/idle-loop'];
+  assert.equal(floor.error, undefined, floor.error);
+  assert.equal(floor.api.runsMaxMs.length, 1);
+  assert.ok(floor.api.loopMaxMs > 0 && floor.api.loopP99Ms > 0 && floor.api.loopP99Ms <= floor.api.loopMaxMs, JSON.stringify(floor.api));
+  for (const x of out.results.filter((r) => r.kind !== 'idle')) {
     assert.equal(x.error, undefined, `${x.id}: ${x.error}`);
     positive(x.api.value, `${x.id} API value`);
     // swscale's cost is a difference of two CLI runs: on tiny frames it can drown in noise,
@@ -42,6 +47,8 @@ test('bench harness: --tiny runs encode, decode, copyTo, image and audio scenari
     }
     positive(x.api.rssMB, `${x.id} API RSS`);
     assert.ok(Number.isFinite(x.api.loopMaxMs) && x.api.loopMaxMs >= 0, `${x.id} loop gap`);
+    // (A run shorter than the histogram's first sample has neither a maximum nor a p99.)
+    assert.ok(Number.isFinite(x.api.loopP99Ms) && (x.api.loopMaxMs === 0 || x.api.loopP99Ms <= x.api.loopMaxMs), `${x.id} loop gap p99 ${x.api.loopP99Ms}`);
     positive(x.api.callMedianUs, `${x.id} JS time per call`);
   }
   for (const id of ['encode/vp9/tiny/realtime', 'encode/h264-baseline/tiny/quality']) {

@@ -399,8 +399,10 @@ const BAND_PIXELS: u64 = 1 << 21;
 
 /// A band at least this large is shared between the JS thread and one helper thread, in
 /// chunks of about [`CHUNK_PIXELS`] (both write straight into the destination while the JS
-/// thread is in the call); below it a thread costs more than it saves.
-const SPLIT_PIXELS: u64 = 1 << 20;
+/// thread is in the call); below it a thread costs more than it saves. 720p (0.9 megapixels)
+/// is above it: shared, an I420 to RGBA copy took 0.24 ms instead of 0.33 ms on the 2-CPU
+/// development machine, where swscale takes 0.30 ms (`npm run bench`, copyTo rows).
+const SPLIT_PIXELS: u64 = 1 << 19;
 
 /// The chunk of rows the threads sharing a band take at a time: about 70 µs of work.
 const CHUNK_PIXELS: u64 = 1 << 18;

@@ -4,7 +4,7 @@
 
 use std::cell::{Cell, RefCell};
 use std::rc::Rc;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 
 use codec_core::{
     CodecError, ColorMatrix, ColorPrimaries, ColorTransfer, FrameBuffer, Orientation, PlaneLayout,
@@ -462,33 +462,13 @@ impl BandedCopy for RgbCopy {
         }
         let sy = self.buf.format().subsampling(1).1.max(1);
         let chunk = ((CHUNK_PIXELS / u64::from(self.rect.width)) as u32 / sy).max(1) * sy;
-        let chunks = Mutex::new(
+        crate::share::on_two_threads(
+            "webcodecs-copyto",
             dest.chunks_mut(chunk as usize * stride)
                 .zip((y0..).step_by(chunk as usize)),
-        );
-        let work = || -> Result<(), CodecError> {
-            loop {
-                let next = chunks.lock().unwrap_or_else(|p| p.into_inner()).next();
-                let Some((d, first)) = next else {
-                    return Ok(());
-                };
-                self.rows(d, first, chunk.min(y0 + rows - first))?;
-            }
-        };
-        std::thread::scope(|s| {
-            let helper = std::thread::Builder::new()
-                .name("webcodecs-copyto".into())
-                .spawn_scoped(s, work);
-            // Without a helper thread, this thread takes every chunk.
-            let mine = work();
-            let theirs = match helper {
-                Ok(helper) => helper
-                    .join()
-                    .unwrap_or_else(|_| Err(CodecError::encoding("conversion failed"))),
-                Err(_) => Ok(()),
-            };
-            mine.and(theirs)
-        })
+            |(d, first)| self.rows(d, first, chunk.min(y0 + rows - first)),
+            || CodecError::encoding("conversion failed"),
+        )
     }
 }
 

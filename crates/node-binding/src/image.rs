@@ -324,25 +324,20 @@ fn copy_bytes(src: &[u8]) -> Vec<u8> {
     }
     // Zeroed memory fresh from the kernel is not touched until the copy writes it.
     let mut out = vec![0u8; src.len()];
-    let chunks = Mutex::new(
+    let copied: Result<(), ()> = crate::share::on_two_threads(
+        "webcodecs-copy",
         out.chunks_mut(COPY_CHUNK_BYTES)
             .zip(src.chunks(COPY_CHUNK_BYTES)),
+        |(to, from)| {
+            to.copy_from_slice(from);
+            Ok(())
+        },
+        || (),
     );
-    let work = || loop {
-        let next = chunks.lock().unwrap_or_else(|p| p.into_inner()).next();
-        let Some((to, from)) = next else { return };
-        to.copy_from_slice(from);
-    };
-    std::thread::scope(|s| {
-        let helper = std::thread::Builder::new()
-            .name("webcodecs-copy".into())
-            .spawn_scoped(s, work);
-        work();
-        if let Ok(helper) = helper {
-            let _ = helper.join();
-        }
-    });
-    drop(chunks);
+    // Only a panicking helper fails (chunks of equal length cannot): copy its part again.
+    if copied.is_err() {
+        out.copy_from_slice(src);
+    }
     out
 }
 

@@ -9,6 +9,7 @@ mod error;
 mod frame;
 mod image;
 mod js;
+mod share;
 #[cfg(feature = "testing")]
 mod testing;
 mod video;

@@ -506,7 +506,7 @@ where
     B::Output: OutputToJs,
 {
     /// `{prefix}New(dispatch)`: a new codec (see [`create`]).
-    fn new(mut cx: FunctionContext) -> JsResult<JsBox<CodecBox<B>>> {
+    fn js_new(mut cx: FunctionContext) -> JsResult<JsBox<CodecBox<B>>> {
         let dispatch = cx.argument::<JsFunction>(0)?;
         let kind = B::Config::KIND;
         create(&mut cx, kind, B::Config::THREAD, B::default(), dispatch)
@@ -594,7 +594,7 @@ where
     B::Output: OutputToJs,
 {
     use crate::js::export;
-    export(cx, &format!("{prefix}New"), Natives::<B>::new)?;
+    export(cx, &format!("{prefix}New"), Natives::<B>::js_new)?;
     export(
         cx,
         &format!("{prefix}CheckConfig"),

@@ -37,6 +37,9 @@ type ImageBatch = Batch<ImageOutput<ImageFrameOutput>>;
 struct ImageSink(CallbackSender<ImageBatch>);
 
 impl Sink<ImageOutput<ImageFrameOutput>> for ImageSink {
+    // The trait hands an undeliverable report back by value (after release only), so the
+    // error is as large as a report.
+    #[allow(clippy::result_large_err)]
     fn report(&self, r: ImageReport) -> Result<(), ImageReport> {
         // What comes back is the batch of one, unless nothing did.
         self.report_batch(vec![r])

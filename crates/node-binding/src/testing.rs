@@ -60,7 +60,7 @@ fn stress_start(mut cx: FunctionContext) -> JsResult<JsUndefined> {
             let mut i = 0u64;
             while !stop.load(Ordering::Acquire) {
                 let v = (t as u64) << 32 | i;
-                let r = if i % 16 == 0 {
+                let r = if i.is_multiple_of(16) {
                     s.blocking_call(v)
                 } else {
                     s.call(v)
@@ -73,7 +73,7 @@ fn stress_start(mut cx: FunctionContext) -> JsResult<JsUndefined> {
                     }
                 };
                 i += 1;
-                if i % 64 == 0 {
+                if i.is_multiple_of(64) {
                     std::thread::yield_now();
                 }
             }

@@ -23,6 +23,19 @@ function noise() {
   return px;
 }
 
+// The noise pixels and their PNG (stored, not compressed: several megabytes), made once.
+let made = null;
+function noisePng() {
+  if (!made) {
+    const px = noise();
+    made = sharp(Buffer.from(px.buffer), { raw: { width: W, height: H, channels: 4 } })
+      .png({ compressionLevel: 0 })
+      .toBuffer()
+      .then((png) => ({ px, png }));
+  }
+  return made;
+}
+
 async function decodeRgba(decoder) {
   const { image } = await decoder.decode();
   assert.equal(image.codedWidth, W);
@@ -39,10 +52,7 @@ function firstDifference(a, b) {
 }
 
 test('a multi-megabyte data view at an offset is copied whole, and later writes to it do not reach the decoder', async () => {
-  const px = noise();
-  const png = await sharp(Buffer.from(px.buffer), { raw: { width: W, height: H, channels: 4 } })
-    .png({ compressionLevel: 0 })
-    .toBuffer();
+  const { px, png } = await noisePng();
   // Large enough for the shared copy (4 MiB and up), and not a whole number of its chunks.
   assert.ok(png.length > 5 << 20 && png.length % (1 << 20) !== 0, `PNG of ${png.length} bytes`);
 
@@ -62,10 +72,7 @@ test('a multi-megabyte data view at an offset is copied whole, and later writes 
 });
 
 test('a multi-megabyte ArrayBuffer decodes to the same pixels, decoder after decoder', async () => {
-  const px = noise();
-  const png = await sharp(Buffer.from(px.buffer), { raw: { width: W, height: H, channels: 4 } })
-    .png({ compressionLevel: 0 })
-    .toBuffer();
+  const { px, png } = await noisePng();
   const data = png.buffer.slice(png.byteOffset, png.byteOffset + png.length);
   for (let i = 0; i < 3; i++) {
     const decoder = new ImageDecoder({ data, type: 'image/png' });

@@ -18,6 +18,9 @@ const PNG = args.png || path.join(ROOT, 'benches', 'ratios.png');
 const f = (v, d = 1) => (v === null || v === undefined || !Number.isFinite(v) ? '–' : v.toFixed(d));
 const pair = (a, b, d = 1) => `${f(a, d)} / ${f(b, d)}`;
 const ratio = (r) => (Number.isFinite(r) ? `**${r.toFixed(2)}**` : '–');
+// The ratio of each back-to-back pair of runs (run.js `spread`): median (lowest–highest).
+const spread = (p) => (p && Number.isFinite(p.median) ? `${p.median.toFixed(2)} (${p.min.toFixed(2)}–${p.max.toFixed(2)})` : '–');
+const PAIRS = 'ratio per run pair median (min–max)';
 
 function table(head, rows) {
   return [`| ${head.join(' | ')} |`, `|${head.map(() => '---').join('|')}|`, ...rows.map((r) => `| ${r.join(' | ')} |`)].join('\n');
@@ -32,20 +35,20 @@ function sections(results) {
   const enc = by('encode');
   if (enc.length) {
     out.push('## Encode', '', 'Frames per second (ratio = API ÷ FFmpeg, above 1 is faster than FFmpeg). PSNR: average of Y, U, V (4:1:1) against the source frames; kbit/s: the stream\'s payload.', '');
-    out.push(table(['codec', 'size', 'latencyMode', 'API fps', 'FFmpeg fps', 'ratio', 'PSNR dB API / FFmpeg', 'kbit/s API / FFmpeg (target)', 'JS µs per encode() median / p99', 'loop gap ms worst / p99', 'peak RSS MB API / FFmpeg'],
+    out.push(table(['codec', 'size', 'latencyMode', 'API fps', 'FFmpeg fps', 'ratio', PAIRS, 'PSNR dB API / FFmpeg', 'kbit/s API / FFmpeg (target)', 'JS µs per encode() median / p99', 'loop gap ms worst / p99', 'peak RSS MB API / FFmpeg'],
       enc.map((r) => {
         const [, name, size, mode] = r.id.split('/');
-        return [name, size, mode, f(r.api.value), f(r.cli.value), ratio(r.ratio), pair(r.api.psnr, r.cli.psnr, 2),
+        return [name, size, mode, f(r.api.value), f(r.cli.value), ratio(r.ratio), spread(r.pairs), pair(r.api.psnr, r.cli.psnr, 2),
           `${pair(r.api.kbps, r.cli.kbps, 0)} (${r.targetKbps})`, js(r.api), loop(r.api), pair(r.api.rssMB, r.cli.rssMB, 0)];
       })), '');
   }
   const dec = by('decode');
   if (dec.length) {
     out.push('## Decode', '', 'Frames per second decoding the same stream (made by our encoder in quality mode at the encode bitrate).', '');
-    out.push(table(['codec', 'size', 'API fps', 'FFmpeg fps', 'ratio', 'JS µs per decode() median / p99', 'loop gap ms worst / p99', 'peak RSS MB API / FFmpeg'],
+    out.push(table(['codec', 'size', 'API fps', 'FFmpeg fps', 'ratio', PAIRS, 'JS µs per decode() median / p99', 'loop gap ms worst / p99', 'peak RSS MB API / FFmpeg'],
       dec.map((r) => {
         const [, name, size] = r.id.split('/');
-        return [name, size, f(r.api.value), f(r.cli.value), ratio(r.ratio), js(r.api), loop(r.api), pair(r.api.rssMB, r.cli.rssMB, 0)];
+        return [name, size, f(r.api.value), f(r.cli.value), ratio(r.ratio), spread(r.pairs), js(r.api), loop(r.api), pair(r.api.rssMB, r.cli.rssMB, 0)];
       })), '');
   }
   const copy = by('copyTo');
@@ -57,17 +60,17 @@ function sections(results) {
   const img = by('image');
   if (img.length) {
     out.push('## ImageDecoder to RGBA vs sharp', '', 'Milliseconds per image, median (ratio = sharp ÷ API). API: `decode()` then `copyTo(RGBA)`; sharp: `sharp(data).ensureAlpha().raw().toBuffer()` with its cache off.', '');
-    out.push(table(['type', 'size', 'API ms', 'sharp ms', 'ratio', 'loop gap ms worst API / sharp', 'peak RSS MB API / sharp'],
+    out.push(table(['type', 'size', 'API ms', 'sharp ms', 'ratio', PAIRS, 'loop gap ms worst API / sharp', 'peak RSS MB API / sharp'],
       img.map((r) => {
         const [, type, size] = r.id.split('/');
-        return [type, size, f(r.api.value), f(r.cli.value), ratio(r.ratio), pair(r.api.loopMaxMs, r.cli.loopMaxMs), pair(r.api.rssMB, r.cli.rssMB, 0)];
+        return [type, size, f(r.api.value), f(r.cli.value), ratio(r.ratio), spread(r.pairs), pair(r.api.loopMaxMs, r.cli.loopMaxMs), pair(r.api.rssMB, r.cli.rssMB, 0)];
       })), '');
   }
   const au = by('audio');
   if (au.length) {
     out.push('## Audio encode', '', 'Speed in seconds of 48 kHz stereo audio per second (ratio = API ÷ FFmpeg) and the bitrate produced.', '');
-    out.push(table(['codec', 'API ×realtime', 'FFmpeg ×realtime', 'ratio', 'kbit/s API / FFmpeg (target)', 'JS µs per encode() median / p99', 'loop gap ms worst / p99', 'peak RSS MB API / FFmpeg'],
-      au.map((r) => [r.id.split('/')[1], f(r.api.value, 0), f(r.cli.value, 0), ratio(r.ratio),
+    out.push(table(['codec', 'API ×realtime', 'FFmpeg ×realtime', 'ratio', PAIRS, 'kbit/s API / FFmpeg (target)', 'JS µs per encode() median / p99', 'loop gap ms worst / p99', 'peak RSS MB API / FFmpeg'],
+      au.map((r) => [r.id.split('/')[1], f(r.api.value, 0), f(r.cli.value, 0), ratio(r.ratio), spread(r.pairs),
         `${pair(r.api.kbps, r.cli.kbps, 0)}${r.targetKbps ? ` (${r.targetKbps})` : ''}`, js(r.api), loop(r.api), pair(r.api.rssMB, r.cli.rssMB, 0)])), '');
   }
   const mem = by('memory');
@@ -150,7 +153,7 @@ async function main() {
     '- Privileges: run as root, SVT-AV1 in the CLI gives its threads SCHED_FIFO priority, which an ordinary user\'s FFmpeg cannot and which our codec workers drop on purpose (codec threads must not preempt the event loop), so as root the CLI runs without CAP_SYS_NICE (`setpriv`): both sides schedule like an ordinary user\'s process.',
     '- PSNR: FFmpeg\'s psnr filter on both streams against the source. Peak RSS: each API run is its own Node process (`process.resourceUsage().maxRSS`); FFmpeg\'s is its `-benchmark` maxrss.',
     '- JS µs per call: time spent on the JS thread inside each `encode()`/`decode()` call. Loop gap: `monitorEventLoopDelay` (1 ms resolution) during the run, its maximum and 99th percentile.',
-    ...(run.repeat > 1 ? [`- Each side ran ${run.repeat} times, API and FFmpeg alternately (so a slow spell of the machine falls on both); the tables show each side's fastest run.`] : []),
+    ...(run.repeat > 1 ? [`- Each side ran ${run.repeat} times, API and FFmpeg alternately (so a slow spell of the machine falls on both); the tables show each side's fastest run, and the "ratio" column compares the two fastest. The "${PAIRS}" column takes each API run with the FFmpeg run right after it: the spread of those ${run.repeat} ratios is how far this machine moves a ratio from one run to the next.`] : []),
     '',
     ...sections(run.results),
     '![ratios](benches/ratios.png)',

@@ -43,17 +43,29 @@ function best(run, time) {
 
 // `a()` and `b()` REPEAT times each, alternately, so that a slow spell of the machine (page
 // zeroing, another process) falls on both sides alike; for each, the result with the lowest
-// `time(result)`. `b` may be null.
+// `time(result)`. `b` may be null. The third element holds every run as [a result, b result]
+// pairs, in order, for `spread()`.
 function bestPair(a, b, time) {
   const pick = [null, null];
+  const pairs = [];
   for (let i = 0; i < REPEAT; i++) {
-    [a, b].forEach((run, k) => {
-      if (!run) return;
+    const pair = [a, b].map((run, k) => {
+      if (!run) return null;
       const r = run();
       if (!pick[k] || time(r) < time(pick[k])) pick[k] = r;
+      return r;
     });
+    pairs.push(pair);
   }
-  return pick;
+  return [...pick, pairs];
+}
+
+// The ratio of each back-to-back pair of runs (`ratio(a result, b result)`): its median, lowest
+// and highest. The headline ratio compares each side's best run; this shows how far one pair
+// of runs moves on this machine, so a row's distance from a target can be read against noise.
+function spread(pairs, ratio) {
+  const v = pairs.map(([x, y]) => ratio(x, y)).sort((p, q) => p - q);
+  return { median: v[v.length >> 1], min: v[0], max: v[v.length - 1], n: v.length };
 }
 const ms = (r) => r.ms;
 
@@ -126,7 +138,7 @@ function runEncode(s, dir) {
   const out = path.join(dir, `${s.name}_${s.size}_${s.mode}.ivf`);
   const annexB = media.isAnnexB(v.family);
   const cliOut = path.join(dir, `${s.name}_${s.size}_${s.mode}_cli.${annexB ? v.family : 'ivf'}`);
-  const [a, c] = bestPair(() => api({
+  const [a, c, pairs] = bestPair(() => api({
     kind: 'encode', codec: v.codec(h), family: v.family, width: w, height: h, frames: s.frames,
     bitrate, realtime, src, out, queue: QUEUE,
   }), () => ff.benchmark([
@@ -144,6 +156,7 @@ function runEncode(s, dir) {
     cli: { value: s.frames / (c.ms / 1000), psnr: cliPsnr.avg, psnrY: cliPsnr.y, kbps: cliBytes * 8 / seconds / 1000, rssMB: c.rssMB },
     targetKbps: bitrate / 1000,
     ratio: a.fps / (s.frames / (c.ms / 1000)),
+    pairs: spread(pairs, (x, y) => x.fps / (s.frames / (y.ms / 1000))),
   };
 }
 
@@ -159,13 +172,19 @@ function runDecode(s, dir) {
     });
     streams.set(`${s.name}/${s.size}`, file);
   }
-  const [a, c] = bestPair(
+  const [a, c, pairs] = bestPair(
     () => api({ kind: 'decode', codec: v.codec(h), family: v.family, width: w, height: h, file, queue: QUEUE }),
     () => ff.benchmark([...media.streamInput(media.rawStream(file, v.family), v.family), '-an', '-f', 'null', '-']),
     ms,
   );
   const cliFps = a.frames / (c.ms / 1000);
-  return { unit: 'fps', api: { value: a.fps, ...pick(a) }, cli: { value: cliFps, rssMB: c.rssMB }, ratio: a.fps / cliFps };
+  return {
+    unit: 'fps',
+    api: { value: a.fps, ...pick(a) },
+    cli: { value: cliFps, rssMB: c.rssMB },
+    ratio: a.fps / cliFps,
+    pairs: spread(pairs, (x, y) => x.fps / (x.frames / (y.ms / 1000))),
+  };
 }
 
 // swscale's cost per frame: the same CLI run with and without an RGBA conversion, the difference
@@ -200,7 +219,7 @@ async function runImage(s) {
   const [w, h] = IMAGE_SIZES[s.size];
   const file = await media.imageSource(w, h, s.type);
   const iterations = TINY ? 2 : s.size === '12MP' ? 5 : 10;
-  const [a, b] = bestPair(
+  const [a, b, pairs] = bestPair(
     () => api({ kind: 'image', side: 'api', type: s.type, file, width: w, height: h, iterations }),
     () => api({ kind: 'image', side: 'sharp', type: s.type, file, width: w, height: h, iterations }),
     (r) => r.msPerImage,
@@ -210,6 +229,7 @@ async function runImage(s) {
     api: { value: a.msPerImage, ...pick(a) },
     cli: { value: b.msPerImage, rssMB: b.rssMB, loopMaxMs: b.loopMaxMs },
     ratio: b.msPerImage / a.msPerImage,
+    pairs: spread(pairs, (x, y) => y.msPerImage / x.msPerImage),
     reference: 'sharp',
   };
 }
@@ -218,7 +238,7 @@ function runAudio(s, dir) {
   const au = AUDIO[s.name];
   const src = media.audioSource(s.seconds);
   const out = path.join(dir, `${s.name}.framecrc`);
-  const [a, c] = bestPair(
+  const [a, c, pairs] = bestPair(
     () => api({ kind: 'audio', config: au.config, seconds: s.seconds, src, queue: QUEUE }),
     () => ff.benchmark(['-f', 'f32le', '-ar', '48000', '-ac', '2', '-i', src, ...au.cli, '-f', 'framecrc', '-y', out]),
     ms,
@@ -230,6 +250,7 @@ function runAudio(s, dir) {
     cli: { value: cliSpeed, kbps: ff.framecrcBytes(fs.readFileSync(out, 'utf8')) * 8 / s.seconds / 1000, rssMB: c.rssMB },
     targetKbps: au.config.bitrate ? au.config.bitrate / 1000 : null,
     ratio: a.speed / cliSpeed,
+    pairs: spread(pairs, (x, y) => x.speed / (s.seconds / (y.ms / 1000))),
   };
 }
 
@@ -295,6 +316,7 @@ function line(r) {
     `${fmt(a.value, 2)} vs ${fmt(c.value, 2)} ${r.unit}`.padEnd(30),
     `ratio ${fmt(r.ratio, 2)}`.padEnd(11),
   ];
+  if (r.pairs) parts.push(`pairs ${fmt(r.pairs.median, 2)} (${fmt(r.pairs.min, 2)}-${fmt(r.pairs.max, 2)})`);
   if (a.psnr !== undefined) parts.push(`PSNR ${fmt(a.psnr, 2)}/${fmt(c.psnr, 2)} dB`);
   if (a.kbps !== undefined) parts.push(`kbit/s ${fmt(a.kbps, 0)}/${fmt(c.kbps, 0)}${r.targetKbps ? ` (target ${r.targetKbps})` : ''}`);
   parts.push(`JS ${fmt(a.callMedianUs, 0)}µs p99 ${fmt(a.callP99Us, 0)}µs`, `loop ${fmt(a.loopMaxMs)}ms p99 ${fmt(a.loopP99Ms)}ms`, `RSS ${fmt(a.rssMB, 0)}/${fmt(c.rssMB, 0)}MB`);

@@ -59,6 +59,15 @@ test('bench harness: --tiny runs encode, decode, copyTo, image and audio scenari
     assert.ok(e.api.kbps > e.targetKbps / 10 && e.cli.kbps > e.targetKbps / 10, `${id} kbit/s`);
     positive(e.cli.rssMB, `${id} CLI RSS`);
   }
+  // Each API run paired with the CLI run after it: with one run per side (--tiny), the one
+  // pair is the two runs the headline ratio compares, so both ratios must agree.
+  for (const id of ['encode/vp9/tiny/realtime', 'encode/h264-baseline/tiny/quality', 'decode/vp9/tiny', 'image/jpeg/tiny', 'image/png/tiny', 'audio/opus']) {
+    const { pairs, ratio } = byId[id];
+    assert.equal(pairs.n, 1, id);
+    assert.ok(pairs.min === pairs.median && pairs.median === pairs.max, `${id} ${JSON.stringify(pairs)}`);
+    assert.ok(Math.abs(pairs.median - ratio) < 1e-9 * ratio, `${id}: pair ratio ${pairs.median} vs ratio ${ratio}`);
+  }
+  assert.equal(byId['copyTo/RGBA/tiny'].pairs, undefined);
   assert.equal(byId['encode/vp9/tiny/realtime'].unit, 'fps');
   assert.equal(byId['decode/vp9/tiny'].unit, 'fps');
   assert.equal(byId['copyTo/RGBA/tiny'].unit, 'ms/frame');

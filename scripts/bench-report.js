@@ -153,7 +153,7 @@ async function main() {
     '- Privileges: run as root, SVT-AV1 in the CLI gives its threads SCHED_FIFO priority, which an ordinary user\'s FFmpeg cannot and which our codec workers drop on purpose (codec threads must not preempt the event loop), so as root the CLI runs without CAP_SYS_NICE (`setpriv`): both sides schedule like an ordinary user\'s process.',
     '- PSNR: FFmpeg\'s psnr filter on both streams against the source. Peak RSS: each API run is its own Node process (`process.resourceUsage().maxRSS`); FFmpeg\'s is its `-benchmark` maxrss.',
     '- JS µs per call: time spent on the JS thread inside each `encode()`/`decode()` call. Loop gap: `monitorEventLoopDelay` (1 ms resolution) during the run, its maximum and 99th percentile.',
-    ...(run.repeat > 1 ? [`- Each side ran ${run.repeat} times, API and FFmpeg alternately (so a slow spell of the machine falls on both); the tables show each side's fastest run, and the "ratio" column compares the two fastest. The "${PAIRS}" column takes each API run with the FFmpeg run right after it: the spread of those ${run.repeat} ratios is how far this machine moves a ratio from one run to the next.`] : []),
+    ...(run.repeat > 1 ? [`- Each side ran ${run.repeat} times, API and FFmpeg alternately, in rounds that change which side goes first (so a slow spell of the machine falls on both); the tables show each side's fastest run, and the "ratio" column compares the two fastest. The "${PAIRS}" column takes the API run and the FFmpeg run of each round: the spread of those ${run.repeat} ratios is how far this machine moves a ratio from one run to the next.`] : []),
     '',
     ...sections(run.results),
     '![ratios](benches/ratios.png)',

@@ -41,28 +41,31 @@ function best(run, time) {
   return bestPair(run, null, time)[0];
 }
 
-// `a()` and `b()` REPEAT times each, alternately, so that a slow spell of the machine (page
-// zeroing, another process) falls on both sides alike; for each, the result with the lowest
-// `time(result)`. `b` may be null. The third element holds every run as [a result, b result]
-// pairs, in order, for `spread()`.
+// `a()` and `b()` REPEAT times each, alternately (a b, b a, a b, ...: neither side always runs
+// first), so that a slow spell of the machine (page zeroing, another process) falls on both
+// sides alike; for each, the result with the lowest `time(result)`. `b` may be null. The
+// third element holds every round as an [a result, b result] pair, for `spread()`.
 function bestPair(a, b, time) {
   const pick = [null, null];
   const pairs = [];
   for (let i = 0; i < REPEAT; i++) {
-    const pair = [a, b].map((run, k) => {
-      if (!run) return null;
+    const pair = [null, null];
+    for (const k of i % 2 ? [1, 0] : [0, 1]) {
+      const run = [a, b][k];
+      if (!run) continue;
       const r = run();
       if (!pick[k] || time(r) < time(pick[k])) pick[k] = r;
-      return r;
-    });
+      pair[k] = r;
+    }
     pairs.push(pair);
   }
   return [...pick, pairs];
 }
 
-// The ratio of each back-to-back pair of runs (`ratio(a result, b result)`): its median, lowest
-// and highest. The headline ratio compares each side's best run; this shows how far one pair
-// of runs moves on this machine, so a row's distance from a target can be read against noise.
+// The ratio of each round's back-to-back pair of runs (`ratio(a result, b result)`): its
+// median, lowest and highest. The headline ratio compares each side's best run; this shows how
+// far one pair of runs moves on this machine, so a row's distance from a target can be read
+// against noise.
 function spread(pairs, ratio) {
   const v = pairs.map(([x, y]) => ratio(x, y)).sort((p, q) => p - q);
   return { median: v[v.length >> 1], min: v[0], max: v[v.length - 1], n: v.length };

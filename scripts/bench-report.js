@@ -68,9 +68,10 @@ function sections(results) {
   }
   const au = by('audio');
   if (au.length) {
-    out.push('## Audio encode', '', 'Speed in seconds of 48 kHz stereo audio per second (ratio = API ÷ FFmpeg) and the bitrate produced.', '');
-    out.push(table(['codec', 'API ×realtime', 'FFmpeg ×realtime', 'ratio', PAIRS, 'kbit/s API / FFmpeg (target)', 'JS µs per encode() median / p99', 'loop gap ms worst / p99', 'peak RSS MB API / FFmpeg'],
+    out.push('## Audio encode', '', 'Speed in seconds of 48 kHz stereo audio per second (ratio = API ÷ FFmpeg) and the bitrate produced. Each API process first runs the same encode on the same input three times, untimed, so that V8\'s optimizing compiler has finished with the JavaScript of the loop (in a fresh process its threads take 40-65 ms of the two CPUs during the first pass); "first pass" is the fastest of those first passes, a fresh process\'s speed.', '');
+    out.push(table(['codec', 'API ×realtime', 'FFmpeg ×realtime', 'ratio', PAIRS, 'first pass ×realtime (ratio)', 'kbit/s API / FFmpeg (target)', 'JS µs per encode() median / p99', 'loop gap ms worst / p99', 'peak RSS MB API / FFmpeg'],
       au.map((r) => [r.id.split('/')[1], f(r.api.value, 0), f(r.cli.value, 0), ratio(r.ratio), spread(r.pairs),
+        r.firstPass ? `${f(r.firstPass.value, 0)} (${r.firstPass.ratio.toFixed(2)})` : '—',
         `${pair(r.api.kbps, r.cli.kbps, 0)}${r.targetKbps ? ` (${r.targetKbps})` : ''}`, js(r.api), loop(r.api), pair(r.api.rssMB, r.cli.rssMB, 0)])), '');
   }
   const mem = by('memory');
@@ -149,7 +150,7 @@ async function main() {
     '## How',
     '',
     '- Each scenario runs through the WebCodecs API and through the `ffmpeg` CLI with the same input frames (one raw file, read from the page cache by both; 300 frames at 720p, 200 at 1080p) and the encoder settings our backend uses (the table in `benches/node/lib/settings.js`).',
-    '- API time: `configure()` to the `flush()` promise, frames read and wrapped in `VideoFrame`/`AudioData` inside the loop; the producer keeps at most ' + `${run.queue} requests queued (\`encodeQueueSize\`/\`decodeQueueSize\`). Before its clock starts, each API process runs the same codec on 12 tiny frames (or 0.25 s of audio), untimed, so that V8 has compiled the JavaScript paths (a one-time cost of a fresh process, which the CLI does not have). FFmpeg time: \`-benchmark\` rtime (the transcode loop; process start-up and option parsing excluded).`,
+    '- API time: `configure()` to the `flush()` promise, frames read and wrapped in `VideoFrame`/`AudioData` inside the loop; the producer keeps at most ' + `${run.queue} requests queued (\`encodeQueueSize\`/\`decodeQueueSize\`). Before its clock starts, each API process runs the same codec on 12 tiny frames (audio: the same encode three times, see its table), untimed, so that V8 has compiled the JavaScript paths (a one-time cost of a fresh process, which the CLI does not have). FFmpeg time: \`-benchmark\` rtime (the transcode loop; process start-up and option parsing excluded).`,
     '- Privileges: run as root, SVT-AV1 in the CLI gives its threads SCHED_FIFO priority, which an ordinary user\'s FFmpeg cannot and which our codec workers drop on purpose (codec threads must not preempt the event loop), so as root the CLI runs without CAP_SYS_NICE (`setpriv`): both sides schedule like an ordinary user\'s process.',
     '- PSNR: FFmpeg\'s psnr filter on both streams against the source. Peak RSS: each API run is its own Node process (`process.resourceUsage().maxRSS`); FFmpeg\'s is its `-benchmark` maxrss.',
     '- JS µs per call: time spent on the JS thread inside each `encode()`/`decode()` call. Loop gap: `monitorEventLoopDelay` (1 ms resolution) during the run, its maximum and 99th percentile.',

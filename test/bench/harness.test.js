@@ -75,5 +75,8 @@ test('bench harness: --tiny runs encode, decode, copyTo, image and audio scenari
   const opus = byId['audio/opus'];
   assert.equal(opus.targetKbps, 128);
   assert.ok(opus.api.kbps > 64 && opus.cli.kbps > 64, `opus kbit/s ${opus.api.kbps} / ${opus.cli.kbps}`);
+  // The API process's first (untimed warm-up) pass over the same input, against the same CLI run.
+  positive(opus.firstPass.value, 'opus first pass');
+  assert.ok(Math.abs(opus.firstPass.ratio - opus.firstPass.value / opus.cli.value) < 1e-9, JSON.stringify(opus.firstPass));
   fs.rmSync(dir, { recursive: true, force: true });
 });

@@ -1,12 +1,14 @@
 'use strict';
-// Codec threads run below the JS thread: 10 nice steps lower (WEBCODECS_WORKER_NICE), with a
-// longer scheduler slice than the JS thread's (Linux 6.12+), and never with real-time scheduling, even when the process runs as root, where SVT-AV1 (AV1 in
-// latencyMode "quality") would start its threads as SCHED_FIFO and starve the JS thread.
+// Codec threads run below the JS thread: 10 nice steps lower (WEBCODECS_WORKER_NICE; the VP9
+// encoder's excepted, see crates/codec-ffmpeg/src/encoder/vpx.rs), with a longer scheduler
+// slice than the JS thread's (Linux 6.12+), and never with real-time scheduling, even when the
+// process runs as root, where SVT-AV1 (AV1 in latencyMode "quality") would start its threads as
+// SCHED_FIFO and starve the JS thread.
 // Linux only: the scheduling attributes are read from /proc/self/task.
 const test = require('node:test');
 const assert = require('node:assert/strict');
 const fs = require('node:fs');
-const { VideoEncoder, VideoFrame } = require('../..');
+const { VideoEncoder, VideoDecoder, VideoFrame } = require('../..');
 
 // Every thread of this process: name, nice value and scheduling policy (0 SCHED_OTHER,
 // 1 SCHED_FIFO, 2 SCHED_RR, 3 SCHED_BATCH, 5 SCHED_IDLE).
@@ -58,4 +60,68 @@ test('codec threads (SVT-AV1\'s included) are ordinary threads 10 nice steps bel
       assert.ok(t.slice > js.slice, `${t.name} (${t.tid}) slice ${t.slice} vs the JS thread's ${js.slice}`);
     }
   }
+});
+
+// The threads that appeared while `enc` encoded 8 frames of `config` (tids absent before the
+// configure), seen from the first output.
+async function newThreadsWhileEncoding(enc, config, seen) {
+  const before = new Set(threads().map((t) => t.tid));
+  const { width: w, height: h } = config;
+  seen.length = 0;
+  enc.configure(config);
+  const data = new Uint8Array(w * h * 3 / 2);
+  for (let i = 0; i < 8; i++) {
+    data.fill(16 + i * 20, 0, w * h);
+    const f = new VideoFrame(data, { format: 'I420', codedWidth: w, codedHeight: h, timestamp: i * 33333 });
+    enc.encode(f);
+    f.close();
+  }
+  await enc.flush();
+  return seen.filter((t) => t.name.startsWith('webcodecs') && !before.has(t.tid));
+}
+
+test('the VP9 encoder\'s threads keep the JS thread\'s priority; reconfigured to H.264, they go below it; a VP9 decoder\'s go below', { skip: process.platform !== 'linux' }, async () => {
+  const js = threads().find((t) => t.tid === process.pid);
+  const seen = [];
+  const chunks = [];
+  let decoderConfig = null;
+  const enc = new VideoEncoder({
+    output: (c, meta) => {
+      if (seen.length === 0) seen.push(...threads());
+      if (meta && meta.decoderConfig) decoderConfig = meta.decoderConfig;
+      chunks.push(c);
+    },
+    error: (e) => assert.fail(e),
+  });
+  const vp9 = await newThreadsWhileEncoding(enc, { codec: 'vp09.00.10.08', width: 640, height: 480, bitrate: 1_000_000, latencyMode: 'realtime' }, seen);
+  assert.ok(vp9.length >= 1, `VP9 encoder threads: ${vp9.map((t) => t.name)}`);
+  for (const t of vp9) {
+    assert.equal(t.nice, js.nice, `${t.name} (${t.tid}) nice`);
+    assert.ok(t.policy === 0 || t.policy === 3, `${t.name} (${t.tid}) runs with policy ${t.policy}`);
+  }
+  const vp9Chunks = chunks.splice(0);
+  const vp9Config = decoderConfig;
+
+  // The same worker thread, reconfigured: it lowers itself before x264 opens.
+  const avc = await newThreadsWhileEncoding(enc, { codec: 'avc1.42001f', width: 640, height: 480, bitrate: 1_000_000 }, seen);
+  enc.close();
+  assert.ok(avc.length >= 1, `x264 threads: ${avc.map((t) => t.name)}`);
+  const below = Math.min(19, js.nice + 10);
+  for (const t of avc) assert.equal(t.nice, below, `${t.name} (${t.tid}) nice after the reconfigure`);
+  const worker = threads().find((t) => t.tid === vp9[0].tid);
+  if (worker) assert.equal(worker.nice, below, 'the worker thread itself');
+
+  const decSeen = [];
+  const before = new Set(threads().map((t) => t.tid));
+  const dec = new VideoDecoder({
+    output: (f) => { if (decSeen.length === 0) decSeen.push(...threads()); f.close(); },
+    error: (e) => assert.fail(e),
+  });
+  dec.configure(vp9Config);
+  for (const c of vp9Chunks) dec.decode(c);
+  await dec.flush();
+  dec.close();
+  const decThreads = decSeen.filter((t) => t.name.startsWith('webcodecs') && !before.has(t.tid));
+  assert.ok(decThreads.length >= 1, `VP9 decoder threads: ${decThreads.map((t) => t.name)}`);
+  for (const t of decThreads) assert.equal(t.nice, below, `${t.name} (${t.tid}) nice`);
 });

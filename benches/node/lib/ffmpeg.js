@@ -8,7 +8,7 @@ const { spawnSync } = require('node:child_process');
 
 // Run as root, SVT-AV1 gives its threads SCHED_FIFO priority 99 (an ordinary user's FFmpeg
 // cannot), while our codec workers drop CAP_SYS_NICE on purpose (codec threads must never
-// preempt the event loop; crates/codec-ffmpeg `lower_worker_thread_priority`). So as root the
+// preempt the event loop; crates/codec-ffmpeg `prepare_worker_thread`). So as root the
 // CLI runs without CAP_SYS_NICE too: both sides with an ordinary user's scheduling.
 const SETPRIV = '/usr/bin/setpriv';
 const NO_REALTIME = process.getuid && process.getuid() === 0 && fs.existsSync(SETPRIV)

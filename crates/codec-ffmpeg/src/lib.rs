@@ -215,9 +215,10 @@ pub(crate) fn is_eagain(e: &ffmpeg::Error) -> bool {
     matches!(e, ffmpeg::Error::Other { errno } if *errno == ffmpeg::util::error::EAGAIN)
 }
 
-/// How many nice steps codec worker threads run below the thread that starts them: 10 unless
-/// the `WEBCODECS_WORKER_NICE` environment variable says otherwise (0 to 19; 0 keeps the
-/// starting thread's priority). Read once.
+/// How many nice steps codec worker threads run below the thread that starts them (the VP9
+/// encoder's excepted, see [`settle_worker_priority`]): 10 unless the `WEBCODECS_WORKER_NICE`
+/// environment variable says otherwise (0 to 19; 0 keeps the starting thread's priority). Read
+/// once.
 pub fn worker_nice() -> i32 {
     static NICE: std::sync::OnceLock<i32> = std::sync::OnceLock::new();
     *NICE.get_or_init(|| {
@@ -258,26 +259,88 @@ pub fn worker_slice_us() -> u64 {
 
 const MIN_WORKER_SLICE_US: u64 = 3000;
 
-/// Lowers the calling thread's scheduling priority by [`worker_nice`] steps (Linux; elsewhere
-/// nothing). Meant as `control_queue::set_thread_start_hook`'s hook: a codec worker thread
-/// lowers itself before it opens a codec, so the threads FFmpeg, x264, libvpx and libaom start
-/// inherit the lower priority, and on a busy machine the JS thread (at the process's own
-/// priority) is not kept waiting behind them: its event loop keeps running while they
-/// encode. Throughput is unchanged when the CPUs are not otherwise busy.
+/// Prepares the calling thread to run codecs at a lower priority than the thread that started
+/// it (Linux; elsewhere nothing). Meant as `control_queue::set_thread_start_hook`'s hook: a codec
+/// worker thread runs it before it opens a codec, so the threads FFmpeg, x264, libvpx and libaom
+/// start inherit what it sets, and on a busy machine the JS thread (at the process's own
+/// priority) is not kept waiting behind them: its event loop keeps running while they encode.
 ///
-/// It also takes away the thread's right to real-time scheduling (Linux `CAP_SYS_NICE`, which
-/// only root has): run as root, SVT-AV1 would otherwise start its threads as `SCHED_FIFO`,
-/// ahead of every ordinary thread, and the JS thread would wait hundreds of milliseconds. And it
-/// gives them a long scheduler time slice ([`worker_slice_us`]; Linux 6.12 and later), so the
-/// JS thread, with the default shorter slice, preempts them the moment it wakes.
-pub fn lower_worker_thread_priority() {
+/// It takes away the thread's right to real-time scheduling (Linux `CAP_SYS_NICE`, which only
+/// root has): run as root, SVT-AV1 would otherwise start its threads as `SCHED_FIFO`, ahead of
+/// every ordinary thread, and the JS thread would wait hundreds of milliseconds. It gives the
+/// thread a long scheduler time slice ([`worker_slice_us`]; Linux 6.12 and later), so the JS
+/// thread, with the default shorter slice, preempts it the moment it wakes. And it marks the
+/// thread's nice value as still to be lowered by [`worker_nice`] steps: the backend's first
+/// `configure()` does it before it opens a codec, unless the codec runs better at the JS
+/// thread's priority (see [`settle_worker_priority`]).
+pub fn prepare_worker_thread() {
     raw::drop_realtime_privilege();
     let slice = worker_slice_us();
     if slice > 0 {
         raw::lengthen_time_slice(slice);
     }
+    NICE_PENDING.set(true);
+}
+
+thread_local! {
+    /// Whether [`prepare_worker_thread`] ran on this thread and its nice value is not yet
+    /// lowered.
+    static NICE_PENDING: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+}
+
+/// Called by every backend of this crate in `configure()`, before it opens a codec on its worker
+/// thread:
+/// lowers the thread's priority by [`worker_nice`] steps if [`prepare_worker_thread`] asked for
+/// it and it is not lowered yet, unless `keep` (the codec about to open runs better at the JS
+/// thread's priority: the VP9 encoder, see `Profile::keeps_thread_priority`). A thread cannot
+/// raise its priority again without privileges, so once lowered it stays lowered: a worker
+/// reconfigured from H.264 to VP9 encodes VP9 at the lower priority; one reconfigured from
+/// VP9 to H.264 lowers itself then. A thread the hook did not prepare is left as it is.
+pub fn settle_worker_priority(keep: bool) {
+    if keep || !NICE_PENDING.replace(false) {
+        return;
+    }
     let nice = worker_nice();
     if nice > 0 {
         raw::lower_thread_priority(nice);
+    }
+}
+
+#[cfg(all(test, target_os = "linux"))]
+mod priority_tests {
+    fn nice() -> i32 {
+        crate::raw::thread_nice().expect("the thread's nice value")
+    }
+
+    #[test]
+    fn a_prepared_thread_is_lowered_once_by_the_first_configure_that_does_not_keep_priority() {
+        let (start, kept, lowered, again) = std::thread::spawn(|| {
+            let start = nice();
+            super::prepare_worker_thread();
+            assert_eq!(nice(), start, "the hook itself leaves the nice value");
+            super::settle_worker_priority(true);
+            let kept = nice();
+            super::settle_worker_priority(false);
+            let lowered = nice();
+            super::settle_worker_priority(false);
+            (start, kept, lowered, nice())
+        })
+        .join()
+        .expect("worker");
+        assert_eq!(kept, start, "a codec that keeps the priority (VP9 encoder)");
+        assert_eq!(lowered, (start + super::worker_nice()).min(19), "then another codec");
+        assert_eq!(again, lowered, "lowered once only");
+    }
+
+    #[test]
+    fn a_thread_the_hook_did_not_prepare_is_left_as_it_is() {
+        let (start, after) = std::thread::spawn(|| {
+            let start = nice();
+            super::settle_worker_priority(false);
+            (start, nice())
+        })
+        .join()
+        .expect("thread");
+        assert_eq!(after, start);
     }
 }

@@ -499,7 +499,7 @@ pub(crate) fn set_color_codes(f: &mut ffmpeg::frame::Video, c: ColorCodes) {
 
 /// The calling thread's nice value (Linux), `None` if it cannot be read.
 #[cfg(target_os = "linux")]
-fn thread_nice() -> Option<i32> {
+pub(crate) fn thread_nice() -> Option<i32> {
     // SAFETY: getpriority reads the calling thread's nice value (who = 0: the caller); no memory
     // is passed. It can return -1 legitimately, so errno is cleared first and checked after.
     unsafe {

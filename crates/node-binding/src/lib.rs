@@ -18,7 +18,7 @@ mod video;
 fn main(mut cx: neon::context::ModuleContext) -> neon::result::NeonResult<()> {
     codec_ffmpeg::init();
     // Codec threads run below the JS thread's priority (docs/ARCHITECTURE.md, "Threads").
-    control_queue::set_thread_start_hook(codec_ffmpeg::lower_worker_thread_priority);
+    control_queue::set_thread_start_hook(codec_ffmpeg::prepare_worker_thread);
     cx.export_function("setImmediateFn", set_immediate_fn)?;
     video::register(&mut cx)?;
     audio::register(&mut cx)?;

@@ -240,6 +240,9 @@ impl Backend for VideoEncoderBackend {
         self.tracker.clear();
         drained?;
         let resolved = check(&config)?;
+        crate::settle_worker_priority(
+            super::profile::of(&config, resolved.entry.family).keeps_thread_priority(),
+        );
         self.session = SessionSlot::Open(open_session(
             &config,
             resolved,

@@ -175,6 +175,12 @@ pub(crate) trait Profile: Sync {
     /// Its quantizer range, key-frame placement and threading.
     fn traits(&self) -> Traits;
 
+    /// Whether the encoder's threads keep the JS thread's priority instead of running
+    /// [`crate::worker_nice`] steps below it (see [`crate::settle_worker_priority`]).
+    fn keeps_thread_priority(&self) -> bool {
+        false
+    }
+
     /// The thread count the codec context gets for `cfg` (0: the encoder picks).
     fn threads(&self, _cfg: &VideoEncoderConfig) -> usize {
         self.traits().threads()

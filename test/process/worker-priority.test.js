@@ -27,15 +27,15 @@ function threads() {
   });
 }
 
-test('codec threads (SVT-AV1\'s included) are ordinary threads 10 nice steps below the JS thread', { skip: process.platform !== 'linux' }, async () => {
-  const js = threads().find((t) => t.tid === process.pid);
-  const seen = [];
-  const enc = new VideoEncoder({
-    output: () => { if (seen.length === 0) seen.push(...threads()); },
-    error: (e) => assert.fail(e),
-  });
-  const [w, h] = [320, 240];
-  enc.configure({ codec: 'av01.0.04M.08', width: w, height: h, bitrate: 500_000, latencyMode: 'quality' });
+// The tids of the process's threads now.
+const tids = () => new Set(threads().map((t) => t.tid));
+
+// The codec threads `enc` ran while it encoded 8 frames of `config`, but for those in `before`
+// (a `tids()` snapshot); `seen` gets every thread of the process, as the first output saw them.
+async function newThreadsWhileEncoding(enc, config, seen, before) {
+  const { width: w, height: h } = config;
+  seen.length = 0;
+  enc.configure(config);
   const data = new Uint8Array(w * h * 3 / 2);
   for (let i = 0; i < 8; i++) {
     data.fill(16 + i * 20, 0, w * h);
@@ -44,8 +44,19 @@ test('codec threads (SVT-AV1\'s included) are ordinary threads 10 nice steps bel
     f.close();
   }
   await enc.flush();
+  return seen.filter((t) => t.name.startsWith('webcodecs') && !before.has(t.tid));
+}
+
+test('codec threads (SVT-AV1\'s included) are ordinary threads 10 nice steps below the JS thread', { skip: process.platform !== 'linux' }, async () => {
+  const js = threads().find((t) => t.tid === process.pid);
+  const seen = [];
+  const before = tids();
+  const enc = new VideoEncoder({
+    output: () => { if (seen.length === 0) seen.push(...threads()); },
+    error: (e) => assert.fail(e),
+  });
+  const codec = await newThreadsWhileEncoding(enc, { codec: 'av01.0.04M.08', width: 320, height: 240, bitrate: 500_000, latencyMode: 'quality' }, seen, before);
   enc.close();
-  const codec = seen.filter((t) => t.name.startsWith('webcodecs'));
   assert.ok(codec.length > 1, `codec threads while encoding: ${codec.map((t) => t.name)}`);
   for (const t of seen) assert.ok(t.policy === 0 || t.policy === 3, `${t.name} (${t.tid}) runs with policy ${t.policy}`);
   const want = Math.min(19, js.nice + 10);
@@ -62,29 +73,12 @@ test('codec threads (SVT-AV1\'s included) are ordinary threads 10 nice steps bel
   }
 });
 
-// The threads that appeared while `enc` encoded 8 frames of `config` (tids absent before the
-// configure), seen from the first output.
-async function newThreadsWhileEncoding(enc, config, seen) {
-  const before = new Set(threads().map((t) => t.tid));
-  const { width: w, height: h } = config;
-  seen.length = 0;
-  enc.configure(config);
-  const data = new Uint8Array(w * h * 3 / 2);
-  for (let i = 0; i < 8; i++) {
-    data.fill(16 + i * 20, 0, w * h);
-    const f = new VideoFrame(data, { format: 'I420', codedWidth: w, codedHeight: h, timestamp: i * 33333 });
-    enc.encode(f);
-    f.close();
-  }
-  await enc.flush();
-  return seen.filter((t) => t.name.startsWith('webcodecs') && !before.has(t.tid));
-}
-
 test('the VP9 encoder\'s threads keep the JS thread\'s priority; reconfigured to H.264, they go below it; a VP9 decoder\'s go below', { skip: process.platform !== 'linux' }, async () => {
   const js = threads().find((t) => t.tid === process.pid);
   const seen = [];
   const chunks = [];
   let decoderConfig = null;
+  const before = tids();
   const enc = new VideoEncoder({
     output: (c, meta) => {
       if (seen.length === 0) seen.push(...threads());
@@ -93,8 +87,8 @@ test('the VP9 encoder\'s threads keep the JS thread\'s priority; reconfigured to
     },
     error: (e) => assert.fail(e),
   });
-  const vp9 = await newThreadsWhileEncoding(enc, { codec: 'vp09.00.10.08', width: 640, height: 480, bitrate: 1_000_000, latencyMode: 'realtime' }, seen);
-  assert.ok(vp9.length >= 1, `VP9 encoder threads: ${vp9.map((t) => t.name)}`);
+  const vp9 = await newThreadsWhileEncoding(enc, { codec: 'vp09.00.10.08', width: 640, height: 480, bitrate: 1_000_000, latencyMode: 'realtime' }, seen, before);
+  assert.ok(vp9.length > 1, `VP9 encoder threads (the worker and libvpx's): ${vp9.map((t) => t.name)}`);
   for (const t of vp9) {
     assert.equal(t.nice, js.nice, `${t.name} (${t.tid}) nice`);
     assert.ok(t.policy === 0 || t.policy === 3, `${t.name} (${t.tid}) runs with policy ${t.policy}`);
@@ -102,17 +96,19 @@ test('the VP9 encoder\'s threads keep the JS thread\'s priority; reconfigured to
   const vp9Chunks = chunks.splice(0);
   const vp9Config = decoderConfig;
 
-  // The same worker thread, reconfigured: it lowers itself before x264 opens.
-  const avc = await newThreadsWhileEncoding(enc, { codec: 'avc1.42001f', width: 640, height: 480, bitrate: 1_000_000 }, seen);
+  // The same worker thread, reconfigured: it lowers itself before x264 opens. libvpx's threads
+  // are gone by then; the worker is the one left of `vp9`.
+  const avc = await newThreadsWhileEncoding(enc, { codec: 'avc1.42001f', width: 640, height: 480, bitrate: 1_000_000 }, seen, tids());
+  const vp9Tids = new Set(vp9.map((t) => t.tid));
+  const worker = threads().filter((t) => vp9Tids.has(t.tid));
   enc.close();
   assert.ok(avc.length >= 1, `x264 threads: ${avc.map((t) => t.name)}`);
+  assert.equal(worker.length, 1, `the worker thread alone is left of the VP9 threads: ${worker.map((t) => t.tid)}`);
   const below = Math.min(19, js.nice + 10);
-  for (const t of avc) assert.equal(t.nice, below, `${t.name} (${t.tid}) nice after the reconfigure`);
-  const worker = threads().find((t) => t.tid === vp9[0].tid);
-  if (worker) assert.equal(worker.nice, below, 'the worker thread itself');
+  for (const t of [...avc, ...worker]) assert.equal(t.nice, below, `${t.name} (${t.tid}) nice after the reconfigure`);
 
   const decSeen = [];
-  const before = new Set(threads().map((t) => t.tid));
+  const beforeDecoder = tids();
   const dec = new VideoDecoder({
     output: (f) => { if (decSeen.length === 0) decSeen.push(...threads()); f.close(); },
     error: (e) => assert.fail(e),
@@ -121,7 +117,7 @@ test('the VP9 encoder\'s threads keep the JS thread\'s priority; reconfigured to
   for (const c of vp9Chunks) dec.decode(c);
   await dec.flush();
   dec.close();
-  const decThreads = decSeen.filter((t) => t.name.startsWith('webcodecs') && !before.has(t.tid));
+  const decThreads = decSeen.filter((t) => t.name.startsWith('webcodecs') && !beforeDecoder.has(t.tid));
   assert.ok(decThreads.length >= 1, `VP9 decoder threads: ${decThreads.map((t) => t.name)}`);
   for (const t of decThreads) assert.equal(t.nice, below, `${t.name} (${t.tid}) nice`);
 });

@@ -288,11 +288,11 @@ thread_local! {
     static NICE_PENDING: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
 }
 
-/// Called by every backend of this crate in `configure()`, before it opens a codec on its worker
-/// thread:
-/// lowers the thread's priority by [`worker_nice`] steps if [`prepare_worker_thread`] asked for
-/// it and it is not lowered yet, unless `keep` (the codec about to open runs better at the JS
-/// thread's priority: the VP9 encoder, see `Profile::keeps_thread_priority`). A thread cannot
+/// Lowers the calling thread's priority by [`worker_nice`] steps if [`prepare_worker_thread`]
+/// asked for it and it is not lowered yet, unless `keep` (the codec about to open runs better
+/// at the JS thread's priority: the VP9 encoder, see `Profile::keeps_thread_priority`). Every
+/// backend of this crate calls it in `configure()`, before it opens a codec on its worker
+/// thread. A thread cannot
 /// raise its priority again without privileges, so once lowered it stays lowered: a worker
 /// reconfigured from H.264 to VP9 encodes VP9 at the lower priority; one reconfigured from
 /// VP9 to H.264 lowers itself then. A thread the hook did not prepare is left as it is.

@@ -30,6 +30,9 @@ function threads() {
 // The tids of the process's threads now.
 const tids = () => new Set(threads().map((t) => t.tid));
 
+// The codec threads of `seen` (a `threads()` list) but for those in `before` (a `tids()` snapshot).
+const codecThreadsSince = (seen, before) => seen.filter((t) => t.name.startsWith('webcodecs') && !before.has(t.tid));
+
 // The codec threads `enc` ran while it encoded 8 frames of `config`, but for those in `before`
 // (a `tids()` snapshot); `seen` gets every thread of the process, as the first output saw them.
 async function newThreadsWhileEncoding(enc, config, seen, before) {
@@ -44,7 +47,7 @@ async function newThreadsWhileEncoding(enc, config, seen, before) {
     f.close();
   }
   await enc.flush();
-  return seen.filter((t) => t.name.startsWith('webcodecs') && !before.has(t.tid));
+  return codecThreadsSince(seen, before);
 }
 
 test('codec threads (SVT-AV1\'s included) are ordinary threads 10 nice steps below the JS thread', { skip: process.platform !== 'linux' }, async () => {
@@ -117,7 +120,7 @@ test('the VP9 encoder\'s threads keep the JS thread\'s priority; reconfigured to
   for (const c of vp9Chunks) dec.decode(c);
   await dec.flush();
   dec.close();
-  const decThreads = decSeen.filter((t) => t.name.startsWith('webcodecs') && !beforeDecoder.has(t.tid));
+  const decThreads = codecThreadsSince(decSeen, beforeDecoder);
   assert.ok(decThreads.length >= 1, `VP9 decoder threads: ${decThreads.map((t) => t.name)}`);
   for (const t of decThreads) assert.equal(t.nice, below, `${t.name} (${t.tid}) nice`);
 });

@@ -292,10 +292,10 @@ thread_local! {
 /// asked for it and it is not lowered yet, unless `keep` (the codec about to open runs better
 /// at the JS thread's priority: the VP9 encoder, see `Profile::keeps_thread_priority`). Every
 /// backend of this crate calls it in `configure()`, before it opens a codec on its worker
-/// thread. A thread cannot
-/// raise its priority again without privileges, so once lowered it stays lowered: a worker
-/// reconfigured from H.264 to VP9 encodes VP9 at the lower priority; one reconfigured from
-/// VP9 to H.264 lowers itself then. A thread the hook did not prepare is left as it is.
+/// thread. A thread cannot raise its priority again without privileges, so once lowered it
+/// stays lowered: a worker reconfigured from H.264 to VP9 encodes VP9 at the lower priority;
+/// one reconfigured from VP9 to H.264 lowers itself then. A thread the hook did not prepare is
+/// left as it is.
 pub fn settle_worker_priority(keep: bool) {
     if keep || !NICE_PENDING.replace(false) {
         return;

@@ -8,7 +8,10 @@
 const test = require('node:test');
 const assert = require('node:assert/strict');
 const fs = require('node:fs');
-const { VideoEncoder, VideoDecoder, VideoFrame } = require('../..');
+const path = require('node:path');
+const {
+  VideoEncoder, VideoDecoder, VideoFrame, AudioEncoder, AudioDecoder, AudioData, ImageDecoder,
+} = require('../..');
 
 // Every thread of this process: name, nice value and scheduling policy (0 SCHED_OTHER,
 // 1 SCHED_FIFO, 2 SCHED_RR, 3 SCHED_BATCH, 5 SCHED_IDLE).
@@ -123,4 +126,40 @@ test('the VP9 encoder\'s threads keep the JS thread\'s priority; reconfigured to
   const decThreads = codecThreadsSince(decSeen, beforeDecoder);
   assert.ok(decThreads.length >= 1, `VP9 decoder threads: ${decThreads.map((t) => t.name)}`);
   for (const t of decThreads) assert.equal(t.nice, below, `${t.name} (${t.tid}) nice`);
+});
+
+// The worker loop lowers every configured worker whose backend does not ask for the JS thread's
+// priority: the audio and image backends say nothing, so theirs go below too.
+test('audio encoder, audio decoder and ImageDecoder workers run 10 nice steps below the JS thread', { skip: process.platform !== 'linux' }, async () => {
+  const js = threads().find((t) => t.tid === process.pid);
+  const below = Math.min(19, js.nice + 10);
+  const before = tids();
+  const chunks = [];
+  let decoderConfig = null;
+  const enc = new AudioEncoder({
+    output: (c, meta) => { if (meta && meta.decoderConfig) decoderConfig = meta.decoderConfig; chunks.push(c); },
+    error: (e) => assert.fail(e),
+  });
+  enc.configure({ codec: 'opus', sampleRate: 48000, numberOfChannels: 1, bitrate: 64000 });
+  const pcm = new Float32Array(960 * 5).map((_, i) => Math.sin(i / 10) * 0.5);
+  const data = new AudioData({ format: 'f32', sampleRate: 48000, numberOfFrames: pcm.length, numberOfChannels: 1, timestamp: 0, data: pcm });
+  enc.encode(data);
+  data.close();
+  await enc.flush();
+  const dec = new AudioDecoder({ output: (d) => d.close(), error: (e) => assert.fail(e) });
+  dec.configure(decoderConfig);
+  for (const c of chunks) dec.decode(c);
+  await dec.flush();
+  const image = new ImageDecoder({
+    data: fs.readFileSync(path.join(__dirname, '..', 'image', 'fixtures', 'progressive.jpg')),
+    type: 'image/jpeg',
+  });
+  const { image: frame } = await image.decode();
+  frame.close();
+  const workers = threads().filter((t) => !before.has(t.tid) && /^webcodecs-(aenc|adec|image)$/.test(t.name));
+  enc.close();
+  dec.close();
+  image.close();
+  assert.deepEqual(workers.map((t) => t.name).sort(), ['webcodecs-adec', 'webcodecs-aenc', 'webcodecs-image']);
+  for (const t of workers) assert.equal(t.nice, below, `${t.name} (${t.tid}) nice`);
 });

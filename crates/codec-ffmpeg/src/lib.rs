@@ -179,6 +179,8 @@ mod svc;
 
 use std::sync::Once;
 
+use control_queue::ThreadPriority;
+
 pub use audio::{
     audio_decoder_support, audio_encoder_support, AudioDecodeInput, AudioDecoderBackend,
     AudioEncodeInput, AudioEncoderBackend, DecodedAudioOutput, EncodedAudioOutput,
@@ -215,8 +217,9 @@ pub(crate) fn is_eagain(e: &ffmpeg::Error) -> bool {
     matches!(e, ffmpeg::Error::Other { errno } if *errno == ffmpeg::util::error::EAGAIN)
 }
 
-/// How many nice steps codec worker threads run below the thread that starts them (the VP9
-/// encoder's excepted, see [`settle_worker_priority`]): 10 unless the `WEBCODECS_WORKER_NICE`
+/// How many nice steps codec worker threads run below the thread that starts them (those of a
+/// codec whose backend asks for [`ThreadPriority::Host`] excepted, see
+/// [`settle_worker_priority`]): 10 unless the `WEBCODECS_WORKER_NICE`
 /// environment variable says otherwise (0 to 19; 0 keeps the starting thread's priority). Read
 /// once.
 pub fn worker_nice() -> i32 {
@@ -260,8 +263,8 @@ pub fn worker_slice_us() -> u64 {
 const MIN_WORKER_SLICE_US: u64 = 3000;
 
 /// Prepares the calling thread to run codecs at a lower priority than the thread that started
-/// it (Linux; elsewhere nothing). Meant as `control_queue::set_thread_start_hook`'s hook: a codec
-/// worker thread runs it before it opens a codec, so the threads FFmpeg, x264, libvpx and libaom
+/// it (Linux; elsewhere nothing). Meant as the start hook of `control_queue::set_thread_hooks`:
+/// a codec worker thread runs it before it opens a codec, so the threads FFmpeg, x264, libvpx and libaom
 /// start inherit what it sets, and on a busy machine the JS thread (at the process's own
 /// priority) is not kept waiting behind them: its event loop keeps running while they encode.
 ///
@@ -270,9 +273,9 @@ const MIN_WORKER_SLICE_US: u64 = 3000;
 /// every ordinary thread, and the JS thread would wait hundreds of milliseconds. It gives the
 /// thread a long scheduler time slice ([`worker_slice_us`]; Linux 6.12 and later), so the JS
 /// thread, with the default shorter slice, preempts it the moment it wakes. And it marks the
-/// thread's nice value as still to be lowered by [`worker_nice`] steps: the backend's first
-/// `configure()` does it before it opens a codec, unless the codec runs better at the JS
-/// thread's priority (see [`settle_worker_priority`]).
+/// thread's nice value as still to be lowered by [`worker_nice`] steps: the configure hook does
+/// it before the first configuration whose codec does not run better at the JS thread's
+/// priority (see [`settle_worker_priority`]).
 pub fn prepare_worker_thread() {
     raw::drop_realtime_privilege();
     let slice = worker_slice_us();
@@ -289,15 +292,16 @@ thread_local! {
 }
 
 /// Lowers the calling thread's priority by [`worker_nice`] steps if [`prepare_worker_thread`]
-/// asked for it and it is not lowered yet, unless `keep` (the codec about to open runs better
-/// at the JS thread's priority: the VP9 encoder, see `Profile::keeps_thread_priority`). Every
-/// backend of this crate calls it in `configure()`, before it opens a codec on its worker
-/// thread. A thread cannot raise its priority again without privileges, so once lowered it
-/// stays lowered: a worker reconfigured from H.264 to VP9 encodes VP9 at the lower priority;
-/// one reconfigured from VP9 to H.264 lowers itself then. A thread the hook did not prepare is
-/// left as it is.
-pub fn settle_worker_priority(keep: bool) {
-    if keep || !NICE_PENDING.replace(false) {
+/// asked for it and it is not lowered yet, unless `priority` is [`ThreadPriority::Host`] (the
+/// codec about to open runs better at the JS thread's priority: the VP9 encoder, see
+/// `Profile::thread_priority`). Meant as the configure hook of `control_queue::set_thread_hooks`,
+/// which runs it on the worker thread before each configuration, with the backend's
+/// `Backend::thread_priority`. A thread cannot raise its priority again without privileges,
+/// so once lowered it stays lowered: a worker reconfigured from H.264 to VP9 encodes VP9 at
+/// the lower priority; one reconfigured from VP9 to H.264 lowers itself then. A thread the
+/// start hook did not prepare is left as it is.
+pub fn settle_worker_priority(priority: ThreadPriority) {
+    if priority == ThreadPriority::Host || !NICE_PENDING.replace(false) {
         return;
     }
     let nice = worker_nice();
@@ -308,6 +312,8 @@ pub fn settle_worker_priority(keep: bool) {
 
 #[cfg(all(test, target_os = "linux"))]
 mod priority_tests {
+    use control_queue::ThreadPriority;
+
     fn nice() -> i32 {
         crate::raw::thread_nice().expect("the thread's nice value")
     }
@@ -318,17 +324,21 @@ mod priority_tests {
             let start = nice();
             super::prepare_worker_thread();
             assert_eq!(nice(), start, "the hook itself leaves the nice value");
-            super::settle_worker_priority(true);
+            super::settle_worker_priority(ThreadPriority::Host);
             let kept = nice();
-            super::settle_worker_priority(false);
+            super::settle_worker_priority(ThreadPriority::Background);
             let lowered = nice();
-            super::settle_worker_priority(false);
+            super::settle_worker_priority(ThreadPriority::Background);
             (start, kept, lowered, nice())
         })
         .join()
         .expect("worker");
         assert_eq!(kept, start, "a codec that keeps the priority (VP9 encoder)");
-        assert_eq!(lowered, (start + super::worker_nice()).min(19), "then another codec");
+        assert_eq!(
+            lowered,
+            (start + super::worker_nice()).min(19),
+            "then another codec"
+        );
         assert_eq!(again, lowered, "lowered once only");
     }
 
@@ -336,7 +346,7 @@ mod priority_tests {
     fn a_thread_the_hook_did_not_prepare_is_left_as_it_is() {
         let (start, after) = std::thread::spawn(|| {
             let start = nice();
-            super::settle_worker_priority(false);
+            super::settle_worker_priority(ThreadPriority::Background);
             (start, nice())
         })
         .join()

@@ -176,6 +176,13 @@ pub trait Backend: Send + 'static {
 
     /// Forgets pending work (the JS side reset or closed the codec). Must not fail.
     fn reset(&mut self);
+
+    /// The priority the codec that `config` opens should run at, handed to the embedding's
+    /// [`ThreadHooks::configure`] hook before [`Backend::configure`] runs with `config`.
+    /// [`ThreadPriority::Background`] unless a backend says otherwise.
+    fn thread_priority(&self, _config: &Self::Config) -> ThreadPriority {
+        ThreadPriority::Background
+    }
 }
 
 /// The reports of one worker wake-up, in the order they happened.
@@ -288,16 +295,42 @@ pub type Spawned<B> = (
     CodecWorker,
 );
 
-/// What every worker thread runs first, before its backend sees a message (see
-/// [`set_thread_start_hook`]).
-static THREAD_START_HOOK: std::sync::OnceLock<fn()> = std::sync::OnceLock::new();
+/// The priority a backend asks for the codec a configuration opens: for the worker thread and
+/// the threads the codec library starts from it. What each level means on the machine is the
+/// embedding's [`ThreadHooks::configure`] hook's to decide (node-binding: some nice steps
+/// below the JS thread, or none).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum ThreadPriority {
+    /// Below the threads of the host that started the worker, so that they keep their CPU
+    /// while the codec works (the default).
+    #[default]
+    Background,
+    /// The priority of the thread that started the worker: for a codec whose threads wait on
+    /// each other so often that each preemption by the host idles the others too.
+    Host,
+}
 
-/// Sets, once per process, a function every worker thread started afterwards runs first on
-/// itself. The embedding uses it for thread policy: node-binding lowers the codec threads'
-/// scheduling priority there, so that the threads the codec libraries start inherit it and the
-/// JS thread keeps its CPU. Returns `false` (and changes nothing) when a hook is already set.
-pub fn set_thread_start_hook(hook: fn()) -> bool {
-    THREAD_START_HOOK.set(hook).is_ok()
+/// Thread policy the embedding sets once per process ([`set_thread_hooks`]). Both hooks run on
+/// the worker thread.
+#[derive(Debug, Clone, Copy)]
+pub struct ThreadHooks {
+    /// Runs first on every worker thread started afterwards, before its backend sees a message.
+    pub start: fn(),
+    /// Runs before each configuration the worker passes to [`Backend::configure`] (not for
+    /// stale ones), with the backend's [`Backend::thread_priority`] for it, so that the threads
+    /// the codec starts inherit what it sets.
+    pub configure: fn(ThreadPriority),
+}
+
+/// The embedding's thread hooks (see [`set_thread_hooks`]).
+static THREAD_HOOKS: std::sync::OnceLock<ThreadHooks> = std::sync::OnceLock::new();
+
+/// Sets, once per process, the thread policy of every worker started afterwards. node-binding
+/// uses it to run codec threads below the JS thread's priority, so that the JS thread keeps its
+/// CPU, except for the codecs whose backend asks for [`ThreadPriority::Host`]. Returns `false`
+/// (and changes nothing) when hooks are already set.
+pub fn set_thread_hooks(hooks: ThreadHooks) -> bool {
+    THREAD_HOOKS.set(hooks).is_ok()
 }
 
 /// Owns a codec worker thread: the spec's `[[codec work queue]]`
@@ -341,8 +374,8 @@ impl CodecWorker {
         let handle = std::thread::Builder::new()
             .name(name.to_string())
             .spawn(move || {
-                if let Some(hook) = THREAD_START_HOOK.get() {
-                    hook();
+                if let Some(hooks) = THREAD_HOOKS.get() {
+                    (hooks.start)();
                 }
                 worker::run(backend, rx, worker_live, sink, limits);
                 let (lock, cv) = &*worker_exited;

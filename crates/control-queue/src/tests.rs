@@ -337,30 +337,97 @@ fn an_old_batch_is_delivered_while_the_message_still_runs() {
     c.close();
 }
 
-#[test]
-fn the_thread_start_hook_runs_on_each_worker_thread_before_its_backend() {
-    use std::sync::atomic::AtomicBool;
-    static RAN_ON_WORKER: AtomicBool = AtomicBool::new(false);
-    fn hook() {
-        let name = std::thread::current().name().map(str::to_owned);
-        if name.as_deref() == Some("hooked") {
-            RAN_ON_WORKER.store(true, Ordering::SeqCst);
+/// Logs its configurations; asks for the host's priority for odd ones; configuration 1 says
+/// so on `entered`, then waits for `gate`.
+struct Prioritised {
+    entered: flume::Sender<()>,
+    gate: flume::Receiver<()>,
+}
+
+/// What the hooks and `Prioritised` saw on the worker thread named "hooked", in order.
+static HOOK_LOG: std::sync::Mutex<Vec<String>> = std::sync::Mutex::new(Vec::new());
+
+fn log_on_hooked_thread(what: String) {
+    if std::thread::current().name() == Some("hooked") {
+        HOOK_LOG.lock().expect("log").push(what);
+    }
+}
+
+impl Backend for Prioritised {
+    type Config = u32;
+    type Input = ();
+    type Output = u32;
+    fn configure(&mut self, c: u32, _: &mut dyn FnMut(u32)) -> Result<(), CodecError> {
+        if c == 1 {
+            let _ = self.entered.send(());
+            let _ = self.gate.recv();
+        }
+        log_on_hooked_thread(format!("configure {c}"));
+        Ok(())
+    }
+    fn process(&mut self, _: (), _: &Cancel, _: &mut dyn FnMut(u32)) -> Result<(), CodecError> {
+        Ok(())
+    }
+    fn flush(&mut self, _: &Cancel, _: &mut dyn FnMut(u32)) -> Result<(), CodecError> {
+        Ok(())
+    }
+    fn reset(&mut self) {}
+    fn thread_priority(&self, c: &u32) -> ThreadPriority {
+        if c % 2 == 1 {
+            ThreadPriority::Host
+        } else {
+            ThreadPriority::Background
         }
     }
-    // Process-wide and set once: this is the only test that sets it.
-    assert!(crate::set_thread_start_hook(hook));
-    assert!(
-        !crate::set_thread_start_hook(hook),
-        "a second hook is refused"
-    );
-    let (stx, _srx): (flume::Sender<Tagged<Report<u32>>>, Rx) = flume::unbounded();
-    let backend = Echo {
-        delay: 0,
-        held: vec![],
-        gate: None,
+}
+
+#[test]
+fn the_thread_hooks_run_on_the_worker_at_start_and_before_each_live_configure() {
+    // Process-wide and set once: this is the only test that sets them.
+    let hooks = ThreadHooks {
+        start: || log_on_hooked_thread("start".into()),
+        configure: |p| log_on_hooked_thread(format!("priority {p:?}")),
     };
+    assert!(crate::set_thread_hooks(hooks));
+    assert!(!crate::set_thread_hooks(hooks), "second hooks are refused");
+    let (stx, _srx): (flume::Sender<Tagged<Report<u32>>>, Rx) = flume::unbounded();
+    let (open, gate) = flume::unbounded();
+    let (entered, configuring) = flume::unbounded();
+    let backend = Prioritised { entered, gate };
     let (tx, w) = CodecWorker::spawn("hooked", backend, stx).expect("spawn");
-    tx.send(m(0, Msg::Close)).expect("send");
+    tx.send(Tagged {
+        epoch: 1,
+        body: Msg::Configure(1),
+    })
+    .expect("send");
+    configuring.recv().expect("configuration 1 runs");
+    // While configuration 1 waits, epoch 2 goes live: configuration 3 of epoch 1 is stale when
+    // the worker reaches it, and neither the hook nor the backend sees it.
+    tx.send(Tagged {
+        epoch: 1,
+        body: Msg::Configure(3),
+    })
+    .expect("send");
+    tx.send(Tagged {
+        epoch: 2,
+        body: Msg::Configure(4),
+    })
+    .expect("send");
+    tx.send(Tagged {
+        epoch: 2,
+        body: Msg::Close,
+    })
+    .expect("send");
+    open.send(()).expect("open the gate");
     assert!(w.join_timeout(Duration::from_secs(5)), "worker exits");
-    assert!(RAN_ON_WORKER.load(Ordering::SeqCst));
+    assert_eq!(
+        *HOOK_LOG.lock().expect("log"),
+        [
+            "start",
+            "priority Host",
+            "configure 1",
+            "priority Background",
+            "configure 4"
+        ]
+    );
 }

@@ -151,7 +151,12 @@ pub(crate) fn run<B: Backend, S: Sink<B::Output>>(
             // Payloads of stale or failed epochs are dropped here, on the worker thread.
             _ if stale || failed_epoch == Some(epoch) => {}
             Msg::Configure(c) => {
-                let r = guarded(|| backend.configure(c, &mut |o| out(&mut batch, o)));
+                let r = guarded(|| {
+                    if let Some(hooks) = crate::THREAD_HOOKS.get() {
+                        (hooks.configure)(backend.thread_priority(&c));
+                    }
+                    backend.configure(c, &mut |o| out(&mut batch, o))
+                });
                 match r {
                     Ok(()) => {
                         failed_epoch = None;

@@ -17,8 +17,12 @@ mod video;
 #[neon::main]
 fn main(mut cx: neon::context::ModuleContext) -> neon::result::NeonResult<()> {
     codec_ffmpeg::init();
-    // Codec threads run below the JS thread's priority (docs/ARCHITECTURE.md, "Threads").
-    control_queue::set_thread_start_hook(codec_ffmpeg::prepare_worker_thread);
+    // Codec threads run below the JS thread's priority, unless their backend asks for its
+    // priority (docs/ARCHITECTURE.md, "Threads").
+    control_queue::set_thread_hooks(control_queue::ThreadHooks {
+        start: codec_ffmpeg::prepare_worker_thread,
+        configure: codec_ffmpeg::settle_worker_priority,
+    });
     cx.export_function("setImmediateFn", set_immediate_fn)?;
     video::register(&mut cx)?;
     audio::register(&mut cx)?;

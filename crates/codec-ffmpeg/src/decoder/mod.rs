@@ -168,7 +168,6 @@ impl<S: DecodeSession> Backend for DecoderBackend<S> {
             // Outputs still inside the old decoder belong to the old configuration.
             let _ = send(&mut s, None, &mut self.shared, &Cancel::never(), out);
         }
-        crate::settle_worker_priority(false);
         self.session = Some(S::open(&config)?);
         Ok(())
     }

@@ -7,7 +7,7 @@ use codec_core::{
     BitrateMode, CodecError, OutputConfigTracker, VideoColorSpace, VideoDecoderConfig,
     VideoEncoderConfig,
 };
-use control_queue::{Backend, Cancel};
+use control_queue::{Backend, Cancel, ThreadPriority};
 
 use super::aom_session::AomSession;
 use super::color::encoded_color_space;
@@ -240,9 +240,6 @@ impl Backend for VideoEncoderBackend {
         self.tracker.clear();
         drained?;
         let resolved = check(&config)?;
-        crate::settle_worker_priority(
-            super::profile::of(&config, resolved.entry.family).keeps_thread_priority(),
-        );
         self.session = SessionSlot::Open(open_session(
             &config,
             resolved,
@@ -279,5 +276,13 @@ impl Backend for VideoEncoderBackend {
     fn reset(&mut self) {
         self.session = SessionSlot::Empty;
         self.tracker.clear();
+    }
+
+    /// The encoder profile's (see `Profile::thread_priority`); a codec string that does not
+    /// resolve opens nothing and gets the default.
+    fn thread_priority(&self, config: &VideoEncoderConfig) -> ThreadPriority {
+        crate::codecs::resolve(&config.codec).map_or(ThreadPriority::Background, |r| {
+            profile::of(config, r.entry.family).thread_priority()
+        })
     }
 }

@@ -3,6 +3,7 @@
 //! they share (frame rate, default bitrate, key-frame interval, the two rate-control mappings).
 
 use codec_core::{BitrateMode, VideoColorSpace, VideoEncoderConfig};
+use control_queue::ThreadPriority;
 use ffmpeg::{Dictionary, Rational};
 use ffmpeg_next as ffmpeg;
 
@@ -175,10 +176,10 @@ pub(crate) trait Profile: Sync {
     /// Its quantizer range, key-frame placement and threading.
     fn traits(&self) -> Traits;
 
-    /// Whether the encoder's threads keep the JS thread's priority instead of running
-    /// [`crate::worker_nice`] steps below it (see [`crate::settle_worker_priority`]).
-    fn keeps_thread_priority(&self) -> bool {
-        false
+    /// The priority the encoder's threads run at: by default [`crate::worker_nice`] steps
+    /// below the JS thread, or at its priority (see [`crate::settle_worker_priority`]).
+    fn thread_priority(&self) -> ThreadPriority {
+        ThreadPriority::Background
     }
 
     /// The thread count the codec context gets for `cfg` (0: the encoder picks).

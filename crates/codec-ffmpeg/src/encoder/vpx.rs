@@ -2,6 +2,7 @@
 //! temporal layers from explicit per-frame reference flags.
 
 use codec_core::{BitrateMode, VideoColorSpace, VideoEncoderConfig};
+use control_queue::ThreadPriority;
 use ffmpeg::Dictionary;
 use ffmpeg_next as ffmpeg;
 
@@ -141,7 +142,7 @@ impl Profile for Vpx {
         }
     }
 
-    /// VP9: yes. libvpx's VP9 threads wait on each other many times per frame (tile and
+    /// VP9: the JS thread's (VP8: below it). libvpx's VP9 threads wait on each other many times per frame (tile and
     /// loop-filter row synchronisation), so each time the JS thread preempts one of them the
     /// other CPU idles too; at the JS thread's priority the JS thread mostly runs when one of
     /// them waits anyway. Measured on 2 CPUs at 1080p realtime (the bench's producer, 10
@@ -150,8 +151,11 @@ impl Profile for Vpx {
     /// ms below, 4.9-5.2 ms at equal priority). x264 and FFmpeg's frame-threaded decoders
     /// run more threads than CPUs: at equal priority their loop p99 went from 2-3 ms to
     /// 4-7 ms, for no speed, so they stay below. VP8: no difference measured, stays below.
-    fn keeps_thread_priority(&self) -> bool {
-        self.vp9
+    fn thread_priority(&self) -> ThreadPriority {
+        match self.vp9 {
+            true => ThreadPriority::Host,
+            false => ThreadPriority::Background,
+        }
     }
 
     /// Quantizer 0–63 (32 by default, as libaom). libvpx never places a key frame itself:

@@ -136,7 +136,6 @@ impl Backend for ImageBackend {
         config: ImageDecoderConfig,
         _out: &mut dyn FnMut(Self::Output),
     ) -> Result<(), CodecError> {
-        crate::settle_worker_priority(false);
         self.session = Some(ImageSession::new(config.ty, config.options));
         self.waiting.clear();
         self.generations.clear();

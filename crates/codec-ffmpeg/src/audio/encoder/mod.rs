@@ -139,7 +139,6 @@ impl Backend for AudioEncoderBackend {
         self.tracker.clear();
         self.deep = None;
         config.validate()?;
-        crate::settle_worker_priority(false);
         self.session = SessionSlot::Open(Session::open(&config, false)?);
         Ok(())
     }

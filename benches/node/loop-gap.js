@@ -3,7 +3,8 @@
 // running other callbacks. `node --expose-gc benches/node/loop-gap.js [--only=REGEX]
 // [--runs=N] [--json=FILE]`.
 //
-// For each scenario (encode then flush, decode then flush, copyTo() to RGBA), `--runs` runs
+// For each scenario (encode then flush, decode then flush, copyTo() to RGBA into one
+// destination or into a new one per copy), `--runs` runs
 // (default 5) measure:
 //   - worst gap: the longest interval between two ticks of a 1 ms setInterval heartbeat,
 //     minus the 1 ms period (and monitorEventLoopDelay's maximum, resolution 1 ms);
@@ -182,14 +183,18 @@ async function decodeRun(s, input) {
   return phases;
 }
 
+// `s.fresh`: a new destination for every copy (`new Uint8Array(size)` per frame, as most
+// callers write it), whose pages fault in as the conversion writes them; otherwise one
+// destination, written before, for every copy.
 async function copyToRun(s) {
   const [w, h] = SIZES[s.size];
   const f = readFrames(w, h, 1)(0);
-  const dest = new Uint8Array(w * h * 4);
-  await f.copyTo(dest, { format: 'RGBA' });
+  const reused = new Uint8Array(w * h * 4);
+  const dest = () => (s.fresh ? new Uint8Array(w * h * 4) : reused);
+  await f.copyTo(dest(), { format: 'RGBA' });
   const probe = new GapProbe();
   probe.phase('copyTo');
-  for (let i = 0; i < s.iterations; i++) await f.copyTo(dest, { format: 'RGBA' });
+  for (let i = 0; i < s.iterations; i++) await f.copyTo(dest(), { format: 'RGBA' });
   const phases = probe.finish();
   f.close();
   return phases;
@@ -206,6 +211,7 @@ function scenarios() {
   }
   for (const size of ['720p', '1080p', '4K']) {
     list.push({ id: `copyTo/RGBA/${size}`, kind: 'copyTo', size, iterations: size === '4K' ? 20 : 40 });
+    list.push({ id: `copyTo/RGBA-fresh/${size}`, kind: 'copyTo', size, fresh: true, iterations: size === '4K' ? 20 : 40 });
   }
   return list.filter((s) => !ONLY || ONLY.test(s.id));
 }

@@ -283,8 +283,9 @@ fn frame_close(mut cx: FunctionContext) -> JsResult<JsUndefined> {
 
 /// `frameCopyTo(frame, dest: Uint8Array, x, y, w, h, layout?)` → PlaneLayout[], or a promise
 /// of it for a copy of [`DEFERRED_BYTES`] or more: that one is checked now (errors are thrown)
-/// and copied in bands of about [`BAND_BYTES`], one event-loop turn each, like an RGB
-/// conversion, so a 12-megapixel RGBA image does not hold the loop for its whole copy.
+/// and copied in bands of at most [`BAND_BYTES`] and about [`BAND_TIME_NS`], one event-loop
+/// turn each, like an RGB conversion, so a 12-megapixel RGBA image does not hold the loop for
+/// its whole copy.
 fn frame_copy_to(mut cx: FunctionContext) -> JsResult<JsValue> {
     let b = cx.argument::<JsBox<FrameBox>>(0)?;
     let Some(buf) = b.buffer() else {
@@ -316,16 +317,60 @@ fn frame_copy_to(mut cx: FunctionContext) -> JsResult<JsValue> {
 /// Plain copies of at least this many bytes settle later, in bands.
 const DEFERRED_BYTES: u32 = 8 << 20;
 
-/// Bytes copied per event-loop turn in a deferred plain copy: about 1 ms into a fresh
-/// destination (whose pages fault in as they are written).
+/// The most bytes copied per event-loop turn in a deferred plain copy (fewer when they take
+/// longer than [`BAND_TIME_NS`]).
 const BAND_BYTES: u64 = 4 << 20;
+
+/// How long one band of a deferred copy or conversion should hold the event loop. The first
+/// write to each 4 KiB page of a fresh destination (`new Uint8Array(size)` per frame, the usual
+/// pattern; above 32 MiB glibc maps every one anew) faults it in, which costs more than
+/// converting it: a 2-megapixel RGBA band took 0.5 ms into a destination written before and
+/// 2.5-5 ms into a fresh one on the development machine. Bands are sized by the time the last
+/// one took per byte, so they stay near this. (1.5 ms made 12-megapixel copies 10-20% slower,
+/// more turns; 2.5 ms kept their speed, and the worst loop gaps of fresh 720p-4K copies,
+/// benches/node/loop-gap.js, dropped by 0.2-1 ms.)
+const BAND_TIME_NS: f64 = 2_500_000.0;
+
+/// Nanoseconds per destination byte assumed before any band has been timed on this thread:
+/// about a fresh destination's (page faults included) on the development machine.
+const FIRST_NS_PER_BYTE: f64 = 0.5;
+
+thread_local! {
+    /// The time per destination byte of the last band copied on this thread (the JS thread of
+    /// one isolate), which sizes the next band.
+    static NS_PER_BYTE: Cell<f64> = const { Cell::new(FIRST_NS_PER_BYTE) };
+}
+
+/// Rows of the next band of `copy` from its row `y0`: as many as [`BAND_TIME_NS`] covers at
+/// the last band's pace, at most `copy.band_rows()`, a multiple of `copy.row_align()` (the rows
+/// left may be fewer).
+fn paced_rows(copy: &dyn BandedCopy, y0: u32) -> u32 {
+    let left = copy.height() - y0;
+    let per_row = copy.dest_bytes_per_row().max(1) as f64;
+    let align = copy.row_align().max(1);
+    let rows = (BAND_TIME_NS / NS_PER_BYTE.get() / per_row).min(f64::from(copy.band_rows()));
+    let rows = (rows as u32 / align).max(1) * align;
+    rows.min(left)
+}
+
+/// Notes that `rows` rows of `copy` took `ns` nanoseconds.
+fn record_pace(copy: &dyn BandedCopy, rows: u32, ns: u128) {
+    let bytes = copy.dest_bytes_per_row().max(1) as f64 * f64::from(rows.max(1));
+    // Bounded, so one very fast or very slow band (a preempted thread) cannot send the next
+    // band to an extreme.
+    NS_PER_BYTE.set((ns as f64 / bytes).clamp(0.01, 50.0));
+}
 
 /// A copy that goes in bands of rows, one event-loop turn each.
 trait BandedCopy {
     /// Rows of the rect.
     fn height(&self) -> u32;
-    /// Rows per band (a multiple of the vertical subsampling).
+    /// The most rows per band (a multiple of [`BandedCopy::row_align`]).
     fn band_rows(&self) -> u32;
+    /// Bands start on a multiple of this many rows (the vertical chroma subsampling).
+    fn row_align(&self) -> u32;
+    /// Bytes one row of the rect writes into the destination.
+    fn dest_bytes_per_row(&self) -> u64;
     /// Rows `y0..y0 + rows` of the rect into their place in `dest`.
     fn band(&self, dest: &mut [u8], y0: u32, rows: u32) -> Result<(), CodecError>;
     /// The layout the promise resolves with.
@@ -356,15 +401,22 @@ impl BandedCopy for PlainCopy {
     }
 
     fn band_rows(&self) -> u32 {
+        rows_for(self.buf.format(), self.dest_bytes_per_row(), BAND_BYTES)
+    }
+
+    fn row_align(&self) -> u32 {
+        self.buf.format().subsampling(1).1.max(1)
+    }
+
+    fn dest_bytes_per_row(&self) -> u64 {
         let f = self.buf.format();
-        let row: u64 = (0..f.plane_count())
+        (0..f.plane_count())
             .map(|p| {
                 let (sx, sy) = f.subsampling(p);
                 u64::from(self.rect.width.div_ceil(sx.max(1))) * u64::from(f.bytes_per_element(p))
                     / u64::from(sy.max(1))
             })
-            .sum();
-        rows_for(f, row, BAND_BYTES)
+            .sum()
     }
 
     fn band(&self, dest: &mut [u8], y0: u32, rows: u32) -> Result<(), CodecError> {
@@ -392,9 +444,9 @@ impl BandedCopy for PlainCopy {
 /// conversion, which starts in a later event-loop turn); smaller ones are converted at once.
 const DEFERRED_PIXELS: u64 = 256 * 256;
 
-/// Pixels converted per event-loop turn: about 0.5 ms with the AVX2 kernels at 1080p and
-/// above (memory-bound), under 2 ms with the portable ones, so a 4K conversion leaves the
-/// loop free between its bands.
+/// The most pixels converted per event-loop turn (fewer when they take longer than
+/// [`BAND_TIME_NS`]): about 0.5 ms with the AVX2 kernels into a destination written before,
+/// so a 4K conversion leaves the loop free between its bands.
 const BAND_PIXELS: u64 = 1 << 21;
 
 /// A band at least this large is shared between the JS thread and one helper thread, in
@@ -439,6 +491,14 @@ impl BandedCopy for RgbCopy {
 
     fn band_rows(&self) -> u32 {
         rows_for(self.buf.format(), u64::from(self.rect.width), BAND_PIXELS)
+    }
+
+    fn row_align(&self) -> u32 {
+        self.buf.format().subsampling(1).1.max(1)
+    }
+
+    fn dest_bytes_per_row(&self) -> u64 {
+        u64::from(self.rect.width) * 4
     }
 
     fn layouts(&self) -> Vec<PlaneLayout> {
@@ -516,9 +576,11 @@ fn run_band(cx: &mut FunctionContext, job: &Rc<RefCell<Option<CopyJob>>>) -> Neo
     let Some(mut j) = job.borrow_mut().take() else {
         return Ok(());
     };
-    let rows = j.copy.band_rows().min(j.copy.height() - j.next_row);
+    let rows = paced_rows(&*j.copy, j.next_row);
     let mut dest = j.dest.to_inner(cx);
+    let start = std::time::Instant::now();
     let r = j.copy.band(dest.as_mut_slice(cx), j.next_row, rows);
+    record_pace(&*j.copy, rows, start.elapsed().as_nanos());
     j.next_row += rows;
     match r {
         Ok(()) if j.next_row < j.copy.height() => {

@@ -219,9 +219,8 @@ pub(crate) fn is_eagain(e: &ffmpeg::Error) -> bool {
 
 /// How many nice steps codec worker threads run below the thread that starts them (those of a
 /// codec whose backend asks for [`ThreadPriority::Host`] excepted, see
-/// [`settle_worker_priority`]): 10 unless the `WEBCODECS_WORKER_NICE`
-/// environment variable says otherwise (0 to 19; 0 keeps the starting thread's priority). Read
-/// once.
+/// [`settle_worker_priority`]): 10 unless the `WEBCODECS_WORKER_NICE` environment variable says
+/// otherwise (0 to 19; 0 keeps the starting thread's priority). Read once.
 pub fn worker_nice() -> i32 {
     static NICE: std::sync::OnceLock<i32> = std::sync::OnceLock::new();
     *NICE.get_or_init(|| {
@@ -264,9 +263,10 @@ const MIN_WORKER_SLICE_US: u64 = 3000;
 
 /// Prepares the calling thread to run codecs at a lower priority than the thread that started
 /// it (Linux; elsewhere nothing). Meant as the start hook of `control_queue::set_thread_hooks`:
-/// a codec worker thread runs it before it opens a codec, so the threads FFmpeg, x264, libvpx and libaom
-/// start inherit what it sets, and on a busy machine the JS thread (at the process's own
-/// priority) is not kept waiting behind them: its event loop keeps running while they encode.
+/// a codec worker thread runs it before it opens a codec, so the threads FFmpeg, x264, libvpx
+/// and libaom start inherit what it sets, and on a busy machine the JS thread (at the process's
+/// own priority) is not kept waiting behind them: its event loop keeps running while they
+/// encode.
 ///
 /// It takes away the thread's right to real-time scheduling (Linux `CAP_SYS_NICE`, which only
 /// root has): run as root, SVT-AV1 would otherwise start its threads as `SCHED_FIFO`, ahead of

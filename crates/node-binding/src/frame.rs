@@ -341,16 +341,11 @@ thread_local! {
     static NS_PER_BYTE: Cell<f64> = const { Cell::new(FIRST_NS_PER_BYTE) };
 }
 
-/// Rows of the next band of `copy` from its row `y0`: as many as [`BAND_TIME_NS`] covers at
-/// the last band's pace, at most `copy.band_rows()`, a multiple of `copy.row_align()` (the rows
-/// left may be fewer).
+/// Rows of the next band of `copy` from its row `y0`: the destination bytes [`BAND_TIME_NS`]
+/// covers at the last band's pace (see [`BandedCopy::band_rows`]; the rows left may be fewer).
 fn paced_rows(copy: &dyn BandedCopy, y0: u32) -> u32 {
-    let left = copy.height() - y0;
-    let per_row = copy.dest_bytes_per_row().max(1) as f64;
-    let align = copy.row_align().max(1);
-    let rows = (BAND_TIME_NS / NS_PER_BYTE.get() / per_row).min(f64::from(copy.band_rows()));
-    let rows = (rows as u32 / align).max(1) * align;
-    rows.min(left)
+    let budget = (BAND_TIME_NS / NS_PER_BYTE.get()) as u64;
+    copy.band_rows(budget).min(copy.height() - y0)
 }
 
 /// Notes that `rows` rows of `copy` took `ns` nanoseconds.
@@ -365,10 +360,10 @@ fn record_pace(copy: &dyn BandedCopy, rows: u32, ns: u128) {
 trait BandedCopy {
     /// Rows of the rect.
     fn height(&self) -> u32;
-    /// The most rows per band (a multiple of [`BandedCopy::row_align`]).
-    fn band_rows(&self) -> u32;
-    /// Bands start on a multiple of this many rows (the vertical chroma subsampling).
-    fn row_align(&self) -> u32;
+    /// Rows per band for about `budget` destination bytes, no more than the copy's own limit
+    /// ([`BAND_BYTES`], [`BAND_PIXELS`]), a multiple of the vertical chroma subsampling (so
+    /// every band starts on a chroma row), at least one such multiple.
+    fn band_rows(&self, budget: u64) -> u32;
     /// Bytes one row of the rect writes into the destination.
     fn dest_bytes_per_row(&self) -> u64;
     /// Rows `y0..y0 + rows` of the rect into their place in `dest`.
@@ -400,12 +395,12 @@ impl BandedCopy for PlainCopy {
         self.rect.height
     }
 
-    fn band_rows(&self) -> u32 {
-        rows_for(self.buf.format(), self.dest_bytes_per_row(), BAND_BYTES)
-    }
-
-    fn row_align(&self) -> u32 {
-        self.buf.format().subsampling(1).1.max(1)
+    fn band_rows(&self, budget: u64) -> u32 {
+        rows_for(
+            self.buf.format(),
+            self.dest_bytes_per_row(),
+            budget.min(BAND_BYTES),
+        )
     }
 
     fn dest_bytes_per_row(&self) -> u64 {
@@ -489,12 +484,12 @@ impl BandedCopy for RgbCopy {
         self.rect.height
     }
 
-    fn band_rows(&self) -> u32 {
-        rows_for(self.buf.format(), u64::from(self.rect.width), BAND_PIXELS)
-    }
-
-    fn row_align(&self) -> u32 {
-        self.buf.format().subsampling(1).1.max(1)
+    fn band_rows(&self, budget: u64) -> u32 {
+        rows_for(
+            self.buf.format(),
+            self.dest_bytes_per_row(),
+            budget.min(BAND_PIXELS * 4),
+        )
     }
 
     fn dest_bytes_per_row(&self) -> u64 {

@@ -122,9 +122,9 @@ function readFrames(w, h, frames) {
   });
 }
 
-function encoderConfig(codec, w, h) {
+function encoderConfig(codec, w, h, latencyMode = 'realtime') {
   return {
-    codec, width: w, height: h, bitrate: h >= 1080 ? 4e6 : 2e6, framerate: 30, latencyMode: 'realtime',
+    codec, width: w, height: h, bitrate: h >= 1080 ? 4e6 : 2e6, framerate: 30, latencyMode,
     avc: { format: 'annexb' },
   };
 }
@@ -143,7 +143,7 @@ async function encodeRun(s) {
   const [w, h] = SIZES[s.size];
   let error = null;
   const enc = new VideoEncoder({ output: () => {}, error: (e) => { error = e; } });
-  enc.configure(encoderConfig(s.codec, w, h));
+  enc.configure(encoderConfig(s.codec, w, h, s.latencyMode));
   const phases = await measure(enc, 'encode', s.frames, readFrames(w, h, s.frames));
   enc.close();
   if (error) throw error;
@@ -208,6 +208,11 @@ function scenarios() {
       list.push({ id: `encode/${name}/${size}`, kind: 'encode', codec, size, frames });
       list.push({ id: `decode/${name}/${size}`, kind: 'decode', codec, size, frames });
     }
+  }
+  // Quality mode at 1080p: x264's and x265's frame threads and lookahead, more threads than
+  // cores, and the frames the lookahead holds.
+  for (const [name, codec] of [['h264', 'avc1.640028'], ['hevc', 'hev1.1.6.L120.90']]) {
+    list.push({ id: `encode-quality/${name}/1080p`, kind: 'encode', codec, size: '1080p', frames: 120, latencyMode: 'quality' });
   }
   for (const size of ['720p', '1080p', '4K']) {
     list.push({ id: `copyTo/RGBA/${size}`, kind: 'copyTo', size, iterations: size === '4K' ? 20 : 40 });

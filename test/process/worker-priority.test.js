@@ -1,9 +1,10 @@
 'use strict';
-// Codec threads run below the JS thread: 10 nice steps lower (WEBCODECS_WORKER_NICE; the VP9
-// encoder's excepted, see crates/codec-ffmpeg/src/encoder/vpx.rs), with a longer scheduler
-// slice than the JS thread's (Linux 6.12+), and never with real-time scheduling, even when the
-// process runs as root, where SVT-AV1 (AV1 in latencyMode "quality") would start its threads as
-// SCHED_FIFO and starve the JS thread.
+// Codec threads run below the JS thread: 10 nice steps lower (WEBCODECS_WORKER_NICE) and in the
+// SCHED_IDLE class (WEBCODECS_WORKER_IDLE), so that a waking JS thread preempts them at once;
+// the VP9 encoder's are the exception (see crates/codec-ffmpeg/src/encoder/vpx.rs): they keep
+// the JS thread's priority, with a longer scheduler slice than the JS thread's (Linux 6.12+).
+// None runs with real-time scheduling, even when the process runs as root, where SVT-AV1 (AV1 in
+// latencyMode "quality") would start its threads as SCHED_FIFO and starve the JS thread.
 // Linux only: the scheduling attributes are read from /proc/self/task.
 const test = require('node:test');
 const assert = require('node:assert/strict');
@@ -36,6 +37,17 @@ const tids = () => new Set(threads().map((t) => t.tid));
 // The codec threads of `seen` (a `threads()` list) but for those in `before` (a `tids()` snapshot).
 const codecThreadsSince = (seen, before) => seen.filter((t) => t.name.startsWith('webcodecs') && !before.has(t.tid));
 
+const SCHED_OTHER = 0;
+const SCHED_BATCH = 3;
+const SCHED_IDLE = 5;
+
+// Asserts that `t` (a `threads()` entry) runs below `js`, the JS thread: 10 nice steps lower, in
+// the idle class.
+function assertLowered(t, js, when = '') {
+  assert.equal(t.nice, Math.min(19, js.nice + 10), `${t.name} (${t.tid}) nice${when}`);
+  assert.equal(t.policy, SCHED_IDLE, `${t.name} (${t.tid}) policy${when}`);
+}
+
 // The codec threads `enc` ran while it encoded 8 frames of `config`, but for those in `before`
 // (a `tids()` snapshot); `seen` gets every thread of the process, as the first output saw them.
 async function newThreadsWhileEncoding(enc, config, seen, before) {
@@ -53,7 +65,7 @@ async function newThreadsWhileEncoding(enc, config, seen, before) {
   return codecThreadsSince(seen, before);
 }
 
-test('codec threads (SVT-AV1\'s included) are ordinary threads 10 nice steps below the JS thread', { skip: process.platform !== 'linux' }, async () => {
+test('codec threads (SVT-AV1\'s included) run in the idle class, 10 nice steps below the JS thread, never real-time', { skip: process.platform !== 'linux' }, async () => {
   const js = threads().find((t) => t.tid === process.pid);
   const seen = [];
   const before = tids();
@@ -64,19 +76,8 @@ test('codec threads (SVT-AV1\'s included) are ordinary threads 10 nice steps bel
   const codec = await newThreadsWhileEncoding(enc, { codec: 'av01.0.04M.08', width: 320, height: 240, bitrate: 500_000, latencyMode: 'quality' }, seen, before);
   enc.close();
   assert.ok(codec.length > 1, `codec threads while encoding: ${codec.map((t) => t.name)}`);
-  for (const t of seen) assert.ok(t.policy === 0 || t.policy === 3, `${t.name} (${t.tid}) runs with policy ${t.policy}`);
-  const want = Math.min(19, js.nice + 10);
-  for (const t of codec) assert.equal(t.nice, want, `${t.name} (${t.tid}) nice`);
-  // Linux 6.12 and later take a custom EEVDF slice: codec threads get twice the JS thread's
-  // (at least 3 ms), so the JS thread preempts them when it wakes.
-  const [major, minor] = require('node:os').release().split('.').map(Number);
-  if ((major > 6 || (major === 6 && minor >= 12)) && js.slice !== null) {
-    for (const t of codec) {
-      const want = Math.min(20_000_000, Math.max(3_000_000, Math.floor(js.slice / 1000) * 2000));
-      assert.equal(t.slice, want, `${t.name} (${t.tid}) time slice`);
-      assert.ok(t.slice > js.slice, `${t.name} (${t.tid}) slice ${t.slice} vs the JS thread's ${js.slice}`);
-    }
-  }
+  for (const t of seen) assert.ok([SCHED_OTHER, SCHED_BATCH, SCHED_IDLE].includes(t.policy), `${t.name} (${t.tid}) runs with policy ${t.policy}`);
+  for (const t of codec) assertLowered(t, js);
 });
 
 test('the VP9 encoder\'s threads keep the JS thread\'s priority; reconfigured to H.264, they go below it; a VP9 decoder\'s go below', { skip: process.platform !== 'linux' }, async () => {
@@ -97,7 +98,17 @@ test('the VP9 encoder\'s threads keep the JS thread\'s priority; reconfigured to
   assert.ok(vp9.length > 1, `VP9 encoder threads (the worker and libvpx's): ${vp9.map((t) => t.name)}`);
   for (const t of vp9) {
     assert.equal(t.nice, js.nice, `${t.name} (${t.tid}) nice`);
-    assert.ok(t.policy === 0 || t.policy === 3, `${t.name} (${t.tid}) runs with policy ${t.policy}`);
+    assert.ok(t.policy === SCHED_OTHER || t.policy === SCHED_BATCH, `${t.name} (${t.tid}) runs with policy ${t.policy}`);
+  }
+  // Linux 6.12 and later take a custom EEVDF slice: at the JS thread's priority, codec threads
+  // get twice its slice (at least 3 ms), so the JS thread preempts them when it wakes.
+  const [major, minor] = require('node:os').release().split('.').map(Number);
+  if ((major > 6 || (major === 6 && minor >= 12)) && js.slice !== null) {
+    for (const t of vp9) {
+      const want = Math.min(20_000_000, Math.max(3_000_000, Math.floor(js.slice / 1000) * 2000));
+      assert.equal(t.slice, want, `${t.name} (${t.tid}) time slice`);
+      assert.ok(t.slice > js.slice, `${t.name} (${t.tid}) slice ${t.slice} vs the JS thread's ${js.slice}`);
+    }
   }
   const vp9Chunks = chunks.splice(0);
   const vp9Config = decoderConfig;
@@ -110,8 +121,7 @@ test('the VP9 encoder\'s threads keep the JS thread\'s priority; reconfigured to
   enc.close();
   assert.ok(avc.length >= 1, `x264 threads: ${avc.map((t) => t.name)}`);
   assert.equal(worker.length, 1, `the worker thread alone is left of the VP9 threads: ${worker.map((t) => t.tid)}`);
-  const below = Math.min(19, js.nice + 10);
-  for (const t of [...avc, ...worker]) assert.equal(t.nice, below, `${t.name} (${t.tid}) nice after the reconfigure`);
+  for (const t of [...avc, ...worker]) assertLowered(t, js, ' after the reconfigure');
 
   const decSeen = [];
   const beforeDecoder = tids();
@@ -125,14 +135,13 @@ test('the VP9 encoder\'s threads keep the JS thread\'s priority; reconfigured to
   dec.close();
   const decThreads = codecThreadsSince(decSeen, beforeDecoder);
   assert.ok(decThreads.length >= 1, `VP9 decoder threads: ${decThreads.map((t) => t.name)}`);
-  for (const t of decThreads) assert.equal(t.nice, below, `${t.name} (${t.tid}) nice`);
+  for (const t of decThreads) assertLowered(t, js);
 });
 
 // The worker loop lowers every configured worker whose backend does not ask for the JS thread's
 // priority: the audio and image backends say nothing, so theirs go below too.
-test('audio encoder, audio decoder and ImageDecoder workers run 10 nice steps below the JS thread', { skip: process.platform !== 'linux' }, async () => {
+test('audio encoder, audio decoder and ImageDecoder workers run in the idle class, 10 nice steps below the JS thread', { skip: process.platform !== 'linux' }, async () => {
   const js = threads().find((t) => t.tid === process.pid);
-  const below = Math.min(19, js.nice + 10);
   const before = tids();
   const chunks = [];
   let decoderConfig = null;
@@ -161,5 +170,5 @@ test('audio encoder, audio decoder and ImageDecoder workers run 10 nice steps be
   dec.close();
   image.close();
   assert.deepEqual(workers.map((t) => t.name).sort(), ['webcodecs-adec', 'webcodecs-aenc', 'webcodecs-image']);
-  for (const t of workers) assert.equal(t.nice, below, `${t.name} (${t.tid}) nice`);
+  for (const t of workers) assertLowered(t, js);
 });

@@ -509,6 +509,13 @@ pub(crate) fn thread_nice() -> Option<i32> {
     }
 }
 
+/// The calling thread's scheduling policy (Linux: `SCHED_OTHER`, `SCHED_IDLE`...).
+#[cfg(all(test, target_os = "linux"))]
+pub(crate) fn thread_policy() -> i32 {
+    // SAFETY: sched_getscheduler reads the calling thread's (0) policy; no memory is passed.
+    unsafe { libc::sched_getscheduler(0) }
+}
+
 /// Lowers the calling thread's scheduling priority by `nice` steps (Linux: the nice value is
 /// per thread, and threads it starts inherit it). Raising a nice value needs no privilege; a
 /// failure leaves the priority as it was. Other platforms: nothing.
@@ -523,6 +530,26 @@ pub(crate) fn lower_thread_priority(nice: i32) {
     }
     #[cfg(not(target_os = "linux"))]
     let _ = nice;
+}
+
+/// Moves the calling thread to the `SCHED_IDLE` scheduling class (Linux; threads it starts
+/// inherit it). The scheduler then runs it only where no ordinary thread wants the CPU, and an
+/// ordinary thread that wakes (the JS thread) preempts it at once, whatever its lag or the
+/// running thread's slice. Entering the class needs no privilege; a thread that is not
+/// `SCHED_OTHER`/`SCHED_BATCH` (real-time, already idle) is left as it is, and a failure
+/// changes nothing. Other platforms: nothing.
+pub(crate) fn enter_idle_class() {
+    #[cfg(target_os = "linux")]
+    // SAFETY: sched_getscheduler reads and sched_setscheduler writes the calling thread's (0)
+    // policy; `param` is a live, initialised sched_param (priority 0, the only one SCHED_IDLE
+    // takes).
+    unsafe {
+        let policy = libc::sched_getscheduler(0);
+        if policy == libc::SCHED_OTHER || policy == libc::SCHED_BATCH {
+            let param = libc::sched_param { sched_priority: 0 };
+            let _ = libc::sched_setscheduler(0, libc::SCHED_IDLE, &param);
+        }
+    }
 }
 
 /// Drops `CAP_SYS_NICE` from the calling thread (Linux: capabilities are per thread, and

@@ -136,7 +136,7 @@ async function main() {
     '# Benchmarks',
     '',
     `Written by \`scripts/bench-report.js\` from a \`npm run bench\` run (mode: ${run.mode}) on ${run.date.slice(0, 10)}, commit \`${m.commit}\`, in ${Math.round(run.seconds / 60)} min.${note(run)}`,
-    ...(also.length ? ['', 'Rows from later runs on the same machine:', '', ...also] : []),
+    ...(also.length ? ['', 'Rows from other runs on the same machine:', '', ...also] : []),
     '',
     `Regenerate this page: \`node scripts/bench-report.js --in=${IN.map((f) => path.relative(ROOT, f)).join(',')}\`.`,
     '',

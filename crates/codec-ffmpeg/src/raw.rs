@@ -510,10 +510,18 @@ pub(crate) fn thread_nice() -> Option<i32> {
 }
 
 /// The calling thread's scheduling policy (Linux: `SCHED_OTHER`, `SCHED_IDLE`...).
-#[cfg(all(test, target_os = "linux"))]
+#[cfg(target_os = "linux")]
 pub(crate) fn thread_policy() -> i32 {
     // SAFETY: sched_getscheduler reads the calling thread's (0) policy; no memory is passed.
     unsafe { libc::sched_getscheduler(0) }
+}
+
+/// The calling thread's scheduling policy if it is an ordinary one (`SCHED_OTHER` or
+/// `SCHED_BATCH`), the only ones whose slice or class we change (Linux).
+#[cfg(target_os = "linux")]
+fn ordinary_policy() -> Option<i32> {
+    let policy = thread_policy();
+    (policy == libc::SCHED_OTHER || policy == libc::SCHED_BATCH).then_some(policy)
 }
 
 /// Lowers the calling thread's scheduling priority by `nice` steps (Linux: the nice value is
@@ -540,13 +548,11 @@ pub(crate) fn lower_thread_priority(nice: i32) {
 /// changes nothing. Other platforms: nothing.
 pub(crate) fn enter_idle_class() {
     #[cfg(target_os = "linux")]
-    // SAFETY: sched_getscheduler reads and sched_setscheduler writes the calling thread's (0)
-    // policy; `param` is a live, initialised sched_param (priority 0, the only one SCHED_IDLE
-    // takes).
-    unsafe {
-        let policy = libc::sched_getscheduler(0);
-        if policy == libc::SCHED_OTHER || policy == libc::SCHED_BATCH {
-            let param = libc::sched_param { sched_priority: 0 };
+    if ordinary_policy().is_some() {
+        let param = libc::sched_param { sched_priority: 0 };
+        // SAFETY: sched_setscheduler writes the calling thread's (0) policy; `param` is a live,
+        // initialised sched_param (priority 0, the only one SCHED_IDLE takes).
+        unsafe {
             let _ = libc::sched_setscheduler(0, libc::SCHED_IDLE, &param);
         }
     }
@@ -636,25 +642,22 @@ pub(crate) fn lengthen_time_slice(micros: u64) {
             sched_deadline: u64,
             sched_period: u64,
         }
-        // SAFETY: sched_getscheduler reads the calling thread's (0) policy; sched_setattr reads
-        // `attr`, a live, fully initialised struct whose `size` field is its own size, and
-        // changes only the calling thread.
+        let (Some(policy), Some(nice)) = (ordinary_policy(), thread_nice()) else {
+            return;
+        };
+        let attr = SchedAttr {
+            size: std::mem::size_of::<SchedAttr>() as u32,
+            sched_policy: policy as u32,
+            sched_flags: 0,
+            sched_nice: nice,
+            sched_priority: 0,
+            sched_runtime: micros * 1000,
+            sched_deadline: 0,
+            sched_period: 0,
+        };
+        // SAFETY: sched_setattr reads `attr`, a live, fully initialised struct whose `size`
+        // field is its own size, and changes only the calling thread.
         unsafe {
-            let policy = libc::sched_getscheduler(0);
-            if policy != libc::SCHED_OTHER && policy != libc::SCHED_BATCH {
-                return;
-            }
-            let Some(nice) = thread_nice() else { return };
-            let attr = SchedAttr {
-                size: std::mem::size_of::<SchedAttr>() as u32,
-                sched_policy: policy as u32,
-                sched_flags: 0,
-                sched_nice: nice,
-                sched_priority: 0,
-                sched_runtime: micros * 1000,
-                sched_deadline: 0,
-                sched_period: 0,
-            };
             let _ = libc::syscall(libc::SYS_sched_setattr, 0, &attr as *const SchedAttr, 0);
         }
     }

@@ -176,8 +176,9 @@ pub(crate) trait Profile: Sync {
     /// Its quantizer range, key-frame placement and threading.
     fn traits(&self) -> Traits;
 
-    /// The priority the encoder's threads run at: by default [`crate::worker_nice`] steps
-    /// below the JS thread, or at its priority (see [`crate::settle_worker_priority`]).
+    /// The priority the encoder's threads run at: by default below the JS thread
+    /// ([`crate::worker_nice`] steps, [`crate::worker_idle_class`]), or at its priority (see
+    /// [`crate::settle_worker_priority`]).
     fn thread_priority(&self) -> ThreadPriority {
         ThreadPriority::Background
     }

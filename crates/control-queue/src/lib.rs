@@ -183,6 +183,15 @@ pub trait Backend: Send + 'static {
     fn thread_priority(&self, _config: &Self::Config) -> ThreadPriority {
         ThreadPriority::Background
     }
+
+    /// How many queued `Process` messages the worker takes ahead of the one it runs, reporting
+    /// them `Dequeued` at once (none unless a backend says otherwise). For a codec whose inputs
+    /// are cheap to run one by one (20 ms of audio that an encoder only queues until it has a
+    /// frame), so that a host which refills the queue as requests are taken keeps the codec
+    /// busy instead of waiting on every round trip.
+    fn read_ahead(&self) -> usize {
+        0
+    }
 }
 
 /// The reports of one worker wake-up, in the order they happened.

@@ -6,11 +6,15 @@ use std::sync::atomic::AtomicUsize;
 use super::*;
 
 /// Echoes inputs; holds back `delay` inputs like an encoder with lookahead; panics on 666,
-/// fails on 13, waits for `gate` on 999.
+/// fails on 13, says so on `started` then waits for `gate` on 999; takes `read_ahead` inputs
+/// ahead.
+#[derive(Default)]
 struct Echo {
     delay: usize,
     held: Vec<u32>,
     gate: Option<flume::Receiver<()>>,
+    started: Option<flume::Sender<()>>,
+    read_ahead: usize,
 }
 
 struct Payload(u32, Arc<AtomicUsize>);
@@ -41,6 +45,9 @@ impl Backend for Echo {
         match i.0 {
             666 => panic!("boom"),
             999 => {
+                if let Some(s) = &self.started {
+                    let _ = s.send(());
+                }
                 if let Some(g) = &self.gate {
                     let _ = g.recv();
                 }
@@ -61,6 +68,9 @@ impl Backend for Echo {
     fn reset(&mut self) {
         self.held.clear();
     }
+    fn read_ahead(&self) -> usize {
+        self.read_ahead
+    }
 }
 
 type Rx = flume::Receiver<Tagged<Report<u32>>>;
@@ -68,16 +78,7 @@ type Rx = flume::Receiver<Tagged<Report<u32>>>;
 fn start() -> (ControlTx<usize, Payload>, CodecWorker, Rx, Arc<AtomicUsize>) {
     let dropped = Arc::new(AtomicUsize::new(0));
     let (stx, srx) = flume::unbounded();
-    let (tx, w) = CodecWorker::spawn(
-        "test-codec",
-        Echo {
-            delay: 0,
-            held: vec![],
-            gate: None,
-        },
-        stx,
-    )
-    .expect("spawn");
+    let (tx, w) = CodecWorker::spawn("test-codec", Echo::default(), stx).expect("spawn");
     (tx, w, srx, dropped)
 }
 
@@ -218,12 +219,23 @@ struct Counting {
 
 impl Counting {
     fn start(limits: BatchLimits) -> Self {
+        Self::start_reading_ahead(limits, 0, None)
+    }
+
+    /// As [`Counting::start`], with an [`Echo`] that takes `read_ahead` inputs ahead and says
+    /// on `started` when it begins 999.
+    fn start_reading_ahead(
+        limits: BatchLimits,
+        read_ahead: usize,
+        started: Option<flume::Sender<()>>,
+    ) -> Self {
         let (stx, srx) = flume::unbounded();
         let (gate, gate_rx) = flume::unbounded();
         let backend = Echo {
-            delay: 0,
-            held: vec![],
             gate: Some(gate_rx),
+            started,
+            read_ahead,
+            ..Echo::default()
         };
         let (tx, worker) =
             CodecWorker::spawn_with_limits("test-batches", backend, Deliveries(stx), limits)
@@ -322,6 +334,97 @@ fn queued_messages_share_a_delivery_up_to_the_message_bound() {
     assert_eq!(outputs, expected);
     assert_eq!(all.last(), Some(&Report::FlushDone(1)));
     c.close();
+}
+
+/// Each report of `reports` as a short word: D(equeued), O<n>(utput), d(one), F(lushDone).
+fn words(reports: &[Report<u32>]) -> Vec<String> {
+    reports
+        .iter()
+        .map(|r| match r {
+            Report::Dequeued => "D".to_string(),
+            Report::Output(o) => format!("O{o}"),
+            Report::Done => "d".to_string(),
+            Report::FlushDone(_) => "F".to_string(),
+            other => format!("{other:?}"),
+        })
+        .collect()
+}
+
+#[test]
+fn a_backend_reading_ahead_reports_queued_inputs_dequeued_before_they_run() {
+    let (started_tx, started) = flume::unbounded();
+    let c = Counting::start_reading_ahead(PATIENT, 3, Some(started_tx));
+    // 999 runs (and waits at the gate) while 11 inputs and a flush queue up behind it.
+    c.process(999);
+    started
+        .recv_timeout(Duration::from_secs(5))
+        .expect("999 started");
+    for i in 100..111 {
+        c.process(i);
+    }
+    c.send(Msg::Flush(1));
+    c.gate.send(()).expect("open the gate");
+    let mut all = vec![];
+    while !all.contains(&Report::FlushDone(1)) {
+        all.extend(c.next());
+    }
+    // 100 is taken with three more (101-103) ahead of it; each later input taken from there
+    // tops the three up (104 when 101 runs, ..., 110 when 107 runs); the flush is taken ahead
+    // too but ends the reading (no more inputs behind it) and runs last. Every input is
+    // dequeued once and before it runs; outputs stay in order.
+    let mut expected: Vec<String> = ["D", "O999", "d", "D", "D", "D", "D", "O100", "d"]
+        .map(String::from)
+        .to_vec();
+    for i in 101..=107 {
+        expected.extend(["D".to_string(), format!("O{i}"), "d".to_string()]);
+    }
+    for i in 108..=110 {
+        expected.extend([format!("O{i}"), "d".to_string()]);
+    }
+    expected.push("F".to_string());
+    assert_eq!(words(&all), expected);
+    c.close();
+}
+
+#[test]
+fn reading_ahead_stops_at_a_reset_and_stale_inputs_stay_unreported() {
+    let (started_tx, started) = flume::unbounded();
+    let c = Counting::start_reading_ahead(PATIENT, 8, Some(started_tx));
+    c.process(999);
+    started
+        .recv_timeout(Duration::from_secs(5))
+        .expect("999 started");
+    // Epoch 0: two inputs; then a reset opens epoch 1 (publishing it at once, as the host
+    // does) before the worker gets to them: they are stale and must not run or be reported.
+    c.process(1);
+    c.process(2);
+    let send1 = |body| c.tx.send(m(1, body)).expect("send");
+    send1(Msg::Reset);
+    send1(Msg::Configure(0));
+    for i in 200..203 {
+        send1(Msg::Process(Payload(i, c.dropped.clone())));
+    }
+    send1(Msg::Flush(9));
+    c.gate.send(()).expect("open the gate");
+    let mut all = vec![];
+    while !all.contains(&Report::FlushDone(9)) {
+        all.extend(c.next());
+    }
+    let reports: Vec<Report<u32>> = all
+        .iter()
+        .filter(|r| **r != Report::Configured)
+        .cloned()
+        .collect();
+    assert_eq!(
+        words(&reports),
+        // 999's output went stale while it ran; 200 is taken with 201, 202 and the flush
+        // ahead of it.
+        ["D", "d", "D", "D", "D", "O200", "d", "O201", "d", "O202", "d", "F"]
+    );
+    let dropped = c.dropped.clone();
+    c.close();
+    // Every payload, stale or run, was dropped: 999, 1, 2, 200-202.
+    assert_eq!(dropped.load(Ordering::SeqCst), 6);
 }
 
 #[test]

@@ -1,6 +1,7 @@
 //! The worker thread's loop: runs control messages in order against a [`Backend`] and hands
 //! their reports to the [`Sink`] in batches.
 
+use std::collections::VecDeque;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
@@ -113,12 +114,17 @@ pub(crate) fn run<B: Backend, S: Sink<B::Output>>(
 ) {
     let mut batch = Batcher::new(&sink, limits);
     let mut failed_epoch: Option<Epoch> = None;
+    // Messages taken off the queue ahead of the one running (`Backend::read_ahead`), each with
+    // whether its `Dequeued` was already reported.
+    let mut ahead: VecDeque<(Tagged<Msg<B::Config, B::Input>>, bool)> = VecDeque::new();
     loop {
-        let next = if batch.is_empty() {
-            rx.recv().ok()
+        let next = if let Some(m) = ahead.pop_front() {
+            Some(m)
+        } else if batch.is_empty() {
+            rx.recv().ok().map(|m| (m, false))
         } else {
             match rx.try_recv() {
-                Ok(m) => Some(m),
+                Ok(m) => Some((m, false)),
                 Err(flume::TryRecvError::Empty) => {
                     batch.deliver();
                     continue;
@@ -126,7 +132,7 @@ pub(crate) fn run<B: Backend, S: Sink<B::Output>>(
                 Err(flume::TryRecvError::Disconnected) => None,
             }
         };
-        let Some(Tagged { epoch, body }) = next else {
+        let Some((Tagged { epoch, body }, dequeued)) = next else {
             break;
         };
         let stale = live.load(Ordering::Acquire) > epoch;
@@ -169,7 +175,11 @@ pub(crate) fn run<B: Backend, S: Sink<B::Output>>(
                 }
             }
             Msg::Process(input) => {
-                batch.push(epoch, Report::Dequeued);
+                if !dequeued {
+                    batch.push(epoch, Report::Dequeued);
+                }
+                let want = backend.read_ahead().saturating_sub(ahead.len());
+                take_ahead(&rx, &live, want, &mut ahead, &mut batch);
                 let r = guarded(|| backend.process(input, &cancel, &mut |o| out(&mut batch, o)));
                 if let Err(e) = r {
                     failed_epoch = Some(epoch);
@@ -188,9 +198,37 @@ pub(crate) fn run<B: Backend, S: Sink<B::Output>>(
                 }
             }
         }
-        batch.message_done(rx.len());
+        batch.message_done(rx.len() + ahead.len());
     }
     batch.deliver();
     // `backend` (and every codec context it owns) is dropped here, on this thread.
     drop(backend);
+}
+
+/// Takes up to `want` more `Process` messages off the queue into `ahead`, stopping after any
+/// other message (taken too, so the order holds), and reports `Dequeued` for each one not
+/// already stale: the host hears that they left its queue and can queue more while they wait
+/// here. (One that goes stale or whose epoch fails before it runs is skipped as usual; the
+/// host drops reports of an epoch it has left.)
+fn take_ahead<C, I, O, S: Sink<O>>(
+    rx: &flume::Receiver<Tagged<Msg<C, I>>>,
+    live: &AtomicU64,
+    want: usize,
+    ahead: &mut VecDeque<(Tagged<Msg<C, I>>, bool)>,
+    batch: &mut Batcher<'_, O, S>,
+) {
+    for _ in 0..want {
+        let Ok(m) = rx.try_recv() else {
+            return;
+        };
+        let process = matches!(m.body, Msg::Process(_));
+        let reported = process && live.load(Ordering::Acquire) <= m.epoch;
+        if reported {
+            batch.push(m.epoch, Report::Dequeued);
+        }
+        ahead.push_back((m, reported));
+        if !process {
+            return;
+        }
+    }
 }

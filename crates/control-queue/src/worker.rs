@@ -114,9 +114,7 @@ pub(crate) fn run<B: Backend, S: Sink<B::Output>>(
 ) {
     let mut batch = Batcher::new(&sink, limits);
     let mut failed_epoch: Option<Epoch> = None;
-    // Messages taken off the queue ahead of the one running (`Backend::read_ahead`), each with
-    // whether its `Dequeued` was already reported.
-    let mut ahead: VecDeque<(Tagged<Msg<B::Config, B::Input>>, bool)> = VecDeque::new();
+    let mut ahead: Ahead<B::Config, B::Input> = VecDeque::new();
     loop {
         let next = if let Some(m) = ahead.pop_front() {
             Some(m)
@@ -205,6 +203,10 @@ pub(crate) fn run<B: Backend, S: Sink<B::Output>>(
     drop(backend);
 }
 
+/// Messages taken off the queue ahead of the one running (`Backend::read_ahead`), each with
+/// whether its `Dequeued` was already reported.
+type Ahead<C, I> = VecDeque<(Tagged<Msg<C, I>>, bool)>;
+
 /// Takes up to `want` more `Process` messages off the queue into `ahead`, stopping after any
 /// other message (taken too, so the order holds), and reports `Dequeued` for each one not
 /// already stale: the host hears that they left its queue and can queue more while they wait
@@ -214,7 +216,7 @@ fn take_ahead<C, I, O, S: Sink<O>>(
     rx: &flume::Receiver<Tagged<Msg<C, I>>>,
     live: &AtomicU64,
     want: usize,
-    ahead: &mut VecDeque<(Tagged<Msg<C, I>>, bool)>,
+    ahead: &mut Ahead<C, I>,
     batch: &mut Batcher<'_, O, S>,
 ) {
     for _ in 0..want {

@@ -75,62 +75,68 @@ test('blocking call on the JS thread is refused, not deadlocked', () => {
   assert.equal(native._scBlockingOnJsThread(), true);
 });
 
-test('8 threads calling while the JS thread releases: nothing is delivered after release', async () => {
-  let released = false;
-  let before = 0;
-  let after = 0;
-  const h = native._scStressNew(() => { if (released) after++; else before++; });
-  native._scStressStart(h, 8);
-  await new Promise((r) => setTimeout(r, 100));
-  native._scStressRelease(h);
-  released = true;
-  await new Promise((r) => setTimeout(r, 100));
-  const [sent, rejected] = native._scStressStop(h);
-  let finished = 0;
-  for (let i = 0; i < 100 && finished < 8; i++) {
-    await new Promise((r) => setTimeout(r, 20));
-    finished = native._scStressStop(h)[2];
-  }
-  assert.equal(finished, 8, 'every thread stopped (blocking calls were not left hanging)');
-  assert.ok(before > 0, 'calls were delivered before release');
-  assert.ok(sent >= before);
-  assert.ok(rejected > 0, 'calls after release were rejected');
-  assert.equal(after, 0, 'no delivery after release');
-});
+// Each callback either sends on its channel from the calling thread or, made with
+// `SafeCallback::relayed` (what the codecs use), through the process's relay thread.
+for (const relayed of [false, true]) {
+  const mode = relayed ? ' (relayed)' : '';
 
-test('a flood of deliveries leaves timers their turn, and each sender\'s order holds', async () => {
-  // Each handler spends about 0.2 ms, and two threads keep the channel full: Node would run up to
-  // 1000 queued closures in one loop iteration (about 200 ms here) before a timer could fire.
-  const last = new Map();
-  let delivered = 0;
-  let outOfOrder = 0;
-  const h = native._scStressNew((v) => {
-    const thread = Math.floor(v / 2 ** 32);
-    const i = v % 2 ** 32;
-    if (last.has(thread) && i <= last.get(thread)) outOfOrder++;
-    last.set(thread, i);
-    delivered++;
-    const until = performance.now() + 0.2;
-    while (performance.now() < until);
+  test(`8 threads calling while the JS thread releases: nothing is delivered after release${mode}`, async () => {
+    let released = false;
+    let before = 0;
+    let after = 0;
+    const h = native._scStressNew(() => { if (released) after++; else before++; }, relayed);
+    native._scStressStart(h, 8);
+    await new Promise((r) => setTimeout(r, 100));
+    native._scStressRelease(h);
+    released = true;
+    await new Promise((r) => setTimeout(r, 100));
+    const [sent, rejected] = native._scStressStop(h);
+    let finished = 0;
+    for (let i = 0; i < 100 && finished < 8; i++) {
+      await new Promise((r) => setTimeout(r, 20));
+      finished = native._scStressStop(h)[2];
+    }
+    assert.equal(finished, 8, 'every thread stopped (blocking calls were not left hanging)');
+    assert.ok(before > 0, 'calls were delivered before release');
+    assert.ok(sent >= before);
+    assert.ok(rejected > 0, 'calls after release were rejected');
+    assert.equal(after, 0, 'no delivery after release');
   });
-  let worst = 0;
-  let prev = performance.now();
-  const timer = setInterval(() => {
-    const now = performance.now();
-    worst = Math.max(worst, now - prev);
-    prev = now;
-  }, 1);
-  native._scStressStart(h, 2);
-  await new Promise((r) => setTimeout(r, 400));
-  clearInterval(timer);
-  native._scStressRelease(h);
-  native._scStressStop(h);
-  for (let i = 0; i < 100 && native._scStressStop(h)[2] < 2; i++) await new Promise((r) => setTimeout(r, 20));
-  assert.ok(delivered > 100, `${delivered} deliveries`);
-  assert.equal(outOfOrder, 0, 'per-sender order');
-  // The budget per iteration is 3 ms; 50 ms leaves room for a loaded machine.
-  assert.ok(worst < 50, `a 1 ms interval waited ${worst.toFixed(1)} ms`);
-});
+
+  test(`a flood of deliveries leaves timers their turn, and each sender's order holds${mode}`, async () => {
+    // Each handler spends about 0.2 ms, and two threads keep the channel full: Node would run up to
+    // 1000 queued closures in one loop iteration (about 200 ms here) before a timer could fire.
+    const last = new Map();
+    let delivered = 0;
+    let outOfOrder = 0;
+    const h = native._scStressNew((v) => {
+      const thread = Math.floor(v / 2 ** 32);
+      const i = v % 2 ** 32;
+      if (last.has(thread) && i <= last.get(thread)) outOfOrder++;
+      last.set(thread, i);
+      delivered++;
+      const until = performance.now() + 0.2;
+      while (performance.now() < until);
+    }, relayed);
+    let worst = 0;
+    let prev = performance.now();
+    const timer = setInterval(() => {
+      const now = performance.now();
+      worst = Math.max(worst, now - prev);
+      prev = now;
+    }, 1);
+    native._scStressStart(h, 2);
+    await new Promise((r) => setTimeout(r, 400));
+    clearInterval(timer);
+    native._scStressRelease(h);
+    native._scStressStop(h);
+    for (let i = 0; i < 100 && native._scStressStop(h)[2] < 2; i++) await new Promise((r) => setTimeout(r, 20));
+    assert.ok(delivered > 100, `${delivered} deliveries`);
+    assert.equal(outOfOrder, 0, 'per-sender order');
+    // The budget per iteration is 3 ms; 50 ms leaves room for a loaded machine.
+    assert.ok(worst < 50, `a 1 ms interval waited ${worst.toFixed(1)} ms`);
+  });
+}
 
 test('deliveries never stall when the global setImmediate is replaced (fake timers)', async () => {
   const real = global.setImmediate;

@@ -468,6 +468,41 @@ test('worker_threads terminated mid-encode and mid-image-decode (720p, 8 times):
   assert.ok(m.now <= m.base + 2, `threads ${JSON.stringify(m)}`);
 });
 
+test('worker_threads that finish on their own after encoding, decoding and an image decode (8 times): exit 0, main survives', () => {
+  // Each environment has a libuv handle through which codec threads wake its event loop
+  // (safe-callback's relay); it must be closed before the worker's loop is, or Node aborts.
+  const r = run(`
+    const { Worker } = require('worker_threads');
+    const src = \`
+      const W = require(${LIB.replace(/\\/g, '\\\\')});
+      const { makeFrame } = require(${HELPERS.replace(/\\/g, '\\\\')});
+      (async () => {
+        let outs = 0;
+        const e = new W.VideoEncoder({ output: () => { outs++; }, error: (x) => { throw x; } });
+        e.configure({ codec: 'vp8', width: 320, height: 240 });
+        for (let i = 0; i < 10; i++) { const f = makeFrame(320, 240, i); e.encode(f); f.close(); }
+        await e.flush();
+        e.close();
+        const id = new W.ImageDecoder({ data: require('fs').readFileSync(${GIF_JS.replace(/\\/g, '\\\\')}), type: 'image/gif' });
+        (await id.decode({ frameIndex: 0 })).image.close();
+        id.close();
+        if (outs !== 10) throw new Error('outputs ' + outs);
+      })();
+    \`;
+    (async () => {
+      for (let i = 0; i < 8; i++) {
+        const w = new Worker(src, { eval: true });
+        const code = await new Promise((r) => w.on('exit', r));
+        if (code !== 0) throw new Error('worker exit ' + code);
+      }
+      console.log('survived');
+    })();
+  `, { args: [], timeout: 60_000 });
+  assert.equal(r.signal, null, `killed by ${r.signal}: ${r.stderr.slice(0, 500)}`);
+  assert.equal(r.status, 0, r.stderr.slice(0, 500));
+  assert.equal(r.stdout.trim(), 'survived');
+});
+
 test('worker_threads terminated inside native calls (VideoFrame create/clone/close loop, 30 times): no abort', () => {
   // Regression: a Node-API call failing during termination made Neon panic inside the native
   // function, and Neon's failure boundary then aborted the whole process while reporting it.

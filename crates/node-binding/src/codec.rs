@@ -230,7 +230,8 @@ where
     // channel never keeps the codec alive.
     let core_slot: Arc<OnceLock<Weak<Mutex<Core<B>>>>> = Arc::new(OnceLock::new());
     let handler_slot = core_slot.clone();
-    let callback = SafeCallback::new(cx, move |cx: &mut Cx, incoming: Incoming<B::Output>| {
+    // Relayed: the worker runs in the idle scheduling class (see `SafeCallback::relayed`).
+    let callback = SafeCallback::relayed(cx, move |cx: &mut Cx, incoming: Incoming<B::Output>| {
         let Some(core) = handler_slot.get().and_then(Weak::upgrade) else {
             return Ok(());
         };

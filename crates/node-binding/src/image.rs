@@ -364,7 +364,8 @@ fn image_decoder_new(mut cx: FunctionContext) -> JsResult<JsArray> {
     let ty = ImageType::from_mime(&mime).filter(|_| codec_ffmpeg::image_type_supported(&mime));
     let slot: Arc<OnceLock<Weak<Mutex<Inner>>>> = Arc::new(OnceLock::new());
     let handler_slot = slot.clone();
-    let callback = SafeCallback::new(&mut cx, move |cx: &mut Cx, b: ImageBatch| {
+    // Relayed: the worker runs in the idle scheduling class (see `SafeCallback::relayed`).
+    let callback = SafeCallback::relayed(&mut cx, move |cx: &mut Cx, b: ImageBatch| {
         let Some(inner) = handler_slot.get().and_then(Weak::upgrade) else {
             return Ok(());
         };

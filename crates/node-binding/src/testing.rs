@@ -21,16 +21,26 @@ struct Stress {
 
 impl Finalize for Stress {}
 
-/// `scStressNew(onDeliver)`: a callback whose handler calls `onDeliver(value)`.
+/// `scStressNew(onDeliver, relayed)`: a callback whose handler calls `onDeliver(value)`,
+/// made with `SafeCallback::relayed` when `relayed` is true.
 fn stress_new(mut cx: FunctionContext) -> JsResult<JsBox<Stress>> {
     let f = Arc::new(cx.argument::<JsFunction>(0)?.root(&mut cx));
-    let cb = SafeCallback::new(&mut cx, move |cx: &mut Cx, v: u64| {
+    let relayed = cx
+        .argument_opt(1)
+        .and_then(|v| v.downcast::<JsBoolean, _>(&mut cx).ok())
+        .is_some_and(|b| b.value(&mut cx));
+    let handler = move |cx: &mut Cx, v: u64| {
         let f = f.to_inner(cx);
         let undefined = cx.undefined();
         let v = cx.number(v as f64).upcast();
         f.call(cx, undefined, [v])?;
         Ok(())
-    });
+    };
+    let cb = if relayed {
+        SafeCallback::relayed(&mut cx, handler)
+    } else {
+        SafeCallback::new(&mut cx, handler)
+    };
     Ok(cx.boxed(Stress {
         cb: RefCell::new(Some(cb)),
         stop: Arc::new(AtomicBool::new(false)),

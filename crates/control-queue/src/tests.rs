@@ -252,6 +252,28 @@ impl Counting {
         c
     }
 
+    /// A worker taking `read_ahead` inputs ahead, held inside input 999 (at the gate), so that
+    /// what is sent next queues up behind it.
+    fn holding_999(read_ahead: usize) -> Self {
+        let (started_tx, started) = flume::unbounded();
+        let c = Self::start_reading_ahead(PATIENT, read_ahead, Some(started_tx));
+        c.process(999);
+        started
+            .recv_timeout(Duration::from_secs(5))
+            .expect("999 started");
+        c
+    }
+
+    /// Lets 999 finish, then collects every report up to flush `id`'s, in delivery order.
+    fn open_gate_until_flush(&self, id: FlushId) -> Vec<Report<u32>> {
+        self.gate.send(()).expect("open the gate");
+        let mut all = vec![];
+        while !all.contains(&Report::FlushDone(id)) {
+            all.extend(self.next());
+        }
+        all
+    }
+
     fn send(&self, body: Msg<usize, Payload>) {
         self.tx.send(m(0, body)).expect("send");
     }
@@ -352,22 +374,13 @@ fn words(reports: &[Report<u32>]) -> Vec<String> {
 
 #[test]
 fn a_backend_reading_ahead_reports_queued_inputs_dequeued_before_they_run() {
-    let (started_tx, started) = flume::unbounded();
-    let c = Counting::start_reading_ahead(PATIENT, 3, Some(started_tx));
     // 999 runs (and waits at the gate) while 11 inputs and a flush queue up behind it.
-    c.process(999);
-    started
-        .recv_timeout(Duration::from_secs(5))
-        .expect("999 started");
+    let c = Counting::holding_999(3);
     for i in 100..111 {
         c.process(i);
     }
     c.send(Msg::Flush(1));
-    c.gate.send(()).expect("open the gate");
-    let mut all = vec![];
-    while !all.contains(&Report::FlushDone(1)) {
-        all.extend(c.next());
-    }
+    let all = c.open_gate_until_flush(1);
     // 100 is taken with three more (101-103) ahead of it; each later input taken from there
     // tops the three up (104 when 101 runs, ..., 110 when 107 runs); the flush is taken ahead
     // too but ends the reading (no more inputs behind it) and runs last. Every input is
@@ -388,12 +401,7 @@ fn a_backend_reading_ahead_reports_queued_inputs_dequeued_before_they_run() {
 
 #[test]
 fn reading_ahead_stops_at_a_reset_and_stale_inputs_stay_unreported() {
-    let (started_tx, started) = flume::unbounded();
-    let c = Counting::start_reading_ahead(PATIENT, 8, Some(started_tx));
-    c.process(999);
-    started
-        .recv_timeout(Duration::from_secs(5))
-        .expect("999 started");
+    let c = Counting::holding_999(8);
     // Epoch 0: two inputs; then a reset opens epoch 1 (publishing it at once, as the host
     // does) before the worker gets to them: they are stale and must not run or be reported.
     c.process(1);
@@ -405,11 +413,7 @@ fn reading_ahead_stops_at_a_reset_and_stale_inputs_stay_unreported() {
         send1(Msg::Process(Payload(i, c.dropped.clone())));
     }
     send1(Msg::Flush(9));
-    c.gate.send(()).expect("open the gate");
-    let mut all = vec![];
-    while !all.contains(&Report::FlushDone(9)) {
-        all.extend(c.next());
-    }
+    let all = c.open_gate_until_flush(9);
     let reports: Vec<Report<u32>> = all
         .iter()
         .filter(|r| **r != Report::Configured)

@@ -400,6 +400,30 @@ fn a_backend_reading_ahead_reports_queued_inputs_dequeued_before_they_run() {
 }
 
 #[test]
+fn reading_ahead_never_passes_a_flush() {
+    let c = Counting::holding_999(8);
+    for i in 100..105 {
+        c.process(i);
+    }
+    c.send(Msg::Flush(1));
+    for i in 200..203 {
+        c.process(i);
+    }
+    c.send(Msg::Flush(2));
+    let all = c.open_gate_until_flush(2);
+    let w = words(&all);
+    let first_flush = w.iter().position(|x| x == "F").expect("flush 1");
+    // Before flush 1 completes: 999 and the five inputs queued before it, dequeued and run;
+    // nothing of the inputs behind it.
+    let before = &w[..first_flush];
+    assert_eq!(before.iter().filter(|x| *x == "D").count(), 6, "{w:?}");
+    assert!(!before.iter().any(|x| x.starts_with("O2")), "{w:?}");
+    assert_eq!(w.iter().filter(|x| *x == "D").count(), 9, "{w:?}");
+    assert_eq!(w.iter().filter(|x| *x == "F").count(), 2, "{w:?}");
+    c.close();
+}
+
+#[test]
 fn reading_ahead_stops_at_a_reset_and_stale_inputs_stay_unreported() {
     let c = Counting::holding_999(8);
     // Epoch 0: two inputs; then a reset opens epoch 1 (publishing it at once, as the host

@@ -219,6 +219,13 @@ fn take_ahead<C, I, O, S: Sink<O>>(
     ahead: &mut Ahead<C, I>,
     batch: &mut Batcher<'_, O, S>,
 ) {
+    if ahead
+        .back()
+        .is_some_and(|(m, _)| !matches!(m.body, Msg::Process(_)))
+    {
+        // Nothing is read past a message that is not an input.
+        return;
+    }
     for _ in 0..want {
         let Ok(m) = rx.try_recv() else {
             return;

@@ -1,6 +1,6 @@
 'use strict';
 // Codec threads run below the JS thread: 10 nice steps lower (WEBCODECS_WORKER_NICE) and in the
-// SCHED_IDLE class (WEBCODECS_WORKER_IDLE), so that a waking JS thread preempts them at once;
+// SCHED_IDLE class (WEBCODECS_WORKER_IDLE), so that a waking JS thread preempts them;
 // the VP9 encoder's are the exception (see crates/codec-ffmpeg/src/encoder/vpx.rs): they keep
 // the JS thread's priority, with a longer scheduler slice than the JS thread's (Linux 6.12+).
 // None runs with real-time scheduling, even when the process runs as root, where SVT-AV1 (AV1 in

@@ -542,8 +542,9 @@ pub(crate) fn lower_thread_priority(nice: i32) {
 
 /// Moves the calling thread to the `SCHED_IDLE` scheduling class (Linux; threads it starts
 /// inherit it). The scheduler then runs it only where no ordinary thread wants the CPU, and an
-/// ordinary thread that wakes (the JS thread) preempts it at once, whatever its lag or the
-/// running thread's slice. Entering the class needs no privilege; a thread that is not
+/// ordinary thread that wakes (the JS thread) preempts it whatever its lag or the running
+/// thread's slice: at once, or where the kernel defers that preemption (seen with `perf sched`
+/// on the development VM), at the next scheduler tick. Entering the class needs no privilege; a thread that is not
 /// `SCHED_OTHER`/`SCHED_BATCH` (real-time, already idle) is left as it is, and a failure
 /// changes nothing. Other platforms: nothing.
 pub(crate) fn enter_idle_class() {

@@ -2,7 +2,7 @@
 //! session runs on libaom directly instead (`aom_session.rs`), with the same speed and
 //! quantizer settings, which live here.
 
-use codec_core::VideoEncoderConfig;
+use codec_core::{BitrateMode, VideoEncoderConfig};
 
 use super::profile::{Layering, Profile, Setup, Traits};
 use crate::codecs::Resolved;
@@ -72,6 +72,16 @@ impl Profile for Libaom {
         // Low-overhead OBUs with the sequence header in-band on key frames: no GLOBAL_HEADER
         // flag, so FFmpeg produces no av1C extradata (WebCodecs AV1 has no description).
         s.vpx_rate_control(s.cfg.bitrate_mode);
+        // Variable mode (VBR) gets the one-second buffer of CBR and of the layered session
+        // (`aom.rs`) too. With libaom's default six-second buffer the rate control never
+        // paid back the first key frame within a few seconds: 1356 kbit/s for 1 Mbit/s over
+        // 120 frames of 640x360 (tests/rate.rs), 718 kbit/s for 500 at 720p, 1133 for 1000
+        // over 300 frames; with the buffer every case tried (0.5-4 Mbit/s, 120 and 300
+        // frames, two kinds of content) was within 3%, PSNR within 0.15 dB.
+        if s.cfg.bitrate_mode == BitrateMode::Variable {
+            let b = s.target_bitrate();
+            s.opts.set("bufsize", &b.to_string());
+        }
         Ok(())
     }
 }

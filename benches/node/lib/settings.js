@@ -26,7 +26,7 @@ const VIDEO = {
     codec: (h) => (h <= 720 ? 'avc1.42001f' : 'avc1.420028'),
     // x264.rs: presets ultrafast (realtime Baseline), superfast (realtime Main/High),
     // veryfast (quality); zerolatency for realtime; profile and level from the codec string;
-    // forced IDR; scenecut=0; no B-frames (max_b_frames 0); ABR at the bitrate.
+    // forced IDR; scenecut=0; no B-frames (max_b_frames 0); ABR at the bitrate, ratetol 0.25.
     cli: ({ realtime, bitrate, height }) => x264Args('baseline', realtime ? 'ultrafast' : 'veryfast', realtime, bitrate, height),
   },
   'h264-high': {
@@ -106,7 +106,7 @@ function x264Args(profile, preset, realtime, bitrate, height) {
   return [
     '-c:v', 'libx264', '-preset', preset, ...(realtime ? ['-tune', 'zerolatency'] : []),
     '-profile:v', profile, '-level', height <= 720 ? '3.1' : '4.0', '-forced-idr', '1',
-    '-x264-params', 'scenecut=0', '-bf', '0', '-g', GOP, '-b:v', String(bitrate), '-threads', '0',
+    '-x264-params', 'scenecut=0:ratetol=0.25', '-bf', '0', '-g', GOP, '-b:v', String(bitrate), '-threads', '0',
   ];
 }
 

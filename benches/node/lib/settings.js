@@ -76,9 +76,10 @@ const VIDEO = {
     family: 'av1',
     codec: (h) => (h <= 720 ? 'av01.0.05M.08' : 'av01.0.08M.08'),
     // realtime, libaom.rs: usage realtime, cpu-used 8; row-mt; no look-ahead; VBR at the
-    // bitrate with a one-second buffer; min(4, CPUs) threads. quality, svtav1.rs: libsvtav1 preset 8 to VGA, 9 to
-    // 720p, 10 above; low-delay prediction (where SVT-AV1 1.4 turns VBR into CBR); its own threads; the session
-    // places every key frame (the bench's clips hold only the first).
+    // bitrate with a one-second buffer; min(4, CPUs) threads. quality, svtav1.rs: libsvtav1
+    // preset 8 to VGA, 9 to 720p, 10 above; low-delay prediction (where SVT-AV1 1.4 turns VBR
+    // into CBR); its own threads; the session places every key frame (the bench's clips hold
+    // only the first).
     cli: ({ realtime, bitrate, width, height }) => (realtime ? [
       '-c:v', 'libaom-av1', '-usage', 'realtime', '-cpu-used', '8', '-row-mt', '1',
       '-lag-in-frames', '0', '-g', GOP, '-b:v', String(bitrate), '-bufsize', String(bitrate), '-threads', VPX_THREADS,

@@ -79,9 +79,11 @@ impl Profile for X264 {
         if s.cfg.bitrate_mode == BitrateMode::Variable && s.bitrate.is_some() {
             // Average-bitrate mode with a quarter of x264's default rate tolerance (1.0). At
             // 1.0 it ran 9-20% over the target across 120 frames of the bench's noisy 720p and
-            // 1080p frames at 0.5-8 Mbit/s (22% over 300 frames at 1 Mbit/s), 4-8% at 0.25,
+            // 1080p frames at 0.5-8 Mbit/s (22% over 300 frames at 1 Mbit/s); at 0.25, 3-9%
+            // (10-17% at 1 Mbit/s at 720p, where the frames grow more complex all through),
             // for a PSNR that moved with the bits saved (4 Mbit/s at 1080p: 4412 -> 4143
-            // kbit/s, 33.74 -> 33.53 dB).
+            // kbit/s, 33.74 -> 33.53 dB). The bench's 200- and 300-frame runs came within 3%
+            // of their targets, each at a slightly higher PSNR than with 1.0.
             params.push_str(":ratetol=0.25");
         }
         if let Layering::BFrames(l) = s.layering {

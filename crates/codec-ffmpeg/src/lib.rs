@@ -235,12 +235,12 @@ const DEFAULT_WORKER_NICE: i32 = 10;
 /// only weighs the CPU share: a JS thread that wakes while the codec threads hold every core
 /// still waits in the run queue until the scheduler finds it due. An idle-class thread yields
 /// to an ordinary one as soon as the scheduler acts on its wake-up (at once, or on the kernel
-/// of the development VM sometimes only at the next tick, 4 ms at 250 Hz). Measured over 8 runs of 120 frames of x264 in
-/// quality mode at 1080p, with a 1 ms timer: the JS thread's longest run-queue wait per run was
-/// 4.6-7.9 ms (median 5.5) 10 nice steps down, 1.7-7.3 ms (median 4.0) in the idle class, and
-/// its loop gaps over 5 ms per run 3-6 against 0-4, at the same frame rate. The cost: on a
-/// machine whose cores other processes keep busy, codec threads get almost no CPU (where 10
-/// nice steps gave them a tenth of a contended core). Read once.
+/// of the development VM sometimes only at the next tick, 4 ms at 250 Hz). Measured over 8
+/// runs of 120 frames of x264 in quality mode at 1080p, with a 1 ms timer: the JS thread's
+/// longest run-queue wait per run was 4.6-7.9 ms (median 5.5) 10 nice steps down, 1.7-7.3 ms
+/// (median 4.0) in the idle class, and its loop gaps over 5 ms per run 3-6 against 0-4, at the
+/// same frame rate. The cost: on a machine whose cores other processes keep busy, codec threads
+/// get almost no CPU (where 10 nice steps gave them a tenth of a contended core). Read once.
 pub fn worker_idle_class() -> bool {
     static IDLE: std::sync::OnceLock<bool> = std::sync::OnceLock::new();
     *IDLE.get_or_init(|| env_number::<u32>("WEBCODECS_WORKER_IDLE") != Some(0))

@@ -544,9 +544,9 @@ pub(crate) fn lower_thread_priority(nice: i32) {
 /// inherit it). The scheduler then runs it only where no ordinary thread wants the CPU, and an
 /// ordinary thread that wakes (the JS thread) preempts it whatever its lag or the running
 /// thread's slice: at once, or where the kernel defers that preemption (seen with `perf sched`
-/// on the development VM), at the next scheduler tick. Entering the class needs no privilege; a thread that is not
-/// `SCHED_OTHER`/`SCHED_BATCH` (real-time, already idle) is left as it is, and a failure
-/// changes nothing. Other platforms: nothing.
+/// on the development VM), at the next scheduler tick. Entering the class needs no privilege;
+/// a thread that is not `SCHED_OTHER`/`SCHED_BATCH` (real-time, already idle) is left as it
+/// is, and a failure changes nothing. Other platforms: nothing.
 pub(crate) fn enter_idle_class() {
     #[cfg(target_os = "linux")]
     if ordinary_policy().is_some() {

@@ -12,20 +12,24 @@
 const FULL: f64 = 2_147_483_648.0;
 
 /// `x.round().clamp(lo, hi) as i32` (round half away from zero) for integral bounds within
-/// ±2²², NaN → 0, in a form that vectorises: no `roundf` call (`f32::round` on x86-64 without
-/// SSE4.1) and no saturating float → int cast (which the compiler does lane by lane).
+/// ±2²³ (the 24-bit range), NaN → 0, in a form that vectorises four lanes wide: no `roundf`
+/// call (`f32::round` on x86-64 without SSE4.1) and no saturating float → int cast (which the
+/// compiler does lane by lane).
 ///
-/// Rounding and clamping commute when the bounds are integers, so this clamps first. Adding
-/// 1.5 × 2²³ rounds to the nearest integer, ties to even, and leaves it in the low mantissa
-/// bits; `c - r` is exact, and is ±0.5 exactly on a tie, which is then moved away from zero.
+/// Rounding and clamping commute when the bounds are integers, so this clamps first. It rounds
+/// the magnitude `a`: adding 2²³ rounds it to the nearest integer, ties to even, and leaves it
+/// in the low mantissa bits (the sum is in [2²³, 2²⁴], where f32's step is 1; at 2²⁴ the
+/// exponent's carry keeps the bit difference equal to the value). `a - r` is exact and is ½
+/// exactly on a tie rounded down, which is then moved up. The sign goes back on last.
 #[inline(always)]
 fn round_clamp_f32(x: f32, lo: f32, hi: f32) -> i32 {
-    const MAGIC: f32 = 12_582_912.0;
+    const MAGIC: f32 = 8_388_608.0;
     let c = x.clamp(lo, hi);
-    let y = c + MAGIC;
-    let d = c - (y - MAGIC);
-    let r = y.to_bits() as i32 - MAGIC.to_bits() as i32;
-    let r = r + i32::from(d == 0.5 && c > 0.0) - i32::from(d == -0.5 && c < 0.0);
+    let a = c.abs();
+    let y = a + MAGIC;
+    let d = a - (y - MAGIC);
+    let r = y.to_bits() as i32 - MAGIC.to_bits() as i32 + i32::from(d == 0.5);
+    let r = if c < 0.0 { -r } else { r };
     if c.is_nan() {
         0
     } else {
@@ -33,7 +37,8 @@ fn round_clamp_f32(x: f32, lo: f32, hi: f32) -> i32 {
     }
 }
 
-/// As [`round_clamp_f32`], in f64 (bounds within ±2³¹; the magic number is 1.5 × 2⁵²).
+/// As [`round_clamp_f32`], in f64, for bounds within ±2³¹: here 1.5 × 2⁵² rounds `c` of either
+/// sign in one addition, and `c - r` is ±½ on a tie, which is moved away from zero.
 #[inline(always)]
 fn round_clamp_f64(x: f64, lo: f64, hi: f64) -> i32 {
     const MAGIC: f64 = 6_755_399_441_055_744.0;
@@ -128,12 +133,12 @@ pub fn f32_to_s32(v: f32) -> i32 {
 }
 
 /// f32 → an s32 whose top 24 bits hold the sample and whose low 8 bits are zero: `v × 2²³`
-/// (in f64), rounded, clamped to the 24-bit range, shifted up (FLAC at 24 bits reads s32
-/// samples this way).
+/// (exact in f32, a power-of-two scale), rounded, clamped to the 24-bit range, shifted up
+/// (FLAC at 24 bits reads s32 samples this way).
 #[inline(always)]
 pub fn f32_to_s24_in_s32(v: f32) -> i32 {
-    const S24: f64 = 8_388_608.0;
-    round_clamp_f64(f64::from(v) * S24, -S24, S24 - 1.0) << 8
+    const S24: f32 = 8_388_608.0;
+    round_clamp_f32(v * S24, -S24, S24 - 1.0) << 8
 }
 
 /// Converts `n` samples of `S` little-endian bytes in `src` into samples of `D` bytes in `dst`

@@ -513,3 +513,36 @@ proptest::proptest! {
         }
     }
 }
+
+/// Halfway points, where rounding goes wrong first, with their neighbouring floats, across the
+/// 24-bit and 16-bit ranges, against the f64 computation. (Checked once over all 2³² floats:
+/// s24, s16 and u8 all equal it.)
+#[test]
+fn float_to_integer_ties_match_f64() {
+    use crate::audio_convert::*;
+    let near = |v: f32| {
+        [
+            f32::from_bits(v.to_bits() - 1),
+            v,
+            f32::from_bits(v.to_bits() + 1),
+        ]
+    };
+    let round = |r: f64, lo: f64, hi: f64| r.round().clamp(lo, hi) as i32;
+    for k in (-(1 << 23)..(1 << 23))
+        .step_by(641)
+        .chain([-(1 << 23), (1 << 23) - 1])
+    {
+        for sign in [1.0, -1.0] {
+            for v in near(sign * (k as f32 + 0.5).abs() / 8_388_608.0) {
+                let want = round(f64::from(v) * 8_388_608.0, -8_388_608.0, 8_388_607.0) << 8;
+                assert_eq!(f32_to_s24_in_s32(v), want, "s24 {v:e}");
+            }
+        }
+    }
+    for k in -32768..32768 {
+        for v in near((k as f32 + 0.5) / 32768.0) {
+            let want = round(f64::from(v) * 32768.0, -32768.0, 32767.0);
+            assert_eq!(i32::from(f32_to_s16(v)), want, "s16 {v:e}");
+        }
+    }
+}

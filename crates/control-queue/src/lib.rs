@@ -238,7 +238,8 @@ impl<O: Send + 'static> Sink<O> for flume::Sender<Tagged<Report<O>>> {
 ///
 /// A batch is delivered when the worker has nothing more to run (its queue is empty) or at most
 /// four messages left with more than four in the batch (so a host refilling the queue hears of
-/// taken messages before the worker idles), after `max_messages` messages, or as soon as its
+/// taken messages before the worker idles), when a backend reading ahead has just taken the
+/// last queued inputs (for the same reason), after `max_messages` messages, or as soon as its
 /// oldest report has waited `max_delay` (checked whenever a report is added or a message
 /// finishes), so a long drain still streams its outputs.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

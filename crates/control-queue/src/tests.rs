@@ -400,6 +400,33 @@ fn a_backend_reading_ahead_reports_queued_inputs_dequeued_before_they_run() {
 }
 
 #[test]
+fn taking_the_last_queued_inputs_ahead_delivers_their_dequeues_at_once() {
+    // The host queued a second 999 and two inputs behind the first 999; nothing else comes.
+    let (started_tx, started) = flume::unbounded();
+    let c = Counting::start_reading_ahead(PATIENT, 8, Some(started_tx));
+    let wait_started = || {
+        started
+            .recv_timeout(Duration::from_secs(5))
+            .expect("999 started")
+    };
+    c.process(999);
+    wait_started();
+    for i in [999, 101, 102] {
+        c.process(i);
+    }
+    c.gate.send(()).expect("open the gate");
+    wait_started();
+    // The worker is inside the second 999, having taken 101 and 102 ahead and emptied the
+    // queue: a producer waiting for `dequeue` hears now that it may queue more, not after the
+    // three have run (the batch's 30 s limit is far off).
+    assert_eq!(words(&c.next()), ["D", "O999", "d", "D", "D", "D"]);
+    c.send(Msg::Flush(1));
+    let rest = c.open_gate_until_flush(1);
+    assert_eq!(words(&rest), ["O999", "d", "O101", "d", "O102", "d", "F"]);
+    c.close();
+}
+
+#[test]
 fn reading_ahead_never_passes_a_flush() {
     let c = Counting::holding_999(8);
     for i in 100..105 {

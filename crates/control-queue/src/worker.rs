@@ -177,7 +177,9 @@ pub(crate) fn run<B: Backend, S: Sink<B::Output>>(
                     batch.push(epoch, Report::Dequeued);
                 }
                 let want = backend.read_ahead().saturating_sub(ahead.len());
-                take_ahead(&rx, &live, want, &mut ahead, &mut batch);
+                if take_ahead(&rx, &live, want, &mut ahead, &mut batch) {
+                    batch.deliver();
+                }
                 let r = guarded(|| backend.process(input, &cancel, &mut |o| out(&mut batch, o)));
                 if let Err(e) = r {
                     failed_epoch = Some(epoch);
@@ -212,32 +214,44 @@ type Ahead<C, I> = VecDeque<(Tagged<Msg<C, I>>, bool)>;
 /// already stale: the host hears that they left its queue and can queue more while they wait
 /// here. (One that goes stale or whose epoch fails before it runs is skipped as usual; the
 /// host drops reports of an epoch it has left.)
+///
+/// Returns whether it took inputs and left the queue empty: then the caller delivers at once,
+/// because a host whose producer waits for `dequeue` has nothing queued and hears of it only
+/// through this batch, while the worker still has the inputs taken ahead to run. Left for the
+/// batch's usual limits, that news came when the worker was almost idle: measured on a FLAC
+/// encode (inputs that mostly only fill the encoder's frame, about 5 µs, and one frame
+/// encode of about 200 µs per five), the worker slept on an empty queue 85 times in one encode
+/// of 60 s of audio; delivering here took the encode's wall time from 139-142 ms to 129-134 ms
+/// (medians of two series of 12 runs; the worker's CPU time stayed at 122-126 ms).
 fn take_ahead<C, I, O, S: Sink<O>>(
     rx: &flume::Receiver<Tagged<Msg<C, I>>>,
     live: &AtomicU64,
     want: usize,
     ahead: &mut Ahead<C, I>,
     batch: &mut Batcher<'_, O, S>,
-) {
+) -> bool {
     if ahead
         .back()
         .is_some_and(|(m, _)| !matches!(m.body, Msg::Process(_)))
     {
         // Nothing is read past a message that is not an input.
-        return;
+        return false;
     }
+    let mut took = false;
     for _ in 0..want {
         let Ok(m) = rx.try_recv() else {
-            return;
+            break;
         };
         let process = matches!(m.body, Msg::Process(_));
         let reported = process && live.load(Ordering::Acquire) <= m.epoch;
         if reported {
             batch.push(m.epoch, Report::Dequeued);
+            took = true;
         }
         ahead.push_back((m, reported));
         if !process {
-            return;
+            break;
         }
     }
+    took && rx.is_empty()
 }

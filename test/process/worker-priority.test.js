@@ -2,7 +2,8 @@
 // Codec threads run below the JS thread: 10 nice steps lower (WEBCODECS_WORKER_NICE) and in the
 // SCHED_IDLE class (WEBCODECS_WORKER_IDLE), so that a waking JS thread preempts them;
 // the VP9 encoder's are the exception (see crates/codec-ffmpeg/src/encoder/vpx.rs): they keep
-// the JS thread's priority, with a longer scheduler slice than the JS thread's (Linux 6.12+).
+// the JS thread's priority, with a longer scheduler slice than the JS thread's (Linux 6.12+);
+// and a video decoder's worker, which feeds its frame threads, stays in the ordinary class.
 // None runs with real-time scheduling, even when the process runs as root, where SVT-AV1 (AV1 in
 // latencyMode "quality") would start its threads as SCHED_FIFO and starve the JS thread.
 // Linux only: the scheduling attributes are read from /proc/self/task.
@@ -80,7 +81,7 @@ test('codec threads (SVT-AV1\'s included) run in the idle class, 10 nice steps b
   for (const t of codec) assertLowered(t, js);
 });
 
-test('the VP9 encoder\'s threads keep the JS thread\'s priority; reconfigured to H.264, they go below it; a VP9 decoder\'s go below', { skip: process.platform !== 'linux' }, async () => {
+test('the VP9 encoder\'s threads keep the JS thread\'s priority; reconfigured to H.264, they go below it; a VP9 decoder\'s frame threads go below, its worker 10 nice steps down only', { skip: process.platform !== 'linux' }, async () => {
   const js = threads().find((t) => t.tid === process.pid);
   const seen = [];
   const chunks = [];
@@ -123,19 +124,30 @@ test('the VP9 encoder\'s threads keep the JS thread\'s priority; reconfigured to
   assert.equal(worker.length, 1, `the worker thread alone is left of the VP9 threads: ${worker.map((t) => t.tid)}`);
   for (const t of [...avc, ...worker]) assertLowered(t, js, ' after the reconfigure');
 
+  // A video decoder's worker feeds the frame threads FFmpeg starts when it opens the decoder
+  // and mostly waits for them: those run in the idle class, the worker (started with the
+  // VideoDecoder) only 10 nice steps down, in the ordinary class, so that it runs as soon as
+  // they wake it (crates/codec-ffmpeg/src/lib.rs `settle_worker_priority`).
   const decSeen = [];
   const beforeDecoder = tids();
   const dec = new VideoDecoder({
     output: (f) => { if (decSeen.length === 0) decSeen.push(...threads()); f.close(); },
     error: (e) => assert.fail(e),
   });
+  const workerTids = new Set(codecThreadsSince(threads(), beforeDecoder).map((t) => t.tid));
+  assert.equal(workerTids.size, 1, 'the decoder\'s worker starts with the VideoDecoder');
   dec.configure(vp9Config);
   for (const c of vp9Chunks) dec.decode(c);
   await dec.flush();
   dec.close();
   const decThreads = codecThreadsSince(decSeen, beforeDecoder);
-  assert.ok(decThreads.length >= 1, `VP9 decoder threads: ${decThreads.map((t) => t.name)}`);
-  for (const t of decThreads) assertLowered(t, js);
+  const decWorker = decThreads.filter((t) => workerTids.has(t.tid));
+  const frameThreads = decThreads.filter((t) => !workerTids.has(t.tid));
+  assert.equal(decWorker.length, 1, `the decoder's worker: ${decThreads.map((t) => t.tid)}`);
+  assert.equal(decWorker[0].nice, Math.min(19, js.nice + 10), 'decoder worker nice');
+  assert.equal(decWorker[0].policy, SCHED_OTHER, 'decoder worker policy');
+  assert.ok(frameThreads.length >= 1, `VP9 decoder frame threads: ${frameThreads.map((t) => t.name)}`);
+  for (const t of frameThreads) assertLowered(t, js);
 });
 
 // The worker loop lowers every configured worker whose backend does not ask for the JS thread's

@@ -4,7 +4,7 @@
 //! decoders in `video.rs`, the audio decoders in `audio/decoder.rs`.
 
 use codec_core::CodecError;
-use control_queue::{Backend, Cancel};
+use control_queue::{Backend, Cancel, ThreadPriority};
 use ffmpeg::{codec::decoder::Opened, Packet};
 use ffmpeg_next as ffmpeg;
 
@@ -25,6 +25,9 @@ pub trait DecodeSession: Sized + Send + 'static {
     type Output: Send + 'static;
     /// State kept across sessions (the video decoder's scaler cache).
     type Shared: Default + Send + 'static;
+
+    /// The priority its worker asks for ([`Backend::thread_priority`]).
+    const THREAD_PRIORITY: ThreadPriority = ThreadPriority::Background;
 
     /// Opens a decoder for `config`.
     ///
@@ -170,6 +173,10 @@ impl<S: DecodeSession> Backend for DecoderBackend<S> {
         }
         self.session = Some(S::open(&config)?);
         Ok(())
+    }
+
+    fn thread_priority(&self, _config: &S::Config) -> ThreadPriority {
+        S::THREAD_PRIORITY
     }
 
     fn process(

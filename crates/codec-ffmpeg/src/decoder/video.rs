@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 use codec_core::{
     ColorMatrix, ColorPrimaries, ColorTransfer, FrameBuffer, VideoColorSpace, VideoDecoderConfig,
 };
-use control_queue::Cancel;
+use control_queue::{Cancel, ThreadPriority};
 use ffmpeg::{codec, frame, Packet};
 use ffmpeg_next as ffmpeg;
 use media_parse::video::{av1, h264, hevc, vp8, NalFraming};
@@ -189,6 +189,8 @@ impl DecodeSession for Session {
     type Input = VideoDecodeInput;
     type Output = DecodedVideoOutput;
     type Shared = Scalers;
+    /// The codec's frame threads decode; the worker feeds them and waits.
+    const THREAD_PRIORITY: ThreadPriority = ThreadPriority::Feeder;
 
     fn open(cfg: &VideoDecoderConfig) -> Result<Self> {
         let r = check(cfg)?;
@@ -218,9 +220,9 @@ impl DecodeSession for Session {
         });
         let mut dec = ctx.decoder();
         dec.set_packet_time_base(ffmpeg::Rational::new(1, 1_000_000));
-        let dec = dec
-            .open()
-            .and_then(|o| o.video())
+        // Frame threads (FFmpeg's, dav1d's) start here; they do the decoding while this
+        // worker feeds them (`ThreadPriority::Feeder`).
+        let dec = crate::start_codec_threads(move || dec.open().and_then(|o| o.video()))
             .map_err(|e| Error::ffmpeg("cannot open decoder", e))?;
         let hevc = r.entry.family == Family::H265;
         Ok(Self {

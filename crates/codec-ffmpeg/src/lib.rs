@@ -325,7 +325,7 @@ thread_local! {
 /// is left as it is.
 ///
 /// [`ThreadPriority::Feeder`] (the video decoders) lowers the nice value the same way but keeps
-/// the worker in the ordinary class, and marks it so that [`start_codec_threads`] opens each
+/// the worker in the ordinary class, and marks it so that `start_codec_threads` opens each
 /// codec from a helper thread in the idle class: the threads the codec starts then run there,
 /// and the worker, which mostly waits for them, runs as soon as they wake it. In the idle class
 /// the worker waited behind them instead: 170-210 ms per 300 frames of 720p AV1 (its own CPU

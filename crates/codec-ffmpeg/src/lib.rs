@@ -353,29 +353,25 @@ pub fn settle_worker_priority(priority: ThreadPriority) {
 /// the idle class first and inherits everything else from the caller (nice value, time slice,
 /// capabilities). Otherwise, or if no thread can be started, on the calling thread.
 pub(crate) fn start_codec_threads<T: Send>(open: impl FnOnce() -> T + Send) -> T {
-    if !IDLE_CODEC_THREADS.get() {
-        return open();
-    }
-    // The closure comes back if the helper thread cannot be started.
-    let open = std::sync::Mutex::new(Some(open));
-    let on_helper = std::thread::scope(|s| {
-        let helper = std::thread::Builder::new().spawn_scoped(s, || {
-            raw::enter_idle_class();
-            let f = open.lock().unwrap_or_else(|p| p.into_inner()).take();
-            f.map(|f| f())
+    let mut open = Some(open);
+    if IDLE_CODEC_THREADS.get() {
+        let slot = &mut open;
+        let opened = std::thread::scope(|s| {
+            let helper = std::thread::Builder::new().spawn_scoped(s, move || {
+                raw::enter_idle_class();
+                slot.take().map(|f| f())
+            });
+            // A helper that could not start dropped its closure: `open` is still there.
+            helper
+                .ok()
+                .and_then(|h| h.join().unwrap_or_else(|p| std::panic::resume_unwind(p)))
         });
-        match helper {
-            Ok(h) => h.join().unwrap_or_else(|p| std::panic::resume_unwind(p)),
-            Err(_) => None,
-        }
-    });
-    match on_helper {
-        Some(t) => t,
-        None => {
-            let f = open.into_inner().unwrap_or_else(|p| p.into_inner());
-            f.expect("the helper thread did not run the opening")()
+        if let Some(t) = opened {
+            return t;
         }
     }
+    let open = open.expect("the opening runs once: on the helper, or else here");
+    open()
 }
 
 #[cfg(all(test, target_os = "linux"))]

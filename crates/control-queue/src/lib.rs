@@ -318,10 +318,11 @@ pub enum ThreadPriority {
     /// The priority of the thread that started the worker: for a codec whose threads wait on
     /// each other so often that each preemption by the host idles the others too.
     Host,
-    /// Below the host like [`ThreadPriority::Background`] for the threads the codec library
-    /// starts, but the worker thread itself only a little below: for a codec whose own threads
-    /// do the work while the worker feeds them and waits (frame-threaded decoders), so that the
-    /// worker answers as soon as they wake it instead of queueing behind them.
+    /// [`ThreadPriority::Background`] for the threads the codec library starts; the worker
+    /// thread itself is lowered less (node-binding: the same nice steps, but not the idle
+    /// scheduling class): for a codec whose own threads do the work while the worker feeds them
+    /// and waits (frame-threaded decoders), so that the worker answers as soon as they wake it
+    /// instead of queueing behind them.
     Feeder,
 }
 

@@ -134,7 +134,13 @@ test('the VP9 encoder\'s threads keep the JS thread\'s priority; reconfigured to
     output: (f) => { if (decSeen.length === 0) decSeen.push(...threads()); f.close(); },
     error: (e) => assert.fail(e),
   });
-  const workerTids = new Set(codecThreadsSince(threads(), beforeDecoder).map((t) => t.tid));
+  // The worker thread names itself once it runs, which may be a moment after the constructor
+  // returns (more so while the previous test's codec threads wind down): wait for the name.
+  let workerTids = new Set();
+  for (let i = 0; i < 2000 && workerTids.size === 0; i++) {
+    if (i > 0) await new Promise((resolve) => setTimeout(resolve, 1));
+    workerTids = new Set(codecThreadsSince(threads(), beforeDecoder).map((t) => t.tid));
+  }
   assert.equal(workerTids.size, 1, 'the decoder\'s worker starts with the VideoDecoder');
   dec.configure(vp9Config);
   for (const c of vp9Chunks) dec.decode(c);

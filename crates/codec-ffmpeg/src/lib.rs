@@ -218,8 +218,8 @@ pub(crate) fn is_eagain(e: &ffmpeg::Error) -> bool {
 }
 
 /// How many nice steps codec worker threads run below the thread that starts them (those of a
-/// codec whose backend asks for [`ThreadPriority::Host`] excepted, see
-/// [`settle_worker_priority`]): 10 unless the `WEBCODECS_WORKER_NICE` environment variable says
+/// codec whose backend asks for [`ThreadPriority::Low`]: 19, see [`settle_worker_priority`]):
+/// 10 unless the `WEBCODECS_WORKER_NICE` environment variable says
 /// otherwise (0 to 19; 0 keeps the starting thread's priority). Read once.
 pub fn worker_nice() -> i32 {
     static NICE: std::sync::OnceLock<i32> = std::sync::OnceLock::new();
@@ -290,15 +290,15 @@ const MIN_WORKER_SLICE_US: u64 = 3000;
 /// thread a long scheduler time slice ([`worker_slice_us`]; Linux 6.12 and later), so the JS
 /// thread, with the default shorter slice, preempts it the moment it wakes. And it marks the
 /// thread as still to be lowered ([`worker_nice`] steps, [`worker_idle_class`]): the configure
-/// hook does it before the first configuration whose codec does not run better at the JS
-/// thread's priority (see [`settle_worker_priority`]).
+/// hook does it before the first configuration, as its codec asks (see
+/// [`settle_worker_priority`]).
 pub fn prepare_worker_thread() {
     raw::drop_realtime_privilege();
     let slice = worker_slice_us();
     if slice > 0 {
         raw::lengthen_time_slice(slice);
     }
-    NICE_PENDING.set(true);
+    LOWERING.set(Lowering::Pending);
 }
 
 thread_local! {
@@ -307,37 +307,78 @@ thread_local! {
     static IDLE_CODEC_THREADS: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
 }
 
-thread_local! {
-    /// Whether [`prepare_worker_thread`] ran on this thread and its nice value is not yet
-    /// lowered.
-    static NICE_PENDING: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+/// Where a thread is in its lowering ([`prepare_worker_thread`], [`settle_worker_priority`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Lowering {
+    /// The start hook did not run on it: left as it is.
+    Unprepared,
+    /// Prepared, not lowered yet.
+    Pending,
+    /// Lowered as this priority asks.
+    Done(ThreadPriority),
 }
 
-/// Lowers the calling thread's priority by [`worker_nice`] steps, and moves it to the idle
-/// scheduling class ([`worker_idle_class`]), if [`prepare_worker_thread`] asked for it and it
-/// is not lowered yet, unless `priority` is [`ThreadPriority::Host`] (the codec about to open
-/// runs better at the JS thread's priority: the VP9 encoder, see `Profile::thread_priority`).
-/// Meant as the configure hook of `control_queue::set_thread_hooks`, which runs it on the
-/// worker thread before each configuration, with the backend's `Backend::thread_priority`. A
-/// thread cannot raise its priority again without privileges, so once lowered it stays
-/// lowered: a worker reconfigured from H.264 to VP9 encodes VP9 at the lower priority; one
-/// reconfigured from VP9 to H.264 lowers itself then. A thread the start hook did not prepare
-/// is left as it is.
+thread_local! {
+    /// This thread's [`Lowering`].
+    static LOWERING: std::cell::Cell<Lowering> = const { std::cell::Cell::new(Lowering::Unprepared) };
+}
+
+/// Lowers the calling thread's priority as `priority` asks, if [`prepare_worker_thread`]
+/// prepared it: meant as the configure hook of `control_queue::set_thread_hooks`, which runs it
+/// on the worker thread before each configuration, with the backend's
+/// `Backend::thread_priority` for it, so that the threads the codec starts inherit it. A thread
+/// the start hook did not prepare is left as it is; [`worker_nice`] 0 leaves every thread as
+/// it is.
 ///
-/// [`ThreadPriority::Feeder`] (the video decoders) lowers the nice value the same way but keeps
-/// the worker in the ordinary class, and marks it so that `start_codec_threads` opens each
-/// codec from a helper thread in the idle class: the threads the codec starts then run there,
-/// and the worker, which mostly waits for them, runs as soon as they wake it. In the idle class
-/// the worker waited behind them instead: 170-210 ms per 300 frames of 720p AV1 (its own CPU
-/// time: 13 ms), 5-40 ms in the ordinary class.
+/// - [`ThreadPriority::Background`] (most codecs): [`worker_nice`] steps down, and into the
+///   idle scheduling class ([`worker_idle_class`]).
+/// - [`ThreadPriority::Feeder`] (the video decoders) lowers the nice value the same way but
+///   keeps the worker in the ordinary class, and marks it so that `start_codec_threads` opens
+///   each codec from a helper thread in the idle class: the threads the codec starts then run
+///   there, and the worker, which mostly waits for them, runs as soon as they wake it. In the
+///   idle class the worker waited behind them instead: 170-210 ms per 300 frames of 720p AV1
+///   (its own CPU time: 13 ms), 5-40 ms in the ordinary class.
+/// - [`ThreadPriority::Low`] (libaom, libvpx's VP9) goes to the lowest nice value (19;
+///   [`LOW_NICE`]) and keeps the worker and the threads it starts in the ordinary class. An
+///   idle-class thread that wakes never preempts a running one, and these codecs' threads wake
+///   each other many times per frame (row-based multithreading, loop-filter rows), so there
+///   each waited for another's time slice to end while a CPU idled. Measured on 2 CPUs, 8
+///   alternating runs of 200 frames in realtime mode: libaom at 720p median 63.9 → 66.6 fps,
+///   at 1080p 41.3 → 42.8 fps (the FFmpeg CLI: 63.6 and 42.5), loop-gap.js's worst gap (7 runs
+///   each) median 3.2 → 2.7 ms at 720p and 1.5 → 2.2 ms at 1080p, within the runs' noise. VP9
+///   had run at the JS thread's priority for the same reason (0.93× the FFmpeg CLI in the idle
+///   class at 1080p, 1.01× at equal priority); at nice 19 in the ordinary class it runs as fast
+///   (14 alternating runs of 200 frames at 1080p: median 94.7 against 92.8 fps) and gives the
+///   JS thread its CPU first. x264 in quality mode at 1080p lost a tenth of its speed there
+///   (83.6 → 75 fps), VP8 and SVT-AV1 gained nothing (SVT-AV1 lost 7%): they stay in the idle
+///   class.
+///
+/// A thread cannot raise its priority again without privileges, nor leave the idle class: a
+/// worker reconfigured from a `Background` codec to a `Low` one stays where it is; one
+/// reconfigured from a `Low` codec to a `Background` one enters the idle class then (its nice
+/// value, 19, is already below).
 pub fn settle_worker_priority(priority: ThreadPriority) {
-    if priority == ThreadPriority::Host || !NICE_PENDING.replace(false) {
-        return;
-    }
     let nice = worker_nice();
-    if nice > 0 {
-        raw::lower_thread_priority(nice);
-        if worker_idle_class() {
+    match LOWERING.get() {
+        Lowering::Unprepared => return,
+        _ if nice == 0 => return,
+        Lowering::Done(ThreadPriority::Low) if priority == ThreadPriority::Background => {
+            if worker_idle_class() {
+                raw::enter_idle_class();
+            }
+            LOWERING.set(Lowering::Done(priority));
+            return;
+        }
+        Lowering::Done(_) => return,
+        Lowering::Pending => LOWERING.set(Lowering::Done(priority)),
+    }
+    match priority {
+        ThreadPriority::Low => raw::lower_thread_priority(LOW_NICE),
+        ThreadPriority::Background | ThreadPriority::Feeder => {
+            raw::lower_thread_priority(nice);
+            if !worker_idle_class() {
+                return;
+            }
             if priority == ThreadPriority::Feeder {
                 IDLE_CODEC_THREADS.set(true);
             } else {
@@ -346,6 +387,10 @@ pub fn settle_worker_priority(priority: ThreadPriority) {
         }
     }
 }
+
+/// The nice steps a [`ThreadPriority::Low`] worker goes down: all the way (nice values stop
+/// at 19), since it stays in the ordinary class.
+pub const LOW_NICE: i32 = 19;
 
 /// Runs `open` (the opening of a codec, which starts its threads) so that the threads it
 /// starts run in the idle class when the calling worker asked for that
@@ -384,9 +429,27 @@ mod priority_tests {
         (nice, crate::raw::thread_policy())
     }
 
+    /// The policy a `Background` codec's threads get.
+    fn background_policy() -> i32 {
+        if super::worker_nice() > 0 && super::worker_idle_class() {
+            libc::SCHED_IDLE
+        } else {
+            libc::SCHED_OTHER
+        }
+    }
+
+    /// The nice value `steps` below `start` (none when `worker_nice` is 0).
+    fn lowered(start: i32, steps: i32) -> i32 {
+        if super::worker_nice() > 0 {
+            (start + steps).min(19)
+        } else {
+            start
+        }
+    }
+
     #[test]
-    fn a_prepared_thread_is_lowered_once_by_the_first_configure_that_does_not_keep_priority() {
-        let (start, kept, lowered, again) = std::thread::spawn(|| {
+    fn a_prepared_thread_is_lowered_once_by_its_first_configure() {
+        let (start, lowered, again) = std::thread::spawn(|| {
             let start = priority();
             super::prepare_worker_thread();
             assert_eq!(
@@ -394,28 +457,68 @@ mod priority_tests {
                 start,
                 "the hook itself leaves nice value and policy"
             );
-            super::settle_worker_priority(ThreadPriority::Host);
-            let kept = priority();
             super::settle_worker_priority(ThreadPriority::Background);
             let lowered = priority();
             super::settle_worker_priority(ThreadPriority::Background);
-            (start, kept, lowered, priority())
+            (start, lowered, priority())
         })
         .join()
         .expect("worker");
-        assert_eq!(kept, start, "a codec that keeps the priority (VP9 encoder)");
         assert_eq!(start.1, libc::SCHED_OTHER);
-        let policy = if super::worker_nice() > 0 && super::worker_idle_class() {
-            libc::SCHED_IDLE
-        } else {
-            libc::SCHED_OTHER
-        };
         assert_eq!(
             lowered,
-            ((start.0 + super::worker_nice()).min(19), policy),
-            "then another codec"
+            (lowered_nice(start.0), background_policy()),
+            "a Background codec"
         );
         assert_eq!(again, lowered, "lowered once only");
+    }
+
+    /// [`super::worker_nice`] steps below `start`.
+    fn lowered_nice(start: i32) -> i32 {
+        lowered(start, super::worker_nice())
+    }
+
+    #[test]
+    fn a_low_worker_reconfigured_to_a_background_codec_enters_the_idle_class_and_not_back() {
+        let (start, low, background, low_again) = std::thread::spawn(|| {
+            let start = priority();
+            super::prepare_worker_thread();
+            super::settle_worker_priority(ThreadPriority::Low);
+            let low = priority();
+            super::settle_worker_priority(ThreadPriority::Background);
+            let background = priority();
+            super::settle_worker_priority(ThreadPriority::Low);
+            (start, low, background, priority())
+        })
+        .join()
+        .expect("worker");
+        let nice = lowered(start.0, super::LOW_NICE);
+        assert_eq!(low, (nice, libc::SCHED_OTHER), "a Low codec (VP9)");
+        assert_eq!(
+            background,
+            (nice, background_policy()),
+            "then a Background one (H.264): nice 19 already"
+        );
+        assert_eq!(
+            low_again, background,
+            "a thread cannot leave the idle class"
+        );
+    }
+
+    #[test]
+    fn a_background_worker_reconfigured_to_a_low_codec_stays_as_it_is() {
+        let (start, background, low) = std::thread::spawn(|| {
+            let start = priority();
+            super::prepare_worker_thread();
+            super::settle_worker_priority(ThreadPriority::Background);
+            let background = priority();
+            super::settle_worker_priority(ThreadPriority::Low);
+            (start, background, priority())
+        })
+        .join()
+        .expect("worker");
+        assert_eq!(background, (lowered_nice(start.0), background_policy()));
+        assert_eq!(low, background);
     }
 
     #[test]
@@ -433,19 +536,40 @@ mod priority_tests {
         })
         .join()
         .expect("worker");
-        let nice = (start.0 + super::worker_nice()).min(19);
+        let nice = lowered_nice(start.0);
         assert_eq!(
             fed,
             (nice, libc::SCHED_OTHER),
             "the worker: lowered, ordinary class"
         );
-        let policy = if super::worker_nice() > 0 && super::worker_idle_class() {
-            libc::SCHED_IDLE
-        } else {
-            libc::SCHED_OTHER
-        };
-        assert_eq!(in_codec, (nice, policy), "the codec's threads: idle class");
+        assert_eq!(
+            in_codec,
+            (nice, background_policy()),
+            "the codec's threads: idle class"
+        );
         assert_eq!(after, fed, "the worker is left as it was");
+    }
+
+    #[test]
+    fn a_low_worker_goes_to_the_lowest_nice_value_in_the_ordinary_class_with_its_threads() {
+        let (start, low, in_codec) = std::thread::spawn(|| {
+            let start = priority();
+            super::prepare_worker_thread();
+            super::settle_worker_priority(ThreadPriority::Low);
+            let low = priority();
+            let in_codec = super::start_codec_threads(|| {
+                std::thread::spawn(priority).join().expect("codec thread")
+            });
+            (start, low, in_codec)
+        })
+        .join()
+        .expect("worker");
+        assert_eq!(
+            low,
+            (lowered(start.0, super::LOW_NICE), libc::SCHED_OTHER),
+            "the worker"
+        );
+        assert_eq!(in_codec, low, "the codec's threads: as the worker");
     }
 
     #[test]

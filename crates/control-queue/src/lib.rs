@@ -315,15 +315,18 @@ pub enum ThreadPriority {
     /// while the codec works (the default).
     #[default]
     Background,
-    /// The priority of the thread that started the worker: for a codec whose threads wait on
-    /// each other so often that each preemption by the host idles the others too.
-    Host,
     /// [`ThreadPriority::Background`] for the threads the codec library starts; the worker
     /// thread itself is lowered less (node-binding: the same nice steps, but not the idle
     /// scheduling class): for a codec whose own threads do the work while the worker feeds them
     /// and waits (frame-threaded decoders), so that the worker answers as soon as they wake it
     /// instead of queueing behind them.
     Feeder,
+    /// Below the host's threads, but without the means of [`ThreadPriority::Background`] that
+    /// keeps a woken codec thread from preempting another (node-binding: the lowest nice value
+    /// in the ordinary scheduling class, not the idle class): for a codec whose threads wait on
+    /// each other many times per frame (libaom's and libvpx's VP9 row synchronisation), where
+    /// a woken thread that waits for the running one's time slice to end idles a CPU.
+    Low,
 }
 
 /// Thread policy the embedding sets once per process ([`set_thread_hooks`]). Both hooks run on
@@ -343,7 +346,7 @@ static THREAD_HOOKS: std::sync::OnceLock<ThreadHooks> = std::sync::OnceLock::new
 
 /// Sets, once per process, the thread policy of every worker started afterwards. node-binding
 /// uses it to run codec threads below the JS thread's priority, so that the JS thread keeps its
-/// CPU, except for the codecs whose backend asks for [`ThreadPriority::Host`]. Returns `false`
+/// CPU, each as its backend asks ([`ThreadPriority`]). Returns `false`
 /// (and changes nothing) when hooks are already set.
 pub fn set_thread_hooks(hooks: ThreadHooks) -> bool {
     THREAD_HOOKS.set(hooks).is_ok()

@@ -17,8 +17,8 @@ mod video;
 #[neon::main]
 fn main(mut cx: neon::context::ModuleContext) -> neon::result::NeonResult<()> {
     codec_ffmpeg::init();
-    // Codec threads run below the JS thread's priority, unless their backend asks for its
-    // priority (docs/ARCHITECTURE.md, "Threads").
+    // Codec threads run below the JS thread's priority, as their backend asks
+    // (docs/ARCHITECTURE.md, "Threads").
     control_queue::set_thread_hooks(control_queue::ThreadHooks {
         start: codec_ffmpeg::prepare_worker_thread,
         configure: codec_ffmpeg::settle_worker_priority,

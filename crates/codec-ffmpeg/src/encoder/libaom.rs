@@ -3,6 +3,7 @@
 //! quantizer settings, which live here.
 
 use codec_core::{BitrateMode, VideoEncoderConfig};
+use control_queue::ThreadPriority;
 
 use super::profile::{Layering, Profile, Setup, Traits};
 use crate::codecs::Resolved;
@@ -49,6 +50,12 @@ impl Profile for Libaom {
 
     fn traits(&self) -> Traits {
         LIBAOM_TRAITS
+    }
+
+    /// Below the JS thread, in the ordinary scheduling class: libaom's threads wake each other
+    /// many times per frame, which the idle class slows (see [`crate::settle_worker_priority`]).
+    fn thread_priority(&self) -> ThreadPriority {
+        ThreadPriority::Low
     }
 
     /// FFmpeg 5.1's wrapper cannot pass libaom's SVC structs: layers come from the libaom

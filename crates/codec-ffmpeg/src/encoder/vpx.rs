@@ -142,18 +142,16 @@ impl Profile for Vpx {
         }
     }
 
-    /// VP9: the JS thread's (VP8: below it). libvpx's VP9 threads wait on each other many times per
-    /// frame (tile and loop-filter row synchronisation), so each time the JS thread preempts one of
-    /// them the other CPU idles too; at the JS thread's priority the JS thread mostly runs when one
-    /// of them waits anyway. Measured on 2 CPUs at 1080p realtime (the bench's producer, 10
-    /// alternating rounds): 0.93× the FFmpeg CLI 10 nice steps below, 1.01× at the JS thread's
-    /// priority, with the same event-loop gaps (loop-gap.js worst-gap median 5.2-5.8 ms below,
-    /// 4.9-5.2 ms at equal priority). x264 and FFmpeg's frame-threaded decoders run more threads
-    /// than CPUs: at equal priority their loop p99 went from 2-3 ms to 4-7 ms, for no speed, so
-    /// they stay below. VP8: no difference measured, stays below.
+    /// VP9: [`ThreadPriority::Low`], the lowest nice value in the ordinary scheduling class;
+    /// VP8: below the JS thread in the idle class, as most codecs. libvpx's VP9 threads wait on
+    /// each other many times per frame (tile and loop-filter row synchronisation); in the idle
+    /// class a woken one never preempts a running thread, so it waited for a time slice to end
+    /// while a CPU idled: 0.93× the FFmpeg CLI at 1080p realtime, against 1.01× at the JS
+    /// thread's priority and as fast at nice 19 in the ordinary class (see
+    /// [`crate::settle_worker_priority`]). VP8: no difference measured.
     fn thread_priority(&self) -> ThreadPriority {
         match self.vp9 {
-            true => ThreadPriority::Host,
+            true => ThreadPriority::Low,
             false => ThreadPriority::Background,
         }
     }

@@ -18,12 +18,21 @@ const {
 } = require('../..');
 const { i420Size, writeIvf, readIvf } = require('./lib/media');
 
-// JS-thread cost of each call, the event loop's worst delay, and the process's peak RSS.
+// Whether this run measures the event loop's delay (params `loop`, default true). Its monitor
+// is a 1 ms libuv timer: it wakes the JS thread a thousand times a second, and each wake-up
+// preempts a codec thread, which costs the codecs whose threads wait on each other: VP9 at
+// 1080p realtime ran 10-12% slower with it, AV1 (libaom) 3-5%, VP8 1%, x264 nothing. The
+// FFmpeg CLI has no such timer, so run.js times each side without it and measures the loop
+// in a run of its own.
+let LOOP = true;
+
+// JS-thread cost of each call, the event loop's worst delay (when LOOP), and the process's
+// peak RSS.
 class Probe {
   constructor() {
     this.calls = [];
-    this.loop = monitorEventLoopDelay({ resolution: 1 });
-    this.loop.enable();
+    this.loop = LOOP ? monitorEventLoopDelay({ resolution: 1 }) : null;
+    if (this.loop) this.loop.enable();
   }
 
   call(fn) {
@@ -34,14 +43,14 @@ class Probe {
   }
 
   finish(extra) {
-    this.loop.disable();
+    if (this.loop) this.loop.disable();
     const sorted = this.calls.slice().sort((a, b) => a - b);
     const at = (q) => (sorted.length ? sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * q))] * 1000 : null);
     return {
       callMedianUs: at(0.5),
       callP99Us: at(0.99),
-      loopMaxMs: this.loop.max / 1e6,
-      loopP99Ms: this.loop.percentile(99) / 1e6,
+      loopMaxMs: this.loop ? this.loop.max / 1e6 : null,
+      loopP99Ms: this.loop ? this.loop.percentile(99) / 1e6 : null,
       rssMB: process.resourceUsage().maxRSS / 1024,
       ...extra,
     };
@@ -305,6 +314,7 @@ const KINDS = { encode, decode, copyTo, image, audio, memory, idle };
 
 (async () => {
   const p = JSON.parse(process.argv[2]);
+  LOOP = p.loop !== false || p.kind === 'idle';
   if (['encode', 'decode'].includes(p.kind)) await warmUp(p);
   const warm = [];
   if (p.kind === 'audio') {

@@ -15,7 +15,9 @@
 //
 // How each side is timed: lib/ffmpeg.js (CLI: -benchmark rtime, start-up excluded) and api.js
 // (configure() to flush(), frames read and wrapped inside the loop). Each API run is its own
-// process, so its peak RSS is its own; the CLI's is FFmpeg's maxrss.
+// process, so its peak RSS is its own; the CLI's is FFmpeg's maxrss. Timed API runs carry no
+// event-loop monitor (its 1 ms timer slows some codecs, see api.js `LOOP`); one more API run
+// per scenario measures the loop gap (`withLoop`).
 const fs = require('node:fs');
 const os = require('node:os');
 const path = require('node:path');
@@ -127,6 +129,17 @@ function api(params) {
   return JSON.parse(line.slice('BENCH_RESULT '.length));
 }
 
+// A timed API run: without the event-loop monitor, whose 1 ms timer slows some codecs (see
+// api.js `LOOP`); the FFmpeg CLI runs without one too.
+const timed = (params) => api({ ...params, loop: false });
+
+// `result` (a timed run's) with the event-loop figures of one more run of `params` that
+// measures them.
+function withLoop(params, result) {
+  const probed = api({ ...params, loop: true });
+  return { ...result, loopMaxMs: probed.loopMaxMs, loopP99Ms: probed.loopP99Ms };
+}
+
 const ivfOverhead = (frames) => 32 + 12 * frames;
 
 // Encoded streams of the quality-mode encode runs, reused as the decode runs' input.
@@ -141,21 +154,25 @@ function runEncode(s, dir) {
   const out = path.join(dir, `${s.name}_${s.size}_${s.mode}.ivf`);
   const annexB = media.isAnnexB(v.family);
   const cliOut = path.join(dir, `${s.name}_${s.size}_${s.mode}_cli.${annexB ? v.family : 'ivf'}`);
-  const [a, c, pairs] = bestPair(() => api({
+  const params = {
     kind: 'encode', codec: v.codec(h), family: v.family, width: w, height: h, frames: s.frames,
     bitrate, realtime, src, out, queue: QUEUE,
-  }), () => ff.benchmark([
+  };
+  const [timedRun, c, pairs] = bestPair(() => timed(params), () => ff.benchmark([
     '-f', 'rawvideo', '-pix_fmt', 'yuv420p', '-s', `${w}x${h}`, '-r', '30', '-i', src,
     '-frames:v', String(s.frames), ...v.cli({ realtime, bitrate, width: w, height: h }), '-f', annexB ? v.family : 'ivf', '-y', cliOut,
   ]), ms);
+  // Size and PSNR from the timed runs' stream (the loop run then writes it again).
+  const bytes = timedRun.bytes;
+  const apiPsnr = ff.psnr(media.streamInput(media.rawStream(out, v.family), v.family), src, w, h, s.frames);
+  const a = withLoop(params, timedRun);
   if (!realtime) streams.set(`${s.name}/${s.size}`, out);
   const seconds = s.frames / 30;
   const cliBytes = fs.statSync(cliOut).size - (annexB ? 0 : ivfOverhead(s.frames));
-  const apiPsnr = ff.psnr(media.streamInput(media.rawStream(out, v.family), v.family), src, w, h, s.frames);
   const cliPsnr = ff.psnr(media.streamInput(cliOut, v.family), src, w, h, s.frames);
   return {
     unit: 'fps',
-    api: { value: a.fps, psnr: apiPsnr.avg, psnrY: apiPsnr.y, kbps: a.bytes * 8 / seconds / 1000, ...pick(a) },
+    api: { value: a.fps, psnr: apiPsnr.avg, psnrY: apiPsnr.y, kbps: bytes * 8 / seconds / 1000, ...pick(a) },
     cli: { value: s.frames / (c.ms / 1000), psnr: cliPsnr.avg, psnrY: cliPsnr.y, kbps: cliBytes * 8 / seconds / 1000, rssMB: c.rssMB },
     targetKbps: bitrate / 1000,
     ratio: a.fps / (s.frames / (c.ms / 1000)),
@@ -175,11 +192,13 @@ function runDecode(s, dir) {
     });
     streams.set(`${s.name}/${s.size}`, file);
   }
-  const [a, c, pairs] = bestPair(
-    () => api({ kind: 'decode', codec: v.codec(h), family: v.family, width: w, height: h, file, queue: QUEUE }),
+  const params = { kind: 'decode', codec: v.codec(h), family: v.family, width: w, height: h, file, queue: QUEUE };
+  const [timedRun, c, pairs] = bestPair(
+    () => timed(params),
     () => ff.benchmark([...media.streamInput(media.rawStream(file, v.family), v.family), '-an', '-f', 'null', '-']),
     ms,
   );
+  const a = withLoop(params, timedRun);
   const cliFps = a.frames / (c.ms / 1000);
   return {
     unit: 'fps',
@@ -203,7 +222,8 @@ function runCopyTo(s, dir) {
   fs.closeSync(fd);
   fs.writeFileSync(one, buf);
   const iterations = TINY ? 5 : { '720p': 100, '1080p': 60, '4K': 20 }[s.size];
-  const a = best(() => api({ kind: 'copyTo', width: w, height: h, src, iterations }), (r) => r.msPerFrame);
+  const params = { kind: 'copyTo', width: w, height: h, src, iterations };
+  const a = withLoop(params, best(() => timed(params), (r) => r.msPerFrame));
   const frames = TINY ? 20 : { '720p': 600, '1080p': 300, '4K': 80 }[s.size];
   const input = ['-stream_loop', '-1', '-f', 'rawvideo', '-pix_fmt', 'yuv420p', '-s', `${w}x${h}`, '-i', one, '-frames:v', String(frames)];
   const fastest = (vf) => Math.min(...Array.from({ length: 3 * REPEAT }, () => ff.benchmark([...input, '-vf', vf, '-f', 'null', '-']).ms));
@@ -222,11 +242,10 @@ async function runImage(s) {
   const [w, h] = IMAGE_SIZES[s.size];
   const file = await media.imageSource(w, h, s.type);
   const iterations = TINY ? 2 : s.size === '12MP' ? 5 : 10;
-  const [a, b, pairs] = bestPair(
-    () => api({ kind: 'image', side: 'api', type: s.type, file, width: w, height: h, iterations }),
-    () => api({ kind: 'image', side: 'sharp', type: s.type, file, width: w, height: h, iterations }),
-    (r) => r.msPerImage,
-  );
+  const params = (side) => ({ kind: 'image', side, type: s.type, file, width: w, height: h, iterations });
+  const [timedApi, timedSharp, pairs] = bestPair(() => timed(params('api')), () => timed(params('sharp')), (r) => r.msPerImage);
+  const a = withLoop(params('api'), timedApi);
+  const b = withLoop(params('sharp'), timedSharp);
   return {
     unit: 'ms/image',
     api: { value: a.msPerImage, ...pick(a) },
@@ -241,11 +260,13 @@ function runAudio(s, dir) {
   const au = AUDIO[s.name];
   const src = media.audioSource(s.seconds);
   const out = path.join(dir, `${s.name}.framecrc`);
-  const [a, c, pairs] = bestPair(
-    () => api({ kind: 'audio', config: au.config, seconds: s.seconds, src, queue: QUEUE }),
+  const params = { kind: 'audio', config: au.config, seconds: s.seconds, src, queue: QUEUE };
+  const [timedRun, c, pairs] = bestPair(
+    () => timed(params),
     () => ff.benchmark(['-f', 'f32le', '-ar', '48000', '-ac', '2', '-i', src, ...au.cli, '-f', 'framecrc', '-y', out]),
     ms,
   );
+  const a = withLoop(params, timedRun);
   const cliSpeed = s.seconds / (c.ms / 1000);
   // Each API process's first, untimed pass (api.js AUDIO_WARM_PASSES), the fastest of them.
   const first = Math.max(...pairs.map(([x]) => x.firstSpeed));

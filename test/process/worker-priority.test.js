@@ -3,7 +3,8 @@
 // SCHED_IDLE class (WEBCODECS_WORKER_IDLE), so that a waking JS thread preempts them. libaom's
 // and the VP9 encoder's threads, which wake each other too often for the idle class, where a
 // woken thread never preempts another, run at the lowest nice value in the ordinary class
-// instead (see crates/codec-ffmpeg/src/lib.rs `settle_worker_priority`); all have a longer
+// instead, as do an AV1 decoder's (dav1d's) (see crates/codec-ffmpeg/src/lib.rs
+// `settle_worker_priority`); all have a longer
 // scheduler slice than the JS thread's (Linux 6.12+). A video decoder's worker, which feeds its
 // frame threads, stays in the ordinary class. None runs with real-time scheduling, even when the
 // process runs as root, where SVT-AV1 (AV1 in latencyMode "quality") would start its threads as
@@ -89,13 +90,19 @@ function assertLow(t) {
   assert.equal(t.policy, SCHED_OTHER, `${t.name} (${t.tid}) policy`);
 }
 
-test('libaom\'s threads (AV1 in realtime mode) run at the lowest nice value in the ordinary class', { skip: process.platform !== 'linux' }, async () => {
+test('libaom\'s threads (AV1 in realtime mode) and an AV1 decoder\'s (dav1d\'s) run at the lowest nice value in the ordinary class', { skip: process.platform !== 'linux' }, async () => {
   const seen = [];
+  const chunks = [];
+  let decoderConfig = null;
   const before = tids();
   // libaom may start its threads after the first frame: every output adds what it sees.
   const byTid = new Map();
   const enc = new VideoEncoder({
-    output: () => { for (const t of threads()) byTid.set(t.tid, t); },
+    output: (c, meta) => {
+      for (const t of threads()) byTid.set(t.tid, t);
+      if (meta && meta.decoderConfig) decoderConfig = meta.decoderConfig;
+      chunks.push(c);
+    },
     error: (e) => assert.fail(e),
   });
   await newThreadsWhileEncoding(enc, { codec: 'av01.0.04M.08', width: 640, height: 480, bitrate: 500_000, latencyMode: 'realtime' }, seen, before);
@@ -104,6 +111,23 @@ test('libaom\'s threads (AV1 in realtime mode) run at the lowest nice value in t
   enc.close();
   assert.ok(codec.some((t) => t.name.startsWith('aom')), `libaom threads (the worker and libaom's): ${codec.map((t) => t.name)}`);
   for (const t of codec) assertLow(t);
+
+  // dav1d names its threads "dav1d-worker"; they and the decoder's worker, which feeds them,
+  // run like libaom's.
+  const beforeDecoder = tids();
+  const decSeen = new Map();
+  const dec = new VideoDecoder({
+    output: (f) => { for (const t of threads()) decSeen.set(t.tid, t); f.close(); },
+    error: (e) => assert.fail(e),
+  });
+  dec.configure(decoderConfig);
+  for (const c of chunks) dec.decode(c);
+  await dec.flush();
+  dec.close();
+  const decThreads = [...decSeen.values()].filter((t) => !beforeDecoder.has(t.tid) && /^(webcodecs|dav1d)/.test(t.name));
+  assert.ok(decThreads.some((t) => t.name.startsWith('dav1d')), `dav1d threads: ${decThreads.map((t) => t.name)}`);
+  assert.ok(decThreads.some((t) => t.name.startsWith('webcodecs')), `the decoder's worker: ${decThreads.map((t) => t.name)}`);
+  for (const t of decThreads) assertLow(t);
 });
 
 test('the VP9 encoder\'s threads run at the lowest nice value in the ordinary class; reconfigured to H.264, in the idle class; a VP9 decoder\'s frame threads go below, its worker 10 nice steps down only', { skip: process.platform !== 'linux' }, async () => {

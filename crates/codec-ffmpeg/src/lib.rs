@@ -338,7 +338,8 @@ thread_local! {
 ///   there, and the worker, which mostly waits for them, runs as soon as they wake it. In the
 ///   idle class the worker waited behind them instead: 170-210 ms per 300 frames of 720p AV1
 ///   (its own CPU time: 13 ms), 5-40 ms in the ordinary class.
-/// - [`ThreadPriority::Low`] (libaom, libvpx's VP9) goes to the lowest nice value (19;
+/// - [`ThreadPriority::Low`] (libaom, libvpx's VP9, the AV1 decoder) goes to the lowest nice
+///   value (19;
 ///   [`LOW_NICE`]) and keeps the worker and the threads it starts in the ordinary class. An
 ///   idle-class thread that wakes never preempts a running one, and these codecs' threads wake
 ///   each other many times per frame (row-based multithreading, loop-filter rows), so there
@@ -351,41 +352,46 @@ thread_local! {
 ///   (14 alternating runs of 200 frames at 1080p: median 94.7 against 92.8 fps) and gives the
 ///   JS thread its CPU first. x264 in quality mode at 1080p lost a tenth of its speed there
 ///   (83.6 → 75 fps), VP8 and SVT-AV1 gained nothing (SVT-AV1 lost 7%): they stay in the idle
-///   class.
+///   class. dav1d's threads (AV1 decode) gained too: 8 alternating runs of the bench's 720p
+///   stream, 7 pairs of 8 faster, median pair ratio 1.04; FFmpeg's frame-threaded H.264 and VP9
+///   decoders lost 5-13% in every pair (6 each, 1080p), so they stay `Feeder`s.
 ///
 /// A thread cannot raise its priority again without privileges, nor leave the idle class: a
 /// worker reconfigured from a `Background` codec to a `Low` one stays where it is; one
 /// reconfigured from a `Low` codec to a `Background` one enters the idle class then (its nice
-/// value, 19, is already below).
+/// value, 19, is already below). A video decoder's worker moves between `Feeder` and `Low`
+/// both ways (it stays in the ordinary class), at nice 19 once it has been `Low`.
 pub fn settle_worker_priority(priority: ThreadPriority) {
+    use ThreadPriority::{Background, Feeder, Low};
     let nice = worker_nice();
-    match LOWERING.get() {
+    let idle = worker_idle_class();
+    let now = match LOWERING.get() {
         Lowering::Unprepared => return,
         _ if nice == 0 => return,
-        Lowering::Done(ThreadPriority::Low) if priority == ThreadPriority::Background => {
-            if worker_idle_class() {
-                raw::enter_idle_class();
-            }
-            LOWERING.set(Lowering::Done(priority));
-            return;
+        Lowering::Pending => None,
+        Lowering::Done(p) if p == priority => return,
+        Lowering::Done(p) => Some(p),
+    };
+    match (now, priority) {
+        (None, Low) | (Some(Feeder), Low) => {
+            raw::lower_thread_priority(LOW_NICE);
+            IDLE_CODEC_THREADS.set(false);
         }
-        Lowering::Done(_) => return,
-        Lowering::Pending => LOWERING.set(Lowering::Done(priority)),
-    }
-    match priority {
-        ThreadPriority::Low => raw::lower_thread_priority(LOW_NICE),
-        ThreadPriority::Background | ThreadPriority::Feeder => {
+        (None, Background) | (Some(Low), Background) => {
             raw::lower_thread_priority(nice);
-            if !worker_idle_class() {
-                return;
-            }
-            if priority == ThreadPriority::Feeder {
-                IDLE_CODEC_THREADS.set(true);
-            } else {
+            if idle {
                 raw::enter_idle_class();
             }
         }
+        (None, Feeder) | (Some(Low), Feeder) => {
+            raw::lower_thread_priority(nice);
+            IDLE_CODEC_THREADS.set(idle);
+        }
+        // An idle-class worker cannot leave the class; a feeder never turns into a
+        // `Background` codec's worker (decoders of different kinds have workers of their own).
+        (Some(_), _) => return,
     }
+    LOWERING.set(Lowering::Done(priority));
 }
 
 /// The nice steps a [`ThreadPriority::Low`] worker goes down: all the way (nice values stop
@@ -570,6 +576,41 @@ mod priority_tests {
             "the worker"
         );
         assert_eq!(in_codec, low, "the codec's threads: as the worker");
+    }
+
+    #[test]
+    fn a_decoder_worker_moves_between_feeder_and_low() {
+        // What the worker and a thread started while a codec opens run at.
+        fn worker_and_codec() -> ((i32, i32), (i32, i32)) {
+            let codec =
+                super::start_codec_threads(|| std::thread::spawn(priority).join().expect("codec"));
+            (priority(), codec)
+        }
+        let (start, feeder, low, feeder_again) = std::thread::spawn(|| {
+            let start = priority();
+            super::prepare_worker_thread();
+            super::settle_worker_priority(ThreadPriority::Feeder);
+            let feeder = worker_and_codec();
+            super::settle_worker_priority(ThreadPriority::Low);
+            let low = worker_and_codec();
+            super::settle_worker_priority(ThreadPriority::Feeder);
+            (start, feeder, low, worker_and_codec())
+        })
+        .join()
+        .expect("worker");
+        let nice = lowered_nice(start.0);
+        assert_eq!(
+            feeder,
+            ((nice, libc::SCHED_OTHER), (nice, background_policy()))
+        );
+        let low_nice = lowered(start.0, super::LOW_NICE);
+        let ordinary = (low_nice, libc::SCHED_OTHER);
+        assert_eq!(low, (ordinary, ordinary), "AV1: worker and dav1d's threads");
+        assert_eq!(
+            feeder_again,
+            (ordinary, (low_nice, background_policy())),
+            "then H.264 again: the frame threads idle, the worker stays at nice 19"
+        );
     }
 
     #[test]

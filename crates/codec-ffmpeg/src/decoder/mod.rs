@@ -26,8 +26,10 @@ pub trait DecodeSession: Sized + Send + 'static {
     /// State kept across sessions (the video decoder's scaler cache).
     type Shared: Default + Send + 'static;
 
-    /// The priority its worker asks for ([`Backend::thread_priority`]).
-    const THREAD_PRIORITY: ThreadPriority = ThreadPriority::Background;
+    /// The priority its worker asks for `config` ([`Backend::thread_priority`]).
+    fn thread_priority(_config: &Self::Config) -> ThreadPriority {
+        ThreadPriority::Background
+    }
 
     /// Opens a decoder for `config`.
     ///
@@ -175,8 +177,8 @@ impl<S: DecodeSession> Backend for DecoderBackend<S> {
         Ok(())
     }
 
-    fn thread_priority(&self, _config: &S::Config) -> ThreadPriority {
-        S::THREAD_PRIORITY
+    fn thread_priority(&self, config: &S::Config) -> ThreadPriority {
+        S::thread_priority(config)
     }
 
     fn process(

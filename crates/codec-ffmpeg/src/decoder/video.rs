@@ -189,8 +189,15 @@ impl DecodeSession for Session {
     type Input = VideoDecodeInput;
     type Output = DecodedVideoOutput;
     type Shared = Scalers;
-    /// The codec's frame threads decode; the worker feeds them and waits.
-    const THREAD_PRIORITY: ThreadPriority = ThreadPriority::Feeder;
+    /// The codec's frame threads decode; the worker feeds them and waits (`Feeder`). dav1d's
+    /// threads (AV1) wait on each other too often for the idle class: AV1 runs `Low` (see
+    /// `settle_worker_priority`).
+    fn thread_priority(cfg: &VideoDecoderConfig) -> ThreadPriority {
+        match codecs::resolve(&cfg.codec) {
+            Ok(r) if r.entry.family == Family::Av1 => ThreadPriority::Low,
+            _ => ThreadPriority::Feeder,
+        }
+    }
 
     fn open(cfg: &VideoDecoderConfig) -> Result<Self> {
         let r = check(cfg)?;

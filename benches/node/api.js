@@ -21,9 +21,9 @@ const { i420Size, writeIvf, readIvf } = require('./lib/media');
 // Whether this run measures the event loop's delay (params `loop`, default true). Its monitor
 // is a 1 ms libuv timer: it wakes the JS thread a thousand times a second, and each wake-up
 // preempts a codec thread, which costs the codecs whose threads wait on each other: VP9 at
-// 1080p realtime ran 10-12% slower with it, AV1 (libaom) 3-5%, VP8 1%, x264 nothing. The
-// FFmpeg CLI has no such timer, so run.js times each side without it and measures the loop
-// in a run of its own.
+// 1080p realtime ran 4-5% slower with it (10-12% while its threads ran at nice 19), AV1
+// (libaom) 3-5%, VP8 1%, x264 nothing. The FFmpeg CLI has no such timer, so run.js times each
+// side without it and measures the loop in a run of its own.
 let LOOP = true;
 
 // JS-thread cost of each call, the event loop's worst delay (when LOOP), and the process's

@@ -338,31 +338,37 @@ thread_local! {
 ///   there, and the worker, which mostly waits for them, runs as soon as they wake it. In the
 ///   idle class the worker waited behind them instead: 170-210 ms per 300 frames of 720p AV1
 ///   (its own CPU time: 13 ms), 5-40 ms in the ordinary class.
-/// - [`ThreadPriority::Low`] (libaom, libvpx's VP9, the AV1 decoder) goes to the lowest nice
-///   value (19;
+/// - [`ThreadPriority::Low`] (libaom, the AV1 decoder) goes to the lowest nice value (19;
 ///   [`LOW_NICE`]) and keeps the worker and the threads it starts in the ordinary class. An
 ///   idle-class thread that wakes never preempts a running one, and these codecs' threads wake
-///   each other many times per frame (row-based multithreading, loop-filter rows), so there
-///   each waited for another's time slice to end while a CPU idled. Measured on 2 CPUs, 8
+///   each other many times per frame (row-based multithreading, dav1d's tasks), so there each
+///   waited for another's time slice to end while a CPU idled. Measured on 2 CPUs, 8
 ///   alternating runs of 200 frames in realtime mode: libaom at 720p median 63.9 → 66.6 fps,
 ///   at 1080p 41.3 → 42.8 fps (the FFmpeg CLI: 63.6 and 42.5), loop-gap.js's worst gap (7 runs
-///   each) median 3.2 → 2.7 ms at 720p and 1.5 → 2.2 ms at 1080p, within the runs' noise. VP9
-///   had run at the JS thread's priority for the same reason (0.93× the FFmpeg CLI in the idle
-///   class at 1080p, 1.01× at equal priority); at nice 19 in the ordinary class it runs as fast
-///   (14 alternating runs of 200 frames at 1080p: median 94.7 against 92.8 fps) and gives the
-///   JS thread its CPU first. x264 in quality mode at 1080p lost a tenth of its speed there
-///   (83.6 → 75 fps), VP8 and SVT-AV1 gained nothing (SVT-AV1 lost 7%): they stay in the idle
-///   class. dav1d's threads (AV1 decode) gained too: 8 alternating runs of the bench's 720p
-///   stream, 7 pairs of 8 faster, median pair ratio 1.04; FFmpeg's frame-threaded H.264 and VP9
-///   decoders lost 5-13% in every pair (6 each, 1080p), so they stay `Feeder`s.
-///
+///   each) median 3.2 → 2.7 ms at 720p and 1.5 → 2.2 ms at 1080p, within the runs' noise.
+///   dav1d's threads (AV1 decode): 8 alternating runs of the bench's 720p stream, 7 pairs of 8
+///   faster, median pair ratio 1.04 in a busy spell of the machine, 1.00-1.02 in a quiet one.
+///   x264 in quality mode at 1080p lost a tenth of its speed there (83.6 → 75 fps), VP8 and
+///   SVT-AV1 gained nothing (SVT-AV1 lost 7%), FFmpeg's frame-threaded H.264 and VP9 decoders
+///   lost 5-13% (6 pairs each at 1080p): they stay in the idle class.
+/// - [`ThreadPriority::Host`] (libvpx's VP9 encoder) leaves the worker as it is, at the JS
+///   thread's priority (a later configuration that asks for less still lowers it). At nice 19
+///   VP9 ran as fast as at the JS thread's priority on a quiet event loop (1080p realtime,
+///   median 94.7 against 92.8 fps over 14 runs), but lost more whenever the JS thread woke
+///   often: with a 1 ms `setInterval` running, 80.4 against 86.4 fps (5 runs each; 89-91 fps
+///   without the timer). Each wake of the JS thread preempts a codec thread; the scheduler,
+///   which balances CPUs by weighted load, then kept moving nice-19 threads away from the JS
+///   thread's CPU onto the other codec thread's (about 200 migrations per run instead of 5),
+///   where they waited for each other's time slices (the main libvpx thread waited 190-230 ms
+///   per run for a CPU instead of 10-60). In the idle class VP9 ran at 0.93× the FFmpeg CLI.
+
 /// A thread cannot raise its priority again without privileges, nor leave the idle class: a
 /// worker reconfigured from a `Background` codec to a `Low` one stays where it is; one
 /// reconfigured from a `Low` codec to a `Background` one enters the idle class then (its nice
 /// value, 19, is already below). A video decoder's worker moves between `Feeder` and `Low`
 /// both ways (it stays in the ordinary class), at nice 19 once it has been `Low`.
 pub fn settle_worker_priority(priority: ThreadPriority) {
-    use ThreadPriority::{Background, Feeder, Low};
+    use ThreadPriority::{Background, Feeder, Host, Low};
     let nice = worker_nice();
     let idle = worker_idle_class();
     let now = match LOWERING.get() {
@@ -373,6 +379,8 @@ pub fn settle_worker_priority(priority: ThreadPriority) {
         Lowering::Done(p) => Some(p),
     };
     match (now, priority) {
+        // Left as it is (still to be lowered for a later codec that asks for it).
+        (_, Host) => return,
         (None, Low) | (Some(Feeder), Low) => {
             raw::lower_thread_priority(LOW_NICE);
             IDLE_CODEC_THREADS.set(false);
@@ -454,7 +462,7 @@ mod priority_tests {
     }
 
     #[test]
-    fn a_prepared_thread_is_lowered_once_by_its_first_configure() {
+    fn a_prepared_thread_is_lowered_once_by_its_first_configure_that_does_not_keep_priority() {
         let (start, lowered, again) = std::thread::spawn(|| {
             let start = priority();
             super::prepare_worker_thread();
@@ -463,9 +471,16 @@ mod priority_tests {
                 start,
                 "the hook itself leaves nice value and policy"
             );
+            super::settle_worker_priority(ThreadPriority::Host);
+            assert_eq!(
+                priority(),
+                start,
+                "a codec that keeps the priority (VP9 encoder)"
+            );
             super::settle_worker_priority(ThreadPriority::Background);
             let lowered = priority();
             super::settle_worker_priority(ThreadPriority::Background);
+            super::settle_worker_priority(ThreadPriority::Host);
             (start, lowered, priority())
         })
         .join()
@@ -476,7 +491,7 @@ mod priority_tests {
             (lowered_nice(start.0), background_policy()),
             "a Background codec"
         );
-        assert_eq!(again, lowered, "lowered once only");
+        assert_eq!(again, lowered, "lowered once only, and not raised again");
     }
 
     /// [`super::worker_nice`] steps below `start`.
@@ -499,7 +514,7 @@ mod priority_tests {
         .join()
         .expect("worker");
         let nice = lowered(start.0, super::LOW_NICE);
-        assert_eq!(low, (nice, libc::SCHED_OTHER), "a Low codec (VP9)");
+        assert_eq!(low, (nice, libc::SCHED_OTHER), "a Low codec (libaom)");
         assert_eq!(
             background,
             (nice, background_policy()),

@@ -324,9 +324,14 @@ pub enum ThreadPriority {
     /// Below the host's threads, but without the means of [`ThreadPriority::Background`] that
     /// keeps a woken codec thread from preempting another (node-binding: the lowest nice value
     /// in the ordinary scheduling class, not the idle class): for a codec whose threads wait on
-    /// each other many times per frame (libaom's and libvpx's VP9 row synchronisation), where
-    /// a woken thread that waits for the running one's time slice to end idles a CPU.
+    /// each other many times per frame (libaom's row synchronisation, dav1d's tasks), where a
+    /// woken thread that waits for the running one's time slice to end idles a CPU.
     Low,
+    /// The priority of the thread that started the worker: for a codec whose threads wait on
+    /// each other so often that each preemption by the host idles the others too, and whose
+    /// threads, below the host's, the scheduler keeps moving away from the host's thread
+    /// (libvpx's VP9 encoder).
+    Host,
 }
 
 /// Thread policy the embedding sets once per process ([`set_thread_hooks`]). Both hooks run on

@@ -532,7 +532,7 @@ impl Backend for Prioritised {
     fn reset(&mut self) {}
     fn thread_priority(&self, c: &u32) -> ThreadPriority {
         if c % 2 == 1 {
-            ThreadPriority::Low
+            ThreadPriority::Host
         } else {
             ThreadPriority::Background
         }
@@ -582,7 +582,7 @@ fn the_thread_hooks_run_on_the_worker_at_start_and_before_each_live_configure() 
         *HOOK_LOG.lock().expect("log"),
         [
             "start",
-            "priority Low",
+            "priority Host",
             "configure 1",
             "priority Background",
             "configure 4"

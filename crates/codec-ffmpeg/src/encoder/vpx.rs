@@ -142,16 +142,16 @@ impl Profile for Vpx {
         }
     }
 
-    /// VP9: [`ThreadPriority::Low`], the lowest nice value in the ordinary scheduling class;
-    /// VP8: below the JS thread in the idle class, as most codecs. libvpx's VP9 threads wait on
-    /// each other many times per frame (tile and loop-filter row synchronisation); in the idle
-    /// class a woken one never preempts a running thread, so it waited for a time slice to end
-    /// while a CPU idled: 0.93× the FFmpeg CLI at 1080p realtime, against 1.01× at the JS
-    /// thread's priority and as fast at nice 19 in the ordinary class (see
-    /// [`crate::settle_worker_priority`]). VP8: no difference measured.
+    /// VP9: the JS thread's priority ([`ThreadPriority::Host`]); VP8: below it in the idle
+    /// class, as most codecs. libvpx's VP9 threads wait on each other many times per frame
+    /// (tile and loop-filter row synchronisation): in the idle class a woken one never preempts
+    /// a running thread, so it waited for a time slice to end while a CPU idled (0.93× the
+    /// FFmpeg CLI at 1080p realtime, 1.01× at the JS thread's priority); at nice 19 in the
+    /// ordinary class the scheduler kept moving them off the JS thread's CPU each time it woke
+    /// (see [`crate::settle_worker_priority`]). VP8: no difference measured.
     fn thread_priority(&self) -> ThreadPriority {
         match self.vp9 {
-            true => ThreadPriority::Low,
+            true => ThreadPriority::Host,
             false => ThreadPriority::Background,
         }
     }

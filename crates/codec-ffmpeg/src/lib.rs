@@ -361,7 +361,7 @@ thread_local! {
 ///   thread's CPU onto the other codec thread's (about 200 migrations per run instead of 5),
 ///   where they waited for each other's time slices (the main libvpx thread waited 190-230 ms
 ///   per run for a CPU instead of 10-60). In the idle class VP9 ran at 0.93× the FFmpeg CLI.
-
+///
 /// A thread cannot raise its priority again without privileges, nor leave the idle class: a
 /// worker reconfigured from a `Background` codec to a `Low` one stays where it is; one
 /// reconfigured from a `Low` codec to a `Background` one enters the idle class then (its nice

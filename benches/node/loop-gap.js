@@ -204,7 +204,7 @@ function scenarios() {
   const list = [];
   for (const size of ['720p', '1080p']) {
     const frames = size === '720p' ? 90 : 60;
-    for (const [name, codec] of [['h264', size === '720p' ? 'avc1.64001f' : 'avc1.640028'], ['vp9', 'vp09.00.40.08'], ['av1', 'av01.0.08M.08']]) {
+    for (const [name, codec] of [['h264', size === '720p' ? 'avc1.64001f' : 'avc1.640028'], ['vp9', 'vp09.00.40.08'], ['av1', 'av01.0.08M.08'], ['hevc', size === '720p' ? 'hev1.1.6.L93.B0' : 'hev1.1.6.L120.B0']]) {
       list.push({ id: `encode/${name}/${size}`, kind: 'encode', codec, size, frames });
       list.push({ id: `decode/${name}/${size}`, kind: 'decode', codec, size, frames });
     }

@@ -461,9 +461,30 @@ mod priority_tests {
         }
     }
 
-    #[test]
-    fn a_prepared_thread_is_lowered_once_by_its_first_configure_that_does_not_keep_priority() {
-        let (start, lowered, again) = std::thread::spawn(|| {
+    /// [`super::worker_nice`] steps below `start`.
+    fn lowered_nice(start: i32) -> i32 {
+        lowered(start, super::worker_nice())
+    }
+
+    /// A priority of the worker and one of a thread the codec starts.
+    type Settled = ((i32, i32), (i32, i32));
+
+    /// Settles the calling worker for a codec that asks for `p`; then its priority, and that of
+    /// a thread started while the codec opens (one of the codec's threads).
+    fn settle(p: ThreadPriority) -> Settled {
+        super::settle_worker_priority(p);
+        let codec = super::start_codec_threads(|| {
+            std::thread::spawn(priority).join().expect("codec thread")
+        });
+        (priority(), codec)
+    }
+
+    /// Runs `steps` on a new thread that the start hook prepared; returns the thread's priority
+    /// before the hook, and what `steps` returned.
+    fn on_prepared_worker<T: Send + 'static>(
+        steps: impl FnOnce() -> T + Send + 'static,
+    ) -> ((i32, i32), T) {
+        std::thread::spawn(|| {
             let start = priority();
             super::prepare_worker_thread();
             assert_eq!(
@@ -471,53 +492,49 @@ mod priority_tests {
                 start,
                 "the hook itself leaves nice value and policy"
             );
-            super::settle_worker_priority(ThreadPriority::Host);
-            assert_eq!(
-                priority(),
-                start,
-                "a codec that keeps the priority (VP9 encoder)"
-            );
-            super::settle_worker_priority(ThreadPriority::Background);
-            let lowered = priority();
-            super::settle_worker_priority(ThreadPriority::Background);
-            super::settle_worker_priority(ThreadPriority::Host);
-            (start, lowered, priority())
+            (start, steps())
         })
         .join()
-        .expect("worker");
-        assert_eq!(start.1, libc::SCHED_OTHER);
-        assert_eq!(
-            lowered,
-            (lowered_nice(start.0), background_policy()),
-            "a Background codec"
-        );
-        assert_eq!(again, lowered, "lowered once only, and not raised again");
-    }
-
-    /// [`super::worker_nice`] steps below `start`.
-    fn lowered_nice(start: i32) -> i32 {
-        lowered(start, super::worker_nice())
+        .expect("worker")
     }
 
     #[test]
-    fn a_low_worker_reconfigured_to_a_background_codec_enters_the_idle_class_and_not_back() {
-        let (start, low, background, low_again) = std::thread::spawn(|| {
-            let start = priority();
-            super::prepare_worker_thread();
-            super::settle_worker_priority(ThreadPriority::Low);
-            let low = priority();
-            super::settle_worker_priority(ThreadPriority::Background);
-            let background = priority();
-            super::settle_worker_priority(ThreadPriority::Low);
-            (start, low, background, priority())
-        })
-        .join()
-        .expect("worker");
-        let nice = lowered(start.0, super::LOW_NICE);
-        assert_eq!(low, (nice, libc::SCHED_OTHER), "a Low codec (libaom)");
+    fn a_prepared_thread_is_lowered_once_by_its_first_configure_that_does_not_keep_priority() {
+        let (start, (host, background, again, host_again)) = on_prepared_worker(|| {
+            let host = settle(ThreadPriority::Host);
+            let background = settle(ThreadPriority::Background);
+            (
+                host,
+                background,
+                settle(ThreadPriority::Background),
+                settle(ThreadPriority::Host),
+            )
+        });
+        assert_eq!(start.1, libc::SCHED_OTHER);
+        assert_eq!(
+            host,
+            (start, start),
+            "a codec that keeps the priority (VP9)"
+        );
+        let lowered = (lowered_nice(start.0), background_policy());
+        assert_eq!(background, (lowered, lowered), "then a Background codec");
+        assert_eq!(again, background, "lowered once only");
+        assert_eq!(host_again, background, "and not raised again");
+    }
+
+    #[test]
+    fn a_low_worker_and_its_codec_go_to_nice_19_in_the_ordinary_class_then_idle_for_background() {
+        let (start, (low, background, low_again)) = on_prepared_worker(|| {
+            let low = settle(ThreadPriority::Low);
+            let background = settle(ThreadPriority::Background);
+            (low, background, settle(ThreadPriority::Low))
+        });
+        let ordinary = (lowered(start.0, super::LOW_NICE), libc::SCHED_OTHER);
+        assert_eq!(low, (ordinary, ordinary), "a Low codec (libaom)");
+        let idle = (ordinary.0, background_policy());
         assert_eq!(
             background,
-            (nice, background_policy()),
+            (idle, idle),
             "then a Background one (H.264): nice 19 already"
         );
         assert_eq!(
@@ -528,95 +545,27 @@ mod priority_tests {
 
     #[test]
     fn a_background_worker_reconfigured_to_a_low_codec_stays_as_it_is() {
-        let (start, background, low) = std::thread::spawn(|| {
-            let start = priority();
-            super::prepare_worker_thread();
-            super::settle_worker_priority(ThreadPriority::Background);
-            let background = priority();
-            super::settle_worker_priority(ThreadPriority::Low);
-            (start, background, priority())
-        })
-        .join()
-        .expect("worker");
-        assert_eq!(background, (lowered_nice(start.0), background_policy()));
+        let (start, (background, low)) = on_prepared_worker(|| {
+            let background = settle(ThreadPriority::Background);
+            (background, settle(ThreadPriority::Low))
+        });
+        let lowered = (lowered_nice(start.0), background_policy());
+        assert_eq!(background, (lowered, lowered));
         assert_eq!(low, background);
     }
 
     #[test]
-    fn a_feeder_stays_in_the_ordinary_class_and_the_threads_its_codec_starts_go_idle() {
-        let (start, fed, in_codec, after) = std::thread::spawn(|| {
-            let start = priority();
-            super::prepare_worker_thread();
-            super::settle_worker_priority(ThreadPriority::Feeder);
-            let fed = priority();
-            // What a thread started while a codec opens (a frame thread) runs at.
-            let in_codec = super::start_codec_threads(|| {
-                std::thread::spawn(priority).join().expect("codec thread")
-            });
-            (start, fed, in_codec, priority())
-        })
-        .join()
-        .expect("worker");
-        let nice = lowered_nice(start.0);
-        assert_eq!(
-            fed,
-            (nice, libc::SCHED_OTHER),
-            "the worker: lowered, ordinary class"
-        );
-        assert_eq!(
-            in_codec,
-            (nice, background_policy()),
-            "the codec's threads: idle class"
-        );
-        assert_eq!(after, fed, "the worker is left as it was");
-    }
-
-    #[test]
-    fn a_low_worker_goes_to_the_lowest_nice_value_in_the_ordinary_class_with_its_threads() {
-        let (start, low, in_codec) = std::thread::spawn(|| {
-            let start = priority();
-            super::prepare_worker_thread();
-            super::settle_worker_priority(ThreadPriority::Low);
-            let low = priority();
-            let in_codec = super::start_codec_threads(|| {
-                std::thread::spawn(priority).join().expect("codec thread")
-            });
-            (start, low, in_codec)
-        })
-        .join()
-        .expect("worker");
-        assert_eq!(
-            low,
-            (lowered(start.0, super::LOW_NICE), libc::SCHED_OTHER),
-            "the worker"
-        );
-        assert_eq!(in_codec, low, "the codec's threads: as the worker");
-    }
-
-    #[test]
-    fn a_decoder_worker_moves_between_feeder_and_low() {
-        // What the worker and a thread started while a codec opens run at.
-        fn worker_and_codec() -> ((i32, i32), (i32, i32)) {
-            let codec =
-                super::start_codec_threads(|| std::thread::spawn(priority).join().expect("codec"));
-            (priority(), codec)
-        }
-        let (start, feeder, low, feeder_again) = std::thread::spawn(|| {
-            let start = priority();
-            super::prepare_worker_thread();
-            super::settle_worker_priority(ThreadPriority::Feeder);
-            let feeder = worker_and_codec();
-            super::settle_worker_priority(ThreadPriority::Low);
-            let low = worker_and_codec();
-            super::settle_worker_priority(ThreadPriority::Feeder);
-            (start, feeder, low, worker_and_codec())
-        })
-        .join()
-        .expect("worker");
+    fn a_feeder_stays_in_the_ordinary_class_its_codec_threads_go_idle_and_low_moves_both_ways() {
+        let (start, (feeder, low, feeder_again)) = on_prepared_worker(|| {
+            let feeder = settle(ThreadPriority::Feeder);
+            let low = settle(ThreadPriority::Low);
+            (feeder, low, settle(ThreadPriority::Feeder))
+        });
         let nice = lowered_nice(start.0);
         assert_eq!(
             feeder,
-            ((nice, libc::SCHED_OTHER), (nice, background_policy()))
+            ((nice, libc::SCHED_OTHER), (nice, background_policy())),
+            "a video decoder: the worker lowered in the ordinary class, frame threads idle"
         );
         let low_nice = lowered(start.0, super::LOW_NICE);
         let ordinary = (low_nice, libc::SCHED_OTHER);

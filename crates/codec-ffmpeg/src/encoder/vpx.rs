@@ -146,9 +146,13 @@ impl Profile for Vpx {
     /// class, as most codecs. libvpx's VP9 threads wait on each other many times per frame
     /// (tile and loop-filter row synchronisation): in the idle class a woken one never preempts
     /// a running thread, so it waited for a time slice to end while a CPU idled (0.93× the
-    /// FFmpeg CLI at 1080p realtime, 1.01× at the JS thread's priority); at nice 19 in the
-    /// ordinary class the scheduler kept moving them off the JS thread's CPU each time it woke
-    /// (see [`crate::settle_worker_priority`]). VP8: no difference measured.
+    /// FFmpeg CLI at 1080p realtime, 1.01× at the JS thread's priority, with the same loop
+    /// gaps: loop-gap.js worst-gap median 5.2-5.8 ms below, 4.9-5.2 ms at equal priority); at
+    /// nice 19 in the ordinary class the scheduler kept moving them off the JS thread's CPU
+    /// each time it woke (see [`crate::settle_worker_priority`]). x264 and FFmpeg's
+    /// frame-threaded decoders run more threads than CPUs: at equal priority their loop p99
+    /// went from 2-3 ms to 4-7 ms, for no speed, so they stay below. VP8: no difference
+    /// measured.
     fn thread_priority(&self) -> ThreadPriority {
         match self.vp9 {
             true => ThreadPriority::Host,

@@ -301,12 +301,6 @@ pub fn prepare_worker_thread() {
     LOWERING.set(Lowering::Pending);
 }
 
-thread_local! {
-    /// Whether this worker opens its codecs with their threads in the idle class
-    /// ([`start_codec_threads`]).
-    static IDLE_CODEC_THREADS: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
-}
-
 /// Where a thread is in its lowering ([`prepare_worker_thread`], [`settle_worker_priority`]).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Lowering {
@@ -370,7 +364,6 @@ thread_local! {
 pub fn settle_worker_priority(priority: ThreadPriority) {
     use ThreadPriority::{Background, Feeder, Host, Low};
     let nice = worker_nice();
-    let idle = worker_idle_class();
     let now = match LOWERING.get() {
         Lowering::Unprepared => return,
         _ if nice == 0 => return,
@@ -381,20 +374,15 @@ pub fn settle_worker_priority(priority: ThreadPriority) {
     match (now, priority) {
         // Left as it is (still to be lowered for a later codec that asks for it).
         (_, Host) => return,
-        (None, Low) | (Some(Feeder), Low) => {
-            raw::lower_thread_priority(LOW_NICE);
-            IDLE_CODEC_THREADS.set(false);
-        }
+        (None, Low) | (Some(Feeder), Low) => raw::lower_thread_priority(LOW_NICE),
         (None, Background) | (Some(Low), Background) => {
             raw::lower_thread_priority(nice);
-            if idle {
+            if worker_idle_class() {
                 raw::enter_idle_class();
             }
         }
-        (None, Feeder) | (Some(Low), Feeder) => {
-            raw::lower_thread_priority(nice);
-            IDLE_CODEC_THREADS.set(idle);
-        }
+        // The codec's threads go idle when it opens (`start_codec_threads`).
+        (None, Feeder) | (Some(Low), Feeder) => raw::lower_thread_priority(nice),
         // An idle-class worker cannot leave the class; a feeder never turns into a
         // `Background` codec's worker (decoders of different kinds have workers of their own).
         (Some(_), _) => return,
@@ -413,7 +401,7 @@ pub const LOW_NICE: i32 = 19;
 /// capabilities). Otherwise, or if no thread can be started, on the calling thread.
 pub(crate) fn start_codec_threads<T: Send>(open: impl FnOnce() -> T + Send) -> T {
     let mut open = Some(open);
-    if IDLE_CODEC_THREADS.get() {
+    if LOWERING.get() == Lowering::Done(ThreadPriority::Feeder) && worker_idle_class() {
         let slot = &mut open;
         let opened = std::thread::scope(|s| {
             let helper = std::thread::Builder::new().spawn_scoped(s, move || {

@@ -217,10 +217,11 @@ pub(crate) fn is_eagain(e: &ffmpeg::Error) -> bool {
     matches!(e, ffmpeg::Error::Other { errno } if *errno == ffmpeg::util::error::EAGAIN)
 }
 
-/// How many nice steps codec worker threads run below the thread that starts them (those of a
-/// codec whose backend asks for [`ThreadPriority::Low`]: 19, see [`settle_worker_priority`]):
-/// 10 unless the `WEBCODECS_WORKER_NICE` environment variable says
-/// otherwise (0 to 19; 0 keeps the starting thread's priority). Read once.
+/// How many nice steps codec worker threads run below the thread that starts them (a codec
+/// whose backend asks for [`ThreadPriority::Low`] goes to 19, one that asks for
+/// [`ThreadPriority::Host`] keeps the starting thread's priority, see
+/// [`settle_worker_priority`]): 10 unless the `WEBCODECS_WORKER_NICE` environment variable says
+/// otherwise (0 to 19; 0 keeps the starting thread's priority for every codec). Read once.
 pub fn worker_nice() -> i32 {
     static NICE: std::sync::OnceLock<i32> = std::sync::OnceLock::new();
     *NICE.get_or_init(|| {

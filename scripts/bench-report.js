@@ -80,9 +80,42 @@ function sections(results) {
     out.push(table(['run', 'fps', 'RSS after warm-up MB', 'peak RSS after warm-up MB', 'flat (≤ +10%)', 'process peak RSS MB', 'loop gap ms worst / p99'],
       mem.map((r) => [r.id, f(r.api.value), f(r.api.settledMB, 0), f(r.api.settledPeakMB, 0), r.flat ? 'yes' : '**no**', f(r.api.rssMB, 0), loop(r.api)])), '');
   }
+  out.push(...gapCauses(ok));
   const failed = results.filter((r) => r.error);
   if (failed.length) out.push('## Failed scenarios', '', ...failed.map((r) => `- \`${r.id}\`: ${r.error.split('\n')[0]}`), '');
   return out;
+}
+
+// What the JS thread and the other threads did in the longest heartbeat interval of each
+// monitored run (benches/node/lib/threads.js), for the gaps of GAP_MS and more.
+const GAP_MS = 4;
+
+// What held the JS thread up in a gap: its own work, a wait for a CPU while our threads held
+// them all, a wait while a CPU was not the process's (another process's, the hypervisor's, or
+// idle: the scheduler left the JS thread waiting), or neither (not running and not waiting).
+function gapVerdict(g) {
+  if (g.jsCpuMs >= g.jsWaitMs && g.jsCpuMs >= g.worstMs / 2) return 'JS thread running';
+  if (g.jsWaitMs >= g.worstMs / 2) {
+    if (g.notOursMs >= g.jsWaitMs) return 'waiting, a CPU not ours';
+    return g.codecCpuMs >= g.nodeCpuMs ? 'waiting behind codec threads' : 'waiting behind Node\'s threads';
+  }
+  return 'neither running nor waiting';
+}
+
+function gapCauses(ok) {
+  const rows = [];
+  for (const r of ok) {
+    for (const [side, m] of [['API', r.api], ['sharp', r.reference === 'sharp' ? r.cli : null]]) {
+      const g = m && m.loopGap;
+      if (g && Number.isFinite(g.jsCpuMs) && g.worstMs >= GAP_MS) rows.push([r.id + (side === 'API' ? '' : ' (sharp)'), g]);
+    }
+  }
+  const all = ok.filter((r) => r.api && r.api.loopGap && Number.isFinite(r.api.loopGap.jsCpuMs)).length;
+  if (!all) return [];
+  return ['## Event-loop gaps of 4 ms and more: what the threads did', '',
+    `Each monitored run also keeps a 1 ms timer of its own and, for its longest interval between two ticks, reads every thread's CPU time and the JS thread's wait for a CPU (Linux schedstat). ${rows.length} of ${all} runs had a gap of ${GAP_MS} ms or more. Gap: the interval minus the 1 ms period. CPU ms over the whole interval: JS thread (and its run-queue wait; "of it GC": V8's garbage-collection pauses within the interval), codec threads (our workers and the codec libraries' threads), Node's own threads (V8's platform workers, libuv's pool), and the CPU time of the ${'`'}cpus × interval${'`'} the process did not use (another process's, the hypervisor's, or idle). "waiting, a CPU not ours": the JS thread waited for a CPU although the process left at least that much CPU time unused, the scheduler's or the machine's doing; "waiting behind codec threads": our threads held the CPUs.`, '',
+    table(['run', 'gap ms', 'JS ran ms (waited)', 'of it GC ms', 'codec threads ms', 'Node threads ms', 'not ours ms', 'the JS thread was'],
+      rows.map(([id, g]) => [id, f(g.worstMs), `${f(g.jsCpuMs)} (${f(g.jsWaitMs)})`, f(g.gcMs), f(g.codecCpuMs), f(g.nodeCpuMs), f(g.notOursMs), gapVerdict(g)])), ''];
 }
 
 // The machine's event-loop floor (run.js `baseline/idle-loop`), as a line of the Machine section.

@@ -17,6 +17,7 @@ const {
   VideoEncoder, VideoDecoder, VideoFrame, EncodedVideoChunk, AudioEncoder, AudioData, ImageDecoder,
 } = require('../..');
 const { i420Size, writeIvf, readIvf } = require('./lib/media');
+const { Heartbeat } = require('./lib/threads');
 
 // Whether this run measures the event loop's delay (params `loop`, default true). Its monitor
 // is a 1 ms libuv timer: it wakes the JS thread a thousand times a second, and each wake-up
@@ -33,6 +34,9 @@ class Probe {
     this.calls = [];
     this.loop = LOOP ? monitorEventLoopDelay({ resolution: 1 }) : null;
     if (this.loop) this.loop.enable();
+    // The same gaps seen by a 1 ms timer of our own, which also says what the threads did in
+    // the longest one (lib/threads.js).
+    this.heartbeat = LOOP ? new Heartbeat() : null;
   }
 
   call(fn) {
@@ -44,6 +48,7 @@ class Probe {
 
   finish(extra) {
     if (this.loop) this.loop.disable();
+    const gap = this.heartbeat ? this.heartbeat.stop() : null;
     const sorted = this.calls.slice().sort((a, b) => a - b);
     const at = (q) => (sorted.length ? sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * q))] * 1000 : null);
     return {
@@ -51,6 +56,7 @@ class Probe {
       callP99Us: at(0.99),
       loopMaxMs: this.loop ? this.loop.max / 1e6 : null,
       loopP99Ms: this.loop ? this.loop.percentile(99) / 1e6 : null,
+      loopGap: gap && { worstMs: gap.worstMs, ...gap.cause },
       rssMB: process.resourceUsage().maxRSS / 1024,
       ...extra,
     };

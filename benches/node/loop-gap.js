@@ -3,11 +3,15 @@
 // running other callbacks. `node --expose-gc benches/node/loop-gap.js [--only=REGEX]
 // [--runs=N] [--json=FILE]`.
 //
-// For each scenario (encode then flush, decode then flush, copyTo() to RGBA into one
-// destination or into a new one per copy), `--runs` runs
-// (default 5) measure:
+// For each scenario (the heartbeat alone, encode then flush, decode then flush, copyTo() to
+// RGBA into one destination or into a new one per copy), `--runs` runs (default 5) measure:
 //   - worst gap: the longest interval between two ticks of a 1 ms setInterval heartbeat,
 //     minus the 1 ms period (and monitorEventLoopDelay's maximum, resolution 1 ms);
+//   - what the threads did in the run's longest interval (Linux, lib/threads.js): the JS
+//     thread's CPU time and its wait for a CPU, the codec threads' and Node's own threads' CPU
+//     time, and the CPU time the process did not use (another process's, the hypervisor's, or
+//     idle). A gap the JS thread spent waiting while our threads held every CPU is ours; one
+//     it spent waiting while a CPU was not ours is the scheduler's or the machine's;
 //   - busy: event-loop utilisation's active time (the JS thread running callbacks, ours and
 //     the heartbeat's), and the process's CPU time (all threads: codec workers included);
 //   - what the longest tasks were: V8 garbage collections (longest, count), the longest input
@@ -21,6 +25,7 @@ const fs = require('node:fs');
 const os = require('node:os');
 const { VideoEncoder, VideoDecoder, VideoFrame, EncodedVideoChunk } = require('../..');
 const media = require('./lib/media');
+const { Heartbeat } = require('./lib/threads');
 
 const args = Object.fromEntries(process.argv.slice(2).map((a) => {
   const [k, v] = a.replace(/^--/, '').split('=');
@@ -44,36 +49,31 @@ new PerformanceObserver((list) => {
 class GapProbe {
   constructor() {
     this.phases = [];
-    this.last = performance.now();
-    this.timer = setInterval(() => {
-      const now = performance.now();
-      const p = this.current;
-      if (p) p.worst = Math.max(p.worst, now - this.last - 1);
-      this.last = now;
-    }, 1);
+    this.heartbeat = new Heartbeat();
   }
 
   phase(name) {
     this.end();
+    this.heartbeat.take();
     const h = monitorEventLoopDelay({ resolution: 1 });
     h.enable();
     Object.assign(tasks, { gcMaxMs: 0, gcCount: 0, makeMaxMs: 0, callMaxMs: 0 });
     this.current = {
-      name, worst: 0, h, elu: performance.eventLoopUtilization(), cpu: process.cpuUsage(), t: performance.now(),
+      name, h, elu: performance.eventLoopUtilization(), cpu: process.cpuUsage(), t: performance.now(),
     };
   }
 
   end() {
     const p = this.current;
     if (!p) return;
-    // The interval still open at the end of the phase counts too.
-    p.worst = Math.max(p.worst, performance.now() - this.last - 1);
+    const gap = this.heartbeat.take();
     p.h.disable();
     const elu = performance.eventLoopUtilization(p.elu);
     const cpu = process.cpuUsage(p.cpu);
     this.phases.push({
       name: p.name,
-      worstGapMs: Math.max(0, p.worst),
+      worstGapMs: Math.max(0, gap.worstMs),
+      worstGapCause: gap.cause,
       eventLoopDelayMaxMs: p.h.max / 1e6,
       wallMs: performance.now() - p.t,
       jsBusyMs: elu.active,
@@ -85,7 +85,7 @@ class GapProbe {
 
   finish() {
     this.end();
-    clearInterval(this.timer);
+    this.heartbeat.stop();
     return this.phases;
   }
 }
@@ -200,8 +200,16 @@ async function copyToRun(s) {
   return phases;
 }
 
+// No codec at all: the heartbeat alone for `s.ms`, the machine's own gaps.
+async function idleRun(s) {
+  const probe = new GapProbe();
+  probe.phase('idle');
+  await new Promise((resolve) => setTimeout(resolve, s.ms));
+  return probe.finish();
+}
+
 function scenarios() {
-  const list = [];
+  const list = [{ id: 'baseline', kind: 'idle', ms: 2000 }];
   for (const size of ['720p', '1080p']) {
     const frames = size === '720p' ? 90 : 60;
     for (const [name, codec] of [['h264', size === '720p' ? 'avc1.64001f' : 'avc1.640028'], ['vp9', 'vp09.00.40.08'], ['av1', 'av01.0.08M.08'], ['hevc', size === '720p' ? 'hev1.1.6.L93.B0' : 'hev1.1.6.L120.B0']]) {
@@ -221,13 +229,15 @@ function scenarios() {
   return list.filter((s) => !ONLY || ONLY.test(s.id));
 }
 
+// The threads' CPU time over the interval of a gap (threads.js `describe`).
+const causeText = (c) => (c ? `JS ran ${c.jsCpuMs} waited ${c.jsWaitMs}; codec ${c.codecCpuMs}, node ${c.nodeCpuMs}, not ours ${c.notOursMs}` : '-');
 const median = (v) => v.slice().sort((a, b) => a - b)[v.length >> 1];
 const fmt = (v) => v.toFixed(1).padStart(6);
 
 async function main() {
   const results = [];
   console.log(`${RUNS} runs per scenario; load ${os.loadavg().map((l) => l.toFixed(2)).join(' ')}`);
-  console.log('scenario/phase                 worst gap ms min/median  loop delay max ms min/median  JS busy ms  CPU ms  wall ms | longest GC (count), input, call ms (medians)');
+  console.log('scenario/phase                 worst gap ms min/median/max  loop delay max ms min/median  JS busy ms  CPU ms  wall ms | longest GC (count), input, call ms (medians) | the largest gap\'s interval: CPU ms of the JS thread (and its run-queue wait), codec threads, Node\'s threads, CPU time not ours');
   for (const s of scenarios()) {
     const input = s.kind === 'decode' ? await chunksOf(s) : null;
     const runs = [];
@@ -238,14 +248,17 @@ async function main() {
         // run's phase resets the counters, so it is not taken for one of the run's own.
         await new Promise((resolve) => setTimeout(resolve, 20));
       }
-      const run = s.kind === 'encode' ? encodeRun : s.kind === 'decode' ? decodeRun : copyToRun;
+      const run = { idle: idleRun, encode: encodeRun, decode: decodeRun, copyTo: copyToRun }[s.kind];
       runs.push(await run(s, input));
     }
     for (const [i, { name }] of runs[0].entries()) {
       const of = (k) => runs.map((p) => p[i][k]);
+      const worst = runs.map((p) => p[i]).reduce((a, b) => (b.worstGapMs > a.worstGapMs ? b : a));
       const row = {
         id: `${s.id}/${name}`,
-        worstGapMs: { min: Math.min(...of('worstGapMs')), median: median(of('worstGapMs')) },
+        worstGapMs: { min: Math.min(...of('worstGapMs')), median: median(of('worstGapMs')), max: worst.worstGapMs },
+        worstGapCause: worst.worstGapCause,
+        causes: of('worstGapCause'),
         eventLoopDelayMaxMs: { min: Math.min(...of('eventLoopDelayMaxMs')), median: median(of('eventLoopDelayMaxMs')) },
         jsBusyMs: median(of('jsBusyMs')),
         cpuMs: median(of('cpuMs')),
@@ -256,7 +269,7 @@ async function main() {
         callMaxMs: median(of('callMaxMs')),
       };
       results.push(row);
-      console.log(`${row.id.padEnd(30)} ${fmt(row.worstGapMs.min)} / ${fmt(row.worstGapMs.median)}        ${fmt(row.eventLoopDelayMaxMs.min)} / ${fmt(row.eventLoopDelayMaxMs.median)}      ${fmt(row.jsBusyMs)}  ${fmt(row.cpuMs)}  ${fmt(row.wallMs)} | ${fmt(row.gcMaxMs)} (${row.gcCount}) ${fmt(row.makeMaxMs)} ${fmt(row.callMaxMs)}`);
+      console.log(`${row.id.padEnd(30)} ${fmt(row.worstGapMs.min)} / ${fmt(row.worstGapMs.median)} / ${fmt(row.worstGapMs.max)}  ${fmt(row.eventLoopDelayMaxMs.min)} / ${fmt(row.eventLoopDelayMaxMs.median)}      ${fmt(row.jsBusyMs)}  ${fmt(row.cpuMs)}  ${fmt(row.wallMs)} | ${fmt(row.gcMaxMs)} (${row.gcCount}) ${fmt(row.makeMaxMs)} ${fmt(row.callMaxMs)} | ${causeText(row.worstGapCause)}`);
     }
   }
   if (args.json) {

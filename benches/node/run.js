@@ -137,7 +137,7 @@ const timed = (params) => api({ ...params, loop: false });
 // measures them.
 function withLoop(params, result) {
   const probed = api({ ...params, loop: true });
-  return { ...result, loopMaxMs: probed.loopMaxMs, loopP99Ms: probed.loopP99Ms };
+  return { ...result, loopMaxMs: probed.loopMaxMs, loopP99Ms: probed.loopP99Ms, loopGap: probed.loopGap };
 }
 
 const ivfOverhead = (frames) => 32 + 12 * frames;
@@ -249,7 +249,7 @@ async function runImage(s) {
   return {
     unit: 'ms/image',
     api: { value: a.msPerImage, ...pick(a) },
-    cli: { value: b.msPerImage, rssMB: b.rssMB, loopMaxMs: b.loopMaxMs },
+    cli: { value: b.msPerImage, rssMB: b.rssMB, loopMaxMs: b.loopMaxMs, loopGap: b.loopGap },
     ratio: b.msPerImage / a.msPerImage,
     pairs: spread(pairs, (x, y) => y.msPerImage / x.msPerImage),
     reference: 'sharp',
@@ -287,7 +287,15 @@ function runIdle(s) {
   const maxes = runs.map((r) => r.loopMaxMs).sort((a, b) => a - b);
   return {
     unit: 'ms worst loop gap',
-    api: { value: maxes[maxes.length >> 1], runsMaxMs: maxes, loopMaxMs: maxes[maxes.length - 1], loopP99Ms: Math.max(...runs.map((r) => r.loopP99Ms)), rssMB: Math.max(...runs.map((r) => r.rssMB)) },
+    api: {
+      value: maxes[maxes.length >> 1],
+      runsMaxMs: maxes,
+      loopMaxMs: maxes[maxes.length - 1],
+      loopP99Ms: Math.max(...runs.map((r) => r.loopP99Ms)),
+      // The worst run's longest heartbeat interval and what the threads did in it.
+      loopGap: runs.reduce((x, y) => ((y.loopGap?.worstMs ?? 0) > (x.loopGap?.worstMs ?? 0) ? y : x)).loopGap,
+      rssMB: Math.max(...runs.map((r) => r.rssMB)),
+    },
     cli: null,
     seconds: s.seconds,
     ratio: null,
@@ -314,7 +322,7 @@ function runMemory(s) {
   };
 }
 
-const pick = (a) => ({ callMedianUs: a.callMedianUs, callP99Us: a.callP99Us, loopMaxMs: a.loopMaxMs, loopP99Ms: a.loopP99Ms, rssMB: a.rssMB });
+const pick = (a) => ({ callMedianUs: a.callMedianUs, callP99Us: a.callP99Us, loopMaxMs: a.loopMaxMs, loopP99Ms: a.loopP99Ms, loopGap: a.loopGap, rssMB: a.rssMB });
 
 function machine() {
   const cpu = (fs.existsSync('/proc/cpuinfo') ? fs.readFileSync('/proc/cpuinfo', 'utf8') : '');

@@ -50,6 +50,14 @@ test('bench harness: --tiny runs encode, decode, copyTo, image and audio scenari
     // (A run shorter than the histogram's first sample has neither a maximum nor a p99.)
     assert.ok(Number.isFinite(x.api.loopP99Ms) && (x.api.loopMaxMs === 0 || x.api.loopP99Ms <= x.api.loopMaxMs), `${x.id} loop gap p99 ${x.api.loopP99Ms}`);
     positive(x.api.callMedianUs, `${x.id} JS time per call`);
+    // The monitored run's own heartbeat: its worst gap, and on Linux what the threads did.
+    const g = x.api.loopGap;
+    assert.ok(g && Number.isFinite(g.worstMs) && g.worstMs >= 0, `${x.id} heartbeat gap ${JSON.stringify(g)}`);
+    if (process.platform === 'linux') {
+      for (const k of ['jsCpuMs', 'jsWaitMs', 'codecCpuMs', 'nodeCpuMs', 'notOursMs', 'gcMs', 'atMs']) {
+        assert.ok(Number.isFinite(g[k]) && g[k] >= 0, `${x.id} loopGap.${k}: ${JSON.stringify(g)}`);
+      }
+    }
   }
   for (const id of ['encode/vp9/tiny/realtime', 'encode/h264-baseline/tiny/quality']) {
     const e = byId[id];

@@ -41,7 +41,9 @@ class ThreadClock {
   constructor() {
     this.supported = os.platform() === 'linux' && fs.existsSync(`${TASKS}/${process.pid}/schedstat`);
     this.mainName = this.supported ? comm(process.pid) : null;
-    // tid -> { fd, kind: 'js' | 'node' | 'codec', last: [cpu, wait] }
+    // The JS thread's { fd, last: [cpu, wait] }, opened by the first sample.
+    this.js = null;
+    // The other threads: tid -> { fd, kind: 'node' | 'codec', last: [cpu, wait] }
     this.threads = new Map();
   }
 
@@ -57,7 +59,7 @@ class ThreadClock {
     }
     for (const t of tids) {
       const tid = Number(t);
-      if (this.threads.has(tid)) continue;
+      if (tid === process.pid || this.threads.has(tid)) continue;
       const name = comm(tid);
       if (name === null) continue;
       let fd;
@@ -66,7 +68,7 @@ class ThreadClock {
       } catch {
         continue;
       }
-      const kind = tid === process.pid ? 'js' : name === this.mainName ? 'node' : 'codec';
+      const kind = name === this.mainName ? 'node' : 'codec';
       // A thread found now started since the previous sample: all its time is in this interval.
       this.threads.set(tid, { fd, kind, last: [0, 0] });
     }
@@ -76,8 +78,20 @@ class ThreadClock {
   // { jsCpu, jsWait, codecCpu, nodeCpu }, or null where schedstat is not there.
   sample() {
     if (!this.supported) return null;
-    this.refresh();
     const d = { jsCpu: 0, jsWait: 0, codecCpu: 0, nodeCpu: 0 };
+    // The JS thread first, before the look for new threads (opening their files takes the JS
+    // thread's time too, up to a millisecond when a codec has just started its threads).
+    // A running thread's CPU time in schedstat is as of its last scheduler event (a switch,
+    // or the tick: up to 4 ms at 250 Hz), the reading thread's own included. getrusage()
+    // (process.cpuUsage) brings the calling thread's up to date first, so the JS thread's
+    // reads exact; a codec thread running on another CPU can still be a tick behind.
+    process.cpuUsage();
+    if (!this.js) this.js = { fd: fs.openSync(`${TASKS}/${process.pid}/schedstat`, 'r'), last: [0, 0] };
+    const js = readStat(this.js.fd);
+    d.jsCpu = (js[0] - this.js.last[0]) / 1e6;
+    d.jsWait = (js[1] - this.js.last[1]) / 1e6;
+    this.js.last = js;
+    this.refresh();
     for (const [tid, t] of this.threads) {
       const now = readStat(t.fd);
       if (!now) {
@@ -86,10 +100,7 @@ class ThreadClock {
         continue;
       }
       const cpu = (now[0] - t.last[0]) / 1e6;
-      if (t.kind === 'js') {
-        d.jsCpu = cpu;
-        d.jsWait = (now[1] - t.last[1]) / 1e6;
-      } else if (t.kind === 'codec') d.codecCpu += cpu;
+      if (t.kind === 'codec') d.codecCpu += cpu;
       else d.nodeCpu += cpu;
       t.last = now;
     }
@@ -99,6 +110,8 @@ class ThreadClock {
   close() {
     for (const t of this.threads.values()) fs.closeSync(t.fd);
     this.threads.clear();
+    if (this.js) fs.closeSync(this.js.fd);
+    this.js = null;
   }
 }
 
@@ -127,8 +140,11 @@ function describe(d, wallMs, cpus = os.availableParallelism ? os.availableParall
 class Heartbeat {
   constructor() {
     this.clock = new ThreadClock();
-    this.clock.sample();
+    // The clock read before the sample, as each tick does: the sample's own work (its first
+    // look for threads opens a file per thread) then counts in both the interval and the CPU
+    // time that follows.
     this.last = performance.now();
+    this.clock.sample();
     this.start = this.last;
     this.worst = null;
     this.gcs = [];

@@ -104,18 +104,28 @@ function gapVerdict(g) {
 
 function gapCauses(ok) {
   const rows = [];
+  let all = 0;
   for (const r of ok) {
     for (const [side, m] of [['API', r.api], ['sharp', r.reference === 'sharp' ? r.cli : null]]) {
       const g = m && m.loopGap;
-      if (g && Number.isFinite(g.jsCpuMs) && g.worstMs >= GAP_MS) rows.push([r.id + (side === 'API' ? '' : ' (sharp)'), g]);
+      if (!g || !Number.isFinite(g.jsCpuMs)) continue;
+      all++;
+      if (g.worstMs >= GAP_MS) rows.push([r.id + (side === 'API' ? '' : ' (sharp)'), g]);
     }
   }
-  const all = ok.filter((r) => r.api && r.api.loopGap && Number.isFinite(r.api.loopGap.jsCpuMs)).length;
   if (!all) return [];
-  return ['## Event-loop gaps of 4 ms and more: what the threads did', '',
-    `Each monitored run also keeps a 1 ms timer of its own and, for its longest interval between two ticks, reads every thread's CPU time and the JS thread's wait for a CPU (Linux schedstat). ${rows.length} of ${all} runs had a gap of ${GAP_MS} ms or more. Gap: the interval minus the 1 ms period. CPU ms over the whole interval: JS thread (and its run-queue wait; "of it GC": V8's garbage-collection pauses within the interval), codec threads (our workers and the codec libraries' threads), Node's own threads (V8's platform workers, libuv's pool), and the CPU time of the ${'`'}cpus × interval${'`'} the process did not use (another process's, the hypervisor's, or idle). "waiting, a CPU not ours": the JS thread waited for a CPU although the process left at least that much CPU time unused, the scheduler's or the machine's doing; "waiting behind codec threads": our threads held the CPUs.`, '',
-    table(['run', 'gap ms', 'JS ran ms (waited)', 'of it GC ms', 'codec threads ms', 'Node threads ms', 'not ours ms', 'the JS thread was'],
-      rows.map(([id, g]) => [id, f(g.worstMs), `${f(g.jsCpuMs)} (${f(g.jsWaitMs)})`, f(g.gcMs), f(g.codecCpuMs), f(g.nodeCpuMs), f(g.notOursMs), gapVerdict(g)])), ''];
+  return [`## Event-loop gaps of ${GAP_MS} ms and more: what the threads did`, '',
+    `Each monitored run also keeps a 1 ms timer of its own and, for its longest interval between two ticks, reads every thread's CPU time and the JS thread's wait for a CPU (Linux schedstat). ${rows.length} of ${all} monitored runs (sharp's included) had a gap of ${GAP_MS} ms or more. Gap: the interval minus the 1 ms period. CPU ms over the whole interval: JS thread (and its run-queue wait; "of it GC": V8's garbage-collection pauses within the interval), codec threads (our workers and the codec libraries' threads), Node's own threads (V8's platform workers, libuv's pool), and the CPU time of the ${'`'}cpus × interval${'`'} the process did not use (another process's, the hypervisor's, or idle). "waiting, a CPU not ours": the JS thread waited for a CPU although the process left at least that much CPU time unused, the scheduler's or the machine's doing; "waiting behind codec threads": our threads held the CPUs.`, '',
+    `By what the JS thread was doing: ${verdictCounts(rows.map(([, g]) => g))}. "began at": when the interval began, from the start of the run's measurement (0: the run's first interval, with \`configure()\` and the first inputs made and sent).`, '',
+    table(['run', 'gap ms', 'began at ms', 'JS ran ms (waited)', 'of it GC ms', 'codec threads ms', 'Node threads ms', 'not ours ms', 'the JS thread was'],
+      rows.map(([id, g]) => [id, f(g.worstMs), f(g.atMs, 0), `${f(g.jsCpuMs)} (${f(g.jsWaitMs)})`, f(g.gcMs), f(g.codecCpuMs), f(g.nodeCpuMs), f(g.notOursMs), gapVerdict(g)])), ''];
+}
+
+// "running 3, waiting behind codec threads 5, …": how many gaps had each verdict.
+function verdictCounts(gaps) {
+  const counts = new Map();
+  for (const g of gaps) counts.set(gapVerdict(g), (counts.get(gapVerdict(g)) || 0) + 1);
+  return [...counts].sort((a, b) => b[1] - a[1]).map(([v, n]) => `${v} ${n}`).join(', ');
 }
 
 // The machine's event-loop floor (run.js `baseline/idle-loop`), as a line of the Machine section.

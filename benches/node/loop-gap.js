@@ -258,6 +258,8 @@ async function main() {
         id: `${s.id}/${name}`,
         worstGapMs: { min: Math.min(...of('worstGapMs')), median: median(of('worstGapMs')), max: worst.worstGapMs },
         worstGapCause: worst.worstGapCause,
+        // Every run's worst gap and what the threads did in it, in run order.
+        gapsMs: of('worstGapMs'),
         causes: of('worstGapCause'),
         eventLoopDelayMaxMs: { min: Math.min(...of('eventLoopDelayMaxMs')), median: median(of('eventLoopDelayMaxMs')) },
         jsBusyMs: median(of('jsBusyMs')),

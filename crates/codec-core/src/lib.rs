@@ -113,6 +113,7 @@ pub use model::{
     DEFAULT_MAX_IN_FLIGHT,
 };
 pub use pixel::{compute_layout, PlaneLayout, PlaneRegion, VideoPixelFormat};
+pub use pool::{fill_pool_ahead, set_pool_warm_hook};
 pub use rules::{InputFacts, KeyChunkCheck, ModelConfig, OutputContext};
 
 #[cfg(test)]

@@ -124,7 +124,7 @@ function gapCauses(ok) {
 // "running 3, waiting behind codec threads 5, …": how many gaps had each verdict.
 function verdictCounts(gaps) {
   const counts = new Map();
-  for (const g of gaps) counts.set(gapVerdict(g), (counts.get(gapVerdict(g)) || 0) + 1);
+  for (const v of gaps.map(gapVerdict)) counts.set(v, (counts.get(v) || 0) + 1);
   return [...counts].sort((a, b) => b[1] - a[1]).map(([v, n]) => `${v} ${n}`).join(', ');
 }
 

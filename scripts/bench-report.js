@@ -74,6 +74,13 @@ function sections(results) {
         r.firstPass ? `${f(r.firstPass.value, 0)} (${r.firstPass.ratio.toFixed(2)})` : '—',
         `${pair(r.api.kbps, r.cli.kbps, 0)}${r.targetKbps ? ` (${r.targetKbps})` : ''}`, js(r.api), loop(r.api), pair(r.api.rssMB, r.cli.rssMB, 0)])), '');
   }
+  const ad = by('audioDecode');
+  if (ad.length) {
+    out.push('## Audio decode', '', 'Speed in seconds of audio per second decoding what our encoder made of the same input at the same settings (ratio = API ÷ FFmpeg): the API from its packets (each `AudioData` closed at once), the CLI from the same packets in Ogg, ADTS, MP3 or FLAC (`-f null`). Both use the same FFmpeg decoder. Warmed up as the audio encode rows are.', '');
+    out.push(table(['codec', 'seconds', 'API ×realtime', 'FFmpeg ×realtime', 'ratio', PAIRS, 'first pass ×realtime (ratio)', 'JS µs per decode() median / p99', 'loop gap ms worst / p99', 'peak RSS MB API / FFmpeg'],
+      ad.map((r) => [r.id.split('/')[1], f(r.api.decodedSeconds, 1), f(r.api.value, 0), f(r.cli.value, 0), ratio(r.ratio), spread(r.pairs),
+        r.firstPass ? `${f(r.firstPass.value, 0)} (${r.firstPass.ratio.toFixed(2)})` : '—', js(r.api), loop(r.api), pair(r.api.rssMB, r.cli.rssMB, 0)])), '');
+  }
   const mem = by('memory');
   if (mem.length) {
     out.push('## Memory', '', 'A queue-respecting producer sends 1080p frames through an H.264 encoder whose chunks go straight into a decoder. RSS after the first 10% of frames, and its peak after that.', '');

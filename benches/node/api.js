@@ -14,9 +14,12 @@
 const fs = require('node:fs');
 const { monitorEventLoopDelay } = require('node:perf_hooks');
 const {
-  VideoEncoder, VideoDecoder, VideoFrame, EncodedVideoChunk, AudioEncoder, AudioData, ImageDecoder,
+  VideoEncoder, VideoDecoder, VideoFrame, EncodedVideoChunk, AudioEncoder, AudioDecoder, AudioData, EncodedAudioChunk,
+  ImageDecoder,
 } = require('../..');
-const { i420Size, writeIvf, readIvf } = require('./lib/media');
+const {
+  i420Size, writeIvf, readIvf, audioStream, writeAudioStream,
+} = require('./lib/media');
 const { Heartbeat } = require('./lib/threads');
 
 // Whether this run measures the event loop's delay (params `loop`, default true). Its monitor
@@ -102,7 +105,8 @@ async function drive(codec, method, count, make, queue, probe, error) {
   if (error()) throw error();
 }
 
-// Audio scenarios warm up on their own loop and input, this many passes, untimed. An audio run
+// Audio scenarios (encode and decode) warm up on their own loop and input, this many passes,
+// untimed. An audio run
 // is 3000 calls in 0.15-1.5 s, and in a fresh process V8's optimizing compiler is still
 // compiling its JavaScript (the producer's, the API's, Node's event dispatch) during the first
 // passes: measured with /proc/<pid>/task/*/schedstat, its threads took 40-65 ms of CPU in a
@@ -250,6 +254,9 @@ async function image(p) {
   return probe.finish({ msPerImage: times[times.length >> 1], msMin: times[0] });
 }
 
+// With `p.out` (a run that makes the audio decode scenario's input, untimed), the packets are
+// also kept and written out: to `p.out` (IVF, with their timestamps), its decoderConfig to
+// `p.out`.json, and the same packets in the container the CLI reads (`writeAudioStream`).
 async function audio(p) {
   const FRAMES = 960; // 20 ms at 48 kHz
   const fd = fs.openSync(p.src, 'r');
@@ -258,7 +265,19 @@ async function audio(p) {
   const bytesView = new Uint8Array(chunk.buffer);
   let bytes = 0;
   let error = null;
-  const enc = new AudioEncoder({ output: (c) => { bytes += c.byteLength; }, error: (e) => { error = e; } });
+  const kept = p.out ? [] : null;
+  let decoderConfig = null;
+  const enc = new AudioEncoder({
+    output: (c, meta) => {
+      bytes += c.byteLength;
+      if (!kept) return;
+      if (meta && meta.decoderConfig) decoderConfig = meta.decoderConfig;
+      const data = Buffer.allocUnsafe(c.byteLength);
+      c.copyTo(data);
+      kept.push({ data, pts: c.timestamp, duration: c.duration });
+    },
+    error: (e) => { error = e; },
+  });
   const probe = await Probe.start();
   const t0 = performance.now();
   enc.configure({ ...p.config, sampleRate: 48000, numberOfChannels: 2 });
@@ -271,7 +290,36 @@ async function audio(p) {
   }, p.queue, probe, () => error);
   const ms = performance.now() - t0;
   fs.closeSync(fd);
-  return probe.finish({ ms, speed: p.seconds / (ms / 1000), kbps: bytes * 8 / p.seconds / 1000 });
+  const result = probe.finish({ ms, speed: p.seconds / (ms / 1000), kbps: bytes * 8 / p.seconds / 1000 });
+  if (kept) {
+    writeIvf(p.out, p.family, 0, 0, kept);
+    const desc = decoderConfig.description;
+    fs.writeFileSync(`${p.out}.json`, JSON.stringify({ ...decoderConfig, description: desc ? Buffer.from(desc).toString('hex') : undefined }));
+    writeAudioStream(audioStream(p.out, p.family), p.family, decoderConfig, kept);
+  }
+  return result;
+}
+
+// Decodes the packets `audio()` kept in `p.file` (`p.seconds` of audio) with their
+// decoderConfig; each AudioData is closed at once, as the CLI's null output drops its frames.
+async function audioDecode(p) {
+  const packets = readIvf(p.file);
+  const saved = JSON.parse(fs.readFileSync(`${p.file}.json`, 'utf8'));
+  const config = { ...saved, description: saved.description ? Buffer.from(saved.description, 'hex') : undefined };
+  let samples = 0;
+  let error = null;
+  const dec = new AudioDecoder({
+    output: (d) => { samples += d.numberOfFrames; d.close(); },
+    error: (e) => { error = e; },
+  });
+  const probe = await Probe.start();
+  const t0 = performance.now();
+  dec.configure(config);
+  await drive(dec, 'decode', packets.length, (i) => new EncodedAudioChunk({
+    type: 'key', timestamp: packets[i].pts, data: packets[i].data,
+  }), p.queue, probe, () => error);
+  const ms = performance.now() - t0;
+  return probe.finish({ ms, speed: p.seconds / (ms / 1000), decodedSeconds: samples / config.sampleRate });
 }
 
 // The long memory run: `frames` 1080p frames through an encoder whose chunks go straight into a
@@ -331,15 +379,17 @@ async function idle(p) {
   return probe.finish({ ms: performance.now() - t0, ticks: sum / 1920 });
 }
 
-const KINDS = { encode, decode, copyTo, image, audio, memory, idle };
+const KINDS = {
+  encode, decode, copyTo, image, audio, audioDecode, memory, idle,
+};
 
 (async () => {
   const p = JSON.parse(process.argv[2]);
   LOOP = p.loop !== false || p.kind === 'idle';
   if (['encode', 'decode'].includes(p.kind)) await warmUp(p);
   const warm = [];
-  if (p.kind === 'audio') {
-    for (let i = 0; i < AUDIO_WARM_PASSES; i++) warm.push(await audio(p));
+  if (p.kind === 'audio' || p.kind === 'audioDecode') {
+    for (let i = 0; i < AUDIO_WARM_PASSES; i++) warm.push(await KINDS[p.kind]({ ...p, out: undefined }));
   }
   const result = await KINDS[p.kind](p);
   if (warm.length) result.firstSpeed = warm[0].speed;

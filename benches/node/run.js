@@ -111,8 +111,14 @@ function scenarios() {
   for (const size of imageSizes) {
     for (const type of ['jpeg', 'png', 'webp']) list.push({ id: `image/${type}/${size}`, kind: 'image', type, size });
   }
+  const audioSeconds = TINY ? 2 : QUICK ? 10 : 60;
   for (const name of Object.keys(AUDIO)) {
-    list.push({ id: `audio/${name}`, kind: 'audio', name, seconds: TINY ? 2 : QUICK ? 10 : 60 });
+    list.push({ id: `audio/${name}`, kind: 'audio', name, seconds: audioSeconds });
+  }
+  // Four minutes: decoding a minute took FFmpeg 30-115 ms, short enough that the machine's
+  // noise moved single runs by half.
+  for (const name of Object.keys(AUDIO)) {
+    list.push({ id: `audio-decode/${name}`, kind: 'audioDecode', name, seconds: TINY ? 2 : QUICK ? 10 : 240 });
   }
   if (args.memory) {
     const frames = Number(args.frames) || 10000;
@@ -281,6 +287,34 @@ function runAudio(s, dir) {
   };
 }
 
+// Decoding what our encoder made of the audio scenario's input (same settings; an untimed
+// API run writes the packets, and the same packets in the container the CLI reads: Ogg Opus,
+// ADTS, MP3, FLAC; see media.writeAudioStream). Both sides use the same FFmpeg decoder.
+function runAudioDecode(s, dir) {
+  const au = AUDIO[s.name];
+  const file = path.join(dir, `${s.name}_decode.ivf`);
+  api({
+    kind: 'audio', family: s.name, config: au.config, seconds: s.seconds, src: media.audioSource(s.seconds), queue: QUEUE, out: file, loop: false,
+  });
+  const params = { kind: 'audioDecode', file, seconds: s.seconds, queue: QUEUE };
+  const [timedRun, c, pairs] = bestPair(
+    () => timed(params),
+    () => ff.benchmark(['-i', media.audioStream(file, s.name), '-f', 'null', '-']),
+    ms,
+  );
+  const a = withLoop(params, timedRun);
+  const cliSpeed = s.seconds / (c.ms / 1000);
+  const first = Math.max(...pairs.map(([x]) => x.firstSpeed));
+  return {
+    unit: 'x realtime',
+    api: { value: a.speed, decodedSeconds: a.decodedSeconds, ...pick(a) },
+    firstPass: { value: first, ratio: first / cliSpeed },
+    cli: { value: cliSpeed, rssMB: c.rssMB },
+    ratio: a.speed / cliSpeed,
+    pairs: spread(pairs, (x, y) => x.speed / (s.seconds / (y.ms / 1000))),
+  };
+}
+
 // The event-loop floor of this machine (api.js `idle`), REPEAT runs: each run's worst gap.
 function runIdle(s) {
   const runs = Array.from({ length: REPEAT }, () => api({ kind: 'idle', seconds: s.seconds }));
@@ -370,7 +404,9 @@ async function main() {
   for (const s of list) {
     let r;
     try {
-      const run = { idle: runIdle, encode: runEncode, decode: runDecode, copyTo: runCopyTo, image: runImage, audio: runAudio, memory: runMemory }[s.kind];
+      const run = {
+        idle: runIdle, encode: runEncode, decode: runDecode, copyTo: runCopyTo, image: runImage, audio: runAudio, audioDecode: runAudioDecode, memory: runMemory,
+      }[s.kind];
       r = { id: s.id, kind: s.kind, ...(await run(s, dir)) };
     } catch (e) {
       r = { id: s.id, kind: s.kind, error: String(e && e.message ? e.message : e) };

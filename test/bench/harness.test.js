@@ -12,10 +12,10 @@ const { spawnSync } = require('node:child_process');
 const RUN = path.join(__dirname, '..', '..', 'benches', 'node', 'run.js');
 const hasFfmpeg = !spawnSync('ffmpeg', ['-version']).error;
 
-test('bench harness: --tiny runs encode, decode, copyTo, image and audio scenarios on both sides', { skip: !hasFfmpeg && 'no ffmpeg CLI on PATH' }, () => {
+test('bench harness: --tiny runs encode, decode, copyTo, image, audio encode and audio decode scenarios on both sides', { skip: !hasFfmpeg && 'no ffmpeg CLI on PATH' }, () => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'bench-test-'));
   const json = path.join(dir, 'results.json');
-  const only = '^(baseline/|encode/vp9/tiny/realtime|encode/h264-baseline/tiny/quality|decode/vp9/tiny|copyTo/|image/(jpeg|png)/|audio/opus)';
+  const only = '^(baseline/|encode/vp9/tiny/realtime|encode/h264-baseline/tiny/quality|decode/vp9/tiny|copyTo/|image/(jpeg|png)/|audio/opus|audio-decode/(opus|aac))';
   const r = spawnSync(process.execPath, [RUN, '--tiny', `--only=${only}`, `--json=${json}`], {
     encoding: 'utf8', env: { ...process.env, BENCH_CACHE: path.join(dir, 'cache') }, timeout: 240_000,
   });
@@ -25,7 +25,7 @@ test('bench harness: --tiny runs encode, decode, copyTo, image and audio scenari
   assert.ok(out.machine.cpu && out.machine.cpus >= 1 && out.machine.ffmpeg.startsWith('ffmpeg version'));
   const byId = Object.fromEntries(out.results.map((x) => [x.id, x]));
   assert.deepEqual(Object.keys(byId).sort(), [
-    'audio/opus', 'baseline/idle-loop', 'copyTo/RGBA/tiny', 'decode/vp9/tiny', 'encode/h264-baseline/tiny/quality',
+    'audio-decode/aac', 'audio-decode/opus', 'audio/opus', 'baseline/idle-loop', 'copyTo/RGBA/tiny', 'decode/vp9/tiny', 'encode/h264-baseline/tiny/quality',
     'encode/vp9/tiny/realtime', 'image/jpeg/tiny', 'image/png/tiny',
   ]);
   const positive = (v, what) => assert.ok(Number.isFinite(v) && v > 0, `${what}: ${v}`);
@@ -69,7 +69,7 @@ test('bench harness: --tiny runs encode, decode, copyTo, image and audio scenari
   }
   // Each API run paired with the CLI run after it: with one run per side (--tiny), the one
   // pair is the two runs the headline ratio compares, so both ratios must agree.
-  for (const id of ['encode/vp9/tiny/realtime', 'encode/h264-baseline/tiny/quality', 'decode/vp9/tiny', 'image/jpeg/tiny', 'image/png/tiny', 'audio/opus']) {
+  for (const id of ['encode/vp9/tiny/realtime', 'encode/h264-baseline/tiny/quality', 'decode/vp9/tiny', 'image/jpeg/tiny', 'image/png/tiny', 'audio/opus', 'audio-decode/opus', 'audio-decode/aac']) {
     const { pairs, ratio } = byId[id];
     assert.equal(pairs.n, 1, id);
     assert.ok(pairs.min === pairs.median && pairs.median === pairs.max, `${id} ${JSON.stringify(pairs)}`);
@@ -86,5 +86,14 @@ test('bench harness: --tiny runs encode, decode, copyTo, image and audio scenari
   // The API process's first (untimed warm-up) pass over the same input, against the same CLI run.
   positive(opus.firstPass.value, 'opus first pass');
   assert.ok(Math.abs(opus.firstPass.ratio - opus.firstPass.value / opus.cli.value) < 1e-9, JSON.stringify(opus.firstPass));
+  // Audio decode: both sides decode the packets our encoder made (the CLI from the Ogg and
+  // ADTS files the bench writes around them), the API all of the 2 s (Opus: plus its
+  // 312-sample pre-skip, which our decoder outputs as the CLI's decoder does before trimming).
+  for (const id of ['audio-decode/opus', 'audio-decode/aac']) {
+    const d = byId[id];
+    assert.equal(d.unit, 'x realtime');
+    assert.ok(d.api.decodedSeconds >= 2 && d.api.decodedSeconds < 2.05, `${id} decoded ${d.api.decodedSeconds} s`);
+    assert.ok(Math.abs(d.firstPass.ratio - d.firstPass.value / d.cli.value) < 1e-9, JSON.stringify(d.firstPass));
+  }
   fs.rmSync(dir, { recursive: true, force: true });
 });

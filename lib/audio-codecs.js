@@ -54,7 +54,9 @@ class AudioDecoder extends EventTarget {
   constructor(init) {
     super();
     attachEvents(this, AudioDecoder, init, 'AudioDecoderInit',
-      (handle, dataInit) => [createAudioData(handle, dataInit)], native.audioDecoderNew);
+      (handle, v) => [createAudioData(handle, {
+        format: v[0], sampleRate: v[1], numberOfFrames: v[2], numberOfChannels: v[3], timestamp: v[4],
+      })], native.audioDecoderNew);
   }
 }
 

@@ -189,25 +189,61 @@ impl AudioBuffer {
         channels: u32,
         src: &[u8],
     ) -> Result<Self, CodecError> {
+        let need = Self::check(format, sample_rate, frames, channels, src.len())?;
+        Ok(Self {
+            format,
+            sample_rate,
+            frames,
+            channels,
+            data: src[..need].to_vec(),
+        })
+    }
+
+    /// [`from_bytes`](Self::from_bytes) taking `data` as the buffer instead of copying it (a
+    /// decoder's output, made for it); bytes past `frames × channels` samples are dropped.
+    ///
+    /// # Errors
+    /// As [`from_bytes`](Self::from_bytes).
+    pub fn from_vec(
+        format: AudioSampleFormat,
+        sample_rate: f32,
+        frames: u32,
+        channels: u32,
+        mut data: Vec<u8>,
+    ) -> Result<Self, CodecError> {
+        let need = Self::check(format, sample_rate, frames, channels, data.len())?;
+        data.truncate(need);
+        Ok(Self {
+            format,
+            sample_rate,
+            frames,
+            channels,
+            data,
+        })
+    }
+
+    /// The byte length of `frames × channels` samples of `format`, once the rate and counts
+    /// are valid and `len` bytes hold them.
+    fn check(
+        format: AudioSampleFormat,
+        sample_rate: f32,
+        frames: u32,
+        channels: u32,
+        len: usize,
+    ) -> Result<usize, CodecError> {
         if !(sample_rate > 0.0 && sample_rate.is_finite()) || frames == 0 || channels == 0 {
             return Err(CodecError::type_error(
                 "sampleRate, numberOfFrames and numberOfChannels must be non-zero",
             ));
         }
         let need = frames as u64 * channels as u64 * format.bytes_per_sample() as u64;
-        if (src.len() as u64) < need {
+        if (len as u64) < need {
             return Err(CodecError::type_error(format!(
-                "data is {} bytes, {need} are needed",
-                src.len()
+                "data is {len} bytes, {need} are needed"
             )));
         }
-        Ok(Self {
-            format,
-            sample_rate,
-            frames,
-            channels,
-            data: src[..need as usize].to_vec(),
-        })
+        // At most `len`, so it fits in usize.
+        Ok(need as usize)
     }
 
     /// `format`: the sample format the bytes are in.

@@ -124,7 +124,8 @@ pub fn audio_decoder_support(cfg: &AudioDecoderConfig) -> Result<()> {
 }
 
 /// The decoded samples of `f` as an [`AudioBuffer`] in FFmpeg's sample format, or interleaved
-/// when `interleave` (planar formats only; s64/dbl become f32-planar either way).
+/// when `interleave` (planar formats only; s64/dbl become f32-planar either way). The samples
+/// are copied once, from the frame's planes into the buffer the `AudioData` keeps.
 fn to_buffer(f: &frame::Audio, fallback_rate: u32, interleave: bool) -> Result<AudioBuffer> {
     let n = f.samples();
     let ch = usize::from(f.channels());
@@ -144,14 +145,14 @@ fn to_buffer(f: &frame::Audio, fallback_rate: u32, interleave: bool) -> Result<A
     if f.planes() < planes {
         return Err(Error::internal("decoder produced an incomplete frame"));
     }
-    let mut bytes = Vec::with_capacity(plane_len * planes);
-    for p in 0..planes {
-        let d = f.data(p);
-        bytes.extend_from_slice(
-            d.get(..plane_len)
-                .ok_or_else(|| Error::internal("decoder produced a short frame"))?,
-        );
-    }
+    let plane = |p: usize| {
+        f.data(p)
+            .get(..plane_len)
+            .ok_or_else(|| Error::internal("decoder produced a short frame"))
+    };
+    let buffer = |format, data| {
+        AudioBuffer::from_vec(format, rate as f32, n as u32, ch as u32, data).map_err(Error::from)
+    };
     let out_fmt = match fmt {
         Sample::U8(_) => Some(AudioSampleFormat::U8),
         Sample::I16(_) => Some(AudioSampleFormat::S16),
@@ -160,53 +161,43 @@ fn to_buffer(f: &frame::Audio, fallback_rate: u32, interleave: bool) -> Result<A
         _ => None,
     };
     if let (Some(o), true, true) = (out_fmt, planar, interleave) {
-        let mut inter = vec![0u8; bytes.len()];
-        for (c, plane) in bytes.chunks_exact(plane_len).enumerate() {
+        let mut inter = vec![0u8; plane_len * ch];
+        for c in 0..ch {
             let (src, dst) = ((0, 1), (c, ch));
             match bps {
-                1 => map_samples::<1, 1>(plane, src, &mut inter, dst, n, |b| b),
-                2 => map_samples::<2, 2>(plane, src, &mut inter, dst, n, |b| b),
-                _ => map_samples::<4, 4>(plane, src, &mut inter, dst, n, |b| b),
+                1 => map_samples::<1, 1>(plane(c)?, src, &mut inter, dst, n, |b| b),
+                2 => map_samples::<2, 2>(plane(c)?, src, &mut inter, dst, n, |b| b),
+                _ => map_samples::<4, 4>(plane(c)?, src, &mut inter, dst, n, |b| b),
             }
         }
-        return Ok(AudioBuffer::from_bytes(
-            o,
-            rate as f32,
-            n as u32,
-            ch as u32,
-            &inter,
-        )?);
+        return buffer(o, inter);
     }
     if let Some(o) = out_fmt {
-        return Ok(AudioBuffer::from_bytes(
-            o.with_planar(planar),
-            rate as f32,
-            n as u32,
-            ch as u32,
-            &bytes,
-        )?);
+        let mut bytes = Vec::with_capacity(plane_len * planes);
+        for p in 0..planes {
+            bytes.extend_from_slice(plane(p)?);
+        }
+        return buffer(o.with_planar(planar), bytes);
     }
     // s64 / dbl → f32-planar.
     let mut out = vec![0u8; n * ch * 4];
     for c in 0..ch {
-        let src = if planar { (c * n, 1) } else { (c, ch) };
+        let (src, at) = if planar {
+            (plane(c)?, (0, 1))
+        } else {
+            (plane(0)?, (c, ch))
+        };
         let dst = (c * n, 1);
         match fmt {
-            Sample::F64(_) => map_samples::<8, 4>(&bytes, src, &mut out, dst, n, |b| {
+            Sample::F64(_) => map_samples::<8, 4>(src, at, &mut out, dst, n, |b| {
                 (f64::from_le_bytes(b) as f32).to_le_bytes()
             }),
-            _ => map_samples::<8, 4>(&bytes, src, &mut out, dst, n, |b| {
+            _ => map_samples::<8, 4>(src, at, &mut out, dst, n, |b| {
                 ((i64::from_le_bytes(b) as f64 / 9_223_372_036_854_775_808.0) as f32).to_le_bytes()
             }),
         }
     }
-    Ok(AudioBuffer::from_bytes(
-        AudioSampleFormat::F32Planar,
-        rate as f32,
-        n as u32,
-        ch as u32,
-        &out,
-    )?)
+    buffer(AudioSampleFormat::F32Planar, out)
 }
 
 /// An open audio decoder.

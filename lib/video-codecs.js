@@ -70,7 +70,18 @@ class VideoDecoder extends EventTarget {
   constructor(init) {
     super();
     attachEvents(this, VideoDecoder, init, 'VideoDecoderInit',
-      (handle, frameInit) => [adoptFrame(handle, frameInit)], native.videoDecoderNew);
+      (handle, v) => [adoptFrame(handle, {
+        format: v[0],
+        codedWidth: v[1],
+        codedHeight: v[2],
+        timestamp: v[3],
+        duration: v[4],
+        rotation: v[5],
+        flip: v[6],
+        colorSpace: { primaries: v[7], transfer: v[8], matrix: v[9], fullRange: v[10] },
+        displayWidth: v[11],
+        displayHeight: v[12],
+      })], native.videoDecoderNew);
   }
 }
 

@@ -135,18 +135,54 @@ pub(crate) fn frame_init<'a, C: Context<'a>>(
     Ok(init)
 }
 
-/// A new frame's handle and the init object `adoptFrame(handle, init)` in lib/video-frame.js
-/// builds the JS `VideoFrame` from ([`frame_init`] and the display size).
+/// A decoded frame's handle and its metadata by position, as lib/video-codecs.js reads them:
+/// `[format, codedWidth, codedHeight, timestamp, duration | undefined, rotation, flip,
+/// primaries, transfer, matrix, fullRange, displayWidth, displayHeight]` (a colour member
+/// unknown is null). An object with named properties set from here would cost a V8 runtime
+/// call and a fresh key string per member, 14 per frame (the colour space its own object);
+/// setting array elements skips the strings, and JS builds the objects from them.
 pub(crate) fn frame_to_js<'a, C: Context<'a>>(
     cx: &mut C,
     buf: FrameBuffer,
     meta: VideoFrameMeta,
-) -> NeonResult<(Handle<'a, JsBox<FrameBox>>, Handle<'a, JsObject>)> {
-    let init = frame_init(cx, &buf, &meta)?;
-    set_num(cx, init, "displayWidth", f64::from(meta.display_width))?;
-    set_num(cx, init, "displayHeight", f64::from(meta.display_height))?;
+) -> NeonResult<(Handle<'a, JsBox<FrameBox>>, Handle<'a, JsArray>)> {
+    let v = cx.empty_array();
+    let null = cx.null().upcast::<JsValue>();
+    let format = cx.string(buf.format().as_str());
+    v.set(cx, 0, format)?;
+    crate::codec::set_num(cx, v, 1, f64::from(buf.coded_width()))?;
+    crate::codec::set_num(cx, v, 2, f64::from(buf.coded_height()))?;
+    crate::codec::set_num(cx, v, 3, meta.timestamp as f64)?;
+    let duration: Handle<JsValue> = match meta.duration {
+        Some(d) => cx.number(d as f64).upcast(),
+        None => cx.undefined().upcast(),
+    };
+    v.set(cx, 4, duration)?;
+    crate::codec::set_num(cx, v, 5, f64::from(meta.orientation.rotation))?;
+    let flip = cx.boolean(meta.orientation.flip);
+    v.set(cx, 6, flip)?;
+    let c = &meta.color_space;
+    let names = [
+        c.primaries.map(|x| x.as_str()),
+        c.transfer.map(|x| x.as_str()),
+        c.matrix.map(|x| x.as_str()),
+    ];
+    for (i, name) in (7..).zip(names) {
+        let x = match name {
+            Some(n) => cx.string(n).upcast(),
+            None => null,
+        };
+        v.set(cx, i, x)?;
+    }
+    let full: Handle<JsValue> = match c.full_range {
+        Some(b) => cx.boolean(b).upcast(),
+        None => null,
+    };
+    v.set(cx, 10, full)?;
+    crate::codec::set_num(cx, v, 11, f64::from(meta.display_width))?;
+    crate::codec::set_num(cx, v, 12, f64::from(meta.display_height))?;
     let handle = cx.boxed(FrameBox::with_meta(buf, meta));
-    Ok((handle, init))
+    Ok((handle, v))
 }
 
 /// The metadata arguments lib/video-frame.js passes from index `first` on: `timestamp,

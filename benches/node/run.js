@@ -262,28 +262,40 @@ async function runImage(s) {
   };
 }
 
-function runAudio(s, dir) {
-  const au = AUDIO[s.name];
-  const src = media.audioSource(s.seconds);
-  const out = path.join(dir, `${s.name}.framecrc`);
-  const params = { kind: 'audio', config: au.config, seconds: s.seconds, src, queue: QUEUE };
-  const [timedRun, c, pairs] = bestPair(
-    () => timed(params),
-    () => ff.benchmark(['-f', 'f32le', '-ar', '48000', '-ac', '2', '-i', src, ...au.cli, '-f', 'framecrc', '-y', out]),
-    ms,
-  );
+// One audio scenario (encode or decode) timed on both sides, `cli` the FFmpeg arguments: the
+// API's run with its loop figures (`a`), FFmpeg's (`c`), FFmpeg's speed, and the result fields
+// both kinds share.
+function timeAudio(s, params, cli) {
+  const [timedRun, c, pairs] = bestPair(() => timed(params), () => ff.benchmark(cli), ms);
   const a = withLoop(params, timedRun);
   const cliSpeed = s.seconds / (c.ms / 1000);
   // Each API process's first, untimed pass (api.js AUDIO_WARM_PASSES), the fastest of them.
   const first = Math.max(...pairs.map(([x]) => x.firstSpeed));
   return {
-    unit: 'x realtime',
+    a,
+    c,
+    cliSpeed,
+    shared: {
+      unit: 'x realtime',
+      firstPass: { value: first, ratio: first / cliSpeed },
+      ratio: a.speed / cliSpeed,
+      pairs: spread(pairs, (x, y) => x.speed / (s.seconds / (y.ms / 1000))),
+    },
+  };
+}
+
+function runAudio(s, dir) {
+  const au = AUDIO[s.name];
+  const src = media.audioSource(s.seconds);
+  const out = path.join(dir, `${s.name}.framecrc`);
+  const params = { kind: 'audio', config: au.config, seconds: s.seconds, src, queue: QUEUE };
+  const { a, c, cliSpeed, shared } = timeAudio(s, params,
+    ['-f', 'f32le', '-ar', '48000', '-ac', '2', '-i', src, ...au.cli, '-f', 'framecrc', '-y', out]);
+  return {
+    ...shared,
     api: { value: a.speed, kbps: a.kbps, ...pick(a) },
-    firstPass: { value: first, ratio: first / cliSpeed },
     cli: { value: cliSpeed, kbps: ff.framecrcBytes(fs.readFileSync(out, 'utf8')) * 8 / s.seconds / 1000, rssMB: c.rssMB },
     targetKbps: au.config.bitrate ? au.config.bitrate / 1000 : null,
-    ratio: a.speed / cliSpeed,
-    pairs: spread(pairs, (x, y) => x.speed / (s.seconds / (y.ms / 1000))),
   };
 }
 
@@ -297,21 +309,11 @@ function runAudioDecode(s, dir) {
     kind: 'audio', family: s.name, config: au.config, seconds: s.seconds, src: media.audioSource(s.seconds), queue: QUEUE, out: file, loop: false,
   });
   const params = { kind: 'audioDecode', file, seconds: s.seconds, queue: QUEUE };
-  const [timedRun, c, pairs] = bestPair(
-    () => timed(params),
-    () => ff.benchmark(['-i', media.audioStream(file, s.name), '-f', 'null', '-']),
-    ms,
-  );
-  const a = withLoop(params, timedRun);
-  const cliSpeed = s.seconds / (c.ms / 1000);
-  const first = Math.max(...pairs.map(([x]) => x.firstSpeed));
+  const { a, c, cliSpeed, shared } = timeAudio(s, params, ['-i', media.audioStream(file, s.name), '-f', 'null', '-']);
   return {
-    unit: 'x realtime',
+    ...shared,
     api: { value: a.speed, decodedSeconds: a.decodedSeconds, ...pick(a) },
-    firstPass: { value: first, ratio: first / cliSpeed },
     cli: { value: cliSpeed, rssMB: c.rssMB },
-    ratio: a.speed / cliSpeed,
-    pairs: spread(pairs, (x, y) => x.speed / (s.seconds / (y.ms / 1000))),
   };
 }
 

@@ -546,3 +546,34 @@ fn float_to_integer_ties_match_f64() {
         }
     }
 }
+
+#[test]
+fn from_vec_keeps_the_buffer_and_checks_it_as_from_bytes_does() {
+    let data: Vec<u8> = (0u8..40).collect();
+    let ptr = data.as_ptr();
+    // 4 frames × 2 channels of f32 are 32 bytes: the 8 after them are dropped, the buffer kept.
+    let a = AudioBuffer::from_vec(F32Planar, 8000.0, 4, 2, data.clone()).expect("audio");
+    assert_eq!(a.bytes(), &data[..32]);
+    let b = AudioBuffer::from_vec(F32Planar, 8000.0, 4, 2, data).expect("audio");
+    assert_eq!(b.bytes().as_ptr(), ptr, "no copy");
+    assert_eq!(
+        b.bytes(),
+        AudioBuffer::from_bytes(F32Planar, 8000.0, 4, 2, &(0u8..40).collect::<Vec<_>>())
+            .expect("audio")
+            .bytes()
+    );
+    for (frames, channels, rate, len) in [
+        (4, 2, 8000.0, 31),
+        (0, 2, 8000.0, 32),
+        (4, 0, 8000.0, 32),
+        (4, 2, 0.0, 32),
+    ] {
+        let e = AudioBuffer::from_vec(F32Planar, rate, frames, channels, vec![0; len])
+            .expect_err("invalid");
+        assert_eq!(
+            e.name,
+            ErrorName::TypeError,
+            "{frames} {channels} {rate} {len}"
+        );
+    }
+}

@@ -76,6 +76,7 @@ const ms = (r) => r.ms;
 
 const SIZES = {
   tiny: [320, 180],
+  '180p': [320, 180],
   '720p': [1280, 720],
   '1080p': [1920, 1080],
   '4K': [3840, 2160],
@@ -103,6 +104,13 @@ function scenarios() {
   for (const size of videoSizes) {
     for (const name of ['h264-high', 'hevc', 'vp8', 'vp9', 'av1']) {
       list.push({ id: `decode/${name}/${size}`, kind: 'decode', name, size, frames: frames(size) });
+    }
+  }
+  // Small frames (a preview, a thumbnail strip), 60 s of them: where a decoder's per-frame
+  // costs (frame threads handing pictures over, the delivery to JS) weigh most.
+  if (!TINY && !QUICK) {
+    for (const name of ['h264-high', 'hevc', 'vp8', 'vp9', 'av1']) {
+      list.push({ id: `decode/${name}/180p`, kind: 'decode', name, size: '180p', frames: 1800 });
     }
   }
   const copySizes = TINY ? ['tiny'] : QUICK ? ['720p', '1080p'] : ['720p', '1080p', '4K'];
@@ -148,6 +156,9 @@ function withLoop(params, result) {
 
 const ivfOverhead = (frames) => 32 + 12 * frames;
 
+// The bitrate of the streams of frame height `h` (settings.js VIDEO_BITRATE).
+const bitrateFor = (h) => VIDEO_BITRATE[h >= 1080 ? 1080 : h >= 720 ? 720 : 180];
+
 // Encoded streams of the quality-mode encode runs, reused as the decode runs' input.
 const streams = new Map();
 
@@ -155,7 +166,7 @@ function runEncode(s, dir) {
   const [w, h] = SIZES[s.size];
   const v = VIDEO[s.name];
   const realtime = s.mode === 'realtime';
-  const bitrate = VIDEO_BITRATE[h >= 1080 ? 1080 : 720];
+  const bitrate = bitrateFor(h);
   const src = media.videoSource(w, h, s.frames);
   const out = path.join(dir, `${s.name}_${s.size}_${s.mode}.ivf`);
   const annexB = media.isAnnexB(v.family);
@@ -194,7 +205,7 @@ function runDecode(s, dir) {
     file = path.join(dir, `${s.name}_${s.size}_quality.ivf`);
     api({
       kind: 'encode', codec: v.codec(h), family: v.family, width: w, height: h, frames: s.frames,
-      bitrate: VIDEO_BITRATE[h >= 1080 ? 1080 : 720], realtime: false, src: media.videoSource(w, h, s.frames), out: file, queue: QUEUE,
+      bitrate: bitrateFor(h), realtime: false, src: media.videoSource(w, h, s.frames), out: file, queue: QUEUE,
     });
     streams.set(`${s.name}/${s.size}`, file);
   }

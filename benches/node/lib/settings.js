@@ -122,7 +122,7 @@ const AUDIO = {
   flac: { config: { codec: 'flac' }, cli: ['-c:a', 'flac'] },
 };
 
-// Bitrate per frame height (the 720p figure is 2 Mbit/s).
-const VIDEO_BITRATE = { 720: 2_000_000, 1080: 4_000_000 };
+// Bitrate per frame height (the 720p figure is 2 Mbit/s; 180p only decodes).
+const VIDEO_BITRATE = { 180: 500_000, 720: 2_000_000, 1080: 4_000_000 };
 
 module.exports = { VIDEO, AUDIO, VIDEO_BITRATE, VPX_THREADS };

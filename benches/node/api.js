@@ -106,13 +106,12 @@ async function drive(codec, method, count, make, queue, probe, error) {
 }
 
 // Audio scenarios (encode and decode) warm up on their own loop and input, this many passes,
-// untimed. An audio run
-// is 3000 calls in 0.15-1.5 s, and in a fresh process V8's optimizing compiler is still
-// compiling its JavaScript (the producer's, the API's, Node's event dispatch) during the first
-// passes: measured with /proc/<pid>/task/*/schedstat, its threads took 40-65 ms of CPU in a
-// first pass, shared with the encoder on the two CPUs, and 3-8 ms in a fourth (FLAC 0.21 s ->
-// 0.16 s, Opus 0.88 s -> 0.76 s), while one or two passes, or 0.25-10 s of audio, left it
-// where it was. The first pass's speed is reported as well (`firstSpeed`). Video runs are
+// untimed. An audio run is 3000 calls in 0.15-1.5 s, and in a fresh process V8's optimizing
+// compiler is still compiling its JavaScript (the producer's, the API's, Node's event dispatch)
+// during the first passes: measured with /proc/<pid>/task/*/schedstat, its threads took 40-65 ms
+// of CPU in a first pass, shared with the encoder on the two CPUs, and 3-8 ms in a fourth (FLAC
+// 0.21 s -> 0.16 s, Opus 0.88 s -> 0.76 s), while one or two passes, or 0.25-10 s of audio, left
+// it where it was. The first pass's speed is reported as well (`firstSpeed`). Video runs are
 // longer and the tiny warm-up of warmUp() leaves those threads under 4 ms per run.
 const AUDIO_WARM_PASSES = 3;
 

@@ -26,6 +26,9 @@ function table(head, rows) {
   return [`| ${head.join(' | ')} |`, `|${head.map(() => '---').join('|')}|`, ...rows.map((r) => `| ${r.join(' | ')} |`)].join('\n');
 }
 
+// An audio row's first, untimed pass: "speed (ratio)", or a dash.
+const firstPass = (r) => (r.firstPass ? `${f(r.firstPass.value, 0)} (${r.firstPass.ratio.toFixed(2)})` : '—');
+
 function sections(results) {
   const ok = results.filter((r) => !r.error);
   const by = (kind) => ok.filter((r) => r.kind === kind);
@@ -71,7 +74,7 @@ function sections(results) {
     out.push('## Audio encode', '', 'Speed in seconds of 48 kHz stereo audio per second (ratio = API ÷ FFmpeg) and the bitrate produced. Each API process first runs the same encode on the same input three times, untimed, so that V8\'s optimizing compiler has finished with the JavaScript of the loop (in a fresh process its threads take 40-65 ms of the two CPUs during the first pass); "first pass" is the fastest of those first passes, a fresh process\'s speed.', '');
     out.push(table(['codec', 'API ×realtime', 'FFmpeg ×realtime', 'ratio', PAIRS, 'first pass ×realtime (ratio)', 'kbit/s API / FFmpeg (target)', 'JS µs per encode() median / p99', 'loop gap ms worst / p99', 'peak RSS MB API / FFmpeg'],
       au.map((r) => [r.id.split('/')[1], f(r.api.value, 0), f(r.cli.value, 0), ratio(r.ratio), spread(r.pairs),
-        r.firstPass ? `${f(r.firstPass.value, 0)} (${r.firstPass.ratio.toFixed(2)})` : '—',
+        firstPass(r),
         `${pair(r.api.kbps, r.cli.kbps, 0)}${r.targetKbps ? ` (${r.targetKbps})` : ''}`, js(r.api), loop(r.api), pair(r.api.rssMB, r.cli.rssMB, 0)])), '');
   }
   const ad = by('audioDecode');
@@ -79,7 +82,7 @@ function sections(results) {
     out.push('## Audio decode', '', 'Speed in seconds of audio per second decoding what our encoder made of the same input at the same settings (ratio = API ÷ FFmpeg): the API from its packets (each `AudioData` closed at once), the CLI from the same packets in Ogg, ADTS, MP3 or FLAC (`-f null`). Both use the same FFmpeg decoder. Warmed up as the audio encode rows are.', '');
     out.push(table(['codec', 'seconds', 'API ×realtime', 'FFmpeg ×realtime', 'ratio', PAIRS, 'first pass ×realtime (ratio)', 'JS µs per decode() median / p99', 'loop gap ms worst / p99', 'peak RSS MB API / FFmpeg'],
       ad.map((r) => [r.id.split('/')[1], f(r.api.decodedSeconds, 1), f(r.api.value, 0), f(r.cli.value, 0), ratio(r.ratio), spread(r.pairs),
-        r.firstPass ? `${f(r.firstPass.value, 0)} (${r.firstPass.ratio.toFixed(2)})` : '—', js(r.api), loop(r.api), pair(r.api.rssMB, r.cli.rssMB, 0)])), '');
+        firstPass(r), js(r.api), loop(r.api), pair(r.api.rssMB, r.cli.rssMB, 0)])), '');
   }
   const mem = by('memory');
   if (mem.length) {

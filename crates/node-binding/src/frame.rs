@@ -42,32 +42,39 @@ pub(crate) fn color_space_from_js<'a, C: Context<'a>>(
     })
 }
 
+/// The members of a `VideoColorSpace` as JS values, in the order of [`COLOR_MEMBERS`]
+/// (`null` for one unknown).
+fn color_space_values<'a, C: Context<'a>>(
+    cx: &mut C,
+    c: &VideoColorSpace,
+) -> [Handle<'a, JsValue>; 4] {
+    let mut name = |n: Option<&str>| -> Handle<'a, JsValue> {
+        match n {
+            Some(n) => cx.string(n).upcast(),
+            None => cx.null().upcast(),
+        }
+    };
+    let primaries = name(c.primaries.map(|x| x.as_str()));
+    let transfer = name(c.transfer.map(|x| x.as_str()));
+    let matrix = name(c.matrix.map(|x| x.as_str()));
+    let full_range = match c.full_range {
+        Some(b) => cx.boolean(b).upcast(),
+        None => cx.null().upcast(),
+    };
+    [primaries, transfer, matrix, full_range]
+}
+
+/// The `VideoColorSpace` members [`color_space_values`] gives, in its order.
+const COLOR_MEMBERS: [&str; 4] = ["primaries", "transfer", "matrix", "fullRange"];
+
 pub(crate) fn color_space_to_js<'a, C: Context<'a>>(
     cx: &mut C,
     c: &VideoColorSpace,
 ) -> JsResult<'a, JsObject> {
     let o = cx.empty_object();
-    let null = cx.null();
-    let v: Handle<JsValue> = match c.primaries {
-        Some(p) => cx.string(p.as_str()).upcast(),
-        None => null.upcast(),
-    };
-    o.set(cx, "primaries", v)?;
-    let v: Handle<JsValue> = match c.transfer {
-        Some(p) => cx.string(p.as_str()).upcast(),
-        None => null.upcast(),
-    };
-    o.set(cx, "transfer", v)?;
-    let v: Handle<JsValue> = match c.matrix {
-        Some(p) => cx.string(p.as_str()).upcast(),
-        None => null.upcast(),
-    };
-    o.set(cx, "matrix", v)?;
-    let v: Handle<JsValue> = match c.full_range {
-        Some(p) => cx.boolean(p).upcast(),
-        None => null.upcast(),
-    };
-    o.set(cx, "fullRange", v)?;
+    for (key, v) in COLOR_MEMBERS.into_iter().zip(color_space_values(cx, c)) {
+        o.set(cx, key, v)?;
+    }
     Ok(o)
 }
 
@@ -147,7 +154,6 @@ pub(crate) fn frame_to_js<'a, C: Context<'a>>(
     meta: VideoFrameMeta,
 ) -> NeonResult<(Handle<'a, JsBox<FrameBox>>, Handle<'a, JsArray>)> {
     let v = cx.empty_array();
-    let null = cx.null().upcast::<JsValue>();
     let format = cx.string(buf.format().as_str());
     v.set(cx, 0, format)?;
     crate::codec::set_num(cx, v, 1, f64::from(buf.coded_width()))?;
@@ -161,24 +167,9 @@ pub(crate) fn frame_to_js<'a, C: Context<'a>>(
     crate::codec::set_num(cx, v, 5, f64::from(meta.orientation.rotation))?;
     let flip = cx.boolean(meta.orientation.flip);
     v.set(cx, 6, flip)?;
-    let c = &meta.color_space;
-    let names = [
-        c.primaries.map(|x| x.as_str()),
-        c.transfer.map(|x| x.as_str()),
-        c.matrix.map(|x| x.as_str()),
-    ];
-    for (i, name) in (7..).zip(names) {
-        let x = match name {
-            Some(n) => cx.string(n).upcast(),
-            None => null,
-        };
+    for (i, x) in (7..).zip(color_space_values(cx, &meta.color_space)) {
         v.set(cx, i, x)?;
     }
-    let full: Handle<JsValue> = match c.full_range {
-        Some(b) => cx.boolean(b).upcast(),
-        None => null,
-    };
-    v.set(cx, 10, full)?;
     crate::codec::set_num(cx, v, 11, f64::from(meta.display_width))?;
     crate::codec::set_num(cx, v, 12, f64::from(meta.display_height))?;
     let handle = cx.boxed(FrameBox::with_meta(buf, meta));

@@ -113,16 +113,21 @@ async function feed(codec, method, count, make) {
   }
 }
 
-// The source frames of the scenario being measured, read once for all its runs: each run
-// reading its own copy (373 MB at 1080p for 120 frames) left the previous copy to be freed
-// while the next run measured, and that munmap held the JS thread for up to 10 ms in the
-// run's first interval.
+// The source frames of the scenario being measured, read once for all its runs. When each
+// run read its own copy (373 MB at 1080p for 120 frames) and left the previous one to be
+// freed while it measured, 3 of 5 HEVC quality-mode 1080p runs had 6.7-10.2 ms of JS in their
+// first interval; with one copy, only a process's first run has such an interval (the first
+// frames' page faults, V8 compiling).
 const sources = { src: null, all: null };
 
 function readFrames(w, h, frames) {
   const src = media.videoSource(w, h, frames);
   const size = media.i420Size(w, h);
-  if (sources.src !== src) Object.assign(sources, { src: null, all: null }, { src, all: fs.readFileSync(src) });
+  if (sources.src !== src) {
+    sources.all = null; // the previous scenario's frames can go while these are read
+    sources.all = fs.readFileSync(src);
+    sources.src = src;
+  }
   const { all } = sources;
   return (i) => new VideoFrame(all.subarray(i * size, (i + 1) * size), {
     format: 'I420', codedWidth: w, codedHeight: h, timestamp: Math.round(i * 1e6 / 30), duration: 33333,

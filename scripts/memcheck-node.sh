@@ -6,7 +6,7 @@
 # failing test. Leaks are not checked here: Node leaves its N-API references and externals to
 # the process's exit, so every run would report them (scripts/leakcheck.sh checks the Rust
 # crates' leaks; test-stress/leak.js checks the API's memory over 100,000 frames).
-#   scripts/memcheck-node.sh                  the CI list below (about 7 minutes on 2 CPUs)
+#   scripts/memcheck-node.sh                  the CI list below (about 6.5 minutes on 2 CPUs)
 #   scripts/memcheck-node.sh test/a.test.js   those files
 # Two files run at a time; each one's log is target/memcheck/<file>.log.
 set -euo pipefail
@@ -16,9 +16,10 @@ command -v valgrind >/dev/null || { echo "memcheck-node: valgrind is not install
 # Not here: files that encode HEVC (x265 reads uninitialised memory of its own in its SAO
 # statistics and entropy coder, and those bits reach the stream and the HEVC decoder: hundreds
 # of reports, none ours), files of large frames or long clips (an hour or more under
-# valgrind), and files whose work runs in child processes (not traced). test/safe-callback.test.js is left out too: it has no memcheck
-# report, but its checks need threads that really run at once (valgrind runs one at a time), so
-# three of them fail there; every codec file below goes through the same channel.
+# valgrind), and files whose work runs in child processes (not traced).
+# test/safe-callback.test.js is left out too: it has no memcheck report, but its checks need
+# threads that really run at once (valgrind runs one at a time), so three of them fail there;
+# every codec file below goes through the same channel.
 FILES=(
   test/conformance/wpt-video-frame-construction.test.js
   test/conformance/wpt-video-frame-copyto.test.js

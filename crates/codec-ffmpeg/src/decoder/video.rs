@@ -162,14 +162,26 @@ pub(crate) fn color_space(
 }
 
 /// Frames of at most this many pixels decode on one thread (see [`frame_threads`]).
-const ONE_THREAD_MAX_AREA: u64 = 320 * 180;
+fn one_thread_max_area(family: Family) -> u64 {
+    match family {
+        Family::H265 | Family::Vp9 => 320 * 180,
+        _ => 256 * 144,
+    }
+}
 
 /// How many frame threads FFmpeg's decoder for `family` gets (0: FFmpeg's own choice, one more
-/// than the CPUs). Measured on a 2-core machine, 600-3000 frames through this decoder:
-/// - small frames (up to 320x180) decode faster on one thread: a frame thread hands each
-///   picture over and back, tens of µs, as much as decoding it. H.264 64x64 went from 12-13k
-///   to 22-26k frames/s, 128x72 to 256x144 25-60% faster, 320x180 13% (HEVC and VP9 5-17%).
-///   VP8 lost 10-15% there, so it keeps FFmpeg's choice;
+/// than the CPUs; dav1d's: its own thread count). Measured on a 2-core machine, 1800 frames
+/// through this decoder at 500 kbit/s per 320x180 (scaled with the area), alternating runs:
+/// - small frames decode faster on one thread: a frame thread hands each picture over and
+///   back, tens of µs, as much as decoding it. At 64x64 one thread made 20-23k frames/s of
+///   H.264 against 11-14k, VP8 24-25k against 12-13k, AV1 12.9k against 7.5-7.8k; at 160x90
+///   +27-35% (H.264, VP8), +20-30% (AV1); at 256x144 +5-30% (H.264, HEVC, VP9), even (VP8).
+/// - at 320x180 (the bench's 180p streams, quality mode, 5-8 alternating runs of each
+///   choice): H.264 on as many threads as CPUs 4.2-4.6k frames/s, FFmpeg's choice 4.0-4.4k,
+///   one thread 3.8-3.9k; VP8 and AV1 on FFmpeg's choice 4.3-4.8k and 2.4-2.8k, one thread
+///   3.8-4.1k and 1.9-2.0k; but HEVC on one thread 2.1-2.3k against 1.5-1.9k, and VP9 on one
+///   thread 2.6-2.9k against 2.5-2.8k. An earlier machine had H.264 on one thread 13% ahead
+///   there: the crossover moves with the CPU and the bitrate; 256x144 is below it on both.
 /// - above that, H.264 and HEVC as many frame threads as CPUs instead of one more, which left
 ///   the JS thread and this worker waiting for a CPU: HEVC 720p +15% (5 of 6 alternating
 ///   pairs), H.264 1080p +4%, H.264 720p even; VP9, VP8 and AV1 (dav1d) showed no difference
@@ -178,9 +190,10 @@ const ONE_THREAD_MAX_AREA: u64 = 320 * 180;
 /// Without `codedWidth`/`codedHeight` the size is unknown and counts as large.
 fn frame_threads(family: Family, width: Option<u32>, height: Option<u32>, cpus: usize) -> usize {
     let area = width.zip(height).map(|(w, h)| u64::from(w) * u64::from(h));
-    let small = area.is_some_and(|a| a <= ONE_THREAD_MAX_AREA);
+    if area.is_some_and(|a| a <= one_thread_max_area(family)) {
+        return 1;
+    }
     match family {
-        Family::H264 | Family::H265 | Family::Vp9 if small => 1,
         Family::H264 | Family::H265 => cpus.max(1),
         _ => 0,
     }
@@ -372,28 +385,40 @@ mod tests {
 
     #[test]
     fn small_frames_decode_on_one_thread_large_h264_and_hevc_on_one_per_cpu() {
-        let (w, h) = (Some(320), Some(180));
-        for f in [Family::H264, Family::H265, Family::Vp9] {
-            assert_eq!(frame_threads(f, w, h, 8), 1, "{f:?} at 320x180");
+        for f in [
+            Family::H264,
+            Family::H265,
+            Family::Vp8,
+            Family::Vp9,
+            Family::Av1,
+        ] {
+            assert_eq!(
+                frame_threads(f, Some(256), Some(144), 8),
+                1,
+                "{f:?} at 256x144"
+            );
+            assert_eq!(frame_threads(f, Some(64), Some(64), 2), 1, "{f:?} at 64x64");
         }
-        assert_eq!(
-            frame_threads(Family::Vp8, w, h, 8),
-            0,
-            "VP8 keeps FFmpeg's choice"
-        );
-        let (w, h) = (Some(322), Some(180));
+        let (w, h) = (Some(320), Some(180));
         assert_eq!(frame_threads(Family::H264, w, h, 2), 2);
+        assert_eq!(frame_threads(Family::H265, w, h, 2), 1);
+        assert_eq!(frame_threads(Family::Vp9, w, h, 2), 1);
+        assert_eq!(frame_threads(Family::H265, Some(322), h, 2), 2);
         assert_eq!(frame_threads(Family::H265, Some(1920), Some(1080), 6), 6);
         assert_eq!(frame_threads(Family::H264, Some(1920), Some(1080), 0), 1);
         for f in [Family::Vp8, Family::Vp9, Family::Av1] {
-            assert_eq!(
-                frame_threads(f, Some(1280), Some(720), 2),
-                0,
-                "{f:?} keeps FFmpeg's choice"
-            );
+            for (w, h) in [(322, 180), (1280, 720)] {
+                assert_eq!(
+                    frame_threads(f, Some(w), Some(h), 2),
+                    0,
+                    "{f:?} at {w}x{h} keeps FFmpeg's choice"
+                );
+            }
         }
         // No coded size in the config: large.
         assert_eq!(frame_threads(Family::H264, None, Some(90), 2), 2);
         assert_eq!(frame_threads(Family::Vp9, None, None, 2), 0);
+        assert_eq!(frame_threads(Family::Vp8, Some(320), Some(180), 2), 0);
+        assert_eq!(frame_threads(Family::Av1, Some(320), Some(180), 2), 0);
     }
 }

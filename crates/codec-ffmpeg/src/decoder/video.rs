@@ -165,6 +165,7 @@ pub(crate) fn color_space(
 fn one_thread_max_area(family: Family) -> u64 {
     match family {
         Family::H265 | Family::Vp9 => 320 * 180,
+        Family::Av1 => 160 * 90,
         _ => 256 * 144,
     }
 }
@@ -174,8 +175,10 @@ fn one_thread_max_area(family: Family) -> u64 {
 /// through this decoder at 500 kbit/s per 320x180 (scaled with the area), alternating runs:
 /// - small frames decode faster on one thread: a frame thread hands each picture over and
 ///   back, tens of µs, as much as decoding it. At 64x64 one thread made 20-23k frames/s of
-///   H.264 against 11-14k, VP8 24-25k against 12-13k, AV1 12.9k against 7.5-7.8k; at 160x90
-///   +27-35% (H.264, VP8), +20-30% (AV1); at 256x144 +5-30% (H.264, HEVC, VP9), even (VP8).
+///   H.264 against 11-14k, VP8 24-25k against 12-13k, AV1 12.9-16k against 7.5-12k; at 160x90
+///   +27-35% (H.264, VP8), +5-30% (AV1); at 256x144 +5-30% (H.264, HEVC, VP9), even (VP8),
+///   and AV1 either way (one thread 8-20% ahead on a libaom stream, 5-30% behind on an
+///   SVT-AV1 one; at 192x108 even).
 /// - at 320x180 (the bench's 180p streams, quality mode, 5-8 alternating runs of each
 ///   choice): H.264 on as many threads as CPUs 4.2-4.6k frames/s, FFmpeg's choice 4.0-4.4k,
 ///   one thread 3.8-3.9k; VP8 and AV1 on FFmpeg's choice 4.3-4.8k and 2.4-2.8k, one thread
@@ -393,12 +396,20 @@ mod tests {
             Family::Av1,
         ] {
             assert_eq!(
+                frame_threads(f, Some(160), Some(90), 8),
+                1,
+                "{f:?} at 160x90"
+            );
+            assert_eq!(frame_threads(f, Some(64), Some(64), 2), 1, "{f:?} at 64x64");
+        }
+        for f in [Family::H264, Family::H265, Family::Vp8, Family::Vp9] {
+            assert_eq!(
                 frame_threads(f, Some(256), Some(144), 8),
                 1,
                 "{f:?} at 256x144"
             );
-            assert_eq!(frame_threads(f, Some(64), Some(64), 2), 1, "{f:?} at 64x64");
         }
+        assert_eq!(frame_threads(Family::Av1, Some(256), Some(144), 2), 0);
         let (w, h) = (Some(320), Some(180));
         assert_eq!(frame_threads(Family::H264, w, h, 2), 2);
         assert_eq!(frame_threads(Family::H265, w, h, 2), 1);

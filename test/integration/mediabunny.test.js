@@ -8,8 +8,9 @@ const assert = require('node:assert/strict');
 const fs = require('node:fs');
 const os = require('node:os');
 const path = require('node:path');
+const { execFileSync } = require('node:child_process');
 const webcodecs = require('../..');
-const { muxFixture, inspect } = require('./media-check');
+const { FIXTURES, muxFixture, inspect } = require('./media-check');
 
 webcodecs.install({ overwrite: true });
 
@@ -59,4 +60,30 @@ test('mediabunny transcodes an H.264 + AAC MP4 to WebM and to MP4 through our cl
       assert.ok(Math.abs(a.rms / srcAudio.rms - 1) < 0.25, `rms ${a.rms} vs ${srcAudio.rms}`);
     });
   }
+});
+
+// A VP8 source's frames say BT.601 (matrix bt470bg), so the AV1 encoder writes a colour
+// description and mediabunny reads the track back with the long AV1 codec string
+// (`av01.0.01M.08.0.110.01.01.05.0`-like); our decoders must take it (they once refused every
+// long AV1 string, and mediabunny then called the track undecodable).
+test('mediabunny transcodes VP8 WebM to AV1 WebM and reads it back with the long AV1 codec string', async (t) => {
+  const mb = await import('mediabunny');
+  const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'webcodecs-mediabunny-'));
+  t.after(() => fs.rmSync(tmp, { recursive: true, force: true }));
+  // libvpx from the FFmpeg CLI, no colour elements in the WebM: our decoder then reports what
+  // FFmpeg's VP8 decoder says (BT.601), and the AV1 encoder writes it.
+  const input = path.join(tmp, 'in.webm');
+  execFileSync('ffmpeg', ['-v', 'error', '-y', '-i', path.join(FIXTURES, 'h264.mp4'),
+    '-c:v', 'libvpx', '-b:v', '500k', input]);
+  const source = await inspect(input);
+  const file = path.join(tmp, 'out.webm');
+  await transcode(mb, input, { file, format: new mb.WebMOutputFormat() }, 'av1', 'opus');
+  const reader = new mb.Input({ source: new mb.BufferSource(fs.readFileSync(file)), formats: mb.ALL_FORMATS });
+  const track = await reader.getPrimaryVideoTrack();
+  const { codec } = await track.getDecoderConfig();
+  assert.match(codec, /^av01\.0\.\d\dM\.08\.0\.110\.\d\d\.\d\d\.05\.0$/, 'the long form, matrix 5 (BT.601)');
+  assert.equal(await track.canDecode(), true, codec);
+  const out = await inspect(file);
+  assert.deepEqual(out.tracks.map((x) => [x.type, x.codec]), [['video', 'av1']]);
+  assert.equal(out.tracks[0].frames, source.tracks[0].frames, 'every frame decodes');
 });

@@ -59,6 +59,8 @@ pub enum CodecString {
         level: u8,
         /// 8, 10 or 12.
         bit_depth: u8,
+        /// The optional `CC` field: 0 or 1 4:2:0 (vertical, colocated), 2 4:2:2, 3 4:4:4.
+        chroma_subsampling: Option<u8>,
     },
     /// AV1 (`av01.P.LLT.DD[...]`).
     Av1 {
@@ -70,6 +72,11 @@ pub enum CodecString {
         high_tier: bool,
         /// 8, 10 or 12.
         bit_depth: u8,
+        /// The optional `M` field (`mono_chrome`).
+        monochrome: Option<bool>,
+        /// The optional `CCC` field's `subsampling_x` and `subsampling_y`: (1, 1) 4:2:0,
+        /// (1, 0) 4:2:2, (0, 0) 4:4:4.
+        subsampling: Option<(u8, u8)>,
     },
 }
 
@@ -119,6 +126,122 @@ fn hex_u32(s: &str, max: usize) -> Option<u32> {
     } else {
         None
     }
+}
+
+/// A colour primaries code point of ISO/IEC 23091-2 (H.273) that names a colour space (1 BT.709,
+/// 2 unspecified, 4-12, 22 EBU 3213); 0, 3 and 13-21 are reserved.
+fn is_primaries(v: u8) -> bool {
+    matches!(v, 1 | 2 | 4..=12 | 22)
+}
+
+/// A transfer characteristics code point of ISO/IEC 23091-2 (1-18 but the reserved 3).
+fn is_transfer(v: u8) -> bool {
+    matches!(v, 1 | 2 | 4..=18)
+}
+
+/// A matrix coefficients code point of ISO/IEC 23091-2 (0 identity to 14 ICtCp, but the
+/// reserved 3).
+fn is_matrix(v: u8) -> bool {
+    matches!(v, 0..=2 | 4..=14)
+}
+
+/// A single decimal digit at most `max`.
+fn digit(s: &str, max: u8) -> Option<u8> {
+    match s.as_bytes() {
+        [d @ b'0'..=b'9'] if d - b'0' <= max => Some(d - b'0'),
+        _ => None,
+    }
+}
+
+/// `vp09.PP.LL.DD[.CC[.cp[.tc[.mc[.FF]]]]]` after the prefix
+/// (<https://www.webmproject.org/vp9/mp4/#codecs-parameter-string>). The registration makes the
+/// fields after the bit depth all-or-none; like Chromium, a leading part of them is accepted
+/// too, and each given one must be in range. The colour fields describe the stream and change
+/// nothing here (the decoder reads the bitstream's).
+fn parse_vp9(rest: &str) -> Option<CodecString> {
+    let f: Vec<&str> = rest.split('.').collect();
+    if !(3..=8).contains(&f.len()) {
+        return None;
+    }
+    let profile = dec2(f[0])?;
+    let level = dec2(f[1])?;
+    let bit_depth = dec2(f[2])?;
+    const LEVELS: [u8; 14] = [10, 11, 20, 21, 30, 31, 40, 41, 50, 51, 52, 60, 61, 62];
+    if profile > 3 || !LEVELS.contains(&level) || ![8, 10, 12].contains(&bit_depth) {
+        return None;
+    }
+    let checks: [fn(u8) -> bool; 5] = [
+        |c| c <= 3, // 4:2:0 vertical, 4:2:0 colocated, 4:2:2, 4:4:4
+        is_primaries,
+        is_transfer,
+        is_matrix,
+        |r| r <= 1, // full range flag
+    ];
+    for (field, ok) in f[3..].iter().zip(checks) {
+        if !dec2(field).is_some_and(ok) {
+            return None;
+        }
+    }
+    Some(CodecString::Vp9 {
+        profile,
+        level,
+        bit_depth,
+        chroma_subsampling: f.get(3).and_then(|c| dec2(c)),
+    })
+}
+
+/// `av01.P.LLT.DD[.M[.CCC[.cp[.tc[.mc[.F]]]]]]` after the prefix
+/// (<https://aomediacodec.github.io/av1-isobmff/#codecsparam>), as in the long strings DASH
+/// manifests and MP4/WebM readers produce (`av01.0.04M.10.0.110.09.16.09.0`). The fields after
+/// the bit depth are all-or-none in the registration; like Chromium, a leading part of them is
+/// accepted too, and each given one must be in range. They describe the stream and change
+/// nothing here (the decoder reads its sequence header).
+fn parse_av1(rest: &str) -> Option<CodecString> {
+    let f: Vec<&str> = rest.split('.').collect();
+    if !(3..=9).contains(&f.len()) {
+        return None;
+    }
+    let profile = digit(f[0], 2)?;
+    if f[1].len() != 3 || !f[1].is_ascii() {
+        return None;
+    }
+    let level = dec2(&f[1][0..2]).filter(|l| *l <= 31)?;
+    let high_tier = match &f[1][2..] {
+        "M" => false,
+        "H" => true,
+        _ => return None,
+    };
+    let bit_depth = dec2(f[2]).filter(|d| [8, 10, 12].contains(d))?;
+    let monochrome = match f.get(3) {
+        Some(m) => Some(digit(m, 1)? == 1),
+        None => None,
+    };
+    // subsampling_x, subsampling_y, chroma_sample_position: 4:4:4 `000`, 4:2:2 `100`, 4:2:0
+    // `11p` (p 0-3: unknown, vertical, colocated, reserved); AV1 has no 4:4:0.
+    let subsampling = match f.get(4).map(|c| c.as_bytes()) {
+        None => None,
+        Some(b"000") => Some((0, 0)),
+        Some(b"100") => Some((1, 0)),
+        Some([b'1', b'1', b'0'..=b'3']) => Some((1, 1)),
+        Some(_) => return None,
+    };
+    let colour: [fn(u8) -> bool; 3] = [is_primaries, is_transfer, is_matrix];
+    for (field, ok) in f.iter().skip(5).zip(colour) {
+        if !dec2(field).is_some_and(ok) {
+            return None;
+        }
+    }
+    if let Some(full_range) = f.get(8) {
+        digit(full_range, 1)?;
+    }
+    Some(CodecString::Av1 {
+        profile,
+        level,
+        high_tier,
+        bit_depth,
+        monochrome,
+        subsampling,
+    })
 }
 
 fn parse_hevc(rest: &str, in_band: bool) -> Option<HevcCodecString> {
@@ -180,53 +303,29 @@ impl CodecString {
             }));
         }
         if let Some(rest) = s.strip_prefix("vp09.") {
-            let f: Vec<&str> = rest.split('.').collect();
-            if f.len() != 3 && f.len() != 8 {
-                return None;
-            }
-            let profile = dec2(f[0])?;
-            let level = dec2(f[1])?;
-            let bit_depth = dec2(f[2])?;
-            const LEVELS: [u8; 14] = [10, 11, 20, 21, 30, 31, 40, 41, 50, 51, 52, 60, 61, 62];
-            if profile > 3 || !LEVELS.contains(&level) || ![8, 10, 12].contains(&bit_depth) {
-                return None;
-            }
-            if f.len() == 8 && !f[3..].iter().all(|x| dec2(x).is_some()) {
-                return None;
-            }
-            return Some(Self::Vp9 {
-                profile,
-                level,
-                bit_depth,
-            });
+            return parse_vp9(rest);
         }
         if let Some(rest) = s.strip_prefix("av01.") {
-            let f: Vec<&str> = rest.split('.').collect();
-            if f.len() != 3 && f.len() != 8 {
-                return None;
-            }
-            if f[0].len() != 1 {
-                return None;
-            }
-            let profile: u8 = f[0].parse().ok().filter(|p| *p <= 2)?;
-            if f[1].len() != 3 || !f[1].is_ascii() {
-                return None;
-            }
-            let level = dec2(&f[1][0..2]).filter(|l| *l <= 31)?;
-            let high_tier = match &f[1][2..] {
-                "M" => false,
-                "H" => true,
-                _ => return None,
-            };
-            let bit_depth = dec2(f[2]).filter(|d| [8, 10, 12].contains(d))?;
-            return Some(Self::Av1 {
-                profile,
-                level,
-                high_tier,
-                bit_depth,
-            });
+            return parse_av1(rest);
         }
         None
+    }
+
+    /// Whether the codec string says nothing against 8- or 10-bit 4:2:0 colour, the layout
+    /// our VP9 and AV1 encoders produce: a VP9 or AV1 string whose optional fields ask for
+    /// 4:2:2, 4:4:4 or monochrome does not (every other string does).
+    pub fn allows_yuv420(&self) -> bool {
+        match *self {
+            Self::Vp9 {
+                chroma_subsampling, ..
+            } => chroma_subsampling.is_none_or(|c| c <= 1),
+            Self::Av1 {
+                monochrome,
+                subsampling,
+                ..
+            } => monochrome != Some(true) && subsampling.is_none_or(|s| s == (1, 1)),
+            _ => true,
+        }
     }
 }
 
@@ -341,6 +440,112 @@ mod tests {
             Some(CodecString::Av1 { .. })
         ));
         assert!(CodecString::parse("av01.0.04X.08").is_none());
+    }
+
+    #[test]
+    fn vp9_optional_fields_each_in_range() {
+        for ok in [
+            "vp09.00.10.08.01.01.01.01.00",
+            "vp09.02.10.10.01.09.16.09.00",
+            "vp09.01.10.08.03",
+            "vp09.03.10.10.03.01",
+            "vp09.00.41.08.00.22.18.14.01",
+            "vp09.00.41.08.01.02.02.00",
+        ] {
+            assert!(
+                matches!(CodecString::parse(ok), Some(CodecString::Vp9 { .. })),
+                "{ok}"
+            );
+        }
+        for bad in [
+            "vp09.00.10.08.04",             // chroma subsampling 0-3
+            "vp09.00.10.08.01.00",          // primaries 0 reserved
+            "vp09.00.10.08.01.03",          // primaries 3 reserved
+            "vp09.00.10.08.01.23",          // primaries past 22
+            "vp09.00.10.08.01.01.03",       // transfer 3 reserved
+            "vp09.00.10.08.01.01.19",       // transfer past 18
+            "vp09.00.10.08.01.01.01.03",    // matrix 3 reserved
+            "vp09.00.10.08.01.01.01.15",    // matrix past 14
+            "vp09.00.10.08.01.01.01.01.02", // full range 0 or 1
+            "vp09.00.10.08.01.01.01.01.00.00",
+            "vp09.00.10.08.1",
+            "vp09.00.10.08.",
+            "vp09.00.10.08..01",
+        ] {
+            assert!(CodecString::parse(bad).is_none(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn yuv420_unless_the_optional_fields_say_otherwise() {
+        for (codec, yuv420) in [
+            ("vp09.00.10.08", true),
+            ("vp09.00.10.08.00", true),
+            ("vp09.02.10.10.01.09.16.09.00", true),
+            ("vp09.00.10.08.02", false),
+            ("vp09.01.10.08.03.01.01.01.00", false),
+            ("av01.0.04M.08", true),
+            ("av01.0.04M.08.0", true),
+            ("av01.0.04M.10.0.112.09.16.09.0", true),
+            ("av01.0.04M.08.1", false),
+            ("av01.0.04M.08.1.110.01.01.01.0", false),
+            ("av01.1.04M.08.0.000", false),
+            ("av01.2.04M.10.0.100.01.01.01.0", false),
+            ("avc1.42001f", true),
+            ("vp8", true),
+        ] {
+            let parsed = CodecString::parse(codec).unwrap_or_else(|| panic!("{codec}"));
+            assert_eq!(parsed.allows_yuv420(), yuv420, "{codec}");
+        }
+    }
+
+    #[test]
+    fn av1_long_form_each_field_in_range() {
+        // The registration's example, a YouTube DASH manifest's, a WebM writer's.
+        for (ok, want) in [
+            ("av01.0.04M.10.0.112.09.16.09.0", (0, 4, false, 10)),
+            ("av01.0.08M.10.0.110.09.16.09.0", (0, 8, false, 10)),
+            ("av01.0.01M.08.0.110.01.01.05.0", (0, 1, false, 8)),
+            ("av01.1.13H.12.0.000.01.13.00.1", (1, 13, true, 12)),
+            ("av01.2.31M.12.1.110.22.18.14.1", (2, 31, false, 12)),
+            ("av01.2.05M.10.0.100", (2, 5, false, 10)),
+            ("av01.0.04M.08.0", (0, 4, false, 8)),
+            ("av01.0.04M.08.0.111.02.02.02", (0, 4, false, 8)),
+        ] {
+            let Some(CodecString::Av1 {
+                profile,
+                level,
+                high_tier,
+                bit_depth,
+                ..
+            }) = CodecString::parse(ok)
+            else {
+                panic!("{ok}")
+            };
+            assert_eq!((profile, level, high_tier, bit_depth), want, "{ok}");
+        }
+        for bad in [
+            "av01.0.04M.10.0.112.09.16.09.0.0", // one field too many
+            "av01.0.04M.10.2",                  // monochrome 0 or 1
+            "av01.0.04M.10.00",                 // monochrome is one digit
+            "av01.0.04M.10.0.11",               // subsampling is three digits
+            "av01.0.04M.10.0.010",              // no 4:4:0 in AV1
+            "av01.0.04M.10.0.101",              // a sample position needs 4:2:0
+            "av01.0.04M.10.0.114",              // sample position 0-3
+            "av01.0.04M.10.0.112.00",           // primaries 0 reserved
+            "av01.0.04M.10.0.112.9",            // colour fields are two digits
+            "av01.0.04M.10.0.112.09.03",        // transfer 3 reserved
+            "av01.0.04M.10.0.112.09.16.15",     // matrix past 14
+            "av01.0.04M.10.0.112.09.16.09.2",   // full range 0 or 1
+            "av01.0.04M.10.0.112.09.16.09.00",  // full range is one digit
+            "av01.0.04M.10.0.112.09.16..0",
+            "av01.0.04M.10.",
+            "av01.3.04M.10",
+            "av01.0.32M.10",
+            "av01.0.04M.09",
+        ] {
+            assert!(CodecString::parse(bad).is_none(), "{bad}");
+        }
     }
 
     #[test]

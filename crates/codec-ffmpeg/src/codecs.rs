@@ -71,6 +71,9 @@ pub(crate) struct Resolved {
     pub(crate) profile: u8,
     /// Bit depth from the codec string (8 for H.264 and VP8).
     pub(crate) bit_depth: u8,
+    /// The codec string allows 4:2:0 colour (`CodecString::allows_yuv420`): VP9 and AV1
+    /// strings can ask for 4:2:2, 4:4:4 or monochrome, which our encoders do not produce.
+    pub(crate) yuv420: bool,
 }
 
 fn entry(family: Family) -> Entry {
@@ -88,13 +91,16 @@ fn entry(family: Family) -> Entry {
 /// `NotSupportedError` for unknown or malformed strings and for families without a row yet.
 pub(crate) fn resolve(codec: &str) -> Result<Resolved> {
     let unsupported = || Error::unsupported(format!("codec '{codec}' is not supported"));
-    match CodecString::parse(codec).ok_or_else(unsupported)? {
+    let parsed = CodecString::parse(codec).ok_or_else(unsupported)?;
+    let yuv420 = parsed.allows_yuv420();
+    match parsed {
         CodecString::Avc(a) => Ok(Resolved {
             entry: entry(Family::H264),
             avc: Some(a),
             hevc: None,
             profile: 0,
             bit_depth: 8,
+            yuv420,
         }),
         CodecString::Hevc(h) => Ok(Resolved {
             entry: entry(Family::H265),
@@ -103,6 +109,7 @@ pub(crate) fn resolve(codec: &str) -> Result<Resolved> {
             profile: h.profile_idc,
             // Main 10 is the only 10-bit profile we encode; decoders take any depth.
             bit_depth: if h.profile_idc == 2 { 10 } else { 8 },
+            yuv420,
         }),
         CodecString::Vp8 => Ok(Resolved {
             entry: entry(Family::Vp8),
@@ -110,6 +117,7 @@ pub(crate) fn resolve(codec: &str) -> Result<Resolved> {
             hevc: None,
             profile: 0,
             bit_depth: 8,
+            yuv420,
         }),
         CodecString::Vp9 {
             profile, bit_depth, ..
@@ -119,6 +127,7 @@ pub(crate) fn resolve(codec: &str) -> Result<Resolved> {
             hevc: None,
             profile,
             bit_depth,
+            yuv420,
         }),
         CodecString::Av1 {
             profile, bit_depth, ..
@@ -128,6 +137,7 @@ pub(crate) fn resolve(codec: &str) -> Result<Resolved> {
             hevc: None,
             profile,
             bit_depth,
+            yuv420,
         }),
         _ => Err(unsupported()),
     }

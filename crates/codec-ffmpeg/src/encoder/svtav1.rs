@@ -40,6 +40,10 @@ impl SvtAv1 {
             && cfg.content_hint.as_deref() != Some("text")
             && (64..=16_384).contains(&cfg.width)
             && (64..=8_704).contains(&cfg.height)
+            // SVT-AV1 takes 4:2:0 of even sizes only ("Source Width must be even"); libaom
+            // any size.
+            && cfg.width.is_multiple_of(2)
+            && cfg.height.is_multiple_of(2)
             // SVT-AV1 1.4's other limits: at most 100 Mbit/s and 240 fps.
             && cfg.bitrate.unwrap_or(0) <= 100_000_000
             && f64::from(framerate(cfg)) <= 240.0

@@ -9,6 +9,7 @@ const { AudioData } = require('./audio-data');
 const { EncodedVideoChunk, EncodedAudioChunk } = require('./chunks');
 const { DOMRectReadOnly } = require('./geometry');
 const { ImageDecoder, ImageTrackList, ImageTrack } = require('./image-decoder');
+const { transformVideoSample } = require('./transform');
 
 module.exports = {
   VideoEncoder,
@@ -25,9 +26,10 @@ module.exports = {
   ImageTrackList,
   ImageTrack,
   install,
+  transformVideoSample,
 };
-// Every export but install() itself is a class install() defines.
-const { install: _install, ...classes } = module.exports;
+// Every export but install() and mediabunny's transformer is a class install() defines.
+const { install: _install, transformVideoSample: _transformer, ...classes } = module.exports;
 
 // Defines every class on `globalThis` the way a browser exposes interface objects (writable,
 // configurable, not enumerable). A name the runtime already has is left alone unless

@@ -439,4 +439,4 @@ class VideoFrame {
 idl.exposeInterface(VideoFrame);
 idl.exposeInterface(VideoColorSpace);
 
-module.exports = { VideoFrame, VideoColorSpace, createFrame, adoptFrame, frameNative, PIXEL_FORMATS };
+module.exports = { VideoFrame, VideoColorSpace, createFrame, adoptFrame, frameNative, chromaSubsampling, PIXEL_FORMATS };

@@ -53,6 +53,7 @@ FILES=(
   test/conformance/vp9-color-space.test.js
   test/conformance/audio-config.test.js
   test/video/config-support.test.js
+  test/integration/transform.test.js
 )
 [ $# -gt 0 ] && FILES=("$@")
 

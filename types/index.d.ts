@@ -683,3 +683,31 @@ export type InterfaceName =
  * defined.
  */
 export declare function install(options?: InstallOptions): InterfaceName[];
+
+/**
+ * What mediabunny asks a VideoSample transformer for (its `VideoSampleTransformationDescription`):
+ * the picture turned clockwise by `rotation`, then mirrored when `flip`, cut to `crop` (in the
+ * turned picture), and drawn into a `width`×`height` canvas: stretched (`fill`), whole with
+ * black bars (`contain`) or filling it with the overflow cut (`cover`).
+ */
+export interface VideoSampleTransformation {
+  width: number;
+  height: number;
+  fit: 'fill' | 'contain' | 'cover';
+  rotation: 0 | 90 | 180 | 270;
+  flip: boolean;
+  crop: { left: number; top: number; width: number; height: number };
+  alpha: 'keep' | 'discard';
+}
+/**
+ * A VideoSample transformer for mediabunny, which resizes, rotates and crops by drawing on a
+ * canvas that Node lacks: `registerVideoSampleTransformer(transformVideoSample)` (after
+ * `install()`, so that mediabunny's samples hold this package's frames). The work runs off the
+ * JS thread; the result is an I420 sample (I420A when the source has alpha and `alpha` is
+ * `keep`) of the canvas size, in the source's colour space (RGB sources: BT.709 limited range).
+ * Resolves with null for a sample whose frame is not one of this package's.
+ */
+export declare function transformVideoSample<S extends { toVideoFrame(): unknown }>(
+  sample: S,
+  description: VideoSampleTransformation,
+): Promise<S | null>;

@@ -76,6 +76,17 @@ test('transcode.mjs: an H.264 + AAC MP4 to WebM (VP9 + Opus) and to MP4 (H.264 +
   }
 });
 
+test('transcode.mjs with a height: scaled through transformVideoSample, width from the aspect ratio', async (t) => {
+  const dir = tmpdir(t);
+  const input = muxFixture(dir);
+  const file = path.join(dir, 'small.mp4');
+  assert.match(example('transcode.mjs', [input, file, '120']), /wrote .*: 10 video frames/);
+  const out = await inspect(file);
+  // 320x240 at 120 lines: 160x120.
+  assert.deepEqual(out.tracks.map((x) => [x.type, x.codec, x.frames, x.size]),
+    [['video', 'avc', 10, [160, 120]], ['audio', 'aac', out.tracks[1].frames, undefined]]);
+});
+
 test('rgba-to-video.mjs: RGBA frames drawn in code become an MP4 and a WebM', async (t) => {
   const dir = tmpdir(t);
   for (const [name, codec] of [['ball.mp4', 'avc'], ['ball.webm', 'vp9']]) {

@@ -4,6 +4,16 @@
 // Nothing here runs.
 import * as wc from 'webcodecs-node';
 
+// mediabunny's `registerVideoSampleTransformer` parameter, restated (mediabunny's own
+// declarations need a newer lib than this program's): it takes our transformer as it is.
+declare class MediabunnyVideoSample { toVideoFrame(): VideoFrame; close(): void; }
+type MediabunnyTransformer = (sample: MediabunnyVideoSample, description: {
+  width: number; height: number; fit: 'fill' | 'contain' | 'cover'; rotation: 0 | 90 | 180 | 270;
+  flip: boolean; crop: { left: number; top: number; width: number; height: number }; alpha: 'keep' | 'discard';
+}) => MediabunnyVideoSample | null | Promise<MediabunnyVideoSample | null>;
+const transformer: MediabunnyTransformer = wc.transformVideoSample;
+void transformer;
+
 // ---- our classes where the DOM's constructors are expected (what install() does) ----------
 
 const classes: {

@@ -176,6 +176,7 @@ mod image;
 #[allow(unsafe_code)]
 mod raw;
 mod svc;
+mod transform;
 
 use std::sync::Once;
 
@@ -197,6 +198,7 @@ pub use image::{
     image_type_supported, ColorSpaceConversion, DecodeOutcome, ImageBackend, ImageDecoderConfig,
     ImageDecoderOptions, ImageFrameOutput, ImageSession, ImageType,
 };
+pub use transform::{transform_frame, FrameTransform, MAX_CANVAS_PIXELS, MAX_SIDE};
 
 use ffmpeg_next as ffmpeg;
 

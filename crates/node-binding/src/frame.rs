@@ -704,9 +704,47 @@ fn frame_allocation_size(mut cx: FunctionContext) -> JsResult<JsNumber> {
     Ok(cx.number(size))
 }
 
+/// `frameTransform(frame, source x, y, width, height, scaledWidth, scaledHeight, rotation,
+/// flip, canvasWidth, canvasHeight, x, y, keepAlpha, fullRange)` → a promise of a new frame
+/// handle (`codec_ffmpeg::FrameTransform`: the source rect scaled, turned, mirrored and placed
+/// on a black canvas; lib/transform.js gives it its metadata). The arguments are checked here
+/// (a `TypeError` is thrown); the work runs on a thread of libuv's pool, holding its own
+/// reference to the pixels, so the frame may be closed meanwhile.
+fn frame_transform(mut cx: FunctionContext) -> JsResult<JsPromise> {
+    let b = cx.argument::<JsBox<FrameBox>>(0)?;
+    let Some(buf) = b.buffer() else {
+        return CodecError::invalid_state("VideoFrame is closed").throw(&mut cx);
+    };
+    let source = rect_args(&mut cx, 1)?;
+    let n = |cx: &mut FunctionContext, i: usize| -> NeonResult<u32> {
+        Ok(cx.argument::<JsNumber>(i)?.value(cx) as u32)
+    };
+    let t = codec_ffmpeg::FrameTransform {
+        source,
+        scaled_width: n(&mut cx, 5)?,
+        scaled_height: n(&mut cx, 6)?,
+        rotation: n(&mut cx, 7)?,
+        flip: cx.argument::<JsBoolean>(8)?.value(&mut cx),
+        canvas_width: n(&mut cx, 9)?,
+        canvas_height: n(&mut cx, 10)?,
+        x: n(&mut cx, 11)?,
+        y: n(&mut cx, 12)?,
+        keep_alpha: cx.argument::<JsBoolean>(13)?.value(&mut cx),
+        full_range: cx.argument::<JsBoolean>(14)?.value(&mut cx),
+    };
+    t.check(&buf).or_throw(&mut cx)?;
+    let promise = cx
+        .task(move || codec_ffmpeg::transform_frame(&buf, &t))
+        .promise(|mut cx, r| match r {
+            Ok(f) => Ok(cx.boxed(FrameBox::new(f))),
+            Err(e) => e.throw(&mut cx),
+        });
+    Ok(promise)
+}
+
 pub(crate) fn register(cx: &mut ModuleContext) -> NeonResult<()> {
     crate::js::export_natives! {
         cx, frame_from_buffer, frame_clone, frame_set_meta, frame_color_space, frame_close,
-        frame_copy_to, frame_allocation_size, frame_copy_to_rgb
+        frame_copy_to, frame_allocation_size, frame_copy_to_rgb, frame_transform
     }
 }

@@ -20,16 +20,21 @@ const hasAlpha = (format) => /^I4\d\dA/.test(format) || format === 'RGBA' || for
 // What the canvas draws, in the native transform's terms: the rect of the frame's buffer read,
 // the size it is scaled to before the turn, and where the turned image goes on the canvas.
 function plan(frame, d) {
-  const rotation = d.rotation ?? 0;
-  const flip = Boolean(d.flip);
-  if (![0, 90, 180, 270].includes(rotation)) throw new TypeError('rotation must be 0, 90, 180 or 270');
+  if (![0, 90, 180, 270].includes(d.rotation ?? 0)) throw new TypeError('rotation must be 0, 90, 180 or 270');
+  // A frame's own rotation and flip come first (they are how it displays; mediabunny's
+  // geometry starts from the displayed picture): turning by r1, mirroring when f1, then by the
+  // description's r2 and f2 is one turn by r1 ± r2 (minus when f1), mirrored when f1 ≠ f2.
+  const [r1, f1] = [frame.rotation, frame.flip];
+  const rotation = (r1 + (f1 ? 360 - (d.rotation ?? 0) : d.rotation ?? 0)) % 360;
+  const flip = f1 !== Boolean(d.flip);
   const canvas = [d.width, d.height];
   if (!canvas.every((n) => Number.isInteger(n) && n > 0)) {
     throw new TypeError('width and height must be positive integers');
   }
   const [W, H] = canvas;
   const v = frame.visibleRect;
-  const [dw, dh] = [frame.displayWidth, frame.displayHeight];
+  // The upright picture in square pixels (the display size before the frame's own turn).
+  const [dw, dh] = r1 % 180 === 0 ? [frame.displayWidth, frame.displayHeight] : [frame.displayHeight, frame.displayWidth];
   const [rw, rh] = rotation % 180 === 0 ? [dw, dh] : [dh, dw];
   // The crop, in the turned picture's square pixels, clamped to it.
   const crop = d.crop ?? { left: 0, top: 0, width: rw, height: rh };

@@ -107,6 +107,27 @@ test('turns, mirrors and crops without scaling: exactly the turned pixels, chrom
   frame.close();
 });
 
+test('a frame\'s own rotation and flip come first, then the requested ones', async () => {
+  const { frame, planes } = patternFrame(64, 48);
+  for (const [own, ownFlip] of [[90, false], [90, true], [270, true], [180, true]]) {
+    const turned = new VideoFrame(frame, { rotation: own, flip: ownFlip });
+    for (const [rotate, flip] of [[0, false], [90, false], [90, true], [270, false]]) {
+      const f = await transformed(turned, { rotate, flip });
+      // The reference: the frame as it displays, then the requested turn and mirror.
+      const [ow, oh] = own % 180 === 0 ? [64, 48] : [48, 64];
+      const shown = turnCrop(planes[0], 64, 48, own, ownFlip, { left: 0, top: 0, width: ow, height: oh });
+      const [rw, rh] = rotate % 180 === 0 ? [ow, oh] : [oh, ow];
+      const want = turnCrop(shown, ow, oh, rotate, flip, { left: 0, top: 0, width: rw, height: rh });
+      assert.deepEqual([f.codedWidth, f.codedHeight, f.rotation, f.flip], [rw, rh, 0, false]);
+      const [y] = await planesOf(f);
+      assert.deepEqual(y, want, `own ${own}/${ownFlip}, then ${rotate}/${flip}`);
+      f.close();
+    }
+    turned.close();
+  }
+  frame.close();
+});
+
 test('contain letterboxes with black, cover cuts the overflow, both centred', async () => {
   const { frame, planes } = patternFrame(64, 48);
   // 64x48 contained in 64x64: the picture unscaled, 8 black rows above and below.

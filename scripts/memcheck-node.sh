@@ -54,6 +54,7 @@ FILES=(
   test/conformance/audio-config.test.js
   test/video/config-support.test.js
   test/integration/transform.test.js
+  test/fuzz/transform.test.js
 )
 [ $# -gt 0 ] && FILES=("$@")
 

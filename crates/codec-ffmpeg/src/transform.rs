@@ -227,7 +227,11 @@ mod tests {
     /// A 3x2 plane 1 2 3 / 4 5 6, turned and placed at the origin of a plane of its turned size.
     fn turned(rotation: u32, flip: bool) -> Vec<u8> {
         let src = [1, 2, 3, 4, 5, 6];
-        let (ow, oh) = if rotation.is_multiple_of(180) { (3, 2) } else { (2, 3) };
+        let (ow, oh) = if rotation.is_multiple_of(180) {
+            (3, 2)
+        } else {
+            (2, 3)
+        };
         let mut dst = vec![0; ow * oh];
         Turn { rotation, flip }
             .place((&src, 3, 3, 2), (&mut dst, ow), (0, 0))

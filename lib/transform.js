@@ -12,10 +12,7 @@
 // whole and centred with black bars ('contain'), or filling it, centred, its overflow cut
 // ('cover').
 const native = require('./native');
-const { VideoFrame, createFrame, frameNative, chromaSubsampling } = require('./video-frame');
-
-const RGB = new Set(['RGBA', 'RGBX', 'BGRA', 'BGRX']);
-const hasAlpha = (format) => /^I4\d\dA/.test(format) || format === 'RGBA' || format === 'BGRA';
+const { VideoFrame, createFrame, frameNative, chromaSubsampling, RGB, OPAQUE } = require('./video-frame');
 
 // What the canvas draws, in the native transform's terms: the rect of the frame's buffer read,
 // the size it is scaled to before the turn, and where the turned image goes on the canvas.
@@ -99,7 +96,7 @@ async function transformFrame(frame, description) {
   const handle = await native.frameTransform(frameNative(frame), ...p.source, ...p.scaled, p.rotation, p.flip,
     ...p.canvas, ...p.at, keepAlpha, cs.fullRange === true);
   return createFrame(handle, {
-    format: keepAlpha && hasAlpha(frame.format) ? 'I420A' : 'I420',
+    format: keepAlpha && Object.hasOwn(OPAQUE, frame.format) ? 'I420A' : 'I420',
     codedWidth: p.canvas[0],
     codedHeight: p.canvas[1],
     timestamp: frame.timestamp,
@@ -124,4 +121,4 @@ async function transformVideoSample(sample, description) {
   }
 }
 
-module.exports = { transformVideoSample, plan };
+module.exports = { transformVideoSample };

@@ -9,6 +9,11 @@ const PIXEL_FORMATS = [
   'NV12', 'RGBA', 'RGBX', 'BGRA', 'BGRX',
 ];
 const RGB = new Set(['RGBA', 'RGBX', 'BGRA', 'BGRX']);
+// Each format with alpha, and the same layout without it.
+const OPAQUE = {
+  I420A: 'I420', I420AP10: 'I420P10', I420AP12: 'I420P12', I422A: 'I422', I422AP10: 'I422P10',
+  I422AP12: 'I422P12', I444A: 'I444', I444AP10: 'I444P10', I444AP12: 'I444P12', RGBA: 'RGBX', BGRA: 'BGRX',
+};
 // RGB formats whose fourth byte is padding.
 const PADDED = new Set(['RGBX', 'BGRX']);
 const PRIMARIES = ['bt709', 'bt470bg', 'smpte170m', 'bt2020', 'smpte432'];
@@ -290,11 +295,7 @@ class VideoFrame {
   #fromFrame(other, init) {
     if (other.#h === null) throw idl.dom('InvalidStateError', 'source VideoFrame is closed');
     let format = other.#format;
-    if (init.alpha === 'discard') {
-      const opaque = { I420A: 'I420', I420AP10: 'I420P10', I420AP12: 'I420P12', I422A: 'I422', I422AP10: 'I422P10',
-        I422AP12: 'I422P12', I444A: 'I444', I444AP10: 'I444P10', I444AP12: 'I444P12', RGBA: 'RGBX', BGRA: 'BGRX' };
-      format = opaque[format] ?? format;
-    }
+    if (init.alpha === 'discard') format = OPAQUE[format] ?? format;
     const visibleRect = init.visibleRect === undefined ? { ...other.#visible } : parseRect(init.visibleRect, 'visibleRect');
     checkRect(visibleRect, other.#codedWidth, other.#codedHeight, format, 'visibleRect');
     if ((init.displayWidth === undefined) !== (init.displayHeight === undefined)) {
@@ -439,4 +440,6 @@ class VideoFrame {
 idl.exposeInterface(VideoFrame);
 idl.exposeInterface(VideoColorSpace);
 
-module.exports = { VideoFrame, VideoColorSpace, createFrame, adoptFrame, frameNative, chromaSubsampling, PIXEL_FORMATS };
+module.exports = {
+  VideoFrame, VideoColorSpace, createFrame, adoptFrame, frameNative, chromaSubsampling, PIXEL_FORMATS, RGB, OPAQUE,
+};

@@ -71,12 +71,23 @@ pub(crate) fn alloc_frame(format: Pixel, width: u32, height: u32) -> Result<fram
     Ok(f)
 }
 
+/// A frame for swscale to read, zero-filled to the end of each row's padding: swscale's
+/// vector code reads past a row's last pixel and branches on what it finds there (valgrind
+/// reports the uninitialised padding of a fresh frame), so that padding is given a value.
+pub(crate) fn alloc_scaler_input(format: Pixel, width: u32, height: u32) -> Result<frame::Video> {
+    let mut f = alloc_frame(format, width, height)?;
+    for p in 0..f.planes() {
+        f.data_mut(p).fill(0);
+    }
+    Ok(f)
+}
+
 fn oob() -> Error {
     Error::malformed("plane copy out of bounds")
 }
 
 /// Copies `rect` of `src` (its first `planes` planes) into the top-left of `dst`.
-fn copy_rect_into(
+pub(crate) fn copy_rect_into(
     src: &FrameBuffer,
     rect: Rect,
     planes: usize,
@@ -108,7 +119,7 @@ pub(crate) struct ScalerCache {
 }
 
 impl ScalerCache {
-    fn get(
+    pub(crate) fn get(
         &mut self,
         src: (Pixel, u32, u32),
         dst: (Pixel, u32, u32),
@@ -170,7 +181,7 @@ pub(crate) fn to_encoder_frame(
         copy_rect_into(buf, visible, planes, &mut f)?;
         return Ok(f);
     }
-    let mut src = alloc_frame(src_pix, visible.width, visible.height)?;
+    let mut src = alloc_scaler_input(src_pix, visible.width, visible.height)?;
     copy_rect_into(buf, visible, planes, &mut src)?;
     let mut dst = alloc_frame(target, width, height)?;
     scaler
@@ -406,7 +417,11 @@ pub(crate) fn to_alpha_frame(
     let mut gray = if same_size {
         None
     } else {
-        Some(alloc_frame(Pixel::GRAY8, visible.width, visible.height)?)
+        Some(alloc_scaler_input(
+            Pixel::GRAY8,
+            visible.width,
+            visible.height,
+        )?)
     };
     {
         let target = gray.as_mut().unwrap_or(&mut dst);

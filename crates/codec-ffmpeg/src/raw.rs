@@ -71,6 +71,78 @@ pub(crate) fn set_scaler_colorspace(
     }
 }
 
+/// A swscale context for whole frames that slices its work over `threads` threads of its own
+/// (`sws_scale_frame`, FFmpeg 5.0 and later), as the CLI's scale filter does; bilinear, with
+/// the BT.709 matrix for YUV ↔ RGB (see [`set_scaler_colorspace`]).
+pub(crate) struct FrameScaler(std::ptr::NonNull<ffi::SwsContext>);
+
+// SAFETY: as `SendScaler`: an SwsContext has no thread affinity and is only used through
+// `&mut self`; the threads it starts are its own and end when it is freed.
+unsafe impl Send for FrameScaler {}
+
+impl FrameScaler {
+    /// A scaler from `src` to `dst` (format, width, height) on `threads` threads; `src_full`
+    /// and `dst_full`: full-range sides. `None` if swscale refuses the conversion.
+    pub(crate) fn new(
+        src: (ffmpeg::format::Pixel, u32, u32),
+        dst: (ffmpeg::format::Pixel, u32, u32),
+        threads: usize,
+        (src_full, dst_full): (bool, bool),
+    ) -> Option<Self> {
+        let fmt = |p: ffmpeg::format::Pixel| i64::from(ffi::AVPixelFormat::from(p) as i32);
+        let options: [(&std::ffi::CStr, i64); 8] = [
+            (c"srcw", i64::from(src.1)),
+            (c"srch", i64::from(src.2)),
+            (c"src_format", fmt(src.0)),
+            (c"dstw", i64::from(dst.1)),
+            (c"dsth", i64::from(dst.2)),
+            (c"dst_format", fmt(dst.0)),
+            (c"sws_flags", i64::from(ffi::SWS_BILINEAR)),
+            (c"threads", i64::try_from(threads.max(1)).ok()?),
+        ];
+        // SAFETY: `sws_alloc_context` returns a new context or null (checked); from then on
+        // `me` owns it and frees it on every return. `av_opt_set_int` and `sws_init_context`
+        // get that live context and NUL-terminated option names; the null filter pointers ask
+        // swscale for its own filters. `sws_getCoefficients` returns a static table.
+        unsafe {
+            let me = Self(std::ptr::NonNull::new(ffi::sws_alloc_context())?);
+            let ctx = me.0.as_ptr();
+            for (name, value) in options {
+                if ffi::av_opt_set_int(ctx.cast(), name.as_ptr(), value, 0) < 0 {
+                    return None;
+                }
+            }
+            if ffi::sws_init_context(ctx, std::ptr::null_mut(), std::ptr::null_mut()) < 0 {
+                return None;
+            }
+            let table = ffi::sws_getCoefficients(ffi::SWS_CS_ITU709);
+            let (s, d) = (i32::from(src_full), i32::from(dst_full));
+            ffi::sws_setColorspaceDetails(ctx, table, s, table, d, 0, 1 << 16, 1 << 16);
+            Some(me)
+        }
+    }
+
+    /// Scales `src` into `dst`, whose formats and sizes must be the scaler's; `false` on a
+    /// swscale failure (or a mismatch, which swscale reports).
+    pub(crate) fn scale(
+        &mut self,
+        src: &ffmpeg::frame::Video,
+        dst: &mut ffmpeg::frame::Video,
+    ) -> bool {
+        // SAFETY: the context is live and used by this thread alone (`&mut self`); both frames
+        // are live AVFrames, `src` only read. swscale checks each frame's format and size
+        // against the context and writes `dst`'s own buffers.
+        unsafe { ffi::sws_scale_frame(self.0.as_ptr(), dst.as_mut_ptr(), src.as_ptr()) >= 0 }
+    }
+}
+
+impl Drop for FrameScaler {
+    fn drop(&mut self) {
+        // SAFETY: the context was made by `sws_alloc_context` and is freed once, here.
+        unsafe { ffi::sws_freeContext(self.0.as_ptr()) }
+    }
+}
+
 /// A swscale context that may move between threads.
 pub(crate) struct SendScaler(pub(crate) ffmpeg::software::scaling::Context);
 

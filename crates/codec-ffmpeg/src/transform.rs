@@ -4,15 +4,17 @@
 //! canvas, so `transformVideoSample` (lib/transform.js) brings it here. The scaling is
 //! swscale's (the same scaler as an encoder's input), the turn and the placement are copies.
 
-use std::cell::RefCell;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 
 use codec_core::{CodecError, FrameBuffer, Rect, VideoPixelFormat};
 use ffmpeg::format::Pixel;
 use ffmpeg::frame;
 use ffmpeg_next as ffmpeg;
 
-use crate::convert::{to_alpha_frame, to_encoder_frame, GreyChroma, ScalerCache};
+use crate::convert::{
+    alloc_scaler_input, av_pixel, copy_rect_into, to_alpha_frame, to_encoder_frame, GreyChroma,
+    ScalerCache,
+};
 use crate::{raw, Error, Result};
 
 /// The longest side of a scaled image or a canvas.
@@ -113,10 +115,59 @@ impl FrameTransform {
     }
 }
 
-thread_local! {
-    /// The colour and alpha scalers of this thread (each thread of the pool that runs
-    /// transforms keeps its own, rebuilt when the sizes change).
-    static SCALERS: RefCell<(ScalerCache, ScalerCache, GreyChroma)> = RefCell::default();
+/// What transforms keep from one to the next: the scalers, and the frames that take the source
+/// rect and the scaled image. They are FFmpeg's frames (padded, as swscale may read and write a
+/// little past a row's end) and, reused, their memory is not faulted in again for every frame.
+#[derive(Default)]
+struct Scratch {
+    /// The scaler of the last transform that scaled, and what it converts.
+    scaler: Option<(ScaleKey, raw::FrameScaler)>,
+    colour: ScalerCache,
+    alpha: ScalerCache,
+    grey: GreyChroma,
+    source: Option<frame::Video>,
+    scaled: Option<frame::Video>,
+}
+
+/// What a scaler converts: the source format and size, the scaled size.
+type ScaleKey = (Pixel, u32, u32, u32, u32);
+
+/// The [`Scratch`] shared by the threads that run transforms (libuv's pool hands each call to
+/// any of its threads: one scratch for all keeps the buffers warm in the caches, where one per
+/// thread made a 1080p transform twice as slow). A transform that finds it busy (another one
+/// running at the same time) uses a scratch of its own.
+static SCRATCH: Mutex<Option<Scratch>> = Mutex::new(None);
+
+/// The threads a transform's scaling slices its work over: one per CPU (at most 4) from
+/// 640x360 on, as the FFmpeg CLI's scale filter; one below, where starting them costs more than
+/// they save.
+fn scale_threads(t: &FrameTransform) -> usize {
+    let area = |w: u32, h: u32| u64::from(w) * u64::from(h);
+    let big = area(t.source.width, t.source.height).max(area(t.scaled_width, t.scaled_height));
+    if big < 640 * 360 {
+        return 1;
+    }
+    std::thread::available_parallelism().map_or(1, |n| n.get().min(4))
+}
+
+/// `slot`'s frame, allocated again only when the format or the size changes. The caller
+/// overwrites it whole; nothing else holds a reference to it.
+fn reuse(
+    slot: &mut Option<frame::Video>,
+    format: Pixel,
+    w: u32,
+    h: u32,
+) -> Result<&mut frame::Video> {
+    let same = slot
+        .as_ref()
+        .is_some_and(|f| f.format() == format && (f.width(), f.height()) == (w, h));
+    if !same {
+        *slot = None;
+    }
+    match slot {
+        Some(f) => Ok(f),
+        None => Ok(slot.insert(alloc_scaler_input(format, w, h)?)),
+    }
 }
 
 /// `t` applied to `buf` (see [`FrameTransform`]): an I420 frame of the canvas size, or I420A
@@ -130,41 +181,105 @@ thread_local! {
 pub fn transform_frame(buf: &Arc<FrameBuffer>, t: &FrameTransform) -> Result<FrameBuffer> {
     t.check(buf).map_err(Error::Spec)?;
     let alpha = t.keep_alpha && buf.format().has_alpha();
-    let (sw, sh) = (t.scaled_width, t.scaled_height);
-    let (colour, alpha_plane) = SCALERS.with_borrow_mut(|(colour, alpha_scaler, grey)| {
-        let c = to_encoder_frame(buf, t.source, sw, sh, Pixel::YUV420P, colour)?;
-        let a = match alpha {
-            true => Some(to_alpha_frame(buf, t.source, sw, sh, alpha_scaler, grey)?),
-            false => None,
-        };
-        Ok::<_, Error>((c, a))
-    })?;
     let format = match alpha {
         true => VideoPixelFormat::I420A,
         false => VideoPixelFormat::I420,
     };
     let mut out = FrameBuffer::new_zeroed(format, t.canvas_width, t.canvas_height)?;
-    let black = if t.full_range { 0 } else { 16 };
-    // Y, U, V, A: the source plane (A: the alpha frame's Y), its subsampling, the canvas fill.
-    let planes: [(Option<&frame::Video>, usize, u32, u8); 4] = [
-        (Some(&colour), 0, 1, black),
-        (Some(&colour), 1, 2, 128),
-        (Some(&colour), 2, 2, 128),
-        (alpha_plane.as_ref(), 0, 1, 0),
-    ];
-    for (p, &(src, src_plane, sub, fill)) in planes.iter().enumerate().take(format.plane_count()) {
-        let src = src.ok_or_else(|| Error::internal("alpha plane missing"))?;
-        let (w, h) = (sw.div_ceil(sub) as usize, sh.div_ceil(sub) as usize);
-        let (s, s_stride) = raw::frame_plane(src, src_plane, w, h)
-            .ok_or_else(|| Error::internal("scaled plane out of bounds"))?;
-        let (d, d_stride) = out.plane_mut(p);
-        d.fill(fill);
+    let mut shared = SCRATCH.try_lock().ok();
+    let mut own = None;
+    let s: &mut Scratch = match shared.as_deref_mut() {
+        Some(slot) => slot.get_or_insert_with(Scratch::default),
+        None => own.get_or_insert_with(Scratch::default),
+    };
+    {
+        let (sw, sh) = (t.scaled_width, t.scaled_height);
+        let src_fmt = buf.format().opaque();
+        let unscaled =
+            src_fmt == VideoPixelFormat::I420 && (t.source.width, t.source.height) == (sw, sh);
+        // An I420 rect at its own size is read in place; anything else is copied into the
+        // source frame and scaled (and converted) into the scaled one.
+        let shared;
+        let colour = if unscaled {
+            shared = to_encoder_frame(buf, t.source, sw, sh, Pixel::YUV420P, &mut s.colour)?;
+            &shared
+        } else {
+            let src_pix = av_pixel(src_fmt);
+            // Copied first: swscale reads up to 16 bytes past a row's end (valgrind saw it read
+            // past a small frame's buffer), which FFmpeg's padded frames allow and a frame's
+            // own packed planes do not.
+            let planes = src_fmt.plane_count();
+            let src = reuse(&mut s.source, src_pix, t.source.width, t.source.height)?;
+            copy_rect_into(buf, t.source, planes, src)?;
+            let dst = reuse(&mut s.scaled, Pixel::YUV420P, sw, sh)?;
+            let key = (src_pix, t.source.width, t.source.height, sw, sh);
+            if s.scaler.as_ref().is_none_or(|(k, _)| *k != key) {
+                s.scaler = None;
+                let from = (src_pix, t.source.width, t.source.height);
+                let rgb = src_fmt.is_rgb();
+                let scaler = raw::FrameScaler::new(
+                    from,
+                    (Pixel::YUV420P, sw, sh),
+                    scale_threads(t),
+                    (rgb, false),
+                )
+                .ok_or_else(|| Error::internal("cannot create scaler"))?;
+                s.scaler = Some((key, scaler));
+            }
+            let scaler = s
+                .scaler
+                .as_mut()
+                .map(|(_, sc)| sc)
+                .ok_or_else(|| Error::internal("scaler missing"))?;
+            if !scaler.scale(src, dst) {
+                return Err(Error::internal("scaling failed"));
+            }
+            &*dst
+        };
+        let alpha_plane = match alpha {
+            true => Some(to_alpha_frame(
+                buf,
+                t.source,
+                sw,
+                sh,
+                &mut s.alpha,
+                &mut s.grey,
+            )?),
+            false => None,
+        };
+        let (ow, oh) = if t.rotation.is_multiple_of(180) {
+            (sw, sh)
+        } else {
+            (sh, sw)
+        };
+        // The canvas needs its black only where the image does not cover it.
+        let covered = (t.x, t.y, ow, oh) == (0, 0, t.canvas_width, t.canvas_height);
+        let black = if t.full_range { 0 } else { 16 };
+        // Y, U, V, A: the source plane (A: the alpha frame's Y), its subsampling, the canvas fill.
+        let planes: [(Option<&frame::Video>, usize, u32, u8); 4] = [
+            (Some(colour), 0, 1, black),
+            (Some(colour), 1, 2, 128),
+            (Some(colour), 2, 2, 128),
+            (alpha_plane.as_ref(), 0, 1, 0),
+        ];
         let turn = Turn {
             rotation: t.rotation,
             flip: t.flip,
         };
-        let at = ((t.x / sub) as usize, (t.y / sub) as usize);
-        turn.place((s, s_stride, w, h), (d, d_stride), at)?;
+        for (p, &(src, src_plane, sub, fill)) in
+            planes.iter().enumerate().take(format.plane_count())
+        {
+            let src = src.ok_or_else(|| Error::internal("alpha plane missing"))?;
+            let (w, h) = (sw.div_ceil(sub) as usize, sh.div_ceil(sub) as usize);
+            let (pixels, stride) = raw::frame_plane(src, src_plane, w, h)
+                .ok_or_else(|| Error::internal("scaled plane out of bounds"))?;
+            let (d, d_stride) = out.plane_mut(p);
+            if !covered {
+                d.fill(fill);
+            }
+            let at = ((t.x / sub) as usize, (t.y / sub) as usize);
+            turn.place((pixels, stride, w, h), (d, d_stride), at)?;
+        }
     }
     Ok(out)
 }

@@ -60,6 +60,12 @@ function sections(results) {
     out.push(table(['size', 'API ms', 'swscale ms', 'ratio', 'loop gap ms worst / p99', 'peak RSS MB'],
       copy.map((r) => [r.id.split('/')[2], f(r.api.value, 2), f(r.cli.value, 2), ratio(r.ratio), loop(r.api), f(r.api.rssMB, 0)])), '');
   }
+  const scale = by('transform');
+  if (scale.length) {
+    out.push('## transformVideoSample (mediabunny\'s resize) vs swscale', '', 'Milliseconds per I420 frame scaled to the next size down (ratio = swscale ÷ API, above 1 is faster than swscale). API: `await transformVideoSample(sample, { width, height, fit: "fill", … })` with the source frame, median: the scaling runs off the JS thread, this is the wait of the awaiting caller. swscale: the FFmpeg CLI scaling the same frame (`-vf scale=W:H:flags=bilinear`), minus the same run without the scale, per frame.', '');
+    out.push(table(['scaling', 'API ms', 'swscale ms', 'ratio', 'JS µs per call median / p99', 'loop gap ms worst / p99', 'peak RSS MB'],
+      scale.map((r) => [r.id.split('/')[1], f(r.api.value, 2), f(r.cli.value, 2), ratio(r.ratio), js(r.api), loop(r.api), f(r.api.rssMB, 0)])), '');
+  }
   const img = by('image');
   if (img.length) {
     out.push('## ImageDecoder to RGBA vs sharp', '', 'Milliseconds per image, median (ratio = sharp ÷ API). API: `decode()` then `copyTo(RGBA)`; sharp: `sharp(data).ensureAlpha().raw().toBuffer()` with its cache off.', '');
@@ -168,7 +174,7 @@ function svg(results) {
     `<text x="${x(t)}" y="${H - 12}" text-anchor="middle" font-size="11">${t}</text>`).join('');
   return `<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${H}" font-family="DejaVu Sans, sans-serif">` +
     `<rect width="${W}" height="${H}" fill="#fff"/>` +
-    `<text x="${W / 2}" y="22" text-anchor="middle" font-size="14">webcodecs-node ÷ FFmpeg CLI (copyTo: ÷ swscale, images: ÷ sharp); above 1 is faster</text>` +
+    `<text x="${W / 2}" y="22" text-anchor="middle" font-size="14">webcodecs-node ÷ FFmpeg CLI (copyTo, transform: ÷ swscale, images: ÷ sharp); above 1 is faster</text>` +
     `${ticks}${bars}</svg>`;
 }
 

@@ -15,7 +15,7 @@ const fs = require('node:fs');
 const { monitorEventLoopDelay } = require('node:perf_hooks');
 const {
   VideoEncoder, VideoDecoder, VideoFrame, EncodedVideoChunk, AudioEncoder, AudioDecoder, AudioData, EncodedAudioChunk,
-  ImageDecoder,
+  ImageDecoder, transformVideoSample,
 } = require('../..');
 const {
   i420Size, writeIvf, readIvf, audioStream, writeAudioStream,
@@ -220,6 +220,33 @@ async function copyTo(p) {
   return probe.finish({ msPerFrame: times[times.length >> 1], msMin: times[0] });
 }
 
+// One frame resized by transformVideoSample `iterations` times (after two warm-ups): what
+// mediabunny's VideoSample.transform() costs the JS side's awaiting caller, per frame.
+async function transform(p) {
+  const size = i420Size(p.width, p.height);
+  const buf = Buffer.alloc(size);
+  const fd = fs.openSync(p.src, 'r');
+  fs.readSync(fd, buf, 0, size, 0);
+  fs.closeSync(fd);
+  const frame = new VideoFrame(buf, { format: 'I420', codedWidth: p.width, codedHeight: p.height, timestamp: 0 });
+  // A stand-in for mediabunny's VideoSample: what the transformer reads of it.
+  const sample = { toVideoFrame: () => frame.clone(), timestamp: 0, duration: 0, constructor: class { constructor(f) { this.frame = f; } } };
+  const [width, height] = p.to;
+  const d = { width, height, fit: 'fill', rotation: 0, flip: false, crop: { left: 0, top: 0, width: p.width, height: p.height }, alpha: 'keep' };
+  for (let i = 0; i < 2; i++) (await transformVideoSample(sample, d)).frame.close();
+  const probe = await Probe.start();
+  const times = [];
+  for (let i = 0; i < p.iterations; i++) {
+    const t = performance.now();
+    const out = await probe.call(() => transformVideoSample(sample, d));
+    times.push(performance.now() - t);
+    out.frame.close();
+  }
+  frame.close();
+  times.sort((a, b) => a - b);
+  return probe.finish({ msPerFrame: times[times.length >> 1], msMin: times[0] });
+}
+
 // One image decoded to RGBA `iterations` times (after one warm-up) by our ImageDecoder or by
 // sharp (libvips; its operation cache off, so every run decodes).
 async function image(p) {
@@ -379,7 +406,7 @@ async function idle(p) {
 }
 
 const KINDS = {
-  encode, decode, copyTo, image, audio, audioDecode, memory, idle,
+  encode, decode, copyTo, transform, image, audio, audioDecode, memory, idle,
 };
 
 (async () => {

@@ -115,6 +115,12 @@ function scenarios() {
   }
   const copySizes = TINY ? ['tiny'] : QUICK ? ['720p', '1080p'] : ['720p', '1080p', '4K'];
   for (const size of copySizes) list.push({ id: `copyTo/RGBA/${size}`, kind: 'copyTo', size });
+  // transformVideoSample (mediabunny's resize) against swscale: a frame scaled to the next size
+  // down.
+  const scales = TINY ? [['tiny', [160, 90]]] : QUICK ? [['1080p', [1280, 720]]] : [['1080p', [1280, 720]], ['4K', [1920, 1080]]];
+  for (const [size, to] of scales) {
+    list.push({ id: `transform/${size}-to-${to[1]}p`, kind: 'transform', size, to });
+  }
   const imageSizes = TINY ? ['tiny'] : QUICK ? ['3MP'] : ['3MP', '12MP'];
   for (const size of imageSizes) {
     for (const type of ['jpeg', 'png', 'webp']) list.push({ id: `image/${type}/${size}`, kind: 'image', type, size });
@@ -246,6 +252,35 @@ function runCopyTo(s, dir) {
   const fastest = (vf) => Math.min(...Array.from({ length: 3 * REPEAT }, () => ff.benchmark([...input, '-vf', vf, '-f', 'null', '-']).ms));
   // A difference below zero is noise (tiny frames): no number rather than a wrong one.
   const diff = fastest('format=rgba') - fastest('null');
+  const swsMs = diff > 0 ? diff / frames : null;
+  return {
+    unit: 'ms/frame',
+    api: { value: a.msPerFrame, ...pick(a) },
+    cli: { value: swsMs },
+    ratio: swsMs === null ? null : swsMs / a.msPerFrame,
+  };
+}
+
+// transformVideoSample's cost per frame (a 'fill' resize, mediabunny's conversion with a new
+// width and height) against swscale's bilinear scale of the same frame, measured as runCopyTo's.
+function runTransform(s, dir) {
+  const [w, h] = SIZES[s.size];
+  const [tw, th] = s.to;
+  const src = media.videoSource(w, h, TINY ? 10 : 30);
+  const one = path.join(dir, `frame_${s.size}.yuv`);
+  const size = media.i420Size(w, h);
+  const fd = fs.openSync(src, 'r');
+  const buf = Buffer.alloc(size);
+  fs.readSync(fd, buf, 0, size, 0);
+  fs.closeSync(fd);
+  fs.writeFileSync(one, buf);
+  const iterations = TINY ? 5 : { '1080p': 100, '4K': 40 }[s.size];
+  const params = { kind: 'transform', width: w, height: h, to: [tw, th], src, iterations };
+  const a = withLoop(params, best(() => timed(params), (r) => r.msPerFrame));
+  const frames = TINY ? 20 : { '1080p': 300, '4K': 80 }[s.size];
+  const input = ['-stream_loop', '-1', '-f', 'rawvideo', '-pix_fmt', 'yuv420p', '-s', `${w}x${h}`, '-i', one, '-frames:v', String(frames)];
+  const fastest = (vf) => Math.min(...Array.from({ length: 3 * REPEAT }, () => ff.benchmark([...input, '-vf', vf, '-f', 'null', '-']).ms));
+  const diff = fastest(`scale=${tw}:${th}:flags=bilinear`) - fastest('null');
   const swsMs = diff > 0 ? diff / frames : null;
   return {
     unit: 'ms/frame',
@@ -418,7 +453,7 @@ async function main() {
     let r;
     try {
       const run = {
-        idle: runIdle, encode: runEncode, decode: runDecode, copyTo: runCopyTo, image: runImage, audio: runAudio, audioDecode: runAudioDecode, memory: runMemory,
+        idle: runIdle, encode: runEncode, decode: runDecode, copyTo: runCopyTo, transform: runTransform, image: runImage, audio: runAudio, audioDecode: runAudioDecode, memory: runMemory,
       }[s.kind];
       r = { id: s.id, kind: s.kind, ...(await run(s, dir)) };
     } catch (e) {

@@ -12,10 +12,10 @@ const { spawnSync } = require('node:child_process');
 const RUN = path.join(__dirname, '..', '..', 'benches', 'node', 'run.js');
 const hasFfmpeg = !spawnSync('ffmpeg', ['-version']).error;
 
-test('bench harness: --tiny runs encode, decode, copyTo, image, audio encode and audio decode scenarios on both sides', { skip: !hasFfmpeg && 'no ffmpeg CLI on PATH' }, () => {
+test('bench harness: --tiny runs encode, decode, copyTo, transform, image, audio encode and audio decode scenarios on both sides', { skip: !hasFfmpeg && 'no ffmpeg CLI on PATH' }, () => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'bench-test-'));
   const json = path.join(dir, 'results.json');
-  const only = '^(baseline/|encode/vp9/tiny/realtime|encode/h264-baseline/tiny/quality|decode/vp9/tiny|copyTo/|image/(jpeg|png)/|audio/opus|audio-decode/(opus|aac))';
+  const only = '^(baseline/|encode/vp9/tiny/realtime|encode/h264-baseline/tiny/quality|decode/vp9/tiny|copyTo/|transform/|image/(jpeg|png)/|audio/opus|audio-decode/(opus|aac))';
   const r = spawnSync(process.execPath, [RUN, '--tiny', `--only=${only}`, `--json=${json}`], {
     encoding: 'utf8', env: { ...process.env, BENCH_CACHE: path.join(dir, 'cache') }, timeout: 240_000,
   });
@@ -26,7 +26,7 @@ test('bench harness: --tiny runs encode, decode, copyTo, image, audio encode and
   const byId = Object.fromEntries(out.results.map((x) => [x.id, x]));
   assert.deepEqual(Object.keys(byId).sort(), [
     'audio-decode/aac', 'audio-decode/opus', 'audio/opus', 'baseline/idle-loop', 'copyTo/RGBA/tiny', 'decode/vp9/tiny', 'encode/h264-baseline/tiny/quality',
-    'encode/vp9/tiny/realtime', 'image/jpeg/tiny', 'image/png/tiny',
+    'encode/vp9/tiny/realtime', 'image/jpeg/tiny', 'image/png/tiny', 'transform/tiny-to-90p',
   ]);
   const positive = (v, what) => assert.ok(Number.isFinite(v) && v > 0, `${what}: ${v}`);
   // The event-loop floor: a codec-free process's worst gap in each run (one with --tiny).
@@ -39,7 +39,7 @@ test('bench harness: --tiny runs encode, decode, copyTo, image, audio encode and
     positive(x.api.value, `${x.id} API value`);
     // swscale's cost is a difference of two CLI runs: on tiny frames it can drown in noise,
     // and the harness then reports no number (null) rather than a wrong one.
-    if (x.kind !== 'copyTo' || x.cli.value !== null) {
+    if (!['copyTo', 'transform'].includes(x.kind) || x.cli.value !== null) {
       positive(x.cli.value, `${x.id} reference value`);
       positive(x.ratio, `${x.id} ratio`);
     } else {
@@ -79,6 +79,7 @@ test('bench harness: --tiny runs encode, decode, copyTo, image, audio encode and
   assert.equal(byId['encode/vp9/tiny/realtime'].unit, 'fps');
   assert.equal(byId['decode/vp9/tiny'].unit, 'fps');
   assert.equal(byId['copyTo/RGBA/tiny'].unit, 'ms/frame');
+  assert.equal(byId['transform/tiny-to-90p'].unit, 'ms/frame');
   assert.equal(byId['image/jpeg/tiny'].reference, 'sharp');
   const opus = byId['audio/opus'];
   assert.equal(opus.targetKbps, 128);

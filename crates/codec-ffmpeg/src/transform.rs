@@ -186,100 +186,96 @@ pub fn transform_frame(buf: &Arc<FrameBuffer>, t: &FrameTransform) -> Result<Fra
         false => VideoPixelFormat::I420,
     };
     let mut out = FrameBuffer::new_zeroed(format, t.canvas_width, t.canvas_height)?;
-    let mut shared = SCRATCH.try_lock().ok();
+    let mut guard = SCRATCH.try_lock().ok();
     let mut own = None;
-    let s: &mut Scratch = match shared.as_deref_mut() {
+    let s: &mut Scratch = match guard.as_deref_mut() {
         Some(slot) => slot.get_or_insert_with(Scratch::default),
         None => own.get_or_insert_with(Scratch::default),
     };
-    {
-        let (sw, sh) = (t.scaled_width, t.scaled_height);
-        let src_fmt = buf.format().opaque();
-        let unscaled =
-            src_fmt == VideoPixelFormat::I420 && (t.source.width, t.source.height) == (sw, sh);
-        // An I420 rect at its own size is read in place; anything else is copied into the
-        // source frame and scaled (and converted) into the scaled one.
-        let shared;
-        let colour = if unscaled {
-            shared = to_encoder_frame(buf, t.source, sw, sh, Pixel::YUV420P, &mut s.colour)?;
-            &shared
-        } else {
-            let src_pix = av_pixel(src_fmt);
-            // Copied first: swscale reads up to 16 bytes past a row's end (valgrind saw it read
-            // past a small frame's buffer), which FFmpeg's padded frames allow and a frame's
-            // own packed planes do not.
-            let planes = src_fmt.plane_count();
-            let src = reuse(&mut s.source, src_pix, t.source.width, t.source.height)?;
-            copy_rect_into(buf, t.source, planes, src)?;
-            let dst = reuse(&mut s.scaled, Pixel::YUV420P, sw, sh)?;
-            let key = (src_pix, t.source.width, t.source.height, sw, sh);
-            if s.scaler.as_ref().is_none_or(|(k, _)| *k != key) {
-                s.scaler = None;
-                let from = (src_pix, t.source.width, t.source.height);
-                let rgb = src_fmt.is_rgb();
-                let scaler = raw::FrameScaler::new(
-                    from,
-                    (Pixel::YUV420P, sw, sh),
-                    scale_threads(t),
-                    (rgb, false),
-                )
-                .ok_or_else(|| Error::internal("cannot create scaler"))?;
-                s.scaler = Some((key, scaler));
-            }
-            let scaler = s
-                .scaler
-                .as_mut()
-                .map(|(_, sc)| sc)
-                .ok_or_else(|| Error::internal("scaler missing"))?;
-            if !scaler.scale(src, dst) {
-                return Err(Error::internal("scaling failed"));
-            }
-            &*dst
-        };
-        let alpha_plane = match alpha {
-            true => Some(to_alpha_frame(
-                buf,
-                t.source,
-                sw,
-                sh,
-                &mut s.alpha,
-                &mut s.grey,
-            )?),
-            false => None,
-        };
-        let (ow, oh) = if t.rotation.is_multiple_of(180) {
-            (sw, sh)
-        } else {
-            (sh, sw)
-        };
-        // The canvas needs its black only where the image does not cover it.
-        let covered = (t.x, t.y, ow, oh) == (0, 0, t.canvas_width, t.canvas_height);
-        let black = if t.full_range { 0 } else { 16 };
-        // Y, U, V, A: the source plane (A: the alpha frame's Y), its subsampling, the canvas fill.
-        let planes: [(Option<&frame::Video>, usize, u32, u8); 4] = [
-            (Some(colour), 0, 1, black),
-            (Some(colour), 1, 2, 128),
-            (Some(colour), 2, 2, 128),
-            (alpha_plane.as_ref(), 0, 1, 0),
-        ];
-        let turn = Turn {
-            rotation: t.rotation,
-            flip: t.flip,
-        };
-        for (p, &(src, src_plane, sub, fill)) in
-            planes.iter().enumerate().take(format.plane_count())
-        {
-            let src = src.ok_or_else(|| Error::internal("alpha plane missing"))?;
-            let (w, h) = (sw.div_ceil(sub) as usize, sh.div_ceil(sub) as usize);
-            let (pixels, stride) = raw::frame_plane(src, src_plane, w, h)
-                .ok_or_else(|| Error::internal("scaled plane out of bounds"))?;
-            let (d, d_stride) = out.plane_mut(p);
-            if !covered {
-                d.fill(fill);
-            }
-            let at = ((t.x / sub) as usize, (t.y / sub) as usize);
-            turn.place((pixels, stride, w, h), (d, d_stride), at)?;
+    let (sw, sh) = (t.scaled_width, t.scaled_height);
+    let src_fmt = buf.format().opaque();
+    let unscaled =
+        src_fmt == VideoPixelFormat::I420 && (t.source.width, t.source.height) == (sw, sh);
+    // An I420 rect at its own size is read in place; anything else is copied into the
+    // source frame and scaled (and converted) into the scaled one.
+    let in_place;
+    let colour = if unscaled {
+        in_place = to_encoder_frame(buf, t.source, sw, sh, Pixel::YUV420P, &mut s.colour)?;
+        &in_place
+    } else {
+        let src_pix = av_pixel(src_fmt);
+        // Copied first: swscale reads up to 16 bytes past a row's end (valgrind saw it read
+        // past a small frame's buffer), which FFmpeg's padded frames allow and a frame's
+        // own packed planes do not.
+        let planes = src_fmt.plane_count();
+        let src = reuse(&mut s.source, src_pix, t.source.width, t.source.height)?;
+        copy_rect_into(buf, t.source, planes, src)?;
+        let dst = reuse(&mut s.scaled, Pixel::YUV420P, sw, sh)?;
+        let key = (src_pix, t.source.width, t.source.height, sw, sh);
+        if s.scaler.as_ref().is_none_or(|(k, _)| *k != key) {
+            s.scaler = None;
+            let from = (src_pix, t.source.width, t.source.height);
+            let rgb = src_fmt.is_rgb();
+            let scaler = raw::FrameScaler::new(
+                from,
+                (Pixel::YUV420P, sw, sh),
+                scale_threads(t),
+                (rgb, false),
+            )
+            .ok_or_else(|| Error::internal("cannot create scaler"))?;
+            s.scaler = Some((key, scaler));
         }
+        let scaler = s
+            .scaler
+            .as_mut()
+            .map(|(_, sc)| sc)
+            .ok_or_else(|| Error::internal("scaler missing"))?;
+        if !scaler.scale(src, dst) {
+            return Err(Error::internal("scaling failed"));
+        }
+        &*dst
+    };
+    let alpha_plane = match alpha {
+        true => Some(to_alpha_frame(
+            buf,
+            t.source,
+            sw,
+            sh,
+            &mut s.alpha,
+            &mut s.grey,
+        )?),
+        false => None,
+    };
+    let (ow, oh) = if t.rotation.is_multiple_of(180) {
+        (sw, sh)
+    } else {
+        (sh, sw)
+    };
+    // The canvas needs its black only where the image does not cover it.
+    let covered = (t.x, t.y, ow, oh) == (0, 0, t.canvas_width, t.canvas_height);
+    let black = if t.full_range { 0 } else { 16 };
+    // Y, U, V, A: the source plane (A: the alpha frame's Y), its subsampling, the canvas fill.
+    let planes: [(Option<&frame::Video>, usize, u32, u8); 4] = [
+        (Some(colour), 0, 1, black),
+        (Some(colour), 1, 2, 128),
+        (Some(colour), 2, 2, 128),
+        (alpha_plane.as_ref(), 0, 1, 0),
+    ];
+    let turn = Turn {
+        rotation: t.rotation,
+        flip: t.flip,
+    };
+    for (p, &(src, src_plane, sub, fill)) in planes.iter().enumerate().take(format.plane_count()) {
+        let src = src.ok_or_else(|| Error::internal("alpha plane missing"))?;
+        let (w, h) = (sw.div_ceil(sub) as usize, sh.div_ceil(sub) as usize);
+        let (pixels, stride) = raw::frame_plane(src, src_plane, w, h)
+            .ok_or_else(|| Error::internal("scaled plane out of bounds"))?;
+        let (d, d_stride) = out.plane_mut(p);
+        if !covered {
+            d.fill(fill);
+        }
+        let at = ((t.x / sub) as usize, (t.y / sub) as usize);
+        turn.place((pixels, stride, w, h), (d, d_stride), at)?;
     }
     Ok(out)
 }

@@ -199,13 +199,18 @@ async function decode(p) {
   return probe.finish({ ms, fps: frames / (ms / 1000), frames });
 }
 
-async function copyTo(p) {
+// The first I420 frame of the raw file `p.src` (`p.width`×`p.height`).
+function firstFrame(p) {
   const size = i420Size(p.width, p.height);
   const buf = Buffer.alloc(size);
   const fd = fs.openSync(p.src, 'r');
   fs.readSync(fd, buf, 0, size, 0);
   fs.closeSync(fd);
-  const frame = new VideoFrame(buf, { format: 'I420', codedWidth: p.width, codedHeight: p.height, timestamp: 0 });
+  return new VideoFrame(buf, { format: 'I420', codedWidth: p.width, codedHeight: p.height, timestamp: 0 });
+}
+
+async function copyTo(p) {
+  const frame = firstFrame(p);
   const dest = new Uint8Array(p.width * p.height * 4);
   for (let i = 0; i < 2; i++) await frame.copyTo(dest, { format: 'RGBA' });
   const probe = await Probe.start();
@@ -223,12 +228,7 @@ async function copyTo(p) {
 // One frame resized by transformVideoSample `iterations` times (after two warm-ups): what
 // mediabunny's VideoSample.transform() costs the JS side's awaiting caller, per frame.
 async function transform(p) {
-  const size = i420Size(p.width, p.height);
-  const buf = Buffer.alloc(size);
-  const fd = fs.openSync(p.src, 'r');
-  fs.readSync(fd, buf, 0, size, 0);
-  fs.closeSync(fd);
-  const frame = new VideoFrame(buf, { format: 'I420', codedWidth: p.width, codedHeight: p.height, timestamp: 0 });
+  const frame = firstFrame(p);
   // A stand-in for mediabunny's VideoSample: what the transformer reads of it.
   const sample = { toVideoFrame: () => frame.clone(), timestamp: 0, duration: 0, constructor: class { constructor(f) { this.frame = f; } } };
   const [width, height] = p.to;

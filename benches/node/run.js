@@ -232,9 +232,10 @@ function runDecode(s, dir) {
   };
 }
 
-// swscale's cost per frame: the same CLI run with and without an RGBA conversion, the difference
-// divided by the frame count (input reading and the rest cancel out).
-function runCopyTo(s, dir) {
+// One frame of `s.size` through the API (`params`, its `iterations` as the size asks) against
+// swscale doing the CLI filter `vf` to the same frame: the same CLI run with and without it,
+// the difference divided by the frame count (input reading and the rest cancel out).
+function againstSwscale(s, dir, params, vf, iterations, frames) {
   const [w, h] = SIZES[s.size];
   const src = media.videoSource(w, h, TINY ? 10 : 30);
   const one = path.join(dir, `frame_${s.size}.yuv`);
@@ -244,15 +245,14 @@ function runCopyTo(s, dir) {
   fs.readSync(fd, buf, 0, size, 0);
   fs.closeSync(fd);
   fs.writeFileSync(one, buf);
-  const iterations = TINY ? 5 : { '720p': 100, '1080p': 60, '4K': 20 }[s.size];
-  const params = { kind: 'copyTo', width: w, height: h, src, iterations };
-  const a = withLoop(params, best(() => timed(params), (r) => r.msPerFrame));
-  const frames = TINY ? 20 : { '720p': 600, '1080p': 300, '4K': 80 }[s.size];
-  const input = ['-stream_loop', '-1', '-f', 'rawvideo', '-pix_fmt', 'yuv420p', '-s', `${w}x${h}`, '-i', one, '-frames:v', String(frames)];
-  const fastest = (vf) => Math.min(...Array.from({ length: 3 * REPEAT }, () => ff.benchmark([...input, '-vf', vf, '-f', 'null', '-']).ms));
+  const p = { ...params, width: w, height: h, src, iterations: TINY ? 5 : iterations[s.size] };
+  const a = withLoop(p, best(() => timed(p), (r) => r.msPerFrame));
+  const n = TINY ? 20 : frames[s.size];
+  const input = ['-stream_loop', '-1', '-f', 'rawvideo', '-pix_fmt', 'yuv420p', '-s', `${w}x${h}`, '-i', one, '-frames:v', String(n)];
+  const fastest = (f) => Math.min(...Array.from({ length: 3 * REPEAT }, () => ff.benchmark([...input, '-vf', f, '-f', 'null', '-']).ms));
   // A difference below zero is noise (tiny frames): no number rather than a wrong one.
-  const diff = fastest('format=rgba') - fastest('null');
-  const swsMs = diff > 0 ? diff / frames : null;
+  const diff = fastest(vf) - fastest('null');
+  const swsMs = diff > 0 ? diff / n : null;
   return {
     unit: 'ms/frame',
     api: { value: a.msPerFrame, ...pick(a) },
@@ -261,33 +261,18 @@ function runCopyTo(s, dir) {
   };
 }
 
+// copyTo() to RGBA against swscale's RGBA conversion.
+function runCopyTo(s, dir) {
+  return againstSwscale(s, dir, { kind: 'copyTo' }, 'format=rgba',
+    { '720p': 100, '1080p': 60, '4K': 20 }, { '720p': 600, '1080p': 300, '4K': 80 });
+}
+
 // transformVideoSample's cost per frame (a 'fill' resize, mediabunny's conversion with a new
-// width and height) against swscale's bilinear scale of the same frame, measured as runCopyTo's.
+// width and height) against swscale's bilinear scale of the same frame.
 function runTransform(s, dir) {
-  const [w, h] = SIZES[s.size];
   const [tw, th] = s.to;
-  const src = media.videoSource(w, h, TINY ? 10 : 30);
-  const one = path.join(dir, `frame_${s.size}.yuv`);
-  const size = media.i420Size(w, h);
-  const fd = fs.openSync(src, 'r');
-  const buf = Buffer.alloc(size);
-  fs.readSync(fd, buf, 0, size, 0);
-  fs.closeSync(fd);
-  fs.writeFileSync(one, buf);
-  const iterations = TINY ? 5 : { '1080p': 100, '4K': 40 }[s.size];
-  const params = { kind: 'transform', width: w, height: h, to: [tw, th], src, iterations };
-  const a = withLoop(params, best(() => timed(params), (r) => r.msPerFrame));
-  const frames = TINY ? 20 : { '1080p': 300, '4K': 80 }[s.size];
-  const input = ['-stream_loop', '-1', '-f', 'rawvideo', '-pix_fmt', 'yuv420p', '-s', `${w}x${h}`, '-i', one, '-frames:v', String(frames)];
-  const fastest = (vf) => Math.min(...Array.from({ length: 3 * REPEAT }, () => ff.benchmark([...input, '-vf', vf, '-f', 'null', '-']).ms));
-  const diff = fastest(`scale=${tw}:${th}:flags=bilinear`) - fastest('null');
-  const swsMs = diff > 0 ? diff / frames : null;
-  return {
-    unit: 'ms/frame',
-    api: { value: a.msPerFrame, ...pick(a) },
-    cli: { value: swsMs },
-    ratio: swsMs === null ? null : swsMs / a.msPerFrame,
-  };
+  return againstSwscale(s, dir, { kind: 'transform', to: s.to }, `scale=${tw}:${th}:flags=bilinear`,
+    { '1080p': 100, '4K': 40 }, { '1080p': 300, '4K': 80 });
 }
 
 async function runImage(s) {

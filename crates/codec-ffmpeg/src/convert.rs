@@ -119,7 +119,7 @@ pub(crate) struct ScalerCache {
 }
 
 impl ScalerCache {
-    pub(crate) fn get(
+    fn get(
         &mut self,
         src: (Pixel, u32, u32),
         dst: (Pixel, u32, u32),

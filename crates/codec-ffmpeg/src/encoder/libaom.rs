@@ -37,14 +37,9 @@ impl Libaom {
 }
 
 impl Profile for Libaom {
-    /// AV1 Main is 8- or 10-bit (yuv420p10le input on either session), 4:2:0 (not
-    /// monochrome).
+    /// AV1 Main is 8- or 10-bit (yuv420p10le input on either session).
     fn check(&self, cfg: &VideoEncoderConfig, r: &Resolved) -> Result<()> {
         match (r.profile, r.bit_depth) {
-            (0, 8 | 10) if !r.yuv420 => Err(Error::unsupported(format!(
-                "{}: only 4:2:0 colour can be encoded",
-                cfg.codec
-            ))),
             (0, 8 | 10) => Ok(()),
             (p, d) => Err(Error::unsupported(format!(
                 "{} profile {p} at {d} bits cannot be encoded",

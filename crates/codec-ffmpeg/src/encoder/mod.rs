@@ -113,6 +113,13 @@ fn check(cfg: &VideoEncoderConfig) -> Result<Resolved> {
         return Err(Error::unsupported("frame size too large"));
     }
     profile.check(cfg, &r)?;
+    // Every encoder here produces 4:2:0; a VP9 or AV1 string may ask for more or for less.
+    if !r.yuv420 {
+        return Err(Error::unsupported(format!(
+            "{}: only 4:2:0 colour can be encoded",
+            cfg.codec
+        )));
+    }
     codecs::has_encoder(profile.encoder().unwrap_or(r.entry.encoder))?;
     Ok(r)
 }

@@ -134,10 +134,6 @@ impl Vpx {
 impl Profile for Vpx {
     fn check(&self, cfg: &VideoEncoderConfig, r: &Resolved) -> Result<()> {
         match (self.vp9, r.profile, r.bit_depth) {
-            (true, 0, 8) | (true, 2, 10) if !r.yuv420 => Err(Error::unsupported(format!(
-                "{}: only 4:2:0 colour can be encoded",
-                cfg.codec
-            ))),
             (false, _, _) | (true, 0, 8) | (true, 2, 10) => Ok(()),
             (true, p, d) => Err(Error::unsupported(format!(
                 "{} profile {p} at {d} bits cannot be encoded",
